@@ -1,0 +1,20 @@
+"""lifsim: leaky integrate-and-fire neurons, from the tutorial to ensembles of millions.
+
+Quick start::
+
+    import lifsim
+    from lifsim import inputs
+
+    params = lifsim.LIFParams(tau="20 ms", dt="0.1 ms")
+    result = lifsim.simulate(params, inputs.uniform_noise("250 pA"), n=1000, seed=1, spiking=False)
+    result.v_mean, result.v_std(ddof=1)
+"""
+
+__version__ = "0.1.0"
+
+from . import inputs, streams, theory  # noqa: E402
+from .params import LIFParams  # noqa: E402
+from .result import Result  # noqa: E402
+from .simulation import simulate  # noqa: E402
+
+__all__ = ["LIFParams", "Result", "simulate", "inputs", "streams", "theory", "__version__"]

@@ -1,0 +1,145 @@
+"""The readable numpy reference engine: a loop over time, vectorised over neurons.
+
+Each step ``k -> k+1`` (``k = 0 .. steps-2``):
+
+1. the input current ``I[k]`` (A) is evaluated for all neurons (noise drawn
+   from the stream for step ``k``);
+2. the membrane is advanced:
+
+   * ``method="euler"`` (the tutorial's forward Euler)::
+
+         v[k+1] = v[k] + dt/tau * (E_L - v[k] + R I[k])
+
+   * ``method="exact"``: the exact solution for input held constant over the
+     step, ``v[k+1] = V_inf + (v[k] - V_inf) exp(-dt/tau)``,
+     ``V_inf = E_L + R I[k]``; white noise is added by the exact
+     Ornstein-Uhlenbeck transition, ``sigma sqrt((1 - exp(-2 dt/tau)) / 2) z``;
+
+3. neurons in their refractory period are held at ``V_reset``;
+4. with spiking on, every neuron with ``v[k+1] > V_th`` spikes at ``t_{k+1}``
+   and is reset to ``V_reset`` (held there for ``t_ref``);
+5. the reducer records the ensemble statistics of ``v[k+1]``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from ..inputs import Input, bind_streams
+from ..params import LIFParams
+from ..reduce import EnsembleReducer
+from ..streams import CounterStream, LegacyStream
+from .output import RunOutput
+
+__all__ = ["run_numpy"]
+
+
+class _StepDraws:
+    """The random numbers of one step, drawn on first use and cached per stream."""
+
+    __slots__ = ("_stream", "_step", "_neurons", "_uniform", "_normal")
+
+    def __init__(self, stream: CounterStream | LegacyStream, step: int, neurons: np.ndarray) -> None:
+        self._stream = stream
+        self._step = step
+        self._neurons = neurons
+        self._uniform: dict[int, np.ndarray] = {}
+        self._normal: dict[int, np.ndarray] = {}
+
+    def uniform(self, stream: int) -> np.ndarray:
+        if stream not in self._uniform:
+            self._uniform[stream] = self._stream.uniform(stream, self._step, self._neurons)
+        return self._uniform[stream]
+
+    def normal(self, stream: int) -> np.ndarray:
+        if stream not in self._normal:
+            self._normal[stream] = self._stream.normal(stream, self._step, self._neurons)
+        return self._normal[stream]
+
+
+def run_numpy(
+    params: LIFParams,
+    inputs: Input,
+    *,
+    n: int,
+    steps: int,
+    stream: CounterStream | LegacyStream,
+    spiking: bool,
+    method: str,
+    record_neurons: np.ndarray | None,
+    record_spikes: bool,
+    lags: tuple[int, ...],
+    progress: Callable[[int], None] | None = None,
+) -> RunOutput:
+    """Run ``n`` neurons for ``steps`` time points; see the module docstring."""
+    bind_streams(inputs)
+    inputs.check(params, n, steps)
+    neurons = np.arange(n, dtype=np.uint64)
+    dt, el, r, vr, vth = params.dt, params.el, params.r, params.vr, params.vth
+    a = dt / params.tau
+    decay = math.exp(-dt / params.tau)
+    if method == "exact":
+        deterministic = inputs.without_white()
+        whites = inputs.white_parts()
+        ou_scale = math.sqrt((1.0 - decay * decay) / 2.0)
+    refractory_steps = params.refractory_steps
+
+    v = np.full(n, params.v0, dtype=np.float64)
+    reducer = EnsembleReducer(n, steps, lags)
+    reducer.observe(0, v)
+    trace = None
+    if record_neurons is not None:
+        trace = np.empty((len(record_neurons), steps))
+        trace[:, 0] = v[record_neurons]
+    counts = np.zeros(n, dtype=np.int64)
+    spike_steps: list[np.ndarray] = []
+    spike_neurons: list[np.ndarray] = []
+    refractory = np.zeros(n, dtype=np.int64) if (spiking and refractory_steps > 0) else None
+
+    for k in range(steps - 1):
+        t = k * dt
+        draws = _StepDraws(stream, k, neurons)
+        if method == "euler":
+            current = inputs.current(k, t, draws, params)
+            v = v + a * (el - v + r * current)
+        else:
+            current = deterministic.current(k, t, draws, params) if deterministic is not None else 0.0
+            v_inf = el + r * current
+            v = v_inf + (v - v_inf) * decay
+            for white in whites:
+                v = v + (white.sigma * ou_scale) * draws.normal(white.stream)
+        if refractory is not None:
+            held = refractory > 0
+            if held.any():
+                v[held] = vr
+                refractory[held] -= 1
+        if spiking:
+            fired = np.flatnonzero(v > vth)
+            if fired.size:
+                v[fired] = vr
+                counts[fired] += 1
+                if refractory is not None:
+                    refractory[fired] = refractory_steps
+                if record_spikes:
+                    spike_steps.append(np.full(fired.size, k + 1, dtype=np.int64))
+                    spike_neurons.append(fired)
+        reducer.observe(k + 1, v)
+        if trace is not None:
+            trace[:, k + 1] = v[record_neurons]
+        if progress is not None:
+            progress(k + 1)
+
+    spike_step = np.concatenate(spike_steps) if spike_steps else np.zeros(0, dtype=np.int64)
+    spike_i = np.concatenate(spike_neurons) if spike_neurons else np.zeros(0, dtype=np.int64)
+    return RunOutput(
+        moments=reducer.moments(),
+        lags=reducer.lags,
+        comoment=reducer.comoment,
+        trace=trace,
+        spike_step=spike_step if record_spikes else None,
+        spike_i=spike_i if record_spikes else None,
+        spike_count=counts,
+    )

@@ -1,0 +1,418 @@
+"""Input currents I(t), in amperes.
+
+An input is evaluated step by step: at step ``k`` (time ``t_k = k dt``) it
+returns the current that drives the update from ``v[k]`` to ``v[k+1]``, a
+scalar or one value per neuron.  Inputs combine with ``+``.
+
+=======================  ====================================================
+``constant(I)``          ``I``
+``sine(I_mean, period)`` ``I_mean * (1 + sin((t * 2 pi) / period))`` (tutorial ex. 2)
+``uniform_noise(I_mean,  ``I_mean * (1 + A * xi)``, ``xi ~ U(-1, 1)`` drawn per
+A)``                     neuron per step (tutorial ex. 7); ``A`` defaults to the
+                         tutorial's ``0.1 * sqrt(t_max / dt)``
+``modulated(I_mean,      ``I_mean * (1 + term_1 + term_2 ...)``: the sinusoid and the
+terms)``                 uniform noise as terms around one mean
+``white_noise(sigma,     Gaussian white noise given as its effect on the membrane,
+I_mean=0)``              ``tau dV/dt = ... + sigma sqrt(tau) xi(t)`` (sigma in V);
+                         on the grid ``I_k = I_mean + (sigma / R) sqrt(tau / dt) z_k``,
+                         ``z_k ~ N(0, 1)``, so that forward Euler is Euler-Maruyama
+``step(amplitude,        ``amplitude`` for ``t >= onset``, else ``baseline``
+onset, baseline=0)``
+``array_input(values)``  a user array of shape ``(steps,)`` or ``(n, steps)``
+=======================  ====================================================
+
+The expressions keep the tutorial's floating-point operation order, so that
+lifsim reproduces the tutorial's numbers bit for bit.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from .params import LIFParams
+from .units import to_si
+
+__all__ = [
+    "Input",
+    "Draws",
+    "Modulated",
+    "SineTerm",
+    "UniformTerm",
+    "WhiteNoise",
+    "Step",
+    "ArrayInput",
+    "Sum",
+    "constant",
+    "sine",
+    "uniform_noise",
+    "modulated",
+    "white_noise",
+    "step",
+    "array_input",
+    "INPUT_KINDS",
+    "tutorial_amplitude",
+]
+
+
+class Draws(Protocol):
+    """Random numbers of one step for the neurons being simulated."""
+
+    def uniform(self, stream: int) -> np.ndarray: ...  # U(0, 1), shape (n,)
+
+    def normal(self, stream: int) -> np.ndarray: ...  # N(0, 1), shape (n,)
+
+
+def tutorial_amplitude(params: LIFParams) -> float:
+    """The tutorial's noise amplitude ``0.1 * (t_max / dt) ** 0.5`` (dimensionless).
+
+    Written with the tutorial's operation order so the float is identical.
+    Note that it grows as ``dt`` shrinks: the uniform noise's effect on V does
+    not converge as ``dt -> 0`` (see ``white_noise`` for noise that does).
+    """
+    return 0.1 * (params.t_max / params.dt) ** (0.5)
+
+
+class Input:
+    """Base class of input currents (A). Subclasses implement :meth:`current`."""
+
+    def noise_terms(self) -> list["NoiseTerm"]:
+        """The stochastic terms of this input, in a fixed order (their stream numbers)."""
+        return []
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        """Current (A) at step ``k``, time ``t = k dt`` (s): scalar or shape ``(n,)``."""
+        raise NotImplementedError
+
+    def describe(self) -> dict[str, object]:
+        """A JSON-friendly description (kind and parameters in SI units)."""
+        raise NotImplementedError
+
+    def check(self, params: LIFParams, n: int, steps: int) -> None:
+        """Raise ValueError if this input cannot drive ``n`` neurons for ``steps`` points."""
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        """The ensemble mean of the current (A) at time ``t`` (noise averaged out)."""
+        raise NotImplementedError
+
+    def without_white(self) -> "Input | None":
+        """This input less its white-noise parts (None if nothing is left)."""
+        return self
+
+    def white_parts(self) -> list["WhiteNoise"]:
+        """The white-noise parts of this input."""
+        return []
+
+    def __add__(self, other: "Input") -> "Sum":
+        if not isinstance(other, Input):
+            return NotImplemented
+        left = self.parts if isinstance(self, Sum) else (self,)
+        right = other.parts if isinstance(other, Sum) else (other,)
+        return Sum(tuple(left) + tuple(right))
+
+
+class NoiseTerm:
+    """Marker base for stochastic pieces; ``stream`` is set when an input is bound."""
+
+    stream: int = 0
+
+
+# ---------------------------------------------------------------- terms
+
+
+@dataclass
+class SineTerm:
+    """``depth * sin((t * 2 pi) / period)``; period in s, depth dimensionless."""
+
+    period: float = 10e-3
+    depth: float = 1.0
+
+    def value(self, t: float) -> float:
+        s = float(np.sin((t * 2 * np.pi) / self.period))
+        return s if self.depth == 1.0 else self.depth * s
+
+    def mean(self, t: float) -> float:
+        return self.value(t)
+
+    def describe(self) -> dict[str, object]:
+        return {"term": "sine", "period_s": self.period, "depth": self.depth}
+
+
+@dataclass
+class UniformTerm(NoiseTerm):
+    """``A * xi`` with ``xi = 2 u - 1 ~ U(-1, 1)`` drawn per neuron per step.
+
+    ``amplitude=None`` means the tutorial's ``0.1 * sqrt(t_max / dt)``.
+    """
+
+    amplitude: float | None = None
+
+    def resolved(self, params: LIFParams) -> float:
+        return tutorial_amplitude(params) if self.amplitude is None else self.amplitude
+
+    def value_from(self, u: np.ndarray, params: LIFParams) -> np.ndarray:
+        return self.resolved(params) * (2 * u - 1)
+
+    def describe(self) -> dict[str, object]:
+        return {"term": "uniform", "amplitude": self.amplitude, "stream": self.stream}
+
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass
+class Modulated(Input):
+    """``mean * (1 + term_1 + term_2 + ...)`` (A): the tutorial's input family.
+
+    With no terms this is the constant ``mean``; with one :class:`SineTerm`, the
+    tutorial's sinusoid; with one :class:`UniformTerm`, its random input.
+    """
+
+    mean: float
+    terms: tuple[SineTerm | UniformTerm, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.mean = _finite(to_si(self.mean, "current", "i_mean"), "i_mean")
+        for term in self.terms:
+            if isinstance(term, SineTerm):
+                term.period = _positive(to_si(term.period, "time", "period"), "period", "s")
+                term.depth = _finite(to_si(term.depth, "dimensionless", "depth"), "depth")
+            elif isinstance(term, UniformTerm):
+                if term.amplitude is not None:
+                    term.amplitude = _finite(to_si(term.amplitude, "dimensionless", "amplitude"), "amplitude")
+                    if term.amplitude < 0:
+                        raise ValueError(f"amplitude: must be >= 0, got {term.amplitude!r}")
+            else:
+                raise TypeError(f"terms: expected SineTerm or UniformTerm, got {type(term).__name__}")
+
+    def noise_terms(self) -> list[NoiseTerm]:
+        return [term for term in self.terms if isinstance(term, UniformTerm)]
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        if not self.terms:
+            return self.mean
+        total: float | np.ndarray = 1
+        for term in self.terms:
+            if isinstance(term, SineTerm):
+                total = total + term.value(t)
+            else:
+                total = total + term.value_from(draws.uniform(term.stream), params)
+        return self.mean * total
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        total = 1.0
+        for term in self.terms:
+            if isinstance(term, SineTerm):
+                total += term.value(t)
+        return self.mean * total
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "modulated", "mean_A": self.mean, "terms": [term.describe() for term in self.terms]}
+
+
+@dataclass
+class WhiteNoise(Input, NoiseTerm):
+    """Gaussian white noise stated by its effect on V: ``sigma`` in volts.
+
+    The membrane obeys ``tau dV/dt = E_L - V + R I_mean + sigma sqrt(tau) xi(t)``
+    with unit white noise ``xi``.  On the grid the current is
+    ``I_k = mean + (sigma / R) * sqrt(tau / dt) * z_k``, ``z_k ~ N(0, 1)``, which
+    makes the forward Euler update the Euler-Maruyama scheme; the free
+    membrane's stationary standard deviation is then ``sigma / sqrt(2 - dt/tau)``,
+    tending to ``sigma / sqrt(2)`` as dt -> 0 (the OU process's value).
+    """
+
+    sigma: float
+    mean: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.sigma = _finite(to_si(self.sigma, "voltage", "sigma"), "sigma")
+        if self.sigma < 0:
+            raise ValueError(f"sigma: must be >= 0 V, got {self.sigma!r}")
+        self.mean = _finite(to_si(self.mean, "current", "i_mean"), "i_mean")
+
+    def noise_terms(self) -> list[NoiseTerm]:
+        return [self]
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        scale = self.sigma / params.r * math.sqrt(params.tau / params.dt)
+        return self.mean + scale * draws.normal(self.stream)
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        return self.mean
+
+    def without_white(self) -> Input | None:
+        return Modulated(self.mean) if self.mean != 0.0 else None
+
+    def white_parts(self) -> list["WhiteNoise"]:
+        return [self]
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "white", "sigma_V": self.sigma, "mean_A": self.mean, "stream": self.stream}
+
+
+@dataclass
+class Step(Input):
+    """``amplitude`` (A) for ``t >= onset`` (s), ``baseline`` (A) before."""
+
+    amplitude: float
+    onset: float = 0.0
+    baseline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.amplitude = _finite(to_si(self.amplitude, "current", "amplitude"), "amplitude")
+        self.onset = _finite(to_si(self.onset, "time", "onset"), "onset")
+        self.baseline = _finite(to_si(self.baseline, "current", "baseline"), "baseline")
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float:
+        return self.amplitude if t >= self.onset else self.baseline
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        return self.amplitude if t >= self.onset else self.baseline
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "step", "amplitude_A": self.amplitude, "onset_s": self.onset, "baseline_A": self.baseline}
+
+
+class ArrayInput(Input):
+    """A user-given current array (A): shape ``(steps,)`` or ``(n, steps)``.
+
+    Column ``k`` drives the update from ``v[k]`` to ``v[k+1]``; the last column
+    is not needed (``steps - 1`` columns suffice).
+    """
+
+    def __init__(self, values: Sequence[float] | np.ndarray) -> None:
+        array = np.asarray(values, dtype=np.float64)
+        if array.ndim not in (1, 2) or array.shape[-1] == 0:
+            raise ValueError(f"array input: expected shape (steps,) or (n, steps), got {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError("array input: contains NaN or infinite values")
+        self.values = array
+
+    def check(self, params: LIFParams, n: int, steps: int) -> None:
+        if self.values.shape[-1] < steps - 1:
+            raise ValueError(
+                f"array input: has {self.values.shape[-1]} time points, the run needs at least {steps - 1}"
+            )
+        if self.values.ndim == 2 and self.values.shape[0] != n:
+            raise ValueError(f"array input: has {self.values.shape[0]} rows, the run has n = {n} neurons")
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        return self.values[..., k]
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        k = int(round(t / params.dt))
+        return float(np.mean(self.values[..., k]))
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "array", "shape": list(self.values.shape)}
+
+
+class Sum(Input):
+    """The sum of several inputs (A)."""
+
+    def __init__(self, parts: Sequence[Input]) -> None:
+        if not parts:
+            raise ValueError("a sum of inputs needs at least one input")
+        for part in parts:
+            if not isinstance(part, Input):
+                raise TypeError(f"inputs: expected Input objects, got {type(part).__name__}")
+        self.parts = tuple(parts)
+
+    def noise_terms(self) -> list[NoiseTerm]:
+        return [term for part in self.parts for term in part.noise_terms()]
+
+    def check(self, params: LIFParams, n: int, steps: int) -> None:
+        for part in self.parts:
+            part.check(params, n, steps)
+
+    def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        total = self.parts[0].current(k, t, draws, params)
+        for part in self.parts[1:]:
+            total = total + part.current(k, t, draws, params)
+        return total
+
+    def mean_current(self, t: float, params: LIFParams) -> float:
+        return sum(part.mean_current(t, params) for part in self.parts)
+
+    def without_white(self) -> Input | None:
+        rest = [p for p in (part.without_white() for part in self.parts) if p is not None]
+        if not rest:
+            return None
+        return rest[0] if len(rest) == 1 else Sum(rest)
+
+    def white_parts(self) -> list[WhiteNoise]:
+        return [w for part in self.parts for w in part.white_parts()]
+
+    def describe(self) -> dict[str, object]:
+        return {"kind": "sum", "parts": [part.describe() for part in self.parts]}
+
+
+def bind_streams(inputs: Input) -> int:
+    """Number the stochastic terms of ``inputs`` 0, 1, ...; return how many there are."""
+    terms = inputs.noise_terms()
+    if len({id(term) for term in terms}) != len(terms):
+        raise ValueError("inputs: the same noise term object appears twice; create one per use")
+    for number, term in enumerate(terms):
+        term.stream = number
+    return len(terms)
+
+
+# ---------------------------------------------------------------- factories
+
+
+def constant(value: float | str) -> Modulated:
+    """Constant current ``value`` (A, or a string like ``"250 pA"``)."""
+    return Modulated(value)  # type: ignore[arg-type]
+
+
+def sine(mean: float | str, period: float | str = 10e-3, depth: float = 1.0) -> Modulated:
+    """Sinusoid ``mean * (1 + depth * sin(2 pi t / period))``; mean in A, period in s."""
+    return Modulated(mean, (SineTerm(period, depth),))  # type: ignore[arg-type]
+
+
+def uniform_noise(mean: float | str, amplitude: float | None = None) -> Modulated:
+    """The tutorial's random input ``mean * (1 + A xi)``, ``xi ~ U(-1, 1)``.
+
+    ``amplitude=None`` uses the tutorial's ``A = 0.1 sqrt(t_max / dt)``.
+    """
+    return Modulated(mean, (UniformTerm(amplitude),))  # type: ignore[arg-type]
+
+
+def modulated(mean: float | str, terms: Sequence[SineTerm | UniformTerm]) -> Modulated:
+    """``mean * (1 + sum of terms)`` (A), e.g. a sinusoid with uniform noise on top."""
+    return Modulated(mean, tuple(terms))  # type: ignore[arg-type]
+
+
+def white_noise(sigma: float | str, mean: float | str = 0.0) -> WhiteNoise:
+    """Gaussian white noise of strength ``sigma`` (V) around the current ``mean`` (A)."""
+    return WhiteNoise(sigma, mean)  # type: ignore[arg-type]
+
+
+def step(amplitude: float | str, onset: float | str = 0.0, baseline: float | str = 0.0) -> Step:
+    """Step current: ``baseline`` (A) before ``onset`` (s), ``amplitude`` (A) after."""
+    return Step(amplitude, onset, baseline)  # type: ignore[arg-type]
+
+
+def array_input(values: Sequence[float] | np.ndarray) -> ArrayInput:
+    """A current given as an array (A), shape ``(steps,)`` or ``(n, steps)``."""
+    return ArrayInput(values)
+
+
+INPUT_KINDS = ("constant", "sine", "uniform", "white", "step", "array")
+
+
+def _finite(value: float, name: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be a finite number, got {value!r}")
+    return value
+
+
+def _positive(value: float, name: str, unit: str) -> float:
+    _finite(value, name)
+    if value <= 0:
+        raise ValueError(f"{name}: must be > 0 {unit}, got {value!r}")
+    return value

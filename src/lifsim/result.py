@@ -1,0 +1,178 @@
+"""The Result of a run: time grid, ensemble statistics, traces, spikes, provenance."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .reduce import variance_from_m2
+
+__all__ = ["Result"]
+
+
+@dataclass
+class Result:
+    """Everything one run produced, in SI units.
+
+    Attributes
+    ----------
+    t : ndarray, shape (steps,)
+        Time grid ``t_k = k dt`` (s).
+    n : int
+        Number of neurons.
+    v_mean : ndarray, shape (steps,)
+        Ensemble mean of V at each step (V).
+    v_m2 : ndarray, shape (steps,)
+        Sum over neurons of squared deviations from ``v_mean`` (V**2).
+    lags : tuple of int
+        Lags (steps) at which the autocovariance was accumulated.
+    comoment : ndarray, shape (len(lags), steps)
+        Co-moment sums for the autocovariance (V**2); see :meth:`autocov`.
+    v : ndarray or None, shape (recorded, steps)
+        Recorded membrane potentials (V), one row per neuron of ``v_neurons``.
+    v_neurons : ndarray or None
+        Indices of the recorded neurons.
+    spike_t, spike_i : ndarray or None
+        Spike times (s) and neuron indices, in time order (None when not recorded).
+    spike_count : ndarray, shape (n,)
+        Spikes per neuron.
+    meta : dict
+        Provenance: parameters (SI), input description, seed and stream,
+        method, engine, spiking, lifsim and numpy versions.
+    """
+
+    t: np.ndarray
+    n: int
+    v_mean: np.ndarray
+    v_m2: np.ndarray
+    lags: tuple[int, ...] = ()
+    comoment: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    v: np.ndarray | None = None
+    v_neurons: np.ndarray | None = None
+    spike_t: np.ndarray | None = None
+    spike_i: np.ndarray | None = None
+    spike_count: np.ndarray | None = None
+    meta: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------ statistics
+    @property
+    def dt(self) -> float:
+        """Time step (s)."""
+        return float(self.meta["params"]["dt"])
+
+    @property
+    def steps(self) -> int:
+        """Number of time points."""
+        return len(self.t)
+
+    @property
+    def duration(self) -> float:
+        """Simulated time ``(steps - 1) * dt`` (s): the span over which spikes can occur."""
+        return (self.steps - 1) * self.dt
+
+    def v_var(self, ddof: int = 1) -> np.ndarray:
+        """Per-step sample variance of V (V**2) with ``ddof`` (1: the tutorial's ex. 10; 0: numpy's)."""
+        return variance_from_m2(self.v_m2, self.n, ddof)
+
+    def v_std(self, ddof: int = 1) -> np.ndarray:
+        """Per-step sample standard deviation of V (V)."""
+        return np.sqrt(self.v_var(ddof))
+
+    def autocov(self, lag: int, ddof: int = 1) -> np.ndarray:
+        """Sample autocovariance ``C(t_{k-lag}, t_k)`` (V**2) for every step ``k``.
+
+        The tutorial's section 5 definition with ``1/(N - ddof)``; entries with
+        ``k < lag`` are NaN.  ``lag`` must be one of the lags asked for at run time.
+        """
+        if lag not in self.lags:
+            raise ValueError(f"lag: {lag} was not recorded; recorded lags: {list(self.lags)}")
+        row = self.lags.index(lag)
+        return variance_from_m2(self.comoment[row], self.n, ddof)
+
+    def autocov_matrix(self, ddof: int = 1) -> np.ndarray:
+        """Full sample autocovariance matrix ``C[t, s]`` (V**2), shape (steps, steps).
+
+        Needs the traces of all neurons (``record_v="all"``).
+        """
+        if self.v is None or self.v.shape[0] != self.n:
+            raise ValueError("autocov_matrix: needs the traces of all neurons (record_v='all')")
+        if self.n - ddof <= 0:
+            return np.full((self.steps, self.steps), np.nan)
+        dev = self.v - self.v.mean(axis=0)
+        return dev.T @ dev / (self.n - ddof)
+
+    @property
+    def total_spikes(self) -> int:
+        """Number of spikes of all neurons."""
+        return int(self.spike_count.sum()) if self.spike_count is not None else 0
+
+    @property
+    def rate(self) -> float:
+        """Population mean firing rate (Hz): spikes / neuron / second over :attr:`duration`."""
+        return self.total_spikes / (self.n * self.duration)
+
+    # ------------------------------------------------------------ output
+    def summary(self) -> str:
+        """A short human summary of the run."""
+        p = self.meta["params"]
+        lines = [
+            f"lifsim: {self.n} neuron(s), {self.steps} steps of dt = {p['dt'] * 1e3:g} ms "
+            f"(t = 0 .. {self.t[-1] * 1e3:g} ms), method {self.meta['method']}, engine {self.meta['engine']}, "
+            f"seed {self.meta['seed']}",
+            f"  input: {_describe_input(self.meta['input'])}",
+            f"  final V: mean {self.v_mean[-1] * 1e3:.4f} mV",
+        ]
+        if self.n > 1:
+            lines[-1] += f", std {self.v_std(1)[-1] * 1e3:.4f} mV (ddof 1)"
+        if self.meta.get("spiking"):
+            lines.append(f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron")
+        else:
+            lines.append("  spiking off (subthreshold membrane)")
+        return "\n".join(lines)
+
+    def arrays(self, ddof: int = 1) -> dict[str, np.ndarray]:
+        """The arrays written to ``.npz`` files (SI units; ``v_std``/``v_var`` with ``ddof``)."""
+        data: dict[str, np.ndarray] = {
+            "t": self.t,
+            "v_mean": self.v_mean,
+            "v_std": self.v_std(ddof),
+            "v_var": self.v_var(ddof),
+        }
+        if self.v is not None:
+            data["v"] = self.v
+            data["v_neurons"] = self.v_neurons if self.v_neurons is not None else np.arange(self.v.shape[0])
+        if self.meta.get("spiking"):
+            if self.spike_t is not None:
+                data["spike_t"] = self.spike_t
+                data["spike_i"] = self.spike_i
+            data["spike_count"] = self.spike_count
+            data["rate"] = np.float64(self.rate)
+        for lag in self.lags:
+            data[f"autocov_lag{lag}"] = self.autocov(lag, ddof)
+        data["meta"] = np.array(json.dumps(self.meta))
+        return data
+
+
+def _describe_input(desc: dict) -> str:
+    kind = desc.get("kind")
+    if kind == "sum":
+        return " + ".join(_describe_input(part) for part in desc["parts"])
+    if kind == "modulated":
+        terms = []
+        for term in desc["terms"]:
+            if term["term"] == "sine":
+                terms.append(f"sin(2 pi t / {term['period_s'] * 1e3:g} ms)")
+            else:
+                amp = term["amplitude"]
+                terms.append("A xi (A = tutorial default)" if amp is None else f"{amp:g} xi")
+        mean = f"{desc['mean_A'] * 1e12:g} pA"
+        return mean if not terms else f"{mean} * (1 + {' + '.join(terms)})"
+    if kind == "white":
+        return f"white noise sigma {desc['sigma_V'] * 1e3:g} mV around {desc['mean_A'] * 1e12:g} pA"
+    if kind == "step":
+        return f"step to {desc['amplitude_A'] * 1e12:g} pA at {desc['onset_s'] * 1e3:g} ms"
+    if kind == "array":
+        return f"array of shape {tuple(desc['shape'])}"
+    return str(desc)

@@ -1,0 +1,208 @@
+"""The one entry point: :func:`simulate`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Literal, Sequence
+
+import numpy as np
+
+from . import __version__
+from .engine import ENGINES
+from .inputs import Input, constant
+from .params import LIFParams
+from .result import Result
+from .streams import CounterStream, LegacyStream
+
+__all__ = ["simulate", "parse_neuron_selection"]
+
+#: refuse to keep more than this many bytes of recorded traces
+MAX_TRACE_BYTES = 8 * 2**30
+
+
+def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
+    """Turn ``record_v`` into neuron indices.
+
+    Accepts None/False (nothing), True or ``"all"``, ``"a:b"`` or ``"a:b:s"``,
+    ``"i,j,k"``, a ``slice``, or a sequence of ints; indices must be in ``0 .. n-1``.
+    """
+    if selection is None or selection is False:
+        return None
+    if selection is True or selection == "all":
+        return np.arange(n)
+    if isinstance(selection, slice):
+        return np.arange(n)[selection]
+    if isinstance(selection, str):
+        text = selection.strip()
+        try:
+            if ":" in text:
+                parts = [int(p) if p.strip() else None for p in text.split(":")]
+                if len(parts) > 3:
+                    raise ValueError
+                indices = np.arange(n)[slice(*parts)]
+                if parts[0] is not None and not 0 <= parts[0] < n:
+                    raise IndexError
+                if parts[1] is not None and not 0 < parts[1] <= n:
+                    raise IndexError
+            else:
+                indices = np.array([int(p) for p in text.split(",")], dtype=np.int64)
+        except ValueError:
+            raise ValueError(
+                f"record_v: cannot read {selection!r}; expected 'all', 'start:stop' or 'i,j,k'"
+            ) from None
+        except IndexError:
+            raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}") from None
+    else:
+        indices = np.asarray(selection)
+        if indices.dtype.kind not in "iu":
+            raise TypeError(f"record_v: expected neuron indices (integers), got {selection!r}")
+    indices = np.asarray(indices, dtype=np.int64).ravel()
+    if indices.size == 0:
+        raise ValueError(f"record_v: {selection!r} selects no neuron")
+    if indices.min() < 0 or indices.max() >= n:
+        raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}")
+    return indices
+
+
+def simulate(
+    params: LIFParams | None = None,
+    inputs: Input | None = None,
+    *,
+    n: int = 1,
+    seed: int = 0,
+    stream: CounterStream | LegacyStream | None = None,
+    spiking: bool = True,
+    method: Literal["euler", "exact"] = "euler",
+    record_v: object = None,
+    record_spikes: bool = True,
+    lags: Sequence[int] = (),
+    steps: int | None = None,
+    engine: str = "numpy",
+    command: str | None = None,
+) -> Result:
+    """Simulate ``n`` independent LIF neurons driven by ``inputs``.
+
+    Parameters
+    ----------
+    params : LIFParams, optional
+        Model parameters (SI); the tutorial's by default.
+    inputs : Input, optional
+        Input current (A); ``constant(params.i_mean)`` by default.
+    n : int
+        Number of neurons (realizations), >= 1.
+    seed : int
+        Seed of the default random stream: neuron ``j``'s noise depends only
+        on ``(seed, j)``.
+    stream : CounterStream or LegacyStream, optional
+        Overrides the default stream (the tutorial replay passes a
+        :class:`~lifsim.streams.LegacyStream`).
+    spiking : bool
+        Threshold and reset on (``V > V_th`` -> spike, ``V = V_reset``).
+    method : {"euler", "exact"}
+        Forward Euler (the tutorial's) or the exact update for input held
+        constant over a step.
+    record_v : None, "all", "a:b", sequence of int
+        Neurons whose full trace V (V) is kept.
+    record_spikes : bool
+        Keep every spike time and index (counts are always kept).
+    lags : sequence of int
+        Lags (steps) at which to accumulate the autocovariance while running.
+    steps : int, optional
+        Number of time points; default ``params.steps = round(t_max / dt)``.
+    engine : str
+        ``"numpy"`` (the reference engine).
+    command : str, optional
+        The command line that asked for this run (kept in the provenance).
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    ValueError, TypeError
+        For invalid arguments, with a message naming the bad value.
+    """
+    params = LIFParams() if params is None else params
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params: expected LIFParams, got {type(params).__name__}")
+    inputs = constant(params.i_mean) if inputs is None else inputs
+    if not isinstance(inputs, Input):
+        raise TypeError(f"inputs: expected an lifsim input (lifsim.inputs), got {type(inputs).__name__}")
+    n = _positive_int(n, "n")
+    steps = params.steps if steps is None else _positive_int(steps, "steps")
+    if method not in ("euler", "exact"):
+        raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    if not isinstance(spiking, (bool, np.bool_)):
+        raise TypeError(f"spiking: expected True or False, got {spiking!r}")
+    lags = tuple(_nonneg_int(lag, "lags") for lag in lags)
+    for lag in lags:
+        if lag >= steps:
+            raise ValueError(f"lags: lag {lag} must be below the number of steps {steps}")
+    if stream is None:
+        stream = CounterStream(seed)
+    record = parse_neuron_selection(record_v, n)
+    if record is not None and record.size * steps * 8 > MAX_TRACE_BYTES:
+        raise ValueError(
+            f"record_v: {record.size} traces x {steps} steps need {record.size * steps * 8 / 2**30:.1f} GiB; "
+            "record fewer neurons (e.g. '0:100')"
+        )
+    output = ENGINES[engine](
+        params,
+        inputs,
+        n=n,
+        steps=steps,
+        stream=stream,
+        spiking=bool(spiking),
+        method=method,
+        record_neurons=record,
+        record_spikes=record_spikes,
+        lags=lags,
+    )
+    t = np.arange(steps) * params.dt
+    meta = {
+        "params": params.as_dict(),
+        "units": {"t": "s", "v": "V", "v_mean": "V", "v_var": "V**2", "v_std": "V", "spike_t": "s", "rate": "Hz"},
+        "input": inputs.describe(),
+        "n": n,
+        "steps": steps,
+        "seed": stream.seed,
+        "stream": stream.describe(),
+        "method": method,
+        "engine": engine,
+        "spiking": bool(spiking),
+        "lifsim_version": __version__,
+        "numpy_version": np.__version__,
+        "python_version": sys.version.split()[0],
+        "command": command,
+    }
+    return Result(
+        t=t,
+        n=n,
+        v_mean=output.moments.mean,
+        v_m2=output.moments.m2,
+        lags=output.lags,
+        comoment=output.comoment,
+        v=output.trace,
+        v_neurons=record,
+        spike_t=None if output.spike_step is None else output.spike_step * params.dt,
+        spike_i=output.spike_i,
+        spike_count=output.spike_count,
+        meta=meta,
+    )
+
+
+def _positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a whole number >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: must be >= 1, got {value!r}")
+    return int(value)
+
+
+def _nonneg_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name}: expected whole numbers >= 0, got {value!r}")
+    return int(value)

@@ -1,0 +1,194 @@
+"""Random streams: the tutorial's legacy order, and the default counter-based stream.
+
+Two kinds of stream hand the engine the random numbers of one time step for a
+set of neurons.
+
+``LegacyStream`` — *tutorial mode*.  The tutorial seeds numpy's global legacy
+generator (``np.random.seed(2020)``) and draws uniforms in one of two orders:
+
+* ``"step-major"``: exercises 7-10 call ``np.random.random()`` once per neuron
+  inside the step loop, so draw ``k * n + j`` belongs to neuron ``j`` at step ``k``;
+* ``"neuron-major"``: exercises 11-14 draw one ``[n, steps]`` array, so draw
+  ``j * steps + k`` belongs to neuron ``j`` at step ``k``.
+
+It uses ``np.random.RandomState(seed)``, which is the very generator (MT19937
+with the legacy seeding) behind ``np.random.seed``, without touching numpy's
+global state.
+
+``CounterStream`` — *default mode*.  Every number is a pure function of
+``(seed, stream, neuron, draw index)``: a SplitMix64 sequence (Steele, Lea and
+Flood 2014, the generator behind Java's ``SplittableRandom``) whose state
+starts at a 64-bit key derived from the seed by ``numpy.random.SeedSequence``
+(one key per noise term), and in which neuron ``j`` owns the disjoint segment
+``j * 2**32 + 1 .. (j + 1) * 2**32`` of counters.  Hence neuron 17 of a
+10-neuron run receives exactly the numbers of neuron 17 of a 10-million-neuron
+run, whatever the block size, thread or process count.  Limits: 2**32 neurons
+and 2**31 steps (normals use two draws a step).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+__all__ = ["CounterStream", "LegacyStream", "splitmix64", "seed_key", "Stream"]
+
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_S32 = np.uint64(32)
+_TWO_M53 = 2.0**-53
+
+
+def splitmix64(state: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (Stafford's "Mix13") applied to uint64 ``state``.
+
+    ``splitmix64(key + m * GOLDEN_GAMMA)`` is the ``m``-th output (m = 1, 2, ...)
+    of SplitMix64 seeded with ``key``.  Arithmetic wraps modulo 2**64.
+    """
+    z = np.asarray(state, dtype=np.uint64)
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def seed_key(seed: int | None, stream: int) -> np.uint64:
+    """The 64-bit SplitMix64 starting state of noise term ``stream`` under ``seed``.
+
+    Derived with ``SeedSequence(seed, spawn_key=(stream,))`` so that different
+    terms (and different seeds) get well-separated, independent keys.
+    """
+    entropy = 0 if seed is None else seed
+    state = np.random.SeedSequence(entropy, spawn_key=(stream,)).generate_state(1, dtype=np.uint64)
+    return np.uint64(state[0])
+
+
+class CounterStream:
+    """Default random stream: neuron ``j``'s numbers depend only on ``(seed, j)``.
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative integer seed (any size: it is fed to ``SeedSequence``).
+    """
+
+    kind = "counter"
+
+    def __init__(self, seed: int) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
+        self.seed = int(seed)
+        self._keys: dict[int, np.uint64] = {}
+
+    def _key(self, stream: int) -> np.uint64:
+        if stream not in self._keys:
+            self._keys[stream] = seed_key(self.seed, stream)
+        return self._keys[stream]
+
+    def raw(self, stream: int, neurons: np.ndarray, draw: int) -> np.ndarray:
+        """uint64 outputs for ``neurons`` (uint64 array) at draw index ``draw`` (0-based)."""
+        counter = (neurons << _S32) + np.uint64(draw + 1)
+        return splitmix64(self._key(stream) + counter * GOLDEN_GAMMA)
+
+    def uniform(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
+        """Uniform floats in [0, 1) with 53 random bits, one per neuron, at ``step``."""
+        return (self.raw(stream, neurons, step) >> _S11).astype(np.float64) * _TWO_M53
+
+    def normal(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
+        """Standard normal floats, one per neuron, at ``step`` (Box-Muller on two draws)."""
+        u1 = (self.raw(stream, neurons, 2 * step) >> _S11).astype(np.float64) * _TWO_M53
+        u2 = (self.raw(stream, neurons, 2 * step + 1) >> _S11).astype(np.float64) * _TWO_M53
+        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+    def describe(self) -> dict[str, object]:
+        return {"stream": "counter-splitmix64", "seed": self.seed}
+
+
+class LegacyStream:
+    """The tutorial's stream: numpy's legacy MT19937 seeded like ``np.random.seed(seed)``.
+
+    Parameters
+    ----------
+    seed : int
+        The tutorial uses 2020.
+    order : {"step-major", "neuron-major"}
+        Draw order (see the module docstring).
+    n : int
+        Number of neurons (fixes the layout of the draws).
+    steps : int
+        Number of columns of the ``[n, steps]`` array for ``"neuron-major"``.
+    column_offset : int
+        For ``"neuron-major"``: engine step ``k`` uses column ``k + column_offset``
+        (the tutorial's exercises 11-14 drive ``v[step]`` with ``i[step]``, i.e.
+        the update from step ``k`` uses column ``k + 1``).
+
+    Only one noise term can use a legacy stream, and steps must be requested in
+    order, because the numbers come from one sequential generator.
+    """
+
+    kind = "legacy"
+
+    def __init__(
+        self,
+        seed: int,
+        order: Literal["step-major", "neuron-major"],
+        n: int,
+        steps: int,
+        column_offset: int = 0,
+    ) -> None:
+        if order not in ("step-major", "neuron-major"):
+            raise ValueError(f"order: expected 'step-major' or 'neuron-major', got {order!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+            raise ValueError(f"seed: the legacy stream needs an integer in [0, 2**32), got {seed!r}")
+        self.seed = int(seed)
+        self.order = order
+        self.n = int(n)
+        self.steps = int(steps)
+        self.column_offset = int(column_offset)
+        self._rs = np.random.RandomState(self.seed)
+        self._next_step = 0
+        self._block: np.ndarray | None = None
+        self._kind_used: str | None = None
+
+    def _check(self, stream: int, step: int, neurons: np.ndarray, kind: str) -> None:
+        if stream != 0:
+            raise ValueError("the tutorial's legacy stream feeds a single noise term; use the default stream")
+        if len(neurons) != self.n:
+            raise ValueError("the legacy stream draws for the whole ensemble at once")
+        if self._kind_used not in (None, kind):
+            raise ValueError("the legacy stream feeds one kind of noise per run")
+        self._kind_used = kind
+
+    def _draw(self, step: int, neurons: np.ndarray, kind: str, sampler) -> np.ndarray:  # type: ignore[no-untyped-def]
+        self._check(0, step, neurons, kind)
+        if self.order == "step-major":
+            if step != self._next_step:
+                raise ValueError(f"legacy stream: steps must be drawn in order (expected {self._next_step}, got {step})")
+            self._next_step += 1
+            return sampler(self.n)
+        if self._block is None:
+            self._block = sampler((self.n, self.steps))
+        return self._block[:, step + self.column_offset]
+
+    def uniform(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
+        """Uniform floats in [0, 1): ``np.random.random`` in the tutorial's order."""
+        if stream != 0:
+            self._check(stream, step, neurons, "uniform")
+        return self._draw(step, neurons, "uniform", self._rs.random_sample)
+
+    def normal(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
+        """Standard normals from the same legacy generator (``standard_normal``)."""
+        if stream != 0:
+            self._check(stream, step, neurons, "normal")
+        return self._draw(step, neurons, "normal", self._rs.standard_normal)
+
+    def describe(self) -> dict[str, object]:
+        return {"stream": f"legacy-mt19937-{self.order}", "seed": self.seed}
+
+
+Stream = CounterStream | LegacyStream

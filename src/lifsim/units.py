@@ -1,0 +1,132 @@
+"""Parsing physical quantities at the edges ("20 ms", "250pA", "100 MOhm").
+
+Inside lifsim every number is an SI float (seconds, volts, amperes, ohms,
+hertz).  Values that come from users (CLI options, Python keyword arguments)
+may carry a unit; :func:`to_si` converts them once, checking that the unit has
+the dimension the parameter needs.
+
+A small dedicated parser is used instead of ``pint``: lifsim needs five units
+and the SI prefixes, and importing pint costs about half a second of start-up
+time on every ``lifsim`` command.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Real
+
+__all__ = ["DIMENSIONS", "to_si", "format_si"]
+
+#: dimension name -> (base unit symbol, accepted spellings of the base unit)
+DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "time": ("s", ("s", "sec")),
+    "voltage": ("V", ("V",)),
+    "current": ("A", ("A",)),
+    "resistance": ("Ohm", ("Ohm", "ohm", "Ω", "Ω")),
+    "frequency": ("Hz", ("Hz",)),
+    "dimensionless": ("", ("",)),
+}
+
+_PREFIXES: dict[str, float] = {
+    "": 1.0,
+    "G": 1e9,
+    "M": 1e6,
+    "k": 1e3,
+    "m": 1e-3,
+    "u": 1e-6,
+    "µ": 1e-6,
+    "μ": 1e-6,
+    "n": 1e-9,
+    "p": 1e-12,
+    "f": 1e-15,
+}
+
+_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan"
+_QUANTITY = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\s\d.+-][^\s]*)?\s*$", re.IGNORECASE)
+
+
+def _unit_factor(unit: str, dimension: str) -> float | None:
+    """Return the SI factor of ``unit`` for ``dimension``, or None if it does not fit."""
+    for base in DIMENSIONS[dimension][1]:
+        if not base:
+            continue
+        if unit.endswith(base):
+            prefix = unit[: len(unit) - len(base)]
+            if prefix in _PREFIXES:
+                return _PREFIXES[prefix]
+    return None
+
+
+def _accepted(dimension: str) -> str:
+    base = DIMENSIONS[dimension][0]
+    if not base:
+        return "a plain number"
+    examples = {"s": "s, ms, us", "V": "V, mV", "A": "A, nA, pA", "Ohm": "Ohm, MOhm, GOhm", "Hz": "Hz, kHz"}
+    return f"a number in {base} or a value with a unit ({examples[base]})"
+
+
+def to_si(value: object, dimension: str, name: str) -> float:
+    """Convert ``value`` to an SI float of the given dimension.
+
+    Parameters
+    ----------
+    value : float, int or str
+        A plain number (already SI: seconds, volts, amperes, ohms, hertz) or a
+        string such as ``"20 ms"``, ``"-60mV"``, ``"250 pA"``, ``"100 MOhm"``.
+    dimension : str
+        One of ``"time"``, ``"voltage"``, ``"current"``, ``"resistance"``,
+        ``"frequency"``, ``"dimensionless"``.
+    name : str
+        The parameter's name, used in error messages.
+
+    Returns
+    -------
+    float
+        The value in SI units. It may be NaN or infinite; callers validate ranges.
+
+    Raises
+    ------
+    ValueError
+        If the string is not a number with an optional unit, or the unit is
+        unknown or of the wrong dimension.
+    TypeError
+        If ``value`` is neither a real number nor a string.
+    """
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    if isinstance(value, bool):
+        raise TypeError(f"{name}: expected {_accepted(dimension)}, got the boolean {value!r}")
+    if isinstance(value, Real):
+        return float(value)
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected {_accepted(dimension)}, got {type(value).__name__} {value!r}")
+    match = _QUANTITY.match(value)
+    if match is None:
+        raise ValueError(f"{name}: cannot read {value!r}; expected {_accepted(dimension)}")
+    number = float(match.group("num"))
+    unit = match.group("unit") or ""
+    if not unit:
+        return number
+    factor = _unit_factor(unit, dimension)
+    if factor is None:
+        raise ValueError(f"{name}: unknown or wrong unit {unit!r} in {value!r}; expected {_accepted(dimension)}")
+    if factor == 1.0:
+        return number
+    # Divide by the reciprocal where that is exact-er for small prefixes:
+    # "20 ms" -> 20 / 1000 = 0.02 exactly as a user would type 0.02.
+    inverse = 1.0 / factor
+    if inverse.is_integer():
+        return number / inverse
+    return number * factor
+
+
+def format_si(value: float, unit: str) -> str:
+    """Format an SI value with an engineering prefix, e.g. ``0.02, 's' -> '20 ms'``."""
+    if value == 0 or not math.isfinite(value):
+        return f"{value:g} {unit}".strip()
+    exponent = int(math.floor(math.log10(abs(value)) / 3) * 3)
+    exponent = max(-15, min(9, exponent))
+    prefix = {9: "G", 6: "M", 3: "k", 0: "", -3: "m", -6: "u", -9: "n", -12: "p", -15: "f"}[exponent]
+    scaled = value / 10.0**exponent
+    return f"{scaled:.6g} {prefix}{unit}"
