@@ -416,3 +416,31 @@ def _positive(value: float, name: str, unit: str) -> float:
     if value <= 0:
         raise ValueError(f"{name}: must be > 0 {unit}, got {value!r}")
     return value
+
+
+def sample_current(
+    inputs: Input,
+    params: LIFParams,
+    *,
+    n: int = 1,
+    steps: int | None = None,
+    stream: object = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """The current (A) that ``inputs`` delivers on the grid, shape ``(n, steps)``.
+
+    Draws noise from ``stream`` (default: the counter stream of ``seed``) the
+    way the engine does, step by step; for small runs, plots and checks.
+    """
+    from .streams import CounterStream, StepDraws
+
+    steps = params.steps if steps is None else steps
+    stream = CounterStream(seed) if stream is None else stream
+    bind_streams(inputs)
+    neurons = np.arange(n, dtype=np.uint64)
+    out = np.empty((n, steps))
+    for k in range(steps):
+        draws = StepDraws(stream, k, neurons)  # type: ignore[arg-type]
+        out[:, k] = inputs.current(k, k * params.dt, draws, params)
+    return out
+

@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["CounterStream", "LegacyStream", "splitmix64", "seed_key", "Stream"]
+__all__ = ["CounterStream", "LegacyStream", "StepDraws", "splitmix64", "seed_key", "Stream"]
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -192,3 +192,28 @@ class LegacyStream:
 
 
 Stream = CounterStream | LegacyStream
+
+
+class StepDraws:
+    """The random numbers of one step for ``neurons``, drawn on first use, cached per noise term."""
+
+    __slots__ = ("_stream", "_step", "_neurons", "_uniform", "_normal")
+
+    def __init__(self, stream: Stream, step: int, neurons: np.ndarray) -> None:
+        self._stream = stream
+        self._step = step
+        self._neurons = neurons
+        self._uniform: dict[int, np.ndarray] = {}
+        self._normal: dict[int, np.ndarray] = {}
+
+    def uniform(self, stream: int) -> np.ndarray:
+        """U(0, 1) draws of noise term ``stream``, shape (len(neurons),)."""
+        if stream not in self._uniform:
+            self._uniform[stream] = self._stream.uniform(stream, self._step, self._neurons)
+        return self._uniform[stream]
+
+    def normal(self, stream: int) -> np.ndarray:
+        """N(0, 1) draws of noise term ``stream``, shape (len(neurons),)."""
+        if stream not in self._normal:
+            self._normal[stream] = self._stream.normal(stream, self._step, self._neurons)
+        return self._normal[stream]

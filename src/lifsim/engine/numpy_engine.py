@@ -31,33 +31,10 @@ import numpy as np
 from ..inputs import Input, bind_streams
 from ..params import LIFParams
 from ..reduce import EnsembleReducer
-from ..streams import CounterStream, LegacyStream
+from ..streams import CounterStream, LegacyStream, StepDraws
 from .output import RunOutput
 
 __all__ = ["run_numpy"]
-
-
-class _StepDraws:
-    """The random numbers of one step, drawn on first use and cached per stream."""
-
-    __slots__ = ("_stream", "_step", "_neurons", "_uniform", "_normal")
-
-    def __init__(self, stream: CounterStream | LegacyStream, step: int, neurons: np.ndarray) -> None:
-        self._stream = stream
-        self._step = step
-        self._neurons = neurons
-        self._uniform: dict[int, np.ndarray] = {}
-        self._normal: dict[int, np.ndarray] = {}
-
-    def uniform(self, stream: int) -> np.ndarray:
-        if stream not in self._uniform:
-            self._uniform[stream] = self._stream.uniform(stream, self._step, self._neurons)
-        return self._uniform[stream]
-
-    def normal(self, stream: int) -> np.ndarray:
-        if stream not in self._normal:
-            self._normal[stream] = self._stream.normal(stream, self._step, self._neurons)
-        return self._normal[stream]
 
 
 def run_numpy(
@@ -101,7 +78,7 @@ def run_numpy(
 
     for k in range(steps - 1):
         t = k * dt
-        draws = _StepDraws(stream, k, neurons)
+        draws = StepDraws(stream, k, neurons)
         if method == "euler":
             current = inputs.current(k, t, draws, params)
             v = v + a * (el - v + r * current)

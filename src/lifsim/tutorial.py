@@ -1,0 +1,217 @@
+"""The tutorial's 14 coding exercises, each replayed through a few library calls.
+
+``run_exercise(ex)`` returns what exercise ``ex`` prints, the arrays it
+computes (number for number as the tutorial's solution code), and a function
+that draws its figure.  The tutorial's own conventions are reproduced by the
+arguments passed to the library, not by changing the library:
+
+* the number of loop steps is the tutorial's ``int(t_max / dt)`` (and
+  ``int(t_max / dt) - 1`` in exercises 11-12);
+* exercise 4 prints V *before* each update: a run of 10 grid points;
+* exercises 6-10 plot V *after* the update at time ``t``: a run of
+  ``step_end + 1`` points, reported as ``v[1:]`` against ``t[:-1]``;
+* exercises 7-10 draw one uniform per neuron inside the step loop: a
+  ``LegacyStream(2020, "step-major")``; exercises 11-14 draw one
+  ``[n, steps]`` array: ``"neuron-major"``;
+* exercises 11-14 drive ``v[step]`` with ``i[step]``: the run gets the input
+  array without its first column;
+* exercises 9-10 sum Python lists (``sum(v_n) / n``; ``ddof = 1``), exercise
+  14 uses ``np.mean`` and ``np.std`` (``ddof = 0``) on the ``[n, steps]`` array;
+* the Part I neuron has no spiking mechanism: spiking is off.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import inputs
+from .params import LIFParams
+from .plot import (
+    CURRENT_LABEL,
+    figure_style,
+    new_axes,
+    plot_current_points,
+    plot_mean_std,
+    plot_realizations,
+    plot_voltage,
+)
+from .simulation import simulate
+from .streams import LegacyStream
+
+__all__ = ["EXERCISES", "ExerciseOutput", "run_exercise", "TUTORIAL_SEED"]
+
+TUTORIAL_SEED = 2020
+EXERCISES = range(1, 15)
+
+
+@dataclass
+class ExerciseOutput:
+    """What one exercise produces.
+
+    Attributes
+    ----------
+    number : int
+    lines : list of str
+        Lines the exercise prints.
+    data : dict of str to ndarray
+        ``t`` (s), ``i`` (A), ``v`` (V), ``v_mean`` (V), ``v_std`` (V) where
+        the exercise computes them.
+    draw : callable or None
+        ``draw()`` makes the exercise's figure and returns it.
+    """
+
+    number: int
+    lines: list[str] = field(default_factory=list)
+    data: dict[str, np.ndarray] = field(default_factory=dict)
+    draw: Callable[[], object] | None = None
+
+
+def _grid(params: LIFParams, steps: int) -> np.ndarray:
+    return np.arange(steps) * params.dt
+
+
+def _sine_current(params: LIFParams, steps: int) -> np.ndarray:
+    return inputs.sample_current(inputs.sine(params.i_mean, 0.01), params, steps=steps)[0]
+
+
+def _list_mean_std(v_n: np.ndarray, with_std: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exercises 9-10: ``sum(v_n) / n`` and ``np.sqrt(sum((v - mean)**2) / (n - 1))`` over Python floats.
+
+    The tutorial sums Python lists with the built-in ``sum`` (left to right on
+    Python <= 3.11, compensated from 3.12); the same built-in is used here so
+    the replay matches the tutorial on every Python version.
+    """
+    n = v_n.shape[0]
+    columns = v_n.T.tolist()
+    mean = [sum(column) / n for column in columns]
+    if not with_std:
+        return np.array(mean), None
+    var = [sum([(v - m) ** 2 for v in column]) / (n - 1) for column, m in zip(columns, mean)]
+    return np.array(mean), np.sqrt(np.array(var))
+
+
+def _figure(title: str, xkcd: bool, body: Callable[[object], None], ylabel: str | None = None) -> Callable[[], object]:
+    def draw() -> object:
+        with figure_style(xkcd):
+            ax = new_axes(title) if ylabel is None else new_axes(title, ylabel=ylabel)
+            body(ax)
+            return ax.figure
+
+    return draw
+
+
+def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None = None) -> ExerciseOutput:
+    """Replay tutorial exercise ``ex`` (1..14).
+
+    Parameters
+    ----------
+    ex : int
+        Exercise number, 1 to 14.
+    params : LIFParams, optional
+        The tutorial's parameters by default.
+    xkcd : bool, optional
+        Force the xkcd style on or off; by default each exercise uses the style
+        of the tutorial's solution (xkcd in exercises 5-8 and 10-14).
+
+    Raises
+    ------
+    ValueError
+        If ``ex`` is not an exercise number.
+    """
+    if isinstance(ex, bool) or not isinstance(ex, (int, np.integer)) or ex not in EXERCISES:
+        raise ValueError(f"exercise: {ex!r} is not a tutorial exercise; expected a number from 1 to 14")
+    p = LIFParams() if params is None else params
+    style = (ex not in (1, 2, 3, 4, 9)) if xkcd is None else xkcd
+    out = ExerciseOutput(ex)
+    step_end = int(p.t_max / p.dt)  # the tutorial's step count
+
+    if ex == 1:
+        out.lines = [" ".join(str(x) for x in (p.t_max, p.dt, p.tau, p.el, p.vr, p.vth, p.r, p.i_mean))]
+        return out
+
+    if ex in (2, 3, 5):
+        steps = 25 if ex == 5 else 10
+        t, i = _grid(p, steps), _sine_current(p, steps)
+        out.data = {"t": t, "i": i}
+        if ex == 2:
+            out.lines = [str(x) for x in i]
+        elif ex == 3:
+            out.lines = [f"{tk:.3f} {ik:.4e}" for tk, ik in zip(t, i)]
+        else:
+            out.draw = _figure(
+                "Synaptic Input $I(t)$", style, lambda ax: plot_current_points(ax, t, i), ylabel=CURRENT_LABEL
+            )
+        return out
+
+    if ex in (4, 6):
+        steps = 10 if ex == 4 else step_end + 1
+        run = simulate(p, inputs.sine(p.i_mean, 0.01), steps=steps, spiking=False, record_v="all")
+        v = run.v[0]
+        if ex == 4:  # printed before each update
+            out.lines = [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(run.t, v)]
+            out.data = {"t": run.t, "i": _sine_current(p, steps), "v": v}
+            return out
+        t = run.t[:-1]  # plotted after the update at time t
+        out.data = {"t": t, "i": _sine_current(p, step_end), "v": v[1:]}
+        out.draw = _figure("$V_m$ with sinusoidal I(t)", style, lambda ax: plot_voltage(ax, t, v[1:], "k."))
+        return out
+
+    if ex in (7, 8, 9, 10):
+        n = 1 if ex == 7 else 50
+        stream = LegacyStream(TUTORIAL_SEED, "step-major", n=n, steps=step_end)
+        run = simulate(
+            p, inputs.uniform_noise(p.i_mean), n=n, steps=step_end + 1, stream=stream, spiking=False, record_v="all"
+        )
+        t, v = run.t[:-1], run.v[:, 1:]
+        if ex == 7:
+            out.data = {"t": t, "v": v[0]}
+            out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v[0], "k."))
+            return out
+        out.data = {"t": t, "v": v}
+        mean, std = _list_mean_std(v, with_std=ex == 10)
+        if ex >= 9:
+            out.data["v_mean"] = mean
+        if std is not None:
+            out.data["v_std"] = std
+
+        def body(ax: object) -> None:
+            plot_realizations(ax, t, v, dots=True, alpha=0.1)
+            if ex >= 9:
+                plot_mean_std(ax, t, mean, std, dots=True)
+
+        out.draw = _figure("Multiple realizations of $V_m$", style, body)
+        return out
+
+    # exercises 11-14: numpy arrays, one [n, steps] draw, v[step] driven by i[step]
+    n = 1 if ex in (11, 12) else 50
+    steps = step_end - 1 if ex in (11, 12) else step_end
+    t = np.linspace(0, p.t_max, num=steps, endpoint=ex >= 13)
+    stream = LegacyStream(TUTORIAL_SEED, "neuron-major", n=n, steps=steps)
+    i = inputs.sample_current(inputs.uniform_noise(p.i_mean), p, n=n, steps=steps, stream=stream)
+    run = simulate(p, inputs.array_input(i[:, 1:]), n=n, steps=steps, spiking=False, record_v="all")
+    if ex in (11, 12):
+        v = run.v[0]
+        out.data = {"t": t, "i": i[0], "v": v}
+        fmt = "k." if ex == 11 else "k"
+        out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v, fmt))
+        return out
+    v = run.v
+    out.data = {"t": t, "i": i, "v": v}
+    if ex == 13:
+        out.draw = _figure(
+            "Multiple realizations of $V_m$", style, lambda ax: plot_realizations(ax, t, v, dots=False, alpha=0.3)
+        )
+        return out
+    v_mean, v_std = np.mean(v, axis=0), np.std(v, axis=0)
+    out.data.update(v_mean=v_mean, v_std=v_std)
+
+    def body14(ax: object) -> None:
+        plot_realizations(ax, t, v, dots=False, alpha=0.3, label="V(t)")
+        plot_mean_std(ax, t, v_mean, v_std)
+        ax.legend()  # type: ignore[attr-defined]
+
+    out.draw = _figure("Multiple realizations of $V_m$", style, body14)
+    return out
