@@ -36,6 +36,10 @@ __all__ = [
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
+# The xkcd style asks for fonts that are seldom installed; matplotlib then logs
+# one "findfont" warning per text element at drawing time and uses its default.
+logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+
 TIME_LABEL = "time (s)"
 VOLTAGE_LABEL = "$V_m$ (V)"
 CURRENT_LABEL = "$I$ (A)"
@@ -46,20 +50,14 @@ def figure_style(xkcd: bool = False) -> Iterator[None]:
     """Context for drawing: the tutorial's ``plt.xkcd()`` look when ``xkcd`` is True.
 
     The xkcd fonts are rarely installed; matplotlib then falls back to its
-    default font, and its font warnings are silenced.
+    default font (its "findfont" warnings are silenced when lifsim.plot is imported).
     """
-    font_logger = logging.getLogger("matplotlib.font_manager")
-    level = font_logger.level
-    font_logger.setLevel(logging.ERROR)
-    try:
-        if xkcd:
-            with plt.xkcd():
-                yield
-        else:
-            with plt.rc_context():
-                yield
-    finally:
-        font_logger.setLevel(level)
+    if xkcd:
+        with plt.xkcd():
+            yield
+    else:
+        with plt.rc_context():
+            yield
 
 
 def new_axes(title: str, xlabel: str = TIME_LABEL, ylabel: str = VOLTAGE_LABEL) -> plt.Axes:
@@ -144,7 +142,7 @@ def plot_raster(ax: plt.Axes, spike_t: np.ndarray, spike_i: np.ndarray, max_neur
     return ax
 
 
-def plot_result(result: "object", *, xkcd: bool = False, max_traces: int = 50) -> plt.Figure:
+def plot_result(result: "object", *, xkcd: bool = False, max_traces: int = 10) -> plt.Figure:
     """The standard figure of a run: traces, mean +/- std band, and a raster when spiking."""
     from .result import Result
 
@@ -176,7 +174,7 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     target = check_output_path(path, FIGURE_SUFFIXES, "--plot")
     tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
     try:
-        fig.savefig(tmp, dpi=120)
+        fig.savefig(tmp, dpi=120, bbox_inches="tight")
         os.replace(tmp, target)
     finally:
         if tmp.exists():

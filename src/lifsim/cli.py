@@ -1,0 +1,285 @@
+"""The ``lifsim`` command.
+
+``lifsim tutorial EX``  replay exercise EX (1..14) of the LIF tutorial
+``lifsim simulate``     a general run with every parameter and input as an option
+``lifsim params``       the parameter set with units
+
+Bad input never ends in a traceback: one line on stderr, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import NoReturn, Sequence
+
+import numpy as np
+
+from . import __version__
+from .inputs import INPUT_KINDS, Input, Modulated, SineTerm, UniformTerm, array_input, step, white_noise
+from .params import PARAM_DOCS, PARAM_UNITS, LIFParams
+from .units import to_si
+
+__all__ = ["main", "build_parser", "build_inputs"]
+
+EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+PARAM_OPTIONS = {
+    "t_max": "--t-max",
+    "dt": "--dt",
+    "tau": "--tau",
+    "el": "--el",
+    "vr": "--vr",
+    "vth": "--vth",
+    "r": "--r",
+    "i_mean": "--i-mean",
+    "v0": "--v0",
+    "t_ref": "--t-ref",
+}
+
+
+def _add_param_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model parameters (SI numbers or values with units, e.g. 20ms, 250pA)")
+    defaults = LIFParams()
+    for name, flag in PARAM_OPTIONS.items():
+        unit = PARAM_UNITS[name][1]
+        default = getattr(defaults, name)
+        shown = "E_L" if name == "v0" else f"{default!r} {unit}"
+        group.add_argument(flag, dest=name, metavar=unit.upper(), help=f"{PARAM_DOCS[name]} (default {shown})")
+    group.add_argument(
+        "--round-steps", action="store_true", help="accept a t_max that is not a whole number of dt steps (rounds)"
+    )
+
+
+def _params_from(args: argparse.Namespace) -> LIFParams:
+    given = {name: getattr(args, name) for name in PARAM_OPTIONS if getattr(args, name) is not None}
+    return LIFParams(**given, round_steps=args.round_steps)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lifsim`` command."""
+    parser = _Parser(prog="lifsim", description="Leaky integrate-and-fire neuron simulation.")
+    parser.add_argument("--version", action="version", version=f"lifsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    tut = sub.add_parser("tutorial", help="replay an exercise of the LIF tutorial")
+    tut.add_argument("exercise", metavar="EX", type=int, help="exercise number, 1..14")
+    tut.add_argument("--data", metavar="PATH.npz", help="save the exercise's arrays (t, i, v, v_mean, v_std)")
+    tut.add_argument("--plot", metavar="PATH", help="save the exercise's figure (.png, .svg or .pdf)")
+    tut.add_argument(
+        "--xkcd", action=argparse.BooleanOptionalAction, default=None, help="force the xkcd style on or off"
+    )
+
+    sim = sub.add_parser("simulate", help="simulate an ensemble of LIF neurons")
+    sim.add_argument("--n", type=int, default=1, help="number of neurons (default 1)")
+    _add_param_options(sim)
+    inp = sim.add_argument_group("input current")
+    inp.add_argument(
+        "--input",
+        default="constant",
+        metavar="KIND[+KIND]",
+        help=f"one of {', '.join(INPUT_KINDS)}, or a sum such as sine+uniform or constant+white "
+        "(constant, sine and uniform share the mean: I_mean (1 + sin + A xi))",
+    )
+    inp.add_argument("--amplitude", help="uniform noise amplitude A (default the tutorial's 0.1 sqrt(t_max/dt))")
+    inp.add_argument("--period", default="10ms", help="period of the sinusoid (default 10 ms)")
+    inp.add_argument("--sigma", help="white noise strength in volts: tau dV/dt = ... + sigma sqrt(tau) xi(t)")
+    inp.add_argument("--onset", default="0s", help="time of the step input (default 0 s)")
+    inp.add_argument("--input-file", metavar="PATH.npy", help="current array in A for --input array")
+    run = sim.add_argument_group("run")
+    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument(
+        "--spiking", action=argparse.BooleanOptionalAction, default=True, help="threshold and reset (default on)"
+    )
+    run.add_argument("--method", default="euler", choices=("euler", "exact"), help="integration method")
+    run.add_argument(
+        "--record-v",
+        nargs="?",
+        const="all",
+        default=None,
+        metavar="NEURONS",
+        help="keep full V traces: all neurons, or a selection such as 0:100 or 0,5,9",
+    )
+    run.add_argument(
+        "--record-spikes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep every spike time (default on; counts and rates are always kept)",
+    )
+    run.add_argument("--lags", default="", metavar="L1,L2", help="autocovariance lags in steps, e.g. 1,5,10")
+    out = sim.add_argument_group("output")
+    out.add_argument("--data", metavar="PATH.npz", help="save t, v_mean, v_std, v_var (ddof 1), spikes, v")
+    out.add_argument("--plot", metavar="PATH", help="save a figure (.png, .svg or .pdf)")
+    out.add_argument("--xkcd", action="store_true", help="draw the figure in the tutorial's xkcd style")
+    out.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    par = sub.add_parser("params", help="show the parameter set with units")
+    _add_param_options(par)
+    return parser
+
+
+def build_inputs(args: argparse.Namespace, params: LIFParams) -> Input:
+    """The input current described by the ``simulate`` options."""
+    kinds = [kind.strip() for kind in str(args.input).split("+")]
+    for kind in kinds:
+        if kind not in INPUT_KINDS:
+            raise UsageError(f"--input: unknown input kind {kind!r}; expected {', '.join(INPUT_KINDS)} or a sum a+b")
+    if len(set(kinds)) != len(kinds):
+        raise UsageError(f"--input: {args.input!r} names a kind twice")
+    if "step" in kinds and set(kinds) & {"constant", "sine", "uniform", "array"}:
+        raise UsageError("--input: step (0 before --onset, I_mean after) combines only with white")
+    if "array" in kinds and set(kinds) & {"constant", "sine", "uniform"}:
+        raise UsageError("--input: array combines only with white and step")
+    if args.amplitude is not None and "uniform" not in kinds:
+        raise UsageError("--amplitude: applies to --input uniform only")
+    if args.sigma is not None and "white" not in kinds:
+        raise UsageError("--sigma: applies to --input white only")
+    if args.input_file is not None and "array" not in kinds:
+        raise UsageError("--input-file: applies to --input array only")
+
+    parts: list[Input] = []
+    terms: list[SineTerm | UniformTerm] = []
+    if "sine" in kinds:
+        terms.append(SineTerm(to_si(args.period, "time", "--period")))
+    if "uniform" in kinds:
+        amplitude = None if args.amplitude is None else to_si(args.amplitude, "dimensionless", "--amplitude")
+        terms.append(UniformTerm(amplitude))
+    if terms or "constant" in kinds or kinds == ["white"]:
+        parts.append(Modulated(params.i_mean, tuple(terms)))
+    if "step" in kinds:
+        parts.append(step(params.i_mean, to_si(args.onset, "time", "--onset")))
+    if "array" in kinds:
+        if args.input_file is None:
+            raise UsageError("--input array: needs --input-file PATH.npy (current in A)")
+        try:
+            values = np.load(args.input_file, allow_pickle=False)
+        except (OSError, ValueError) as error:
+            raise UsageError(f"--input-file: cannot read {args.input_file!r} as a .npy array ({error})") from None
+        parts.append(array_input(values))
+    if "white" in kinds:
+        if args.sigma is None:
+            raise UsageError("--input white: needs --sigma, the noise strength in volts (e.g. --sigma 5mV)")
+        parts.append(white_noise(args.sigma))
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _parse_lags(text: str) -> tuple[int, ...]:
+    if not text.strip():
+        return ()
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--lags: cannot read {text!r}; expected whole numbers of steps such as 1,5,10") from None
+
+
+def _cmd_tutorial(args: argparse.Namespace) -> int:
+    from .io import check_output_path, save_npz
+    from .tutorial import run_exercise
+
+    if args.data is not None:
+        check_output_path(args.data, (".npz",), "--data")
+    if args.plot is not None:
+        from .plot import FIGURE_SUFFIXES
+
+        check_output_path(args.plot, FIGURE_SUFFIXES, "--plot")
+    out = run_exercise(args.exercise, xkcd=args.xkcd)
+    if args.plot is not None and out.draw is None:
+        raise UsageError(f"--plot: exercise {args.exercise} draws no figure (exercises 5-14 do)")
+    for line in out.lines:
+        print(line)
+    if args.data is not None:
+        data = out.data
+        if not data:  # exercise 1 defines the parameters
+            p = LIFParams()
+            data = {name: np.float64(getattr(p, name)) for name in ("t_max", "dt", "tau", "el", "vr", "vth", "r", "i_mean")}
+        save_npz(args.data, data)
+    if args.plot is not None and out.draw is not None:
+        from .plot import save_figure
+
+        save_figure(out.draw(), args.plot)
+    return 0
+
+
+def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from .io import check_output_path, save_npz
+    from .simulation import simulate
+
+    if args.data is not None:
+        check_output_path(args.data, (".npz",), "--data")
+    if args.plot is not None:
+        from .plot import FIGURE_SUFFIXES
+
+        check_output_path(args.plot, FIGURE_SUFFIXES, "--plot")
+    params = _params_from(args)
+    inputs = build_inputs(args, params)
+    result = simulate(
+        params,
+        inputs,
+        n=args.n,
+        seed=args.seed,
+        spiking=args.spiking,
+        method=args.method,
+        record_v=args.record_v,
+        record_spikes=args.record_spikes,
+        lags=_parse_lags(args.lags),
+        command="lifsim " + shlex.join(argv),
+    )
+    if not args.quiet:
+        print(result.summary())
+    if args.data is not None:
+        save_npz(args.data, result.arrays(ddof=1))
+    if args.plot is not None:
+        from .plot import plot_result, save_figure
+
+        save_figure(plot_result(result, xkcd=args.xkcd), args.plot)
+    return 0
+
+
+def _cmd_params(args: argparse.Namespace) -> int:
+    print(_params_from(args).describe())
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lifsim`` command; return its exit status (2 for bad input)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command == "tutorial":
+            return _cmd_tutorial(args)
+        if args.command == "simulate":
+            return _cmd_simulate(args, argv)
+        return _cmd_params(args)
+    except UsageError as error:
+        message = str(error)
+        print(message if message.startswith("lifsim") else f"lifsim: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, TypeError) as error:
+        print(f"lifsim: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"lifsim: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("lifsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
