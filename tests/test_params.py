@@ -1,0 +1,98 @@
+"""Parameters and units: tutorial defaults, unit parsing, the time grid."""
+
+import math
+
+import pytest
+
+from lifsim import LIFParams
+from lifsim.units import format_si, to_si
+
+
+def test_tutorial_defaults():
+    p = LIFParams()
+    assert (p.t_max, p.dt, p.tau, p.el, p.vr, p.vth, p.r, p.i_mean) == (
+        150e-3, 1e-3, 20e-3, -60e-3, -70e-3, -50e-3, 100e6, 25e-11,
+    )
+    assert p.v0 == p.el and p.t_ref == 0.0
+    assert p.steps == 150 and p.alpha == 0.05
+
+
+def test_parameters_are_immutable():
+    p = LIFParams()
+    with pytest.raises(AttributeError):
+        p.tau = 1.0  # type: ignore[misc]
+    assert p.replace(tau="10 ms").tau == 0.01 and p.tau == 0.02
+
+
+@pytest.mark.parametrize(
+    "text, dimension, expected",
+    [
+        ("20 ms", "time", 0.02),
+        ("20ms", "time", 0.02),
+        ("0.1ms", "time", 1e-4),
+        ("1s", "time", 1.0),
+        ("150e-3", "time", 0.15),
+        ("-60mV", "voltage", -0.06),
+        ("250 pA", "current", 2.5e-10),
+        ("100 MOhm", "resistance", 1e8),
+        ("100MΩ", "resistance", 1e8),
+        ("2 kHz", "frequency", 2000.0),
+        ("5 us", "time", 5e-6),
+        ("5 µs", "time", 5e-6),
+    ],
+)
+def test_units(text, dimension, expected):
+    assert to_si(text, dimension, "x") == pytest.approx(expected, rel=1e-15)
+
+
+def test_unit_values_give_the_same_floats_as_typing_si():
+    assert LIFParams(tau="20 ms", el="-60 mV", i_mean="250 pA", r="100 MOhm") == LIFParams()
+
+
+@pytest.mark.parametrize("text", ["20 xs", "20 mV", "abc", "20 m s", "1e", ""])
+def test_bad_units(text):
+    with pytest.raises(ValueError, match="tau"):
+        to_si(text, "time", "tau")
+
+
+def test_whole_number_of_steps():
+    assert LIFParams(t_max=0.15, dt=1e-3).steps == 150
+    assert LIFParams(t_max=1.0, dt=1e-4).steps == 10000
+    with pytest.raises(ValueError, match="whole number of steps"):
+        LIFParams(t_max=0.1505)
+    assert LIFParams(t_max=0.1506, round_steps=True).steps == 151
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"dt": 0.0}, "dt"),
+        ({"dt": -1e-3}, "dt"),
+        ({"dt": 0.02}, "forward Euler"),
+        ({"dt": 0.05}, "forward Euler"),
+        ({"tau": 0.0}, "tau"),
+        ({"tau": -0.02}, "tau"),
+        ({"t_max": 5e-4}, "t_max"),
+        ({"el": math.nan}, "el"),
+        ({"i_mean": math.inf}, "i_mean"),
+        ({"vth": "nan"}, "vth"),
+        ({"r": 0.0}, "r"),
+        ({"vr": -0.04}, "vr"),
+        ({"t_ref": -1e-3}, "t_ref"),
+    ],
+)
+def test_invalid_parameters(changes, match):
+    with pytest.raises(ValueError, match=match):
+        LIFParams(**changes)
+
+
+def test_wrong_type():
+    with pytest.raises(TypeError, match="tau"):
+        LIFParams(tau=[0.02])  # type: ignore[arg-type]
+
+
+def test_describe_names_every_parameter_with_unit():
+    text = LIFParams().describe()
+    for fragment in ("t_max", "150 ms", "tau", "20 ms", "-60 mV", "100 MOhm", "250 pA"):
+        assert fragment in text
+    assert format_si(0.02, "s") == "20 ms"
