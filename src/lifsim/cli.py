@@ -46,6 +46,7 @@ PARAM_OPTIONS = {
     "i_mean": "--i-mean",
     "v0": "--v0",
     "t_ref": "--t-ref",
+    "t_ref_std": "--t-ref-std",
 }
 
 

@@ -34,6 +34,7 @@ PARAM_UNITS: dict[str, tuple[str, str]] = {
     "i_mean": ("current", "A"),
     "v0": ("voltage", "V"),
     "t_ref": ("time", "s"),
+    "t_ref_std": ("time", "s"),
 }
 
 PARAM_DOCS: dict[str, str] = {
@@ -47,6 +48,7 @@ PARAM_DOCS: dict[str, str] = {
     "i_mean": "mean input current I_mean",
     "v0": "initial membrane potential V(0) (default E_L)",
     "t_ref": "absolute refractory period",
+    "t_ref_std": "std of a per-neuron random refractory period (negatives clipped to 0)",
 }
 
 
@@ -80,6 +82,10 @@ class LIFParams:
         Initial potential (V); None means ``el``.
     t_ref : float
         Absolute refractory period (s), >= 0.
+    t_ref_std : float
+        Standard deviation (s) of a per-neuron refractory period drawn once
+        per neuron as ``max(0, t_ref + t_ref_std * z)``, ``z ~ N(0, 1)``; 0 means
+        every neuron has ``t_ref``.
     round_steps : bool
         Accept a ``t_max`` that is not a whole number of steps, rounding the
         number of steps to the nearest integer.
@@ -102,6 +108,7 @@ class LIFParams:
     i_mean: float = 25e-11
     v0: float | None = None
     t_ref: float = 0.0
+    t_ref_std: float = 0.0
     round_steps: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -132,6 +139,8 @@ class LIFParams:
             raise ValueError(f"vr: reset potential {self.vr!r} V must be below the threshold vth = {self.vth!r} V")
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
+        if self.t_ref_std < 0:
+            raise ValueError(f"t_ref_std: must be >= 0 s, got {self.t_ref_std!r}")
         ratio = self.t_max / self.dt
         if not self.round_steps and abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
             raise ValueError(

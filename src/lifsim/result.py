@@ -38,6 +38,10 @@ class Result:
         Spike times (s) and neuron indices, in time order (None when not recorded).
     spike_count : ndarray, shape (n,)
         Spikes per neuron.
+    snapshot_t : ndarray
+        Times (s) of the V snapshots.
+    v_snapshots : ndarray, shape (len(snapshot_t), n)
+        V (V) of every neuron at each snapshot time (for histograms of V).
     meta : dict
         Provenance: parameters (SI), input description, seed and stream,
         method, engine, spiking, lifsim and numpy versions.
@@ -54,6 +58,8 @@ class Result:
     spike_t: np.ndarray | None = None
     spike_i: np.ndarray | None = None
     spike_count: np.ndarray | None = None
+    snapshot_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    v_snapshots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     meta: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------ statistics
@@ -113,6 +119,14 @@ class Result:
         """Population mean firing rate (Hz): spikes / neuron / second over :attr:`duration`."""
         return self.total_spikes / (self.n * self.duration)
 
+    def cv(self) -> float:
+        """Coefficient of variation of the pooled inter-spike intervals (NaN if < 2 ISIs)."""
+        from .spikes import cv_isi
+
+        if self.spike_t is None:
+            raise ValueError("cv: spike times were not recorded (record_spikes=False)")
+        return cv_isi(self.spike_t, self.spike_i)
+
     # ------------------------------------------------------------ output
     def summary(self) -> str:
         """A short human summary of the run."""
@@ -127,7 +141,10 @@ class Result:
         if self.n > 1:
             lines[-1] += f", std {self.v_std(1)[-1] * 1e3:.4f} mV (ddof 1)"
         if self.meta.get("spiking"):
-            lines.append(f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron")
+            line = f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron"
+            if self.spike_t is not None:
+                line += f", CV of ISIs {self.cv():.3g}"
+            lines.append(line)
         else:
             lines.append("  spiking off (subthreshold membrane)")
         return "\n".join(lines)
@@ -149,6 +166,9 @@ class Result:
                 data["spike_i"] = self.spike_i
             data["spike_count"] = self.spike_count
             data["rate"] = np.float64(self.rate)
+        if self.snapshot_t.size:
+            data["snapshot_t"] = self.snapshot_t
+            data["v_snapshots"] = self.v_snapshots
         for lag in self.lags:
             data[f"autocov_lag{lag}"] = self.autocov(lag, ddof)
         data["meta"] = np.array(json.dumps(self.meta))

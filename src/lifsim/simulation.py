@@ -13,6 +13,7 @@ from .inputs import Input, constant
 from .params import LIFParams
 from .result import Result
 from .streams import CounterStream, LegacyStream
+from .units import to_si
 
 __all__ = ["simulate", "parse_neuron_selection"]
 
@@ -76,6 +77,7 @@ def simulate(
     record_v: object = None,
     record_spikes: bool = True,
     lags: Sequence[int] = (),
+    snapshots: Sequence[float | str] = (),
     steps: int | None = None,
     engine: str = "numpy",
     command: str | None = None,
@@ -107,6 +109,9 @@ def simulate(
         Keep every spike time and index (counts are always kept).
     lags : sequence of int
         Lags (steps) at which to accumulate the autocovariance while running.
+    snapshots : sequence of float or str
+        Times (s, or ``"50 ms"``) at which to keep V of every neuron (for
+        histograms of V); each must lie on the time grid.
     steps : int, optional
         Number of time points; default ``params.steps = round(t_max / dt)``.
     engine : str
@@ -141,6 +146,7 @@ def simulate(
     for lag in lags:
         if lag >= steps:
             raise ValueError(f"lags: lag {lag} must be below the number of steps {steps}")
+    snapshot_steps = tuple(_grid_step(time, params.dt, steps) for time in snapshots)
     if stream is None:
         stream = CounterStream(seed)
     record = parse_neuron_selection(record_v, n)
@@ -160,6 +166,7 @@ def simulate(
         record_neurons=record,
         record_spikes=record_spikes,
         lags=lags,
+        snapshot_steps=snapshot_steps,
     )
     t = np.arange(steps) * params.dt
     meta = {
@@ -190,8 +197,21 @@ def simulate(
         spike_t=None if output.spike_step is None else output.spike_step * params.dt,
         spike_i=output.spike_i,
         spike_count=output.spike_count,
+        snapshot_t=np.array(snapshot_steps, dtype=np.int64) * params.dt,
+        v_snapshots=output.snapshots,
         meta=meta,
     )
+
+
+def _grid_step(time: float | str, dt: float, steps: int) -> int:
+    """The grid index of ``time`` (s); it must be a grid point inside the run."""
+    value = to_si(time, "time", "snapshots")
+    k = int(round(value / dt))
+    if not np.isfinite(value) or abs(value / dt - k) > 1e-6 or not 0 <= k < steps:
+        raise ValueError(
+            f"snapshots: {time!r} is not a time on the grid 0, dt, ..., {(steps - 1) * dt!r} s (dt = {dt!r} s)"
+        )
+    return k
 
 
 def _positive_int(value: object, name: str) -> int:

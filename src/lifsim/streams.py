@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["CounterStream", "LegacyStream", "StepDraws", "splitmix64", "seed_key", "Stream"]
+__all__ = ["REFRACTORY_STREAM", "CounterStream", "LegacyStream", "StepDraws", "splitmix64", "seed_key", "Stream"]
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -43,6 +43,9 @@ _S31 = np.uint64(31)
 _S11 = np.uint64(11)
 _S32 = np.uint64(32)
 _TWO_M53 = 2.0**-53
+
+#: stream number of the per-neuron random refractory periods (far from the input terms' 0, 1, ...)
+REFRACTORY_STREAM = 2**20
 
 
 def splitmix64(state: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ import numpy as np
 from ..inputs import Input, bind_streams
 from ..params import LIFParams
 from ..reduce import EnsembleReducer
-from ..streams import CounterStream, LegacyStream, StepDraws
+from ..streams import REFRACTORY_STREAM, CounterStream, LegacyStream, StepDraws
 from .output import RunOutput
 
 __all__ = ["run_numpy"]
@@ -49,6 +49,7 @@ def run_numpy(
     record_neurons: np.ndarray | None,
     record_spikes: bool,
     lags: tuple[int, ...],
+    snapshot_steps: tuple[int, ...] = (),
     progress: Callable[[int], None] | None = None,
 ) -> RunOutput:
     """Run ``n`` neurons for ``steps`` time points; see the module docstring."""
@@ -62,7 +63,7 @@ def run_numpy(
         deterministic = inputs.without_white()
         whites = inputs.white_parts()
         ou_scale = math.sqrt((1.0 - decay * decay) / 2.0)
-    refractory_steps = params.refractory_steps
+    refractory_steps = refractory_steps_per_neuron(params, stream, neurons)
 
     v = np.full(n, params.v0, dtype=np.float64)
     reducer = EnsembleReducer(n, steps, lags)
@@ -74,7 +75,11 @@ def run_numpy(
     counts = np.zeros(n, dtype=np.int64)
     spike_steps: list[np.ndarray] = []
     spike_neurons: list[np.ndarray] = []
-    refractory = np.zeros(n, dtype=np.int64) if (spiking and refractory_steps > 0) else None
+    refractory = np.zeros(n, dtype=np.int64) if (spiking and np.any(refractory_steps > 0)) else None
+    snapshot_at = {int(k): row for row, k in enumerate(snapshot_steps)}
+    snapshots = np.empty((len(snapshot_steps), n))
+    if 0 in snapshot_at:
+        snapshots[snapshot_at[0]] = v
 
     for k in range(steps - 1):
         t = k * dt
@@ -99,13 +104,15 @@ def run_numpy(
                 v[fired] = vr
                 counts[fired] += 1
                 if refractory is not None:
-                    refractory[fired] = refractory_steps
+                    refractory[fired] = refractory_steps[fired]
                 if record_spikes:
                     spike_steps.append(np.full(fired.size, k + 1, dtype=np.int64))
                     spike_neurons.append(fired)
         reducer.observe(k + 1, v)
         if trace is not None:
             trace[:, k + 1] = v[record_neurons]
+        if k + 1 in snapshot_at:
+            snapshots[snapshot_at[k + 1]] = v
         if progress is not None:
             progress(k + 1)
 
@@ -119,4 +126,21 @@ def run_numpy(
         spike_step=spike_step if record_spikes else None,
         spike_i=spike_i if record_spikes else None,
         spike_count=counts,
+        snapshots=snapshots,
     )
+
+
+def refractory_steps_per_neuron(
+    params: LIFParams, stream: CounterStream | LegacyStream, neurons: np.ndarray
+) -> np.ndarray:
+    """Refractory period of each neuron in steps, ``round(t_ref_j / dt)``.
+
+    With ``t_ref_std > 0``, ``t_ref_j = max(0, t_ref + t_ref_std * z_j)`` where
+    ``z_j`` is neuron ``j``'s own normal draw (counter stream of the run's seed,
+    stream ``REFRACTORY_STREAM``), so it too depends only on ``(seed, j)``.
+    """
+    if params.t_ref_std == 0.0:
+        return np.full(neurons.size, params.refractory_steps, dtype=np.int64)
+    z = CounterStream(stream.seed).normal(REFRACTORY_STREAM, 0, neurons)
+    t_ref = np.maximum(0.0, params.t_ref + params.t_ref_std * z)
+    return np.rint(t_ref / params.dt).astype(np.int64)

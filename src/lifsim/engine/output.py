@@ -29,6 +29,8 @@ class RunOutput:
         Step index and neuron index of every spike, in time order.
     spike_count : ndarray, shape (n,)
         Spikes per neuron.
+    snapshots : ndarray, shape (len(snapshot_steps), n)
+        V (V) of every neuron at the requested steps.
     """
 
     moments: Moments
@@ -38,3 +40,4 @@ class RunOutput:
     spike_step: np.ndarray | None
     spike_i: np.ndarray | None
     spike_count: np.ndarray
+    snapshots: np.ndarray
