@@ -2,6 +2,7 @@
 
 ``lifsim tutorial EX``  replay exercise EX (1..14) of the LIF tutorial
 ``lifsim simulate``     a general run with every parameter and input as an option
+``lifsim fi``           f-I curve: simulated rates against current, with theory
 ``lifsim params``       the parameter set with units
 
 Bad input never ends in a traceback: one line on stderr, exit status 2.
@@ -10,6 +11,7 @@ Bad input never ends in a traceback: one line on stderr, exit status 2.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import sys
 from typing import NoReturn, Sequence
@@ -32,7 +34,61 @@ class UsageError(ValueError):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _int_option(name: str, low: int, high: int | None = None):  # type: ignore[no-untyped-def]
+    """An argparse type: a whole number in [low, high], with a message naming the range."""
+    accepted = f"a whole number from {low} to {high}" if high is not None else f"a whole number >= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name}: expected {accepted}, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{name}: expected {accepted}, got {text!r}")
+        return value
+
+    parse.__name__ = name
+    return parse
+
+
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """Rewrite ``--el -65mV`` as ``--el=-65mV``.
+
+    argparse takes a token such as ``-65mV`` or ``-1e-3`` for an option; no
+    lifsim option starts with a digit, so a dash followed by a number is
+    always a value.
+    """
+    out: list[str] = []
+    for token in argv:
+        if out and _NEGATIVE_VALUE.match(token) and out[-1].startswith("--") and "=" not in out[-1]:
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
+#: parameter names in API messages -> the CLI options that set them
+_OPTION_OF = {
+    "t_max": "--t-max", "dt": "--dt", "tau": "--tau", "el": "--el", "vr": "--vr", "vth": "--vth", "r": "--r",
+    "i_mean": "--i-mean", "v0": "--v0", "t_ref": "--t-ref", "t_ref_std": "--t-ref-std", "n": "--n",
+    "record_v": "--record-v", "lags": "--lags", "snapshots": "--snapshots", "sigma": "--sigma",
+    "amplitude": "--amplitude", "period": "--period", "onset": "--onset", "seed": "--seed", "method": "--method",
+    "array input": "--input-file (array input)",
+}
+
+
+def _cli_message(message: str) -> str:
+    """Name the CLI option where an API message names the parameter (``t_max: ...`` -> ``--t-max: ...``)."""
+    head, sep, rest = message.partition(": ")
+    if sep and head in _OPTION_OF:
+        return f"{_OPTION_OF[head]}: {rest}"
+    return message
 
 
 PARAM_OPTIONS = {
@@ -76,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     tut = sub.add_parser("tutorial", help="replay an exercise of the LIF tutorial")
-    tut.add_argument("exercise", metavar="EX", type=int, help="exercise number, 1..14")
+    tut.add_argument("exercise", metavar="EX", type=_int_option("EX", 1, 14), help="exercise number, 1..14")
     tut.add_argument("--data", metavar="PATH.npz", help="save the exercise's arrays (t, i, v, v_mean, v_std)")
     tut.add_argument("--plot", metavar="PATH", help="save the exercise's figure (.png, .svg or .pdf)")
     tut.add_argument(
@@ -84,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sim = sub.add_parser("simulate", help="simulate an ensemble of LIF neurons")
-    sim.add_argument("--n", type=int, default=1, help="number of neurons (default 1)")
+    sim.add_argument("--n", type=_int_option("--n", 1), default=1, help="number of neurons (default 1)")
     _add_param_options(sim)
     inp = sim.add_argument_group("input current")
     inp.add_argument(
@@ -100,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     inp.add_argument("--onset", default="0s", help="time of the step input (default 0 s)")
     inp.add_argument("--input-file", metavar="PATH.npy", help="current array in A for --input array")
     run = sim.add_argument_group("run")
-    run.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    run.add_argument("--seed", type=_int_option("--seed", 0), default=0, help="random seed (default 0)")
     run.add_argument(
         "--spiking", action=argparse.BooleanOptionalAction, default=True, help="threshold and reset (default on)"
     )
@@ -120,11 +176,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep every spike time (default on; counts and rates are always kept)",
     )
     run.add_argument("--lags", default="", metavar="L1,L2", help="autocovariance lags in steps, e.g. 1,5,10")
+    run.add_argument(
+        "--snapshots", default="", metavar="T1,T2", help="keep V of every neuron at these times, e.g. 10ms,100ms"
+    )
     out = sim.add_argument_group("output")
     out.add_argument("--data", metavar="PATH.npz", help="save t, v_mean, v_std, v_var (ddof 1), spikes, v")
     out.add_argument("--plot", metavar="PATH", help="save a figure (.png, .svg or .pdf)")
     out.add_argument("--xkcd", action="store_true", help="draw the figure in the tutorial's xkcd style")
     out.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+    fi = sub.add_parser("fi", help="f-I curve: simulated rates against input current, with theory")
+    fi.add_argument("--i-min", default="0pA", help="lowest mean current (default 0 pA)")
+    fi.add_argument("--i-max", default="400pA", help="highest mean current (default 400 pA)")
+    fi.add_argument("--points", type=_int_option("--points", 2), default=9, help="number of currents (default 9)")
+    fi.add_argument("--n", type=_int_option("--n", 1), default=100, help="neurons per current (default 100)")
+    fi.add_argument("--sigma", help="white noise strength in volts (default: no noise)")
+    fi.add_argument("--transient", default="100ms", help="initial time left out of the rates (default 100 ms)")
+    fi.add_argument("--seed", type=_int_option("--seed", 0), default=0, help="random seed (default 0)")
+    fi.add_argument("--method", default="euler", choices=("euler", "exact"), help="integration method")
+    _add_param_options(fi)
+    fi.add_argument("--data", metavar="PATH", help="save the table (.npz or .csv): i (A), rate, rate_sem, rate_theory, rate_grid (Hz)")
+    fi.add_argument("--plot", metavar="PATH", help="save the f-I figure (.png, .svg or .pdf)")
+    fi.add_argument("--xkcd", action="store_true", help="xkcd style")
+    fi.add_argument("--quiet", action="store_true", help="print nothing on success")
 
     par = sub.add_parser("params", help="show the parameter set with units")
     _add_param_options(par)
@@ -238,6 +312,7 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         record_v=args.record_v,
         record_spikes=args.record_spikes,
         lags=_parse_lags(args.lags),
+        snapshots=[part.strip() for part in args.snapshots.split(",") if part.strip()],
         command="lifsim " + shlex.join(argv),
     )
     if not args.quiet:
@@ -247,7 +322,62 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.plot is not None:
         from .plot import plot_result, save_figure
 
-        save_figure(plot_result(result, xkcd=args.xkcd), args.plot)
+        moments = None
+        if not args.spiking:
+            from .theory import euler_moments
+
+            try:
+                moments = euler_moments(params, inputs, method=args.method)
+            except ValueError:  # no closed form for this input
+                moments = None
+        save_figure(plot_result(result, xkcd=args.xkcd, theory=moments), args.plot)
+    return 0
+
+
+def _cmd_fi(args: argparse.Namespace) -> int:
+    from .fi import fi_curve
+    from .io import check_output_path, save_npz, save_table_csv
+
+    if args.data is not None:
+        check_output_path(args.data, (".npz", ".csv"), "--data")
+    if args.plot is not None:
+        from .plot import FIGURE_SUFFIXES
+
+        check_output_path(args.plot, FIGURE_SUFFIXES, "--plot")
+    given = {name: getattr(args, name) for name in PARAM_OPTIONS if getattr(args, name) is not None}
+    given.setdefault("t_max", "1 s")
+    given.setdefault("dt", "0.1 ms")
+    params = LIFParams(**given, round_steps=args.round_steps)
+    i_min = to_si(args.i_min, "current", "--i-min")
+    i_max = to_si(args.i_max, "current", "--i-max")
+    if not (np.isfinite(i_min) and np.isfinite(i_max) and i_max > i_min):
+        raise UsageError(f"--i-max: {args.i_max!r} must be a finite current above --i-min {args.i_min!r}")
+    if args.points < 2:
+        raise UsageError(f"--points: need at least 2, got {args.points}")
+    currents = np.linspace(i_min, i_max, args.points)
+    curve = fi_curve(
+        params, currents, n=args.n, sigma=args.sigma, seed=args.seed, method=args.method, transient=args.transient
+    )
+    if not args.quiet:
+        print(f"{'I (pA)':>10} {'rate (Hz)':>10} {'sem (Hz)':>9} {'theory':>9} {'grid th.':>9}")
+        for row in zip(curve.i, curve.rate, curve.rate_sem, curve.rate_theory, curve.rate_grid):
+            print(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
+    if args.data is not None:
+        if str(args.data).lower().endswith(".csv"):
+            save_table_csv(args.data, curve.table(), units={"i": "A", "rate": "Hz", "rate_sem": "Hz",
+                                                            "rate_theory": "Hz", "rate_grid": "Hz"})
+        else:
+            save_npz(args.data, curve.table())
+    if args.plot is not None:
+        import matplotlib.pyplot as plt
+
+        from .plot import figure_style, plot_fi, save_figure
+
+        with figure_style(args.xkcd):
+            fig, ax = plt.subplots(figsize=(7, 4.5))
+            plot_fi(ax, curve)
+            fig.tight_layout()
+        save_figure(fig, args.plot)
     return 0
 
 
@@ -258,7 +388,7 @@ def _cmd_params(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lifsim`` command; return its exit status (2 for bad input)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = join_negative_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -266,13 +396,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tutorial(args)
         if args.command == "simulate":
             return _cmd_simulate(args, argv)
+        if args.command == "fi":
+            return _cmd_fi(args)
         return _cmd_params(args)
-    except UsageError as error:
-        message = str(error)
-        print(message if message.startswith("lifsim") else f"lifsim: error: {message}", file=sys.stderr)
+    except (ValueError, TypeError, ArithmeticError) as error:
+        print(f"lifsim: error: {_cli_message(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    except (ValueError, TypeError) as error:
-        print(f"lifsim: error: {error}", file=sys.stderr)
+    except MemoryError:
+        print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:
         print(f"lifsim: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)

@@ -191,6 +191,14 @@ class Modulated(Input):
     def noise_terms(self) -> list[NoiseTerm]:
         return [term for term in self.terms if isinstance(term, UniformTerm)]
 
+    def check(self, params: LIFParams, n: int, steps: int) -> None:
+        for term in self.terms:
+            if isinstance(term, SineTerm) and term.period < 2 * params.dt:
+                raise ValueError(
+                    f"period: {term.period!r} s is shorter than two time steps (2 dt = {2 * params.dt!r} s); "
+                    "the grid cannot represent the sinusoid"
+                )
+
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
         if not self.terms:
             return self.mean
@@ -285,7 +293,10 @@ class ArrayInput(Input):
     """
 
     def __init__(self, values: Sequence[float] | np.ndarray) -> None:
-        array = np.asarray(values, dtype=np.float64)
+        raw = np.asarray(values)
+        if raw.dtype.kind not in "biuf":
+            raise ValueError(f"array input: expected real numbers (A), got an array of dtype {raw.dtype}")
+        array = raw.astype(np.float64)
         if array.ndim not in (1, 2) or array.shape[-1] == 0:
             raise ValueError(f"array input: expected shape (steps,) or (n, steps), got {array.shape}")
         if not np.all(np.isfinite(array)):
@@ -437,6 +448,7 @@ def sample_current(
     steps = params.steps if steps is None else steps
     stream = CounterStream(seed) if stream is None else stream
     bind_streams(inputs)
+    inputs.check(params, n, steps + 1)  # all `steps` columns are evaluated here
     neurons = np.arange(n, dtype=np.uint64)
     out = np.empty((n, steps))
     for k in range(steps):

@@ -9,7 +9,7 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["check_output_path", "save_npz", "load_npz"]
+__all__ = ["check_output_path", "save_npz", "load_npz", "save_table_csv"]
 
 
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
@@ -55,3 +55,21 @@ def load_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
             return {name: data[name] for name in data.files}
     except (OSError, ValueError) as error:
         raise ValueError(f"{path}: cannot read as a lifsim .npz file ({error})") from None
+
+
+def save_table_csv(path: str | os.PathLike, columns: Mapping[str, np.ndarray], units: Mapping[str, str]) -> Path:
+    """Write equal-length columns to a CSV file atomically; the header names each column's unit."""
+    target = check_output_path(path, (".csv",), "--data")
+    names = list(columns)
+    header = ",".join(f"{name} ({units[name]})" if name in units else name for name in names)
+    table = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in names])
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            np.savetxt(handle, table, delimiter=",", header=header, comments="", fmt="%.17g")
+        os.replace(tmp, target)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return target

@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 
 from .units import format_si, to_si
 
-__all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS"]
+__all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS"]
+
+#: the time grid holds at most MAX_STEPS - 1 steps (the random streams' counters allow 2**31)
+MAX_STEPS = 2**31
 
 #: parameter name -> (dimension, SI unit symbol)
 PARAM_UNITS: dict[str, tuple[str, str]] = {
@@ -142,10 +145,15 @@ class LIFParams:
         if self.t_ref_std < 0:
             raise ValueError(f"t_ref_std: must be >= 0 s, got {self.t_ref_std!r}")
         ratio = self.t_max / self.dt
+        if not ratio < MAX_STEPS:
+            raise ValueError(
+                f"t_max: {self.t_max!r} s with dt = {self.dt!r} s gives {ratio:.3g} steps; "
+                f"at most {MAX_STEPS - 1} steps (2**31 - 1) are supported"
+            )
         if not self.round_steps and abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
             raise ValueError(
                 f"t_max: {self.t_max!r} s is not a whole number of steps dt = {self.dt!r} s "
-                f"({ratio:.6g} steps); choose t_max = k * dt or ask for rounding (--round-steps)"
+                f"({ratio:.6g} steps); choose t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
 
     @property

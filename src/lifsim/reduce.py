@@ -104,9 +104,13 @@ class EnsembleReducer:
 
     def observe(self, k: int, v: np.ndarray) -> None:
         """Record the potentials ``v`` (V, shape ``(n,)``) at step ``k``."""
-        mean = v.mean()
-        dev = v - mean
-        self.mean[k] = mean
+        # shift by one sample: exact for identical values (v[0] = V0 for all
+        # neurons) and better conditioned when the spread is small
+        shift = v[0]
+        shifted = v - shift
+        offset = shifted.mean()
+        dev = shifted - offset
+        self.mean[k] = shift + offset
         self.m2[k] = dev @ dev
         if self._ring is not None:
             depth = self._ring.shape[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Literal, Sequence
 
@@ -19,6 +20,8 @@ __all__ = ["simulate", "parse_neuron_selection"]
 
 #: refuse to keep more than this many bytes of recorded traces
 MAX_TRACE_BYTES = 8 * 2**30
+#: neurons the counter-based stream can key (2**32)
+MAX_NEURONS = 2**32
 
 
 def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
@@ -43,13 +46,15 @@ def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
                 indices = np.arange(n)[slice(*parts)]
                 if parts[0] is not None and not 0 <= parts[0] < n:
                     raise IndexError
-                if parts[1] is not None and not 0 < parts[1] <= n:
+                if parts[1] is not None and not 0 <= parts[1] <= n:
                     raise IndexError
+                if len(parts) == 3 and parts[2] is not None and parts[2] < 1:
+                    raise ValueError
             else:
                 indices = np.array([int(p) for p in text.split(",")], dtype=np.int64)
         except ValueError:
             raise ValueError(
-                f"record_v: cannot read {selection!r}; expected 'all', 'start:stop' or 'i,j,k'"
+                f"record_v: cannot read {selection!r}; expected 'all', 'start:stop[:step]' (step >= 1) or 'i,j,k'"
             ) from None
         except IndexError:
             raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}") from None
@@ -149,6 +154,15 @@ def simulate(
     snapshot_steps = tuple(_grid_step(time, params.dt, steps) for time in snapshots)
     if stream is None:
         stream = CounterStream(seed)
+    if n > MAX_NEURONS:
+        raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
+    needed = _memory_estimate(n, steps, len(lags), len(snapshot_steps))
+    available = _physical_memory()
+    if available is not None and needed > available:
+        raise ValueError(
+            f"n: {n} neurons x {steps} steps need about {needed / 2**30:.3g} GiB of memory for the state and "
+            f"statistics, more than this machine's {available / 2**30:.3g} GiB; use fewer neurons or steps"
+        )
     record = parse_neuron_selection(record_v, n)
     if record is not None and record.size * steps * 8 > MAX_TRACE_BYTES:
         raise ValueError(
@@ -201,6 +215,18 @@ def simulate(
         v_snapshots=output.snapshots,
         meta=meta,
     )
+
+
+def _memory_estimate(n: int, steps: int, lags: int, snapshots: int) -> int:
+    """Bytes the numpy engine needs without traces: ~8 state-sized arrays, per-step statistics, buffers."""
+    return 8 * (8 * n + (3 + lags) * steps + (lags + 1 + snapshots) * n)
+
+
+def _physical_memory() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 def _grid_step(time: float | str, dt: float, steps: int) -> int:

@@ -59,7 +59,7 @@ __all__ = [
     "euler_stationary_variance",
     "ou_autocov",
     "fi_deterministic",
-    "fi_euler",
+    "fi_grid",
     "siegert_rate",
     "DISCRETE_THRESHOLD_SHIFT",
 ]
@@ -117,12 +117,25 @@ def noise_variance_per_step(inputs: Input, params: LIFParams) -> float:
     return total
 
 
-def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None) -> EulerMoments:
-    """Exact mean and variance of the forward-Euler free membrane at every step.
+def _white_sigma2(inputs: Input) -> float:
+    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
+    return sum(part.sigma**2 for part in parts if isinstance(part, WhiteNoise))
+
+
+def euler_moments(
+    params: LIFParams, inputs: Input, steps: int | None = None, method: str = "euler"
+) -> EulerMoments:
+    """Exact mean and variance of the free membrane on the grid, for either update.
+
+    ``method="euler"``: the forward-Euler recursion of the module docstring.
+    ``method="exact"``: the exponential update is the same linear recursion
+    with ``a`` replaced by ``1 - exp(-dt/tau)``, except that white noise
+    enters through the exact OU transition, adding ``sigma**2 (1 - b**2) / 2``
+    per step.
 
     For constant mean input the closed forms of the module docstring are
     used; for a time-varying mean (sine, step) the mean follows the linear
-    recursion ``m_{k+1} = (1-a) m_k + a (E_L + R mean_current(t_k))``.
+    recursion ``m_{k+1} = b m_k + a (E_L + R mean_current(t_k))``.
 
     Parameters
     ----------
@@ -130,9 +143,12 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None) ->
     inputs : Input
     steps : int, optional
         Number of time points (default ``params.steps``).
+    method : {"euler", "exact"}
     """
+    if method not in ("euler", "exact"):
+        raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
     steps = params.steps if steps is None else steps
-    a = params.alpha
+    a = params.alpha if method == "euler" else -np.expm1(-params.dt / params.tau)
     b = 1.0 - a
     k = np.arange(steps)
     t = k * params.dt
@@ -146,7 +162,13 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None) ->
         drive = a * (params.el + params.r * mean_current)
         for j in range(steps - 1):
             mean[j + 1] = b * mean[j] + drive[j]
-    q = a * a * params.r**2 * noise_variance_per_step(inputs, params)
+    sigma2 = _white_sigma2(inputs)
+    current_var = noise_variance_per_step(inputs, params)
+    if method == "euler":
+        q = a * a * params.r**2 * current_var
+    else:
+        white_current_var = sigma2 / params.r**2 * params.tau / params.dt
+        q = a * a * params.r**2 * (current_var - white_current_var) + sigma2 * (1.0 - b * b) / 2.0
     var = q * (1.0 - b ** (2 * k)) / (1.0 - b * b)
     return EulerMoments(t, mean, var)
 
@@ -181,10 +203,12 @@ def ou_autocov(params: LIFParams, sigma: float, t: np.ndarray, s: np.ndarray) ->
 
 # ---------------------------------------------------------------- firing rates
 
-#: |zeta(1/2)| / sqrt(2): the threshold shift, in units of sigma sqrt(dt / tau), that a
-#: discrete-time threshold check adds to white-noise driven LIF neurons
-#: (Brunel, Chance, Fourcaud and Abbott 2001; Fourcaud and Brunel 2002).
-DISCRETE_THRESHOLD_SHIFT = 1.4603545088095868 / np.sqrt(2.0)
+#: |zeta(1/2)| / sqrt(2 pi) = 0.5826: the mean overshoot of a Gaussian random walk over a
+#: barrier, in units of its step's std (Siegmund 1979, "corrected diffusion
+#: approximations"; Asmussen, Glynn and Pitman 1995).  A threshold checked only on the
+#: grid acts like a threshold raised by this constant times the std of V's noise
+#: increment per step, sigma sqrt(dt / tau).
+DISCRETE_THRESHOLD_SHIFT = 1.4603545088095868 / np.sqrt(2.0 * np.pi)
 
 
 def _as_mu(params: LIFParams, i_mean: np.ndarray | float | None) -> np.ndarray:
@@ -206,17 +230,22 @@ def fi_deterministic(params: LIFParams, i_mean: np.ndarray | float | None = None
     return rate
 
 
-def fi_euler(params: LIFParams, i_mean: np.ndarray | float | None = None) -> np.ndarray:
-    """Firing rate (Hz) of the forward-Euler neuron on the grid, noise-free.
+def fi_grid(params: LIFParams, i_mean: np.ndarray | float | None = None, method: str = "euler") -> np.ndarray:
+    """Firing rate (Hz) of the noise-free neuron simulated on the grid of step ``dt``.
 
-    From ``V_reset`` the Euler recursion reaches ``v_k = mu + (V_reset - mu)(1-a)^k``;
-    the neuron fires at the first ``k`` with ``v_k > V_th``, so the period is
-    ``(k + round(t_ref/dt)) dt`` with ``k = floor(ln((mu-V_th)/(mu-V_reset)) / ln(1-a)) + 1``.
+    From ``V_reset`` the update reaches ``v_k = mu + (V_reset - mu) b^k`` with
+    ``b = 1 - dt/tau`` (Euler) or ``b = exp(-dt/tau)`` (exact); the neuron
+    fires at the first ``k`` with ``v_k > V_th``,
+    ``k = floor(ln((mu - V_th)/(mu - V_reset)) / ln b) + 1``, so its period is
+    ``(k + round(t_ref/dt)) dt``.  This is what the simulation must give exactly.
     """
+    if method not in ("euler", "exact"):
+        raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
     mu = _as_mu(params, i_mean)
     rate = np.zeros_like(mu)
     above = mu > params.vth
-    k = np.floor(np.log((mu[above] - params.vth) / (mu[above] - params.vr)) / np.log(1.0 - params.alpha)) + 1
+    log_b = np.log(1.0 - params.alpha) if method == "euler" else -params.dt / params.tau
+    k = np.floor(np.log((mu[above] - params.vth) / (mu[above] - params.vr)) / log_b) + 1
     rate[above] = 1.0 / ((k + params.refractory_steps) * params.dt)
     return rate
 
@@ -238,7 +267,7 @@ def siegert_rate(
     i_mean: np.ndarray | float | None = None,
     *,
     dt_correction: float | None = None,
-) -> np.ndarray:
+) -> np.ndarray | float:
     """Mean firing rate (Hz) of LIF neurons driven by white noise (Siegert formula).
 
     For ``tau dV/dt = mu - V + sigma sqrt(tau) xi(t)``, ``mu = E_L + R I``
@@ -259,15 +288,17 @@ def siegert_rate(
     i_mean : float or ndarray, optional
         Mean current(s) (A); default ``params.i_mean``.
     dt_correction : float, optional
-        A simulation time step (s): shift threshold and reset up by
-        ``DISCRETE_THRESHOLD_SHIFT * sigma * sqrt(dt / tau)``, the first-order
-        effect of checking the threshold only on a grid (brief crossings
-        between grid points are missed).
+        A simulation time step (s): raise the threshold by
+        ``DISCRETE_THRESHOLD_SHIFT * sigma * sqrt(dt / tau)`` (0.58 times the
+        std of one step's noise increment), the first-order effect of checking
+        the threshold only on the grid: brief excursions above threshold between
+        grid points are missed, so a simulation fires less than the continuous
+        model.
 
     Returns
     -------
-    ndarray
-        Rate(s) in Hz.
+    float or ndarray
+        Rate(s) in Hz (a float for a scalar ``i_mean``).
     """
     from scipy.integrate import quad
 
@@ -281,7 +312,7 @@ def siegert_rate(
     rates = np.empty_like(mu)
     for index, m in enumerate(mu):
         y_th = (params.vth + shift - m) / sigma
-        y_r = (params.vr + shift - m) / sigma
+        y_r = (params.vr - m) / sigma
         scale = max(y_th, 0.0) ** 2
         # for large y_th the scaled integrand is a peak of width ~1/y_th at y_th:
         # give quad break points that resolve it
@@ -301,4 +332,4 @@ def siegert_rate(
             rates[index] = 0.0
         else:
             rates[index] = 1.0 / (params.t_ref + np.exp(log_isi_noise))
-    return rates if np.ndim(i_mean) else rates.reshape(np.shape(_as_mu(params, i_mean)))
+    return rates.reshape(np.shape(_as_mu(params, i_mean))) if np.ndim(i_mean) else float(rates[0])

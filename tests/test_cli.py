@@ -1,0 +1,453 @@
+"""The ``lifsim`` command's happy paths: tutorial replay, simulate, params."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lifsim.cli import main
+from lifsim.params import PARAM_DOCS, PARAM_UNITS
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Run every test in an empty folder so relative output paths land there."""
+    monkeypatch.chdir(tmp_path)
+
+
+def run_ok(capsys, argv):
+    """Run ``lifsim argv`` (a list, or a string split on blanks) in-process.
+
+    Asserts exit status 0 and an empty stderr; returns stdout.
+    """
+    rc = main(argv.split() if isinstance(argv, str) else list(argv))
+    out, err = capsys.readouterr()
+    assert rc == 0, f"exit status {rc}, stderr {err!r}"
+    assert err == ""
+    return out
+
+
+def load(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+# ------------------------------------------------------------------ tutorial
+
+# SAMPLE OUTPUT of exercises 1-4, copied from spec/lif-neuron-part-1.md.
+TUTORIAL_OUTPUT = {
+    1: ["0.15 0.001 0.02 -0.06 -0.07 -0.05 100000000.0 2.5e-10"],
+    2: [
+        "2.5e-10",
+        "3.969463130731183e-10",
+        "4.877641290737885e-10",
+        "4.877641290737885e-10",
+        "3.9694631307311837e-10",
+        "2.5000000000000007e-10",
+        "1.0305368692688176e-10",
+        "1.2235870926211617e-11",
+        "1.223587092621159e-11",
+        "1.0305368692688186e-10",
+    ],
+    3: [
+        "0.000 2.5000e-10",
+        "0.001 3.9695e-10",
+        "0.002 4.8776e-10",
+        "0.003 4.8776e-10",
+        "0.004 3.9695e-10",
+        "0.005 2.5000e-10",
+        "0.006 1.0305e-10",
+        "0.007 1.2236e-11",
+        "0.008 1.2236e-11",
+        "0.009 1.0305e-10",
+    ],
+    4: [
+        "0.000 -6.0000e-02",
+        "0.001 -5.8750e-02",
+        "0.002 -5.6828e-02",
+        "0.003 -5.4548e-02",
+        "0.004 -5.2381e-02",
+        "0.005 -5.0778e-02",
+        "0.006 -4.9989e-02",
+        "0.007 -4.9974e-02",
+        "0.008 -5.0414e-02",
+        "0.009 -5.0832e-02",
+    ],
+}
+
+
+@pytest.mark.parametrize("ex", sorted(TUTORIAL_OUTPUT))
+def test_tutorial_prints_sample_output(capsys, ex):
+    out = run_ok(capsys, ["tutorial", str(ex)])
+    assert out.splitlines() == TUTORIAL_OUTPUT[ex]
+
+
+@pytest.mark.parametrize("ex", range(5, 15))
+def test_tutorial_figures_print_nothing(capsys, ex):
+    assert run_ok(capsys, ["tutorial", str(ex)]) == ""
+
+
+# exercise -> {key: shape} of its --data file
+TUTORIAL_DATA = {
+    2: {"t": (10,), "i": (10,)},
+    3: {"t": (10,), "i": (10,)},
+    4: {"t": (10,), "i": (10,), "v": (10,)},
+    5: {"t": (25,), "i": (25,)},
+    6: {"t": (150,), "i": (150,), "v": (150,)},
+    7: {"t": (150,), "v": (150,)},
+    8: {"t": (150,), "v": (50, 150)},
+    9: {"t": (150,), "v": (50, 150), "v_mean": (150,)},
+    10: {"t": (150,), "v": (50, 150), "v_mean": (150,), "v_std": (150,)},
+    11: {"t": (149,), "i": (149,), "v": (149,)},
+    12: {"t": (149,), "i": (149,), "v": (149,)},
+    13: {"t": (150,), "i": (50, 150), "v": (50, 150)},
+    14: {"t": (150,), "i": (50, 150), "v": (50, 150), "v_mean": (150,), "v_std": (150,)},
+}
+
+
+@pytest.mark.parametrize("ex", sorted(TUTORIAL_DATA))
+def test_tutorial_data(capsys, tmp_path, ex):
+    run_ok(capsys, ["tutorial", str(ex), "--data", "x.npz"])
+    data = load(tmp_path / "x.npz")
+    assert {name: array.shape for name, array in data.items()} == TUTORIAL_DATA[ex]
+    for array in data.values():
+        assert array.dtype == np.float64
+        assert np.all(np.isfinite(array))
+    assert data["t"][0] == 0.0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.npz"]  # no temporary file left
+
+
+def test_tutorial_data_values(capsys, tmp_path):
+    run_ok(capsys, ["tutorial", "4", "--data", "x.npz"])
+    data = load(tmp_path / "x.npz")
+    assert [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(data["t"], data["v"])] == TUTORIAL_OUTPUT[4]
+    run_ok(capsys, ["tutorial", "10", "--data", "x.npz"])  # overwrites
+    data = load(tmp_path / "x.npz")
+    np.testing.assert_allclose(data["v_mean"], data["v"].mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(data["v_std"], data["v"].std(axis=0, ddof=1), rtol=1e-9)
+    run_ok(capsys, ["tutorial", "14", "--data", "x.npz"])
+    data = load(tmp_path / "x.npz")
+    np.testing.assert_allclose(data["v_std"], data["v"].std(axis=0, ddof=0), rtol=1e-12)
+
+
+def test_tutorial_1_data_holds_the_parameters(capsys, tmp_path):
+    run_ok(capsys, ["tutorial", "1", "--data", "x.npz"])
+    data = load(tmp_path / "x.npz")
+    assert float(data["tau"]) == 0.02
+    assert float(data["i_mean"]) == 2.5e-10
+
+
+@pytest.mark.parametrize("ex", range(5, 15))
+def test_tutorial_plot_png(capsys, tmp_path, ex):
+    out = run_ok(capsys, ["tutorial", str(ex), "--plot", "x.png"])
+    assert out == ""
+    content = (tmp_path / "x.png").read_bytes()
+    assert content.startswith(PNG_MAGIC)
+    assert len(content) > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.png"]
+
+
+@pytest.mark.parametrize(
+    "name, check",
+    [
+        ("x.svg", lambda b: b.lstrip().startswith(b"<?xml") and b"<svg" in b),
+        ("x.pdf", lambda b: b.startswith(b"%PDF")),
+        ("x.PNG", lambda b: b.startswith(PNG_MAGIC)),
+    ],
+    ids=["svg", "pdf", "upper-case-png"],
+)
+def test_tutorial_plot_other_formats(capsys, tmp_path, name, check):
+    run_ok(capsys, ["tutorial", "7", "--plot", name, "--no-xkcd"])
+    assert check((tmp_path / name).read_bytes())
+
+
+def test_tutorial_plot_and_data_together(capsys, tmp_path):
+    run_ok(capsys, ["tutorial", "9", "--xkcd", "--plot", "f.png", "--data", "d.npz"])
+    assert (tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
+    assert set(load(tmp_path / "d.npz")) == {"t", "v", "v_mean"}
+
+
+def test_tutorial_console_script(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lifsim", "tutorial", "3"], capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout.splitlines() == TUTORIAL_OUTPUT[3]
+
+
+def test_installed_console_script(tmp_path):
+    script = Path(sys.executable).parent / "lifsim"
+    if not script.exists():
+        pytest.skip("no lifsim console script next to the running Python")
+    proc = subprocess.run([str(script), "tutorial", "1"], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == TUTORIAL_OUTPUT[1]
+
+
+# ------------------------------------------------------------------ simulate
+
+
+def test_simulate_ensemble_statistics(capsys, tmp_path):
+    out = run_ok(capsys, ["simulate", "--n", "50", "--input", "uniform", "--no-spiking", "--data", "out.npz"])
+    data = load(tmp_path / "out.npz")
+    for key in ("t", "v_mean", "v_std", "v_var"):
+        assert data[key].shape == (150,), key
+    assert "v" not in data and "spike_t" not in data and "rate" not in data
+    np.testing.assert_allclose(data["v_std"] ** 2, data["v_var"], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(data["t"], np.arange(150) * 1e-3, rtol=0, atol=1e-15)
+    # every neuron starts at E_L (up to the rounding of the ensemble mean)
+    assert data["v_mean"][0] == pytest.approx(-0.06, rel=1e-15) and data["v_std"][0] < 1e-15
+    assert np.all(data["v_std"][1:] > 0)
+    assert re.search(r"\b50 neuron", out), out
+    assert "spiking off" in out
+
+
+def test_simulate_record_all(capsys, tmp_path):
+    run_ok(capsys, ["simulate", "--n", "50", "--input", "uniform", "--no-spiking", "--record-v", "--data", "o.npz"])
+    data = load(tmp_path / "o.npz")
+    assert data["v"].shape == (50, 150)
+    np.testing.assert_allclose(data["v"].mean(axis=0), data["v_mean"], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(data["v"].var(axis=0, ddof=1), data["v_var"], rtol=1e-8, atol=1e-18)
+
+
+@pytest.mark.parametrize(
+    "selection, rows", [("0:5", [0, 1, 2, 3, 4]), ("0,5,9", [0, 5, 9]), ("45:", list(range(45, 50)))]
+)
+def test_simulate_record_selection(capsys, tmp_path, selection, rows):
+    run_ok(
+        capsys,
+        ["simulate", "--n", "50", "--input", "uniform", "--no-spiking", "--record-v", selection, "--data", "s.npz"],
+    )
+    part = load(tmp_path / "s.npz")
+    assert part["v"].shape == (len(rows), 150)
+    run_ok(capsys, ["simulate", "--n", "50", "--input", "uniform", "--no-spiking", "--record-v", "--data", "a.npz"])
+    full = load(tmp_path / "a.npz")
+    np.testing.assert_array_equal(part["v"], full["v"][rows])  # neuron j's noise depends only on (seed, j)
+
+
+def test_simulate_spiking_rate(capsys, tmp_path):
+    out = run_ok(capsys, ["simulate", "--input", "constant", "--t-max", "1s", "--dt", "0.1ms", "--data", "sp.npz"])
+    data = load(tmp_path / "sp.npz")
+    for key in ("spike_t", "spike_i", "rate", "spike_count"):
+        assert key in data, key
+    assert data["t"].shape == (10000,)
+    assert abs(float(data["rate"]) - 59.0) < 1.0
+    assert np.all(data["spike_i"] == 0)
+    assert len(data["spike_t"]) == int(data["spike_count"].sum())
+    # a noise-free Euler neuron fires every 170 steps of 0.1 ms
+    np.testing.assert_allclose(np.diff(data["spike_t"]), 170 * 1e-4, rtol=1e-9)
+    match = re.search(r"rate ([0-9.eE+-]+) Hz", out)
+    assert match, out
+    assert abs(float(match.group(1)) - 59.0) < 1.0
+    assert re.search(r"\b1 neuron", out), out
+
+
+def test_simulate_no_record_spikes(capsys, tmp_path):
+    run_ok(capsys, ["simulate", "--n", "3", "--no-record-spikes", "--data", "o.npz"])
+    data = load(tmp_path / "o.npz")
+    assert "spike_t" not in data and "spike_i" not in data
+    assert data["spike_count"].shape == (3,)
+    assert "rate" in data
+
+
+def _sim_arrays(capsys, tmp_path, *extra):
+    path = tmp_path / "u.npz"
+    argv = ["simulate", "--n", "4", "--input", "uniform", "--no-spiking", "--quiet", "--data", str(path)]
+    run_ok(capsys, argv + list(extra))
+    data = load(path)
+    meta = data.pop("meta")
+    return data, meta
+
+
+@pytest.mark.parametrize(
+    "with_unit, si",
+    [
+        (["--tau", "20ms"], ["--tau", "0.02"]),
+        (["--tau", "20 ms"], ["--tau", "0.02"]),
+        (["--i-mean", "250pA"], ["--i-mean", "2.5e-10"]),
+        (["--i-mean", "0.25nA"], ["--i-mean", "2.5e-10"]),
+        (["--r", "100MOhm"], ["--r", "1e8"]),
+        (["--dt", "0.5ms", "--t-max", "75ms"], ["--dt", "0.0005", "--t-max", "0.075"]),
+        (["--vth=-45mV"], ["--vth", "-0.045"]),
+        (["--el=-65mV"], ["--el", "-0.065"]),
+    ],
+    ids=["tau-ms", "tau-ms-space", "i-mean-pA", "i-mean-nA", "r-MOhm", "dt-t-max", "vth-mV", "el-mV"],
+)
+def test_simulate_units_equal_si(capsys, tmp_path, with_unit, si):
+    a, _ = _sim_arrays(capsys, tmp_path, *with_unit)
+    b, _ = _sim_arrays(capsys, tmp_path, *si)
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_simulate_parameters_change_the_run(capsys, tmp_path):
+    a, _ = _sim_arrays(capsys, tmp_path, "--tau", "20ms")
+    b, _ = _sim_arrays(capsys, tmp_path, "--tau", "10ms")
+    assert not np.array_equal(a["v_mean"], b["v_mean"])
+    c, _ = _sim_arrays(capsys, tmp_path, "--seed", "1")
+    d, _ = _sim_arrays(capsys, tmp_path, "--seed", "1")
+    np.testing.assert_array_equal(c["v_mean"], d["v_mean"])
+    assert not np.array_equal(a["v_mean"], c["v_mean"])
+
+
+def test_simulate_meta_records_the_run(capsys, tmp_path):
+    import json
+
+    _, meta = _sim_arrays(capsys, tmp_path, "--tau", "20ms", "--seed", "7")
+    info = json.loads(str(meta))
+    assert info["params"]["tau"] == 0.02
+    assert info["n"] == 4 and info["seed"] == 7 and info["spiking"] is False
+    assert "--tau 20ms" in info["command"]
+
+
+@pytest.mark.parametrize("argv", [["--el", "-65mV"], ["--vr", "-70mV"], ["--vth", "-45mV"]], ids=["el", "vr", "vth"])
+def test_simulate_negative_value_with_unit_as_separate_argument(capsys, argv):
+    run_ok(capsys, ["simulate", "--quiet", *argv])
+
+
+def test_simulate_negative_plain_number_as_separate_argument(capsys):
+    run_ok(capsys, ["simulate", "--quiet", "--el", "-0.065", "--vr", "-0.07"])
+
+
+def test_simulate_summary(capsys):
+    out = run_ok(capsys, ["simulate", "--n", "7", "--input", "uniform", "--no-spiking"])
+    assert re.search(r"\b7 neuron", out), out
+    assert "150 steps" in out and "dt = 1 ms" in out
+    assert "mV" in out and "Hz" not in out
+    out = run_ok(capsys, ["simulate", "--n", "2"])
+    assert re.search(r"\b2 neuron", out) and re.search(r"rate [0-9.]+ Hz", out), out
+
+
+def test_simulate_quiet(capsys, tmp_path):
+    assert run_ok(capsys, ["simulate", "--quiet", "--data", "q.npz"]) == ""
+    assert (tmp_path / "q.npz").exists()
+
+
+def test_simulate_round_steps(capsys, tmp_path):
+    run_ok(capsys, ["simulate", "--quiet", "--t-max", "0.1505", "--round-steps", "--data", "r.npz"])
+    assert load(tmp_path / "r.npz")["t"].shape in ((150,), (151,))
+
+
+def test_simulate_lags(capsys, tmp_path):
+    run_ok(capsys, "simulate --quiet --n 20 --input uniform --no-spiking --lags 1,5 --data l.npz")
+    data = load(tmp_path / "l.npz")
+    assert data["autocov_lag1"].shape == (150,) and data["autocov_lag5"].shape == (150,)
+    assert np.all(np.isnan(data["autocov_lag5"][:5]))
+
+
+def test_simulate_exact_method(capsys, tmp_path):
+    run_ok(capsys, ["simulate", "--quiet", "--method", "exact", "--no-spiking", "--data", "e.npz"])
+    v = load(tmp_path / "e.npz")["v_mean"]
+    # free membrane: V(t) = E_L + R I (1 - exp(-t / tau)), exactly on the grid
+    t = np.arange(150) * 1e-3
+    np.testing.assert_allclose(v, -0.06 + 0.025 * (1 - np.exp(-t / 0.02)), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, magic", [("s.png", PNG_MAGIC), ("s.svg", b"<?xml"), ("s.pdf", b"%PDF")])
+def test_simulate_plot(capsys, tmp_path, name, magic):
+    run_ok(capsys, ["simulate", "--quiet", "--n", "5", "--record-v", "--plot", name])
+    assert (tmp_path / name).read_bytes().lstrip().startswith(magic)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+# ------------------------------------------------------------------ inputs
+
+
+def test_input_sine_plus_uniform(capsys, tmp_path):
+    out = run_ok(capsys, ["simulate", "--n", "5", "--input", "sine+uniform", "--no-spiking", "--data", "o.npz"])
+    assert "sin" in out and "xi" in out
+    data = load(tmp_path / "o.npz")
+    assert np.all(np.isfinite(data["v_mean"])) and data["v_std"][-1] > 0
+
+
+def test_input_sine_period(capsys, tmp_path):
+    run_ok(capsys, ["simulate", "--quiet", "--input", "sine", "--period", "20ms", "--no-spiking", "--data", "a.npz"])
+    run_ok(capsys, ["simulate", "--quiet", "--input", "sine", "--period", "0.02", "--no-spiking", "--data", "b.npz"])
+    run_ok(capsys, ["simulate", "--quiet", "--input", "sine", "--no-spiking", "--data", "c.npz"])
+    a, b, c = (load(tmp_path / f"{x}.npz")["v_mean"] for x in "abc")
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_input_uniform_amplitude(capsys, tmp_path):
+    run_ok(capsys, "simulate --quiet --n 5 --input uniform --amplitude 0 --no-spiking --data a.npz")
+    run_ok(capsys, ["simulate", "--quiet", "--n", "5", "--input", "constant", "--no-spiking", "--data", "b.npz"])
+    a, b = load(tmp_path / "a.npz"), load(tmp_path / "b.npz")
+    np.testing.assert_allclose(a["v_mean"], b["v_mean"], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(a["v_std"], 0.0, atol=1e-15)
+
+
+def test_input_constant_plus_white(capsys, tmp_path):
+    out = run_ok(capsys, "simulate --n 20 --input constant+white --sigma 2mV --no-spiking --data o.npz")
+    assert "white" in out
+    data = load(tmp_path / "o.npz")
+    assert data["v_std"][0] < 1e-15 and data["v_std"][-1] > 1e-4
+
+
+def test_input_white_alone(capsys, tmp_path):
+    run_ok(capsys, "simulate --quiet --n 20 --input white --sigma 0.002 --no-spiking --data o.npz")
+    assert load(tmp_path / "o.npz")["v_std"][-1] > 0
+
+
+def test_input_step_onset(capsys, tmp_path):
+    out = run_ok(capsys, ["simulate", "--input", "step", "--onset", "50ms", "--no-spiking", "--data", "o.npz"])
+    assert "step" in out
+    v = load(tmp_path / "o.npz")["v_mean"]
+    np.testing.assert_array_equal(v[:50], -0.06)  # no current before the onset: V stays at E_L
+    assert v[-1] > -0.06 + 0.02
+
+
+def test_input_array(capsys, tmp_path):
+    np.save(tmp_path / "f.npy", np.full(150, 2.5e-10))
+    out = run_ok(capsys, ["simulate", "--input", "array", "--input-file", "f.npy", "--no-spiking", "--data", "a.npz"])
+    assert "array" in out
+    run_ok(capsys, ["simulate", "--quiet", "--input", "constant", "--no-spiking", "--data", "c.npz"])
+    np.testing.assert_array_equal(load(tmp_path / "a.npz")["v_mean"], load(tmp_path / "c.npz")["v_mean"])
+
+
+def test_input_array_per_neuron(capsys, tmp_path):
+    currents = np.array([[0.0] * 150, [2.5e-10] * 150])
+    np.save(tmp_path / "f.npy", currents)
+    run_ok(capsys, "simulate --quiet --n 2 --input array --input-file f.npy --no-spiking --record-v --data a.npz")
+    v = load(tmp_path / "a.npz")["v"]
+    np.testing.assert_array_equal(v[0], -0.06)
+    assert v[1, -1] > -0.04
+
+
+# ------------------------------------------------------------------ params
+
+
+def test_params_lists_every_parameter_with_unit(capsys):
+    out = run_ok(capsys, ["params"])
+    lines = out.splitlines()
+    assert len(lines) == len(PARAM_UNITS)
+    for name, (_dimension, unit) in PARAM_UNITS.items():
+        line = next((ln for ln in lines if ln.split() and ln.split()[0] == name), None)
+        assert line is not None, f"{name} missing from {out!r}"
+        shown = line.split("=", 1)[1].replace(PARAM_DOCS[name], "")
+        words = re.findall(r"[A-Za-zΩµμ]+", shown)
+        assert any(word.endswith(unit) for word in words), f"no unit {unit!r} in {line!r}"
+
+
+def test_params_shows_given_values(capsys):
+    out = run_ok(capsys, ["params", "--tau", "10ms", "--i-mean", "0.3nA"])
+    tau = next(ln for ln in out.splitlines() if ln.startswith("tau "))
+    i_mean = next(ln for ln in out.splitlines() if ln.startswith("i_mean "))
+    assert "10 ms" in tau and "0.01" in tau
+    assert "300 pA" in i_mean
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("lifsim ")
