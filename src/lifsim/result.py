@@ -190,7 +190,8 @@ def _describe_input(desc: dict) -> str:
         mean = f"{desc['mean_A'] * 1e12:g} pA"
         return mean if not terms else f"{mean} * (1 + {' + '.join(terms)})"
     if kind == "white":
-        return f"white noise sigma {desc['sigma_V'] * 1e3:g} mV around {desc['mean_A'] * 1e12:g} pA"
+        text = f"white noise sigma {desc['sigma_V'] * 1e3:g} mV"
+        return text if desc["mean_A"] == 0 else f"{text} around {desc['mean_A'] * 1e12:g} pA"
     if kind == "step":
         return f"step to {desc['amplitude_A'] * 1e12:g} pA at {desc['onset_s'] * 1e3:g} ms"
     if kind == "array":

@@ -50,6 +50,7 @@ import numpy as np
 
 from .inputs import ArrayInput, Input, Modulated, Step, Sum, UniformTerm, WhiteNoise
 from .params import LIFParams
+from .units import to_si
 
 __all__ = [
     "EulerMoments",
@@ -263,7 +264,7 @@ def _siegert_integrand(u: float, shift: float) -> float:
 
 def siegert_rate(
     params: LIFParams,
-    sigma: float,
+    sigma: float | str,
     i_mean: np.ndarray | float | None = None,
     *,
     dt_correction: float | None = None,
@@ -302,7 +303,7 @@ def siegert_rate(
     """
     from scipy.integrate import quad
 
-    sigma = float(sigma)
+    sigma = to_si(sigma, "voltage", "sigma")
     if not np.isfinite(sigma) or sigma <= 0:
         raise ValueError(f"sigma: must be a finite number > 0 V, got {sigma!r}")
     shift = 0.0
