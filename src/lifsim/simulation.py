@@ -9,7 +9,7 @@ from typing import Literal, Sequence
 import numpy as np
 
 from . import __version__
-from .engine import ENGINES
+from .engine import ENGINES, choose_engine
 from .inputs import Input, constant
 from .params import LIFParams
 from .result import Result
@@ -84,7 +84,8 @@ def simulate(
     lags: Sequence[int] = (),
     snapshots: Sequence[float | str] = (),
     steps: int | None = None,
-    engine: str = "numpy",
+    engine: str = "auto",
+    threads: int | None = None,
     command: str | None = None,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
@@ -119,8 +120,12 @@ def simulate(
         histograms of V); each must lie on the time grid.
     steps : int, optional
         Number of time points; default ``params.steps = round(t_max / dt)``.
-    engine : str
-        ``"numpy"`` (the reference engine).
+    engine : {"auto", "numba", "numpy"}
+        ``"numba"``: the compiled multi-core kernel; ``"numpy"``: the readable
+        reference; ``"auto"``: numba where installed and the stream is the
+        default counter-based one.
+    threads : int, optional
+        Threads for the numba engine (default: all cores, ``NUMBA_NUM_THREADS``).
     command : str, optional
         The command line that asked for this run (kept in the provenance).
 
@@ -143,8 +148,6 @@ def simulate(
     steps = params.steps if steps is None else _positive_int(steps, "steps")
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
-    if engine not in ENGINES:
-        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     if not isinstance(spiking, (bool, np.bool_)):
         raise TypeError(f"spiking: expected True or False, got {spiking!r}")
     lags = tuple(_nonneg_int(lag, "lags") for lag in lags)
@@ -154,6 +157,12 @@ def simulate(
     snapshot_steps = tuple(_grid_step(time, params.dt, steps) for time in snapshots)
     if stream is None:
         stream = CounterStream(seed)
+    engine = choose_engine(engine, stream.kind)
+    extra = {}
+    if threads is not None:
+        if engine != "numba":
+            raise ValueError(f"threads: applies to the numba engine, not {engine!r}")
+        extra["threads"] = _positive_int(threads, "threads")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
     needed = _memory_estimate(n, steps, len(lags), len(snapshot_steps))
@@ -181,6 +190,7 @@ def simulate(
         record_spikes=record_spikes,
         lags=lags,
         snapshot_steps=snapshot_steps,
+        **extra,
     )
     t = np.arange(steps) * params.dt
     meta = {

@@ -1,0 +1,474 @@
+"""The compiled engine: numba, multi-core, one fused streaming pass per neuron block.
+
+Neurons are cut into blocks of ``BLOCK`` neurons.  Each block's state (V,
+refractory counters) stays in cache while the kernel runs it through *all*
+steps; every step it draws the block's noise, integrates, applies threshold,
+reset and refractoriness, records spikes and requested traces, and reduces the
+block's per-step mean and sum of squared deviations.  Blocks run in parallel
+(``numba.prange``) in groups; the groups' per-step statistics are then merged
+in block order with the exact Chan et al. formulas, so the result does not
+depend on the number of threads.
+
+Random numbers come from the same counter-based SplitMix64 stream as the
+numpy engine (:class:`lifsim.streams.CounterStream`): neuron ``j``'s draw at
+step ``k`` is a pure function of ``(seed, term, j, k)``, so results are
+identical for any thread count, block size or number of neurons, and the two
+engines see the same uniforms bit for bit (normals to the last bit of libm's
+``log1p``/``cos``).
+
+Memory: ``O(n)`` for the state and spike counts plus ``O(steps)`` per group
+for the statistics; traces only for the requested neurons.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Callable
+
+import numpy as np
+
+from ..inputs import ArrayInput, Input, Modulated, Step, Sum, UniformTerm, WhiteNoise, bind_streams
+from ..params import LIFParams
+from ..reduce import Moments, merge_moments
+from ..streams import CounterStream, LegacyStream, seed_key
+from .numpy_engine import refractory_steps_per_neuron
+from .output import RunOutput
+
+__all__ = ["run_numba", "available", "BLOCK", "compile_kernels"]
+
+try:  # numba is an optional dependency (extra "fast")
+    import numba
+    from numba import njit, prange
+
+    _AVAILABLE = True
+except ImportError:  # pragma: no cover - exercised only without numba
+    _AVAILABLE = False
+
+#: neurons per block: the block's state (V, refractory counter) fits in L1/L2 cache
+BLOCK = 2048
+#: blocks per parallel group (per-step statistics are buffered per group)
+GROUP = 32
+
+
+def available() -> bool:
+    """True when numba can be imported."""
+    return _AVAILABLE
+
+
+if _AVAILABLE:
+    _GAMMA = np.uint64(0x9E3779B97F4A7C15)
+    _M1 = np.uint64(0xBF58476D1CE4E5B9)
+    _M2 = np.uint64(0x94D049BB133111EB)
+    _TWO_M53 = 2.0**-53
+    _TWO_PI = 2.0 * math.pi
+
+    @njit(inline="always", cache=True)
+    def _uniform(key, j, draw):  # type: ignore[no-untyped-def]
+        """U[0, 1) of SplitMix64 at counter j * 2**32 + draw + 1 (as CounterStream.uniform)."""
+        z = key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA
+        z = (z ^ (z >> np.uint64(30))) * _M1
+        z = (z ^ (z >> np.uint64(27))) * _M2
+        z = z ^ (z >> np.uint64(31))
+        return float(z >> np.uint64(11)) * _TWO_M53
+
+    @njit(inline="always", cache=True)
+    def _normal(key, j, k):  # type: ignore[no-untyped-def]
+        """N(0, 1) by Box-Muller on draws 2k and 2k+1 (as CounterStream.normal)."""
+        u1 = _uniform(key, j, 2 * k)
+        u2 = _uniform(key, j, 2 * k + 1)
+        return math.sqrt(-2.0 * math.log1p(-u1)) * math.cos(_TWO_PI * u2)
+
+    @njit(fastmath=True, cache=True)
+    def _shifted_sums(v, m, shift):  # type: ignore[no-untyped-def]
+        """``sum(v - shift)`` and ``sum((v - shift)**2)`` over ``v[:m]`` (vectorised, reassociated)."""
+        s1 = 0.0
+        s2 = 0.0
+        for jj in range(m):
+            d = v[jj] - shift
+            s1 += d
+            s2 += d * d
+        return s1, s2
+
+    @njit(fastmath=True, cache=True)
+    def _shifted_cross(x, y, m, shift_x, shift_y):  # type: ignore[no-untyped-def]
+        """``sum((x - shift_x) * (y - shift_y))`` over the first ``m`` entries."""
+        c = 0.0
+        for jj in range(m):
+            c += (x[jj] - shift_x) * (y[jj] - shift_y)
+        return c
+
+    @njit(cache=True)
+    def _step_uniform(  # type: ignore[no-untyped-def]
+        v, hold, fired, ref, j0, kk, base, mean_q, pre, amp, key, a, el, r, vr, vth, spiking
+    ):
+        """One step of a block driven by ``base + mean_q (pre + A xi)``; returns the spike count.
+
+        Branch-free threshold, reset and refractoriness, so LLVM vectorises the
+        loop, random numbers included.
+        """
+        n_fired = 0
+        for jj in range(v.shape[0]):
+            current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
+            x = v[jj] + a * (el - v[jj] + r * current)
+            h = hold[jj]
+            held = h > 0
+            x = vr if held else x
+            h = h - 1 if held else h
+            f = (x > vth) & spiking
+            x = vr if f else x
+            h = ref[jj] if f else h
+            fired[jj] = f
+            n_fired += np.int64(f)
+            hold[jj] = h
+            v[jj] = x
+        return n_fired
+
+    @njit(cache=True)
+    def _step_general(  # type: ignore[no-untyped-def]
+        v, hold, fired, tot, ref, j0, kk, det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key,
+        w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
+    ):
+        """One step of a block for any input; returns the spike count."""
+        n_mod = mod_mean.shape[0]
+        n_u = u_amp.shape[0]
+        n_w = w_scale.shape[0]
+        has_arr = arr.shape[0] > 0
+        n_fired = 0
+        for jj in range(v.shape[0]):
+            j = j0 + jj
+            current = det[kk]
+            if has_arr:
+                current += arr[j if arr_per_neuron else 0, kk]
+            if n_mod > 0:
+                for q in range(n_mod):
+                    tot[q] = mod_pre[q, kk]
+                for u in range(n_u):
+                    tot[u_mod[u]] += u_amp[u] * (2 * _uniform(u_key[u], j, kk) - 1)
+                for q in range(n_mod):
+                    current += mod_mean[q] * tot[q]
+            if exact:
+                v_inf = el + r * current
+                x = v_inf + (v[jj] - v_inf) * decay
+                for w in range(n_w):
+                    x += w_scale[w] * _normal(w_key[w], j, kk)
+            else:
+                for w in range(n_w):
+                    current += w_scale[w] * _normal(w_key[w], j, kk)
+                x = v[jj] + a * (el - v[jj] + r * current)
+            h = hold[jj]
+            held = h > 0
+            x = vr if held else x
+            h = h - 1 if held else h
+            f = (x > vth) & spiking
+            x = vr if f else x
+            h = ref[jj] if f else h
+            fired[jj] = f
+            n_fired += np.int64(f)
+            hold[jj] = h
+            v[jj] = x
+        return n_fired
+
+    @njit(parallel=True, cache=True)
+    def _run_group(  # type: ignore[no-untyped-def]
+        first_block, n_blocks, block, n, steps, v0, a, decay, el, r, vr, vth, exact, spiking,
+        det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key, w_scale, w_key,
+        ref_steps, rec_row, trace, snap_row, snapshots, lags,
+        out_mean, out_m2, out_comom, record_spikes, spike_cap, spike_k, spike_j, spike_n, counts,
+    ):
+        n_mod = mod_mean.shape[0]
+        n_u = u_amp.shape[0]
+        n_w = w_scale.shape[0]
+        n_lags = lags.shape[0]
+        depth = 1
+        for li in range(n_lags):
+            if lags[li] + 1 > depth:
+                depth = lags[li] + 1
+        has_arr = arr.shape[0] > 0
+        # the tutorial's input family with one uniform term: a loop LLVM can vectorise
+        single_uniform = n_mod == 1 and n_u == 1 and n_w == 0 and not has_arr and not exact
+        any_recorded = False
+        for j in range(n):
+            if rec_row[j] >= 0:
+                any_recorded = True
+                break
+        for g in prange(n_blocks):
+            j0 = (first_block + g) * block
+            m = min(n, j0 + block) - j0
+            v = np.full(m, v0)
+            hold = np.zeros(m, np.int64)
+            fired = np.zeros(m, np.bool_)
+            tot = np.empty(n_mod)
+            ring = np.zeros((depth if n_lags > 0 else 0, m))
+            means = np.empty(steps if n_lags > 0 else 0)
+            for k in range(steps):
+                if k > 0:
+                    kk = k - 1  # the update from step kk to step k uses I[kk]
+                    if single_uniform:
+                        n_fired = _step_uniform(
+                            v, hold, fired, ref_steps[j0 : j0 + m], j0, kk, det[kk], mod_mean[0], mod_pre[0, kk],
+                            u_amp[0], u_key[0], a, el, r, vr, vth, spiking,
+                        )
+                    else:
+                        n_fired = _step_general(
+                            v, hold, fired, tot, ref_steps[j0 : j0 + m], j0, kk, det, arr, arr_per_neuron, mod_mean,
+                            mod_pre, u_mod, u_amp, u_key, w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
+                        )
+                    if n_fired > 0:
+                        for jj in range(m):
+                            counts[j0 + jj] += fired[jj]
+                    if record_spikes and n_fired > 0:
+                        for jj in range(m):
+                            if fired[jj]:
+                                j = j0 + jj
+                                idx = spike_n[g]
+                                if idx < spike_cap:
+                                    spike_k[g, idx] = k
+                                    spike_j[g, idx] = j
+                                spike_n[g] = idx + 1
+                # per-step block statistics, shifted by one sample: exact for
+                # identical values, accurate while the spread is not tiny
+                shift = v[0]
+                s1, s2 = _shifted_sums(v, m, shift)
+                offset = s1 / m
+                mean = shift + offset
+                out_mean[g, k] = mean
+                out_m2[g, k] = max(0.0, s2 - s1 * offset)
+                if n_lags > 0:
+                    means[k] = mean
+                    slot = k % depth
+                    for jj in range(m):
+                        ring[slot, jj] = v[jj]
+                    for li in range(n_lags):
+                        lag = lags[li]
+                        if k >= lag:
+                            out_comom[g, li, k] = _shifted_cross(ring[(k - lag) % depth], v, m, means[k - lag], mean)
+                if any_recorded:
+                    for jj in range(m):
+                        row = rec_row[j0 + jj]
+                        if row >= 0:
+                            trace[row, k] = v[jj]
+                srow = snap_row[k]
+                if srow >= 0:
+                    for jj in range(m):
+                        snapshots[srow, j0 + jj] = v[jj]
+
+
+def compile_kernels() -> float:
+    """Compile (or load from the on-disk cache) the kernels; return the seconds it took."""
+    import time
+
+    start = time.perf_counter()
+    params = LIFParams(t_max=2e-3, dt=1e-3)
+    from ..inputs import uniform_noise
+
+    run_numba(params, uniform_noise(params.i_mean), n=3, steps=2, stream=CounterStream(0), spiking=True,
+              method="euler", record_neurons=None, record_spikes=True, lags=())
+    return time.perf_counter() - start
+
+
+class _CompiledInputs:
+    """An input flattened into arrays the kernel can read."""
+
+    def __init__(self, inputs: Input, params: LIFParams, n: int, steps: int, seed: int, method: str) -> None:
+        parts = list(inputs.parts) if isinstance(inputs, Sum) else [inputs]
+        t = np.arange(steps) * params.dt
+        self.det = np.zeros(steps)
+        mod_mean: list[float] = []
+        mod_pre: list[np.ndarray] = []
+        u_mod: list[int] = []
+        u_amp: list[float] = []
+        u_key: list[np.uint64] = []
+        w_scale: list[float] = []
+        w_key: list[np.uint64] = []
+        arrays: list[np.ndarray] = []
+        decay = math.exp(-params.dt / params.tau)
+        for part in parts:
+            if isinstance(part, Modulated):
+                if not any(isinstance(term, UniformTerm) for term in part.terms):
+                    self.det += [part.current(k, tk, None, params) for k, tk in enumerate(t)]  # type: ignore[arg-type]
+                    continue
+                pre = np.ones(steps)
+                for term in part.terms:
+                    if isinstance(term, UniformTerm):
+                        u_mod.append(len(mod_mean))
+                        u_amp.append(term.resolved(params))
+                        u_key.append(seed_key(seed, term.stream))
+                    else:
+                        pre = pre + np.array([term.value(tk) for tk in t])
+                mod_mean.append(part.mean)
+                mod_pre.append(pre)
+            elif isinstance(part, WhiteNoise):
+                self.det += part.mean
+                if method == "exact":
+                    w_scale.append(part.sigma * math.sqrt((1.0 - decay * decay) / 2.0))
+                else:
+                    w_scale.append(part.sigma / params.r * math.sqrt(params.tau / params.dt))
+                w_key.append(seed_key(seed, part.stream))
+            elif isinstance(part, Step):
+                self.det += np.where(t >= part.onset, part.amplitude, part.baseline)
+            elif isinstance(part, ArrayInput):
+                arrays.append(part.values)
+            else:
+                raise ValueError(f"engine numba: unsupported input {part.describe()}")
+        self.mod_mean = np.array(mod_mean, dtype=np.float64)
+        self.mod_pre = np.array(mod_pre, dtype=np.float64).reshape(len(mod_mean), steps)
+        self.u_mod = np.array(u_mod, dtype=np.int64)
+        self.u_amp = np.array(u_amp, dtype=np.float64)
+        self.u_key = np.array(u_key, dtype=np.uint64)
+        self.w_scale = np.array(w_scale, dtype=np.float64)
+        self.w_key = np.array(w_key, dtype=np.uint64)
+        if arrays:
+            per_neuron = any(array.ndim == 2 for array in arrays)
+            width = steps
+            self.arr = np.zeros((n if per_neuron else 1, width))
+            for array in arrays:
+                cols = min(width, array.shape[-1])
+                self.arr[:, :cols] += array[..., :cols] if array.ndim == 2 else array[:cols]
+            self.arr_per_neuron = per_neuron
+        else:
+            self.arr = np.zeros((0, 0))
+            self.arr_per_neuron = False
+
+
+def run_numba(
+    params: LIFParams,
+    inputs: Input,
+    *,
+    n: int,
+    steps: int,
+    stream: CounterStream | LegacyStream,
+    spiking: bool,
+    method: str,
+    record_neurons: np.ndarray | None,
+    record_spikes: bool,
+    lags: tuple[int, ...],
+    snapshot_steps: tuple[int, ...] = (),
+    progress: Callable[[int], None] | None = None,
+    threads: int | None = None,
+    block: int = BLOCK,
+) -> RunOutput:
+    """Run on the compiled engine; same contract as :func:`lifsim.engine.numpy_engine.run_numpy`."""
+    if not _AVAILABLE:
+        raise ValueError("engine: 'numba' is not installed; pip install 'lifsim[fast]' or use engine='numpy'")
+    if not isinstance(stream, CounterStream):
+        raise ValueError("engine: the numba engine uses the counter-based stream; the tutorial's legacy "
+                         "stream runs on engine='numpy'")
+    bind_streams(inputs)
+    inputs.check(params, n, steps)
+    compiled = _CompiledInputs(inputs, params, n, steps, stream.seed, method)
+    neurons = np.arange(n, dtype=np.uint64)
+    ref_steps = refractory_steps_per_neuron(params, stream, neurons)
+    rec_row = np.full(n, -1, dtype=np.int64)
+    trace = np.zeros((0, steps))
+    if record_neurons is not None:
+        if np.unique(record_neurons).size != record_neurons.size:
+            raise ValueError("record_v: each neuron can be recorded once")
+        rec_row[record_neurons] = np.arange(record_neurons.size)
+        trace = np.empty((record_neurons.size, steps))
+    snap_row = np.full(steps, -1, dtype=np.int64)
+    for row, k in enumerate(snapshot_steps):
+        if snap_row[k] >= 0:
+            raise ValueError("snapshots: each time can be asked for once")
+        snap_row[k] = row
+    snapshots = np.empty((len(snapshot_steps), n))
+    lag_array = np.array(lags, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+
+    if threads is not None:
+        numba.set_num_threads(int(threads))
+    block = int(block)
+    n_blocks = -(-n // block)
+    group = max(1, min(GROUP, n_blocks))
+    total: Moments | None = None
+    comoment_total = np.zeros((len(lags), steps))
+    spike_k_parts: list[np.ndarray] = []
+    spike_j_parts: list[np.ndarray] = []
+    cap = 0
+    if spiking and record_spikes:
+        # start with room for 100 Hz; later groups size their buffers from what came before
+        cap = int(min(block * steps, 1024 + block * 100.0 * steps * params.dt))
+    decay = math.exp(-params.dt / params.tau)
+    for first in range(0, n_blocks, group):
+        count = min(group, n_blocks - first)
+        while True:
+            out_mean = np.empty((count, steps))
+            out_m2 = np.empty((count, steps))
+            out_comom = np.full((count, len(lags), steps), np.nan)
+            spike_k = np.empty((count, cap), dtype=np.int32)
+            spike_j = np.empty((count, cap), dtype=np.int64)
+            spike_n = np.zeros(count, dtype=np.int64)
+            counts_before = counts.copy()
+            _run_group(
+                first, count, block, n, steps, float(params.v0), params.dt / params.tau, decay,
+                params.el, params.r, params.vr, params.vth, method == "exact", bool(spiking),
+                compiled.det, compiled.arr, compiled.arr_per_neuron, compiled.mod_mean, compiled.mod_pre,
+                compiled.u_mod, compiled.u_amp, compiled.u_key, compiled.w_scale, compiled.w_key,
+                ref_steps, rec_row, trace, snap_row, snapshots, lag_array,
+                out_mean, out_m2, out_comom, bool(spiking and record_spikes), cap, spike_k, spike_j, spike_n,
+                counts,
+            )
+            if not (spiking and record_spikes) or spike_n.max(initial=0) <= cap:
+                break
+            # a block fired more than the buffer holds: run the group again with room
+            # for all of it (the counter-based stream makes the rerun identical)
+            cap = int(spike_n.max() * 1.1) + 16
+            counts = counts_before
+        if spiking and record_spikes:
+            cap = int(min(block * steps, 1.25 * spike_n.max(initial=0) + 1024))
+        for g in range(count):
+            j0 = (first + g) * block
+            m = min(n, j0 + block) - j0
+            part = Moments(m, out_mean[g], out_m2[g])
+            if lags:
+                comoment_total = _merge_comoments(total, part, comoment_total, out_comom[g], lag_array)
+            total = part if total is None else merge_moments(total, part)
+            if spiking and record_spikes:
+                spike_k_parts.append(spike_k[g, : spike_n[g]])
+                spike_j_parts.append(spike_j[g, : spike_n[g]])
+        if progress is not None:
+            progress(min(n, (first + count) * block))
+    assert total is not None
+    if lags:
+        for row, lag in enumerate(lags):
+            comoment_total[row, :lag] = np.nan
+    spike_step = spike_i = None
+    if spiking and record_spikes:
+        all_k = np.concatenate(spike_k_parts) if spike_k_parts else np.zeros(0, dtype=np.int32)
+        all_j = np.concatenate(spike_j_parts) if spike_j_parts else np.zeros(0, dtype=np.int64)
+        order = np.argsort(all_k, kind="stable")  # time order; neuron order within a step
+        spike_step = all_k[order].astype(np.int64)
+        spike_i = all_j[order]
+    return RunOutput(
+        moments=total,
+        lags=tuple(lags),
+        comoment=comoment_total,
+        trace=trace if record_neurons is not None else None,
+        spike_step=spike_step if record_spikes else None,
+        spike_i=spike_i if record_spikes else None,
+        spike_count=counts,
+        snapshots=snapshots,
+    )
+
+
+def _merge_comoments(
+    total: Moments | None, part: Moments, comoment: np.ndarray, part_comoment: np.ndarray, lags: np.ndarray
+) -> np.ndarray:
+    """Chan's merge of lagged co-moments: ``C = C_a + C_b + (x_a - x_b)(y_a - y_b) n_a n_b / n``."""
+    if total is None:
+        return np.nan_to_num(part_comoment, nan=0.0)
+    factor = total.count * part.count / (total.count + part.count)
+    merged = np.empty_like(comoment)
+    for row, lag in enumerate(lags):
+        lag = int(lag)
+        dx = np.full(comoment.shape[1], 0.0)
+        dy = np.full(comoment.shape[1], 0.0)
+        dx[lag:] = total.mean[: comoment.shape[1] - lag] - part.mean[: comoment.shape[1] - lag]
+        dy[lag:] = total.mean[lag:] - part.mean[lag:]
+        merged[row] = comoment[row] + np.nan_to_num(part_comoment[row], nan=0.0) + dx * dy * factor
+    return merged
+
+
+def default_threads() -> int:
+    """numba's thread count (``NUMBA_NUM_THREADS``, by default the number of cores)."""
+    return int(os.environ.get("NUMBA_NUM_THREADS", numba.config.NUMBA_NUM_THREADS)) if _AVAILABLE else 1

@@ -1,0 +1,770 @@
+"""Spike-train analysis (lifsim.spikes): hand-computed cases, known distributions,
+lifsim runs analysed with it, V snapshots, and the spike figures.
+
+Rates are in Hz: spikes per neuron per second (numpydoc of lifsim.spikes).
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import lifsim  # noqa: E402
+import lifsim.spikes  # noqa: E402
+from lifsim import plot, spikes  # noqa: E402
+from lifsim.streams import REFRACTORY_STREAM, CounterStream  # noqa: E402
+
+# ------------------------------------------------------------------ helpers
+
+
+def poisson_population(rate, n, t_max, seed):
+    """A homogeneous Poisson population: per neuron a Poisson count, then uniform times."""
+    rng = np.random.default_rng(seed)
+    counts = rng.poisson(rate * t_max, size=n)
+    spike_i = np.repeat(np.arange(n), counts)
+    spike_t = rng.uniform(0.0, t_max, size=spike_i.size)
+    return spike_t, spike_i
+
+
+def renewal_train(intervals):
+    """One neuron's spike times from its ISIs."""
+    t = np.cumsum(intervals)
+    return t, np.zeros(t.size, dtype=np.int64)
+
+
+def cv_standard_error(shape, count):
+    """Delta-method standard error of the sample CV of ``count`` gamma(shape) ISIs.
+
+    Var(CV_hat) ~ (k + 1) / (2 k**2 N); for k = 1 (Poisson) that is 1/N.
+    """
+    return np.sqrt((shape + 1) / (2 * shape**2 * count))
+
+
+@pytest.fixture
+def close_figures():
+    yield
+    plt.close("all")
+
+
+# ------------------------------------------------------------------ doctest
+
+
+@pytest.mark.xfail(
+    reason="the module docstring's example 'cv_isi(t, i)' expects 0.0 but gets 1.3877787807814457e-16 "
+    "(same round-off as test_cv_regular_decimal_train_is_exactly_zero)",
+    strict=True,
+)
+def test_module_doctest():
+    result = doctest.testmod(lifsim.spikes)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+# ------------------------------------------------------------------ spike_counts
+
+
+def test_spike_counts_hand_case():
+    counts = spikes.spike_counts(np.array([2, 0, 2, 2, 4]), n=6)
+    assert counts.tolist() == [1, 0, 3, 0, 1, 0]
+    assert counts.shape == (6,)
+
+
+def test_spike_counts_empty():
+    assert spikes.spike_counts(np.zeros(0, dtype=np.int64), n=3).tolist() == [0, 0, 0]
+
+
+def test_spike_counts_index_outside_n():
+    with pytest.raises(ValueError, match="spike_i"):
+        spikes.spike_counts(np.array([0, 3]), n=3)
+
+
+@pytest.mark.xfail(
+    reason="spike_counts does not validate spike_i: a negative index raises numpy's bincount "
+    "ValueError (\"'list' argument must have no negative elements\"), which does not name spike_i",
+    strict=True,
+)
+def test_spike_counts_negative_index_names_argument():
+    with pytest.raises(ValueError, match="spike_i"):
+        spikes.spike_counts(np.array([0, -1]), n=3)
+
+
+@pytest.mark.xfail(
+    reason="spike_counts casts float indices to int silently: spike_counts([1.5, 0.2], 2) -> [1, 1]",
+    strict=True,
+)
+def test_spike_counts_float_index_raises():
+    with pytest.raises(ValueError, match="spike_i"):
+        spikes.spike_counts(np.array([1.5, 0.2]), n=2)
+
+
+# ------------------------------------------------------------------ population_rate
+
+
+def test_population_rate_hand_case():
+    t = np.array([0.1, 0.2, 0.3, 0.15, 1.5])
+    # 4 spikes in [0, 1) of 4 neurons over 1 s
+    assert spikes.population_rate(t, n=4, duration=1.0) == pytest.approx(1.0)
+    # 2 neurons, 0.5 s window [0.125, 0.625): 0.15, 0.2, 0.3 -> 3 / (2 * 0.5)
+    assert spikes.population_rate(t, n=2, duration=0.5, t_start=0.125) == pytest.approx(3.0)
+
+
+def test_population_rate_window_is_half_open():
+    t = np.array([0.25, 0.5, 0.75])
+    # [0.25, 0.75): the spike at t_start counts, the one at t_start + duration does not
+    assert spikes.population_rate(t, n=1, duration=0.5, t_start=0.25) == pytest.approx(2 / 0.5)
+    # a spike just before t_start is out
+    assert spikes.population_rate(t, n=1, duration=0.25, t_start=0.2500001) == pytest.approx(1 / 0.25)
+
+
+def test_population_rate_poisson_matches_rate():
+    t, i = poisson_population(20.0, 400, 5.0, seed=1)
+    rate = spikes.population_rate(t, n=400, duration=5.0)
+    # 40000 expected spikes: SE 20 / sqrt(40000) = 0.1 Hz
+    assert abs(rate - 20.0) < 4 * 0.1
+
+
+@pytest.mark.parametrize("duration", [0.0, -1.0, np.nan, np.inf])
+def test_population_rate_bad_duration(duration):
+    with pytest.raises(ValueError, match="duration"):
+        spikes.population_rate(np.array([0.1]), n=1, duration=duration)
+
+
+def test_population_rate_bad_n():
+    with pytest.raises(ValueError, match="n"):
+        spikes.population_rate(np.array([0.1]), n=0, duration=1.0)
+
+
+# ------------------------------------------------------------------ rate_over_time
+
+
+def test_rate_over_time_hand_case_in_hz():
+    # 2 neurons, bins of 0.25 s over [0, 1): counts 2, 0, 1, 3
+    t = np.array([0.05, 0.2, 0.6, 0.8, 0.85, 0.9])
+    centers, rate = spikes.rate_over_time(t, n=2, t_start=0.0, t_stop=1.0, bin_width=0.25)
+    np.testing.assert_allclose(centers, [0.125, 0.375, 0.625, 0.875])
+    # Hz: count / (n * bin_width), not spikes per bin
+    np.testing.assert_allclose(rate, np.array([2, 0, 1, 3]) / (2 * 0.25))
+
+
+def test_rate_over_time_centres_with_offset_start():
+    centers, rate = spikes.rate_over_time(np.array([]), n=1, t_start=0.5, t_stop=1.5, bin_width=0.25)
+    np.testing.assert_allclose(centers, [0.625, 0.875, 1.125, 1.375])
+    assert rate.shape == centers.shape
+    assert not rate.any()
+
+
+def test_rate_over_time_drops_partial_last_bin():
+    centers, _ = spikes.rate_over_time(np.array([]), n=1, t_start=0.0, t_stop=1.1, bin_width=0.25)
+    np.testing.assert_allclose(centers, [0.125, 0.375, 0.625, 0.875])
+
+
+def test_rate_over_time_poisson_is_flat():
+    rate_hz, n, t_max, width = 20.0, 500, 2.0, 0.1
+    t, _ = poisson_population(rate_hz, n, t_max, seed=2)
+    centers, rate = spikes.rate_over_time(t, n=n, t_start=0.0, t_stop=t_max, bin_width=width)
+    assert centers.size == 20
+    # each bin: ~1000 spikes, SE of the rate 20 / sqrt(1000) = 0.63 Hz
+    se = np.sqrt(rate_hz / (n * width))
+    assert np.all(np.abs(rate - rate_hz) < 4 * se)
+    # the bins scatter like Poisson counts: chi-square with 19 dof, well below its 0.999 quantile (43.8)
+    counts = rate * n * width
+    chi2 = np.sum((counts - counts.mean()) ** 2) / counts.mean()
+    assert chi2 < 43.8
+    # and their mean is the population rate
+    assert rate.mean() == pytest.approx(spikes.population_rate(t, n, t_max), rel=1e-12)
+
+
+@pytest.mark.xfail(
+    reason="rate_over_time uses np.histogram, whose last bin is closed: a spike at the right edge of "
+    "the last full bin is counted in it. rate_over_time([1.0], 1, 0.0, 1.1, 0.25) -> last rate 4.0 Hz "
+    "instead of 0 (bins should be half-open like population_rate's window)",
+    strict=True,
+)
+def test_rate_over_time_bins_are_half_open():
+    t = np.array([0.25, 1.0])
+    centers, rate = spikes.rate_over_time(t, n=1, t_start=0.0, t_stop=1.1, bin_width=0.25)
+    expected = [spikes.population_rate(t, 1, 0.25, t_start=c - 0.125) for c in centers]
+    np.testing.assert_allclose(rate, expected)
+    np.testing.assert_allclose(rate, [0.0, 4.0, 0.0, 0.0])
+
+
+@pytest.mark.xfail(
+    reason="rate_over_time bins a regular train unevenly: edges t_start + bin_width * k are not the "
+    "spike times k * 0.01 in floating point, so rate_over_time(np.arange(100) * 0.01, 1, 0.0, 1.0, 0.1) "
+    "gives [100, 100, 110, 90, 100, 110, 90, 100, 100, 100] Hz instead of 100 Hz in every bin",
+    strict=True,
+)
+def test_rate_over_time_regular_grid_train_is_flat():
+    t = np.arange(100) * 0.01  # 100 Hz, spikes at 0, 10 ms, 20 ms, ...
+    _, rate = spikes.rate_over_time(t, n=1, t_start=0.0, t_stop=1.0, bin_width=0.1)
+    np.testing.assert_array_equal(rate, np.full(10, 100.0))
+
+
+@pytest.mark.parametrize("bin_width", [0.0, -0.1, np.nan])
+def test_rate_over_time_bad_bin_width(bin_width):
+    with pytest.raises(ValueError, match="bin_width"):
+        spikes.rate_over_time(np.array([0.1]), n=1, t_start=0.0, t_stop=1.0, bin_width=bin_width)
+
+
+@pytest.mark.parametrize("t_stop", [1.0, 0.5])
+def test_rate_over_time_t_stop_not_after_t_start(t_stop):
+    with pytest.raises(ValueError, match="t_stop"):
+        spikes.rate_over_time(np.array([0.1]), n=1, t_start=1.0, t_stop=t_stop, bin_width=0.1)
+
+
+@pytest.mark.xfail(
+    reason="rate_over_time does not check n: n=0 returns inf/nan rates with a RuntimeWarning "
+    "instead of a ValueError naming n (population_rate does check it)",
+    strict=True,
+)
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
+def test_rate_over_time_bad_n():
+    with pytest.raises(ValueError, match="n"):
+        spikes.rate_over_time(np.array([0.1]), n=0, t_start=0.0, t_stop=1.0, bin_width=0.1)
+
+
+# ------------------------------------------------------------------ isi
+
+
+def test_isi_never_spans_two_neurons():
+    t = np.array([0.1, 0.5, 0.2, 0.9, 0.3])
+    i = np.array([0, 0, 1, 1, 2])
+    # neuron 0: 0.4; neuron 1: 0.7; neuron 2 has one spike; never 0.2 - 0.5 etc.
+    np.testing.assert_allclose(spikes.isi(t, i), [0.4, 0.7])
+
+
+def test_isi_unsorted_input():
+    rng = np.random.default_rng(3)
+    t = np.array([0.1, 0.3, 0.6, 1.0, 0.05, 0.55])
+    i = np.array([0, 0, 0, 0, 1, 1])
+    expected = np.sort(spikes.isi(t, i))
+    order = rng.permutation(t.size)
+    got = spikes.isi(t[order], i[order])
+    np.testing.assert_allclose(np.sort(got), expected)
+    np.testing.assert_allclose(np.sort(got), np.sort([0.2, 0.3, 0.4, 0.5]))
+
+
+def test_isi_fewer_than_two_spikes():
+    assert spikes.isi(np.array([]), np.array([], dtype=np.int64)).size == 0
+    assert spikes.isi(np.array([0.1]), np.array([0])).size == 0
+    # one spike per neuron: no interval at all
+    assert spikes.isi(np.array([0.1, 0.2]), np.array([0, 1])).size == 0
+
+
+def test_isi_accepts_python_lists():
+    np.testing.assert_allclose(spikes.isi([0.5, 0.25], [3, 3]), [0.25])
+
+
+# ------------------------------------------------------------------ cv_isi
+
+
+def test_cv_regular_train_is_exactly_zero():
+    t = np.arange(1, 65) * 0.125  # exactly representable times
+    assert spikes.cv_isi(t, np.zeros(t.size, dtype=np.int64)) == 0.0
+
+
+def test_cv_regular_trains_of_several_neurons():
+    # every neuron at 4 Hz with its own phase: pooled ISIs all 0.25 s
+    t = np.concatenate([np.arange(8) * 0.25 + 0.0625 * j for j in range(4)])
+    i = np.repeat(np.arange(4), 8)
+    assert spikes.cv_isi(t, i) == 0.0
+
+
+@pytest.mark.xfail(
+    reason="cv_isi of a regular train on decimal times is round-off, not 0: "
+    "cv_isi([0.1, 0.2, 0.3, 0.15], [0, 0, 0, 1]) -> 1.3877787807814457e-16 "
+    "(the module doctest expects 0.0)",
+    strict=True,
+)
+def test_cv_regular_decimal_train_is_exactly_zero():
+    t = np.array([0.1, 0.2, 0.3, 0.15])
+    i = np.array([0, 0, 0, 1])
+    assert spikes.cv_isi(t, i) == 0.0
+
+
+def test_cv_hand_case():
+    # ISIs 1 and 3: std 1, mean 2 (ddof 0); ddof 1: sqrt(2) / 2
+    t, i = np.array([0.0, 1.0, 4.0]), np.zeros(3, dtype=np.int64)
+    assert spikes.cv_isi(t, i) == pytest.approx(0.5)
+    assert spikes.cv_isi(t, i, ddof=1) == pytest.approx(np.sqrt(2) / 2)
+
+
+def test_cv_nan_with_fewer_than_two_intervals():
+    assert np.isnan(spikes.cv_isi(np.array([0.1, 0.2]), np.array([0, 0])))
+    assert np.isnan(spikes.cv_isi(np.array([]), np.array([], dtype=np.int64)))
+
+
+def test_cv_poisson_train_is_one():
+    count = 20000
+    rng = np.random.default_rng(4)
+    t, i = renewal_train(rng.exponential(0.05, size=count + 1))
+    cv = spikes.cv_isi(t, i)
+    assert abs(cv - 1.0) < 3 * cv_standard_error(1, count)
+
+
+def test_cv_poisson_population_pooled():
+    # 100 neurons x 250 ISIs: pooling never mixes neurons
+    rng = np.random.default_rng(5)
+    t = np.cumsum(rng.exponential(0.02, size=(100, 251)), axis=1)
+    i = np.repeat(np.arange(100), 251)
+    cv = spikes.cv_isi(t.ravel(), i)
+    assert abs(cv - 1.0) < 3 * cv_standard_error(1, 100 * 250)
+
+
+@pytest.mark.parametrize("shape", [2, 4, 16])
+def test_cv_gamma_renewal_train(shape):
+    count = 20000
+    rng = np.random.default_rng(6 + shape)
+    t, i = renewal_train(rng.gamma(shape, 0.01, size=count + 1))
+    cv = spikes.cv_isi(t, i)
+    assert abs(cv - 1 / np.sqrt(shape)) < 3 * cv_standard_error(shape, count)
+
+
+# ------------------------------------------------------------------ window_counts, fano_factor
+
+
+def test_window_counts_hand_case():
+    t = np.array([0.05, 0.15, 0.17, 0.35, 0.05, 0.31, 0.45, 0.02])
+    i = np.array([0, 0, 0, 0, 1, 1, 1, 2])
+    counts = spikes.window_counts(t, i, n=4, window=0.1, t_start=0.0, t_stop=0.45)
+    # 4 whole windows of 0.1 s in [0, 0.45); the partial one and t = 0.45 are dropped
+    assert counts.shape == (4, 4)
+    assert counts.dtype.kind == "i"
+    np.testing.assert_array_equal(
+        counts,
+        [
+            [1, 2, 0, 1],
+            [1, 0, 0, 1],
+            [1, 0, 0, 0],
+            [0, 0, 0, 0],
+        ],
+    )
+
+
+def test_window_counts_offset_start_ignores_earlier_spikes():
+    # windows [0.5, 0.75), [0.75, 1.0), [1.0, 1.25): 0.1 and 1.3 are outside
+    t = np.array([0.1, 0.6, 0.7, 1.2, 1.3])
+    counts = spikes.window_counts(t, np.zeros(5, dtype=np.int64), n=1, window=0.25, t_start=0.5, t_stop=1.25)
+    np.testing.assert_array_equal(counts, [[2, 0, 1]])
+
+
+@pytest.mark.xfail(
+    reason="window_counts puts a spike at a window edge in the previous window: "
+    "floor((0.3 - 0) / 0.1) = 2, so window_counts([0.3], [0], 1, 0.1, 0.0, 0.5) -> [[0, 0, 1, 0, 0]] "
+    "instead of [[0, 0, 0, 1, 0]] (windows tile [t_start, t_stop) half-open)",
+    strict=True,
+)
+def test_window_counts_spike_on_window_edge():
+    counts = spikes.window_counts(np.array([0.3]), np.array([0]), 1, 0.1, 0.0, 0.5)
+    np.testing.assert_array_equal(counts, [[0, 0, 0, 1, 0]])
+
+
+def test_window_longer_than_span():
+    with pytest.raises(ValueError, match="window"):
+        spikes.window_counts(np.array([0.1]), np.array([0]), n=1, window=2.0, t_start=0.0, t_stop=1.0)
+    with pytest.raises(ValueError, match="window"):
+        spikes.fano_factor(np.array([0.1]), np.array([0]), n=1, window=2.0, t_start=0.0, t_stop=1.0)
+
+
+@pytest.mark.parametrize("window", [0.0, -0.1, np.nan])
+def test_window_not_positive(window):
+    with pytest.raises(ValueError, match="window"):
+        spikes.window_counts(np.array([0.1]), np.array([0]), n=1, window=window, t_start=0.0, t_stop=1.0)
+
+
+def test_window_counts_t_stop_before_t_start():
+    with pytest.raises(ValueError, match="t_stop|window"):
+        spikes.window_counts(np.array([0.1]), np.array([0]), n=1, window=0.1, t_start=1.0, t_stop=0.0)
+
+
+@pytest.mark.xfail(
+    reason="window_counts does not check spike_i against n: window_counts([0.1], [3], n=2, ...) raises "
+    "numpy's IndexError ('index 3 is out of bounds for axis 0 with size 2'), not a ValueError naming spike_i",
+    strict=True,
+)
+def test_window_counts_index_outside_n():
+    with pytest.raises(ValueError, match="spike_i"):
+        spikes.window_counts(np.array([0.1]), np.array([3]), n=2, window=0.1, t_start=0.0, t_stop=1.0)
+
+
+def test_fano_poisson_is_one():
+    n, rate, t_max, window = 200, 20.0, 10.0, 0.5
+    t, i = poisson_population(rate, n, t_max, seed=7)
+    fano = spikes.fano_factor(t, i, n=n, window=window, t_start=0.0, t_stop=t_max)
+    # 4000 windows of mean count 10: SE of var/mean ~ sqrt((1/10 + 2) / 4000) = 0.023
+    lam, m = rate * window, n * t_max / window
+    assert abs(fano - 1.0) < 3 * np.sqrt((1 / lam + 2) / m)
+
+
+def test_fano_regular_train_is_zero():
+    # 100 Hz, spikes mid-step (5 ms, 15 ms, ...): 10 in every 0.1 s window
+    t = 0.005 + np.arange(100) * 0.01
+    i = np.zeros(100, dtype=np.int64)
+    assert spikes.fano_factor(t, i, n=1, window=0.1, t_start=0.0, t_stop=1.0) == 0.0
+    # several neurons at the same rate, each with its own phase
+    t2 = np.concatenate([0.001 * j + np.arange(100) * 0.01 for j in range(1, 4)])
+    i2 = np.repeat(np.arange(3), 100)
+    assert spikes.fano_factor(t2, i2, n=3, window=0.1, t_start=0.0, t_stop=1.0) == 0.0
+
+
+@pytest.mark.xfail(
+    reason="fano_factor of a regular 100 Hz train on the grid k * 10 ms is not 0: window_counts "
+    "misplaces spikes on window edges (floor round-off), fano_factor(np.arange(100) * 0.01, zeros, 1, "
+    "0.1, 0.0, 1.0) -> 0.0444 (window counts 10, 10, 11, 9, 10, 11, 9, 10, 10, 10)",
+    strict=True,
+)
+def test_fano_regular_train_on_window_edges_is_zero():
+    t = np.arange(100) * 0.01
+    i = np.zeros(100, dtype=np.int64)
+    assert spikes.fano_factor(t, i, n=1, window=0.1, t_start=0.0, t_stop=1.0) == 0.0
+
+
+def test_fano_hand_case():
+    # counts (pooled over 2 neurons x 2 windows): 2, 0, 1, 1 -> mean 1, var (ddof 1) 2/3
+    t = np.array([0.1, 0.2, 0.6, 0.7])
+    i = np.array([0, 0, 0, 1])
+    counts = spikes.window_counts(t, i, n=2, window=0.5, t_start=0.0, t_stop=1.0)
+    np.testing.assert_array_equal(counts, [[2, 1], [0, 1]])
+    assert spikes.fano_factor(t, i, n=2, window=0.5, t_start=0.0, t_stop=1.0) == pytest.approx(2 / 3)
+
+
+def test_fano_nan_without_spikes():
+    assert np.isnan(spikes.fano_factor(np.array([]), np.array([], dtype=np.int64), 3, 0.1, 0.0, 1.0))
+    # spikes only outside the windows count as none
+    assert np.isnan(spikes.fano_factor(np.array([2.0]), np.array([0]), 3, 0.1, 0.0, 1.0))
+
+
+# ------------------------------------------------------------------ shared input checks
+
+SPIKE_FUNCTIONS = {
+    "isi": lambda t, i: spikes.isi(t, i),
+    "cv_isi": lambda t, i: spikes.cv_isi(t, i),
+    "window_counts": lambda t, i: spikes.window_counts(t, i, 3, 0.1, 0.0, 1.0),
+    "fano_factor": lambda t, i: spikes.fano_factor(t, i, 3, 0.1, 0.0, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", SPIKE_FUNCTIONS)
+def test_mismatched_lengths(name):
+    with pytest.raises(ValueError, match="spike_t and spike_i"):
+        SPIKE_FUNCTIONS[name](np.array([0.1, 0.2, 0.3]), np.array([0, 1]))
+
+
+@pytest.mark.parametrize("name", SPIKE_FUNCTIONS)
+@pytest.mark.parametrize("bad_i", [[0, -1], [0.0, 1.0], [0.5, 1.0]], ids=["negative", "float", "fraction"])
+def test_bad_neuron_indices(name, bad_i):
+    with pytest.raises(ValueError, match="spike_i"):
+        SPIKE_FUNCTIONS[name](np.array([0.1, 0.2]), np.array(bad_i))
+
+
+# ------------------------------------------------------------------ binary_raster, voltage_histogram
+
+
+def test_binary_raster_hand_case():
+    image = spikes.binary_raster(np.array([0, 3, 3, 4]), np.array([1, 0, 1, 1]), n=3, steps=5)
+    assert image.shape == (3, 5)
+    assert image.dtype == bool
+    expected = np.zeros((3, 5), dtype=bool)
+    expected[1, 0] = expected[0, 3] = expected[1, 3] = expected[1, 4] = True
+    np.testing.assert_array_equal(image, expected)
+
+
+def test_binary_raster_empty():
+    image = spikes.binary_raster(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), n=2, steps=3)
+    assert image.shape == (2, 3) and not image.any()
+
+
+@pytest.mark.parametrize("bins", [10, 50, np.linspace(-0.08, -0.04, 21)])
+def test_voltage_histogram_is_a_density(bins):
+    rng = np.random.default_rng(8)
+    v = rng.normal(-0.06, 0.004, size=5000)
+    density, edges = spikes.voltage_histogram(v, bins=bins)
+    assert edges.size == density.size + 1
+    assert np.sum(density * np.diff(edges)) == pytest.approx(1.0, rel=1e-12)
+    # 1/V: a 4 mV wide Gaussian peaks near 1 / (0.004 sqrt(2 pi)) ~ 100 per volt
+    assert 50 < density.max() < 150
+
+
+def test_voltage_histogram_range_and_2d_input():
+    v = np.array([[-0.07, -0.06], [-0.055, -0.05]])
+    density, edges = spikes.voltage_histogram(v, bins=4, range=(-0.07, -0.05))
+    np.testing.assert_allclose(edges, [-0.07, -0.065, -0.06, -0.055, -0.05])
+    np.testing.assert_allclose(density * 0.005, [0.25, 0.0, 0.25, 0.5])
+
+
+def test_voltage_histogram_empty():
+    with pytest.raises(ValueError, match="v"):
+        spikes.voltage_histogram(np.array([]))
+
+
+# ------------------------------------------------------------------ lifsim runs
+
+DT = 1e-4
+STEPS_TO_THRESHOLD = 170  # Euler steps from V_reset to above V_th at 250 pA, dt 0.1 ms, default params
+
+
+@pytest.fixture(scope="module")
+def regular_run():
+    return lifsim.simulate(lifsim.LIFParams(t_max=1.0, dt=DT), n=1)
+
+
+def test_regular_run_cv_is_zero(regular_run):
+    assert regular_run.spike_t.size > 50
+    assert regular_run.cv() < 1e-9
+    assert spikes.cv_isi(regular_run.spike_t, regular_run.spike_i) < 1e-9
+
+
+def test_regular_run_rate_matches_result_rate(regular_run):
+    window = (regular_run.steps - 1) * regular_run.dt
+    assert window == regular_run.duration
+    rate = spikes.population_rate(regular_run.spike_t, 1, window)
+    assert rate == pytest.approx(regular_run.rate, rel=1e-12)
+    # one spike every 170 steps (the first one 102 steps in, from E_L)
+    assert rate == pytest.approx(regular_run.spike_t.size / 0.9999)
+    steps = np.rint(regular_run.spike_t / DT).astype(int)
+    assert np.all(np.diff(steps) == STEPS_TO_THRESHOLD)
+
+
+def test_run_with_spike_on_last_grid_point():
+    # the set-up of the next test: Result.rate counts a spike at t = (steps - 1) dt
+    result = lifsim.simulate(lifsim.LIFParams(t_max=0.0953, dt=DT), n=1)
+    steps = np.rint(result.spike_t / DT).astype(int)
+    np.testing.assert_array_equal(steps, 102 + STEPS_TO_THRESHOLD * np.arange(6))
+    assert steps[-1] == result.steps - 1
+    assert result.rate == pytest.approx(6 / 0.0952)
+
+
+@pytest.mark.xfail(
+    reason="spikes.population_rate over Result.duration misses a spike on the last grid point: "
+    "simulate(LIFParams(t_max=0.0953, dt=1e-4), n=1) spikes at steps 102, 272, ..., 952 = steps-1; "
+    "result.rate = 6/0.0952 = 63.03 Hz but population_rate(spike_t, 1, result.duration) = 52.52 Hz "
+    "(the half-open window [0, (steps-1) dt) drops the spike at t = (steps-1) dt that Result.rate counts)",
+    strict=True,
+)
+def test_population_rate_over_whole_run_counts_last_step_spike():
+    result = lifsim.simulate(lifsim.LIFParams(t_max=0.0953, dt=DT), n=1)
+    steps = np.rint(result.spike_t / DT).astype(int)
+    assert steps[-1] == result.steps - 1  # the set-up: a spike on the last grid point
+    assert spikes.population_rate(result.spike_t, 1, result.duration) == pytest.approx(result.rate)
+
+
+@pytest.fixture(scope="module")
+def noisy_run():
+    params = lifsim.LIFParams(t_max=1.0, dt=DT, t_ref="2 ms")
+    return lifsim.simulate(params, lifsim.inputs.white_noise("5 mV", 60e-12), n=300, seed=11)
+
+
+def test_noisy_run_is_irregular(noisy_run):
+    cv = noisy_run.cv()
+    assert 0.4 < cv < 1.0
+    assert cv == spikes.cv_isi(noisy_run.spike_t, noisy_run.spike_i)
+
+
+def test_noisy_run_counts(noisy_run):
+    counts = spikes.spike_counts(noisy_run.spike_i, noisy_run.n)
+    assert counts.sum() == noisy_run.spike_t.size > 0
+    np.testing.assert_array_equal(counts, noisy_run.spike_count)
+    rate = spikes.population_rate(noisy_run.spike_t, noisy_run.n, noisy_run.duration)
+    # no spike exactly on the last grid point is likely, but allow one
+    assert abs(rate - noisy_run.rate) <= 1 / (noisy_run.n * noisy_run.duration) + 1e-12
+
+
+def test_noisy_run_rate_over_time_and_fano(noisy_run):
+    centers, rate = spikes.rate_over_time(noisy_run.spike_t, noisy_run.n, 0.2, 1.0, 0.1)
+    assert centers.size == 8
+    # stationary after the transient: every bin near the mean rate (~ 300 * 0.1 * 10 = 300 spikes per bin)
+    mean = spikes.population_rate(noisy_run.spike_t, noisy_run.n, 0.8, t_start=0.2)
+    assert rate.mean() == pytest.approx(mean)
+    assert np.all(np.abs(rate - mean) < 0.3 * mean)
+    fano = spikes.fano_factor(noisy_run.spike_t, noisy_run.spike_i, noisy_run.n, 0.2, 0.2, 1.0)
+    assert 0.1 < fano < 1.5
+
+
+def own_refractory_steps(seed, n, t_ref, t_ref_std, dt):
+    """The documented per-neuron refractory period: round(max(0, t_ref + t_ref_std z_j) / dt)."""
+    z = CounterStream(seed).normal(REFRACTORY_STREAM, 0, np.arange(n, dtype=np.uint64))
+    return np.rint(np.maximum(0.0, t_ref + t_ref_std * z) / dt).astype(np.int64)
+
+
+def per_neuron_periods(result):
+    """Each neuron's ISIs in steps (a set per neuron)."""
+    steps = np.rint(result.spike_t / result.dt).astype(np.int64)
+    return [np.unique(np.diff(np.sort(steps[result.spike_i == j]))) for j in range(result.n)]
+
+
+@pytest.fixture(scope="module")
+def random_refractory_params():
+    return lifsim.LIFParams(t_max=0.3, dt=DT, t_ref="2ms", t_ref_std="1ms")
+
+
+def test_random_refractory_periods(random_refractory_params):
+    result = lifsim.simulate(random_refractory_params, n=200, seed=3)
+    periods = per_neuron_periods(result)
+    # regular within each neuron
+    assert all(p.size == 1 for p in periods), [p for p in periods if p.size != 1][:3]
+    period = np.array([p[0] for p in periods])
+    # different across neurons
+    assert np.unique(period).size > 10
+    # every period = steps to threshold + the neuron's own refractory steps
+    own = own_refractory_steps(3, 200, 2e-3, 1e-3, DT)
+    np.testing.assert_array_equal(period, STEPS_TO_THRESHOLD + own)
+    # the refractory periods scatter around 2 ms with std ~1 ms
+    assert 15 < own.mean() < 25 and 5 < own.std() < 15
+    # CV of the pooled ISIs reflects the spread of periods, the per-neuron CV is 0
+    assert result.cv() > 0.01
+    for j in range(5):
+        sel = result.spike_i == j
+        assert spikes.cv_isi(result.spike_t[sel], result.spike_i[sel]) < 1e-9
+
+
+def test_random_refractory_depends_only_on_seed_and_neuron(random_refractory_params):
+    big = lifsim.simulate(random_refractory_params, n=200, seed=5)
+    small = lifsim.simulate(random_refractory_params, n=7, seed=5)
+    big_periods = [p.tolist() for p in per_neuron_periods(big)[:7]]
+    small_periods = [p.tolist() for p in per_neuron_periods(small)]
+    assert small_periods == big_periods
+    np.testing.assert_array_equal(small.spike_count, big.spike_count[:7])
+    other = lifsim.simulate(random_refractory_params, n=7, seed=6)
+    assert [p.tolist() for p in per_neuron_periods(other)] != small_periods
+
+
+# ------------------------------------------------------------------ snapshots
+
+
+@pytest.fixture(scope="module")
+def snapshot_run():
+    params = lifsim.LIFParams(t_max=0.1, dt=DT, t_ref="2ms")
+    return lifsim.simulate(
+        params, lifsim.inputs.white_noise("5 mV", 200e-12), n=40, seed=2, snapshots=("10 ms", 0.05), record_v="all"
+    )
+
+
+def test_snapshots_equal_recorded_traces(snapshot_run):
+    r = snapshot_run
+    assert r.v_snapshots.shape == (2, 40)
+    np.testing.assert_allclose(r.snapshot_t, [0.01, 0.05])
+    np.testing.assert_array_equal(r.v_snapshots, r.v[:, [100, 500]].T)
+    # V after a spike is V_reset, never above threshold
+    assert np.all(r.v_snapshots <= r.meta["params"]["vth"])
+    density, edges = spikes.voltage_histogram(r.v_snapshots[1], bins=10)
+    assert np.sum(density * np.diff(edges)) == pytest.approx(1.0)
+
+
+def test_snapshot_at_time_zero_and_last_step():
+    params = lifsim.LIFParams(t_max=0.01, dt=DT)
+    r = lifsim.simulate(params, n=3, snapshots=(0.0, "9.9 ms"), record_v="all")
+    np.testing.assert_array_equal(r.v_snapshots, r.v[:, [0, 99]].T)
+    np.testing.assert_array_equal(r.v_snapshots[0], np.full(3, params.el))
+
+
+@pytest.mark.parametrize("time", ["0.15 ms", 0.00015, "10 ms", -0.001, "1 s"])
+def test_snapshot_off_grid_raises(time):
+    # the grid is 0, 0.1 ms, ..., 9.9 ms: t_max = 10 ms itself is not on it
+    params = lifsim.LIFParams(t_max=0.01, dt=DT)
+    with pytest.raises(ValueError, match="snapshots"):
+        lifsim.simulate(params, n=2, snapshots=(time,))
+
+
+# ------------------------------------------------------------------ figures
+
+
+def _has_unit(label):
+    return "(" in label and ")" in label
+
+
+def test_plot_raster_image(close_figures):
+    image = spikes.binary_raster(np.array([0, 3, 9]), np.array([0, 2, 1]), n=3, steps=10)
+    fig, ax = plt.subplots()
+    assert plot.plot_raster_image(ax, image, DT) is ax
+    assert "(s)" in ax.get_xlabel()
+    assert ax.get_ylabel() == "neuron"
+    # time axis in s: the image spans the grid 0 .. (steps - 1) dt (pixel centres)
+    left, right, bottom, top = ax.images[0].get_extent()
+    assert left == pytest.approx(-DT / 2) and right == pytest.approx(9.5 * DT)
+    assert (bottom, top) == (-0.5, 2.5)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("theory", [None, 20.0])
+def test_plot_population_rate(close_figures, theory):
+    t, _ = poisson_population(20.0, 50, 1.0, seed=9)
+    centers, rate = spikes.rate_over_time(t, 50, 0.0, 1.0, 0.05)
+    fig, ax = plt.subplots()
+    plot.plot_population_rate(ax, centers, rate, theory=theory)
+    assert "(s)" in ax.get_xlabel()
+    assert "(Hz)" in ax.get_ylabel()
+    if theory is not None:
+        assert ax.get_legend() is not None
+    plt.close(fig)
+
+
+@pytest.mark.parametrize(
+    "intervals",
+    [
+        np.random.default_rng(10).exponential(0.05, 1000),
+        np.full(20, 0.017),  # a perfectly regular train: one ISI value
+        np.diff(np.arange(0, 100) * 0.017),  # regular up to round-off
+    ],
+    ids=["poisson", "regular", "regular-roundoff"],
+)
+def test_plot_isi_histogram(close_figures, intervals):
+    fig, ax = plt.subplots()
+    plot.plot_isi_histogram(ax, intervals)
+    assert "(s)" in ax.get_xlabel()
+    assert "(1/s)" in ax.get_ylabel()
+    heights = np.array([p.get_height() for p in ax.patches])
+    widths = np.array([p.get_width() for p in ax.patches])
+    assert np.all(np.isfinite(heights))
+    assert np.sum(heights * widths) == pytest.approx(1.0)
+    plt.close(fig)
+
+
+def test_plot_v_histograms(close_figures, snapshot_run):
+    fig, ax = plt.subplots()
+    plot.plot_v_histograms(ax, snapshot_run.snapshot_t, snapshot_run.v_snapshots,
+                           theory=[(-0.055, 0.003), (-0.055, 0.003)])
+    assert "(V)" in ax.get_xlabel()
+    assert "(1/V)" in ax.get_ylabel()
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["t = 10 ms", "t = 50 ms"]
+    plt.close(fig)
+
+
+def test_plot_result_with_spikes_and_snapshots(close_figures, snapshot_run):
+    fig = plot.plot_result(snapshot_run)
+    axes = fig.axes
+    assert len(axes) == 5  # V, raster, rate, ISI, V histograms
+    xlabels = [ax.get_xlabel() for ax in axes]
+    ylabels = [ax.get_ylabel() for ax in axes]
+    assert all(_has_unit(label) for label in xlabels), xlabels
+    assert all(_has_unit(label) or label == "neuron" for label in ylabels), ylabels
+    assert "(Hz)" in ylabels[2]
+    assert "(V)" in xlabels[4]
+    assert "(s)" in xlabels[0] and "(V)" in ylabels[0]
+    plt.close(fig)
+
+
+def test_plot_result_regular_spikes(close_figures, regular_run):
+    fig = plot.plot_result(regular_run)
+    assert len(fig.axes) == 4
+    for ax in fig.axes:
+        assert _has_unit(ax.get_xlabel())
+        assert _has_unit(ax.get_ylabel()) or ax.get_ylabel() == "neuron"
+    plt.close(fig)
+
+
+def test_plot_result_without_spikes(close_figures):
+    r = lifsim.simulate(lifsim.LIFParams(t_max=0.02, dt=DT), lifsim.inputs.white_noise("2 mV", 0.0), n=5,
+                        spiking=False, snapshots=("10 ms",))
+    fig = plot.plot_result(r)
+    assert len(fig.axes) == 2  # V and V histogram
+    assert "(s)" in fig.axes[0].get_xlabel() and "(V)" in fig.axes[0].get_ylabel()
+    assert "(V)" in fig.axes[1].get_xlabel()
+    plt.close(fig)
