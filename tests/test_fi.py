@@ -251,16 +251,7 @@ BAD_CLI = {
     "sigma-zero": (["--sigma", "0"], "--sigma"),
     "data-txt": (["--data", "out.txt"], "--data"),
     "plot-txt": (["--plot", "out.txt"], "--plot"),
-    "transient-too-long": pytest.param(
-        ["--transient", "2s"],
-        "--transient",
-        marks=pytest.mark.xfail(
-            reason="fi_curve's 'transient: ...' message is not mapped to the option: "
-            "'lifsim fi --transient 2s --t-max 0.3s' prints 'lifsim: error: transient: 2.0 s must be >= 0 and "
-            "shorter than the run (0.3 s)' without '--transient' ('transient' is missing from cli._OPTION_OF)",
-            strict=True,
-        ),
-    ),
+    "transient-too-long": (["--transient", "2s"], "--transient"),
 }
 
 

