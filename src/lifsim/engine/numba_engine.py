@@ -64,13 +64,17 @@ if _AVAILABLE:
     _TWO_PI = 2.0 * math.pi
 
     @njit(inline="always", cache=True)
-    def _uniform(key, j, draw):  # type: ignore[no-untyped-def]
-        """U[0, 1) of SplitMix64 at counter j * 2**32 + draw + 1 (as CounterStream.uniform)."""
-        z = key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA
+    def _mix(z):  # type: ignore[no-untyped-def]
+        """SplitMix64's output function (Stafford's Mix13) on a uint64."""
         z = (z ^ (z >> np.uint64(30))) * _M1
         z = (z ^ (z >> np.uint64(27))) * _M2
-        z = z ^ (z >> np.uint64(31))
-        return float(z >> np.uint64(11)) * _TWO_M53
+        return z ^ (z >> np.uint64(31))
+
+    @njit(inline="always", cache=True)
+    def _uniform(key, j, draw):  # type: ignore[no-untyped-def]
+        """U[0, 1) of SplitMix64 at counter j * 2**32 + draw + 1 (as CounterStream.uniform)."""
+        z = _mix(key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA)
+        return float(np.int64(z >> np.uint64(11))) * _TWO_M53
 
     @njit(inline="always", cache=True)
     def _normal(key, j, k):  # type: ignore[no-untyped-def]
@@ -252,6 +256,34 @@ if _AVAILABLE:
                 if srow >= 0:
                     for jj in range(m):
                         snapshots[srow, j0 + jj] = v[jj]
+
+
+def splitmix64_sequence(seed: int, count: int) -> np.ndarray:
+    """The first ``count`` outputs of SplitMix64 seeded with ``seed``, from the compiled mixer (for tests)."""
+    return _sequence(np.uint64(seed), count)
+
+
+def draws(seed: int, stream: int, neurons: np.ndarray, step: int, kind: str) -> np.ndarray:
+    """The compiled engine's uniform or normal draws for ``neurons`` at ``step`` (for tests)."""
+    key = seed_key(seed, stream)
+    return _draws(key, np.asarray(neurons, dtype=np.int64), step, kind == "normal")
+
+
+if _AVAILABLE:
+
+    @njit(cache=True)
+    def _sequence(seed, count):  # type: ignore[no-untyped-def]
+        out = np.empty(count, np.uint64)
+        for m in range(count):
+            out[m] = _mix(seed + np.uint64(m + 1) * _GAMMA)
+        return out
+
+    @njit(cache=True)
+    def _draws(key, neurons, step, normal):  # type: ignore[no-untyped-def]
+        out = np.empty(neurons.shape[0])
+        for index in range(neurons.shape[0]):
+            out[index] = _normal(key, neurons[index], step) if normal else _uniform(key, neurons[index], step)
+        return out
 
 
 def compile_kernels() -> float:
