@@ -46,7 +46,7 @@ except ImportError:  # pragma: no cover - exercised only without numba
     _AVAILABLE = False
 
 #: neurons per block: the block's state (V, refractory counter) fits in L1/L2 cache
-BLOCK = 2048
+BLOCK = 1024
 #: blocks per parallel group (per-step statistics are buffered per group)
 GROUP = 32
 
@@ -104,14 +104,35 @@ if _AVAILABLE:
 
     @njit(cache=True)
     def _step_uniform(  # type: ignore[no-untyped-def]
-        v, hold, fired, ref, j0, kk, base, mean_q, pre, amp, key, a, el, r, vr, vth, spiking
+        v, hold, fired, ref, counts, j0, kk, base, mean_q, pre, amp, key, a, el, r, vr, vth, spiking, refractory,
+        keep_fired,
     ):
         """One step of a block driven by ``base + mean_q (pre + A xi)``; returns the spike count.
 
         Branch-free threshold, reset and refractoriness, so LLVM vectorises the
-        loop, random numbers included.
+        loop, random numbers included; without refractoriness the hold
+        counters are not touched at all.
         """
         n_fired = 0
+        if not refractory and not keep_fired:  # the leanest loop: W1's
+            for jj in range(v.shape[0]):
+                current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
+                x = v[jj] + a * (el - v[jj] + r * current)
+                f = (x > vth) & spiking
+                v[jj] = vr if f else x
+                counts[jj] += f
+                n_fired += np.int64(f)
+            return n_fired
+        if not refractory:
+            for jj in range(v.shape[0]):
+                current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
+                x = v[jj] + a * (el - v[jj] + r * current)
+                f = (x > vth) & spiking
+                v[jj] = vr if f else x
+                fired[jj] = f
+                counts[jj] += f
+                n_fired += np.int64(f)
+            return n_fired
         for jj in range(v.shape[0]):
             current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
             x = v[jj] + a * (el - v[jj] + r * current)
@@ -123,6 +144,7 @@ if _AVAILABLE:
             x = vr if f else x
             h = ref[jj] if f else h
             fired[jj] = f
+            counts[jj] += f
             n_fired += np.int64(f)
             hold[jj] = h
             v[jj] = x
@@ -130,7 +152,7 @@ if _AVAILABLE:
 
     @njit(cache=True)
     def _step_general(  # type: ignore[no-untyped-def]
-        v, hold, fired, tot, ref, j0, kk, det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key,
+        v, hold, fired, tot, ref, counts, j0, kk, det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key,
         w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
     ):
         """One step of a block for any input; returns the spike count."""
@@ -168,6 +190,7 @@ if _AVAILABLE:
             x = vr if f else x
             h = ref[jj] if f else h
             fired[jj] = f
+            counts[jj] += f
             n_fired += np.int64(f)
             hold[jj] = h
             v[jj] = x
@@ -191,6 +214,11 @@ if _AVAILABLE:
         has_arr = arr.shape[0] > 0
         # the tutorial's input family with one uniform term: a loop LLVM can vectorise
         single_uniform = n_mod == 1 and n_u == 1 and n_w == 0 and not has_arr and not exact
+        refractory = False
+        for j in range(n):
+            if ref_steps[j] > 0:
+                refractory = True
+                break
         any_recorded = False
         for j in range(n):
             if rec_row[j] >= 0:
@@ -210,17 +238,15 @@ if _AVAILABLE:
                     kk = k - 1  # the update from step kk to step k uses I[kk]
                     if single_uniform:
                         n_fired = _step_uniform(
-                            v, hold, fired, ref_steps[j0 : j0 + m], j0, kk, det[kk], mod_mean[0], mod_pre[0, kk],
-                            u_amp[0], u_key[0], a, el, r, vr, vth, spiking,
+                            v, hold, fired, ref_steps[j0 : j0 + m], counts[j0 : j0 + m], j0, kk, det[kk], mod_mean[0],
+                            mod_pre[0, kk], u_amp[0], u_key[0], a, el, r, vr, vth, spiking, refractory,
+                            record_spikes,
                         )
                     else:
                         n_fired = _step_general(
-                            v, hold, fired, tot, ref_steps[j0 : j0 + m], j0, kk, det, arr, arr_per_neuron, mod_mean,
+                            v, hold, fired, tot, ref_steps[j0 : j0 + m], counts[j0 : j0 + m], j0, kk, det, arr, arr_per_neuron, mod_mean,
                             mod_pre, u_mod, u_amp, u_key, w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
                         )
-                    if n_fired > 0:
-                        for jj in range(m):
-                            counts[j0 + jj] += fired[jj]
                     if record_spikes and n_fired > 0:
                         for jj in range(m):
                             if fired[jj]:

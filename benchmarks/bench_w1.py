@@ -1,0 +1,258 @@
+"""Benchmark W1: lifsim's engines against Brian2 and NEST on the same LIF workload.
+
+Workload W1 (issue 4): the tutorial's parameters, dt 0.1 ms, 10,000 steps (1 s),
+uniform noise ``I = I_mean (1 + 1.2247 xi)``, ``xi ~ U(-1, 1)`` drawn per neuron
+per step, threshold and reset, recording the per-step population mean and the
+spike count.  W1s is the same run that also records every spike time and index
+(lifsim's default).
+
+Each measurement runs in a fresh subprocess so its peak RSS is its own; the
+time is the median of ``--repeats`` runs after one warm-up run (which also
+compiles: its extra time is reported as the compile/start-up time).
+
+Usage::
+
+    python benchmarks/bench_w1.py                    # lifsim engines, N = 1e3 .. 1e6
+    python benchmarks/bench_w1.py --brian2 /path/to/venv/bin/python --nest /path/to/venv/bin/python
+    python benchmarks/bench_w1.py --quick            # N = 1e3, 1e4 only
+
+Brian2 and NEST live in their own virtual environments (Brian2 2.9 needs
+numpy < 2.4): pass their interpreters with ``--brian2`` and ``--nest``.
+Results: a table on stdout and JSON in ``--json`` (default
+``benchmarks/results_w1.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+# --------------------------------------------------------------------------- children
+# Each child prints one JSON line: {"times": [...], "first": s, "rss_mb": ..., "rate_hz": ...}
+
+LIFSIM_CHILD = r"""
+import json, resource, statistics, sys, time
+t_start = time.perf_counter()
+import numpy as np
+import lifsim
+from lifsim import inputs
+n, engine, threads, repeats, record_spikes, t_max = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1", float(sys.argv[6])
+p = lifsim.LIFParams(t_max=t_max, dt=1e-4)
+src = inputs.uniform_noise(p.i_mean, 1.2247)
+kw = dict(n=n, seed=1, engine=engine, record_spikes=record_spikes)
+if engine == "numba":
+    kw["threads"] = int(threads)
+times = []
+for rep in range(repeats + 1):
+    t0 = time.perf_counter()
+    r = lifsim.simulate(p, src, **kw)
+    times.append(time.perf_counter() - t0)
+    if rep == 0:
+        first = time.perf_counter() - t_start
+print(json.dumps({"times": times[1:], "first": first, "warm": times[0],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rate_hz": r.rate}))
+"""
+
+TUTORIAL_STYLE_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+n, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+dt, tau, el, vr, vth, r, i_mean = 1e-4, 20e-3, -60e-3, -70e-3, -50e-3, 100e6, 25e-11
+steps = int(round(t_max / dt))
+times = []
+for rep in range(repeats + 1):
+    t0 = time.perf_counter()
+    np.random.seed(1)
+    i = i_mean * (1 + 1.2247 * (2 * np.random.random([n, steps]) - 1))   # the tutorial's ex. 13-14 style
+    v_n = el * np.ones([n, steps])
+    spikes = 0
+    for step in range(1, steps):
+        v = v_n[:, step - 1] + (dt / tau) * (el - v_n[:, step - 1] + r * i[:, step])
+        fired = v > vth
+        spikes += int(fired.sum())
+        v[fired] = vr
+        v_n[:, step] = v
+    v_mean = np.mean(v_n, axis=0)
+    times.append(time.perf_counter() - t0)
+    del i, v_n
+print(json.dumps({"times": times[1:], "first": times[0], "warm": times[0],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rate_hz": spikes / (n * (steps - 1) * dt)}))
+"""
+
+BRIAN2_CHILD = r"""
+import json, os, resource, sys, tempfile, time
+t_start = time.perf_counter()
+n, threads, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+import brian2 as b2
+times = []
+first = None
+for rep in range(repeats + 1):
+    b2.device.reinit(); b2.device.activate()
+    b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(), build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads
+    b2.defaultclock.dt = 0.1 * b2.ms
+    tau, el, vr, vth = 20 * b2.ms, -60 * b2.mV, -70 * b2.mV, -50 * b2.mV
+    R, I_mean, A = 100 * b2.Mohm, 250 * b2.pA, 1.2247
+    eqs = '''dv/dt = (el - v + R * I) / tau : volt
+             I = I_mean * (1 + A * (2 * rand() - 1)) : amp (constant over dt)'''
+    group = b2.NeuronGroup(n, eqs, threshold="v > vth", reset="v = vr", method="euler")
+    group.v = el
+    rate = b2.PopulationRateMonitor(group)
+    b2.run(t_max * b2.second)
+    t0 = time.perf_counter()
+    b2.device.build(run=False, compile=True)
+    compiled = time.perf_counter()
+    b2.device.run()
+    t1 = time.perf_counter()
+    # Brian2 measures its own run time (excludes process start-up)
+    run_s = b2.device._last_run_time if hasattr(b2.device, "_last_run_time") else t1 - compiled
+    if rep == 0:
+        first = t1 - t_start
+        compile_s = compiled - t0
+    else:
+        times.append(run_s)
+    spikes = float(sum(rate.rate[:] * b2.defaultclock.dt * n))
+print(json.dumps({"times": times, "first": first, "compile_s": compile_s,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                  "rate_hz": spikes / (n * t_max)}))
+"""
+
+NEST_CHILD = r"""
+import json, resource, sys, time
+t_start = time.perf_counter()
+n, threads, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+import nest
+nest.set_verbosity("M_ERROR")
+times = []
+first = None
+for rep in range(repeats + 1):
+    nest.ResetKernel()
+    nest.SetKernelStatus({"resolution": 0.1, "local_num_threads": threads, "rng_seed": 1})
+    # iaf_psc_delta: C_m = tau / R = 200 pF; exact integration of the membrane
+    neurons = nest.Create("iaf_psc_delta", n, params={"C_m": 200.0, "tau_m": 20.0, "E_L": -60.0,
+                          "V_reset": -70.0, "V_th": -50.0, "V_m": -60.0, "t_ref": 0.0, "I_e": 0.0})
+    # noise_generator: Gaussian current, new value every 0.1 ms, mean 250 pA,
+    # std = 1.2247 * 250 / sqrt(3) pA (the uniform noise's std)
+    noise = nest.Create("noise_generator", params={"mean": 250.0, "std": 1.2247 * 250.0 / 3 ** 0.5, "dt": 0.1})
+    nest.Connect(noise, neurons)
+    recorder = nest.Create("spike_recorder")
+    nest.Connect(neurons, recorder)
+    t0 = time.perf_counter()
+    nest.Simulate(t_max * 1000.0)
+    t1 = time.perf_counter()
+    if rep == 0:
+        first = t1 - t_start
+    else:
+        times.append(t1 - t0)
+    spikes = recorder.get("n_events")
+print(json.dumps({"times": times, "first": first,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rate_hz": spikes / (n * t_max)}))
+"""
+
+
+def run_child(python: str, code: str, args: list[str], timeout: float) -> dict:
+    env = dict(os.environ)
+    proc = subprocess.run(
+        [python, "-c", textwrap.dedent(code), *map(str, args)],
+        capture_output=True, text=True, timeout=timeout, env=env,
+    )
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6", help="neuron counts (default 1e3,1e4,1e5,1e6)")
+    parser.add_argument("--quick", action="store_true", help="N = 1e3, 1e4 only")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per point (median; default 3)")
+    parser.add_argument("--t-max", type=float, default=1.0, help="simulated time in s (default 1 = 10,000 steps)")
+    parser.add_argument("--numpy-max-n", type=float, default=1e5, help="largest N for the numpy engine")
+    parser.add_argument("--tutorial-n", type=float, default=1e4, help="N for the tutorial-style numpy loop")
+    parser.add_argument("--peer-max-n", type=float, default=1e5, help="largest N for Brian2 and NEST")
+    parser.add_argument("--brian2", metavar="PYTHON", help="interpreter with brian2 installed")
+    parser.add_argument("--nest", metavar="PYTHON", help="interpreter with NEST (pynest) installed")
+    parser.add_argument("--json", default=str(HERE / "results_w1.json"), help="where to write the results")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
+    args = parser.parse_args()
+    sizes = [1000, 10_000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
+    steps = int(round(args.t_max / 1e-4))
+
+    plan: list[tuple[str, str, int, str, list]] = []
+    for n in sizes:
+        for threads in (1, 2):
+            plan.append((f"lifsim numba, {threads} thread(s)", "W1", n, LIFSIM_CHILD,
+                         [n, "numba", threads, args.repeats, 0, args.t_max]))
+        plan.append(("lifsim numba, 2 thread(s)", "W1s", n, LIFSIM_CHILD, [n, "numba", 2, args.repeats, 1, args.t_max]))
+        if n <= args.numpy_max_n:
+            plan.append(("lifsim numpy engine", "W1", n, LIFSIM_CHILD, [n, "numpy", 1, 1, 0, args.t_max]))
+        if n == int(args.tutorial_n):
+            plan.append(("numpy, tutorial style ([n, steps] arrays)", "W1", n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max]))
+        if args.brian2 and n <= args.peer_max_n:
+            for threads in (1, 2):
+                plan.append((f"Brian2 cpp_standalone, {threads} thread(s)", "W1", n, BRIAN2_CHILD,
+                             [n, threads, 1, args.t_max]))
+        if args.nest and n <= args.peer_max_n:
+            for threads in (1, 2):
+                plan.append((f"NEST iaf_psc_delta, {threads} thread(s)", "W1", n, NEST_CHILD, [n, threads, 1, args.t_max]))
+
+    rows = []
+    print(f"W1 benchmark on {machine()}; {steps} steps of 0.1 ms", flush=True)
+    header = f"{'engine':<44} {'work':<4} {'N':>9} {'ns/neuron-step':>15} {'peak RSS MB':>12} {'start-up s':>10} {'rate Hz':>8}"
+    print(header)
+    print("-" * len(header))
+    for label, work, n, code, child_args in plan:
+        python = sys.executable
+        if code is BRIAN2_CHILD:
+            python = args.brian2
+        elif code is NEST_CHILD:
+            python = args.nest
+        started = time.perf_counter()
+        try:
+            result = run_child(python, code, child_args, args.timeout)
+        except subprocess.TimeoutExpired:
+            result = {"error": f"timed out after {args.timeout:.0f} s"}
+        row = {"engine": label, "workload": work, "n": n, "steps": steps, **result,
+               "wall_s": time.perf_counter() - started}
+        if "times" in result and result["times"]:
+            median = statistics.median(result["times"])
+            row["seconds"] = median
+            row["ns_per_neuron_step"] = median / (n * steps) * 1e9
+            startup = result.get("compile_s", result.get("first", median) - median)
+            row["startup_s"] = startup
+            print(f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "
+                  f"{startup:>10.2f} {result['rate_hz']:>8.2f}", flush=True)
+        else:
+            print(f"{label:<44} {work:<4} {n:>9} {'--':>15}  {result.get('error', 'no result')}", flush=True)
+        rows.append(row)
+    Path(args.json).write_text(json.dumps({"machine": machine(), "steps": steps, "rows": rows}, indent=1))
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
