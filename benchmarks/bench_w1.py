@@ -63,6 +63,38 @@ print(json.dumps({"times": times[1:], "first": first, "warm": times[0],
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rate_hz": r.rate}))
 """
 
+GENERATOR_CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from numba import njit, prange, set_num_threads
+from lifsim.engine.numba_engine import _uniform
+n, threads, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+steps = int(round(t_max / 1e-4))
+set_num_threads(threads)
+
+@njit(parallel=True)
+def generate(n, steps, key, out):
+    # the same count of numbers as W1 (one per neuron-step), same blocks, nothing else
+    blocks = (n + 1023) // 1024
+    for b in prange(blocks):
+        j0 = b * 1024
+        m = min(n, j0 + 1024) - j0
+        acc = np.zeros(m)
+        for k in range(steps - 1):
+            for jj in range(m):
+                acc[jj] += _uniform(key, j0 + jj, k)
+        out[b] = acc.sum()
+
+out = np.zeros((n + 1023) // 1024)
+times = []
+for rep in range(repeats + 1):
+    t0 = time.perf_counter()
+    generate(n, steps, np.uint64(12345), out)
+    times.append(time.perf_counter() - t0)
+print(json.dumps({"times": times[1:], "first": times[0], "warm": times[0],
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rate_hz": float("nan")}))
+"""
+
 TUTORIAL_STYLE_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
@@ -162,8 +194,9 @@ print(json.dumps({"times": times, "first": first,
 """
 
 
-def run_child(python: str, code: str, args: list[str], timeout: float) -> dict:
+def run_child(python: str, code: str, args: list[str], timeout: float, extra_env: dict | None = None) -> dict:
     env = dict(os.environ)
+    env.update(extra_env or {})
     proc = subprocess.run(
         [python, "-c", textwrap.dedent(code), *map(str, args)],
         capture_output=True, text=True, timeout=timeout, env=env,
@@ -207,7 +240,13 @@ def main() -> int:
         for threads in (1, 2):
             plan.append((f"lifsim numba, {threads} thread(s)", "W1", n, LIFSIM_CHILD,
                          [n, "numba", threads, args.repeats, 0, args.t_max]))
-        plan.append(("lifsim numba, 2 thread(s)", "W1s", n, LIFSIM_CHILD, [n, "numba", 2, args.repeats, 1, args.t_max]))
+        for threads in (1, 2):
+            plan.append((f"lifsim numba, {threads} thread(s)", "W1s", n, LIFSIM_CHILD,
+                         [n, "numba", threads, args.repeats, 1, args.t_max]))
+        if n >= 100_000:
+            for threads in (1, 2):
+                plan.append((f"generator alone (SplitMix64), {threads} thread(s)", "RNG", n, GENERATOR_CHILD,
+                             [n, threads, args.repeats, args.t_max]))
         if n <= args.numpy_max_n:
             plan.append(("lifsim numpy engine", "W1", n, LIFSIM_CHILD, [n, "numpy", 1, 1, 0, args.t_max]))
         if n == int(args.tutorial_n):
@@ -222,6 +261,22 @@ def main() -> int:
 
     rows = []
     print(f"W1 benchmark on {machine()}; {steps} steps of 0.1 ms", flush=True)
+    # cold start: compile the kernels into an empty cache, then load them from it
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as cache:
+        cold = run_child(sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout,
+                         {"NUMBA_CACHE_DIR": cache})
+        warm = run_child(sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout,
+                         {"NUMBA_CACHE_DIR": cache})
+    cli_started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "lifsim", "simulate", "--n", "1000", "--quiet"], check=True)
+    cli_s = time.perf_counter() - cli_started
+    startup = {"first_run_cold_cache_s": cold.get("first"), "first_run_warm_cache_s": warm.get("first"),
+               "cli_simulate_n1000_s": cli_s}
+    print(f"start-up: first run with a cold JIT cache {cold.get('first', float('nan')):.2f} s (compiling), "
+          f"with a warm cache {warm.get('first', float('nan')):.2f} s; "
+          f"whole-process 'lifsim simulate --n 1000' {cli_s:.2f} s", flush=True)
     header = f"{'engine':<44} {'work':<4} {'N':>9} {'ns/neuron-step':>15} {'peak RSS MB':>12} {'start-up s':>10} {'rate Hz':>8}"
     print(header)
     print("-" * len(header))
@@ -249,9 +304,42 @@ def main() -> int:
         else:
             print(f"{label:<44} {work:<4} {n:>9} {'--':>15}  {result.get('error', 'no result')}", flush=True)
         rows.append(row)
-    Path(args.json).write_text(json.dumps({"machine": machine(), "steps": steps, "rows": rows}, indent=1))
+    Path(args.json).write_text(
+        json.dumps({"machine": machine(), "steps": steps, "startup": startup, "rows": rows}, indent=1)
+    )
     print(f"\nwrote {args.json}")
+    print()
+    print(markdown_table(machine(), steps, startup, rows))
     return 0
+
+
+def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict]) -> str:
+    """The results as a markdown table, with ratios to lifsim numba on 2 threads at the same N."""
+    best = {row["n"]: row["ns_per_neuron_step"] for row in rows
+            if row["engine"] == "lifsim numba, 2 thread(s)" and row["workload"] == "W1" and "ns_per_neuron_step" in row}
+    lines = [
+        f"W1 on {machine_name}, {steps} steps of 0.1 ms; ns per neuron-step (median), "
+        "and how many times slower than lifsim numba on 2 threads at the same N.",
+        "",
+        "| engine | work | N | ns / neuron-step | x lifsim (2 threads) | peak RSS (MB) | start-up (s) | rate (Hz) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        if "ns_per_neuron_step" not in row:
+            lines.append(f"| {row['engine']} | {row['workload']} | {row['n']:,} | - | - | - | - | {row.get('error', '')} |")
+            continue
+        ratio = row["ns_per_neuron_step"] / best[row["n"]] if row["n"] in best else float("nan")
+        lines.append(
+            f"| {row['engine']} | {row['workload']} | {row['n']:,} | {row['ns_per_neuron_step']:.3g} | "
+            f"{ratio:.3g} | {row['rss_mb']:.0f} | {row['startup_s']:.2f} | {row['rate_hz']:.2f} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Start-up: first run with a cold JIT cache {startup['first_run_cold_cache_s']:.2f} s (compiling), "
+        f"with a warm cache {startup['first_run_warm_cache_s']:.2f} s; whole-process "
+        f"`lifsim simulate --n 1000` {startup['cli_simulate_n1000_s']:.2f} s."
+    )
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -79,6 +79,7 @@ _OPTION_OF = {
     "i_mean": "--i-mean", "v0": "--v0", "t_ref": "--t-ref", "t_ref_std": "--t-ref-std", "n": "--n",
     "record_v": "--record-v", "lags": "--lags", "snapshots": "--snapshots", "sigma": "--sigma",
     "amplitude": "--amplitude", "period": "--period", "onset": "--onset", "seed": "--seed", "method": "--method",
+    "engine": "--engine", "threads": "--threads",
     "array input": "--input-file (array input)",
     "transient": "--transient", "points": "--points",
 }
@@ -162,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--spiking", action=argparse.BooleanOptionalAction, default=True, help="threshold and reset (default on)"
     )
     run.add_argument("--method", default="euler", choices=("euler", "exact"), help="integration method")
+    run.add_argument(
+        "--engine",
+        default="auto",
+        choices=("auto", "numba", "numpy"),
+        help="numba: compiled multi-core kernel; numpy: readable reference; auto (default): numba when installed",
+    )
+    run.add_argument("--threads", type=_int_option("--threads", 1), help="threads of the numba engine (default: all cores)")
     run.add_argument(
         "--record-v",
         nargs="?",
@@ -314,6 +322,8 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         record_spikes=args.record_spikes,
         lags=_parse_lags(args.lags),
         snapshots=[part.strip() for part in args.snapshots.split(",") if part.strip()],
+        engine=args.engine,
+        threads=args.threads,
         command="lifsim " + shlex.join(argv),
     )
     if not args.quiet:

@@ -67,6 +67,8 @@ def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
         raise ValueError(f"record_v: {selection!r} selects no neuron")
     if indices.min() < 0 or indices.max() >= n:
         raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}")
+    if np.unique(indices).size != indices.size:
+        raise ValueError(f"record_v: {selection!r} names a neuron twice")
     return indices
 
 
@@ -163,6 +165,10 @@ def simulate(
         if engine != "numba":
             raise ValueError(f"threads: applies to the numba engine, not {engine!r}")
         extra["threads"] = _positive_int(threads, "threads")
+        from .engine.numba_engine import max_threads
+
+        if extra["threads"] > max_threads():
+            raise ValueError(f"threads: {threads} is more than the {max_threads()} threads numba was started with")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
     needed = _memory_estimate(n, steps, len(lags), len(snapshot_steps))

@@ -23,7 +23,6 @@ for the statistics; traces only for the requested neurons.
 from __future__ import annotations
 
 import math
-import os
 from typing import Callable
 
 import numpy as np
@@ -404,24 +403,39 @@ def run_numba(
     snapshot_steps: tuple[int, ...] = (),
     progress: Callable[[int], None] | None = None,
     threads: int | None = None,
-    block: int = BLOCK,
+    block: int | None = None,
 ) -> RunOutput:
-    """Run on the compiled engine; same contract as :func:`lifsim.engine.numpy_engine.run_numpy`."""
+    """Run on the compiled engine; same contract as :func:`lifsim.engine.numpy_engine.run_numpy`.
+
+    ``block``: neurons per block; by default :func:`block_size` of ``n``, which
+    never depends on the thread count (so neither do the statistics' bits).
+    """
     if not _AVAILABLE:
-        raise ValueError("engine: 'numba' is not installed; pip install 'lifsim[fast]' or use engine='numpy'")
+        raise ValueError("engine: 'numba' is not installed; pip install numba or use engine='numpy'")
     if not isinstance(stream, CounterStream):
         raise ValueError("engine: the numba engine uses the counter-based stream; the tutorial's legacy "
                          "stream runs on engine='numpy'")
     bind_streams(inputs)
     inputs.check(params, n, steps)
+    previous_threads = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(int(threads))
+    try:
+        return _run(params, inputs, n, steps, stream, spiking, method, record_neurons, record_spikes, lags,
+                    snapshot_steps, progress, block)
+    finally:
+        numba.set_num_threads(previous_threads)
+
+
+def _run(params, inputs, n, steps, stream, spiking, method, record_neurons, record_spikes, lags,  # type: ignore[no-untyped-def]
+         snapshot_steps, progress, block):
+    """The body of :func:`run_numba` once its thread count is set."""
     compiled = _CompiledInputs(inputs, params, n, steps, stream.seed, method)
     neurons = np.arange(n, dtype=np.uint64)
     ref_steps = refractory_steps_per_neuron(params, stream, neurons)
     rec_row = np.full(n, -1, dtype=np.int64)
     trace = np.zeros((0, steps))
     if record_neurons is not None:
-        if np.unique(record_neurons).size != record_neurons.size:
-            raise ValueError("record_v: each neuron can be recorded once")
         rec_row[record_neurons] = np.arange(record_neurons.size)
         trace = np.empty((record_neurons.size, steps))
     snap_row = np.full(steps, -1, dtype=np.int64)
@@ -433,9 +447,7 @@ def run_numba(
     lag_array = np.array(lags, dtype=np.int64)
     counts = np.zeros(n, dtype=np.int64)
 
-    if threads is not None:
-        numba.set_num_threads(int(threads))
-    block = int(block)
+    block = block_size(n) if block is None else int(block)
     n_blocks = -(-n // block)
     group = max(1, min(GROUP, n_blocks))
     total: Moments | None = None
@@ -482,8 +494,9 @@ def run_numba(
                 comoment_total = _merge_comoments(total, part, comoment_total, out_comom[g], lag_array)
             total = part if total is None else merge_moments(total, part)
             if spiking and record_spikes:
-                spike_k_parts.append(spike_k[g, : spike_n[g]])
-                spike_j_parts.append(spike_j[g, : spike_n[g]])
+                # copies, so the group's buffers are freed before the next group
+                spike_k_parts.append(spike_k[g, : spike_n[g]].copy())
+                spike_j_parts.append(spike_j[g, : spike_n[g]].astype(np.int32 if n < 2**31 else np.int64))
         if progress is not None:
             progress(min(n, (first + count) * block))
     assert total is not None
@@ -495,8 +508,9 @@ def run_numba(
         all_k = np.concatenate(spike_k_parts) if spike_k_parts else np.zeros(0, dtype=np.int32)
         all_j = np.concatenate(spike_j_parts) if spike_j_parts else np.zeros(0, dtype=np.int64)
         order = np.argsort(all_k, kind="stable")  # time order; neuron order within a step
+        del spike_k_parts, spike_j_parts
         spike_step = all_k[order].astype(np.int64)
-        spike_i = all_j[order]
+        spike_i = all_j[order].astype(np.int64)
     return RunOutput(
         moments=total,
         lags=tuple(lags),
@@ -527,6 +541,14 @@ def _merge_comoments(
     return merged
 
 
-def default_threads() -> int:
-    """numba's thread count (``NUMBA_NUM_THREADS``, by default the number of cores)."""
-    return int(os.environ.get("NUMBA_NUM_THREADS", numba.config.NUMBA_NUM_THREADS)) if _AVAILABLE else 1
+def block_size(n: int) -> int:
+    """Neurons per block for ``n`` neurons: ``BLOCK``, or smaller so small runs still make
+    at least 8 blocks for the threads to share (a multiple of 64, at least 64)."""
+    per_block = -(-n // 8)  # ceil(n / 8)
+    rounded = -(-per_block // 64) * 64  # up to a multiple of 64
+    return int(min(BLOCK, max(64, rounded)))
+
+
+def max_threads() -> int:
+    """The most threads the numba engine can use (``NUMBA_NUM_THREADS``, by default the number of cores)."""
+    return int(numba.config.NUMBA_NUM_THREADS) if _AVAILABLE else 1
