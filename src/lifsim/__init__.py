@@ -12,9 +12,31 @@ Quick start::
 
 __version__ = "0.1.0"
 
-from . import inputs, streams, theory  # noqa: E402
+from . import inputs, spikes, streams, theory  # noqa: E402
+from .io import load, save  # noqa: E402
 from .params import LIFParams  # noqa: E402
+from .provenance import rerun  # noqa: E402
 from .result import Result  # noqa: E402
 from .simulation import simulate  # noqa: E402
 
-__all__ = ["LIFParams", "Result", "simulate", "inputs", "streams", "theory", "__version__"]
+__all__ = [
+    "LIFParams",
+    "Result",
+    "simulate",
+    "load",
+    "save",
+    "rerun",
+    "explore",
+    "inputs",
+    "spikes",
+    "streams",
+    "theory",
+    "__version__",
+]
+
+
+def explore(**kwargs):  # type: ignore[no-untyped-def]
+    """Interactive explorer with sliders for Jupyter (see :func:`lifsim.explorer.explore`)."""
+    from .explorer import explore as _explore
+
+    return _explore(**kwargs)

@@ -4,6 +4,8 @@
 ``lifsim simulate``     a general run with every parameter and input as an option
 ``lifsim fi``           f-I curve: simulated rates against current, with theory
 ``lifsim params``       the parameter set with units
+``lifsim init RUN.toml``  a commented configuration file for ``simulate --config``
+``lifsim rerun RESULT``   run a saved result again from its provenance, bit for bit
 
 Bad input never ends in a traceback: one line on stderr, exit status 2.
 """
@@ -142,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sim = sub.add_parser("simulate", help="simulate an ensemble of LIF neurons")
+    sim.add_argument("--config", metavar="RUN.toml", help="read options from a TOML file (flags override it)")
     sim.add_argument("--n", type=_int_option("--n", 1), default=1, help="number of neurons (default 1)")
     _add_param_options(sim)
     inp = sim.add_argument_group("input current")
@@ -189,10 +192,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--snapshots", default="", metavar="T1,T2", help="keep V of every neuron at these times, e.g. 10ms,100ms"
     )
     out = sim.add_argument_group("output")
-    out.add_argument("--data", metavar="PATH.npz", help="save t, v_mean, v_std, v_var (ddof 1), spikes, v")
+    out.add_argument(
+        "--data", metavar="PATH", help="save the run: .nc (NetCDF), .zarr, .npz, or .csv (per-step statistics)"
+    )
     out.add_argument("--plot", metavar="PATH", help="save a figure (.png, .svg or .pdf)")
     out.add_argument("--xkcd", action="store_true", help="draw the figure in the tutorial's xkcd style")
-    out.add_argument("--quiet", action="store_true", help="print nothing on success")
+    out.add_argument("--quiet", action="store_true", help="print nothing on success, and no progress bar")
+
+    init = sub.add_parser("init", help="write a commented example configuration file")
+    init.add_argument("path", metavar="RUN.toml", help="where to write it")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    rerun = sub.add_parser("rerun", help="run a saved result again from its provenance and compare")
+    rerun.add_argument("result", metavar="RESULT", help="a result saved by lifsim (.nc, .zarr or .npz)")
+    rerun.add_argument("--data", metavar="PATH", help="save the new run (.nc, .zarr, .npz or .csv)")
+    rerun.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     fi = sub.add_parser("fi", help="f-I curve: simulated rates against input current, with theory")
     fi.add_argument("--i-min", default="0pA", help="lowest mean current (default 0 pA)")
@@ -212,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     par = sub.add_parser("params", help="show the parameter set with units")
     _add_param_options(par)
     return parser
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    raise KeyError(name)  # pragma: no cover
 
 
 def build_inputs(args: argparse.Namespace, params: LIFParams) -> Input:
@@ -299,12 +320,12 @@ def _cmd_tutorial(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from .io import check_output_path, save_npz
+def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str], config: dict | None = None) -> int:
+    from .io import RESULT_SUFFIXES, check_output_path, save
     from .simulation import simulate
 
     if args.data is not None:
-        check_output_path(args.data, (".npz",), "--data")
+        check_output_path(args.data, RESULT_SUFFIXES, "--data")
     if args.plot is not None:
         from .plot import FIGURE_SUFFIXES
 
@@ -325,11 +346,13 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str]) -> int:
         engine=args.engine,
         threads=args.threads,
         command="lifsim " + shlex.join(argv),
+        config=config,
+        progress=False if args.quiet else None,
     )
     if not args.quiet:
         print(result.summary())
     if args.data is not None:
-        save_npz(args.data, result.arrays(ddof=1))
+        save(result, args.data)
     if args.plot is not None:
         from .plot import plot_result, save_figure
 
@@ -392,6 +415,72 @@ def _cmd_fi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .config import TEMPLATE
+    from .io import check_output_path
+
+    target = check_output_path(args.path, (".toml",), "init")
+    if target.exists() and not args.force:
+        raise UsageError(f"init: {args.path!r} exists; use --force to overwrite it")
+    Path(target).write_text(TEMPLATE)
+    print(f"wrote {args.path}: edit it, then run 'lifsim simulate --config {args.path}'")
+    return 0
+
+
+def _cmd_rerun(args: argparse.Namespace) -> int:
+    from .io import RESULT_SUFFIXES, check_output_path, load, save
+    from .provenance import compare, rerun
+
+    if args.data is not None:
+        check_output_path(args.data, RESULT_SUFFIXES, "--data")
+    original = load(args.result)
+    again = rerun(original)
+    differences = compare(original, again)
+    if args.data is not None:
+        save(again, args.data)
+    if differences:
+        print(f"lifsim: rerun of {args.result} differs: {'; '.join(differences)}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(again.summary())
+        print(f"rerun of {args.result}: reproduced bit for bit")
+    return 0
+
+
+def _config_defaults(argv: list[str]) -> tuple[dict, dict]:
+    """Read ``--config`` (if the command is simulate and has one): (parser defaults, raw config)."""
+    if not argv or argv[0] != "simulate":
+        return {}, {}
+    path = None
+    for index, token in enumerate(argv):
+        if token == "--config" and index + 1 < len(argv):
+            path = argv[index + 1]
+        elif token.startswith("--config="):
+            path = token.split("=", 1)[1]
+    if path is None:
+        return {}, {}
+    from .config import read_config
+
+    config = read_config(path)
+    defaults: dict = {}
+    for key, value in config.items():
+        if key in ("lags", "snapshots") and isinstance(value, list):
+            value = ",".join(str(x) for x in value)
+        elif key == "record_v":
+            if value is True:
+                value = "all"
+            elif value is False:
+                value = None
+            elif isinstance(value, list):
+                value = ",".join(str(x) for x in value)
+        elif key in PARAM_OPTIONS or key in ("amplitude", "period", "sigma", "onset"):
+            value = str(value) if isinstance(value, str) else value
+        defaults[key] = value
+    return defaults, config
+
+
 def _cmd_params(args: argparse.Namespace) -> int:
     print(_params_from(args).describe())
     return 0
@@ -402,11 +491,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = join_negative_values(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
+        defaults, config = _config_defaults(argv)
+        if defaults:
+            _subparser(parser, "simulate").set_defaults(**defaults)
         args = parser.parse_args(argv)
         if args.command == "tutorial":
             return _cmd_tutorial(args)
         if args.command == "simulate":
-            return _cmd_simulate(args, argv)
+            return _cmd_simulate(args, argv, config or None)
+        if args.command == "init":
+            return _cmd_init(args)
+        if args.command == "rerun":
+            return _cmd_rerun(args)
         if args.command == "fi":
             return _cmd_fi(args)
         return _cmd_params(args)

@@ -456,3 +456,49 @@ def sample_current(
         out[:, k] = inputs.current(k, k * params.dt, draws, params)
     return out
 
+
+
+def from_description(desc: dict, array: np.ndarray | None = None) -> Input:
+    """Rebuild an input from :meth:`Input.describe` (the provenance of a saved run).
+
+    ``array``: the values of an array input, which the description does not hold.
+    Raises ``ValueError`` for a description lifsim did not write.
+    """
+    if not isinstance(desc, dict) or "kind" not in desc:
+        raise ValueError(f"input: not an input description: {desc!r}")
+    kind = desc["kind"]
+    try:
+        if kind == "sum":
+            parts = [from_description(part, array) for part in desc["parts"]]
+            return Sum(parts)
+        if kind == "modulated":
+            terms: list[SineTerm | UniformTerm] = []
+            for term in desc["terms"]:
+                if term["term"] == "sine":
+                    terms.append(SineTerm(float(term["period_s"]), float(term["depth"])))
+                elif term["term"] == "uniform":
+                    amplitude = term["amplitude"]
+                    terms.append(UniformTerm(None if amplitude is None else float(amplitude)))
+                else:
+                    raise ValueError(f"unknown term {term['term']!r}")
+            return Modulated(float(desc["mean_A"]), tuple(terms))
+        if kind == "white":
+            return WhiteNoise(float(desc["sigma_V"]), float(desc["mean_A"]))
+        if kind == "step":
+            return Step(float(desc["amplitude_A"]), float(desc["onset_s"]), float(desc["baseline_A"]))
+        if kind == "array":
+            if array is None:
+                raise ValueError("the array input's values are missing")
+            return ArrayInput(array)
+    except (KeyError, TypeError) as error:
+        raise ValueError(f"input: malformed {kind!r} description ({error})") from None
+    raise ValueError(f"input: unknown kind {kind!r}")
+
+
+def array_values(inputs: Input) -> np.ndarray | None:
+    """The values of the (first) array input inside ``inputs``, if any (A)."""
+    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
+    for part in parts:
+        if isinstance(part, ArrayInput):
+            return part.values
+    return None

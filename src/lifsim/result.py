@@ -42,6 +42,8 @@ class Result:
         Times (s) of the V snapshots.
     v_snapshots : ndarray, shape (len(snapshot_t), n)
         V (V) of every neuron at each snapshot time (for histograms of V).
+    input_array : ndarray or None
+        The values (A) of an array input, kept so the run can be made again.
     meta : dict
         Provenance: parameters (SI), input description, seed and stream,
         method, engine, spiking, lifsim and numpy versions.
@@ -60,6 +62,7 @@ class Result:
     spike_count: np.ndarray | None = None
     snapshot_t: np.ndarray = field(default_factory=lambda: np.zeros(0))
     v_snapshots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    input_array: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------ statistics
@@ -123,7 +126,7 @@ class Result:
         """Coefficient of variation of the pooled inter-spike intervals (NaN if < 2 ISIs)."""
         from .spikes import cv_isi
 
-        if self.spike_t is None:
+        if self.spike_t is None or self.spike_i is None:
             raise ValueError("cv: spike times were not recorded (record_spikes=False)")
         return cv_isi(self.spike_t, self.spike_i)
 
@@ -171,8 +174,38 @@ class Result:
             data["v_snapshots"] = self.v_snapshots
         for lag in self.lags:
             data[f"autocov_lag{lag}"] = self.autocov(lag, ddof)
+        data["v_m2"] = self.v_m2
+        if self.lags:
+            data["lags"] = np.array(self.lags, dtype=np.int64)
+            data["comoment"] = self.comoment
+        if self.input_array is not None:
+            data["input_array"] = self.input_array
         data["meta"] = np.array(json.dumps(self.meta))
         return data
+
+    def to_dataset(self):  # type: ignore[no-untyped-def]
+        """The run as an :class:`xarray.Dataset` (layout in :mod:`lifsim.dataset`)."""
+        from .dataset import to_dataset
+
+        return to_dataset(self)
+
+    def to_neo(self):  # type: ignore[no-untyped-def]
+        """The run as a ``neo.Block`` of AnalogSignals and SpikeTrains (see :mod:`lifsim.export`)."""
+        from .export import to_neo
+
+        return to_neo(self)
+
+    def to_nwb(self, path: str) -> None:
+        """Write the run to an NWB file (see :mod:`lifsim.export`)."""
+        from .export import to_nwb
+
+        to_nwb(self, path)
+
+    def save(self, path: str) -> None:
+        """Save by suffix: ``.nc``, ``.zarr``, ``.npz`` or ``.csv`` (see :func:`lifsim.io.save`)."""
+        from .io import save
+
+        save(self, path)
 
 
 def _describe_input(desc: dict) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 from typing import Literal, Sequence
@@ -10,7 +11,7 @@ import numpy as np
 
 from . import __version__
 from .engine import ENGINES, choose_engine
-from .inputs import Input, constant
+from .inputs import Input, array_values, constant
 from .params import LIFParams
 from .result import Result
 from .streams import CounterStream, LegacyStream
@@ -89,6 +90,8 @@ def simulate(
     engine: str = "auto",
     threads: int | None = None,
     command: str | None = None,
+    config: dict | None = None,
+    progress: bool | None = None,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
 
@@ -130,6 +133,12 @@ def simulate(
         Threads for the numba engine (default: all cores, ``NUMBA_NUM_THREADS``).
     command : str, optional
         The command line that asked for this run (kept in the provenance).
+    config : dict, optional
+        The configuration file's contents that asked for this run (kept too).
+    progress : bool, optional
+        Show a progress bar (tqdm, on stderr) with steps/s and ETA: True
+        always, False never, None (default) when stderr is a terminal and the
+        run is expected to take more than about 2 s.
 
     Returns
     -------
@@ -184,6 +193,7 @@ def simulate(
             f"record_v: {record.size} traces x {steps} steps need {record.size * steps * 8 / 2**30:.1f} GiB; "
             "record fewer neurons (e.g. '0:100')"
         )
+    bar = make_progress(progress, engine, n, steps)
     output = ENGINES[engine](
         params,
         inputs,
@@ -196,8 +206,11 @@ def simulate(
         record_spikes=record_spikes,
         lags=lags,
         snapshot_steps=snapshot_steps,
+        progress=bar.update if bar is not None else None,
         **extra,
     )
+    if bar is not None:
+        bar.close()
     t = np.arange(steps) * params.dt
     meta = {
         "params": params.as_dict(),
@@ -214,6 +227,22 @@ def simulate(
         "numpy_version": np.__version__,
         "python_version": sys.version.split()[0],
         "command": command,
+        "config": config,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        # everything lifsim.rerun needs to make this run again
+        "run": {
+            "n": n,
+            "steps": steps,
+            "seed": stream.seed,
+            "stream": stream.kind,
+            "spiking": bool(spiking),
+            "method": method,
+            "engine": engine,
+            "record_v": None if record is None else record.tolist(),
+            "record_spikes": bool(record_spikes),
+            "lags": list(lags),
+            "snapshot_steps": list(snapshot_steps),
+        },
     }
     return Result(
         t=t,
@@ -229,8 +258,46 @@ def simulate(
         spike_count=output.spike_count,
         snapshot_t=np.array(snapshot_steps, dtype=np.int64) * params.dt,
         v_snapshots=output.snapshots,
+        input_array=array_values(inputs),
         meta=meta,
     )
+
+
+#: rough cost per neuron-step (s) of each engine, to decide whether a run is long
+_COST = {"numba": 1.5e-9, "numpy": 2e-8}
+
+
+def make_progress(progress: bool | None, engine: str, n: int, steps: int):  # type: ignore[no-untyped-def]
+    """A tqdm progress bar over neuron-steps, or None.
+
+    Shown when ``progress`` is True, or when it is None, stderr is a terminal
+    and the run is expected to last more than about 2 s.
+    """
+    if progress is False:
+        return None
+    if progress is None:
+        if not sys.stderr.isatty() or n * steps * _COST.get(engine, 2e-8) < 2.0:
+            return None
+    from tqdm import tqdm
+
+    return _Progress(tqdm(total=n * steps, unit="neuron-step", unit_scale=True, desc="lifsim", leave=False,
+                          file=sys.stderr), n, steps)
+
+
+class _Progress:
+    """Adapts the engines' progress calls (steps done, or neurons done) to a tqdm bar of neuron-steps."""
+
+    def __init__(self, bar, n: int, steps: int) -> None:  # type: ignore[no-untyped-def]
+        self.bar, self.n, self.steps, self.done = bar, n, steps, 0
+
+    def update(self, count: int, *, neurons: bool = False) -> None:
+        total = count * self.steps if neurons else count * self.n
+        if total > self.done:
+            self.bar.update(total - self.done)
+            self.done = total
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _memory_estimate(n: int, steps: int, lags: int, snapshots: int) -> int:

@@ -498,7 +498,7 @@ def _run(params, inputs, n, steps, stream, spiking, method, record_neurons, reco
                 spike_k_parts.append(spike_k[g, : spike_n[g]].copy())
                 spike_j_parts.append(spike_j[g, : spike_n[g]].astype(np.int32 if n < 2**31 else np.int64))
         if progress is not None:
-            progress(min(n, (first + count) * block))
+            progress(min(n, (first + count) * block), neurons=True)
     assert total is not None
     if lags:
         for row, lag in enumerate(lags):

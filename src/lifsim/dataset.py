@@ -1,0 +1,161 @@
+"""A run as an ``xarray.Dataset``: named dimensions, units in attrs, provenance.
+
+Layout (schema ``lifsim-result-1``):
+
+==================  ====================  =====  ===============================================
+variable            dimensions            units  meaning
+==================  ====================  =====  ===============================================
+``time``            (time,)               s      time grid ``t_k = k dt`` (coordinate)
+``v_mean``          (time,)               V      ensemble mean of V
+``v_m2``            (time,)               V**2   sum over neurons of squared deviations
+``v_var``           (time,)               V**2   sample variance (``ddof`` attr, 1)
+``v_std``           (time,)               V      sample standard deviation (ddof 1)
+``autocov``         (lag, time)           V**2   C(t_{k-lag}, t_k), ddof 1 (``lag`` in steps)
+``comoment``        (lag, time)           V**2   co-moment sums behind ``autocov``
+``v``               (recorded, time)      V      recorded traces; ``recorded`` holds neuron indices
+``spike_t``         (spike,)              s      spike times, in time order
+``spike_i``         (spike,)                     neuron index of each spike
+``spike_count``     (neuron,)                    spikes per neuron
+``v_snapshots``     (snapshot, neuron)    V      V of every neuron at ``snapshot`` times (s)
+``input_array``     (input_row, input_t)  A      an array input's values
+==================  ====================  =====  ===============================================
+
+Attributes: ``lifsim_schema``, ``n``, ``seed``, ``method``, ``engine``,
+``spiking``, ``rate_hz``, versions, ``created``, ``command``, and JSON strings
+``params_json`` (every parameter, SI), ``input_json`` (the input), ``run_json``
+(what :func:`lifsim.rerun` needs) and ``meta_json`` (all of it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .reduce import variance_from_m2
+from .result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    import xarray as xr
+
+__all__ = ["SCHEMA", "to_dataset", "from_dataset"]
+
+SCHEMA = "lifsim-result-1"
+
+
+def _var(dims: tuple[str, ...], data: np.ndarray, units: str, long_name: str, **attrs: Any) -> tuple:
+    return (dims, data, {"units": units, "long_name": long_name, **attrs})
+
+
+def to_dataset(result: Result) -> "xr.Dataset":
+    """The run as an :class:`xarray.Dataset` (see the module docstring for the layout)."""
+    import xarray as xr
+
+    data: dict[str, tuple] = {
+        "v_mean": _var(("time",), result.v_mean, "V", "ensemble mean of the membrane potential"),
+        "v_m2": _var(("time",), result.v_m2, "V**2", "sum over neurons of squared deviations from the mean"),
+        "v_var": _var(("time",), result.v_var(1), "V**2", "sample variance of V", ddof=1),
+        "v_std": _var(("time",), result.v_std(1), "V", "sample standard deviation of V", ddof=1),
+    }
+    coords: dict[str, tuple] = {"time": ("time", result.t, {"units": "s", "long_name": "time"})}
+    if result.lags:
+        coords["lag"] = ("lag", np.array(result.lags, dtype=np.int64), {"units": "steps", "long_name": "lag"})
+        autocov = np.array([result.autocov(lag, 1) for lag in result.lags])
+        data["autocov"] = _var(("lag", "time"), autocov, "V**2", "sample autocovariance C(t - lag dt, t)", ddof=1)
+        data["comoment"] = _var(("lag", "time"), result.comoment, "V**2", "co-moment sums of the autocovariance")
+    if result.v is not None:
+        neurons = result.v_neurons if result.v_neurons is not None else np.arange(result.v.shape[0])
+        coords["recorded"] = ("recorded", np.asarray(neurons, dtype=np.int64), {"long_name": "recorded neuron index"})
+        data["v"] = _var(("recorded", "time"), result.v, "V", "membrane potential")
+    if result.spike_t is not None:
+        data["spike_t"] = _var(("spike",), result.spike_t, "s", "spike time")
+        data["spike_i"] = (("spike",), np.asarray(result.spike_i, dtype=np.int64), {"long_name": "spiking neuron index"})
+    if result.spike_count is not None:
+        data["spike_count"] = (("neuron",), result.spike_count, {"long_name": "spikes per neuron"})
+    if result.snapshot_t.size:
+        coords["snapshot"] = ("snapshot", result.snapshot_t, {"units": "s", "long_name": "snapshot time"})
+        data["v_snapshots"] = _var(("snapshot", "neuron"), result.v_snapshots, "V", "membrane potential at snapshot")
+    if result.input_array is not None:
+        values = np.atleast_2d(result.input_array)
+        data["input_array"] = _var(("input_row", "input_t"), values, "A", "array input current",
+                                   one_dimensional=int(result.input_array.ndim == 1))
+    meta = result.meta
+    attrs = {
+        "lifsim_schema": SCHEMA,
+        "title": "lifsim leaky integrate-and-fire simulation",
+        "n": int(result.n),
+        "seed": str(meta.get("seed")),
+        "method": str(meta.get("method")),
+        "engine": str(meta.get("engine")),
+        "spiking": int(bool(meta.get("spiking"))),
+        "rate_hz": float(result.rate) if meta.get("spiking") else float("nan"),
+        "lifsim_version": str(meta.get("lifsim_version")),
+        "numpy_version": str(meta.get("numpy_version")),
+        "python_version": str(meta.get("python_version")),
+        "created": str(meta.get("created", "")),
+        "command": str(meta.get("command") or ""),
+        "params_json": json.dumps(meta.get("params", {})),
+        "input_json": json.dumps(meta.get("input", {})),
+        "run_json": json.dumps(meta.get("run", {})),
+        "meta_json": json.dumps(meta),
+    }
+    return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
+
+
+def from_dataset(ds: "xr.Dataset", source: str = "dataset") -> Result:
+    """Rebuild a :class:`~lifsim.result.Result` from :func:`to_dataset`'s layout.
+
+    Raises ``ValueError`` naming ``source`` if the dataset is not a lifsim result.
+    """
+    if ds.attrs.get("lifsim_schema") != SCHEMA:
+        raise ValueError(f"{source}: not a lifsim result (attribute lifsim_schema is "
+                         f"{ds.attrs.get('lifsim_schema')!r}, expected {SCHEMA!r})")
+    try:
+        meta = json.loads(ds.attrs["meta_json"])
+        if not isinstance(meta, dict) or "params" not in meta:
+            raise ValueError("meta_json has no parameters")
+        n = int(ds.attrs["n"])
+        t = np.asarray(ds["time"].values, dtype=np.float64)
+        steps = t.size
+        v_mean = np.asarray(ds["v_mean"].values, dtype=np.float64)
+        v_m2 = np.asarray(ds["v_m2"].values, dtype=np.float64)
+        if v_mean.shape != (steps,) or v_m2.shape != (steps,):
+            raise ValueError("v_mean and v_m2 must have one value per time")
+        lags: tuple[int, ...] = ()
+        comoment = np.zeros((0, steps))
+        if "lag" in ds.coords:
+            lags = tuple(int(lag) for lag in ds["lag"].values)
+            comoment = np.asarray(ds["comoment"].values, dtype=np.float64)
+        v = v_neurons = None
+        if "v" in ds:
+            v = np.asarray(ds["v"].values, dtype=np.float64)
+            v_neurons = np.asarray(ds["recorded"].values, dtype=np.int64)
+        spike_t = spike_i = None
+        if "spike_t" in ds:
+            spike_t = np.asarray(ds["spike_t"].values, dtype=np.float64)
+            spike_i = np.asarray(ds["spike_i"].values, dtype=np.int64)
+        spike_count = np.asarray(ds["spike_count"].values, dtype=np.int64) if "spike_count" in ds else None
+        snapshot_t = np.zeros(0)
+        v_snapshots = np.zeros((0, 0))
+        if "snapshot" in ds.coords:
+            snapshot_t = np.asarray(ds["snapshot"].values, dtype=np.float64)
+            v_snapshots = np.asarray(ds["v_snapshots"].values, dtype=np.float64)
+        input_array = None
+        if "input_array" in ds:
+            input_array = np.asarray(ds["input_array"].values, dtype=np.float64)
+            if int(ds["input_array"].attrs.get("one_dimensional", 0)):
+                input_array = input_array[0]
+    except (KeyError, TypeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{source}: damaged lifsim result ({type(error).__name__}: {error})") from None
+    result = Result(
+        t=t, n=n, v_mean=v_mean, v_m2=v_m2, lags=lags, comoment=comoment, v=v, v_neurons=v_neurons,
+        spike_t=spike_t, spike_i=spike_i, spike_count=spike_count, snapshot_t=snapshot_t,
+        v_snapshots=v_snapshots, input_array=input_array, meta=meta,
+    )
+    # a quick consistency check: the stored variance must follow from the stored m2
+    if "v_var" in ds and n > 1:
+        stored = np.asarray(ds["v_var"].values, dtype=np.float64)
+        if not np.allclose(stored, variance_from_m2(v_m2, n, 1), rtol=1e-9, atol=0, equal_nan=True):
+            raise ValueError(f"{source}: damaged lifsim result (v_var does not match v_m2)")
+    return result
