@@ -46,7 +46,8 @@ t_start = time.perf_counter()
 import numpy as np
 import lifsim
 from lifsim import inputs
-n, engine, threads, repeats, record_spikes, t_max = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1", float(sys.argv[6])
+n, engine, threads = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+repeats, record_spikes, t_max = int(sys.argv[4]), sys.argv[5] == "1", float(sys.argv[6])
 p = lifsim.LIFParams(t_max=t_max, dt=1e-4)
 src = inputs.uniform_noise(p.i_mean, 1.2247)
 kw = dict(n=n, seed=1, engine=engine, record_spikes=record_spikes)
@@ -199,7 +200,10 @@ def run_child(python: str, code: str, args: list[str], timeout: float, extra_env
     env.update(extra_env or {})
     proc = subprocess.run(
         [python, "-c", textwrap.dedent(code), *map(str, args)],
-        capture_output=True, text=True, timeout=timeout, env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
     )
     if proc.returncode != 0:
         return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:300]}
@@ -238,26 +242,52 @@ def main() -> int:
     plan: list[tuple[str, str, int, str, list]] = []
     for n in sizes:
         for threads in (1, 2):
-            plan.append((f"lifsim numba, {threads} thread(s)", "W1", n, LIFSIM_CHILD,
-                         [n, "numba", threads, args.repeats, 0, args.t_max]))
+            plan.append(
+                (
+                    f"lifsim numba, {threads} thread(s)",
+                    "W1",
+                    n,
+                    LIFSIM_CHILD,
+                    [n, "numba", threads, args.repeats, 0, args.t_max],
+                )
+            )
         for threads in (1, 2):
-            plan.append((f"lifsim numba, {threads} thread(s)", "W1s", n, LIFSIM_CHILD,
-                         [n, "numba", threads, args.repeats, 1, args.t_max]))
+            plan.append(
+                (
+                    f"lifsim numba, {threads} thread(s)",
+                    "W1s",
+                    n,
+                    LIFSIM_CHILD,
+                    [n, "numba", threads, args.repeats, 1, args.t_max],
+                )
+            )
         if n >= 100_000:
             for threads in (1, 2):
-                plan.append((f"generator alone (SplitMix64), {threads} thread(s)", "RNG", n, GENERATOR_CHILD,
-                             [n, threads, args.repeats, args.t_max]))
+                plan.append(
+                    (
+                        f"generator alone (SplitMix64), {threads} thread(s)",
+                        "RNG",
+                        n,
+                        GENERATOR_CHILD,
+                        [n, threads, args.repeats, args.t_max],
+                    )
+                )
         if n <= args.numpy_max_n:
             plan.append(("lifsim numpy engine", "W1", n, LIFSIM_CHILD, [n, "numpy", 1, 1, 0, args.t_max]))
         if n == int(args.tutorial_n):
-            plan.append(("numpy, tutorial style ([n, steps] arrays)", "W1", n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max]))
+            plan.append(
+                ("numpy, tutorial style ([n, steps] arrays)", "W1", n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max])
+            )
         if args.brian2 and n <= args.peer_max_n:
             for threads in (1, 2):
-                plan.append((f"Brian2 cpp_standalone, {threads} thread(s)", "W1", n, BRIAN2_CHILD,
-                             [n, threads, 1, args.t_max]))
+                plan.append(
+                    (f"Brian2 cpp_standalone, {threads} thread(s)", "W1", n, BRIAN2_CHILD, [n, threads, 1, args.t_max])
+                )
         if args.nest and n <= args.peer_max_n:
             for threads in (1, 2):
-                plan.append((f"NEST iaf_psc_delta, {threads} thread(s)", "W1", n, NEST_CHILD, [n, threads, 1, args.t_max]))
+                plan.append(
+                    (f"NEST iaf_psc_delta, {threads} thread(s)", "W1", n, NEST_CHILD, [n, threads, 1, args.t_max])
+                )
 
     rows = []
     print(f"W1 benchmark on {machine()}; {steps} steps of 0.1 ms", flush=True)
@@ -265,19 +295,30 @@ def main() -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory() as cache:
-        cold = run_child(sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout,
-                         {"NUMBA_CACHE_DIR": cache})
-        warm = run_child(sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout,
-                         {"NUMBA_CACHE_DIR": cache})
+        cold = run_child(
+            sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout, {"NUMBA_CACHE_DIR": cache}
+        )
+        warm = run_child(
+            sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout, {"NUMBA_CACHE_DIR": cache}
+        )
     cli_started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lifsim", "simulate", "--n", "1000", "--quiet"], check=True)
     cli_s = time.perf_counter() - cli_started
-    startup = {"first_run_cold_cache_s": cold.get("first"), "first_run_warm_cache_s": warm.get("first"),
-               "cli_simulate_n1000_s": cli_s}
-    print(f"start-up: first run with a cold JIT cache {cold.get('first', float('nan')):.2f} s (compiling), "
-          f"with a warm cache {warm.get('first', float('nan')):.2f} s; "
-          f"whole-process 'lifsim simulate --n 1000' {cli_s:.2f} s", flush=True)
-    header = f"{'engine':<44} {'work':<4} {'N':>9} {'ns/neuron-step':>15} {'peak RSS MB':>12} {'start-up s':>10} {'rate Hz':>8}"
+    startup = {
+        "first_run_cold_cache_s": cold.get("first"),
+        "first_run_warm_cache_s": warm.get("first"),
+        "cli_simulate_n1000_s": cli_s,
+    }
+    print(
+        f"start-up: first run with a cold JIT cache {cold.get('first', float('nan')):.2f} s (compiling), "
+        f"with a warm cache {warm.get('first', float('nan')):.2f} s; "
+        f"whole-process 'lifsim simulate --n 1000' {cli_s:.2f} s",
+        flush=True,
+    )
+    header = (
+        f"{'engine':<44} {'work':<4} {'N':>9} {'ns/neuron-step':>15} {'peak RSS MB':>12} "
+        f"{'start-up s':>10} {'rate Hz':>8}"
+    )
     print(header)
     print("-" * len(header))
     for label, work, n, code, child_args in plan:
@@ -291,16 +332,25 @@ def main() -> int:
             result = run_child(python, code, child_args, args.timeout)
         except subprocess.TimeoutExpired:
             result = {"error": f"timed out after {args.timeout:.0f} s"}
-        row = {"engine": label, "workload": work, "n": n, "steps": steps, **result,
-               "wall_s": time.perf_counter() - started}
+        row = {
+            "engine": label,
+            "workload": work,
+            "n": n,
+            "steps": steps,
+            **result,
+            "wall_s": time.perf_counter() - started,
+        }
         if "times" in result and result["times"]:
             median = statistics.median(result["times"])
             row["seconds"] = median
             row["ns_per_neuron_step"] = median / (n * steps) * 1e9
             startup = result.get("compile_s", result.get("first", median) - median)
             row["startup_s"] = startup
-            print(f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "
-                  f"{startup:>10.2f} {result['rate_hz']:>8.2f}", flush=True)
+            print(
+                f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "
+                f"{startup:>10.2f} {result['rate_hz']:>8.2f}",
+                flush=True,
+            )
         else:
             print(f"{label:<44} {work:<4} {n:>9} {'--':>15}  {result.get('error', 'no result')}", flush=True)
         rows.append(row)
@@ -315,8 +365,11 @@ def main() -> int:
 
 def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict]) -> str:
     """The results as a markdown table, with ratios to lifsim numba on 2 threads at the same N."""
-    best = {row["n"]: row["ns_per_neuron_step"] for row in rows
-            if row["engine"] == "lifsim numba, 2 thread(s)" and row["workload"] == "W1" and "ns_per_neuron_step" in row}
+    best = {
+        row["n"]: row["ns_per_neuron_step"]
+        for row in rows
+        if row["engine"] == "lifsim numba, 2 thread(s)" and row["workload"] == "W1" and "ns_per_neuron_step" in row
+    }
     lines = [
         f"W1 on {machine_name}, {steps} steps of 0.1 ms; ns per neuron-step (median), "
         "and how many times slower than lifsim numba on 2 threads at the same N.",
@@ -326,7 +379,9 @@ def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict
     ]
     for row in rows:
         if "ns_per_neuron_step" not in row:
-            lines.append(f"| {row['engine']} | {row['workload']} | {row['n']:,} | - | - | - | - | {row.get('error', '')} |")
+            lines.append(
+                f"| {row['engine']} | {row['workload']} | {row['n']:,} | - | - | - | - | {row.get('error', '')} |"
+            )
             continue
         ratio = row["ns_per_neuron_step"] / best[row["n"]] if row["n"] in best else float("nan")
         lines.append(

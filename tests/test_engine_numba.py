@@ -52,8 +52,9 @@ SOURCES = {
 @pytest.mark.parametrize("spiking", [True, False])
 @pytest.mark.parametrize("name", list(SOURCES))
 def test_euler_agrees_bitwise_on_deterministic_and_uniform_inputs(name, spiking):
-    ref, fast = _both(P, SOURCES[name], n=300, seed=4, spiking=spiking, record_v="0:20", lags=(1, 7),
-                      snapshots=("10 ms",))
+    ref, fast = _both(
+        P, SOURCES[name], n=300, seed=4, spiking=spiking, record_v="0:20", lags=(1, 7), snapshots=("10 ms",)
+    )
     _agree(ref, fast)
 
 
@@ -95,8 +96,19 @@ def test_first_neurons_identical_for_any_n_threads_and_block():
     np.testing.assert_array_equal(one.spike_t, two.spike_t)
     from lifsim.engine.numba_engine import run_numba
 
-    output = run_numba(P, source, n=5000, steps=P.steps, stream=CounterStream(3), spiking=True, method="euler",
-                       record_neurons=np.arange(7), record_spikes=True, lags=(), block=64)
+    output = run_numba(
+        P,
+        source,
+        n=5000,
+        steps=P.steps,
+        stream=CounterStream(3),
+        spiking=True,
+        method="euler",
+        record_neurons=np.arange(7),
+        record_spikes=True,
+        lags=(),
+        block=64,
+    )
     np.testing.assert_array_equal(output.trace, small.v)
     np.testing.assert_allclose(output.moments.mean, one.v_mean, rtol=1e-13)
 
@@ -111,8 +123,13 @@ def test_spike_buffer_overflow_reruns_identically():
 
 
 def test_splitmix64_known_answers_compiled():
-    expected = [6457827717110365317, 3203168211198807973, 9817491932198370423, 4593380528125082431,
-                16408922859458223821]
+    expected = [
+        6457827717110365317,
+        3203168211198807973,
+        9817491932198370423,
+        4593380528125082431,
+        16408922859458223821,
+    ]
     assert numba_engine.splitmix64_sequence(1234567, 5).tolist() == expected
 
 
@@ -139,8 +156,9 @@ def test_auto_engine_choice():
     legacy = LegacyStream(2020, "step-major", n=2, steps=P.steps)
     assert lifsim.simulate(P, SOURCES["uniform"], n=2, stream=legacy).meta["engine"] == "numpy"
     with pytest.raises(ValueError, match="legacy"):
-        lifsim.simulate(P, SOURCES["uniform"], n=2, stream=LegacyStream(1, "step-major", n=2, steps=P.steps),
-                        engine="numba")
+        lifsim.simulate(
+            P, SOURCES["uniform"], n=2, stream=LegacyStream(1, "step-major", n=2, steps=P.steps), engine="numba"
+        )
     with pytest.raises(ValueError, match="threads"):
         lifsim.simulate(P, n=2, engine="numpy", threads=2)
 

@@ -222,8 +222,25 @@ def test_cli_fi_prints_table(capsys):
 
 
 def test_cli_fi_with_noise(capsys, tmp_path):
-    run_ok(capsys, ["fi", "--t-ref", "2ms", "--n", "50", "--points", "3", "--sigma", "5mV", "--t-max", "0.6s",
-                    "--data", "fi.npz", "--quiet"])
+    run_ok(
+        capsys,
+        [
+            "fi",
+            "--t-ref",
+            "2ms",
+            "--n",
+            "50",
+            "--points",
+            "3",
+            "--sigma",
+            "5mV",
+            "--t-max",
+            "0.6s",
+            "--data",
+            "fi.npz",
+            "--quiet",
+        ],
+    )
     with np.load(tmp_path / "fi.npz") as data:
         rate, grid, sem = data["rate"], data["rate_grid"], data["rate_sem"]
     assert np.all(rate > 0)

@@ -11,7 +11,14 @@ from lifsim.units import format_si, to_si
 def test_tutorial_defaults():
     p = LIFParams()
     assert (p.t_max, p.dt, p.tau, p.el, p.vr, p.vth, p.r, p.i_mean) == (
-        150e-3, 1e-3, 20e-3, -60e-3, -70e-3, -50e-3, 100e6, 25e-11,
+        150e-3,
+        1e-3,
+        20e-3,
+        -60e-3,
+        -70e-3,
+        -50e-3,
+        100e6,
+        25e-11,
     )
     assert p.v0 == p.el and p.t_ref == 0.0
     assert p.steps == 150 and p.alpha == 0.05

@@ -112,7 +112,9 @@ def test_exact_method_is_exact_for_piecewise_constant_input():
     t = run.t
     mu1, mu2 = p.el + p.r * 50e-12, p.el + p.r * 300e-12
     v_on = mu1 + (p.v0 - mu1) * math.exp(-0.02 / p.tau)
-    analytic = np.where(t <= 0.02, mu1 + (p.v0 - mu1) * np.exp(-t / p.tau), mu2 + (v_on - mu2) * np.exp(-(t - 0.02) / p.tau))
+    analytic = np.where(
+        t <= 0.02, mu1 + (p.v0 - mu1) * np.exp(-t / p.tau), mu2 + (v_on - mu2) * np.exp(-(t - 0.02) / p.tau)
+    )
     np.testing.assert_allclose(run.v_mean, analytic, rtol=0, atol=1e-15)
 
 

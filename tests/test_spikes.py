@@ -670,8 +670,9 @@ def test_plot_isi_histogram(close_figures, intervals):
 
 def test_plot_v_histograms(close_figures, snapshot_run):
     fig, ax = plt.subplots()
-    plot.plot_v_histograms(ax, snapshot_run.snapshot_t, snapshot_run.v_snapshots,
-                           theory=[(-0.055, 0.003), (-0.055, 0.003)])
+    plot.plot_v_histograms(
+        ax, snapshot_run.snapshot_t, snapshot_run.v_snapshots, theory=[(-0.055, 0.003), (-0.055, 0.003)]
+    )
     assert "(V)" in ax.get_xlabel()
     assert "(1/V)" in ax.get_ylabel()
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
@@ -703,8 +704,13 @@ def test_plot_result_regular_spikes(close_figures, regular_run):
 
 
 def test_plot_result_without_spikes(close_figures):
-    r = lifsim.simulate(lifsim.LIFParams(t_max=0.02, dt=DT), lifsim.inputs.white_noise("2 mV", 0.0), n=5,
-                        spiking=False, snapshots=("10 ms",))
+    r = lifsim.simulate(
+        lifsim.LIFParams(t_max=0.02, dt=DT),
+        lifsim.inputs.white_noise("2 mV", 0.0),
+        n=5,
+        spiking=False,
+        snapshots=("10 ms",),
+    )
     fig = plot.plot_result(r)
     assert len(fig.axes) == 2  # V and V histogram
     assert "(s)" in fig.axes[0].get_xlabel() and "(V)" in fig.axes[0].get_ylabel()

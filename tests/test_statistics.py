@@ -11,7 +11,9 @@ from lifsim.reduce import EnsembleReducer, Moments, merge_moments
 @pytest.fixture(scope="module")
 def run():
     p = lifsim.LIFParams(t_max=0.08)
-    return lifsim.simulate(p, inputs.uniform_noise(p.i_mean), n=300, seed=8, spiking=False, record_v="all", lags=(0, 1, 7))
+    return lifsim.simulate(
+        p, inputs.uniform_noise(p.i_mean), n=300, seed=8, spiking=False, record_v="all", lags=(0, 1, 7)
+    )
 
 
 @pytest.mark.parametrize("ddof", [0, 1])
@@ -49,7 +51,9 @@ def test_chan_merge_is_exact():
     rng = np.random.default_rng(0)
     samples = rng.normal(3.0, 2.0, size=(1001, 5))
     whole = Moments.of(samples)
-    merged = merge_moments(Moments.of(samples[:300]), merge_moments(Moments.of(samples[300:301]), Moments.of(samples[301:])))
+    merged = merge_moments(
+        Moments.of(samples[:300]), merge_moments(Moments.of(samples[300:301]), Moments.of(samples[301:]))
+    )
     assert merged.count == 1001
     np.testing.assert_allclose(merged.mean, whole.mean, rtol=1e-14)
     np.testing.assert_allclose(merged.variance(1), np.var(samples, axis=0, ddof=1), rtol=1e-12)

@@ -16,7 +16,8 @@ import argparse
 import re
 import shlex
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 import numpy as np
 
@@ -77,13 +78,32 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
 
 #: parameter names in API messages -> the CLI options that set them
 _OPTION_OF = {
-    "t_max": "--t-max", "dt": "--dt", "tau": "--tau", "el": "--el", "vr": "--vr", "vth": "--vth", "r": "--r",
-    "i_mean": "--i-mean", "v0": "--v0", "t_ref": "--t-ref", "t_ref_std": "--t-ref-std", "n": "--n",
-    "record_v": "--record-v", "lags": "--lags", "snapshots": "--snapshots", "sigma": "--sigma",
-    "amplitude": "--amplitude", "period": "--period", "onset": "--onset", "seed": "--seed", "method": "--method",
-    "engine": "--engine", "threads": "--threads",
+    "t_max": "--t-max",
+    "dt": "--dt",
+    "tau": "--tau",
+    "el": "--el",
+    "vr": "--vr",
+    "vth": "--vth",
+    "r": "--r",
+    "i_mean": "--i-mean",
+    "v0": "--v0",
+    "t_ref": "--t-ref",
+    "t_ref_std": "--t-ref-std",
+    "n": "--n",
+    "record_v": "--record-v",
+    "lags": "--lags",
+    "snapshots": "--snapshots",
+    "sigma": "--sigma",
+    "amplitude": "--amplitude",
+    "period": "--period",
+    "onset": "--onset",
+    "seed": "--seed",
+    "method": "--method",
+    "engine": "--engine",
+    "threads": "--threads",
     "array input": "--input-file (array input)",
-    "transient": "--transient", "points": "--points",
+    "transient": "--transient",
+    "points": "--points",
 }
 
 
@@ -172,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "numba", "numpy"),
         help="numba: compiled multi-core kernel; numpy: readable reference; auto (default): numba when installed",
     )
-    run.add_argument("--threads", type=_int_option("--threads", 1), help="threads of the numba engine (default: all cores)")
+    run.add_argument(
+        "--threads", type=_int_option("--threads", 1), help="threads of the numba engine (default: all cores)"
+    )
     run.add_argument(
         "--record-v",
         nargs="?",
@@ -218,7 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     fi.add_argument("--seed", type=_int_option("--seed", 0), default=0, help="random seed (default 0)")
     fi.add_argument("--method", default="euler", choices=("euler", "exact"), help="integration method")
     _add_param_options(fi)
-    fi.add_argument("--data", metavar="PATH", help="save the table (.npz or .csv): i (A), rate, rate_sem, rate_theory, rate_grid (Hz)")
+    fi.add_argument(
+        "--data",
+        metavar="PATH",
+        help="save the table (.npz or .csv): i (A), rate, rate_sem, rate_theory, rate_grid (Hz)",
+    )
     fi.add_argument("--plot", metavar="PATH", help="save the f-I figure (.png, .svg or .pdf)")
     fi.add_argument("--xkcd", action="store_true", help="xkcd style")
     fi.add_argument("--quiet", action="store_true", help="print nothing on success")
@@ -311,7 +337,9 @@ def _cmd_tutorial(args: argparse.Namespace) -> int:
         data = out.data
         if not data:  # exercise 1 defines the parameters
             p = LIFParams()
-            data = {name: np.float64(getattr(p, name)) for name in ("t_max", "dt", "tau", "el", "vr", "vth", "r", "i_mean")}
+            data = {
+                name: np.float64(getattr(p, name)) for name in ("t_max", "dt", "tau", "el", "vr", "vth", "r", "i_mean")
+            }
         save_npz(args.data, data)
     if args.plot is not None and out.draw is not None:
         from .plot import save_figure
@@ -398,8 +426,11 @@ def _cmd_fi(args: argparse.Namespace) -> int:
             print(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
     if args.data is not None:
         if str(args.data).lower().endswith(".csv"):
-            save_table_csv(args.data, curve.table(), units={"i": "A", "rate": "Hz", "rate_sem": "Hz",
-                                                            "rate_theory": "Hz", "rate_grid": "Hz"})
+            save_table_csv(
+                args.data,
+                curve.table(),
+                units={"i": "A", "rate": "Hz", "rate_sem": "Hz", "rate_theory": "Hz", "rate_grid": "Hz"},
+            )
         else:
             save_npz(args.data, curve.table())
     if args.plot is not None:

@@ -104,7 +104,7 @@ def read_config(path: str | Path) -> dict[str, Any]:
     return config
 
 
-TEMPLATE = '''# lifsim run configuration: `lifsim simulate --config run.toml`
+TEMPLATE = """# lifsim run configuration: `lifsim simulate --config run.toml`
 # Every `lifsim simulate` option is a key (dashes or underscores); flags given
 # on the command line override the values here. Values with units are strings.
 
@@ -145,4 +145,4 @@ lags = [1, 5, 10]            # autocovariance lags (steps)
 # output
 data = "run.nc"              # .nc, .zarr, .npz or .csv
 plot = "run.png"             # .png, .svg or .pdf
-'''
+"""

@@ -48,7 +48,7 @@ def _var(dims: tuple[str, ...], data: np.ndarray, units: str, long_name: str, **
     return (dims, data, {"units": units, "long_name": long_name, **attrs})
 
 
-def to_dataset(result: Result) -> "xr.Dataset":
+def to_dataset(result: Result) -> xr.Dataset:
     """The run as an :class:`xarray.Dataset` (see the module docstring for the layout)."""
     import xarray as xr
 
@@ -70,7 +70,11 @@ def to_dataset(result: Result) -> "xr.Dataset":
         data["v"] = _var(("recorded", "time"), result.v, "V", "membrane potential")
     if result.spike_t is not None:
         data["spike_t"] = _var(("spike",), result.spike_t, "s", "spike time")
-        data["spike_i"] = (("spike",), np.asarray(result.spike_i, dtype=np.int64), {"long_name": "spiking neuron index"})
+        data["spike_i"] = (
+            ("spike",),
+            np.asarray(result.spike_i, dtype=np.int64),
+            {"long_name": "spiking neuron index"},
+        )
     if result.spike_count is not None:
         data["spike_count"] = (("neuron",), result.spike_count, {"long_name": "spikes per neuron"})
     if result.snapshot_t.size:
@@ -78,8 +82,13 @@ def to_dataset(result: Result) -> "xr.Dataset":
         data["v_snapshots"] = _var(("snapshot", "neuron"), result.v_snapshots, "V", "membrane potential at snapshot")
     if result.input_array is not None:
         values = np.atleast_2d(result.input_array)
-        data["input_array"] = _var(("input_row", "input_t"), values, "A", "array input current",
-                                   one_dimensional=int(result.input_array.ndim == 1))
+        data["input_array"] = _var(
+            ("input_row", "input_t"),
+            values,
+            "A",
+            "array input current",
+            one_dimensional=int(result.input_array.ndim == 1),
+        )
     meta = result.meta
     attrs = {
         "lifsim_schema": SCHEMA,
@@ -103,14 +112,16 @@ def to_dataset(result: Result) -> "xr.Dataset":
     return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
 
 
-def from_dataset(ds: "xr.Dataset", source: str = "dataset") -> Result:
+def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
     """Rebuild a :class:`~lifsim.result.Result` from :func:`to_dataset`'s layout.
 
     Raises ``ValueError`` naming ``source`` if the dataset is not a lifsim result.
     """
     if ds.attrs.get("lifsim_schema") != SCHEMA:
-        raise ValueError(f"{source}: not a lifsim result (attribute lifsim_schema is "
-                         f"{ds.attrs.get('lifsim_schema')!r}, expected {SCHEMA!r})")
+        raise ValueError(
+            f"{source}: not a lifsim result (attribute lifsim_schema is "
+            f"{ds.attrs.get('lifsim_schema')!r}, expected {SCHEMA!r})"
+        )
     try:
         meta = json.loads(ds.attrs["meta_json"])
         if not isinstance(meta, dict) or "params" not in meta:
@@ -149,9 +160,21 @@ def from_dataset(ds: "xr.Dataset", source: str = "dataset") -> Result:
     except (KeyError, TypeError, json.JSONDecodeError) as error:
         raise ValueError(f"{source}: damaged lifsim result ({type(error).__name__}: {error})") from None
     result = Result(
-        t=t, n=n, v_mean=v_mean, v_m2=v_m2, lags=lags, comoment=comoment, v=v, v_neurons=v_neurons,
-        spike_t=spike_t, spike_i=spike_i, spike_count=spike_count, snapshot_t=snapshot_t,
-        v_snapshots=v_snapshots, input_array=input_array, meta=meta,
+        t=t,
+        n=n,
+        v_mean=v_mean,
+        v_m2=v_m2,
+        lags=lags,
+        comoment=comoment,
+        v=v,
+        v_neurons=v_neurons,
+        spike_t=spike_t,
+        spike_i=spike_i,
+        spike_count=spike_count,
+        snapshot_t=snapshot_t,
+        v_snapshots=v_snapshots,
+        input_array=input_array,
+        meta=meta,
     )
     # a quick consistency check: the stored variance must follow from the stored m2
     if "v_var" in ds and n > 1:

@@ -82,33 +82,68 @@ def to_nwb(result: Result, path: str | os.PathLike, *, session_description: str 
     rate = 1.0 / result.dt
     if result.v is not None:
         neurons = result.v_neurons if result.v_neurons is not None else np.arange(result.v.shape[0])
-        nwb.add_acquisition(TimeSeries(
-            name="membrane_potential", data=np.ascontiguousarray(result.v.T), unit="volts", rate=rate,
-            starting_time=0.0,
-            description=f"simulated membrane potential of neurons {neurons.tolist()[:20]}"
-                        f"{'...' if neurons.size > 20 else ''} (columns in that order)",
-        ))
+        nwb.add_acquisition(
+            TimeSeries(
+                name="membrane_potential",
+                data=np.ascontiguousarray(result.v.T),
+                unit="volts",
+                rate=rate,
+                starting_time=0.0,
+                description=f"simulated membrane potential of neurons {neurons.tolist()[:20]}"
+                f"{'...' if neurons.size > 20 else ''} (columns in that order)",
+            )
+        )
     current = mean_input_current(result)
-    nwb.add_stimulus(TimeSeries(
-        name="input_current", data=current, unit="amperes", rate=rate, starting_time=0.0,
-        description="ensemble-mean input current I(t) driving the update from t to t + dt "
-                    "(noise averaged out; NaN at the last time, which drives nothing)",
-    ))
+    nwb.add_stimulus(
+        TimeSeries(
+            name="input_current",
+            data=current,
+            unit="amperes",
+            rate=rate,
+            starting_time=0.0,
+            description="ensemble-mean input current I(t) driving the update from t to t + dt "
+            "(noise averaged out; NaN at the last time, which drives nothing)",
+        )
+    )
     module = nwb.create_processing_module(name="ensemble", description="ensemble statistics across neurons")
-    module.add(TimeSeries(name="v_mean", data=result.v_mean, unit="volts", rate=rate, starting_time=0.0,
-                          description="ensemble mean of V"))
-    module.add(TimeSeries(name="v_std", data=np.nan_to_num(result.v_std(1)), unit="volts", rate=rate,
-                          starting_time=0.0, description="ensemble standard deviation of V (ddof 1)"))
+    module.add(
+        TimeSeries(
+            name="v_mean",
+            data=result.v_mean,
+            unit="volts",
+            rate=rate,
+            starting_time=0.0,
+            description="ensemble mean of V",
+        )
+    )
+    module.add(
+        TimeSeries(
+            name="v_std",
+            data=np.nan_to_num(result.v_std(1)),
+            unit="volts",
+            rate=rate,
+            starting_time=0.0,
+            description="ensemble standard deviation of V (ddof 1)",
+        )
+    )
     if result.v is not None:
-        module.add(TimeSeries(name="recorded_neurons", data=np.asarray(neurons, dtype=np.int64), unit="n/a",
-                              rate=1.0, description="indices of the neurons in membrane_potential's columns"))
+        module.add(
+            TimeSeries(
+                name="recorded_neurons",
+                data=np.asarray(neurons, dtype=np.int64),
+                unit="n/a",
+                rate=1.0,
+                description="indices of the neurons in membrane_potential's columns",
+            )
+        )
     if result.spike_t is not None:
-        order = np.lexsort((result.spike_t, result.spike_i))
-        times, owners = result.spike_t[order], result.spike_i[order]
+        spike_t, spike_i = result.spikes()
+        order = np.lexsort((spike_t, spike_i))
+        times, owners = spike_t[order], spike_i[order]
         bounds = np.searchsorted(owners, np.arange(result.n + 1))
         nwb.add_unit_column(name="neuron", description="lifsim neuron index")
         for j in range(result.n):
-            nwb.add_unit(spike_times=times[bounds[j]:bounds[j + 1]], neuron=j)
+            nwb.add_unit(spike_times=times[bounds[j] : bounds[j + 1]], neuron=j)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.nwb", dir=target.parent)
     os.close(fd)
     try:
@@ -134,17 +169,25 @@ def to_neo(result: Result):  # type: ignore[no-untyped-def]
     block.segments.append(segment)
     if result.v is not None:
         neurons = result.v_neurons if result.v_neurons is not None else np.arange(result.v.shape[0])
-        signal = neo.AnalogSignal(result.v.T, units=pq.V, sampling_period=result.dt * pq.s, t_start=0 * pq.s,
-                                  name="membrane potential", array_annotations={"neuron": np.asarray(neurons)})
+        signal = neo.AnalogSignal(
+            result.v.T,
+            units=pq.V,
+            sampling_period=result.dt * pq.s,
+            t_start=0 * pq.s,
+            name="membrane potential",
+            array_annotations={"neuron": np.asarray(neurons)},
+        )
         segment.analogsignals.append(signal)
     if result.spike_t is not None:
         t_stop = (result.steps - 1) * result.dt
-        order = np.lexsort((result.spike_t, result.spike_i))
-        times, owners = result.spike_t[order], result.spike_i[order]
+        spike_t, spike_i = result.spikes()
+        order = np.lexsort((spike_t, spike_i))
+        times, owners = spike_t[order], spike_i[order]
         bounds = np.searchsorted(owners, np.arange(result.n + 1))
         for j in range(result.n):
-            train = neo.SpikeTrain(times[bounds[j]:bounds[j + 1]] * pq.s, t_start=0 * pq.s, t_stop=t_stop * pq.s,
-                                   name=f"neuron {j}")
+            train = neo.SpikeTrain(
+                times[bounds[j] : bounds[j + 1]] * pq.s, t_start=0 * pq.s, t_stop=t_stop * pq.s, name=f"neuron {j}"
+            )
             train.annotate(neuron=j)
             segment.spiketrains.append(train)
     return block

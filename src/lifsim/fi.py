@@ -35,7 +35,8 @@ class FICurve:
         noise, the Siegert rate with white noise.
     rate_grid : ndarray
         Theory of the simulated grid (Hz): the noise-free neuron on the grid
-        (:func:`lifsim.theory.fi_grid`) without noise, the Siegert rate with the discrete-threshold correction with noise.
+        (:func:`lifsim.theory.fi_grid`) without noise, the Siegert rate with
+        the discrete-threshold correction with noise.
     sigma : float or None
         White-noise strength (V), None for noise-free input.
     n : int
@@ -110,15 +111,16 @@ def fi_curve(
         p = params.replace(i_mean=float(current))
         drive = inputs_mod.constant(p.i_mean) if sigma_v is None else inputs_mod.white_noise(sigma_v, p.i_mean)
         run = simulate(p, drive, n=n, seed=seed + point, method=method)  # type: ignore[arg-type]
-        late = run.spike_t >= transient
+        spike_t, spike_i = run.spikes()
+        late = spike_t >= transient
         if sigma_v is None:
             # regular firing: counting spikes in a window is off by up to one
             # spike; the period itself is exact
-            intervals = isi(run.spike_t[late], run.spike_i[late])
+            intervals = isi(spike_t[late], spike_i[late])
             rates[point] = 1.0 / intervals.mean() if intervals.size else 0.0
             sems[point] = 0.0 if intervals.size < 2 else rates[point] ** 2 * intervals.std() / np.sqrt(intervals.size)
         else:
-            per_neuron = spike_counts(run.spike_i[late], n) / duration
+            per_neuron = spike_counts(spike_i[late], n) / duration
             rates[point] = per_neuron.mean()
             sems[point] = per_neuron.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
     if sigma_v is None:

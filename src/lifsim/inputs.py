@@ -28,8 +28,9 @@ lifsim reproduces the tutorial's numbers bit for bit.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -79,7 +80,7 @@ def tutorial_amplitude(params: LIFParams) -> float:
 class Input:
     """Base class of input currents (A). Subclasses implement :meth:`current`."""
 
-    def noise_terms(self) -> list["NoiseTerm"]:
+    def noise_terms(self) -> list[NoiseTerm]:
         """The stochastic terms of this input, in a fixed order (their stream numbers)."""
         return []
 
@@ -98,15 +99,15 @@ class Input:
         """The ensemble mean of the current (A) at time ``t`` (noise averaged out)."""
         raise NotImplementedError
 
-    def without_white(self) -> "Input | None":
+    def without_white(self) -> Input | None:
         """This input less its white-noise parts (None if nothing is left)."""
         return self
 
-    def white_parts(self) -> list["WhiteNoise"]:
+    def white_parts(self) -> list[WhiteNoise]:
         """The white-noise parts of this input."""
         return []
 
-    def __add__(self, other: "Input") -> "Sum":
+    def __add__(self, other: Input) -> Sum:
         if not isinstance(other, Input):
             return NotImplemented
         left = self.parts if isinstance(self, Sum) else (self,)
@@ -255,7 +256,7 @@ class WhiteNoise(Input, NoiseTerm):
     def without_white(self) -> Input | None:
         return Modulated(self.mean) if self.mean != 0.0 else None
 
-    def white_parts(self) -> list["WhiteNoise"]:
+    def white_parts(self) -> list[WhiteNoise]:
         return [self]
 
     def describe(self) -> dict[str, object]:
@@ -455,7 +456,6 @@ def sample_current(
         draws = StepDraws(stream, k, neurons)  # type: ignore[arg-type]
         out[:, k] = inputs.current(k, k * params.dt, draws, params)
     return out
-
 
 
 def from_description(desc: dict, array: np.ndarray | None = None) -> Input:

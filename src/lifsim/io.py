@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import Result
 
 __all__ = ["check_output_path", "save_npz", "load_npz", "save_table_csv", "save", "load", "RESULT_SUFFIXES"]
 
@@ -82,7 +86,7 @@ def save_table_csv(path: str | os.PathLike, columns: Mapping[str, np.ndarray], u
 RESULT_SUFFIXES = (".nc", ".zarr", ".npz", ".csv", ".nwb")
 
 
-def save(result: "object", path: str | os.PathLike) -> Path:
+def save(result: Result, path: str | os.PathLike) -> Path:
     """Save a run, the format chosen by the suffix; the write is atomic.
 
     ``.nc`` NetCDF-4 (h5netcdf) and ``.zarr`` hold the whole run as an
@@ -152,7 +156,7 @@ def save(result: "object", path: str | os.PathLike) -> Path:
     return target
 
 
-def load(path: str | os.PathLike) -> "object":
+def load(path: str | os.PathLike) -> Result:
     """Read a run saved by :func:`save` (``.nc``, ``.zarr`` or ``.npz``) back as a Result.
 
     Never runs code from the file: no pickle, no eval.  A missing, truncated,
@@ -163,8 +167,9 @@ def load(path: str | os.PathLike) -> "object":
     source = Path(path)
     suffix = source.suffix.lower()
     if suffix not in (".nc", ".zarr", ".npz"):
-        hint = {".csv": " (a .csv file holds only the per-step table)",
-                ".nwb": " (read .nwb files with pynwb)"}.get(suffix, "")
+        hint = {".csv": " (a .csv file holds only the per-step table)", ".nwb": " (read .nwb files with pynwb)"}.get(
+            suffix, ""
+        )
         raise ValueError(f"{path}: cannot load {suffix or 'a file without suffix'}{hint}; expected .nc, .zarr or .npz")
     if not source.exists():
         raise ValueError(f"{path}: no such file")
@@ -187,7 +192,7 @@ def load(path: str | os.PathLike) -> "object":
     return from_dataset(ds, source=str(path))
 
 
-def _result_from_npz(source: Path) -> "object":
+def _result_from_npz(source: Path) -> Result:
     import json
 
     from .result import Result

@@ -109,7 +109,7 @@ class LIFParams:
     vth: float = -50e-3
     r: float = 100e6
     i_mean: float = 25e-11
-    v0: float | None = None
+    v0: float = None  # type: ignore[assignment]  # None means E_L
     t_ref: float = 0.0
     t_ref_std: float = 0.0
     round_steps: bool = field(default=False, repr=False)
@@ -176,7 +176,7 @@ class LIFParams:
         """Number of steps V is held at V_reset after a spike, ``round(t_ref / dt)``."""
         return int(round(self.t_ref / self.dt))
 
-    def replace(self, **changes: object) -> "LIFParams":
+    def replace(self, **changes: object) -> LIFParams:
         """Return a copy with some fields changed (values may carry units)."""
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 

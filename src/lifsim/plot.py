@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from typing import Iterator
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -20,6 +21,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from .io import check_output_path  # noqa: E402
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .theory import EulerMoments
 
 __all__ = [
     "FIGURE_SUFFIXES",
@@ -81,7 +85,7 @@ def plot_current_points(ax: plt.Axes, t: np.ndarray, i: np.ndarray) -> plt.Axes:
     return ax
 
 
-def plot_voltage(ax: plt.Axes, t: np.ndarray, v: np.ndarray, fmt: str = "k.", **kwargs: object) -> plt.Axes:
+def plot_voltage(ax: plt.Axes, t: np.ndarray, v: np.ndarray, fmt: str = "k.", **kwargs: Any) -> plt.Axes:
     """One membrane trace ``v`` (V) against ``t`` (s): dots ``'k.'`` or a line ``'k'``."""
     ax.plot(t, v, fmt, **kwargs)
     return ax
@@ -150,8 +154,14 @@ def plot_raster(ax: plt.Axes, spike_t: np.ndarray, spike_i: np.ndarray, max_neur
 def plot_raster_image(ax: plt.Axes, image: np.ndarray, dt: float) -> plt.Axes:
     """Spike raster as a binary image ``[neuron, step]`` (black = spike), time in s."""
     n, steps = image.shape
-    ax.imshow(image, aspect="auto", cmap="Greys", interpolation="nearest", origin="lower",
-              extent=(-dt / 2, (steps - 0.5) * dt, -0.5, n - 0.5))
+    ax.imshow(
+        image,
+        aspect="auto",
+        cmap="Greys",
+        interpolation="nearest",
+        origin="lower",
+        extent=(-dt / 2, (steps - 0.5) * dt, -0.5, n - 0.5),
+    )
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("neuron")
     return ax
@@ -200,7 +210,7 @@ def plot_v_histograms(
     return ax
 
 
-def plot_fi(ax: plt.Axes, curve: "object", fine: int = 200) -> plt.Axes:
+def plot_fi(ax: plt.Axes, curve: object, fine: int = 200) -> plt.Axes:
     """An f-I curve: simulated rates (Hz) with error bars over the theory curves, current in A."""
     from . import theory as th
     from .fi import FICurve
@@ -209,16 +219,37 @@ def plot_fi(ax: plt.Axes, curve: "object", fine: int = 200) -> plt.Axes:
     i_fine = np.linspace(curve.i.min(), curve.i.max(), fine)
     if curve.sigma is None:
         ax.plot(i_fine, th.fi_deterministic(curve.params, i_fine), "C0", label="theory: deterministic f-I")
-        ax.plot(i_fine, th.fi_grid(curve.params, i_fine, curve.method), "C2--", lw=1,
-                label=f"theory on the grid (dt = {curve.params.dt * 1e3:g} ms)")
+        ax.plot(
+            i_fine,
+            th.fi_grid(curve.params, i_fine, curve.method),
+            "C2--",
+            lw=1,
+            label=f"theory on the grid (dt = {curve.params.dt * 1e3:g} ms)",
+        )
     else:
-        ax.plot(i_fine, th.siegert_rate(curve.params, curve.sigma, i_fine), "C0",
-                label=f"theory: Siegert, sigma = {curve.sigma * 1e3:g} mV")
-        ax.plot(i_fine, th.siegert_rate(curve.params, curve.sigma, i_fine, dt_correction=curve.params.dt), "C2--",
-                lw=1, label=f"Siegert, grid-corrected (dt = {curve.params.dt * 1e3:g} ms)")
+        ax.plot(
+            i_fine,
+            th.siegert_rate(curve.params, curve.sigma, i_fine),
+            "C0",
+            label=f"theory: Siegert, sigma = {curve.sigma * 1e3:g} mV",
+        )
+        ax.plot(
+            i_fine,
+            th.siegert_rate(curve.params, curve.sigma, i_fine, dt_correction=curve.params.dt),
+            "C2--",
+            lw=1,
+            label=f"Siegert, grid-corrected (dt = {curve.params.dt * 1e3:g} ms)",
+        )
         ax.plot(i_fine, th.fi_deterministic(curve.params, i_fine), "0.6", lw=1, label="deterministic f-I (no noise)")
-    ax.errorbar(curve.i, curve.rate, yerr=curve.rate_sem, fmt="ko", ms=4, capsize=2,
-                label=f"simulation, n = {curve.n} per point")
+    ax.errorbar(
+        curve.i,
+        curve.rate,
+        yerr=curve.rate_sem,
+        fmt="ko",
+        ms=4,
+        capsize=2,
+        label=f"simulation, n = {curve.n} per point",
+    )
     ax.set_xlabel(CURRENT_LABEL)
     ax.set_ylabel("firing rate (Hz)")
     ax.set_title("f-I curve")
@@ -226,8 +257,14 @@ def plot_fi(ax: plt.Axes, curve: "object", fine: int = 200) -> plt.Axes:
     return ax
 
 
-def plot_result(result: "object", *, xkcd: bool = False, max_traces: int = 10, theory: "object | None" = None,
-                rate_bin: float | None = None) -> plt.Figure:
+def plot_result(
+    result: object,
+    *,
+    xkcd: bool = False,
+    max_traces: int = 10,
+    theory: EulerMoments | None = None,
+    rate_bin: float | None = None,
+) -> plt.Figure:
     """The standard figure of a run.
 
     Panels: V traces with the sample mean +/- std band (and the theory band
@@ -243,13 +280,13 @@ def plot_result(result: "object", *, xkcd: bool = False, max_traces: int = 10, t
     panels = ["v"] + (["raster", "rate", "isi"] if spikes else []) + (["vhist"] if result.snapshot_t.size else [])
     with figure_style(xkcd):
         if len(panels) == 1:
-            fig, axes = plt.subplots(figsize=(7, 4.5))
-            axes = [axes]
+            fig, single = plt.subplots(figsize=(7, 4.5))
+            axes: list[Any] = [single]
         else:
             rows = (len(panels) + 1) // 2
             fig, grid = plt.subplots(rows, 2, figsize=(12, 3.6 * rows))
             axes = list(grid.ravel())
-            for extra in axes[len(panels):]:
+            for extra in axes[len(panels) :]:
                 extra.remove()
         by_name = dict(zip(panels, axes))
         ax = by_name["v"]
@@ -259,29 +296,31 @@ def plot_result(result: "object", *, xkcd: bool = False, max_traces: int = 10, t
         if result.v is not None:
             plot_realizations(ax, result.t, result.v[:max_traces], dots=False, alpha=0.3, label="V(t)")
         std = result.v_std(1) if result.n > 1 else None
-        plot_mean_std(ax, result.t, result.v_mean, std, band=True, label_mean="sample mean",
-                      label_std=r"sample mean $\pm$ std")
+        plot_mean_std(
+            ax, result.t, result.v_mean, std, band=True, label_mean="sample mean", label_std=r"sample mean $\pm$ std"
+        )
         if theory is not None:
             ax.plot(result.t, theory.mean, "C3--", lw=1, label="theory mean")
             ax.plot(result.t, theory.mean + theory.std, "C3:", lw=1, label=r"theory mean $\pm$ std")
             ax.plot(result.t, theory.mean - theory.std, "C3:", lw=1)
         ax.legend(loc="best", fontsize="small")
         if spikes:
-            plot_raster(by_name["raster"], result.spike_t, result.spike_i)
+            spike_t, spike_i = result.spikes()
+            plot_raster(by_name["raster"], spike_t, spike_i)
             by_name["raster"].set_title(f"spikes ({result.rate:.3g} Hz per neuron)")
             width = rate_bin if rate_bin is not None else max(result.dt, result.steps * result.dt / 100)
-            centers, rate = rate_over_time(result.spike_t, result.n, 0.0, result.t[-1] + result.dt, width)
+            centers, rate = rate_over_time(spike_t, result.n, 0.0, result.t[-1] + result.dt, width)
             plot_population_rate(by_name["rate"], centers, rate)
             by_name["rate"].set_title(f"population rate ({width * 1e3:g} ms bins)")
-            intervals = isi(result.spike_t, result.spike_i)
+            intervals = isi(spike_t, spike_i)
             if intervals.size:
                 plot_isi_histogram(by_name["isi"], intervals)
             by_name["isi"].set_title(f"ISI histogram (CV {result.cv():.3g})")
         if "vhist" in by_name:
             at = None
             if theory is not None:
-                rows = np.rint(result.snapshot_t / result.dt).astype(int)
-                at = [(theory.mean[k], theory.std[k]) for k in rows]
+                grid_steps = np.rint(result.snapshot_t / result.dt).astype(int)
+                at = [(theory.mean[k], theory.std[k]) for k in grid_steps]
             plot_v_histograms(by_name["vhist"], result.snapshot_t, result.v_snapshots, theory=at)
             by_name["vhist"].set_title("V across neurons")
         fig.tight_layout()

@@ -32,7 +32,8 @@ def rerun(result: Result | str) -> Result:
     if not isinstance(result, Result):
         from .io import load
 
-        result = load(result)  # type: ignore[assignment]
+        result = load(result)
+    assert isinstance(result, Result)
     meta = result.meta
     run = meta.get("run")
     if not isinstance(run, dict):

@@ -36,7 +36,7 @@ class Moments:
     m2: np.ndarray
 
     @classmethod
-    def of(cls, samples: np.ndarray, axis: int = 0) -> "Moments":
+    def of(cls, samples: np.ndarray, axis: int = 0) -> Moments:
         """Moments of ``samples`` along ``axis`` (two-pass, numerically stable)."""
         samples = np.asarray(samples, dtype=np.float64)
         mean = samples.mean(axis=axis)

@@ -164,10 +164,11 @@ class Result:
             data["v"] = self.v
             data["v_neurons"] = self.v_neurons if self.v_neurons is not None else np.arange(self.v.shape[0])
         if self.meta.get("spiking"):
-            if self.spike_t is not None:
+            if self.spike_t is not None and self.spike_i is not None:
                 data["spike_t"] = self.spike_t
                 data["spike_i"] = self.spike_i
-            data["spike_count"] = self.spike_count
+            if self.spike_count is not None:
+                data["spike_count"] = self.spike_count
             data["rate"] = np.float64(self.rate)
         if self.snapshot_t.size:
             data["snapshot_t"] = self.snapshot_t
@@ -182,6 +183,18 @@ class Result:
             data["input_array"] = self.input_array
         data["meta"] = np.array(json.dumps(self.meta))
         return data
+
+    def traces(self) -> np.ndarray:
+        """The recorded traces ``v`` (V); ValueError if none were recorded."""
+        if self.v is None:
+            raise ValueError("v: no traces were recorded (pass record_v)")
+        return self.v
+
+    def spikes(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(spike_t, spike_i)``; ValueError if spike times were not recorded."""
+        if self.spike_t is None or self.spike_i is None:
+            raise ValueError("spike_t: spike times were not recorded (record_spikes=False or spiking off)")
+        return self.spike_t, self.spike_i
 
     def to_dataset(self):  # type: ignore[no-untyped-def]
         """The run as an :class:`xarray.Dataset` (layout in :mod:`lifsim.dataset`)."""

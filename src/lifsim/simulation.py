@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime
 import os
 import sys
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 
@@ -280,8 +281,11 @@ def make_progress(progress: bool | None, engine: str, n: int, steps: int):  # ty
             return None
     from tqdm import tqdm
 
-    return _Progress(tqdm(total=n * steps, unit="neuron-step", unit_scale=True, desc="lifsim", leave=False,
-                          file=sys.stderr), n, steps)
+    return _Progress(
+        tqdm(total=n * steps, unit="neuron-step", unit_scale=True, desc="lifsim", leave=False, file=sys.stderr),
+        n,
+        steps,
+    )
 
 
 class _Progress:

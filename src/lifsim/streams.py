@@ -171,7 +171,9 @@ class LegacyStream:
         self._check(0, step, neurons, kind)
         if self.order == "step-major":
             if step != self._next_step:
-                raise ValueError(f"legacy stream: steps must be drawn in order (expected {self._next_step}, got {step})")
+                raise ValueError(
+                    f"legacy stream: steps must be drawn in order (expected {self._next_step}, got {step})"
+                )
             self._next_step += 1
             return sampler(self.n)
         if self._block is None:

@@ -123,9 +123,7 @@ def _white_sigma2(inputs: Input) -> float:
     return sum(part.sigma**2 for part in parts if isinstance(part, WhiteNoise))
 
 
-def euler_moments(
-    params: LIFParams, inputs: Input, steps: int | None = None, method: str = "euler"
-) -> EulerMoments:
+def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, method: str = "euler") -> EulerMoments:
     """Exact mean and variance of the free membrane on the grid, for either update.
 
     ``method="euler"``: the forward-Euler recursion of the module docstring.
@@ -333,4 +331,6 @@ def siegert_rate(
             rates[index] = 0.0
         else:
             rates[index] = 1.0 / (params.t_ref + np.exp(log_isi_noise))
-    return rates.reshape(np.shape(_as_mu(params, i_mean))) if np.ndim(i_mean) else float(rates[0])
+    if i_mean is not None and np.ndim(i_mean):
+        return rates.reshape(np.shape(_as_mu(params, i_mean)))
+    return float(rates[0])

@@ -22,10 +22,12 @@ arguments passed to the library, not by changing the library:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
 from . import inputs
 from .params import LIFParams
@@ -66,7 +68,7 @@ class ExerciseOutput:
     number: int
     lines: list[str] = field(default_factory=list)
     data: dict[str, np.ndarray] = field(default_factory=dict)
-    draw: Callable[[], object] | None = None
+    draw: Callable[[], Figure] | None = None
 
 
 def _grid(params: LIFParams, steps: int) -> np.ndarray:
@@ -93,12 +95,14 @@ def _list_mean_std(v_n: np.ndarray, with_std: bool) -> tuple[np.ndarray, np.ndar
     return np.array(mean), np.sqrt(np.array(var))
 
 
-def _figure(title: str, xkcd: bool, body: Callable[[object], None], ylabel: str | None = None) -> Callable[[], object]:
-    def draw() -> object:
+def _figure(title: str, xkcd: bool, body: Callable[[Any], object], ylabel: str | None = None) -> Callable[[], Figure]:
+    def draw() -> Figure:
         with figure_style(xkcd):
             ax = new_axes(title) if ylabel is None else new_axes(title, ylabel=ylabel)
             body(ax)
-            return ax.figure
+            figure = ax.figure
+            assert isinstance(figure, Figure)
+            return figure
 
     return draw
 
@@ -149,7 +153,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
     if ex in (4, 6):
         steps = 10 if ex == 4 else step_end + 1
         run = simulate(p, inputs.sine(p.i_mean, 0.01), steps=steps, spiking=False, record_v="all")
-        v = run.v[0]
+        v = run.traces()[0]
         if ex == 4:  # printed before each update
             out.lines = [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(run.t, v)]
             out.data = {"t": run.t, "i": _sine_current(p, steps), "v": v}
@@ -165,7 +169,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         run = simulate(
             p, inputs.uniform_noise(p.i_mean), n=n, steps=step_end + 1, stream=stream, spiking=False, record_v="all"
         )
-        t, v = run.t[:-1], run.v[:, 1:]
+        t, v = run.t[:-1], run.traces()[:, 1:]
         if ex == 7:
             out.data = {"t": t, "v": v[0]}
             out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v[0], "k."))
@@ -177,7 +181,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         if std is not None:
             out.data["v_std"] = std
 
-        def body(ax: object) -> None:
+        def body(ax: Any) -> None:
             plot_realizations(ax, t, v, dots=True, alpha=0.1)
             if ex >= 9:
                 plot_mean_std(ax, t, mean, std, dots=True)
@@ -193,12 +197,12 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
     i = inputs.sample_current(inputs.uniform_noise(p.i_mean), p, n=n, steps=steps, stream=stream)
     run = simulate(p, inputs.array_input(i[:, 1:]), n=n, steps=steps, spiking=False, record_v="all")
     if ex in (11, 12):
-        v = run.v[0]
+        v = run.traces()[0]
         out.data = {"t": t, "i": i[0], "v": v}
         fmt = "k." if ex == 11 else "k"
         out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v, fmt))
         return out
-    v = run.v
+    v = run.traces()
     out.data = {"t": t, "i": i, "v": v}
     if ex == 13:
         out.draw = _figure(
@@ -208,10 +212,10 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
     v_mean, v_std = np.mean(v, axis=0), np.std(v, axis=0)
     out.data.update(v_mean=v_mean, v_std=v_std)
 
-    def body14(ax: object) -> None:
+    def body14(ax: Any) -> None:
         plot_realizations(ax, t, v, dots=False, alpha=0.3, label="V(t)")
         plot_mean_std(ax, t, v_mean, v_std)
-        ax.legend()  # type: ignore[attr-defined]
+        ax.legend()
 
     out.draw = _figure("Multiple realizations of $V_m$", style, body14)
     return out

@@ -23,7 +23,7 @@ for the statistics; traces only for the requested neurons.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -103,7 +103,25 @@ if _AVAILABLE:
 
     @njit(cache=True)
     def _step_uniform(  # type: ignore[no-untyped-def]
-        v, hold, fired, ref, counts, j0, kk, base, mean_q, pre, amp, key, a, el, r, vr, vth, spiking, refractory,
+        v,
+        hold,
+        fired,
+        ref,
+        counts,
+        j0,
+        kk,
+        base,
+        mean_q,
+        pre,
+        amp,
+        key,
+        a,
+        el,
+        r,
+        vr,
+        vth,
+        spiking,
+        refractory,
         keep_fired,
     ):
         """One step of a block driven by ``base + mean_q (pre + A xi)``; returns the spike count.
@@ -151,8 +169,32 @@ if _AVAILABLE:
 
     @njit(cache=True)
     def _step_general(  # type: ignore[no-untyped-def]
-        v, hold, fired, tot, ref, counts, j0, kk, det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key,
-        w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
+        v,
+        hold,
+        fired,
+        tot,
+        ref,
+        counts,
+        j0,
+        kk,
+        det,
+        arr,
+        arr_per_neuron,
+        mod_mean,
+        mod_pre,
+        u_mod,
+        u_amp,
+        u_key,
+        w_scale,
+        w_key,
+        a,
+        decay,
+        el,
+        r,
+        vr,
+        vth,
+        exact,
+        spiking,
     ):
         """One step of a block for any input; returns the spike count."""
         n_mod = mod_mean.shape[0]
@@ -197,10 +239,45 @@ if _AVAILABLE:
 
     @njit(parallel=True, cache=True)
     def _run_group(  # type: ignore[no-untyped-def]
-        first_block, n_blocks, block, n, steps, v0, a, decay, el, r, vr, vth, exact, spiking,
-        det, arr, arr_per_neuron, mod_mean, mod_pre, u_mod, u_amp, u_key, w_scale, w_key,
-        ref_steps, rec_row, trace, snap_row, snapshots, lags,
-        out_mean, out_m2, out_comom, record_spikes, spike_cap, spike_k, spike_j, spike_n, counts,
+        first_block,
+        n_blocks,
+        block,
+        n,
+        steps,
+        v0,
+        a,
+        decay,
+        el,
+        r,
+        vr,
+        vth,
+        exact,
+        spiking,
+        det,
+        arr,
+        arr_per_neuron,
+        mod_mean,
+        mod_pre,
+        u_mod,
+        u_amp,
+        u_key,
+        w_scale,
+        w_key,
+        ref_steps,
+        rec_row,
+        trace,
+        snap_row,
+        snapshots,
+        lags,
+        out_mean,
+        out_m2,
+        out_comom,
+        record_spikes,
+        spike_cap,
+        spike_k,
+        spike_j,
+        spike_n,
+        counts,
     ):
         n_mod = mod_mean.shape[0]
         n_u = u_amp.shape[0]
@@ -237,14 +314,55 @@ if _AVAILABLE:
                     kk = k - 1  # the update from step kk to step k uses I[kk]
                     if single_uniform:
                         n_fired = _step_uniform(
-                            v, hold, fired, ref_steps[j0 : j0 + m], counts[j0 : j0 + m], j0, kk, det[kk], mod_mean[0],
-                            mod_pre[0, kk], u_amp[0], u_key[0], a, el, r, vr, vth, spiking, refractory,
+                            v,
+                            hold,
+                            fired,
+                            ref_steps[j0 : j0 + m],
+                            counts[j0 : j0 + m],
+                            j0,
+                            kk,
+                            det[kk],
+                            mod_mean[0],
+                            mod_pre[0, kk],
+                            u_amp[0],
+                            u_key[0],
+                            a,
+                            el,
+                            r,
+                            vr,
+                            vth,
+                            spiking,
+                            refractory,
                             record_spikes,
                         )
                     else:
                         n_fired = _step_general(
-                            v, hold, fired, tot, ref_steps[j0 : j0 + m], counts[j0 : j0 + m], j0, kk, det, arr, arr_per_neuron, mod_mean,
-                            mod_pre, u_mod, u_amp, u_key, w_scale, w_key, a, decay, el, r, vr, vth, exact, spiking,
+                            v,
+                            hold,
+                            fired,
+                            tot,
+                            ref_steps[j0 : j0 + m],
+                            counts[j0 : j0 + m],
+                            j0,
+                            kk,
+                            det,
+                            arr,
+                            arr_per_neuron,
+                            mod_mean,
+                            mod_pre,
+                            u_mod,
+                            u_amp,
+                            u_key,
+                            w_scale,
+                            w_key,
+                            a,
+                            decay,
+                            el,
+                            r,
+                            vr,
+                            vth,
+                            exact,
+                            spiking,
                         )
                     if record_spikes and n_fired > 0:
                         for jj in range(m):
@@ -319,8 +437,18 @@ def compile_kernels() -> float:
     params = LIFParams(t_max=2e-3, dt=1e-3)
     from ..inputs import uniform_noise
 
-    run_numba(params, uniform_noise(params.i_mean), n=3, steps=2, stream=CounterStream(0), spiking=True,
-              method="euler", record_neurons=None, record_spikes=True, lags=())
+    run_numba(
+        params,
+        uniform_noise(params.i_mean),
+        n=3,
+        steps=2,
+        stream=CounterStream(0),
+        spiking=True,
+        method="euler",
+        record_neurons=None,
+        record_spikes=True,
+        lags=(),
+    )
     return time.perf_counter() - start
 
 
@@ -413,22 +541,50 @@ def run_numba(
     if not _AVAILABLE:
         raise ValueError("engine: 'numba' is not installed; pip install numba or use engine='numpy'")
     if not isinstance(stream, CounterStream):
-        raise ValueError("engine: the numba engine uses the counter-based stream; the tutorial's legacy "
-                         "stream runs on engine='numpy'")
+        raise ValueError(
+            "engine: the numba engine uses the counter-based stream; the tutorial's legacy "
+            "stream runs on engine='numpy'"
+        )
     bind_streams(inputs)
     inputs.check(params, n, steps)
     previous_threads = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(int(threads))
     try:
-        return _run(params, inputs, n, steps, stream, spiking, method, record_neurons, record_spikes, lags,
-                    snapshot_steps, progress, block)
+        return _run(
+            params,
+            inputs,
+            n,
+            steps,
+            stream,
+            spiking,
+            method,
+            record_neurons,
+            record_spikes,
+            lags,
+            snapshot_steps,
+            progress,
+            block,
+        )
     finally:
         numba.set_num_threads(previous_threads)
 
 
-def _run(params, inputs, n, steps, stream, spiking, method, record_neurons, record_spikes, lags,  # type: ignore[no-untyped-def]
-         snapshot_steps, progress, block):
+def _run(
+    params,
+    inputs,
+    n,
+    steps,
+    stream,
+    spiking,
+    method,
+    record_neurons,
+    record_spikes,
+    lags,  # type: ignore[no-untyped-def]
+    snapshot_steps,
+    progress,
+    block,
+):
     """The body of :func:`run_numba` once its thread count is set."""
     compiled = _CompiledInputs(inputs, params, n, steps, stream.seed, method)
     neurons = np.arange(n, dtype=np.uint64)
@@ -470,12 +626,44 @@ def _run(params, inputs, n, steps, stream, spiking, method, record_neurons, reco
             spike_n = np.zeros(count, dtype=np.int64)
             counts_before = counts.copy()
             _run_group(
-                first, count, block, n, steps, float(params.v0), params.dt / params.tau, decay,
-                params.el, params.r, params.vr, params.vth, method == "exact", bool(spiking),
-                compiled.det, compiled.arr, compiled.arr_per_neuron, compiled.mod_mean, compiled.mod_pre,
-                compiled.u_mod, compiled.u_amp, compiled.u_key, compiled.w_scale, compiled.w_key,
-                ref_steps, rec_row, trace, snap_row, snapshots, lag_array,
-                out_mean, out_m2, out_comom, bool(spiking and record_spikes), cap, spike_k, spike_j, spike_n,
+                first,
+                count,
+                block,
+                n,
+                steps,
+                float(params.v0),
+                params.dt / params.tau,
+                decay,
+                params.el,
+                params.r,
+                params.vr,
+                params.vth,
+                method == "exact",
+                bool(spiking),
+                compiled.det,
+                compiled.arr,
+                compiled.arr_per_neuron,
+                compiled.mod_mean,
+                compiled.mod_pre,
+                compiled.u_mod,
+                compiled.u_amp,
+                compiled.u_key,
+                compiled.w_scale,
+                compiled.w_key,
+                ref_steps,
+                rec_row,
+                trace,
+                snap_row,
+                snapshots,
+                lag_array,
+                out_mean,
+                out_m2,
+                out_comom,
+                bool(spiking and record_spikes),
+                cap,
+                spike_k,
+                spike_j,
+                spike_n,
                 counts,
             )
             if not (spiking and record_spikes) or spike_n.max(initial=0) <= cap:
@@ -551,4 +739,4 @@ def block_size(n: int) -> int:
 
 def max_threads() -> int:
     """The most threads the numba engine can use (``NUMBA_NUM_THREADS``, by default the number of cores)."""
-    return int(numba.config.NUMBA_NUM_THREADS) if _AVAILABLE else 1
+    return int(getattr(numba.config, "NUMBA_NUM_THREADS", 1)) if _AVAILABLE else 1

@@ -24,7 +24,7 @@ Each step ``k -> k+1`` (``k = 0 .. steps-2``):
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
