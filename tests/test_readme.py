@@ -10,7 +10,8 @@ from lifsim.cli import main
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_python_examples_run():
+def test_python_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the examples write files
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert blocks
     for block in blocks:

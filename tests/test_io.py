@@ -1,0 +1,594 @@
+"""Saving and loading runs: .nc, .zarr, .npz, .csv; the Dataset layout; damaged files; atomic writes."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lifsim
+from lifsim import inputs
+from lifsim.cli import main
+from lifsim.dataset import SCHEMA
+from lifsim.params import PARAM_UNITS
+from lifsim.provenance import compare
+
+xr = pytest.importorskip("xarray")
+
+FORMATS = (".nc", ".zarr", ".npz")
+
+#: every array of a Result that a file must keep
+ARRAYS = ("t", "v_mean", "v_m2", "comoment", "v", "v_neurons", "spike_t", "spike_i", "spike_count",
+          "snapshot_t", "v_snapshots", "input_array")
+
+PARAMS = lifsim.LIFParams(t_max="60 ms", dt="1 ms")
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def noisy():
+    """Uniform noise, spiking, a subset of traces, lags and snapshots."""
+    return lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=40, seed=5, record_v="0:10:3",
+                           lags=[1, 4], snapshots=["10 ms", "30 ms"])
+
+
+@pytest.fixture(scope="module")
+def with_array():
+    """A 2-D array input plus white noise, all traces."""
+    values = np.linspace(1e-10, 3e-10, 3 * 60).reshape(3, 60)
+    return lifsim.simulate(PARAMS, inputs.array_input(values) + inputs.white_noise("2 mV"), n=3, seed=2,
+                           record_v="all", method="exact", lags=[2], snapshots=["59 ms"])
+
+
+def assert_same_arrays(a, b):
+    for name in ARRAYS:
+        x, y = getattr(a, name), getattr(b, name)
+        if x is None or y is None:
+            assert x is None and y is None, name
+            continue
+        assert np.shape(x) == np.shape(y), name
+        assert np.asarray(x).dtype == np.asarray(y).dtype, name
+        assert np.array_equal(x, y, equal_nan=True), name
+        # bit for bit, NaN payloads and signed zeros included
+        assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), name
+    assert a.n == b.n
+    assert a.lags == b.lags
+
+
+def run_cli(capsys, argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def assert_one_line_error(rc, err, *needles):
+    assert rc == 2
+    assert err.startswith("lifsim: error:")
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err
+
+
+# ------------------------------------------------------------------ round trips
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_round_trip_is_bit_for_bit(tmp_path, noisy, suffix):
+    assert noisy.v is not None and noisy.v_snapshots.size and noisy.comoment.size and noisy.total_spikes > 0
+    path = tmp_path / f"run{suffix}"
+    noisy.save(str(path))
+    back = lifsim.load(str(path))
+    assert_same_arrays(noisy, back)
+    assert back.meta == noisy.meta
+    assert compare(noisy, back) == []
+    assert back.rate == noisy.rate
+    assert np.array_equal(back.v_var(1), noisy.v_var(1), equal_nan=True)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_round_trip_array_input(tmp_path, with_array, suffix):
+    assert with_array.input_array is not None and with_array.input_array.ndim == 2
+    path = tmp_path / f"run{suffix}"
+    lifsim.save(with_array, path)
+    back = lifsim.load(path)
+    assert_same_arrays(with_array, back)
+    assert back.meta == with_array.meta
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_round_trip_one_dimensional_array_input_and_one_neuron(tmp_path, suffix):
+    result = lifsim.simulate(PARAMS, inputs.array_input(np.full(59, 3e-10)), n=1, record_v="all",
+                             snapshots=["5 ms"])
+    assert result.input_array.ndim == 1
+    path = tmp_path / f"run{suffix}"
+    lifsim.save(result, path)
+    back = lifsim.load(path)
+    assert back.input_array.shape == (59,)
+    assert_same_arrays(result, back)
+    assert back.meta == result.meta
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_round_trip_without_spike_times(tmp_path, suffix):
+    result = lifsim.simulate(PARAMS, n=4, record_spikes=False, snapshots=["0 ms"])
+    path = tmp_path / f"run{suffix}"
+    lifsim.save(result, path)
+    back = lifsim.load(path)
+    assert back.spike_t is None and back.spike_i is None
+    assert_same_arrays(result, back)
+
+
+@pytest.mark.xfail(reason="save(.npz) drops spike_count of a non-spiking run (arrays() writes it only when "
+                          "spiking); load gives spike_count None where the run had zeros", strict=True)
+def test_npz_round_trip_of_a_subthreshold_run_keeps_spike_count(tmp_path):
+    result = lifsim.simulate(PARAMS, n=4, spiking=False, snapshots=["0 ms"])
+    assert result.spike_count is not None
+    lifsim.save(result, tmp_path / "run.npz")
+    back = lifsim.load(tmp_path / "run.npz")
+    assert_same_arrays(result, back)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.xfail(reason="a run without snapshots has v_snapshots of shape (0, n); every loader gives (0, 0), "
+                          "so compare(result, load(path)) == ['v_snapshots']", strict=True)
+def test_round_trip_without_snapshots_keeps_v_snapshots_shape(tmp_path, suffix):
+    result = lifsim.simulate(PARAMS, n=4)
+    assert result.v_snapshots.shape == (0, 4)
+    lifsim.save(result, tmp_path / f"run{suffix}")
+    back = lifsim.load(tmp_path / f"run{suffix}")
+    assert compare(result, back) == []
+
+
+def test_npz_holds_the_documented_flat_names(tmp_path, noisy):
+    noisy.save(str(tmp_path / "run.npz"))
+    with np.load(tmp_path / "run.npz", allow_pickle=False) as data:
+        names = set(data.files)
+        for name in ("t", "v_mean", "v_std", "v_var", "v_m2", "v", "v_neurons", "spike_t", "spike_i",
+                     "spike_count", "rate", "snapshot_t", "v_snapshots", "autocov_lag1", "autocov_lag4",
+                     "lags", "comoment", "meta"):
+            assert name in names, name
+        assert data["rate"] == noisy.rate
+        assert np.array_equal(data["v_std"], noisy.v_std(1), equal_nan=True)
+        assert np.array_equal(data["autocov_lag4"], noisy.autocov(4, 1), equal_nan=True)
+        assert json.loads(str(data["meta"])) == noisy.meta
+        for name in data.files:
+            assert data[name].dtype != object
+
+
+def test_overwrite_existing_files(tmp_path, noisy, with_array):
+    for suffix in FORMATS:
+        path = tmp_path / f"run{suffix}"
+        noisy.save(str(path))
+        with_array.save(str(path))
+        back = lifsim.load(str(path))
+        assert_same_arrays(with_array, back)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc", "run.npz", "run.zarr"]
+
+
+def test_overwrite_existing_zarr_twice(tmp_path, noisy, with_array):
+    path = tmp_path / "run.zarr"
+    for result in (noisy, with_array, noisy):
+        lifsim.save(result, path)
+        assert_same_arrays(result, lifsim.load(path))
+    assert [p.name for p in tmp_path.iterdir()] == ["run.zarr"]
+
+
+# ------------------------------------------------------------------ the Dataset layout
+
+
+def test_dataset_layout(noisy, with_array):
+    ds = noisy.to_dataset()
+    assert ds.attrs["lifsim_schema"] == SCHEMA
+    expected = {
+        "v_mean": (("time",), "V"),
+        "v_m2": (("time",), "V**2"),
+        "v_var": (("time",), "V**2"),
+        "v_std": (("time",), "V"),
+        "autocov": (("lag", "time"), "V**2"),
+        "comoment": (("lag", "time"), "V**2"),
+        "v": (("recorded", "time"), "V"),
+        "spike_t": (("spike",), "s"),
+        "v_snapshots": (("snapshot", "neuron"), "V"),
+    }
+    for name, (dims, units) in expected.items():
+        assert ds[name].dims == dims, name
+        assert ds[name].attrs["units"] == units, name
+    assert ds["spike_i"].dims == ("spike",)
+    assert ds["spike_count"].dims == ("neuron",)
+    assert ds.sizes["neuron"] == noisy.n
+    assert ds.sizes["time"] == noisy.steps
+    assert ds["time"].attrs["units"] == "s"
+    assert ds["snapshot"].attrs["units"] == "s"
+    assert ds["lag"].attrs["units"] == "steps"
+    assert ds["v_var"].attrs["ddof"] == 1 and ds["v_std"].attrs["ddof"] == 1 and ds["autocov"].attrs["ddof"] == 1
+    assert np.array_equal(ds["time"].values, noisy.t)
+    assert ds["lag"].values.tolist() == [1, 4]
+    assert ds["recorded"].values.tolist() == [0, 3, 6, 9]
+    assert np.array_equal(ds["snapshot"].values, [0.01, 0.03])
+    assert np.array_equal(ds["v"].values, noisy.v)
+    assert np.array_equal(ds["autocov"].sel(lag=4).values, noisy.autocov(4, 1), equal_nan=True)
+    assert np.array_equal(ds["v_std"].values, noisy.v_std(1), equal_nan=True)
+    for name in ds.variables:
+        assert ds[name].attrs.get("long_name"), name
+    ds2 = with_array.to_dataset()
+    assert ds2["input_array"].dims == ("input_row", "input_t")
+    assert ds2["input_array"].attrs["units"] == "A"
+    assert np.array_equal(ds2["input_array"].values, with_array.input_array)
+
+
+def test_dataset_provenance_attrs(noisy):
+    ds = noisy.to_dataset()
+    attrs = ds.attrs
+    params = json.loads(attrs["params_json"])
+    assert params == noisy.meta["params"]
+    assert set(params) == set(PARAM_UNITS)
+    assert lifsim.LIFParams(**params) == PARAMS
+    assert json.loads(attrs["input_json"]) == noisy.meta["input"]
+    assert json.loads(attrs["input_json"])["terms"][0]["term"] == "uniform"
+    run = json.loads(attrs["run_json"])
+    assert run["seed"] == 5 and run["n"] == 40 and run["lags"] == [1, 4] and run["record_v"] == [0, 3, 6, 9]
+    assert json.loads(attrs["meta_json"]) == noisy.meta
+    assert attrs["lifsim_version"] == lifsim.__version__
+    assert attrs["numpy_version"] == np.__version__
+    assert attrs["n"] == 40 and attrs["seed"] == "5"
+    assert attrs["method"] == "euler" and attrs["engine"] in ("numba", "numpy") and attrs["spiking"] == 1
+    assert attrs["rate_hz"] == noisy.rate
+    created = datetime.datetime.fromisoformat(attrs["created"])
+    assert created.tzinfo is not None
+    assert abs((datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()) < 3600
+    # all attrs survive NetCDF (the writer accepts their types)
+    for value in attrs.values():
+        assert isinstance(value, (str, int, float))
+
+
+def test_cli_run_records_its_command(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--seed", "7", "--quiet",
+                                     "--data", "cli.nc"])
+    assert rc == 0, err
+    with xr.open_dataset(tmp_path / "cli.nc", engine="h5netcdf") as ds:
+        attrs = dict(ds.attrs)
+    assert attrs["command"].startswith("lifsim simulate")
+    assert "--seed 7" in attrs["command"] and "--data cli.nc" in attrs["command"]
+    assert json.loads(attrs["params_json"])["t_max"] == 0.03
+    assert attrs["lifsim_version"] == lifsim.__version__
+    assert attrs["created"]
+    back = lifsim.load(tmp_path / "cli.nc")
+    assert back.meta["command"] == attrs["command"]
+
+
+# ------------------------------------------------------------------ .csv
+
+
+def test_csv_table(tmp_path, noisy):
+    noisy.save(str(tmp_path / "run.csv"))
+    lines = (tmp_path / "run.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    assert header == ["t (s)", "v_mean (V)", "v_std (V)", "v_var (V**2)", "autocov_lag1 (V**2)",
+                      "autocov_lag4 (V**2)"]
+    assert len(lines) - 1 == noisy.steps
+    table = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=1)
+    assert table.shape == (noisy.steps, 6)
+    assert np.array_equal(table[:, 0], noisy.t)
+    assert np.array_equal(table[:, 1], noisy.v_mean)  # %.17g keeps every bit
+    assert np.array_equal(table[:, 3], noisy.v_var(1), equal_nan=True)
+    assert np.isnan(table[0, 4]) and np.isnan(table[:4, 5]).all()
+
+
+def test_load_csv_is_refused(tmp_path, noisy):
+    noisy.save(str(tmp_path / "run.csv"))
+    with pytest.raises(ValueError, match="per-step table") as info:
+        lifsim.load(str(tmp_path / "run.csv"))
+    assert "run.csv" in str(info.value)
+
+
+# ------------------------------------------------------------------ damaged and foreign files
+
+
+def load_error(path) -> str:
+    with pytest.raises(ValueError) as info:
+        lifsim.load(str(path))
+    message = str(info.value)
+    assert str(path) in message, message
+    return message
+
+
+@pytest.mark.parametrize("name", ["junk.nc", "junk.npz", "junk.zarr"])
+def test_random_bytes(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(np.random.default_rng(0).bytes(4096))
+    load_error(path)
+
+
+@pytest.mark.parametrize("name", ["empty.nc", "empty.npz"])
+def test_empty_file(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    load_error(path)
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".npz"])
+def test_truncated_file(tmp_path, noisy, suffix):
+    path = tmp_path / f"cut{suffix}"
+    noisy.save(str(path))
+    content = path.read_bytes()
+    path.write_bytes(content[: len(content) // 2])
+    load_error(path)
+
+
+def test_missing_file(tmp_path):
+    for name in ("none.nc", "none.npz", "none.zarr"):
+        assert "no such file" in load_error(tmp_path / name)
+
+
+def test_unknown_suffix(tmp_path):
+    (tmp_path / "x.txt").write_text("hello")
+    load_error(tmp_path / "x.txt")
+
+
+def test_npz_with_pickled_object_is_refused_without_unpickling(tmp_path):
+    marker = tmp_path / "unpickled"
+
+    class Hostile:
+        def __reduce__(self):
+            return (os.makedirs, (str(marker),))
+
+    path = tmp_path / "hostile.npz"
+    payload = np.empty(1, dtype=object)
+    payload[0] = Hostile()
+    np.savez(path, t=np.arange(3.0), meta=np.array("{}"), v_mean=payload)
+    # the pickle really is live: numpy with allow_pickle would run it
+    with np.load(path, allow_pickle=True) as data:
+        data["v_mean"]
+    assert marker.exists()
+    os.rmdir(marker)
+    message = load_error(path)
+    assert not marker.exists()
+    assert "pickle" in message.lower() or "object" in message.lower()
+
+
+def test_npz_missing_meta(tmp_path, noisy):
+    arrays = noisy.arrays()
+    del arrays["meta"]
+    np.savez(tmp_path / "nometa.npz", **arrays)
+    assert "meta" in load_error(tmp_path / "nometa.npz")
+
+
+def test_npz_with_meta_that_is_not_json(tmp_path, noisy):
+    arrays = dict(noisy.arrays(), meta=np.array("not json {"))
+    np.savez(tmp_path / "badmeta.npz", **arrays)
+    load_error(tmp_path / "badmeta.npz")
+
+
+def test_npz_with_mismatched_lengths(tmp_path, noisy):
+    arrays = noisy.arrays()
+    arrays["v_m2"] = arrays["v_m2"][:5]
+    np.savez(tmp_path / "short.npz", **arrays)
+    load_error(tmp_path / "short.npz")
+
+
+def test_foreign_npz(tmp_path):
+    np.savez(tmp_path / "foreign.npz", x=np.arange(3))
+    load_error(tmp_path / "foreign.npz")
+
+
+def test_netcdf_without_schema(tmp_path):
+    path = tmp_path / "plain.nc"
+    xr.Dataset({"v_mean": ("time", np.zeros(4))}, coords={"time": np.arange(4.0)}).to_netcdf(path, engine="h5netcdf")
+    assert "lifsim_schema" in load_error(path)
+
+
+def test_netcdf_with_wrong_schema_version(tmp_path, noisy):
+    ds = noisy.to_dataset()
+    ds.attrs["lifsim_schema"] = "lifsim-result-999"
+    ds.to_netcdf(tmp_path / "future.nc", engine="h5netcdf")
+    assert "lifsim-result-999" in load_error(tmp_path / "future.nc")
+
+
+def test_netcdf_missing_a_variable(tmp_path, noisy):
+    noisy.to_dataset().drop_vars("v_m2").to_netcdf(tmp_path / "partial.nc", engine="h5netcdf")
+    assert "v_m2" in load_error(tmp_path / "partial.nc")
+
+
+def test_netcdf_whose_variance_does_not_match(tmp_path, noisy):
+    ds = noisy.to_dataset()
+    ds["v_var"] = ds["v_var"] * 2
+    ds.to_netcdf(tmp_path / "tampered.nc", engine="h5netcdf")
+    load_error(tmp_path / "tampered.nc")
+
+
+def test_zarr_not_marked_complete(tmp_path, noisy):
+    zarr = pytest.importorskip("zarr")
+    path = tmp_path / "run.zarr"
+    noisy.save(str(path))
+    lifsim.load(str(path))  # whole: loads
+    zarr.open_group(str(path), mode="r+").attrs["lifsim_complete"] = 0
+    assert "complete" in load_error(path)
+
+
+def test_zarr_written_by_plain_xarray(tmp_path, noisy):
+    path = tmp_path / "plain.zarr"
+    noisy.to_dataset().to_zarr(path, mode="w", consolidated=False)
+    load_error(path)
+
+
+def hostile_npz(tmp_path, noisy, **meta_changes):
+    meta = dict(noisy.meta, **meta_changes)
+    arrays = dict(noisy.arrays(), meta=np.array(json.dumps(meta)))
+    path = tmp_path / "hostile.npz"
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.xfail(reason="_result_from_npz raises ValueError('meta has no parameters') inside a try that only "
+                          "re-wraps KeyError/TypeError/JSONDecodeError, so the message does not name the file",
+                   strict=True)
+def test_npz_meta_without_parameters_names_the_file(tmp_path, noisy):
+    path = tmp_path / "noparams.npz"
+    np.savez(path, **dict(noisy.arrays(), meta=np.array("{}")))
+    load_error(path)
+
+
+@pytest.mark.xfail(reason="int(meta['n']) raises a bare ValueError ('invalid literal for int()') that does not "
+                          "name the file", strict=True)
+def test_npz_meta_with_non_integer_n_names_the_file(tmp_path, noisy):
+    load_error(hostile_npz(tmp_path, noisy, n="abc"))
+
+
+@pytest.mark.xfail(reason="from_dataset raises ValueError('meta_json has no parameters') without the file name "
+                          "(plain ValueError is not re-wrapped with the source)", strict=True)
+def test_netcdf_meta_without_parameters_names_the_file(tmp_path, noisy):
+    ds = noisy.to_dataset()
+    ds.attrs["meta_json"] = "{}"
+    ds.to_netcdf(tmp_path / "noparams.nc", engine="h5netcdf")
+    load_error(tmp_path / "noparams.nc")
+
+
+@pytest.mark.xfail(reason="from_dataset: int(ds.attrs['n']) on a non-integer n gives a bare ValueError that "
+                          "does not name the file", strict=True)
+def test_netcdf_with_non_integer_n_names_the_file(tmp_path, noisy):
+    ds = noisy.to_dataset()
+    ds.attrs["n"] = "abc"
+    ds.to_netcdf(tmp_path / "badn.nc", engine="h5netcdf")
+    load_error(tmp_path / "badn.nc")
+
+
+@pytest.mark.xfail(reason="from_dataset raises ValueError('v_mean and v_m2 must have one value per time') "
+                          "without the file name", strict=True)
+def test_netcdf_with_mismatched_lengths_names_the_file(tmp_path, noisy):
+    ds = noisy.to_dataset().drop_vars(["v_m2", "v_var"])
+    ds["v_m2"] = ("short", np.zeros(3))
+    ds.to_netcdf(tmp_path / "short.nc", engine="h5netcdf")
+    load_error(tmp_path / "short.nc")
+
+
+# ------------------------------------------------------------------ interrupted writes
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def _partial_npz_writer(file, *args, **kwargs):
+    file.write(b"PK\x03\x04 half an archive")
+    raise Boom("disk unplugged")
+
+
+def _partial_netcdf_writer(self, path=None, *args, **kwargs):
+    Path(path).write_bytes(b"\x89HDF\r\n\x1a\n half a file")
+    raise Boom("disk unplugged")
+
+
+def _interrupt(monkeypatch, suffix):
+    if suffix == ".npz":
+        monkeypatch.setattr(np, "savez", _partial_npz_writer)
+    elif suffix == ".nc":
+        monkeypatch.setattr(xr.Dataset, "to_netcdf", _partial_netcdf_writer)
+    elif suffix == ".csv":
+        def partial_savetxt(handle, *args, **kwargs):
+            handle.write("t (s),v_mean (V)\n0,")
+            raise Boom("disk unplugged")
+
+        monkeypatch.setattr(np, "savetxt", partial_savetxt)
+    else:
+        original = xr.Dataset.to_zarr
+
+        def partial_zarr(self, store=None, *args, **kwargs):
+            original(self, store, *args, **kwargs)  # everything written, not yet marked complete
+            raise Boom("disk unplugged")
+
+        monkeypatch.setattr(xr.Dataset, "to_zarr", partial_zarr)
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz", ".csv"])
+def test_interrupted_write_leaves_nothing(tmp_path, monkeypatch, noisy, suffix):
+    path = tmp_path / f"run{suffix}"
+    with monkeypatch.context() as patch:
+        _interrupt(patch, suffix)
+        with pytest.raises(Boom):
+            noisy.save(str(path))
+    assert list(tmp_path.iterdir()) == []
+
+
+def _snapshot(path: Path) -> dict:
+    if path.is_dir():
+        return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {"": path.read_bytes()}
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz", ".csv"])
+def test_interrupted_overwrite_keeps_the_previous_file(tmp_path, monkeypatch, noisy, with_array, suffix):
+    path = tmp_path / f"run{suffix}"
+    with_array.save(str(path))
+    before = _snapshot(path)
+    with monkeypatch.context() as patch:
+        _interrupt(patch, suffix)
+        with pytest.raises(Boom):
+            noisy.save(str(path))
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+    assert _snapshot(path) == before
+    if suffix != ".csv":
+        assert_same_arrays(with_array, lifsim.load(str(path)))
+
+
+def test_successful_writes_leave_no_temporary_files(tmp_path, noisy):
+    for suffix in (".nc", ".zarr", ".npz", ".csv"):
+        noisy.save(str(tmp_path / f"run{suffix}"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv", "run.nc", "run.npz", "run.zarr"]
+
+
+def test_save_to_missing_folder_or_bad_suffix(tmp_path, noisy):
+    with pytest.raises(ValueError, match="does not exist"):
+        noisy.save(str(tmp_path / "nope" / "run.nc"))
+    with pytest.raises(ValueError, match=r"\.txt"):
+        noisy.save(str(tmp_path / "run.txt"))
+    with pytest.raises(TypeError):
+        lifsim.save({"t": np.zeros(3)}, tmp_path / "run.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ CLI --data by suffix
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_cli_data_by_suffix(capsys, tmp_path, suffix):
+    argv = ["simulate", "--n", "6", "--t-max", "40ms", "--input", "uniform", "--record-v", "0:2", "--lags", "1,3",
+            "--snapshots", "10ms", "--seed", "3", "--quiet", "--data", f"out{suffix}"]
+    rc, out, err = run_cli(capsys, argv)
+    assert rc == 0, err
+    assert out == "" and err == ""
+    back = lifsim.load(tmp_path / f"out{suffix}")
+    expected = lifsim.simulate(lifsim.LIFParams(t_max="40 ms"), inputs.uniform_noise("250 pA"), n=6, seed=3,
+                               record_v="0:2", lags=[1, 3], snapshots=["10 ms"])
+    assert compare(expected, back) == []
+    assert back.meta["command"] == "lifsim " + " ".join(argv)
+    assert [p.name for p in tmp_path.iterdir()] == [f"out{suffix}"]
+
+
+def test_cli_data_csv(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "6", "--t-max", "40ms", "--quiet", "--data", "out.csv"])
+    assert rc == 0, err
+    lines = (tmp_path / "out.csv").read_text().splitlines()
+    assert lines[0] == "t (s),v_mean (V),v_std (V),v_var (V**2)"
+    assert len(lines) == 1 + 40
+
+
+def test_cli_data_unknown_suffix(capsys, tmp_path):
+    rc, out, err = run_cli(capsys, ["simulate", "--n", "3", "--data", "out.txt"])
+    assert_one_line_error(rc, err, "out.txt", "--data")
+    assert out == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_data_in_missing_folder(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "3", "--data", "nope/out.nc"])
+    assert_one_line_error(rc, err, "nope")
+    assert list(tmp_path.iterdir()) == []
