@@ -360,6 +360,7 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str], config: dict | 
         check_output_path(args.plot, FIGURE_SUFFIXES, "--plot")
     params = _params_from(args)
     inputs = build_inputs(args, params)
+    streamed = args.data is not None and str(args.data).lower().endswith(".zarr") and args.record_v is not None
     result = simulate(
         params,
         inputs,
@@ -376,10 +377,12 @@ def _cmd_simulate(args: argparse.Namespace, argv: Sequence[str], config: dict | 
         command="lifsim " + shlex.join(argv),
         config=config,
         progress=False if args.quiet else None,
+        # traces stream straight into a .zarr file as the run goes
+        trace_store=args.data if streamed else None,
     )
     if not args.quiet:
         print(result.summary())
-    if args.data is not None:
+    if args.data is not None and not streamed:
         save(result, args.data)
     if args.plot is not None:
         from .plot import plot_result, save_figure

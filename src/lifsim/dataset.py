@@ -64,6 +64,8 @@ def to_dataset(result: Result) -> xr.Dataset:
         autocov = np.array([result.autocov(lag, 1) for lag in result.lags])
         data["autocov"] = _var(("lag", "time"), autocov, "V**2", "sample autocovariance C(t - lag dt, t)", ddof=1)
         data["comoment"] = _var(("lag", "time"), result.comoment, "V**2", "co-moment sums of the autocovariance")
+    if result.v is None and result.v_neurons is not None and "trace_store" not in result.meta:
+        raise ValueError("to_dataset: the run's traces are missing")
     if result.v is not None:
         neurons = result.v_neurons if result.v_neurons is not None else np.arange(result.v.shape[0])
         coords["recorded"] = ("recorded", np.asarray(neurons, dtype=np.int64), {"long_name": "recorded neuron index"})

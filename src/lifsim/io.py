@@ -228,3 +228,80 @@ def _result_from_npz(source: Path) -> Result:
     if result.v_mean.shape != (steps,) or result.v_m2.shape != (steps,):
         raise ValueError(f"{source}: damaged lifsim result (v_mean and v_m2 must have one value per time)")
     return result
+
+
+class TraceStore:
+    """A Zarr store that recorded traces stream into while a run goes.
+
+    Created empty (the ``v`` array's shape is known from the start) under a
+    temporary name beside ``path``; the engine hands over chunks of time
+    (:meth:`write`), so memory holds one chunk, not the whole trace.
+    :meth:`finish` adds the rest of the run (statistics, spikes, provenance),
+    marks the store complete and moves it to ``path``; :meth:`abort` removes it.
+    """
+
+    def __init__(self, path: str | os.PathLike, neurons: np.ndarray, t: np.ndarray, chunk_steps: int) -> None:
+        import dask.array as da
+        import xarray as xr
+
+        self.target = check_output_path(path, (".zarr",), "--data")
+        self.tmp_dir = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent))
+        self.store = self.tmp_dir / "data.zarr"
+        self.chunk_steps = int(chunk_steps)
+        shape = (len(neurons), len(t))
+        template = xr.Dataset(
+            {
+                "v": (
+                    ("recorded", "time"),
+                    da.zeros(shape, chunks=(len(neurons), self.chunk_steps)),
+                    {"units": "V", "long_name": "membrane potential"},
+                )
+            },
+            coords={
+                "time": ("time", t, {"units": "s", "long_name": "time"}),
+                "recorded": ("recorded", np.asarray(neurons, dtype=np.int64), {"long_name": "recorded neuron index"}),
+            },
+            attrs={"lifsim_complete": 0},
+        )
+        template.to_zarr(self.store, mode="w", compute=False, consolidated=False)
+
+    def write(self, first_step: int, block: np.ndarray) -> None:
+        """Write traces (V) for steps ``first_step .. first_step + block.shape[1] - 1``."""
+        import xarray as xr
+
+        part = xr.Dataset({"v": (("recorded", "time"), block)})
+        part.to_zarr(
+            self.store,
+            region={"time": slice(first_step, first_step + block.shape[1]), "recorded": slice(0, block.shape[0])},
+            consolidated=False,
+        )
+
+    def finish(self, result: Result) -> Path:
+        """Add the rest of ``result`` (whose ``v`` stayed on disk), mark complete, move into place."""
+        import shutil
+
+        import zarr
+
+        from .dataset import to_dataset
+
+        # v and its coordinates are in the store already; result.v is None here
+        ds = to_dataset(result).drop_vars(["time", "recorded"], errors="ignore")
+        ds.attrs["lifsim_complete"] = 0
+        ds.to_zarr(self.store, mode="a", consolidated=False)
+        group = zarr.open_group(str(self.store), mode="r+")
+        group.attrs["lifsim_complete"] = 1
+        old = None
+        if self.target.exists():
+            old = self.target.with_name(f".{self.target.name}.old")
+            os.replace(self.target, old)
+        os.replace(self.store, self.target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        return self.target
+
+    def abort(self) -> None:
+        """Remove the unfinished store."""
+        import shutil
+
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)

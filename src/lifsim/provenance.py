@@ -73,6 +73,8 @@ def compare(a: Result, b: Result) -> list[str]:
         x, y = getattr(a, name), getattr(b, name)
         if x is None and y is None:
             continue
+        if x is not None and y is not None and np.size(x) == 0 and np.size(y) == 0:
+            continue
         if x is None or y is None or np.shape(x) != np.shape(y) or not np.array_equal(x, y, equal_nan=True):
             differences.append(name)
     return differences

@@ -6,7 +6,7 @@ import datetime
 import os
 import sys
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -93,6 +93,8 @@ def simulate(
     command: str | None = None,
     config: dict | None = None,
     progress: bool | None = None,
+    trace_store: str | os.PathLike | None = None,
+    chunk_steps: int | None = None,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
 
@@ -136,6 +138,14 @@ def simulate(
         The command line that asked for this run (kept in the provenance).
     config : dict, optional
         The configuration file's contents that asked for this run (kept too).
+    trace_store : str or path, optional
+        A ``.zarr`` path: the recorded traces (``record_v``) stream into it
+        chunk by chunk as the run goes, so memory holds one chunk instead of
+        ``recorded x steps`` values; at the end the whole run is written there
+        (as :func:`lifsim.save` would) and ``result.v`` stays on disk (None;
+        read it with ``lifsim.load`` or ``xarray.open_zarr``).
+    chunk_steps : int, optional
+        Steps per chunk of a streamed trace (default: about 64 MiB a chunk).
     progress : bool, optional
         Show a progress bar (tqdm, on stderr) with steps/s and ETA: True
         always, False never, None (default) when stderr is a terminal and the
@@ -170,7 +180,7 @@ def simulate(
     if stream is None:
         stream = CounterStream(seed)
     engine = choose_engine(engine, stream.kind)
-    extra = {}
+    extra: dict[str, Any] = {}
     if threads is not None:
         if engine != "numba":
             raise ValueError(f"threads: applies to the numba engine, not {engine!r}")
@@ -189,29 +199,46 @@ def simulate(
             f"statistics, more than this machine's {available / 2**30:.3g} GiB; use fewer neurons or steps"
         )
     record = parse_neuron_selection(record_v, n)
-    if record is not None and record.size * steps * 8 > MAX_TRACE_BYTES:
+    if record is not None and trace_store is None and record.size * steps * 8 > MAX_TRACE_BYTES:
         raise ValueError(
             f"record_v: {record.size} traces x {steps} steps need {record.size * steps * 8 / 2**30:.1f} GiB; "
-            "record fewer neurons (e.g. '0:100')"
+            "record fewer neurons (e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
         )
+    store = None
+    if trace_store is not None:
+        if record is None:
+            raise ValueError("trace_store: there are no traces to stream; pass record_v")
+        from .io import TraceStore
+
+        if chunk_steps is None:
+            chunk_steps = max(1, min(steps, (64 * 2**20) // (8 * record.size)))
+        store = TraceStore(trace_store, record, np.arange(steps) * params.dt, _positive_int(chunk_steps, "chunk_steps"))
+        extra["trace_sink"] = store.write
+        extra["chunk_steps"] = store.chunk_steps
     bar = make_progress(progress, engine, n, steps)
-    output = ENGINES[engine](
-        params,
-        inputs,
-        n=n,
-        steps=steps,
-        stream=stream,
-        spiking=bool(spiking),
-        method=method,
-        record_neurons=record,
-        record_spikes=record_spikes,
-        lags=lags,
-        snapshot_steps=snapshot_steps,
-        progress=bar.update if bar is not None else None,
-        **extra,
-    )
-    if bar is not None:
-        bar.close()
+    try:
+        output = ENGINES[engine](
+            params,
+            inputs,
+            n=n,
+            steps=steps,
+            stream=stream,
+            spiking=bool(spiking),
+            method=method,
+            record_neurons=record,
+            record_spikes=record_spikes,
+            lags=lags,
+            snapshot_steps=snapshot_steps,
+            progress=bar.update if bar is not None else None,
+            **extra,
+        )
+    except BaseException:
+        if store is not None:
+            store.abort()
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
     t = np.arange(steps) * params.dt
     meta = {
         "params": params.as_dict(),
@@ -245,7 +272,9 @@ def simulate(
             "snapshot_steps": list(snapshot_steps),
         },
     }
-    return Result(
+    if store is not None:
+        meta["trace_store"] = str(store.target)
+    result = Result(
         t=t,
         n=n,
         v_mean=output.moments.mean,
@@ -262,6 +291,13 @@ def simulate(
         input_array=array_values(inputs),
         meta=meta,
     )
+    if store is not None:
+        try:
+            store.finish(result)
+        except BaseException:
+            store.abort()
+            raise
+    return result
 
 
 #: rough cost per neuron-step (s) of each engine, to decide whether a run is long
@@ -294,8 +330,8 @@ class _Progress:
     def __init__(self, bar, n: int, steps: int) -> None:  # type: ignore[no-untyped-def]
         self.bar, self.n, self.steps, self.done = bar, n, steps, 0
 
-    def update(self, count: int, *, neurons: bool = False) -> None:
-        total = count * self.steps if neurons else count * self.n
+    def update(self, count: int, *, neuron_steps: bool = False) -> None:
+        total = count if neuron_steps else count * self.n
         if total > self.done:
             self.bar.update(total - self.done)
             self.done = total

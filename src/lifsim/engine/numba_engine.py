@@ -243,8 +243,12 @@ if _AVAILABLE:
         n_blocks,
         block,
         n,
-        steps,
-        v0,
+        k_start,
+        k_stop,
+        v_state,
+        hold_state,
+        ring_state,
+        lag_shift,
         a,
         decay,
         el,
@@ -283,10 +287,7 @@ if _AVAILABLE:
         n_u = u_amp.shape[0]
         n_w = w_scale.shape[0]
         n_lags = lags.shape[0]
-        depth = 1
-        for li in range(n_lags):
-            if lags[li] + 1 > depth:
-                depth = lags[li] + 1
+        depth = ring_state.shape[0]
         has_arr = arr.shape[0] > 0
         # the tutorial's input family with one uniform term: a loop LLVM can vectorise
         single_uniform = n_mod == 1 and n_u == 1 and n_w == 0 and not has_arr and not exact
@@ -303,13 +304,13 @@ if _AVAILABLE:
         for g in prange(n_blocks):
             j0 = (first_block + g) * block
             m = min(n, j0 + block) - j0
-            v = np.full(m, v0)
-            hold = np.zeros(m, np.int64)
+            # views of the run's state: what this chunk leaves, the next one starts from
+            v = v_state[j0 : j0 + m]
+            hold = hold_state[j0 : j0 + m]
             fired = np.zeros(m, np.bool_)
             tot = np.empty(n_mod)
-            ring = np.zeros((depth if n_lags > 0 else 0, m))
-            means = np.empty(steps if n_lags > 0 else 0)
-            for k in range(steps):
+            for k in range(k_start, k_stop):
+                c = k - k_start  # column of this chunk's outputs
                 if k > 0:
                     kk = k - 1  # the update from step kk to step k uses I[kk]
                     if single_uniform:
@@ -379,22 +380,25 @@ if _AVAILABLE:
                 s1, s2 = _shifted_sums(v, m, shift)
                 offset = s1 / m
                 mean = shift + offset
-                out_mean[g, k] = mean
-                out_m2[g, k] = max(0.0, s2 - s1 * offset)
+                out_mean[g, c] = mean
+                out_m2[g, c] = max(0.0, s2 - s1 * offset)
                 if n_lags > 0:
-                    means[k] = mean
+                    # raw V of the last `depth` steps; cross sums about one fixed shift
+                    # for every block, so blocks merge by plain addition
                     slot = k % depth
                     for jj in range(m):
-                        ring[slot, jj] = v[jj]
+                        ring_state[slot, j0 + jj] = v[jj]
                     for li in range(n_lags):
                         lag = lags[li]
                         if k >= lag:
-                            out_comom[g, li, k] = _shifted_cross(ring[(k - lag) % depth], v, m, means[k - lag], mean)
+                            out_comom[g, li, c] = _shifted_cross(
+                                ring_state[(k - lag) % depth, j0 : j0 + m], v, m, lag_shift, lag_shift
+                            )
                 if any_recorded:
                     for jj in range(m):
                         row = rec_row[j0 + jj]
                         if row >= 0:
-                            trace[row, k] = v[jj]
+                            trace[row, c] = v[jj]
                 srow = snap_row[k]
                 if srow >= 0:
                     for jj in range(m):
@@ -532,6 +536,8 @@ def run_numba(
     progress: Callable[[int], None] | None = None,
     threads: int | None = None,
     block: int | None = None,
+    trace_sink: Callable[[int, np.ndarray], None] | None = None,
+    chunk_steps: int = 1024,
 ) -> RunOutput:
     """Run on the compiled engine; same contract as :func:`lifsim.engine.numpy_engine.run_numpy`.
 
@@ -552,6 +558,8 @@ def run_numba(
         numba.set_num_threads(int(threads))
     try:
         return _run(
+            trace_sink,
+            chunk_steps,
             params,
             inputs,
             n,
@@ -571,6 +579,8 @@ def run_numba(
 
 
 def _run(
+    trace_sink,
+    chunk_steps,
     params,
     inputs,
     n,
@@ -590,10 +600,8 @@ def _run(
     neurons = np.arange(n, dtype=np.uint64)
     ref_steps = refractory_steps_per_neuron(params, stream, neurons)
     rec_row = np.full(n, -1, dtype=np.int64)
-    trace = np.zeros((0, steps))
     if record_neurons is not None:
         rec_row[record_neurons] = np.arange(record_neurons.size)
-        trace = np.empty((record_neurons.size, steps))
     snap_row = np.full(steps, -1, dtype=np.int64)
     for row, k in enumerate(snapshot_steps):
         if snap_row[k] >= 0:
@@ -606,91 +614,117 @@ def _run(
     block = block_size(n) if block is None else int(block)
     n_blocks = -(-n // block)
     group = max(1, min(GROUP, n_blocks))
-    total: Moments | None = None
-    comoment_total = np.zeros((len(lags), steps))
+    mean_total = np.empty(steps)
+    m2_total = np.empty(steps)
+    cross_total = np.zeros((len(lags), steps))
     spike_k_parts: list[np.ndarray] = []
     spike_j_parts: list[np.ndarray] = []
+    v_state = np.full(n, float(params.v0))
+    hold_state = np.zeros(n, dtype=np.int64)
+    depth = max(lags, default=-1) + 1
+    ring_state = np.zeros((depth, n))
+    lag_shift = float(params.v0)
+    chunk = steps if trace_sink is None else max(1, int(chunk_steps))
     cap = 0
     if spiking and record_spikes:
         # start with room for 100 Hz; later groups size their buffers from what came before
-        cap = int(min(block * steps, 1024 + block * 100.0 * steps * params.dt))
+        cap = int(min(block * chunk, 1024 + block * 100.0 * chunk * params.dt))
     decay = math.exp(-params.dt / params.tau)
-    for first in range(0, n_blocks, group):
-        count = min(group, n_blocks - first)
-        while True:
-            out_mean = np.empty((count, steps))
-            out_m2 = np.empty((count, steps))
-            out_comom = np.full((count, len(lags), steps), np.nan)
-            spike_k = np.empty((count, cap), dtype=np.int32)
-            spike_j = np.empty((count, cap), dtype=np.int64)
-            spike_n = np.zeros(count, dtype=np.int64)
-            counts_before = counts.copy()
-            _run_group(
-                first,
-                count,
-                block,
-                n,
-                steps,
-                float(params.v0),
-                params.dt / params.tau,
-                decay,
-                params.el,
-                params.r,
-                params.vr,
-                params.vth,
-                method == "exact",
-                bool(spiking),
-                compiled.det,
-                compiled.arr,
-                compiled.arr_per_neuron,
-                compiled.mod_mean,
-                compiled.mod_pre,
-                compiled.u_mod,
-                compiled.u_amp,
-                compiled.u_key,
-                compiled.w_scale,
-                compiled.w_key,
-                ref_steps,
-                rec_row,
-                trace,
-                snap_row,
-                snapshots,
-                lag_array,
-                out_mean,
-                out_m2,
-                out_comom,
-                bool(spiking and record_spikes),
-                cap,
-                spike_k,
-                spike_j,
-                spike_n,
-                counts,
-            )
-            if not (spiking and record_spikes) or spike_n.max(initial=0) <= cap:
-                break
-            # a block fired more than the buffer holds: run the group again with room
-            # for all of it (the counter-based stream makes the rerun identical)
-            cap = int(spike_n.max() * 1.1) + 16
-            counts = counts_before
-        if spiking and record_spikes:
-            cap = int(min(block * steps, 1.25 * spike_n.max(initial=0) + 1024))
-        for g in range(count):
-            j0 = (first + g) * block
-            m = min(n, j0 + block) - j0
-            part = Moments(m, out_mean[g], out_m2[g])
-            if lags:
-                comoment_total = _merge_comoments(total, part, comoment_total, out_comom[g], lag_array)
-            total = part if total is None else merge_moments(total, part)
+    for k0 in range(0, steps, chunk):
+        k1 = min(steps, k0 + chunk)
+        width = k1 - k0
+        trace = np.empty((0 if record_neurons is None else record_neurons.size, width))
+        chunk_total: Moments | None = None
+        for first in range(0, n_blocks, group):
+            count = min(group, n_blocks - first)
+            lo, hi = first * block, min(n, (first + count) * block)
+            saved = (v_state[lo:hi].copy(), hold_state[lo:hi].copy(), ring_state[:, lo:hi].copy(), counts[lo:hi].copy())
+            while True:
+                out_mean = np.empty((count, width))
+                out_m2 = np.empty((count, width))
+                out_comom = np.zeros((count, len(lags), width))
+                spike_k = np.empty((count, cap), dtype=np.int32)
+                spike_j = np.empty((count, cap), dtype=np.int64)
+                spike_n = np.zeros(count, dtype=np.int64)
+                _run_group(
+                    first,
+                    count,
+                    block,
+                    n,
+                    k0,
+                    k1,
+                    v_state,
+                    hold_state,
+                    ring_state,
+                    lag_shift,
+                    params.dt / params.tau,
+                    decay,
+                    params.el,
+                    params.r,
+                    params.vr,
+                    params.vth,
+                    method == "exact",
+                    bool(spiking),
+                    compiled.det,
+                    compiled.arr,
+                    compiled.arr_per_neuron,
+                    compiled.mod_mean,
+                    compiled.mod_pre,
+                    compiled.u_mod,
+                    compiled.u_amp,
+                    compiled.u_key,
+                    compiled.w_scale,
+                    compiled.w_key,
+                    ref_steps,
+                    rec_row,
+                    trace,
+                    snap_row,
+                    snapshots,
+                    lag_array,
+                    out_mean,
+                    out_m2,
+                    out_comom,
+                    bool(spiking and record_spikes),
+                    cap,
+                    spike_k,
+                    spike_j,
+                    spike_n,
+                    counts,
+                )
+                if not (spiking and record_spikes) or spike_n.max(initial=0) <= cap:
+                    break
+                # a block fired more than the buffer holds: restore the group's state and
+                # run it again with room for all (the counter-based stream makes it identical)
+                cap = int(spike_n.max() * 1.1) + 16
+                v_state[lo:hi], hold_state[lo:hi], ring_state[:, lo:hi], counts[lo:hi] = saved
             if spiking and record_spikes:
-                # copies, so the group's buffers are freed before the next group
-                spike_k_parts.append(spike_k[g, : spike_n[g]].copy())
-                spike_j_parts.append(spike_j[g, : spike_n[g]].astype(np.int32 if n < 2**31 else np.int64))
-        if progress is not None:
-            progress(min(n, (first + count) * block), neurons=True)
-    assert total is not None
-    if lags:
-        for row, lag in enumerate(lags):
-            comoment_total[row, :lag] = np.nan
+                cap = int(min(block * chunk, 1.25 * spike_n.max(initial=0) + 1024))
+            for g in range(count):
+                j0 = (first + g) * block
+                m = min(n, j0 + block) - j0
+                part = Moments(m, out_mean[g], out_m2[g])
+                chunk_total = part if chunk_total is None else merge_moments(chunk_total, part)
+                if spiking and record_spikes:
+                    # copies, so the group's buffers are freed before the next group
+                    spike_k_parts.append(spike_k[g, : spike_n[g]].copy())
+                    spike_j_parts.append(spike_j[g, : spike_n[g]].astype(np.int32 if n < 2**31 else np.int64))
+            if lags:
+                cross_total[:, k0:k1] += out_comom.sum(axis=0) if count > 1 else out_comom[0]
+            if progress is not None:
+                progress(k0 * n + (hi * width), neuron_steps=True)
+        assert chunk_total is not None
+        mean_total[k0:k1] = chunk_total.mean
+        m2_total[k0:k1] = chunk_total.m2
+        if trace_sink is not None and record_neurons is not None:
+            trace_sink(k0, trace)
+        elif record_neurons is not None:
+            full_trace = trace
+    comoment = np.full((len(lags), steps), np.nan)
+    for row, lag in enumerate(lags):
+        # sum (x - a)(y - a) over all neurons, less n (mean_x - a)(mean_y - a)
+        comoment[row, lag:] = cross_total[row, lag:] - n * (mean_total[lag:] - lag_shift) * (
+            mean_total[: steps - lag] - lag_shift
+        )
     spike_step = spike_i = None
     if spiking and record_spikes:
         all_k = np.concatenate(spike_k_parts) if spike_k_parts else np.zeros(0, dtype=np.int32)
@@ -700,33 +734,15 @@ def _run(
         spike_step = all_k[order].astype(np.int64)
         spike_i = all_j[order].astype(np.int64)
     return RunOutput(
-        moments=total,
+        moments=Moments(n, mean_total, m2_total),
         lags=tuple(lags),
-        comoment=comoment_total,
-        trace=trace if record_neurons is not None else None,
+        comoment=comoment,
+        trace=full_trace if (record_neurons is not None and trace_sink is None) else None,
         spike_step=spike_step if record_spikes else None,
         spike_i=spike_i if record_spikes else None,
         spike_count=counts,
         snapshots=snapshots,
     )
-
-
-def _merge_comoments(
-    total: Moments | None, part: Moments, comoment: np.ndarray, part_comoment: np.ndarray, lags: np.ndarray
-) -> np.ndarray:
-    """Chan's merge of lagged co-moments: ``C = C_a + C_b + (x_a - x_b)(y_a - y_b) n_a n_b / n``."""
-    if total is None:
-        return np.nan_to_num(part_comoment, nan=0.0)
-    factor = total.count * part.count / (total.count + part.count)
-    merged = np.empty_like(comoment)
-    for row, lag in enumerate(lags):
-        lag = int(lag)
-        dx = np.full(comoment.shape[1], 0.0)
-        dy = np.full(comoment.shape[1], 0.0)
-        dx[lag:] = total.mean[: comoment.shape[1] - lag] - part.mean[: comoment.shape[1] - lag]
-        dy[lag:] = total.mean[lag:] - part.mean[lag:]
-        merged[row] = comoment[row] + np.nan_to_num(part_comoment[row], nan=0.0) + dx * dy * factor
-    return merged
 
 
 def block_size(n: int) -> int:

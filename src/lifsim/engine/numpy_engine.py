@@ -19,6 +19,9 @@ Each step ``k -> k+1`` (``k = 0 .. steps-2``):
 4. with spiking on, every neuron with ``v[k+1] > V_th`` spikes at ``t_{k+1}``
    and is reset to ``V_reset`` (held there for ``t_ref``);
 5. the reducer records the ensemble statistics of ``v[k+1]``.
+
+With ``trace_sink``, recorded traces are handed over in chunks of
+``chunk_steps`` columns, ``trace_sink(first_step, array)``, and not kept.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ def run_numpy(
     record_spikes: bool,
     lags: tuple[int, ...],
     snapshot_steps: tuple[int, ...] = (),
+    trace_sink: Callable[[int, np.ndarray], None] | None = None,
+    chunk_steps: int = 1024,
     progress: Callable[[int], None] | None = None,
 ) -> RunOutput:
     """Run ``n`` neurons for ``steps`` time points; see the module docstring."""
@@ -69,8 +74,11 @@ def run_numpy(
     reducer = EnsembleReducer(n, steps, lags)
     reducer.observe(0, v)
     trace = None
+    chunk = steps if trace_sink is None else max(1, int(chunk_steps))
+    chunk_start = 0
     if record_neurons is not None:
-        trace = np.empty((len(record_neurons), steps))
+        # the whole trace, or one chunk of it handed to trace_sink when full
+        trace = np.empty((len(record_neurons), min(chunk, steps)))
         trace[:, 0] = v[record_neurons]
     counts = np.zeros(n, dtype=np.int64)
     spike_steps: list[np.ndarray] = []
@@ -110,19 +118,27 @@ def run_numpy(
                     spike_neurons.append(fired)
         reducer.observe(k + 1, v)
         if trace is not None:
-            trace[:, k + 1] = v[record_neurons]
+            column = k + 1 - chunk_start
+            if column == trace.shape[1]:  # only with a sink: hand over the full chunk
+                trace_sink(chunk_start, trace)  # type: ignore[misc]
+                chunk_start = k + 1
+                trace = np.empty((trace.shape[0], min(chunk, steps - chunk_start)))
+                column = 0
+            trace[:, column] = v[record_neurons]
         if k + 1 in snapshot_at:
             snapshots[snapshot_at[k + 1]] = v
         if progress is not None:
             progress(k + 1)
 
+    if trace_sink is not None and trace is not None:
+        trace_sink(chunk_start, trace)
     spike_step = np.concatenate(spike_steps) if spike_steps else np.zeros(0, dtype=np.int64)
     spike_i = np.concatenate(spike_neurons) if spike_neurons else np.zeros(0, dtype=np.int64)
     return RunOutput(
         moments=reducer.moments(),
         lags=reducer.lags,
         comoment=reducer.comoment,
-        trace=trace,
+        trace=trace if trace_sink is None else None,
         spike_step=spike_step if record_spikes else None,
         spike_i=spike_i if record_spikes else None,
         spike_count=counts,
