@@ -235,7 +235,12 @@ def main() -> int:
     parser.add_argument("--nest", metavar="PYTHON", help="interpreter with NEST (pynest) installed")
     parser.add_argument("--json", default=str(HERE / "results_w1.json"), help="where to write the results")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
+    parser.add_argument("--from-json", metavar="PATH", help="only print the markdown table of an earlier run")
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(markdown_table(saved["machine"], saved["steps"], saved["startup"], saved["rows"]))
+        return 0
     sizes = [1000, 10_000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
     steps = int(round(args.t_max / 1e-4))
 
@@ -344,7 +349,8 @@ def main() -> int:
             median = statistics.median(result["times"])
             row["seconds"] = median
             row["ns_per_neuron_step"] = median / (n * steps) * 1e9
-            startup = result.get("compile_s", result.get("first", median) - median)
+            # process start, imports and (cold cache) compilation before the first result
+            startup = max(0.0, result.get("compile_s", result.get("first", median) - median))
             row["startup_s"] = startup
             print(
                 f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "

@@ -82,6 +82,8 @@ def read_config(path: str | Path) -> dict[str, Any]:
     config: dict[str, Any] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
+        if name in config:
+            raise ValueError(f"--config: {str(path)!r}: key {key!r} is given twice (as - and _ spellings)")
         if name not in CONFIG_KEYS:
             raise ValueError(
                 f"--config: {str(path)!r}: unknown key {key!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}"

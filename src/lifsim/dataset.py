@@ -159,8 +159,8 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
             input_array = np.asarray(ds["input_array"].values, dtype=np.float64)
             if int(ds["input_array"].attrs.get("one_dimensional", 0)):
                 input_array = input_array[0]
-    except (KeyError, TypeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{source}: damaged lifsim result ({type(error).__name__}: {error})") from None
+    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
+        raise ValueError(f"{source}: damaged lifsim result ({error})") from None
     result = Result(
         t=t,
         n=n,
@@ -178,6 +178,7 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
         input_array=input_array,
         meta=meta,
     )
+    result.check(source)
     # a quick consistency check: the stored variance must follow from the stored m2
     if "v_var" in ds and n > 1:
         stored = np.asarray(ds["v_var"].values, dtype=np.float64)

@@ -65,6 +65,7 @@ def to_nwb(result: Result, path: str | os.PathLike, *, session_description: str 
     from .io import check_output_path
 
     target = check_output_path(path, (".nwb",), "--data")
+    result.load_traces()
     meta = result.meta
     created = meta.get("created")
     try:
@@ -164,6 +165,7 @@ def to_neo(result: Result):  # type: ignore[no-untyped-def]
         import quantities as pq
     except ImportError:
         raise ValueError("to_neo: needs neo; pip install 'lifsim[neo]'") from None
+    result.load_traces()
     block = neo.Block(name="lifsim run", description=json.dumps(result.meta.get("params", {})))
     segment = neo.Segment(name="run")
     block.segments.append(segment)

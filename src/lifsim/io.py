@@ -105,6 +105,7 @@ def save(result: Result, path: str | os.PathLike) -> Path:
         raise TypeError(f"result: expected a lifsim Result, got {type(result).__name__}")
     target = check_output_path(path, RESULT_SUFFIXES, "--data")
     suffix = target.suffix.lower()
+    result.load_traces()  # traces streamed to a Zarr store travel with the copy
     if suffix == ".npz":
         return save_npz(target, result.arrays(ddof=1))
     if suffix == ".nwb":
@@ -223,10 +224,9 @@ def _result_from_npz(source: Path) -> Result:
         )
     except KeyError as error:
         raise ValueError(f"{source}: not a complete lifsim result (missing {error})") from None
-    except (TypeError, json.JSONDecodeError) as error:
+    except (TypeError, ValueError, json.JSONDecodeError) as error:
         raise ValueError(f"{source}: damaged lifsim result ({error})") from None
-    if result.v_mean.shape != (steps,) or result.v_m2.shape != (steps,):
-        raise ValueError(f"{source}: damaged lifsim result (v_mean and v_m2 must have one value per time)")
+    result.check(str(source))
     return result
 
 

@@ -163,12 +163,12 @@ class Result:
         if self.v is not None:
             data["v"] = self.v
             data["v_neurons"] = self.v_neurons if self.v_neurons is not None else np.arange(self.v.shape[0])
+        if self.spike_count is not None:
+            data["spike_count"] = self.spike_count
         if self.meta.get("spiking"):
             if self.spike_t is not None and self.spike_i is not None:
                 data["spike_t"] = self.spike_t
                 data["spike_i"] = self.spike_i
-            if self.spike_count is not None:
-                data["spike_count"] = self.spike_count
             data["rate"] = np.float64(self.rate)
         if self.snapshot_t.size:
             data["snapshot_t"] = self.snapshot_t
@@ -183,6 +183,45 @@ class Result:
             data["input_array"] = self.input_array
         data["meta"] = np.array(json.dumps(self.meta))
         return data
+
+    def check(self, source: str = "result") -> None:
+        """Raise ValueError (naming ``source``) if the arrays do not fit together."""
+        steps, n = self.t.shape[0], self.n
+        problems = []
+        if self.t.ndim != 1 or self.v_mean.shape != (steps,) or self.v_m2.shape != (steps,):
+            problems.append("t, v_mean and v_m2 must have one value per time")
+        if self.comoment.shape != (len(self.lags), steps) and not (len(self.lags) == 0 and self.comoment.size == 0):
+            problems.append(f"comoment must have shape ({len(self.lags)}, {steps})")
+        if self.v is not None:
+            rows = -1 if self.v_neurons is None else len(self.v_neurons)
+            if self.v.ndim != 2 or self.v.shape[1] != steps or (rows >= 0 and self.v.shape[0] != rows):
+                problems.append(f"v must have shape (recorded neurons, {steps})")
+            if self.v_neurons is not None and self.v_neurons.size and (
+                self.v_neurons.min() < 0 or self.v_neurons.max() >= n
+            ):
+                problems.append("v_neurons must index neurons 0 .. n-1")
+        if (self.spike_t is None) != (self.spike_i is None) or (
+            self.spike_t is not None and self.spike_i is not None and self.spike_t.shape != self.spike_i.shape
+        ):
+            problems.append("spike_t and spike_i must have the same length")
+        if self.spike_i is not None and self.spike_i.size and (self.spike_i.min() < 0 or self.spike_i.max() >= n):
+            problems.append("spike_i must index neurons 0 .. n-1")
+        if self.spike_count is not None and self.spike_count.shape != (n,):
+            problems.append(f"spike_count must have one value per neuron ({n})")
+        if self.snapshot_t.size and self.v_snapshots.shape != (self.snapshot_t.size, n):
+            problems.append(f"v_snapshots must have shape ({self.snapshot_t.size}, {n})")
+        if problems:
+            raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+
+    def load_traces(self) -> None:
+        """Bring traces that were streamed to a Zarr store (``trace_store``) into memory."""
+        if self.v is not None or "trace_store" not in self.meta:
+            return
+        import xarray as xr
+
+        with xr.open_zarr(self.meta["trace_store"], consolidated=False) as ds:
+            self.v = np.asarray(ds["v"].values)
+            self.v_neurons = np.asarray(ds["recorded"].values, dtype=np.int64)
 
     def traces(self) -> np.ndarray:
         """The recorded traces ``v`` (V); ValueError if none were recorded."""
@@ -200,6 +239,7 @@ class Result:
         """The run as an :class:`xarray.Dataset` (layout in :mod:`lifsim.dataset`)."""
         from .dataset import to_dataset
 
+        self.load_traces()
         return to_dataset(self)
 
     def to_neo(self):  # type: ignore[no-untyped-def]

@@ -1,0 +1,348 @@
+"""Run configuration files: `lifsim init`, `lifsim simulate --config`, read_config's checks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import numpy as np
+import pytest
+
+import lifsim
+from lifsim.cli import build_parser, main
+from lifsim.config import CONFIG_KEYS, TEMPLATE, read_config
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def run_cli(capsys, argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def run_ok(capsys, argv):
+    rc, out, err = run_cli(capsys, argv)
+    assert rc == 0, err
+    assert err == ""
+    return out
+
+
+def assert_one_line_error(rc, err, *needles):
+    assert rc == 2
+    assert err.startswith("lifsim: error:")
+    assert err.count("\n") == 1 and err.endswith("\n"), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in err, (needle, err)
+
+
+def npz(path):
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def assert_same_npz(a, b):
+    """Every array bit for bit; meta equal except what names how the run was asked for."""
+    assert set(a) == set(b)
+    for name in a:
+        if name == "meta":
+            continue
+        assert a[name].dtype == b[name].dtype, name
+        assert a[name].shape == b[name].shape, name
+        assert a[name].tobytes() == b[name].tobytes(), name
+    import json
+
+    meta_a, meta_b = json.loads(str(a["meta"])), json.loads(str(b["meta"]))
+    for meta in (meta_a, meta_b):
+        for key in ("command", "config", "created"):
+            meta.pop(key)
+    assert meta_a == meta_b
+
+
+def write(path, text):
+    path.write_text(text)
+    return str(path)
+
+
+def simulate_parser() -> argparse.ArgumentParser:
+    parser = build_parser()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices["simulate"]
+    raise AssertionError("no simulate subcommand")
+
+
+# ------------------------------------------------------------------ init
+
+
+def test_init_writes_the_template(capsys, tmp_path):
+    out = run_ok(capsys, ["init", "run.toml"])
+    assert (tmp_path / "run.toml").read_text() == TEMPLATE
+    assert "run.toml" in out
+    assert [p.name for p in tmp_path.iterdir()] == ["run.toml"]
+
+
+def test_init_refuses_to_overwrite_without_force(capsys, tmp_path):
+    (tmp_path / "run.toml").write_text("n = 3\n")
+    rc, out, err = run_cli(capsys, ["init", "run.toml"])
+    assert_one_line_error(rc, err, "run.toml", "--force")
+    assert (tmp_path / "run.toml").read_text() == "n = 3\n"
+    run_ok(capsys, ["init", "run.toml", "--force"])
+    assert (tmp_path / "run.toml").read_text() == TEMPLATE
+
+
+def test_init_bad_paths(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["init", "run.txt"])
+    assert_one_line_error(rc, err, "run.txt")
+    rc, _out, err = run_cli(capsys, ["init", "nope/run.toml"])
+    assert_one_line_error(rc, err, "nope")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_template_is_commented_and_parses():
+    assert TEMPLATE.lstrip().startswith("#")
+    assert sum(line.lstrip().startswith("#") for line in TEMPLATE.splitlines()) >= 10
+    raw = tomllib.loads(TEMPLATE)
+    assert raw["n"] == 1000 and raw["input"] == "uniform"
+
+
+def test_template_reads_and_runs(capsys, tmp_path):
+    run_ok(capsys, ["init", "run.toml"])
+    config = read_config(tmp_path / "run.toml")
+    assert set(config) <= set(CONFIG_KEYS)
+    assert config["lags"] == [1, 5, 10] and config["spiking"] is False and config["record_v"] == "0:10"
+    (tmp_path / "out").mkdir()
+    out = run_ok(capsys, ["simulate", "--config", "run.toml", "--n", "20", "--data", "out/run.npz",
+                          "--plot", "out/run.png"])
+    assert "20 neuron(s)" in out
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["run.npz", "run.png"]
+    assert (tmp_path / "out" / "run.png").read_bytes().startswith(PNG_MAGIC)
+    assert not (tmp_path / "run.nc").exists() and not (tmp_path / "run.png").exists()
+    result = lifsim.load(tmp_path / "out" / "run.npz")
+    assert result.n == 20 and result.steps == 150 and result.lags == (1, 5, 10)
+    assert result.v.shape == (10, 150) and result.meta["seed"] == 1 and not result.meta["spiking"]
+    assert result.meta["config"] == config
+
+
+# ------------------------------------------------------------------ config runs equal CLI runs
+
+CONFIG = """\
+n = 12
+seed = 4
+t_max = "40 ms"
+dt = "0.5 ms"
+tau = "15 ms"
+el = "-65 mV"
+vr = "-72 mV"
+vth = "-52 mV"
+r = "90 MOhm"
+i_mean = "300 pA"
+v0 = "-60 mV"
+t_ref = "1 ms"
+t_ref_std = "0.5 ms"
+input = "sine+uniform"
+amplitude = 0.8
+period = "8 ms"
+spiking = true
+method = "exact"
+engine = "numpy"
+record_v = [0, 3, 7]
+record_spikes = true
+lags = [1, 4]
+snapshots = ["10 ms", "20 ms"]
+quiet = true
+"""
+
+CLI = ["--n", "12", "--seed", "4", "--t-max", "40ms", "--dt", "0.5ms", "--tau", "15ms", "--el", "-65mV",
+       "--vr", "-72mV", "--vth", "-52mV", "--r", "90MOhm", "--i-mean", "300pA", "--v0", "-60mV", "--t-ref", "1ms",
+       "--t-ref-std", "0.5ms", "--input", "sine+uniform", "--amplitude", "0.8", "--period", "8ms", "--spiking",
+       "--method", "exact", "--engine", "numpy", "--record-v", "0,3,7", "--record-spikes", "--lags", "1,4",
+       "--snapshots", "10ms,20ms", "--quiet"]
+
+
+def test_config_run_equals_cli_run(capsys, tmp_path):
+    write(tmp_path / "run.toml", CONFIG)
+    assert run_ok(capsys, ["simulate", "--config", "run.toml", "--data", "config.npz"]) == ""
+    assert run_ok(capsys, ["simulate", *CLI, "--data", "cli.npz"]) == ""
+    a, b = npz(tmp_path / "config.npz"), npz(tmp_path / "cli.npz")
+    assert a["t"].size == 80 and a["v"].shape == (3, 80) and a["spike_t"].size > 0
+    assert_same_npz(a, b)
+    result = lifsim.load(tmp_path / "config.npz")
+    assert result.meta["config"] == read_config(tmp_path / "run.toml")
+    assert result.meta["command"] == "lifsim simulate --config run.toml --data config.npz"
+    assert result.meta["engine"] == "numpy" and result.meta["method"] == "exact"
+
+
+def test_config_with_dashed_keys_and_si_numbers(capsys, tmp_path):
+    write(tmp_path / "a.toml", 'n = 5\nt-max = 0.03\ni-mean = 3e-10\nrecord-v = true\nrecord-spikes = false\n'
+                               'quiet = true\n')
+    run_ok(capsys, ["simulate", "--config", "a.toml", "--data", "a.npz"])
+    run_ok(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--i-mean", "300pA", "--record-v",
+                    "--no-record-spikes", "--quiet", "--data", "b.npz"])
+    a, b = npz(tmp_path / "a.npz"), npz(tmp_path / "b.npz")
+    assert "spike_t" not in a and a["v"].shape == (5, 30)
+    assert_same_npz(a, b)
+
+
+def test_simulate_table(capsys, tmp_path):
+    write(tmp_path / "t.toml", '# a run\n[simulate]\nn = 4\nt_max = "20 ms"\nseed = 9\ndata = "t.npz"\n'
+                               'quiet = true\n')
+    assert read_config(tmp_path / "t.toml") == {"n": 4, "t_max": "20 ms", "seed": 9, "data": "t.npz",
+                                                 "quiet": True}
+    assert run_ok(capsys, ["simulate", "--config", "t.toml"]) == ""
+    result = lifsim.load(tmp_path / "t.npz")
+    assert result.n == 4 and result.steps == 20 and result.meta["seed"] == 9
+
+
+# ------------------------------------------------------------------ flags override the file
+
+
+def test_cli_flags_override_config(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 10\nseed = 1\nt_max = "20 ms"\nspiking = false\nengine = "numba"\n'
+                                 'record_v = "0:2"\nlags = [1]\ndata = "from_config.npz"\nquiet = true\n')
+    out = run_ok(capsys, ["simulate", "--config", "run.toml", "--n", "6", "--seed", "3", "--t-max", "30ms",
+                          "--spiking", "--engine", "numpy", "--record-v", "all", "--lags", "2,3",
+                          "--data", "flags.npz", "--quiet"])
+    assert out == ""
+    assert not (tmp_path / "from_config.npz").exists()
+    result = lifsim.load(tmp_path / "flags.npz")
+    assert result.n == 6 and result.meta["seed"] == 3 and result.steps == 30
+    assert result.meta["spiking"] is True and result.meta["engine"] == "numpy"
+    assert result.v.shape == (6, 30) and result.lags == (2, 3)
+
+
+def test_cli_flag_turns_a_config_switch_off(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 3\nt_max = "20 ms"\nspiking = true\nrecord_spikes = true\nquiet = true\n')
+    run_ok(capsys, ["simulate", "--config", "run.toml", "--no-spiking", "--no-record-spikes", "--data", "x.npz"])
+    result = lifsim.load(tmp_path / "x.npz")
+    assert result.meta["spiking"] is False and result.meta["run"]["record_spikes"] is False
+
+
+def test_config_without_quiet_prints_summary(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 3\nt_max = "20 ms"\n')
+    assert "3 neuron(s)" in run_ok(capsys, ["simulate", "--config=run.toml"])
+
+
+# ------------------------------------------------------------------ bad files
+
+
+def test_unknown_key(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 3\nneurons = 5\n')
+    rc, out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "'neurons'", "run.toml", "unknown key")
+    assert out == ""
+    with pytest.raises(ValueError, match="unknown key 'neurons'"):
+        read_config(tmp_path / "run.toml")
+
+
+def test_unknown_key_in_simulate_table(capsys, tmp_path):
+    write(tmp_path / "run.toml", '[simulate]\nn = 3\ntmax = "20 ms"\n')
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "'tmax'")
+
+
+def test_unknown_table(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 3\n[plotting]\ncolor = "red"\n')
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "'plotting'")
+
+
+@pytest.mark.parametrize("line, key, expected", [
+    ('n = "ten"', "'n'", "a whole number"),
+    ("n = 2.5", "'n'", "a whole number"),
+    ("n = true", "'n'", "a whole number"),
+    ('spiking = "yes"', "'spiking'", "true or false"),
+    ("spiking = 1", "'spiking'", "true or false"),
+    ('lags = [1, "x"]', "'lags'", "a list of whole numbers"),
+    ("lags = [1, 2.5]", "'lags'", "a list of whole numbers"),
+    ("lags = 3", "'lags'", "a list of whole numbers"),
+    ("t_max = true", "'t_max'", "a time"),
+    ("t_max = [1]", "'t_max'", "a time"),
+    ('seed = "1"', "'seed'", "a whole number"),
+    ("record_v = [0, 1.5]", "'record_v'", "neuron indices"),
+    ("record_v = 3", "'record_v'", "neuron indices"),
+    ("snapshots = [true]", "'snapshots'", "a list of times"),
+    ("method = 1", "'method'", '"euler" or "exact"'),
+    ("data = 5", "'data'", "an output path"),
+    ("i-mean = false", "'i-mean'", "a current"),
+    ("t_max = 1979-05-27", "'t_max'", "a time"),
+])
+def test_wrong_type(capsys, tmp_path, line, key, expected):
+    write(tmp_path / "run.toml", f"{line}\n")
+    rc, out, err = run_cli(capsys, ["simulate", "--config", "run.toml", "--data", "x.npz"])
+    assert_one_line_error(rc, err, key, expected, "run.toml")
+    assert out == "" and not (tmp_path / "x.npz").exists()
+    with pytest.raises(ValueError) as info:
+        read_config(tmp_path / "run.toml")
+    assert key in str(info.value) and expected in str(info.value)
+
+
+@pytest.mark.parametrize("text", ['n = \n', 'n = 3\nn = 4\n', '[simulate\nn = 3\n', 'input = "uniform\n'])
+def test_invalid_toml(capsys, tmp_path, text):
+    write(tmp_path / "broken.toml", text)
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "broken.toml"])
+    assert_one_line_error(rc, err, "broken.toml", "TOML")
+    with pytest.raises(ValueError, match="broken.toml"):
+        read_config(tmp_path / "broken.toml")
+
+
+def test_missing_folder_and_binary_config(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "none.toml"])
+    assert_one_line_error(rc, err, "none.toml")
+    (tmp_path / "dir.toml").mkdir()
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "dir.toml"])
+    assert_one_line_error(rc, err, "dir.toml")
+    (tmp_path / "bin.toml").write_bytes(b"\xff\xfe\x00n = 3")
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "bin.toml"])
+    assert_one_line_error(rc, err, "bin.toml")
+
+
+def test_reading_a_config_runs_no_code(tmp_path):
+    marker = tmp_path / "ran"
+    write(tmp_path / "evil.toml", f'input = "__import__(\'os\').mkdir(\'{marker}\')"\n')
+    assert read_config(tmp_path / "evil.toml") == {"input": f"__import__('os').mkdir('{marker}')"}
+    assert main(["simulate", "--config", str(tmp_path / "evil.toml")]) == 2
+    assert not marker.exists()
+
+
+def test_bad_value_of_right_type_is_named(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 0\n')
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "--n")
+    write(tmp_path / "run.toml", 'method = "rk4"\n')
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "rk4")
+
+
+# ------------------------------------------------------------------ keys and options
+
+
+def test_every_config_key_is_a_simulate_option():
+    dests = {action.dest for action in simulate_parser()._actions if action.option_strings}
+    dests -= {"help", "config"}
+    missing = sorted(set(CONFIG_KEYS) - dests)
+    assert missing == [], f"config keys with no simulate option: {missing}"
+
+
+def test_every_simulate_option_is_a_config_key():
+    """'takes every CLI option': the other direction too."""
+    dests = {action.dest for action in simulate_parser()._actions if action.option_strings}
+    dests -= {"help", "config"}
+    assert sorted(dests - set(CONFIG_KEYS)) == []
+
+
+def test_config_key_types_match_the_template():
+    for key, value in tomllib.loads(TEMPLATE).items():
+        types, _expected = CONFIG_KEYS[key]
+        assert isinstance(value, types), key

@@ -1,0 +1,269 @@
+"""Making a run again from its provenance: lifsim.rerun, compare, `lifsim rerun`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import lifsim
+from lifsim import inputs
+from lifsim.cli import main
+from lifsim.engine import ENGINES
+from lifsim.provenance import compare
+from lifsim.streams import LegacyStream
+
+PARAMS = lifsim.LIFParams(t_max="60 ms", dt="1 ms")
+HAS_NUMBA = "numba" in ENGINES
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def assert_reproduced(original, again):
+    assert compare(original, again) == []
+    # compare() skips these; they must match too
+    for name in ("v_neurons", "snapshot_t", "input_array"):
+        x, y = getattr(original, name), getattr(again, name)
+        assert (x is None) == (y is None), name
+        if x is not None:
+            assert np.shape(x) == np.shape(y) and np.array_equal(x, y), name
+    assert original.lags == again.lags
+    assert original.n == again.n
+    for key in ("params", "input", "seed", "stream", "method", "engine", "spiking", "run", "n", "steps"):
+        assert again.meta[key] == original.meta[key], key
+
+
+def test_compare_finds_differences():
+    a = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=5, seed=1, record_v="all")
+    b = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=5, seed=2, record_v="all")
+    assert compare(a, a) == []
+    differences = compare(a, b)
+    assert "v_mean" in differences and "v" in differences
+    c = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=5, seed=1)
+    assert compare(a, c) == ["v"]
+
+
+def uniform_run(engine="auto"):
+    return lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=30, seed=11, record_v="2:9:3",
+                           lags=[1, 7], snapshots=["5 ms", "40 ms"], engine=engine)
+
+
+CASES = {
+    "uniform-spiking-subset-lags-snapshots": uniform_run,
+    "white-exact": lambda: lifsim.simulate(PARAMS, inputs.white_noise("4 mV", "200 pA"), n=20, seed=3,
+                                           method="exact", record_v="all", lags=[2]),
+    "white-euler-subthreshold": lambda: lifsim.simulate(PARAMS, inputs.white_noise("4 mV"), n=20, seed=3,
+                                                        spiking=False, snapshots=["30 ms"]),
+    "array-1d": lambda: lifsim.simulate(PARAMS, inputs.array_input(np.linspace(0, 4e-10, 60)), n=4,
+                                        record_v=[0, 3]),
+    "array-2d-plus-white": lambda: lifsim.simulate(
+        PARAMS, inputs.array_input(np.random.default_rng(0).uniform(1e-10, 4e-10, (6, 59)))
+        + inputs.white_noise("3 mV"), n=6, seed=8, record_v="all"),
+    "sine-uniform-step": lambda: lifsim.simulate(
+        PARAMS, inputs.sine("250 pA", "8 ms") + inputs.step("100 pA", "20 ms"), n=10, seed=4, lags=[3]),
+    "t_ref-with-std": lambda: lifsim.simulate(
+        lifsim.LIFParams(t_max="60 ms", dt="1 ms", t_ref="3 ms", t_ref_std="2 ms"),
+        inputs.uniform_noise("300 pA"), n=25, seed=6, record_v="0:5"),
+    "no-spike-times": lambda: lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=10, seed=2,
+                                              record_spikes=False),
+    "steps-given": lambda: lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=5, seed=2, steps=33),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rerun_in_memory_is_bit_for_bit(case):
+    original = CASES[case]()
+    again = lifsim.rerun(original)
+    assert again is not original
+    assert_reproduced(original, again)
+
+
+def test_t_ref_std_run_really_has_varied_refractory_periods():
+    original = CASES["t_ref-with-std"]()
+    other_seed = lifsim.simulate(lifsim.LIFParams(t_max="60 ms", dt="1 ms", t_ref="3 ms", t_ref_std="2 ms"),
+                                 inputs.uniform_noise("300 pA"), n=25, seed=7, record_v="0:5")
+    assert compare(original, other_seed) != []
+    assert original.meta["params"]["t_ref_std"] == 0.002
+
+
+@pytest.mark.parametrize("engine", [
+    pytest.param("numba", marks=pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")),
+    "numpy",
+])
+def test_rerun_keeps_the_engine(engine):
+    original = uniform_run(engine)
+    assert original.meta["engine"] == engine
+    again = lifsim.rerun(original)
+    assert again.meta["engine"] == engine
+    assert_reproduced(original, again)
+
+
+@pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")
+def test_rerun_of_a_single_thread_numba_run():
+    """threads is not in the provenance: the numba result must not depend on it."""
+    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=200, seed=1, engine="numba", threads=1,
+                               lags=[1], snapshots=["10 ms"])
+    assert_reproduced(original, lifsim.rerun(original))
+
+
+def test_rerun_command_provenance():
+    original = uniform_run()
+    again = lifsim.rerun(original)
+    assert again.meta["command"].startswith("rerun of:")
+    assert again.meta["created"]
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz"])
+def test_rerun_from_saved_file(tmp_path, suffix):
+    original = uniform_run()
+    path = tmp_path / f"run{suffix}"
+    original.save(str(path))
+    again = lifsim.rerun(str(path))
+    assert_reproduced(original, again)
+    assert compare(lifsim.load(str(path)), again) == []  # what `lifsim rerun` checks
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz"])
+def test_rerun_from_saved_file_with_array_input(tmp_path, suffix):
+    original = CASES["array-2d-plus-white"]()
+    path = tmp_path / f"run{suffix}"
+    original.save(str(path))
+    assert_reproduced(original, lifsim.rerun(str(path)))
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz"])
+def test_rerun_from_saved_file_without_snapshots(tmp_path, suffix):
+    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=10, seed=1)
+    path = tmp_path / f"run{suffix}"
+    original.save(str(path))
+    again = lifsim.rerun(str(path))
+    assert compare(lifsim.load(str(path)), again) == []
+
+
+# ------------------------------------------------------------------ the CLI
+
+
+def run_cli(capsys, argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_cli_rerun(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "8", "--t-max", "40ms", "--input", "uniform", "--seed", "5",
+                                     "--record-v", "0:3", "--lags", "1,2", "--snapshots", "10ms", "--quiet",
+                                     "--data", "first.nc"])
+    assert rc == 0, err
+    rc, out, err = run_cli(capsys, ["rerun", "first.nc", "--data", "second.npz"])
+    assert rc == 0, err
+    assert err == ""
+    assert "reproduced bit for bit" in out
+    assert out.strip().splitlines()[-1] == "rerun of first.nc: reproduced bit for bit"
+    first, second = lifsim.load(tmp_path / "first.nc"), lifsim.load(tmp_path / "second.npz")
+    assert_reproduced(first, second)
+    assert second.meta["command"] == "rerun of: lifsim simulate --n 8 --t-max 40ms --input uniform --seed 5 " \
+                                     "--record-v 0:3 --lags 1,2 --snapshots 10ms --quiet --data first.nc"
+    rc, out, err = run_cli(capsys, ["rerun", "second.npz", "--quiet"])
+    assert (rc, out, err) == (0, "", "")
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz"])
+def test_cli_rerun_of_a_default_run(capsys, tmp_path, suffix):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--quiet", "--data",
+                                     f"run{suffix}"])
+    assert rc == 0, err
+    rc, out, err = run_cli(capsys, ["rerun", f"run{suffix}"])
+    assert rc == 0, err
+    assert "reproduced bit for bit" in out
+
+
+def test_cli_rerun_of_a_streamed_zarr_into_a_zarr(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--input", "uniform", "--record-v",
+                                     "--quiet", "--data", "first.zarr"])
+    assert rc == 0, err
+    rc, out, err = run_cli(capsys, ["rerun", "first.zarr", "--data", "again.zarr"])
+    assert rc == 0, err
+    assert "reproduced bit for bit" in out
+    assert_reproduced(lifsim.load(tmp_path / "first.zarr"), lifsim.load(tmp_path / "again.zarr"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again.zarr", "first.zarr"]
+
+
+def test_cli_rerun_of_a_damaged_file(capsys, tmp_path):
+    (tmp_path / "junk.nc").write_bytes(b"not a netcdf file at all")
+    rc, out, err = run_cli(capsys, ["rerun", "junk.nc"])
+    assert rc == 2 and out == ""
+    assert err.startswith("lifsim: error:") and err.count("\n") == 1 and "junk.nc" in err
+
+
+def test_cli_rerun_bad_data_path_runs_nothing(capsys, tmp_path):
+    lifsim.simulate(PARAMS, n=3, snapshots=["0 ms"]).save(str(tmp_path / "run.npz"))
+    rc, _out, err = run_cli(capsys, ["rerun", "run.npz", "--data", "again.txt"])
+    assert rc == 2 and err.count("\n") == 1 and "again.txt" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["run.npz"]
+
+
+def test_cli_rerun_reports_a_difference(capsys, tmp_path, monkeypatch):
+    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=4, seed=1, snapshots=["0 ms"])
+    original.v_mean = original.v_mean.copy()
+    original.v_mean[5] += 1e-12  # as if the file came from a different machine or library
+    original.save(str(tmp_path / "run.npz"))
+    rc, out, err = run_cli(capsys, ["rerun", "run.npz"])
+    assert rc == 1
+    assert "v_mean" in err and "reproduced" not in out
+
+
+# ------------------------------------------------------------------ what cannot be rerun
+
+
+def test_rerun_without_run_provenance():
+    original = lifsim.simulate(PARAMS, n=3)
+    del original.meta["run"]
+    with pytest.raises(ValueError, match="provenance"):
+        lifsim.rerun(original)
+
+
+def test_rerun_of_saved_file_without_run_provenance(tmp_path):
+    import json
+
+    original = lifsim.simulate(PARAMS, n=3, snapshots=["0 ms"])
+    arrays = original.arrays()
+    meta = dict(original.meta)
+    del meta["run"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(tmp_path / "old.npz", **arrays)
+    with pytest.raises(ValueError, match="provenance"):
+        lifsim.rerun(str(tmp_path / "old.npz"))
+
+
+def test_rerun_with_incomplete_run_provenance():
+    original = lifsim.simulate(PARAMS, n=3)
+    del original.meta["run"]["seed"]
+    with pytest.raises(ValueError, match="seed"):
+        lifsim.rerun(original)
+
+
+def test_rerun_of_a_legacy_stream_run():
+    n, steps = 5, PARAMS.steps
+    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=n,
+                               stream=LegacyStream(2020, "step-major", n, steps))
+    assert original.meta["run"]["stream"] == "legacy"
+    with pytest.raises(ValueError, match="stream"):
+        lifsim.rerun(original)
+
+
+def test_rerun_of_a_saved_legacy_stream_run(tmp_path, capsys):
+    n, steps = 5, PARAMS.steps
+    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=n,
+                               stream=LegacyStream(2020, "neuron-major", n, steps), snapshots=["0 ms"])
+    original.save(str(tmp_path / "legacy.nc"))
+    with pytest.raises(ValueError, match="stream"):
+        lifsim.rerun(str(tmp_path / "legacy.nc"))
+    rc, _out, err = run_cli(capsys, ["rerun", "legacy.nc"])
+    assert rc == 2 and "stream" in err and err.count("\n") == 1
+
+
+def test_rerun_of_a_missing_file(tmp_path):
+    with pytest.raises(ValueError, match="none.nc"):
+        lifsim.rerun(str(tmp_path / "none.nc"))
