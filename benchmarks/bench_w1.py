@@ -350,11 +350,11 @@ def main() -> int:
             row["seconds"] = median
             row["ns_per_neuron_step"] = median / (n * steps) * 1e9
             # process start, imports and (cold cache) compilation before the first result
-            startup = max(0.0, result.get("compile_s", result.get("first", median) - median))
-            row["startup_s"] = startup
+            row_startup = max(0.0, result.get("compile_s", result.get("first", median) - median))
+            row["startup_s"] = row_startup
             print(
                 f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "
-                f"{startup:>10.2f} {result['rate_hz']:>8.2f}",
+                f"{row_startup:>10.2f} {result['rate_hz']:>8.2f}",
                 flush=True,
             )
         else:
