@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -62,7 +61,7 @@ def to_nwb(result: Result, path: str | os.PathLike, *, session_description: str 
         from pynwb import NWBHDF5IO, NWBFile, TimeSeries
     except ImportError:
         raise ValueError("to_nwb: needs pynwb; pip install 'lifsim[nwb]'") from None
-    from .io import check_output_path
+    from .io import atomic_file, check_output_path
 
     target = check_output_path(path, (".nwb",), "--data")
     result.load_traces()
@@ -145,16 +144,8 @@ def to_nwb(result: Result, path: str | os.PathLike, *, session_description: str 
         nwb.add_unit_column(name="neuron", description="lifsim neuron index")
         for j in range(result.n):
             nwb.add_unit(spike_times=times[bounds[j] : bounds[j + 1]], neuron=j)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.nwb", dir=target.parent)
-    os.close(fd)
-    try:
-        with NWBHDF5IO(tmp, "w") as io:
-            io.write(nwb)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(target, suffix=".tmp.nwb") as tmp, NWBHDF5IO(tmp, "w") as io:
+        io.write(nwb)
     return target
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,6 +34,23 @@ def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: 
     return target
 
 
+@contextlib.contextmanager
+def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
+    """Yield a temporary path beside ``target``; rename it to ``target`` if the block succeeds.
+
+    On any exception (KeyboardInterrupt included) the temporary file is removed
+    and ``target`` is left as it was, so no half-written file ever carries its name.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent or ".")
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> Path:
     """Write ``arrays`` to ``path`` (.npz) atomically: a temporary file, then a rename.
 
@@ -40,15 +58,8 @@ def save_npz(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> Path:
     partial file under ``path``.
     """
     target = check_output_path(path, (".npz",), "--data")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(target) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]
     return target
 
 
@@ -69,15 +80,8 @@ def save_table_csv(path: str | os.PathLike, columns: Mapping[str, np.ndarray], u
     names = list(columns)
     header = ",".join(f"{name} ({units[name]})" if name in units else name for name in names)
     table = np.column_stack([np.asarray(columns[name], dtype=np.float64) for name in names])
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            np.savetxt(handle, table, delimiter=",", header=header, comments="", fmt="%.17g")
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_file(target) as tmp, open(tmp, "w") as handle:
+        np.savetxt(handle, table, delimiter=",", header=header, comments="", fmt="%.17g")
     return target
 
 
@@ -123,15 +127,8 @@ def save(result: Result, path: str | os.PathLike) -> Path:
 
     ds = to_dataset(result)
     if suffix == ".nc":
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        try:
+        with atomic_file(target) as tmp:
             ds.to_netcdf(tmp, engine="h5netcdf")
-            os.replace(tmp, target)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
         return target
     # .zarr: a folder; written beside the target, marked complete, then swapped in
     import shutil

@@ -196,8 +196,10 @@ class Result:
             rows = -1 if self.v_neurons is None else len(self.v_neurons)
             if self.v.ndim != 2 or self.v.shape[1] != steps or (rows >= 0 and self.v.shape[0] != rows):
                 problems.append(f"v must have shape (recorded neurons, {steps})")
-            if self.v_neurons is not None and self.v_neurons.size and (
-                self.v_neurons.min() < 0 or self.v_neurons.max() >= n
+            if (
+                self.v_neurons is not None
+                and self.v_neurons.size
+                and (self.v_neurons.min() < 0 or self.v_neurons.max() >= n)
             ):
                 problems.append("v_neurons must index neurons 0 .. n-1")
         if (self.spike_t is None) != (self.spike_i is None) or (

@@ -101,6 +101,21 @@ if _AVAILABLE:
             c += (x[jj] - shift_x) * (y[jj] - shift_y)
         return c
 
+    @njit(inline="always", cache=True)
+    def _settle(x, h, ref_j, vr, vth, spiking):  # type: ignore[no-untyped-def]
+        """Refractory hold, threshold and reset of one neuron, branch-free.
+
+        ``x``: V after the update (V); ``h``: steps still held at V_reset;
+        returns the new V, the new hold count and whether the neuron spiked.
+        """
+        held = h > 0
+        x = vr if held else x
+        h = h - 1 if held else h
+        f = (x > vth) & spiking
+        x = vr if f else x
+        h = ref_j if f else h
+        return x, h, f
+
     @njit(cache=True)
     def _step_uniform(  # type: ignore[no-untyped-def]
         v,
@@ -140,26 +155,9 @@ if _AVAILABLE:
                 counts[jj] += f
                 n_fired += np.int64(f)
             return n_fired
-        if not refractory:
-            for jj in range(v.shape[0]):
-                current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
-                x = v[jj] + a * (el - v[jj] + r * current)
-                f = (x > vth) & spiking
-                v[jj] = vr if f else x
-                fired[jj] = f
-                counts[jj] += f
-                n_fired += np.int64(f)
-            return n_fired
         for jj in range(v.shape[0]):
             current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
-            x = v[jj] + a * (el - v[jj] + r * current)
-            h = hold[jj]
-            held = h > 0
-            x = vr if held else x
-            h = h - 1 if held else h
-            f = (x > vth) & spiking
-            x = vr if f else x
-            h = ref[jj] if f else h
+            x, h, f = _settle(v[jj] + a * (el - v[jj] + r * current), hold[jj], ref[jj], vr, vth, spiking)
             fired[jj] = f
             counts[jj] += f
             n_fired += np.int64(f)
@@ -223,13 +221,7 @@ if _AVAILABLE:
                 for w in range(n_w):
                     current += w_scale[w] * _normal(w_key[w], j, kk)
                 x = v[jj] + a * (el - v[jj] + r * current)
-            h = hold[jj]
-            held = h > 0
-            x = vr if held else x
-            h = h - 1 if held else h
-            f = (x > vth) & spiking
-            x = vr if f else x
-            h = ref[jj] if f else h
+            x, h, f = _settle(x, hold[jj], ref[jj], vr, vth, spiking)
             fired[jj] = f
             counts[jj] += f
             n_fired += np.int64(f)
