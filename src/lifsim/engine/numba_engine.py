@@ -45,7 +45,7 @@ except ImportError:  # pragma: no cover - exercised only without numba
     _AVAILABLE = False
 
 #: neurons per block: the block's state (V, refractory counter) fits in L1/L2 cache
-BLOCK = 1024
+BLOCK = 2048
 #: blocks per parallel group (per-step statistics are buffered per group)
 GROUP = 32
 
@@ -60,6 +60,7 @@ if _AVAILABLE:
     _M1 = np.uint64(0xBF58476D1CE4E5B9)
     _M2 = np.uint64(0x94D049BB133111EB)
     _TWO_M53 = 2.0**-53
+    _STRIDE = np.uint64((0x9E3779B97F4A7C15 << 32) & 0xFFFFFFFFFFFFFFFF)  # GAMMA * 2**32 mod 2**64
     _TWO_PI = 2.0 * math.pi
 
     @njit(inline="always", cache=True)
@@ -146,9 +147,14 @@ if _AVAILABLE:
         counters are not touched at all.
         """
         n_fired = 0
+        # SplitMix64 state of neuron j0 at this step (as _uniform); neuron j0 + jj
+        # adds jj * STRIDE, an induction LLVM turns into vector adds
+        z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
         if not refractory and not keep_fired:  # the leanest loop: W1's
             for jj in range(v.shape[0]):
-                current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
+                z = _mix(z0 + np.uint64(jj) * _STRIDE)
+                u = float(np.int64(z >> np.uint64(11))) * _TWO_M53
+                current = base + mean_q * (pre + amp * (2 * u - 1))
                 x = v[jj] + a * (el - v[jj] + r * current)
                 f = (x > vth) & spiking
                 v[jj] = vr if f else x
@@ -156,7 +162,9 @@ if _AVAILABLE:
                 n_fired += np.int64(f)
             return n_fired
         for jj in range(v.shape[0]):
-            current = base + mean_q * (pre + amp * (2 * _uniform(key, j0 + jj, kk) - 1))
+            z = _mix(z0 + np.uint64(jj) * _STRIDE)
+            u = float(np.int64(z >> np.uint64(11))) * _TWO_M53
+            current = base + mean_q * (pre + amp * (2 * u - 1))
             x, h, f = _settle(v[jj] + a * (el - v[jj] + r * current), hold[jj], ref[jj], vr, vth, spiking)
             fired[jj] = f
             counts[jj] += f
