@@ -179,12 +179,22 @@ def plot_population_rate(ax: plt.Axes, centers: np.ndarray, rate: np.ndarray, th
     return ax
 
 
-def plot_isi_histogram(ax: plt.Axes, intervals: np.ndarray, bins: int = 50) -> plt.Axes:
-    """Histogram of inter-spike intervals (s) as a probability density (1/s)."""
+def plot_isi_histogram(ax: plt.Axes, intervals: np.ndarray, bins: int = 50, dt: float | None = None) -> plt.Axes:
+    """Histogram of inter-spike intervals (s) as a probability density (1/s).
+
+    With ``dt`` (s), the intervals of a simulation (multiples of dt) get bins
+    whose width is a whole number of steps, so the histogram shows no comb
+    from the grid.
+    """
     low, high = float(np.min(intervals)), float(np.max(intervals))
-    if high - low < 1e-12 * max(abs(high), 1e-300):  # a regular train: one interval value
-        low, high = low * 0.95, high * 1.05
-    ax.hist(intervals, bins=bins, range=(low, high), density=True, color="0.4")
+    if dt is not None and dt > 0:
+        width = max(1, int(np.ceil((high - low) / dt / bins))) * dt
+        edges = np.arange(low - dt / 2, high + width, width)
+        ax.hist(intervals, bins=edges, density=True, color="0.4")
+    else:
+        if high - low < 1e-12 * max(abs(high), 1e-300):  # a regular train: one interval value
+            low, high = low * 0.95, high * 1.05
+        ax.hist(intervals, bins=bins, range=(low, high), density=True, color="0.4")
     ax.set_xlabel("inter-spike interval (s)")
     ax.set_ylabel("density (1/s)")
     return ax
@@ -314,7 +324,7 @@ def plot_result(
             by_name["rate"].set_title(f"population rate ({width * 1e3:g} ms bins)")
             intervals = isi(spike_t, spike_i)
             if intervals.size:
-                plot_isi_histogram(by_name["isi"], intervals)
+                plot_isi_histogram(by_name["isi"], intervals, dt=result.dt)
             by_name["isi"].set_title(f"ISI histogram (CV {result.cv():.3g})")
         if "vhist" in by_name:
             at = None
