@@ -190,7 +190,7 @@ def plot_isi_histogram(ax: plt.Axes, intervals: np.ndarray, bins: int = 50, dt: 
     if dt is not None and dt > 0:
         width = max(1, int(np.ceil((high - low) / dt / bins))) * dt
         edges = np.arange(low - dt / 2, high + width, width)
-        ax.hist(intervals, bins=edges, density=True, color="0.4")
+        ax.hist(intervals, bins=edges.tolist(), density=True, color="0.4")
     else:
         if high - low < 1e-12 * max(abs(high), 1e-300):  # a regular train: one interval value
             low, high = low * 0.95, high * 1.05
