@@ -630,3 +630,13 @@ def test_saving_a_streamed_run_keeps_or_refuses_its_traces(tmp_path, suffix):
         return  # refusing is fine
     back = lifsim.load(tmp_path / f"copy{suffix}")
     assert back.v is not None and np.array_equal(back.v, traces)
+
+
+def test_dataset_holds_the_mean_input_current():
+    from lifsim.tutorial import run_exercise
+
+    result = lifsim.simulate(lifsim.LIFParams(), lifsim.inputs.sine(25e-11), n=2, spiking=False)
+    ds = result.to_dataset()
+    assert ds["i"].attrs["units"] == "A"
+    np.testing.assert_array_equal(ds["i"].values[:10], run_exercise(2).data["i"])  # the tutorial's I(t)
+    assert np.isnan(ds["i"].values[-1])

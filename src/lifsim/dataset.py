@@ -10,6 +10,7 @@ variable            dimensions            units  meaning
 ``v_m2``            (time,)               V**2   sum over neurons of squared deviations
 ``v_var``           (time,)               V**2   sample variance (``ddof`` attr, 1)
 ``v_std``           (time,)               V      sample standard deviation (ddof 1)
+``i``               (time,)               A      ensemble-mean input current (noise averaged out)
 ``autocov``         (lag, time)           V**2   C(t_{k-lag}, t_k), ddof 1 (``lag`` in steps)
 ``comoment``        (lag, time)           V**2   co-moment sums behind ``autocov``
 ``v``               (recorded, time)      V      recorded traces; ``recorded`` holds neuron indices
@@ -59,6 +60,15 @@ def to_dataset(result: Result) -> xr.Dataset:
         "v_std": _var(("time",), result.v_std(1), "V", "sample standard deviation of V", ddof=1),
     }
     coords: dict[str, tuple] = {"time": ("time", result.t, {"units": "s", "long_name": "time"})}
+    if "input" in result.meta and "params" in result.meta:
+        from .export import mean_input_current
+
+        data["i"] = _var(
+            ("time",),
+            mean_input_current(result),
+            "A",
+            "ensemble-mean input current driving the update from t to t + dt (NaN at the last time)",
+        )
     if result.lags:
         coords["lag"] = ("lag", np.array(result.lags, dtype=np.int64), {"units": "steps", "long_name": "lag"})
         autocov = np.array([result.autocov(lag, 1) for lag in result.lags])
