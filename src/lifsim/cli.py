@@ -76,37 +76,6 @@ def join_negative_values(argv: Sequence[str]) -> list[str]:
     return out
 
 
-#: parameter names in API messages -> the CLI options that set them
-_OPTION_OF = {
-    "t_max": "--t-max",
-    "dt": "--dt",
-    "tau": "--tau",
-    "el": "--el",
-    "vr": "--vr",
-    "vth": "--vth",
-    "r": "--r",
-    "i_mean": "--i-mean",
-    "v0": "--v0",
-    "t_ref": "--t-ref",
-    "t_ref_std": "--t-ref-std",
-    "n": "--n",
-    "record_v": "--record-v",
-    "lags": "--lags",
-    "snapshots": "--snapshots",
-    "sigma": "--sigma",
-    "amplitude": "--amplitude",
-    "period": "--period",
-    "onset": "--onset",
-    "seed": "--seed",
-    "method": "--method",
-    "engine": "--engine",
-    "threads": "--threads",
-    "array input": "--input-file (array input)",
-    "transient": "--transient",
-    "points": "--points",
-}
-
-
 def _cli_message(message: str) -> str:
     """Name the CLI option where an API message names the parameter (``t_max: ...`` -> ``--t-max: ...``)."""
     head, sep, rest = message.partition(": ")
@@ -127,6 +96,27 @@ PARAM_OPTIONS = {
     "v0": "--v0",
     "t_ref": "--t-ref",
     "t_ref_std": "--t-ref-std",
+}
+
+
+#: parameter names in API messages -> the CLI options that set them
+_OPTION_OF = {
+    **PARAM_OPTIONS,
+    "n": "--n",
+    "record_v": "--record-v",
+    "lags": "--lags",
+    "snapshots": "--snapshots",
+    "sigma": "--sigma",
+    "amplitude": "--amplitude",
+    "period": "--period",
+    "onset": "--onset",
+    "seed": "--seed",
+    "method": "--method",
+    "engine": "--engine",
+    "threads": "--threads",
+    "array input": "--input-file (array input)",
+    "transient": "--transient",
+    "points": "--points",
 }
 
 
