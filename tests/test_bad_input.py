@@ -14,43 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import USAGE, assert_one_line_error, in_tmp, run_cli  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
 import lifsim.io
 import lifsim.tutorial
 import lifsim.units
 from lifsim import inputs
-from lifsim.cli import main
-
-#: exit status of the CLI for bad input
-USAGE = 2
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Run every test in an empty folder so relative output paths land there."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run_cli(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def assert_one_line_error(rc, err, needles=()):
-    assert rc == USAGE, f"exit status {rc!r}, stderr {err!r}"
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected exactly one line on stderr, got {lines!r}"
-    assert lines[0].strip(), "the error line is empty"
-    for needle in needles:
-        # a tuple of needles: any one of them will do (e.g. "-1e-3" or "-0.001")
-        options = needle if isinstance(needle, tuple) else (needle,)
-        # the CLI names options where the API names parameters: t_max -> --t-max
-        options = tuple(options) + tuple("--" + o.replace("_", "-") for o in options if "_" in o or o.isalpha())
-        assert any(o.lower() in err.lower() for o in options), f"{needle!r} missing from {err!r}"
-
 
 # --------------------------------------------------------------------- CLI
 
@@ -182,7 +152,7 @@ CLI_CASES = {
 @pytest.mark.parametrize("argv, needles", list(CLI_CASES.values()), ids=list(CLI_CASES))
 def test_cli_bad_input_gives_one_line_and_status_2(capsys, argv, needles):
     rc, out, err = run_cli(capsys, argv)
-    assert_one_line_error(rc, err, needles)
+    assert_one_line_error(rc, err, *needles, option_names=True)
     assert out == ""
 
 
@@ -215,28 +185,28 @@ ARGPARSE_NEGATIVE = {
 @pytest.mark.parametrize("argv, needles", list(ARGPARSE_NEGATIVE.values()), ids=list(ARGPARSE_NEGATIVE))
 def test_cli_negative_value_as_separate_argument_is_named(capsys, argv, needles):
     rc, _out, err = run_cli(capsys, argv)
-    assert_one_line_error(rc, err, needles)
+    assert_one_line_error(rc, err, *needles, option_names=True)
 
 
 def test_cli_negative_value_as_separate_argument_still_one_line(capsys):
     # Whatever the message, it is one line and status 2.
     rc, _out, err = run_cli(capsys, ["simulate", "--dt", "-1e-3"])
-    assert_one_line_error(rc, err, ["--dt"])
+    assert_one_line_error(rc, err, "--dt", option_names=True)
 
 
 def test_cli_tiny_dt_no_traceback(capsys):
     rc, _out, err = run_cli(capsys, ["simulate", "--dt", "1e-320"])
-    assert_one_line_error(rc, err, ["dt"])
+    assert_one_line_error(rc, err, "dt", option_names=True)
 
 
 def test_cli_run_too_large_for_memory_no_traceback(capsys):
     rc, _out, err = run_cli(capsys, ["simulate", "--n", str(10**15), "--quiet"])
-    assert_one_line_error(rc, err, ["n"])
+    assert_one_line_error(rc, err, "n", option_names=True)
 
 
 def test_cli_huge_t_max_is_named(capsys):
     rc, _out, err = run_cli(capsys, ["simulate", "--t-max", "1e300", "--quiet"])
-    assert_one_line_error(rc, err, ["t_max"])
+    assert_one_line_error(rc, err, "t_max", option_names=True)
 
 
 # ------------------------------------------------------------ subprocess
@@ -308,14 +278,14 @@ def test_bad_input_keeps_existing_files(capsys, tmp_path, argv):
 
 def test_bad_plot_path_stops_before_data_is_written(capsys, tmp_path):
     rc, _out, err = run_cli(capsys, ["simulate", "--data", "out.npz", "--plot", "/nonexistent/dir/x.png"])
-    assert_one_line_error(rc, err, ["--plot"])
+    assert_one_line_error(rc, err, "--plot", option_names=True)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_tutorial_without_figure_writes_no_data(capsys, tmp_path):
     (tmp_path / "keep.npz").write_bytes(b"old data")
     rc, out, err = run_cli(capsys, ["tutorial", "1", "--data", "keep.npz", "--plot", "x.png"])
-    assert_one_line_error(rc, err, ["--plot"])
+    assert_one_line_error(rc, err, "--plot", option_names=True)
     assert out == ""
     assert (tmp_path / "keep.npz").read_bytes() == b"old data"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.npz"]
@@ -323,14 +293,14 @@ def test_tutorial_without_figure_writes_no_data(capsys, tmp_path):
 
 def test_tutorial_bad_exercise_writes_no_file(capsys, tmp_path):
     rc, _out, err = run_cli(capsys, ["tutorial", "15", "--data", "x.npz", "--plot", "x.png"])
-    assert_one_line_error(rc, err, ["15"])
+    assert_one_line_error(rc, err, "15", option_names=True)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_data_path_that_is_a_folder(capsys, tmp_path):
     (tmp_path / "d.npz").mkdir()
     rc, _out, err = run_cli(capsys, ["simulate", "--data", "d.npz"])
-    assert_one_line_error(rc, err, ["--data", "d.npz", "folder"])
+    assert_one_line_error(rc, err, "--data", "d.npz", "folder", option_names=True)
     assert [p.name for p in tmp_path.iterdir()] == ["d.npz"]
     assert list((tmp_path / "d.npz").iterdir()) == []
 
@@ -338,7 +308,7 @@ def test_data_path_that_is_a_folder(capsys, tmp_path):
 def test_unreadable_input_file(capsys, tmp_path):
     (tmp_path / "text.npy").write_text("not an array")
     rc, _out, err = run_cli(capsys, ["simulate", "--input", "array", "--input-file", "text.npy"])
-    assert_one_line_error(rc, err, ["--input-file", "text.npy"])
+    assert_one_line_error(rc, err, "--input-file", "text.npy", option_names=True)
 
 
 @pytest.mark.parametrize(
@@ -353,7 +323,7 @@ def test_unreadable_input_file(capsys, tmp_path):
 def test_input_file_of_wrong_shape(capsys, tmp_path, array, needles):
     np.save(tmp_path / "f.npy", array)
     rc, _out, err = run_cli(capsys, ["simulate", "--input", "array", "--input-file", "f.npy"])
-    assert_one_line_error(rc, err, needles)
+    assert_one_line_error(rc, err, *needles, option_names=True)
 
 
 # --------------------------------------------------------------------- API

@@ -9,29 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import PNG_MAGIC, in_tmp, run_ok  # noqa: F401 (in_tmp: autouse fixture)
+
+# SAMPLE OUTPUT of exercises 1-4, copied from spec/lif-neuron-part-1.md (kept in test_tutorial.py)
+from test_tutorial import SAMPLE_OUTPUT as TUTORIAL_OUTPUT
 
 from lifsim.cli import main
 from lifsim.params import PARAM_DOCS, PARAM_UNITS
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Run every test in an empty folder so relative output paths land there."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run_ok(capsys, argv):
-    """Run ``lifsim argv`` (a list, or a string split on blanks) in-process.
-
-    Asserts exit status 0 and an empty stderr; returns stdout.
-    """
-    rc = main(argv.split() if isinstance(argv, str) else list(argv))
-    out, err = capsys.readouterr()
-    assert rc == 0, f"exit status {rc}, stderr {err!r}"
-    assert err == ""
-    return out
 
 
 def load(path):
@@ -41,8 +25,6 @@ def load(path):
 
 # ------------------------------------------------------------------ tutorial
 
-# SAMPLE OUTPUT of exercises 1-4, copied from spec/lif-neuron-part-1.md (kept in test_tutorial.py).
-from test_tutorial import SAMPLE_OUTPUT as TUTORIAL_OUTPUT  # noqa: E402
 
 
 @pytest.mark.parametrize("ex", sorted(TUTORIAL_OUTPUT))

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import PNG_MAGIC, assert_one_line_error, in_tmp, run_cli, run_ok  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
 from lifsim.cli import build_parser, main
@@ -16,35 +17,6 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-
-
-def run_cli(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def run_ok(capsys, argv):
-    rc, out, err = run_cli(capsys, argv)
-    assert rc == 0, err
-    assert err == ""
-    return out
-
-
-def assert_one_line_error(rc, err, *needles):
-    assert rc == 2
-    assert err.startswith("lifsim: error:")
-    assert err.count("\n") == 1 and err.endswith("\n"), err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in err, (needle, err)
 
 
 def npz(path):
@@ -123,8 +95,9 @@ def test_template_reads_and_runs(capsys, tmp_path):
     assert set(config) <= set(CONFIG_KEYS)
     assert config["lags"] == [1, 5, 10] and config["spiking"] is False and config["record_v"] == "0:10"
     (tmp_path / "out").mkdir()
-    out = run_ok(capsys, ["simulate", "--config", "run.toml", "--n", "20", "--data", "out/run.npz",
-                          "--plot", "out/run.png"])
+    out = run_ok(
+        capsys, ["simulate", "--config", "run.toml", "--n", "20", "--data", "out/run.npz", "--plot", "out/run.png"]
+    )
     assert "20 neuron(s)" in out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["run.npz", "run.png"]
     assert (tmp_path / "out" / "run.png").read_bytes().startswith(PNG_MAGIC)
@@ -164,11 +137,53 @@ snapshots = ["10 ms", "20 ms"]
 quiet = true
 """
 
-CLI = ["--n", "12", "--seed", "4", "--t-max", "40ms", "--dt", "0.5ms", "--tau", "15ms", "--el", "-65mV",
-       "--vr", "-72mV", "--vth", "-52mV", "--r", "90MOhm", "--i-mean", "300pA", "--v0", "-60mV", "--t-ref", "1ms",
-       "--t-ref-std", "0.5ms", "--input", "sine+uniform", "--amplitude", "0.8", "--period", "8ms", "--spiking",
-       "--method", "exact", "--engine", "numpy", "--record-v", "0,3,7", "--record-spikes", "--lags", "1,4",
-       "--snapshots", "10ms,20ms", "--quiet"]
+CLI = [
+    "--n",
+    "12",
+    "--seed",
+    "4",
+    "--t-max",
+    "40ms",
+    "--dt",
+    "0.5ms",
+    "--tau",
+    "15ms",
+    "--el",
+    "-65mV",
+    "--vr",
+    "-72mV",
+    "--vth",
+    "-52mV",
+    "--r",
+    "90MOhm",
+    "--i-mean",
+    "300pA",
+    "--v0",
+    "-60mV",
+    "--t-ref",
+    "1ms",
+    "--t-ref-std",
+    "0.5ms",
+    "--input",
+    "sine+uniform",
+    "--amplitude",
+    "0.8",
+    "--period",
+    "8ms",
+    "--spiking",
+    "--method",
+    "exact",
+    "--engine",
+    "numpy",
+    "--record-v",
+    "0,3,7",
+    "--record-spikes",
+    "--lags",
+    "1,4",
+    "--snapshots",
+    "10ms,20ms",
+    "--quiet",
+]
 
 
 def test_config_run_equals_cli_run(capsys, tmp_path):
@@ -185,21 +200,36 @@ def test_config_run_equals_cli_run(capsys, tmp_path):
 
 
 def test_config_with_dashed_keys_and_si_numbers(capsys, tmp_path):
-    write(tmp_path / "a.toml", 'n = 5\nt-max = 0.03\ni-mean = 3e-10\nrecord-v = true\nrecord-spikes = false\n'
-                               'quiet = true\n')
+    write(
+        tmp_path / "a.toml",
+        "n = 5\nt-max = 0.03\ni-mean = 3e-10\nrecord-v = true\nrecord-spikes = false\nquiet = true\n",
+    )
     run_ok(capsys, ["simulate", "--config", "a.toml", "--data", "a.npz"])
-    run_ok(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--i-mean", "300pA", "--record-v",
-                    "--no-record-spikes", "--quiet", "--data", "b.npz"])
+    run_ok(
+        capsys,
+        [
+            "simulate",
+            "--n",
+            "5",
+            "--t-max",
+            "30ms",
+            "--i-mean",
+            "300pA",
+            "--record-v",
+            "--no-record-spikes",
+            "--quiet",
+            "--data",
+            "b.npz",
+        ],
+    )
     a, b = npz(tmp_path / "a.npz"), npz(tmp_path / "b.npz")
     assert "spike_t" not in a and a["v"].shape == (5, 30)
     assert_same_npz(a, b)
 
 
 def test_simulate_table(capsys, tmp_path):
-    write(tmp_path / "t.toml", '# a run\n[simulate]\nn = 4\nt_max = "20 ms"\nseed = 9\ndata = "t.npz"\n'
-                               'quiet = true\n')
-    assert read_config(tmp_path / "t.toml") == {"n": 4, "t_max": "20 ms", "seed": 9, "data": "t.npz",
-                                                 "quiet": True}
+    write(tmp_path / "t.toml", '# a run\n[simulate]\nn = 4\nt_max = "20 ms"\nseed = 9\ndata = "t.npz"\nquiet = true\n')
+    assert read_config(tmp_path / "t.toml") == {"n": 4, "t_max": "20 ms", "seed": 9, "data": "t.npz", "quiet": True}
     assert run_ok(capsys, ["simulate", "--config", "t.toml"]) == ""
     result = lifsim.load(tmp_path / "t.npz")
     assert result.n == 4 and result.steps == 20 and result.meta["seed"] == 9
@@ -209,11 +239,35 @@ def test_simulate_table(capsys, tmp_path):
 
 
 def test_cli_flags_override_config(capsys, tmp_path):
-    write(tmp_path / "run.toml", 'n = 10\nseed = 1\nt_max = "20 ms"\nspiking = false\nengine = "numba"\n'
-                                 'record_v = "0:2"\nlags = [1]\ndata = "from_config.npz"\nquiet = true\n')
-    out = run_ok(capsys, ["simulate", "--config", "run.toml", "--n", "6", "--seed", "3", "--t-max", "30ms",
-                          "--spiking", "--engine", "numpy", "--record-v", "all", "--lags", "2,3",
-                          "--data", "flags.npz", "--quiet"])
+    write(
+        tmp_path / "run.toml",
+        'n = 10\nseed = 1\nt_max = "20 ms"\nspiking = false\nengine = "numba"\n'
+        'record_v = "0:2"\nlags = [1]\ndata = "from_config.npz"\nquiet = true\n',
+    )
+    out = run_ok(
+        capsys,
+        [
+            "simulate",
+            "--config",
+            "run.toml",
+            "--n",
+            "6",
+            "--seed",
+            "3",
+            "--t-max",
+            "30ms",
+            "--spiking",
+            "--engine",
+            "numpy",
+            "--record-v",
+            "all",
+            "--lags",
+            "2,3",
+            "--data",
+            "flags.npz",
+            "--quiet",
+        ],
+    )
     assert out == ""
     assert not (tmp_path / "from_config.npz").exists()
     result = lifsim.load(tmp_path / "flags.npz")
@@ -238,7 +292,7 @@ def test_config_without_quiet_prints_summary(capsys, tmp_path):
 
 
 def test_unknown_key(capsys, tmp_path):
-    write(tmp_path / "run.toml", 'n = 3\nneurons = 5\n')
+    write(tmp_path / "run.toml", "n = 3\nneurons = 5\n")
     rc, out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
     assert_one_line_error(rc, err, "'neurons'", "run.toml", "unknown key")
     assert out == ""
@@ -258,26 +312,29 @@ def test_unknown_table(capsys, tmp_path):
     assert_one_line_error(rc, err, "'plotting'")
 
 
-@pytest.mark.parametrize("line, key, expected", [
-    ('n = "ten"', "'n'", "a whole number"),
-    ("n = 2.5", "'n'", "a whole number"),
-    ("n = true", "'n'", "a whole number"),
-    ('spiking = "yes"', "'spiking'", "true or false"),
-    ("spiking = 1", "'spiking'", "true or false"),
-    ('lags = [1, "x"]', "'lags'", "a list of whole numbers"),
-    ("lags = [1, 2.5]", "'lags'", "a list of whole numbers"),
-    ("lags = 3", "'lags'", "a list of whole numbers"),
-    ("t_max = true", "'t_max'", "a time"),
-    ("t_max = [1]", "'t_max'", "a time"),
-    ('seed = "1"', "'seed'", "a whole number"),
-    ("record_v = [0, 1.5]", "'record_v'", "neuron indices"),
-    ("record_v = 3", "'record_v'", "neuron indices"),
-    ("snapshots = [true]", "'snapshots'", "a list of times"),
-    ("method = 1", "'method'", '"euler" or "exact"'),
-    ("data = 5", "'data'", "an output path"),
-    ("i-mean = false", "'i-mean'", "a current"),
-    ("t_max = 1979-05-27", "'t_max'", "a time"),
-])
+@pytest.mark.parametrize(
+    "line, key, expected",
+    [
+        ('n = "ten"', "'n'", "a whole number"),
+        ("n = 2.5", "'n'", "a whole number"),
+        ("n = true", "'n'", "a whole number"),
+        ('spiking = "yes"', "'spiking'", "true or false"),
+        ("spiking = 1", "'spiking'", "true or false"),
+        ('lags = [1, "x"]', "'lags'", "a list of whole numbers"),
+        ("lags = [1, 2.5]", "'lags'", "a list of whole numbers"),
+        ("lags = 3", "'lags'", "a list of whole numbers"),
+        ("t_max = true", "'t_max'", "a time"),
+        ("t_max = [1]", "'t_max'", "a time"),
+        ('seed = "1"', "'seed'", "a whole number"),
+        ("record_v = [0, 1.5]", "'record_v'", "neuron indices"),
+        ("record_v = 3", "'record_v'", "neuron indices"),
+        ("snapshots = [true]", "'snapshots'", "a list of times"),
+        ("method = 1", "'method'", '"euler" or "exact"'),
+        ("data = 5", "'data'", "an output path"),
+        ("i-mean = false", "'i-mean'", "a current"),
+        ("t_max = 1979-05-27", "'t_max'", "a time"),
+    ],
+)
 def test_wrong_type(capsys, tmp_path, line, key, expected):
     write(tmp_path / "run.toml", f"{line}\n")
     rc, out, err = run_cli(capsys, ["simulate", "--config", "run.toml", "--data", "x.npz"])
@@ -288,7 +345,7 @@ def test_wrong_type(capsys, tmp_path, line, key, expected):
     assert key in str(info.value) and expected in str(info.value)
 
 
-@pytest.mark.parametrize("text", ['n = \n', 'n = 3\nn = 4\n', '[simulate\nn = 3\n', 'input = "uniform\n'])
+@pytest.mark.parametrize("text", ["n = \n", "n = 3\nn = 4\n", "[simulate\nn = 3\n", 'input = "uniform\n'])
 def test_invalid_toml(capsys, tmp_path, text):
     write(tmp_path / "broken.toml", text)
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "broken.toml"])
@@ -310,14 +367,14 @@ def test_missing_folder_and_binary_config(capsys, tmp_path):
 
 def test_reading_a_config_runs_no_code(tmp_path):
     marker = tmp_path / "ran"
-    write(tmp_path / "evil.toml", f'input = "__import__(\'os\').mkdir(\'{marker}\')"\n')
+    write(tmp_path / "evil.toml", f"input = \"__import__('os').mkdir('{marker}')\"\n")
     assert read_config(tmp_path / "evil.toml") == {"input": f"__import__('os').mkdir('{marker}')"}
     assert main(["simulate", "--config", str(tmp_path / "evil.toml")]) == 2
     assert not marker.exists()
 
 
 def test_bad_value_of_right_type_is_named(capsys, tmp_path):
-    write(tmp_path / "run.toml", 'n = 0\n')
+    write(tmp_path / "run.toml", "n = 0\n")
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
     assert_one_line_error(rc, err, "--n")
     write(tmp_path / "run.toml", 'method = "rk4"\n')

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, in_tmp, run_ok  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
 from lifsim import fi, theory
 from lifsim.cli import main
-
-#: exit status of the CLI for bad input
-USAGE = 2
-
 
 # ------------------------------------------------------------------ theory hand values
 
@@ -164,20 +161,6 @@ def test_fi_curve_bad_input(kwargs, needle):
 BASE = ["fi", "--t-ref", "2ms", "--n", "1", "--points", "3", "--t-max", "0.3s"]
 
 
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    """Relative output paths land in an empty folder."""
-    monkeypatch.chdir(tmp_path)
-
-
-def run_ok(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    assert rc == 0, f"exit status {rc}, stderr {err!r}"
-    assert err == ""
-    return out
-
-
 def test_cli_fi_npz_and_png(capsys, tmp_path):
     out = run_ok(capsys, BASE + ["--data", str(tmp_path / "fi.npz"), "--plot", str(tmp_path / "fi.png"), "--quiet"])
     assert out == ""
@@ -248,14 +231,6 @@ def test_cli_fi_with_noise(capsys, tmp_path):
     active = grid > 5.0
     assert active.sum() == 2
     np.testing.assert_allclose(rate[active], grid[active], rtol=0.15)
-
-
-def assert_one_line_error(rc, err, needle):
-    assert rc == USAGE, f"exit status {rc!r}, stderr {err!r}"
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
-    assert needle in lines[0], f"{needle!r} missing from {lines[0]!r}"
 
 
 BAD_CLI = {

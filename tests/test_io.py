@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import assert_one_line_error, in_tmp, run_cli  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
 from lifsim import inputs
-from lifsim.cli import main
 from lifsim.dataset import SCHEMA
 from lifsim.params import PARAM_UNITS
 from lifsim.provenance import compare
@@ -22,30 +22,52 @@ xr = pytest.importorskip("xarray")
 FORMATS = (".nc", ".zarr", ".npz")
 
 #: every array of a Result that a file must keep
-ARRAYS = ("t", "v_mean", "v_m2", "comoment", "v", "v_neurons", "spike_t", "spike_i", "spike_count",
-          "snapshot_t", "v_snapshots", "input_array")
+ARRAYS = (
+    "t",
+    "v_mean",
+    "v_m2",
+    "comoment",
+    "v",
+    "v_neurons",
+    "spike_t",
+    "spike_i",
+    "spike_count",
+    "snapshot_t",
+    "v_snapshots",
+    "input_array",
+)
 
 PARAMS = lifsim.LIFParams(t_max="60 ms", dt="1 ms")
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 @pytest.fixture(scope="module")
 def noisy():
     """Uniform noise, spiking, a subset of traces, lags and snapshots."""
-    return lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=40, seed=5, record_v="0:10:3",
-                           lags=[1, 4], snapshots=["10 ms", "30 ms"])
+    return lifsim.simulate(
+        PARAMS,
+        inputs.uniform_noise("250 pA"),
+        n=40,
+        seed=5,
+        record_v="0:10:3",
+        lags=[1, 4],
+        snapshots=["10 ms", "30 ms"],
+    )
 
 
 @pytest.fixture(scope="module")
 def with_array():
     """A 2-D array input plus white noise, all traces."""
     values = np.linspace(1e-10, 3e-10, 3 * 60).reshape(3, 60)
-    return lifsim.simulate(PARAMS, inputs.array_input(values) + inputs.white_noise("2 mV"), n=3, seed=2,
-                           record_v="all", method="exact", lags=[2], snapshots=["59 ms"])
+    return lifsim.simulate(
+        PARAMS,
+        inputs.array_input(values) + inputs.white_noise("2 mV"),
+        n=3,
+        seed=2,
+        record_v="all",
+        method="exact",
+        lags=[2],
+        snapshots=["59 ms"],
+    )
 
 
 def assert_same_arrays(a, b):
@@ -61,21 +83,6 @@ def assert_same_arrays(a, b):
         assert np.asarray(x).tobytes() == np.asarray(y).tobytes(), name
     assert a.n == b.n
     assert a.lags == b.lags
-
-
-def run_cli(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def assert_one_line_error(rc, err, *needles):
-    assert rc == 2
-    assert err.startswith("lifsim: error:")
-    assert err.count("\n") == 1 and err.endswith("\n"), err
-    assert "Traceback" not in err
-    for needle in needles:
-        assert needle in err
 
 
 # ------------------------------------------------------------------ round trips
@@ -106,8 +113,7 @@ def test_round_trip_array_input(tmp_path, with_array, suffix):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_round_trip_one_dimensional_array_input_and_one_neuron(tmp_path, suffix):
-    result = lifsim.simulate(PARAMS, inputs.array_input(np.full(59, 3e-10)), n=1, record_v="all",
-                             snapshots=["5 ms"])
+    result = lifsim.simulate(PARAMS, inputs.array_input(np.full(59, 3e-10)), n=1, record_v="all", snapshots=["5 ms"])
     assert result.input_array.ndim == 1
     path = tmp_path / f"run{suffix}"
     lifsim.save(result, path)
@@ -150,9 +156,26 @@ def test_npz_holds_the_documented_flat_names(tmp_path, noisy):
     noisy.save(str(tmp_path / "run.npz"))
     with np.load(tmp_path / "run.npz", allow_pickle=False) as data:
         names = set(data.files)
-        for name in ("t", "v_mean", "v_std", "v_var", "v_m2", "v", "v_neurons", "spike_t", "spike_i",
-                     "spike_count", "rate", "snapshot_t", "v_snapshots", "autocov_lag1", "autocov_lag4",
-                     "lags", "comoment", "meta"):
+        for name in (
+            "t",
+            "v_mean",
+            "v_std",
+            "v_var",
+            "v_m2",
+            "v",
+            "v_neurons",
+            "spike_t",
+            "spike_i",
+            "spike_count",
+            "rate",
+            "snapshot_t",
+            "v_snapshots",
+            "autocov_lag1",
+            "autocov_lag4",
+            "lags",
+            "comoment",
+            "meta",
+        ):
             assert name in names, name
         assert data["rate"] == noisy.rate
         assert np.array_equal(data["v_std"], noisy.v_std(1), equal_nan=True)
@@ -249,8 +272,9 @@ def test_dataset_provenance_attrs(noisy):
 
 
 def test_cli_run_records_its_command(capsys, tmp_path):
-    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--seed", "7", "--quiet",
-                                     "--data", "cli.nc"])
+    rc, _out, err = run_cli(
+        capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--seed", "7", "--quiet", "--data", "cli.nc"]
+    )
     assert rc == 0, err
     with xr.open_dataset(tmp_path / "cli.nc", engine="h5netcdf") as ds:
         attrs = dict(ds.attrs)
@@ -270,8 +294,7 @@ def test_csv_table(tmp_path, noisy):
     noisy.save(str(tmp_path / "run.csv"))
     lines = (tmp_path / "run.csv").read_text().splitlines()
     header = lines[0].split(",")
-    assert header == ["t (s)", "v_mean (V)", "v_std (V)", "v_var (V**2)", "autocov_lag1 (V**2)",
-                      "autocov_lag4 (V**2)"]
+    assert header == ["t (s)", "v_mean (V)", "v_std (V)", "v_var (V**2)", "autocov_lag1 (V**2)", "autocov_lag4 (V**2)"]
     assert len(lines) - 1 == noisy.steps
     table = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=1)
     assert table.shape == (noisy.steps, 6)
@@ -480,6 +503,7 @@ def _interrupt(monkeypatch, suffix):
     elif suffix == ".nc":
         monkeypatch.setattr(xr.Dataset, "to_netcdf", _partial_netcdf_writer)
     elif suffix == ".csv":
+
         def partial_savetxt(handle, *args, **kwargs):
             handle.write("t (s),v_mean (V)\n0,")
             raise Boom("disk unplugged")
@@ -547,14 +571,39 @@ def test_save_to_missing_folder_or_bad_suffix(tmp_path, noisy):
 
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_cli_data_by_suffix(capsys, tmp_path, suffix):
-    argv = ["simulate", "--n", "6", "--t-max", "40ms", "--input", "uniform", "--record-v", "0:2", "--lags", "1,3",
-            "--snapshots", "10ms", "--seed", "3", "--quiet", "--data", f"out{suffix}"]
+    argv = [
+        "simulate",
+        "--n",
+        "6",
+        "--t-max",
+        "40ms",
+        "--input",
+        "uniform",
+        "--record-v",
+        "0:2",
+        "--lags",
+        "1,3",
+        "--snapshots",
+        "10ms",
+        "--seed",
+        "3",
+        "--quiet",
+        "--data",
+        f"out{suffix}",
+    ]
     rc, out, err = run_cli(capsys, argv)
     assert rc == 0, err
     assert out == "" and err == ""
     back = lifsim.load(tmp_path / f"out{suffix}")
-    expected = lifsim.simulate(lifsim.LIFParams(t_max="40 ms"), inputs.uniform_noise("250 pA"), n=6, seed=3,
-                               record_v="0:2", lags=[1, 3], snapshots=["10 ms"])
+    expected = lifsim.simulate(
+        lifsim.LIFParams(t_max="40 ms"),
+        inputs.uniform_noise("250 pA"),
+        n=6,
+        seed=3,
+        record_v="0:2",
+        lags=[1, 3],
+        snapshots=["10 ms"],
+    )
     assert compare(expected, back) == []
     assert back.meta["command"] == "lifsim " + " ".join(argv)
     assert [p.name for p in tmp_path.iterdir()] == [f"out{suffix}"]
@@ -563,8 +612,9 @@ def test_cli_data_by_suffix(capsys, tmp_path, suffix):
 @pytest.mark.parametrize("suffix", FORMATS)
 def test_cli_data_without_traces(capsys, tmp_path, suffix):
     """Without --record-v a .zarr is written by save() (not streamed)."""
-    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--seed", "2", "--quiet",
-                                     "--data", f"out{suffix}"])
+    rc, _out, err = run_cli(
+        capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--seed", "2", "--quiet", "--data", f"out{suffix}"]
+    )
     assert rc == 0, err
     back = lifsim.load(tmp_path / f"out{suffix}")
     assert back.v is None
@@ -593,12 +643,15 @@ def test_cli_data_in_missing_folder(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, change", [
-    ("v", lambda a: a["v"][:, :3]),
-    ("spike_i", lambda a: a["spike_i"][:1]),
-    ("spike_count", lambda a: a["spike_count"][:2]),
-    ("comoment", lambda a: a["comoment"][:, :3]),
-])
+@pytest.mark.parametrize(
+    "name, change",
+    [
+        ("v", lambda a: a["v"][:, :3]),
+        ("spike_i", lambda a: a["spike_i"][:1]),
+        ("spike_count", lambda a: a["spike_count"][:2]),
+        ("comoment", lambda a: a["comoment"][:, :3]),
+    ],
+)
 def test_npz_with_inconsistent_shapes_is_refused(tmp_path, noisy, name, change):
     arrays = noisy.arrays()
     arrays[name] = change(arrays)
@@ -610,11 +663,21 @@ def test_npz_with_inconsistent_shapes_is_refused(tmp_path, noisy, name, change):
 
 
 def test_streamed_zarr_loads_like_a_saved_one(tmp_path):
-    streamed = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=8, seed=2, record_v="1:5", lags=[2],
-                               snapshots=["20 ms"], trace_store=tmp_path / "streamed.zarr", chunk_steps=7)
+    streamed = lifsim.simulate(
+        PARAMS,
+        inputs.uniform_noise("250 pA"),
+        n=8,
+        seed=2,
+        record_v="1:5",
+        lags=[2],
+        snapshots=["20 ms"],
+        trace_store=tmp_path / "streamed.zarr",
+        chunk_steps=7,
+    )
     assert streamed.v is None
-    in_memory = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=8, seed=2, record_v="1:5", lags=[2],
-                                snapshots=["20 ms"])
+    in_memory = lifsim.simulate(
+        PARAMS, inputs.uniform_noise("250 pA"), n=8, seed=2, record_v="1:5", lags=[2], snapshots=["20 ms"]
+    )
     back = lifsim.load(tmp_path / "streamed.zarr")
     assert_same_arrays(in_memory, back)
     assert [p.name for p in tmp_path.iterdir()] == ["streamed.zarr"]

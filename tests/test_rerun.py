@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from cli_helpers import in_tmp, run_cli  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
 from lifsim import inputs
-from lifsim.cli import main
 from lifsim.engine import ENGINES
 from lifsim.provenance import compare
 from lifsim.streams import LegacyStream
 
 PARAMS = lifsim.LIFParams(t_max="60 ms", dt="1 ms")
 HAS_NUMBA = "numba" in ENGINES
-
-
-@pytest.fixture(autouse=True)
-def _in_tmp(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
 
 
 def assert_reproduced(original, again):
@@ -46,28 +41,47 @@ def test_compare_finds_differences():
 
 
 def uniform_run(engine="auto"):
-    return lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=30, seed=11, record_v="2:9:3",
-                           lags=[1, 7], snapshots=["5 ms", "40 ms"], engine=engine)
+    return lifsim.simulate(
+        PARAMS,
+        inputs.uniform_noise("250 pA"),
+        n=30,
+        seed=11,
+        record_v="2:9:3",
+        lags=[1, 7],
+        snapshots=["5 ms", "40 ms"],
+        engine=engine,
+    )
 
 
 CASES = {
     "uniform-spiking-subset-lags-snapshots": uniform_run,
-    "white-exact": lambda: lifsim.simulate(PARAMS, inputs.white_noise("4 mV", "200 pA"), n=20, seed=3,
-                                           method="exact", record_v="all", lags=[2]),
-    "white-euler-subthreshold": lambda: lifsim.simulate(PARAMS, inputs.white_noise("4 mV"), n=20, seed=3,
-                                                        spiking=False, snapshots=["30 ms"]),
-    "array-1d": lambda: lifsim.simulate(PARAMS, inputs.array_input(np.linspace(0, 4e-10, 60)), n=4,
-                                        record_v=[0, 3]),
+    "white-exact": lambda: lifsim.simulate(
+        PARAMS, inputs.white_noise("4 mV", "200 pA"), n=20, seed=3, method="exact", record_v="all", lags=[2]
+    ),
+    "white-euler-subthreshold": lambda: lifsim.simulate(
+        PARAMS, inputs.white_noise("4 mV"), n=20, seed=3, spiking=False, snapshots=["30 ms"]
+    ),
+    "array-1d": lambda: lifsim.simulate(PARAMS, inputs.array_input(np.linspace(0, 4e-10, 60)), n=4, record_v=[0, 3]),
     "array-2d-plus-white": lambda: lifsim.simulate(
-        PARAMS, inputs.array_input(np.random.default_rng(0).uniform(1e-10, 4e-10, (6, 59)))
-        + inputs.white_noise("3 mV"), n=6, seed=8, record_v="all"),
+        PARAMS,
+        inputs.array_input(np.random.default_rng(0).uniform(1e-10, 4e-10, (6, 59))) + inputs.white_noise("3 mV"),
+        n=6,
+        seed=8,
+        record_v="all",
+    ),
     "sine-uniform-step": lambda: lifsim.simulate(
-        PARAMS, inputs.sine("250 pA", "8 ms") + inputs.step("100 pA", "20 ms"), n=10, seed=4, lags=[3]),
+        PARAMS, inputs.sine("250 pA", "8 ms") + inputs.step("100 pA", "20 ms"), n=10, seed=4, lags=[3]
+    ),
     "t_ref-with-std": lambda: lifsim.simulate(
         lifsim.LIFParams(t_max="60 ms", dt="1 ms", t_ref="3 ms", t_ref_std="2 ms"),
-        inputs.uniform_noise("300 pA"), n=25, seed=6, record_v="0:5"),
-    "no-spike-times": lambda: lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=10, seed=2,
-                                              record_spikes=False),
+        inputs.uniform_noise("300 pA"),
+        n=25,
+        seed=6,
+        record_v="0:5",
+    ),
+    "no-spike-times": lambda: lifsim.simulate(
+        PARAMS, inputs.uniform_noise("250 pA"), n=10, seed=2, record_spikes=False
+    ),
     "steps-given": lambda: lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=5, seed=2, steps=33),
 }
 
@@ -82,16 +96,24 @@ def test_rerun_in_memory_is_bit_for_bit(case):
 
 def test_t_ref_std_run_really_has_varied_refractory_periods():
     original = CASES["t_ref-with-std"]()
-    other_seed = lifsim.simulate(lifsim.LIFParams(t_max="60 ms", dt="1 ms", t_ref="3 ms", t_ref_std="2 ms"),
-                                 inputs.uniform_noise("300 pA"), n=25, seed=7, record_v="0:5")
+    other_seed = lifsim.simulate(
+        lifsim.LIFParams(t_max="60 ms", dt="1 ms", t_ref="3 ms", t_ref_std="2 ms"),
+        inputs.uniform_noise("300 pA"),
+        n=25,
+        seed=7,
+        record_v="0:5",
+    )
     assert compare(original, other_seed) != []
     assert original.meta["params"]["t_ref_std"] == 0.002
 
 
-@pytest.mark.parametrize("engine", [
-    pytest.param("numba", marks=pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")),
-    "numpy",
-])
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("numba", marks=pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")),
+        "numpy",
+    ],
+)
 def test_rerun_keeps_the_engine(engine):
     original = uniform_run(engine)
     assert original.meta["engine"] == engine
@@ -103,8 +125,9 @@ def test_rerun_keeps_the_engine(engine):
 @pytest.mark.skipif(not HAS_NUMBA, reason="numba not installed")
 def test_rerun_of_a_single_thread_numba_run():
     """threads is not in the provenance: the numba result must not depend on it."""
-    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=200, seed=1, engine="numba", threads=1,
-                               lags=[1], snapshots=["10 ms"])
+    original = lifsim.simulate(
+        PARAMS, inputs.uniform_noise("250 pA"), n=200, seed=1, engine="numba", threads=1, lags=[1], snapshots=["10 ms"]
+    )
     assert_reproduced(original, lifsim.rerun(original))
 
 
@@ -145,16 +168,30 @@ def test_rerun_from_saved_file_without_snapshots(tmp_path, suffix):
 # ------------------------------------------------------------------ the CLI
 
 
-def run_cli(capsys, argv):
-    rc = main(list(argv))
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
 def test_cli_rerun(capsys, tmp_path):
-    rc, _out, err = run_cli(capsys, ["simulate", "--n", "8", "--t-max", "40ms", "--input", "uniform", "--seed", "5",
-                                     "--record-v", "0:3", "--lags", "1,2", "--snapshots", "10ms", "--quiet",
-                                     "--data", "first.nc"])
+    rc, _out, err = run_cli(
+        capsys,
+        [
+            "simulate",
+            "--n",
+            "8",
+            "--t-max",
+            "40ms",
+            "--input",
+            "uniform",
+            "--seed",
+            "5",
+            "--record-v",
+            "0:3",
+            "--lags",
+            "1,2",
+            "--snapshots",
+            "10ms",
+            "--quiet",
+            "--data",
+            "first.nc",
+        ],
+    )
     assert rc == 0, err
     rc, out, err = run_cli(capsys, ["rerun", "first.nc", "--data", "second.npz"])
     assert rc == 0, err
@@ -163,16 +200,17 @@ def test_cli_rerun(capsys, tmp_path):
     assert out.strip().splitlines()[-1] == "rerun of first.nc: reproduced bit for bit"
     first, second = lifsim.load(tmp_path / "first.nc"), lifsim.load(tmp_path / "second.npz")
     assert_reproduced(first, second)
-    assert second.meta["command"] == "rerun of: lifsim simulate --n 8 --t-max 40ms --input uniform --seed 5 " \
-                                     "--record-v 0:3 --lags 1,2 --snapshots 10ms --quiet --data first.nc"
+    assert (
+        second.meta["command"] == "rerun of: lifsim simulate --n 8 --t-max 40ms --input uniform --seed 5 "
+        "--record-v 0:3 --lags 1,2 --snapshots 10ms --quiet --data first.nc"
+    )
     rc, out, err = run_cli(capsys, ["rerun", "second.npz", "--quiet"])
     assert (rc, out, err) == (0, "", "")
 
 
 @pytest.mark.parametrize("suffix", [".nc", ".zarr", ".npz"])
 def test_cli_rerun_of_a_default_run(capsys, tmp_path, suffix):
-    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--quiet", "--data",
-                                     f"run{suffix}"])
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--quiet", "--data", f"run{suffix}"])
     assert rc == 0, err
     rc, out, err = run_cli(capsys, ["rerun", f"run{suffix}"])
     assert rc == 0, err
@@ -180,8 +218,22 @@ def test_cli_rerun_of_a_default_run(capsys, tmp_path, suffix):
 
 
 def test_cli_rerun_of_a_streamed_zarr_into_a_zarr(capsys, tmp_path):
-    rc, _out, err = run_cli(capsys, ["simulate", "--n", "5", "--t-max", "30ms", "--input", "uniform", "--record-v",
-                                     "--quiet", "--data", "first.zarr"])
+    rc, _out, err = run_cli(
+        capsys,
+        [
+            "simulate",
+            "--n",
+            "5",
+            "--t-max",
+            "30ms",
+            "--input",
+            "uniform",
+            "--record-v",
+            "--quiet",
+            "--data",
+            "first.zarr",
+        ],
+    )
     assert rc == 0, err
     rc, out, err = run_cli(capsys, ["rerun", "first.zarr", "--data", "again.zarr"])
     assert rc == 0, err
@@ -246,8 +298,9 @@ def test_rerun_with_incomplete_run_provenance():
 
 def test_rerun_of_a_legacy_stream_run():
     n, steps = 5, PARAMS.steps
-    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=n,
-                               stream=LegacyStream(2020, "step-major", n, steps))
+    original = lifsim.simulate(
+        PARAMS, inputs.uniform_noise("250 pA"), n=n, stream=LegacyStream(2020, "step-major", n, steps)
+    )
     assert original.meta["run"]["stream"] == "legacy"
     with pytest.raises(ValueError, match="stream"):
         lifsim.rerun(original)
@@ -255,8 +308,13 @@ def test_rerun_of_a_legacy_stream_run():
 
 def test_rerun_of_a_saved_legacy_stream_run(tmp_path, capsys):
     n, steps = 5, PARAMS.steps
-    original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=n,
-                               stream=LegacyStream(2020, "neuron-major", n, steps), snapshots=["0 ms"])
+    original = lifsim.simulate(
+        PARAMS,
+        inputs.uniform_noise("250 pA"),
+        n=n,
+        stream=LegacyStream(2020, "neuron-major", n, steps),
+        snapshots=["0 ms"],
+    )
     original.save(str(tmp_path / "legacy.nc"))
     with pytest.raises(ValueError, match="stream"):
         lifsim.rerun(str(tmp_path / "legacy.nc"))
