@@ -13,7 +13,7 @@ Quick start::
 __version__ = "0.1.0"
 
 from . import inputs, spikes, streams, theory  # noqa: E402
-from .io import load, save  # noqa: E402
+from .formats import load, save  # noqa: E402
 from .params import LIFParams  # noqa: E402
 from .provenance import rerun  # noqa: E402
 from .result import Result  # noqa: E402

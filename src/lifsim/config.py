@@ -1,10 +1,15 @@
-"""Run configuration files (TOML) for ``lifsim simulate --config run.toml``.
+"""Run configuration files (TOML) for ``lifsim simulate --config run.toml`` (and ``lifsim fi``).
 
-Every ``simulate`` option is a key, spelled like the option without its
-dashes (``t_max`` or ``t-max``); command-line flags override the file.  The
-file is parsed with ``tomllib`` (``tomli`` before Python 3.11): reading it
-never runs code.  Unknown keys and values of the wrong type are errors that
-name the key and the type expected.
+Every option of the command is a key, spelled like the option without its
+dashes (``t_max`` or ``t-max``); command-line flags override the file
+(``--no-plot``, ``--no-data``, ``--no-quiet`` turn off what a file sets).
+Relative paths in a file (``data``, ``plot``, ``input_file``) are taken from
+the file's own folder, so a config means the same wherever it is run from.
+The keys, their types and the commented template of ``lifsim init`` are all
+derived from the option table (:mod:`lifsim.options`).  The file is parsed
+with ``tomllib`` (``tomli`` before Python 3.11): reading it never runs code.
+Unknown keys and values of the wrong type are errors that name the file, the
+key and what is expected.
 """
 
 from __future__ import annotations
@@ -13,52 +18,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CONFIG_KEYS", "read_config", "TEMPLATE"]
+from .options import FLAG, PATH, QUANTITY, Option, for_command
 
-_QUANTITY = (str, int, float)
+__all__ = ["read_config", "template", "config_keys", "MAX_CONFIG_BYTES"]
 
-#: key -> (accepted Python types, what to write)
-CONFIG_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
-    "n": ((int,), "a whole number >= 1"),
-    "t_max": (_QUANTITY, 'a time, e.g. "150 ms" or 0.15'),
-    "dt": (_QUANTITY, 'a time, e.g. "1 ms"'),
-    "tau": (_QUANTITY, 'a time, e.g. "20 ms"'),
-    "el": (_QUANTITY, 'a voltage, e.g. "-60 mV"'),
-    "vr": (_QUANTITY, 'a voltage, e.g. "-70 mV"'),
-    "vth": (_QUANTITY, 'a voltage, e.g. "-50 mV"'),
-    "r": (_QUANTITY, 'a resistance, e.g. "100 MOhm"'),
-    "i_mean": (_QUANTITY, 'a current, e.g. "250 pA"'),
-    "v0": (_QUANTITY, 'a voltage, e.g. "-60 mV"'),
-    "t_ref": (_QUANTITY, 'a time, e.g. "2 ms"'),
-    "t_ref_std": (_QUANTITY, 'a time, e.g. "1 ms"'),
-    "round_steps": ((bool,), "true or false"),
-    "input": ((str,), 'an input kind such as "uniform" or "sine+uniform"'),
-    "amplitude": (_QUANTITY, "a number (the uniform noise's A)"),
-    "period": (_QUANTITY, 'a time, e.g. "10 ms"'),
-    "sigma": (_QUANTITY, 'a voltage, e.g. "5 mV"'),
-    "onset": (_QUANTITY, 'a time, e.g. "50 ms"'),
-    "input_file": ((str,), "a path to a .npy file"),
-    "seed": ((int,), "a whole number >= 0"),
-    "spiking": ((bool,), "true or false"),
-    "method": ((str,), '"euler" or "exact"'),
-    "engine": ((str,), '"auto", "numba" or "numpy"'),
-    "threads": ((int,), "a whole number >= 1"),
-    "record_v": ((str, bool, list), '"all", "0:100", a list of neuron indices, or false'),
-    "record_spikes": ((bool,), "true or false"),
-    "lags": ((str, list), "a list of whole numbers of steps, e.g. [1, 5, 10]"),
-    "snapshots": ((str, list), 'a list of times, e.g. ["10 ms", "100 ms"]'),
-    "data": ((str,), "an output path (.nc, .zarr, .npz or .csv)"),
-    "plot": ((str,), "a figure path (.png, .svg or .pdf)"),
-    "xkcd": ((bool,), "true or false"),
-    "quiet": ((bool,), "true or false"),
-}
+#: a configuration is a few hundred bytes; refuse anything much larger before parsing it
+MAX_CONFIG_BYTES = 1 << 20
 
 
-def read_config(path: str | Path) -> dict[str, Any]:
-    """Read and validate a run configuration; return ``{key: value}`` with canonical keys.
+def config_keys(command: str = "simulate") -> dict[str, Option]:
+    """The TOML keys ``command`` accepts, and their options."""
+    return {option.name: option for option in for_command(command)}
 
-    Raises ``ValueError`` naming the file and, for a bad entry, the key and
-    the expected type.
+
+def read_config(path: str | Path, command: str = "simulate") -> dict[str, tuple[Any, str]]:
+    """Read and check a run configuration: ``{option name: (value as written, label)}``.
+
+    The label names the file and key (``run.toml: tau``) for later error
+    messages; relative paths are resolved against the file's folder.  Raises
+    ``ValueError`` naming the file and, for a bad entry, the key and what is expected.
     """
     if sys.version_info >= (3, 11):
         import tomllib
@@ -66,85 +44,108 @@ def read_config(path: str | Path) -> dict[str, Any]:
         import tomli as tomllib
 
     source = Path(path)
+    where = f"--config: {str(path)!r}"
     try:
+        if not source.exists():
+            raise ValueError(f"{where}: no such file")
+        if source.is_dir():
+            raise ValueError(f"{where} is a folder, expected a .toml file")
+        if not source.is_file():
+            raise ValueError(f"{where} is not a regular file")
+        if source.stat().st_size > MAX_CONFIG_BYTES:
+            raise ValueError(f"{where} is larger than {MAX_CONFIG_BYTES // 1024} KiB; not a lifsim configuration")
         with open(source, "rb") as handle:
             raw = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ValueError(f"--config: {str(path)!r}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"--config: {str(path)!r} is a folder, expected a .toml file") from None
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"--config: {str(path)!r} is not valid TOML ({error})") from None
+        raise ValueError(f"{where} is not valid TOML ({error})") from None
     except UnicodeDecodeError:
-        raise ValueError(f"--config: {str(path)!r} is not a text file") from None
-    if "simulate" in raw and isinstance(raw["simulate"], dict):  # an optional [simulate] table
-        raw = {**{k: v for k, v in raw.items() if k != "simulate"}, **raw["simulate"]}
-    config: dict[str, Any] = {}
+        raise ValueError(f"{where} is not a text file") from None
+    except RecursionError:
+        raise ValueError(f"{where} is nested too deeply to be a lifsim configuration") from None
+    except OSError as error:
+        raise ValueError(f"{where}: {error.strerror or error}") from None
+    if command in raw and isinstance(raw[command], dict):  # an optional [simulate] (or [fi]) table
+        raw = {**{k: v for k, v in raw.items() if k != command}, **raw[command]}
+    keys = config_keys(command)
+    name_of_file = source.name
+    config: dict[str, tuple[Any, str]] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
         if name in config:
-            raise ValueError(f"--config: {str(path)!r}: key {key!r} is given twice (as - and _ spellings)")
-        if name not in CONFIG_KEYS:
+            raise ValueError(f"{where}: key {key!r} is given twice (as - and _ spellings)")
+        if name not in keys:
             raise ValueError(
-                f"--config: {str(path)!r}: unknown key {key!r}; known keys: {', '.join(sorted(CONFIG_KEYS))}"
+                f"{where}: unknown key {key!r} for lifsim {command}; known keys: {', '.join(sorted(keys))}"
             )
-        types, expected = CONFIG_KEYS[name]
-        if isinstance(value, bool) and bool not in types:
-            raise ValueError(f"--config: {str(path)!r}: key {key!r} must be {expected}, got {value!r}")
-        if not isinstance(value, types):
+        option = keys[name]
+        if not isinstance(value, option.toml_types()) or (isinstance(value, bool) and bool not in option.toml_types()):
             raise ValueError(
-                f"--config: {str(path)!r}: key {key!r} must be {expected}, got {type(value).__name__} {value!r}"
+                f"{where}: key {key!r} must be {option.expected()}, got {type(value).__name__} {value!r}"
             )
-        if isinstance(value, list):
-            if name == "lags" and not all(isinstance(x, int) and not isinstance(x, bool) for x in value):
-                raise ValueError(f"--config: {str(path)!r}: key {key!r} must be {expected}, got {value!r}")
-            if name == "snapshots" and not all(isinstance(x, _QUANTITY) and not isinstance(x, bool) for x in value):
-                raise ValueError(f"--config: {str(path)!r}: key {key!r} must be {expected}, got {value!r}")
-            if name == "record_v" and not all(isinstance(x, int) and not isinstance(x, bool) for x in value):
-                raise ValueError(f"--config: {str(path)!r}: key {key!r} must be {expected}, got {value!r}")
-        config[name] = value
+        if option.kind == PATH and isinstance(value, bool):
+            if value:
+                raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {value!r}")
+        elif option.kind == PATH and not Path(value).is_absolute():
+            value = str(source.parent / value) if str(source.parent) not in ("", ".") else value
+        config[name] = (value, f"{name_of_file}: {name}")
     return config
 
 
-TEMPLATE = """# lifsim run configuration: `lifsim simulate --config run.toml`
-# Every `lifsim simulate` option is a key (dashes or underscores); flags given
-# on the command line override the values here. Values with units are strings.
+def _toml_value(option: Option, value: Any) -> str:
+    if option.kind == QUANTITY:
+        if option.dimension == "dimensionless":
+            return repr(float(value))
+        return f'"{option.show(value)}"'
+    if option.kind == FLAG:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(option, x) if isinstance(x, str) else str(x) for x in value) + "]"
+    return str(value)
 
-n = 1000                     # neurons
-seed = 1                     # random seed: neuron j's noise depends only on (seed, j)
 
-# model (the tutorial's values)
-t_max = "150 ms"
-dt = "1 ms"
-tau = "20 ms"
-el = "-60 mV"
-vr = "-70 mV"
-vth = "-50 mV"
-r = "100 MOhm"
-i_mean = "250 pA"
-# v0 = "-60 mV"              # default: el
-t_ref = "0 ms"
-# t_ref_std = "0 ms"         # per-neuron random refractory period
+def template(command: str = "simulate") -> str:
+    """The commented configuration file ``lifsim init`` writes, generated from the option table.
 
-# input: constant, sine, uniform, white, step, array, or a sum such as "sine+uniform"
-input = "uniform"
-# amplitude = 1.2247         # uniform noise A (default 0.1 sqrt(t_max / dt), the tutorial's)
-# period = "10 ms"           # sine
-# sigma = "5 mV"             # white noise
-# onset = "50 ms"            # step
-# input_file = "current.npy" # array (A)
+    Every key of ``command`` appears with its default (in the field's units);
+    keys without a default are commented out with an example; where the
+    template sets another value than the default, its comment says so and why.
+    """
+    from .options import GROUP_TITLES
 
-# run
-spiking = false              # threshold and reset
-method = "euler"             # or "exact"
-engine = "auto"              # numba where installed, else numpy
-# threads = 2
-record_v = "0:10"            # full traces of neurons 0..9 ("all", "0:100", [0, 5, 9], or false)
-record_spikes = true
-lags = [1, 5, 10]            # autocovariance lags (steps)
-# snapshots = ["10 ms", "100 ms"]
-
-# output
-data = "run.nc"              # .nc, .zarr, .npz or .csv
-plot = "run.png"             # .png, .svg or .pdf
-"""
+    lines = [
+        f"# lifsim run configuration: `lifsim {command} --config run.toml`",
+        f"# Every `lifsim {command}` option is a key (dashes or underscores); flags given on the command",
+        "# line override the values here (--no-plot, --no-data, --no-quiet turn off what this file sets).",
+        "# Values with units are strings; plain numbers are SI (s, V, A, Ohm). Relative paths are",
+        "# taken from this file's folder. Lines starting with # are comments.",
+    ]
+    group = None
+    for option in for_command(command):
+        if option.group != group:
+            group = option.group
+            lines += ["", f"# --- {GROUP_TITLES[group]}"]
+        default = option.default_for(command)
+        comment = option.command_help.get(command, option.help)
+        if option.template is not None:
+            value, why = option.template
+            lines.append(f"{option.name} = {_toml_value(option, value)}")
+            lines.append(f"#   {comment}; set here to {_toml_value(option, value)}: {why} ({option.show(default)})")
+        elif default is None or default == ():
+            example = {
+                "v0": -65e-3,
+                "sigma": 5e-3,
+                "amplitude": 1.2247,
+                "threads": 2,
+                "input_file": "current.npy",
+                "snapshots": ["10 ms", "100 ms"],
+                "xkcd": True,
+            }.get(option.name)
+            shown = _toml_value(option, example) if example is not None else '"..."'
+            lines.append(f"# {option.name} = {shown}")
+            lines.append(f"#   {comment} (default {option.show(default)})")
+        else:
+            lines.append(f"{option.name} = {_toml_value(option, default)}")
+            lines.append(f"#   {comment}")
+    return "\n".join(lines) + "\n"

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .reduce import variance_from_m2
-from .result import Result
+from .result import Result, TraceSource
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
@@ -49,8 +49,13 @@ def _var(dims: tuple[str, ...], data: np.ndarray, units: str, long_name: str, **
     return (dims, data, {"units": units, "long_name": long_name, **attrs})
 
 
-def to_dataset(result: Result) -> xr.Dataset:
-    """The run as an :class:`xarray.Dataset` (see the module docstring for the layout)."""
+def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
+    """The run as an :class:`xarray.Dataset` (see the module docstring for the layout).
+
+    Traces kept on disk (a loaded or streamed Zarr store) come as a lazy,
+    dask-backed variable: writing the Dataset copies them chunk by chunk.
+    ``with_traces=False`` leaves ``v`` out.
+    """
     import xarray as xr
 
     data: dict[str, tuple] = {
@@ -61,11 +66,9 @@ def to_dataset(result: Result) -> xr.Dataset:
     }
     coords: dict[str, tuple] = {"time": ("time", result.t, {"units": "s", "long_name": "time"})}
     if "input" in result.meta and "params" in result.meta:
-        from .export import mean_input_current
-
         data["i"] = _var(
             ("time",),
-            mean_input_current(result),
+            result.mean_input_current(),
             "A",
             "ensemble-mean input current driving the update from t to t + dt (NaN at the last time)",
         )
@@ -74,12 +77,11 @@ def to_dataset(result: Result) -> xr.Dataset:
         autocov = np.array([result.autocov(lag, 1) for lag in result.lags])
         data["autocov"] = _var(("lag", "time"), autocov, "V**2", "sample autocovariance C(t - lag dt, t)", ddof=1)
         data["comoment"] = _var(("lag", "time"), result.comoment, "V**2", "co-moment sums of the autocovariance")
-    if result.v is None and result.v_neurons is not None and "trace_store" not in result.meta:
-        raise ValueError("to_dataset: the run's traces are missing")
-    if result.v is not None:
-        neurons = result.v_neurons if result.v_neurons is not None else np.arange(result.v.shape[0])
-        coords["recorded"] = ("recorded", np.asarray(neurons, dtype=np.int64), {"long_name": "recorded neuron index"})
-        data["v"] = _var(("recorded", "time"), result.v, "V", "membrane potential")
+    if with_traces and result.has_traces:
+        values: Any = result.v if result.v is not None else result.trace_source.lazy().data  # type: ignore[union-attr]
+        neurons = result.recorded_neurons()
+        coords["recorded"] = ("recorded", neurons, {"long_name": "recorded neuron index"})
+        data["v"] = _var(("recorded", "time"), values, "V", "membrane potential")
     if result.spike_t is not None:
         data["spike_t"] = _var(("spike",), result.spike_t, "s", "spike time")
         data["spike_i"] = (
@@ -124,10 +126,12 @@ def to_dataset(result: Result) -> xr.Dataset:
     return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
 
 
-def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
+def from_dataset(ds: xr.Dataset, source: str = "dataset", traces: TraceSource | None = None) -> Result:
     """Rebuild a :class:`~lifsim.result.Result` from :func:`to_dataset`'s layout.
 
-    Raises ``ValueError`` naming ``source`` if the dataset is not a lifsim result.
+    ``traces``: where the traces are read from on demand (then ``ds`` need
+    not hold ``v``).  Raises ``ValueError`` naming ``source`` if the dataset is
+    not a lifsim result.
     """
     if ds.attrs.get("lifsim_schema") != SCHEMA:
         raise ValueError(
@@ -151,7 +155,11 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
             lags = tuple(int(lag) for lag in ds["lag"].values)
             comoment = np.asarray(ds["comoment"].values, dtype=np.float64)
         v = v_neurons = None
-        if "v" in ds:
+        if traces is not None:
+            v_neurons = traces.neurons
+            if traces.shape != (v_neurons.size, steps):
+                raise ValueError(f"v must have shape (recorded neurons, {steps})")
+        elif "v" in ds:
             v = np.asarray(ds["v"].values, dtype=np.float64)
             v_neurons = np.asarray(ds["recorded"].values, dtype=np.int64)
         spike_t = spike_i = None
@@ -187,6 +195,7 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset") -> Result:
         v_snapshots=v_snapshots,
         input_array=input_array,
         meta=meta,
+        trace_source=traces,
     )
     result.check(source)
     # a quick consistency check: the stored variance must follow from the stored m2

@@ -28,7 +28,7 @@ lifsim reproduces the tutorial's numbers bit for bit.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -56,6 +56,9 @@ __all__ = [
     "array_input",
     "INPUT_KINDS",
     "tutorial_amplitude",
+    "mean_input_current",
+    "describe_text",
+    "from_kinds",
 ]
 
 
@@ -98,6 +101,13 @@ class Input:
     def mean_current(self, t: float, params: LIFParams) -> float:
         """The ensemble mean of the current (A) at time ``t`` (noise averaged out)."""
         raise NotImplementedError
+
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        """:meth:`mean_current` at each time of ``t`` (s), as an array (A)."""
+        return np.array([self.mean_current(float(tk), params) for tk in t], dtype=np.float64)
+
+    def __repr__(self) -> str:
+        return f"<lifsim input: {describe_text(self.describe())}>"
 
     def without_white(self) -> Input | None:
         """This input less its white-noise parts (None if nothing is left)."""
@@ -164,7 +174,7 @@ class UniformTerm(NoiseTerm):
 # ---------------------------------------------------------------- inputs
 
 
-@dataclass
+@dataclass(repr=False)
 class Modulated(Input):
     """``mean * (1 + term_1 + term_2 + ...)`` (A): the tutorial's input family.
 
@@ -218,11 +228,16 @@ class Modulated(Input):
                 total += term.value(t)
         return self.mean * total
 
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        if not any(isinstance(term, SineTerm) for term in self.terms):
+            return np.full(len(t), self.mean * 1.0)
+        return super().mean_current_grid(t, params)
+
     def describe(self) -> dict[str, object]:
         return {"kind": "modulated", "mean_A": self.mean, "terms": [term.describe() for term in self.terms]}
 
 
-@dataclass
+@dataclass(repr=False)
 class WhiteNoise(Input, NoiseTerm):
     """Gaussian white noise stated by its effect on V: ``sigma`` in volts.
 
@@ -253,6 +268,9 @@ class WhiteNoise(Input, NoiseTerm):
     def mean_current(self, t: float, params: LIFParams) -> float:
         return self.mean
 
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        return np.full(len(t), self.mean)
+
     def without_white(self) -> Input | None:
         return Modulated(self.mean) if self.mean != 0.0 else None
 
@@ -263,7 +281,7 @@ class WhiteNoise(Input, NoiseTerm):
         return {"kind": "white", "sigma_V": self.sigma, "mean_A": self.mean, "stream": self.stream}
 
 
-@dataclass
+@dataclass(repr=False)
 class Step(Input):
     """``amplitude`` (A) for ``t >= onset`` (s), ``baseline`` (A) before."""
 
@@ -281,6 +299,9 @@ class Step(Input):
 
     def mean_current(self, t: float, params: LIFParams) -> float:
         return self.amplitude if t >= self.onset else self.baseline
+
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        return np.where(np.asarray(t) >= self.onset, self.amplitude, self.baseline)
 
     def describe(self) -> dict[str, object]:
         return {"kind": "step", "amplitude_A": self.amplitude, "onset_s": self.onset, "baseline_A": self.baseline}
@@ -319,6 +340,11 @@ class ArrayInput(Input):
         k = int(round(t / params.dt))
         return float(np.mean(self.values[..., k]))
 
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        k = np.rint(np.asarray(t) / params.dt).astype(np.int64)
+        columns = self.values[..., k]
+        return np.asarray(columns if columns.ndim == 1 else np.mean(columns, axis=0), dtype=np.float64)
+
     def describe(self) -> dict[str, object]:
         return {"kind": "array", "shape": list(self.values.shape)}
 
@@ -349,6 +375,12 @@ class Sum(Input):
 
     def mean_current(self, t: float, params: LIFParams) -> float:
         return sum(part.mean_current(t, params) for part in self.parts)
+
+    def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
+        total = np.zeros(len(t))
+        for part in self.parts:
+            total = total + part.mean_current_grid(t, params)
+        return total
 
     def without_white(self) -> Input | None:
         rest = [p for p in (part.without_white() for part in self.parts) if p is not None]
@@ -493,6 +525,121 @@ def from_description(desc: dict, array: np.ndarray | None = None) -> Input:
     except (KeyError, TypeError) as error:
         raise ValueError(f"input: malformed {kind!r} description ({error})") from None
     raise ValueError(f"input: unknown kind {kind!r}")
+
+
+def from_kinds(
+    kind: str,
+    i_mean: float | str,
+    *,
+    amplitude: float | str | None = None,
+    period: float | str | None = None,
+    sigma: float | str | None = None,
+    onset: float | str | None = None,
+    array: np.ndarray | None = None,
+) -> Input:
+    """The input named by ``kind``, one of :data:`INPUT_KINDS` or a sum such as ``"sine+uniform"``.
+
+    ``constant``, ``sine`` and ``uniform`` share the mean: ``sine+uniform`` is
+    ``I_mean (1 + sin(2 pi t / period) + A xi)``; ``white`` adds Gaussian white
+    noise of strength ``sigma`` (V); ``step`` is 0 before ``onset`` (s) and
+    ``I_mean`` after; ``array`` is ``array`` (A).  A setting given for a kind
+    that does not use it (``sigma`` without ``white``) is an error, so that no
+    value is silently ignored.  This is what ``lifsim simulate --input`` builds.
+    """
+    if not isinstance(kind, str):
+        raise TypeError(f"input: expected an input kind such as 'uniform' or 'sine+uniform', got {kind!r}")
+    kinds = [part.strip() for part in kind.split("+")]
+    accepted = f"expected {', '.join(INPUT_KINDS)} or a sum such as sine+uniform"
+    for part in kinds:
+        if part not in INPUT_KINDS:
+            raise ValueError(f"input: unknown input kind {part!r} in {kind!r}; {accepted}")
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"input: {kind!r} names a kind twice")
+    if "step" in kinds and set(kinds) & {"constant", "sine", "uniform", "array"}:
+        raise ValueError("input: step (0 before onset, I_mean after) combines only with white")
+    if "array" in kinds and set(kinds) & {"constant", "sine", "uniform"}:
+        raise ValueError("input: array combines only with white and step")
+    for name, value, user in (
+        ("amplitude", amplitude, "uniform"),
+        ("period", period, "sine"),
+        ("sigma", sigma, "white"),
+        ("onset", onset, "step"),
+        ("input_file", array, "array"),
+    ):
+        if value is not None and user not in kinds:
+            raise ValueError(f"{name}: applies to the input kind {user} only, not {kind!r}")
+    parts: list[Input] = []
+    terms: list[SineTerm | UniformTerm] = []
+    if "sine" in kinds:
+        terms.append(SineTerm(10e-3 if period is None else period))  # type: ignore[arg-type]
+    if "uniform" in kinds:
+        terms.append(UniformTerm(amplitude))  # type: ignore[arg-type]
+    if terms or "constant" in kinds or kinds == ["white"]:
+        parts.append(Modulated(i_mean, tuple(terms)))  # type: ignore[arg-type]
+    if "step" in kinds:
+        parts.append(step(i_mean, 0.0 if onset is None else onset))
+    if "array" in kinds:
+        if array is None:
+            raise ValueError("input_file: the input kind array needs a current array (A), shape (steps,) or (n, steps)")
+        parts.append(array_input(array))
+    if "white" in kinds:
+        if sigma is None:
+            raise ValueError("sigma: the input kind white needs the noise strength sigma in volts (e.g. 5 mV)")
+        parts.append(white_noise(sigma))
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def mean_input_current(inputs: Input, params: LIFParams, steps: int) -> np.ndarray:
+    """The ensemble-mean current (A) driving each update, on the grid ``t_k = k dt``, ``k < steps``.
+
+    Entry ``k`` drives the update from ``t_k`` to ``t_{k+1}``; the last entry
+    (which drives nothing) is NaN.  Noise averages to zero.
+    """
+    current = np.full(steps, np.nan)
+    if steps > 1:
+        current[: steps - 1] = inputs.mean_current_grid(np.arange(steps - 1) * params.dt, params)
+    return current
+
+
+def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
+    """A one-line reading of an input description (:meth:`Input.describe`), values in pA, mV, ms.
+
+    ``params`` (SI, as in a result's provenance) resolves the tutorial's default
+    noise amplitude to its value.
+    """
+    kind = desc.get("kind")
+    if kind == "sum":
+        return " + ".join(describe_text(part, params) for part in desc["parts"])
+    if kind == "modulated":
+        terms = []
+        note = ""
+        for term in desc["terms"]:
+            if term["term"] == "sine":
+                depth = "" if term.get("depth", 1.0) == 1.0 else f"{term['depth']:g} "
+                terms.append(f"{depth}sin(2 pi t / {term['period_s'] * 1e3:g} ms)")
+            else:
+                amp = term["amplitude"]
+                terms.append("A xi")
+                if amp is None and params:
+                    note = f", A = {0.1 * (params['t_max'] / params['dt']) ** 0.5:.5g} (the tutorial's 0.1 sqrt(t_max/dt))"
+                elif amp is None:
+                    note = ", A = the tutorial's 0.1 sqrt(t_max/dt)"
+                else:
+                    note = f", A = {amp:g}"
+        mean = f"{desc['mean_A'] * 1e12:g} pA"
+        return mean if not terms else f"{mean} * (1 + {' + '.join(terms)}){note}"
+    if kind == "white":
+        text = f"white noise sigma {desc['sigma_V'] * 1e3:g} mV"
+        return text if desc["mean_A"] == 0 else f"{text} around {desc['mean_A'] * 1e12:g} pA"
+    if kind == "step":
+        base = "" if desc.get("baseline_A", 0.0) == 0 else f" from {desc['baseline_A'] * 1e12:g} pA"
+        return f"step{base} to {desc['amplitude_A'] * 1e12:g} pA at {desc['onset_s'] * 1e3:g} ms"
+    if kind == "array":
+        return f"array of shape {tuple(desc['shape'])} (A)"
+    return str(desc)
 
 
 def array_values(inputs: Input) -> np.ndarray | None:

@@ -18,7 +18,7 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
-from .units import format_si, to_si
+from .units import format_display, format_si, to_si
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS"]
 
@@ -49,7 +49,7 @@ PARAM_DOCS: dict[str, str] = {
     "vth": "firing threshold V_th",
     "r": "membrane resistance R",
     "i_mean": "mean input current I_mean",
-    "v0": "initial membrane potential V(0) (default E_L)",
+    "v0": "initial membrane potential V(0)",
     "t_ref": "absolute refractory period",
     "t_ref_std": "std of a per-neuron random refractory period (negatives clipped to 0)",
 }
@@ -71,8 +71,8 @@ class LIFParams:
         Duration of the run (s). Must be a whole number of steps ``dt``
         (within 1e-9 relative) unless ``round_steps=True``.
     dt : float
-        Time step (s); ``0 < dt < tau`` (forward Euler is unstable, and
-        oscillates, for ``dt >= tau``).
+        Time step (s), > 0; forward Euler needs ``dt < tau`` (checked by
+        :meth:`check_method` when a run starts), the exact method does not.
     tau : float
         Membrane time constant (s), > 0.
     el, vr, vth : float
@@ -84,20 +84,21 @@ class LIFParams:
     v0 : float or None
         Initial potential (V); None means ``el``.
     t_ref : float
-        Absolute refractory period (s), >= 0.
+        Absolute refractory period (s), >= 0; a whole number of steps
+        ``dt`` unless ``round_steps=True``.
     t_ref_std : float
         Standard deviation (s) of a per-neuron refractory period drawn once
         per neuron as ``max(0, t_ref + t_ref_std * z)``, ``z ~ N(0, 1)``; 0 means
         every neuron has ``t_ref``.
     round_steps : bool
-        Accept a ``t_max`` that is not a whole number of steps, rounding the
-        number of steps to the nearest integer.
+        Accept a ``t_max`` or ``t_ref`` that is not a whole number of steps,
+        rounding to the nearest step (halves up); :meth:`notes` says what was rounded.
 
     Raises
     ------
     ValueError
         For NaN or infinite values, ``dt <= 0``, ``t_max < dt``, ``tau <= 0``,
-        ``dt >= tau``, ``r <= 0``, ``vr >= vth``, ``t_ref < 0`` or a ``t_max``
+        ``r <= 0``, ``vr >= vth``, ``t_ref < 0``, or a ``t_max`` or ``t_ref``
         that is not a whole number of steps.
     """
 
@@ -129,11 +130,6 @@ class LIFParams:
             raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
         if self.tau <= 0:
             raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
-        if self.dt >= self.tau:
-            raise ValueError(
-                f"dt: {self.dt!r} s must be smaller than tau = {self.tau!r} s "
-                "(forward Euler overshoots and oscillates for dt >= tau, and diverges for dt > 2 tau)"
-            )
         if self.t_max < self.dt:
             raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
         if self.r <= 0:
@@ -150,11 +146,55 @@ class LIFParams:
                 f"t_max: {self.t_max!r} s with dt = {self.dt!r} s gives {ratio:.3g} steps; "
                 f"at most {MAX_STEPS - 1} steps (2**31 - 1) are supported"
             )
-        if not self.round_steps and abs(ratio - round(ratio)) > 1e-9 * max(1.0, ratio):
+        if not self.round_steps and not _whole(ratio):
             raise ValueError(
                 f"t_max: {self.t_max!r} s is not a whole number of steps dt = {self.dt!r} s "
                 f"({ratio:.6g} steps); choose t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
+        ref_ratio = self.t_ref / self.dt
+        if not ref_ratio < MAX_STEPS:
+            raise ValueError(f"t_ref: {self.t_ref!r} s is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported")
+        if not self.round_steps and not _whole(ref_ratio):
+            raise ValueError(
+                f"t_ref: {self.t_ref!r} s is not a whole number of steps dt = {self.dt!r} s "
+                f"({ref_ratio:.6g} steps); choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
+            )
+        if not self.t_ref_std / self.dt < MAX_STEPS / 16:
+            raise ValueError(
+                f"t_ref_std: {self.t_ref_std!r} s is {self.t_ref_std / self.dt:.3g} steps of dt; "
+                f"at most {MAX_STEPS // 16} are supported"
+            )
+
+    def check_method(self, method: str) -> None:
+        """Raise ValueError if ``method`` cannot integrate with these parameters.
+
+        Forward Euler (``"euler"``) needs ``dt < tau``: for ``dt >= tau`` it
+        overshoots and oscillates, and it diverges for ``dt > 2 tau``.  The exact
+        update (``"exact"``) is stable for any ``dt``.
+        """
+        if method == "euler" and self.dt >= self.tau:
+            raise ValueError(
+                f"dt: {self.dt!r} s must be smaller than tau = {self.tau!r} s for forward Euler "
+                "(it overshoots and oscillates for dt >= tau, and diverges for dt > 2 tau); "
+                "method 'exact' is stable for any dt"
+            )
+
+    def notes(self) -> list[str]:
+        """What ``round_steps`` rounded, in words (empty when nothing was rounded)."""
+        out = []
+        ratio = self.t_max / self.dt
+        if not _whole(ratio):
+            out.append(
+                f"t_max = {self.t_max!r} s is {ratio:.6g} steps of dt; rounded to {self.steps} time points "
+                f"(t_max = {(self.steps) * self.dt!r} s)"
+            )
+        ref_ratio = self.t_ref / self.dt
+        if not _whole(ref_ratio):
+            out.append(
+                f"t_ref = {self.t_ref!r} s is {ref_ratio:.6g} steps of dt; rounded to {self.refractory_steps} steps "
+                f"({self.refractory_steps * self.dt!r} s)"
+            )
+        return out
 
     @property
     def steps(self) -> int:
@@ -173,8 +213,35 @@ class LIFParams:
 
     @property
     def refractory_steps(self) -> int:
-        """Number of steps V is held at V_reset after a spike, ``round(t_ref / dt)``."""
-        return int(round(self.t_ref / self.dt))
+        """Number of steps V is held at V_reset after a spike, ``t_ref / dt`` (halves rounded up)."""
+        return int(math.floor(self.t_ref / self.dt + 0.5))
+
+    def plausibility(self) -> list[str]:
+        """Values that are valid but far outside the physiological range, each in words.
+
+        A slip of units gives such values (``--tau 20`` is 20 s, ``--el -60`` is -60 V);
+        :func:`lifsim.simulate` warns about each one.
+        """
+        ranges = (
+            ("tau", 1e-4, 1.0, "s", "0.1 ms to 1 s"),
+            ("el", -0.2, 0.2, "V", "-200 to 200 mV"),
+            ("vr", -0.2, 0.2, "V", "-200 to 200 mV"),
+            ("vth", -0.2, 0.2, "V", "-200 to 200 mV"),
+            ("v0", -0.2, 0.2, "V", "-200 to 200 mV"),
+            ("r", 1e6, 1e10, "Ohm", "1 MOhm to 10 GOhm"),
+            ("i_mean", -1e-7, 1e-7, "A", "-100 to 100 nA"),
+            ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
+            ("t_ref_std", 0.0, 0.1, "s", "0 to 100 ms"),
+        )
+        out = []
+        for name, low, high, unit, text in ranges:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                out.append(
+                    f"{name}: {format_si(value, unit)} is far outside the usual range ({text}); "
+                    "plain numbers are SI units (s, V, A, Ohm): did you mean a value with a unit?"
+                )
+        return out
 
     def replace(self, **changes: object) -> LIFParams:
         """Return a copy with some fields changed (values may carry units)."""
@@ -187,7 +254,12 @@ class LIFParams:
     def describe(self) -> str:
         """A human-readable table of the parameters with units."""
         lines = []
-        for name, (_dimension, unit) in PARAM_UNITS.items():
+        for name, (dimension, unit) in PARAM_UNITS.items():
             value = getattr(self, name)
-            lines.append(f"{name:<7} = {format_si(value, unit):<14} ({value!r} {unit}) {PARAM_DOCS[name]}")
+            lines.append(f"{name:<9} = {format_display(value, dimension):<12} ({value!r} {unit}) {PARAM_DOCS[name]}")
         return "\n".join(lines)
+
+
+def _whole(ratio: float) -> bool:
+    """``ratio`` is a whole number up to round-off (1e-9 relative)."""
+    return abs(ratio - round(ratio)) <= 1e-9 * max(1.0, abs(ratio))

@@ -1,8 +1,15 @@
-"""Figures (matplotlib, headless): currents, voltages, realizations, mean +/- std.
+"""Figures (matplotlib, headless): runs, rasters, rates, ISIs, V histograms, f-I curves.
 
-Every function draws on a given ``Axes`` (or a new figure) and returns it;
-:func:`save_figure` writes PNG, SVG or PDF chosen by the file's suffix.  Axis
-labels carry units (time in s, V_m in V, current in A), as in the tutorial.
+Data stay SI; figures speak the field's units: time in ms, V in mV, current
+in pA, rates in Hz (:data:`lifsim.units.DISPLAY_UNITS`).  Every figure of a
+run says what it shows (neurons, input, dt, t_ref, method, seed) in its
+title, draws the theory beside the simulation wherever a closed form exists,
+and keeps its legends off the data.  :func:`save_figure` writes PNG, SVG or
+PDF chosen by the file's suffix.
+
+The low-level helpers (:func:`plot_voltage`, :func:`plot_realizations`,
+:func:`plot_mean_std`, :func:`plot_current_points`) draw the arrays they are
+given, unscaled: the tutorial replay uses them with the tutorial's own SI axes.
 """
 
 from __future__ import annotations
@@ -19,10 +26,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .io import check_output_path  # noqa: E402
+from .atomic import atomic_file, check_output_path  # noqa: E402
+from .options import FIGURE_SUFFIXES  # noqa: E402
+from .units import display_factor  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .fi import FICurve
+    from .result import Result
     from .theory import EulerMoments
 
 __all__ = [
@@ -39,19 +51,30 @@ __all__ = [
     "plot_population_rate",
     "plot_isi_histogram",
     "plot_v_histograms",
+    "plot_autocov",
     "plot_fi",
+    "plot_fi_figure",
+    "run_title",
     "save_figure",
 ]
-
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 # The xkcd style asks for fonts that are seldom installed; matplotlib then logs
 # one "findfont" warning per text element at drawing time and uses its default.
 logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 
-TIME_LABEL = "time (s)"
-VOLTAGE_LABEL = "$V_m$ (V)"
-CURRENT_LABEL = "$I$ (A)"
+MS = display_factor("time")  # s -> ms
+MV = display_factor("voltage")  # V -> mV
+PA = display_factor("current")  # A -> pA
+
+TIME_LABEL = "time (ms)"
+VOLTAGE_LABEL = "$V_m$ (mV)"
+CURRENT_LABEL = "$I$ (pA)"
+RATE_LABEL = "rate (Hz)"
+
+#: the raster shows at most this many neurons
+RASTER_NEURONS = 200
+#: a trace panel shows about this many interspike intervals before it zooms in
+TRACE_ISIS = 12
 
 
 @contextlib.contextmanager
@@ -79,14 +102,17 @@ def new_axes(title: str, xlabel: str = TIME_LABEL, ylabel: str = VOLTAGE_LABEL) 
     return ax
 
 
+# ---------------------------------------------------------------- low-level helpers (unscaled)
+
+
 def plot_current_points(ax: plt.Axes, t: np.ndarray, i: np.ndarray) -> plt.Axes:
-    """Input current ``i`` (A) at times ``t`` (s) as black dots (tutorial ex. 5)."""
+    """Input current ``i`` against times ``t`` as black dots (tutorial ex. 5)."""
     ax.plot(t, i, "ko")
     return ax
 
 
 def plot_voltage(ax: plt.Axes, t: np.ndarray, v: np.ndarray, fmt: str = "k.", **kwargs: Any) -> plt.Axes:
-    """One membrane trace ``v`` (V) against ``t`` (s): dots ``'k.'`` or a line ``'k'``."""
+    """One membrane trace ``v`` against ``t``: dots ``'k.'`` or a line ``'k'``."""
     ax.plot(t, v, fmt, **kwargs)
     return ax
 
@@ -94,10 +120,10 @@ def plot_voltage(ax: plt.Axes, t: np.ndarray, v: np.ndarray, fmt: str = "k.", **
 def plot_realizations(
     ax: plt.Axes, t: np.ndarray, v: np.ndarray, *, dots: bool = True, alpha: float = 0.1, label: str | None = None
 ) -> plt.Axes:
-    """Many realizations ``v`` (V, shape ``(n, steps)``) against ``t`` (s).
+    """Many realizations ``v`` (shape ``(n, steps)``) against ``t``.
 
     ``dots=True`` draws them as faint black dots (tutorial ex. 8-10),
-    otherwise as faint black lines (ex. 13-14).
+    otherwise as faint black lines (ex. 13-14); ``label`` names the last one.
     """
     v = np.atleast_2d(v)
     if dots:
@@ -121,7 +147,7 @@ def plot_mean_std(
     label_std: str = r"mean $\pm$ std",
     color: str = "C0",
 ) -> plt.Axes:
-    """Sample mean (V) and mean +/- std (V) against ``t`` (s).
+    """Sample mean and mean +/- std against ``t``.
 
     ``dots=True``: the tutorial's ex. 9-10 markers (mean ``'C0.'``, bounds ``'C7.'``);
     ``band=True``: a shaded band; otherwise the tutorial's ex. 14 lines.
@@ -142,17 +168,33 @@ def plot_mean_std(
     return ax
 
 
-def plot_raster(ax: plt.Axes, spike_t: np.ndarray, spike_i: np.ndarray, max_neurons: int | None = 200) -> plt.Axes:
-    """Spike raster: one dot per spike, time (s) against neuron index."""
+# ---------------------------------------------------------------- panels (SI in, display units out)
+
+
+def plot_raster(
+    ax: plt.Axes,
+    spike_t: np.ndarray,
+    spike_i: np.ndarray,
+    max_neurons: int | None = RASTER_NEURONS,
+    n: int | None = None,
+) -> plt.Axes:
+    """Spike raster: one tick per spike, time (ms) against neuron index.
+
+    Shows neurons ``0 .. max_neurons - 1``; with ``n`` the title says when that is not all of them.
+    """
     keep = spike_i < max_neurons if max_neurons is not None else slice(None)
-    ax.plot(spike_t[keep], spike_i[keep], "k|", markersize=3)
+    ax.plot(np.asarray(spike_t)[keep] * MS, np.asarray(spike_i)[keep], "k|", markersize=3)
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("neuron")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    shown = n if max_neurons is None or n is None else min(n, max_neurons)
+    if n is not None:
+        ax.set_ylim(-0.5, max(shown, 1) - 0.5)
     return ax
 
 
 def plot_raster_image(ax: plt.Axes, image: np.ndarray, dt: float) -> plt.Axes:
-    """Spike raster as a binary image ``[neuron, step]`` (black = spike), time in s."""
+    """Spike raster as a binary image ``[neuron, step]`` (black = spike); ``dt`` in s, time shown in ms."""
     n, steps = image.shape
     ax.imshow(
         image,
@@ -160,99 +202,130 @@ def plot_raster_image(ax: plt.Axes, image: np.ndarray, dt: float) -> plt.Axes:
         cmap="Greys",
         interpolation="nearest",
         origin="lower",
-        extent=(-dt / 2, (steps - 0.5) * dt, -0.5, n - 0.5),
+        extent=(-dt / 2 * MS, (steps - 0.5) * dt * MS, -0.5, n - 0.5),
     )
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("neuron")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     return ax
 
 
-def plot_population_rate(ax: plt.Axes, centers: np.ndarray, rate: np.ndarray, theory: float | None = None) -> plt.Axes:
-    """Population rate (Hz) over time (s) as a step curve, with an optional theory line."""
+def plot_population_rate(
+    ax: plt.Axes, centers: np.ndarray, rate: np.ndarray, theory: float | None = None, theory_label: str = "theory"
+) -> plt.Axes:
+    """Population rate (Hz) over time (bin centers in s, drawn in ms) as a step curve, with a theory line."""
     width = centers[1] - centers[0] if centers.size > 1 else 1.0
-    ax.stairs(rate, np.append(centers - width / 2, centers[-1] + width / 2), color="k", label="simulation")
+    edges = np.append(centers - width / 2, centers[-1] + width / 2) * MS
+    ax.stairs(rate, edges, color="k", baseline=None, label="simulation")
     if theory is not None:
-        ax.axhline(theory, color="C3", ls="--", label=f"theory {theory:.3g} Hz")
-        ax.legend(loc="best")
+        ax.axhline(theory, color="C3", ls="--", label=f"{theory_label}: {theory:.3g} Hz")
     ax.set_xlabel(TIME_LABEL)
-    ax.set_ylabel("rate (Hz)")
+    ax.set_ylabel(RATE_LABEL)
     return ax
 
 
 def plot_isi_histogram(ax: plt.Axes, intervals: np.ndarray, bins: int = 50, dt: float | None = None) -> plt.Axes:
-    """Histogram of inter-spike intervals (s) as a probability density (1/s).
+    """Histogram of inter-spike intervals (given in s, drawn in ms) as a probability density (1/ms).
 
     With ``dt`` (s), the intervals of a simulation (multiples of dt) get bins
     whose width is a whole number of steps, so the histogram shows no comb
     from the grid.
     """
+    intervals = np.asarray(intervals) * MS
     low, high = float(np.min(intervals)), float(np.max(intervals))
     if dt is not None and dt > 0:
-        width = max(1, int(np.ceil((high - low) / dt / bins))) * dt
-        edges = np.arange(low - dt / 2, high + width, width)
+        step = dt * MS
+        width = max(1, int(np.ceil((high - low) / step / bins))) * step
+        edges = np.arange(low - step / 2, high + width, width)
         ax.hist(intervals, bins=edges.tolist(), density=True, color="0.4")
     else:
         if high - low < 1e-12 * max(abs(high), 1e-300):  # a regular train: one interval value
             low, high = low * 0.95, high * 1.05
         ax.hist(intervals, bins=bins, range=(low, high), density=True, color="0.4")
-    ax.set_xlabel("inter-spike interval (s)")
-    ax.set_ylabel("density (1/s)")
+    ax.set_xlabel("inter-spike interval (ms)")
+    ax.set_ylabel("density (1/ms)")
     return ax
 
 
 def plot_v_histograms(
     ax: plt.Axes, times: np.ndarray, snapshots: np.ndarray, bins: int = 40, theory: list | None = None
 ) -> plt.Axes:
-    """Histograms of V (V) across neurons at chosen times (s), one colour per time.
+    """Histograms of V (given in V, drawn in mV) across neurons at chosen times (s), one colour per time.
 
     ``theory``: optional list of ``(mean, std)`` (V) per time, drawn as Gaussian densities.
     """
     for row, (time, values) in enumerate(zip(times, snapshots)):
         color = f"C{row % 10}"
-        ax.hist(values, bins=bins, density=True, histtype="step", color=color, label=f"t = {time * 1e3:g} ms")
+        mv = np.asarray(values) * MV
+        ax.hist(mv, bins=bins, density=True, histtype="step", color=color, label=f"t = {time * MS:g} ms")
         if theory is not None:
-            mean, std = theory[row]
-            x = np.linspace(values.min(), values.max(), 200)
-            ax.plot(x, np.exp(-((x - mean) ** 2) / (2 * std**2)) / (std * np.sqrt(2 * np.pi)), color=color, ls="--")
+            mean, std = theory[row][0] * MV, theory[row][1] * MV
+            if std > 0:
+                x = np.linspace(mv.min(), mv.max(), 200)
+                density = np.exp(-((x - mean) ** 2) / (2 * std**2)) / (std * np.sqrt(2 * np.pi))
+                ax.plot(x, density, color=color, ls="--", label=f"theory, t = {time * MS:g} ms")
     ax.set_xlabel(VOLTAGE_LABEL)
-    ax.set_ylabel("density (1/V)")
-    ax.legend(loc="best")
+    ax.set_ylabel("density (1/mV)")
     return ax
 
 
-def plot_fi(ax: plt.Axes, curve: object, fine: int = 200) -> plt.Axes:
-    """An f-I curve: simulated rates (Hz) with error bars over the theory curves, current in A."""
-    from . import theory as th
-    from .fi import FICurve
+def plot_autocov(ax: plt.Axes, result: Result, theory: EulerMoments | None = None) -> plt.Axes:
+    """The autocovariance ``C(t - lag dt, t)`` (mV²) at each recorded lag over time, with theory dashed."""
+    t = result.t * MS
+    for row, lag in enumerate(result.lags):
+        color = f"C{row % 10}"
+        ax.plot(t, result.autocov(lag, 1) * MV**2, color=color, label=f"lag {lag} ({lag * result.dt * MS:g} ms)")
+        if theory is not None:
+            ax.plot(t, theory.autocov(lag) * MV**2, color=color, ls="--", lw=1, label=f"theory, lag {lag}")
+    ax.set_xlabel(TIME_LABEL)
+    ax.set_ylabel(r"autocovariance (mV$^2$)")
+    return ax
 
-    assert isinstance(curve, FICurve)
+
+def _legend_below(ax: plt.Axes, ncol: int = 2) -> None:
+    """A legend under the axes, off the data, listing every labelled curve."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol, fontsize="small", frameon=False
+        )
+
+
+# ---------------------------------------------------------------- f-I
+
+
+def plot_fi(ax: plt.Axes, curve: FICurve, fine: int = 200) -> plt.Axes:
+    """An f-I curve: simulated rates (Hz) with error bars over the theory curves, current in pA."""
+    from . import theory as th
+
     i_fine = np.linspace(curve.i.min(), curve.i.max(), fine)
+    x = i_fine * PA
     if curve.sigma is None:
-        ax.plot(i_fine, th.fi_deterministic(curve.params, i_fine), "C0", label="theory: deterministic f-I")
+        ax.plot(x, th.fi_deterministic(curve.params, i_fine), "C0", label="theory: deterministic f-I")
         ax.plot(
-            i_fine,
+            x,
             th.fi_grid(curve.params, i_fine, curve.method),
             "C2--",
             lw=1,
-            label=f"theory on the grid (dt = {curve.params.dt * 1e3:g} ms)",
+            label=f"theory on the grid (dt = {curve.params.dt * MS:g} ms)",
         )
     else:
         ax.plot(
-            i_fine,
+            x,
             th.siegert_rate(curve.params, curve.sigma, i_fine),
             "C0",
-            label=f"theory: Siegert, sigma = {curve.sigma * 1e3:g} mV",
+            label=f"theory: Siegert, sigma = {curve.sigma * MV:g} mV",
         )
         ax.plot(
-            i_fine,
+            x,
             th.siegert_rate(curve.params, curve.sigma, i_fine, dt_correction=curve.params.dt),
             "C2--",
             lw=1,
-            label=f"Siegert, grid-corrected (dt = {curve.params.dt * 1e3:g} ms)",
+            label=f"Siegert, grid-corrected (dt = {curve.params.dt * MS:g} ms)",
         )
-        ax.plot(i_fine, th.fi_deterministic(curve.params, i_fine), "0.6", lw=1, label="deterministic f-I (no noise)")
+        ax.plot(x, th.fi_deterministic(curve.params, i_fine), "0.6", lw=1, label="deterministic f-I (no noise)")
     ax.errorbar(
-        curve.i,
+        curve.i * PA,
         curve.rate,
         yerr=curve.rate_sem,
         fmt="ko",
@@ -260,91 +333,244 @@ def plot_fi(ax: plt.Axes, curve: object, fine: int = 200) -> plt.Axes:
         capsize=2,
         label=f"simulation, n = {curve.n} per point",
     )
-    ax.set_xlabel(CURRENT_LABEL)
+    ax.set_xlabel(r"mean input current $I_{mean}$ (pA)")
     ax.set_ylabel("firing rate (Hz)")
-    ax.set_title("f-I curve")
-    ax.legend(loc="best")
     return ax
 
 
+def plot_fi_figure(curve: FICurve, *, xkcd: bool = False) -> plt.Figure:
+    """The f-I figure of ``lifsim fi``: the curve, its theory and the run's facts in the title."""
+    p = curve.params
+    noise = "no noise" if curve.sigma is None else f"white noise sigma = {curve.sigma * MV:g} mV"
+    with figure_style(xkcd):
+        fig, ax = plt.subplots(figsize=(7.5, 5.5), layout="constrained")
+        plot_fi(ax, curve)
+        ax.set_title(
+            f"f-I curve: {noise}, tau = {p.tau * MS:g} ms, t_ref = {p.t_ref * MS:g} ms\n"
+            f"dt = {p.dt * MS:g} ms, {curve.method}, rates over {curve.window[0] * MS:g}-{curve.window[1] * MS:g} ms",
+            fontsize="medium",
+        )
+        _legend_below(ax)
+    return fig
+
+
+# ---------------------------------------------------------------- the figure of a run
+
+
+def run_title(result: Result) -> str:
+    """The facts a saved figure should carry: neurons, input, dt, t_ref, method, seed."""
+    from .inputs import describe_text
+
+    p = result.meta.get("params", {})
+    input_text = describe_text(result.meta.get("input", {}), p)
+    t_ref = p.get("t_ref", 0.0) * MS
+    ref = f", t_ref = {t_ref:g} ms" + (f" (std {p['t_ref_std'] * MS:g} ms)" if p.get("t_ref_std") else "")
+    spiking = "spiking" if result.meta.get("spiking") else "no spiking"
+    return (
+        f"{result.n} neuron{'s' if result.n != 1 else ''}, {input_text}\n"
+        f"tau = {p.get('tau', float('nan')) * MS:g} ms, dt = {result.dt * MS:g} ms{ref}, "
+        f"{result.meta.get('method')}, {spiking}, seed {result.meta.get('seed')}"
+    )
+
+
+def _rebuild(result: Result) -> tuple[Any, Any] | None:
+    """The run's parameters and input, rebuilt from its provenance (None when they cannot be)."""
+    from .inputs import from_description
+    from .params import PARAM_UNITS, LIFParams
+
+    try:
+        meta = result.meta
+        given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
+        return LIFParams(**given, round_steps=True), from_description(meta["input"], result.input_array)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _theory(result: Result) -> tuple[EulerMoments | None, tuple[float, str] | None]:
+    """Closed-form moments (subthreshold runs) and the stationary rate (spiking runs), where they exist."""
+    from .theory import euler_moments, stationary_rate
+
+    rebuilt = _rebuild(result)
+    if rebuilt is None:
+        return None, None
+    params, inputs = rebuilt
+    method = str(result.meta.get("method", "euler"))
+    try:
+        if result.meta.get("spiking"):
+            return None, stationary_rate(params, inputs, method)
+        return euler_moments(params, inputs, result.steps, method), None
+    except (ValueError, ArithmeticError):  # no closed form for this input
+        return None, None
+
+
+def _trace_window(result: Result, spikes_per_neuron: float) -> float:
+    """End (s) of the span a trace panel shows: all of it, or about TRACE_ISIS intervals of a busy neuron."""
+    end = float(result.t[-1])
+    if spikes_per_neuron > 2 * TRACE_ISIS:
+        end = float(result.t[min(result.steps - 1, int(result.steps * TRACE_ISIS / spikes_per_neuron))])
+    return end
+
+
 def plot_result(
-    result: object,
+    result: Result,
     *,
     xkcd: bool = False,
     max_traces: int = 10,
-    theory: EulerMoments | None = None,
+    theory: EulerMoments | None | str = "auto",
     rate_bin: float | None = None,
 ) -> plt.Figure:
-    """The standard figure of a run.
+    """The standard figure of a run, in ms, mV and Hz.
 
-    Panels: V traces with the sample mean +/- std band (and the theory band
-    when ``theory``, a :class:`lifsim.theory.EulerMoments`, is given); with
-    spikes, the raster, the population rate over time and the ISI histogram;
-    with snapshots, histograms of V at those times.
+    Panels: V (the recorded traces, up to ``max_traces``, with the sample
+    mean +/- std band and, for a subthreshold run, the closed-form theory);
+    with spikes, the raster (the first 200 neurons), the population rate with
+    the theory's stationary rate, and the ISI histogram; the autocovariance
+    at each recorded lag with its theory; and, with snapshots, histograms of V
+    across neurons (with the theory's Gaussians when subthreshold).  One
+    neuron gets its own trace with spike marks and its ISIs.  A busy spiking
+    run's trace panel zooms in on its first dozen interspike intervals.
+
+    ``theory``: ``"auto"`` (computed from the run's provenance), None (none),
+    or :class:`lifsim.theory.EulerMoments` to draw.
     """
     from .result import Result
     from .spikes import isi, rate_over_time
 
-    assert isinstance(result, Result)
-    spikes = bool(result.meta.get("spiking")) and result.spike_t is not None and result.spike_t.size > 0
-    panels = ["v"] + (["raster", "rate", "isi"] if spikes else []) + (["vhist"] if result.snapshot_t.size else [])
+    if not isinstance(result, Result):
+        raise TypeError(f"result: expected a lifsim Result, got {type(result).__name__}")
+    moments: EulerMoments | None
+    rate_theory: tuple[float, str] | None = None
+    if isinstance(theory, str):
+        moments, rate_theory = _theory(result)
+    else:
+        moments = theory
+    spiking = bool(result.meta.get("spiking"))
+    has_spike_times = spiking and result.spike_t is not None
+    single = result.n == 1
+    intervals = isi(*result.spikes()) if has_spike_times else np.zeros(0)
+    panels = ["v"]
+    if has_spike_times and not single:
+        panels += ["raster", "rate"]
+    if intervals.size >= 2:
+        panels.append("isi")
+    if result.lags:
+        panels.append("autocov")
+    if result.snapshot_t.size:
+        panels.append("vhist")
     with figure_style(xkcd):
         if len(panels) == 1:
-            fig, single = plt.subplots(figsize=(7, 4.5))
-            axes: list[Any] = [single]
+            fig, single_ax = plt.subplots(figsize=(8, 5.5), layout="constrained")
+            axes: list[Any] = [single_ax]
         else:
             rows = (len(panels) + 1) // 2
-            fig, grid = plt.subplots(rows, 2, figsize=(12, 3.6 * rows))
+            fig, grid = plt.subplots(rows, 2, figsize=(13, 4.6 * rows + 0.6), layout="constrained")
             axes = list(grid.ravel())
             for extra in axes[len(panels) :]:
                 extra.remove()
         by_name = dict(zip(panels, axes))
-        ax = by_name["v"]
-        ax.set_title(f"LIF ensemble, n = {result.n}")
-        ax.set_xlabel(TIME_LABEL)
-        ax.set_ylabel(VOLTAGE_LABEL)
-        if result.v is not None:
-            plot_realizations(ax, result.t, result.v[:max_traces], dots=False, alpha=0.3, label="V(t)")
-        std = result.v_std(1) if result.n > 1 else None
-        plot_mean_std(
-            ax, result.t, result.v_mean, std, band=True, label_mean="sample mean", label_std=r"sample mean $\pm$ std"
-        )
-        if theory is not None:
-            ax.plot(result.t, theory.mean, "C3--", lw=1, label="theory mean")
-            ax.plot(result.t, theory.mean + theory.std, "C3:", lw=1, label=r"theory mean $\pm$ std")
-            ax.plot(result.t, theory.mean - theory.std, "C3:", lw=1)
-        ax.legend(loc="best", fontsize="small")
-        if spikes:
+        fig.suptitle(run_title(result), fontsize="medium")
+        _draw_v_panel(by_name["v"], result, max_traces, moments, intervals.size)
+        if "raster" in by_name:
             spike_t, spike_i = result.spikes()
-            plot_raster(by_name["raster"], spike_t, spike_i)
-            by_name["raster"].set_title(f"spikes ({result.rate:.3g} Hz per neuron)")
+            ax = by_name["raster"]
+            plot_raster(ax, spike_t, spike_i, RASTER_NEURONS, result.n)
+            shown = "" if result.n <= RASTER_NEURONS else f" (neurons 0-{RASTER_NEURONS - 1} of {result.n})"
+            ax.set_title(f"spikes, {result.rate:.4g} Hz per neuron{shown}")
+            ax.set_xlim(0, result.t[-1] * MS)
+        if "rate" in by_name:
+            spike_t, _ = result.spikes()
             width = rate_bin if rate_bin is not None else max(result.dt, result.steps * result.dt / 100)
             centers, rate = rate_over_time(spike_t, result.n, 0.0, result.t[-1] + result.dt, width)
-            plot_population_rate(by_name["rate"], centers, rate)
-            by_name["rate"].set_title(f"population rate ({width * 1e3:g} ms bins)")
-            intervals = isi(spike_t, spike_i)
-            if intervals.size:
-                plot_isi_histogram(by_name["isi"], intervals, dt=result.dt)
-            by_name["isi"].set_title(f"ISI histogram (CV {result.cv():.3g})")
+            ax = by_name["rate"]
+            rate_value = None if rate_theory is None else rate_theory[0]
+            label = "theory" if rate_theory is None else f"theory ({rate_theory[1]})"
+            plot_population_rate(ax, centers, rate, rate_value, label)
+            ax.set_title(f"population rate ({width * MS:g} ms bins)")
+            _legend_below(ax)
+        if "isi" in by_name:
+            ax = by_name["isi"]
+            plot_isi_histogram(ax, intervals, dt=result.dt)
+            cv = result.cv()
+            ax.set_title(f"ISI histogram ({intervals.size} intervals, CV {0.0 if abs(cv) < 1e-12 else cv:.3g})")
+        if "autocov" in by_name:
+            ax = by_name["autocov"]
+            plot_autocov(ax, result, moments)
+            ax.set_title("autocovariance across neurons (ddof 1)")
+            _legend_below(ax)
         if "vhist" in by_name:
             at = None
-            if theory is not None:
+            if moments is not None:
                 grid_steps = np.rint(result.snapshot_t / result.dt).astype(int)
-                at = [(theory.mean[k], theory.std[k]) for k in grid_steps]
-            plot_v_histograms(by_name["vhist"], result.snapshot_t, result.v_snapshots, theory=at)
-            by_name["vhist"].set_title("V across neurons")
-        fig.tight_layout()
+                at = [(moments.mean[k], moments.std[k]) for k in grid_steps]
+            ax = by_name["vhist"]
+            plot_v_histograms(ax, result.snapshot_t, result.v_snapshots, theory=at)
+            ax.set_title("V across neurons at the snapshot times")
+            _legend_below(ax)
     return fig
+
+
+def _draw_v_panel(
+    ax: plt.Axes, result: Result, max_traces: int, moments: EulerMoments | None, n_intervals: int
+) -> None:
+    """V traces, the sample mean +/- std band, theory, and spike marks, in ms and mV."""
+    t = result.t * MS
+    spiking = bool(result.meta.get("spiking"))
+    neurons = result.recorded_neurons()
+    shown = neurons[:max_traces]
+    traces = result.traces(slice(0, shown.size)) if shown.size else np.zeros((0, result.steps))
+    if result.n == 1 and traces.shape[0] == 0:  # one neuron: its mean is its trace
+        traces, shown = result.v_mean[None, :], np.array([0])
+    spikes_per_trace = 0.0
+    if spiking and result.spike_count is not None and result.n:
+        spikes_per_trace = float(np.mean(result.spike_count))
+    end = _trace_window(result, spikes_per_trace)
+    zoomed = end < result.t[-1]
+    if traces.shape[0]:
+        which = "neuron" if shown.size == 1 else "neurons"
+        label = f"V(t), {which} {_index_text(shown)}"
+        if shown.size < neurons.size:
+            label += f" (of {neurons.size} recorded)"
+        ax.plot(t, traces.T * MV, "k", alpha=0.35 if traces.shape[0] > 1 else 0.9, lw=0.8)
+        ax.plot([], [], "k", alpha=0.6, lw=0.8, label=label)
+    if result.n > 1:
+        std = result.v_std(1)
+        ax.plot(t, result.v_mean * MV, "C0", lw=1.5, label=f"sample mean of {result.n} neurons")
+        ax.fill_between(
+            t, (result.v_mean - std) * MV, (result.v_mean + std) * MV, color="C0", alpha=0.2, label=r"mean $\pm$ std"
+        )
+    if moments is not None:
+        ax.plot(t, moments.mean * MV, "C3--", lw=1, label="theory mean")
+        ax.plot(t, (moments.mean + moments.std) * MV, "C3:", lw=1, label=r"theory mean $\pm$ std")
+        ax.plot(t, (moments.mean - moments.std) * MV, "C3:", lw=1)
+    if spiking and result.spike_t is not None and traces.shape[0]:
+        spike_t, spike_i = result.spikes()
+        mine = np.isin(spike_i, shown)
+        if mine.any():
+            vth = result.meta["params"]["vth"] * MV
+            ax.plot(spike_t[mine] * MS, np.full(int(mine.sum()), vth), "|", color="C3", ms=10, label="spikes (threshold)")
+    if spiking:
+        ax.axhline(result.meta["params"]["vth"] * MV, color="0.5", lw=0.6, ls="--")
+    ax.set_xlabel(TIME_LABEL)
+    ax.set_ylabel(VOLTAGE_LABEL)
+    title = "membrane potential" if result.n > 1 else "membrane potential of the neuron"
+    if zoomed:
+        ax.set_xlim(0, end * MS)
+        title += f" (first {end * MS:g} ms of {result.t[-1] * MS:g} ms)"
+    ax.set_title(title)
+    _legend_below(ax)
+
+
+def _index_text(indices: np.ndarray) -> str:
+    if indices.size > 1 and np.all(np.diff(indices) == 1):
+        return f"{indices[0]}-{indices[-1]}"
+    return ", ".join(str(i) for i in indices.tolist())
 
 
 def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
     """Save ``fig`` as PNG, SVG or PDF (by suffix), atomically, and close it."""
     target = check_output_path(path, FIGURE_SUFFIXES, "--plot")
-    tmp = target.with_name(f".{target.name}.tmp{target.suffix}")
     try:
-        fig.savefig(tmp, dpi=120, bbox_inches="tight")
-        os.replace(tmp, target)
+        with atomic_file(target, suffix=f".tmp{target.suffix}") as tmp:
+            fig.savefig(tmp, dpi=120, bbox_inches="tight", format=target.suffix[1:].lower())
     finally:
-        if tmp.exists():
-            tmp.unlink()
         plt.close(fig)

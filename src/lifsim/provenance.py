@@ -17,7 +17,24 @@ from .inputs import from_description
 from .params import PARAM_UNITS, LIFParams
 from .result import Result
 
-__all__ = ["rerun", "compare"]
+__all__ = ["rerun", "compare", "stamp"]
+
+
+def stamp(command: str | None = None, config: dict | None = None) -> dict[str, object]:
+    """What every file lifsim writes records about how it was made: versions, time, command, config."""
+    import datetime
+    import sys
+
+    from . import __version__
+
+    return {
+        "lifsim_version": __version__,
+        "numpy_version": np.__version__,
+        "python_version": sys.version.split()[0],
+        "command": command,
+        "config": config,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
 
 
 def rerun(result: Result | str) -> Result:
@@ -30,7 +47,7 @@ def rerun(result: Result | str) -> Result:
     from .simulation import simulate
 
     if not isinstance(result, Result):
-        from .io import load
+        from .formats import load
 
         result = load(result)
     assert isinstance(result, Result)

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from .reduce import variance_from_m2
 
-__all__ = ["Result"]
+__all__ = ["Result", "TraceSource"]
+
+
+class TraceSource(Protocol):
+    """Traces kept outside memory (see :class:`lifsim.formats.zarr.ZarrTraces`)."""
+
+    neurons: np.ndarray
+    shape: tuple[int, ...]
+
+    @property
+    def nbytes(self) -> int: ...
+
+    def read(self, rows: Any = None) -> np.ndarray: ...
+
+    def lazy(self) -> Any: ...
 
 
 @dataclass
@@ -47,6 +62,9 @@ class Result:
     meta : dict
         Provenance: parameters (SI), input description, seed and stream,
         method, engine, spiking, lifsim and numpy versions.
+    trace_source : TraceSource or None
+        Where traces kept on disk are read from (a streamed or loaded Zarr
+        store); ``v`` is then None until :meth:`load_traces`.
     """
 
     t: np.ndarray
@@ -64,6 +82,7 @@ class Result:
     v_snapshots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     input_array: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    trace_source: TraceSource | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------ statistics
     @property
@@ -119,26 +138,48 @@ class Result:
 
     @property
     def rate(self) -> float:
-        """Population mean firing rate (Hz): spikes / neuron / second over :attr:`duration`."""
+        """Population mean firing rate (Hz): spikes / neuron / second over :attr:`duration`
+        (NaN for a run of one time point, which has no duration)."""
+        if self.duration <= 0:
+            return float("nan")
         return self.total_spikes / (self.n * self.duration)
 
     def cv(self) -> float:
-        """Coefficient of variation of the pooled inter-spike intervals (NaN if < 2 ISIs)."""
+        """Coefficient of variation of the pooled inter-spike intervals (NaN if < 2 ISIs).
+
+        Intervals are counted in whole steps, so a regular train gives exactly 0.
+        """
         from .spikes import cv_isi
 
         if self.spike_t is None or self.spike_i is None:
             raise ValueError("cv: spike times were not recorded (record_spikes=False)")
-        return cv_isi(self.spike_t, self.spike_i)
+        return cv_isi(self.spike_t, self.spike_i, dt=self.dt)
+
+    def mean_input_current(self) -> np.ndarray:
+        """The ensemble-mean input current (A) at each time (NaN at the last time, which drives nothing).
+
+        Rebuilt from the run's input description (noise averages to zero).
+        """
+        from .inputs import from_description, mean_input_current
+        from .params import PARAM_UNITS, LIFParams
+
+        meta = self.meta
+        given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
+        params = LIFParams(**given, round_steps=True)
+        return mean_input_current(from_description(meta["input"], self.input_array), params, self.steps)
 
     # ------------------------------------------------------------ output
     def summary(self) -> str:
-        """A short human summary of the run."""
-        p = self.meta["params"]
+        """A short human summary of the run (what ``lifsim simulate`` prints, and ``repr``)."""
+        from .inputs import describe_text
+
+        p = self.meta.get("params", {})
+        dt = p.get("dt", float("nan"))
         lines = [
-            f"lifsim: {self.n} neuron(s), {self.steps} steps of dt = {p['dt'] * 1e3:g} ms "
-            f"(t = 0 .. {self.t[-1] * 1e3:g} ms), method {self.meta['method']}, engine {self.meta['engine']}, "
-            f"seed {self.meta['seed']}",
-            f"  input: {_describe_input(self.meta['input'])}",
+            f"lifsim: {self.n} neuron(s), {self.steps} steps of dt = {dt * 1e3:g} ms "
+            f"(t = 0 .. {self.t[-1] * 1e3:g} ms), method {self.meta.get('method')}, "
+            f"engine {self.meta.get('engine')}, seed {self.meta.get('seed')}",
+            f"  input: {describe_text(self.meta.get('input', {}), p)}",
             f"  final V: mean {self.v_mean[-1] * 1e3:.4f} mV",
         ]
         if self.n > 1:
@@ -146,11 +187,32 @@ class Result:
         if self.meta.get("spiking"):
             line = f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron"
             if self.spike_t is not None:
-                line += f", CV of ISIs {self.cv():.3g}"
+                line += f", CV of ISIs {_rounded(self.cv()):.3g}"
             lines.append(line)
         else:
             lines.append("  spiking off (subthreshold membrane)")
+        lines.extend(f"  note: {note}" for note in self.meta.get("notes", ()))
         return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<lifsim.Result\n{self.summary()}>"
+
+    def plot(self, path: str | None = None, **kwargs: Any) -> Any:
+        """The standard figure of the run (:func:`lifsim.plot.plot_result`); saved to ``path`` if given.
+
+        Returns the matplotlib Figure (closed once saved).
+        """
+        from .plot import plot_result, save_figure
+
+        if path is not None:
+            from .atomic import check_output_path
+            from .plot import FIGURE_SUFFIXES
+
+            check_output_path(path, FIGURE_SUFFIXES, "path")
+        figure = plot_result(self, **kwargs)
+        if path is not None:
+            save_figure(figure, path)
+        return figure
 
     def arrays(self, ddof: int = 1) -> dict[str, np.ndarray]:
         """The arrays written to ``.npz`` files (SI units; ``v_std``/``v_var`` with ``ddof``)."""
@@ -215,21 +277,64 @@ class Result:
         if problems:
             raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
 
+    @property
+    def has_traces(self) -> bool:
+        """True when traces were recorded (in memory or on disk)."""
+        return self.v is not None or self.trace_source is not None
+
+    def recorded_neurons(self) -> np.ndarray:
+        """Neuron index of each recorded trace (empty when none were recorded)."""
+        if self.v_neurons is not None:
+            return np.asarray(self.v_neurons, dtype=np.int64)
+        if self.trace_source is not None:
+            return np.asarray(self.trace_source.neurons, dtype=np.int64)
+        if self.v is not None:
+            return np.arange(self.v.shape[0], dtype=np.int64)
+        return np.zeros(0, dtype=np.int64)
+
     def load_traces(self) -> None:
-        """Bring traces that were streamed to a Zarr store (``trace_store``) into memory."""
-        if self.v is not None or "trace_store" not in self.meta:
+        """Bring traces kept on disk (a streamed or loaded Zarr store) into memory as :attr:`v`.
+
+        Raises ``ValueError`` when they need more memory than is available;
+        read a few neurons with :meth:`trace` or work lazily with
+        ``trace_source.lazy()`` (a dask-backed DataArray) instead.
+        """
+        if self.v is not None or self.trace_source is None:
             return
-        import xarray as xr
+        from .memory import available_memory, format_bytes
 
-        with xr.open_zarr(self.meta["trace_store"], consolidated=False) as ds:
-            self.v = np.asarray(ds["v"].values)
-            self.v_neurons = np.asarray(ds["recorded"].values, dtype=np.int64)
+        needed = self.trace_source.nbytes
+        room = available_memory()
+        if room is not None and needed > 0.8 * room:
+            raise ValueError(
+                f"v: the traces need {format_bytes(needed)}, more than the {format_bytes(room)} of memory "
+                "available; read single neurons with result.trace(j), or lazily with result.trace_source.lazy()"
+            )
+        self.v = self.trace_source.read()
+        self.v_neurons = np.asarray(self.trace_source.neurons, dtype=np.int64)
 
-    def traces(self) -> np.ndarray:
-        """The recorded traces ``v`` (V); ValueError if none were recorded."""
-        if self.v is None:
-            raise ValueError("v: no traces were recorded (pass record_v)")
-        return self.v
+    def trace(self, neuron: int) -> np.ndarray:
+        """The recorded trace (V) of neuron ``neuron``, shape (steps,); read from disk if kept there."""
+        neurons = self.recorded_neurons()
+        rows = np.flatnonzero(neurons == neuron)
+        if rows.size == 0:
+            raise ValueError(f"neuron: {neuron!r} was not recorded; recorded neurons: {_short_list(neurons)}")
+        if self.v is not None:
+            return self.v[rows[0]]
+        assert self.trace_source is not None
+        return self.trace_source.read(int(rows[0]))
+
+    def traces(self, rows: slice | None = None) -> np.ndarray:
+        """The recorded traces ``v`` (V), or the rows ``rows`` of them; ValueError if none were recorded."""
+        if self.v is not None:
+            return self.v if rows is None else self.v[rows]
+        if self.trace_source is not None:
+            if rows is None:
+                self.load_traces()
+                assert self.v is not None
+                return self.v
+            return self.trace_source.read(rows)
+        raise ValueError("v: no traces were recorded (pass record_v)")
 
     def spikes(self) -> tuple[np.ndarray, np.ndarray]:
         """``(spike_t, spike_i)``; ValueError if spike times were not recorded."""
@@ -237,51 +342,38 @@ class Result:
             raise ValueError("spike_t: spike times were not recorded (record_spikes=False or spiking off)")
         return self.spike_t, self.spike_i
 
-    def to_dataset(self):  # type: ignore[no-untyped-def]
+    def to_dataset(self) -> Any:
         """The run as an :class:`xarray.Dataset` (layout in :mod:`lifsim.dataset`)."""
         from .dataset import to_dataset
 
-        self.load_traces()
         return to_dataset(self)
 
-    def to_neo(self):  # type: ignore[no-untyped-def]
-        """The run as a ``neo.Block`` of AnalogSignals and SpikeTrains (see :mod:`lifsim.export`)."""
-        from .export import to_neo
+    def to_neo(self) -> Any:
+        """The run as a ``neo.Block`` of AnalogSignals and SpikeTrains (see :mod:`lifsim.formats.neo`)."""
+        from .formats import by_name, check_dependencies
 
-        return to_neo(self)
+        fmt = by_name("neo")
+        check_dependencies(fmt, "to_neo", action="making")
+        return fmt.module().to_neo(self)
 
-    def to_nwb(self, path: str) -> None:
-        """Write the run to an NWB file (see :mod:`lifsim.export`)."""
-        from .export import to_nwb
+    def to_nwb(self, path: str) -> Any:
+        """Write the run to an NWB file (see :mod:`lifsim.formats.nwb`)."""
+        if not str(path).lower().endswith(".nwb"):
+            raise ValueError(f"path: {str(path)!r} must end in .nwb")
+        return self.save(path)
 
-        to_nwb(self, path)
+    def save(self, path: str) -> Any:
+        """Save by suffix (:data:`lifsim.formats.RESULT_SUFFIXES`); returns the path written."""
+        from .formats import save
 
-    def save(self, path: str) -> None:
-        """Save by suffix: ``.nc``, ``.zarr``, ``.npz`` or ``.csv`` (see :func:`lifsim.io.save`)."""
-        from .io import save
-
-        save(self, path)
+        return save(self, path)
 
 
-def _describe_input(desc: dict) -> str:
-    kind = desc.get("kind")
-    if kind == "sum":
-        return " + ".join(_describe_input(part) for part in desc["parts"])
-    if kind == "modulated":
-        terms = []
-        for term in desc["terms"]:
-            if term["term"] == "sine":
-                terms.append(f"sin(2 pi t / {term['period_s'] * 1e3:g} ms)")
-            else:
-                amp = term["amplitude"]
-                terms.append("A xi (A = tutorial default)" if amp is None else f"{amp:g} xi")
-        mean = f"{desc['mean_A'] * 1e12:g} pA"
-        return mean if not terms else f"{mean} * (1 + {' + '.join(terms)})"
-    if kind == "white":
-        text = f"white noise sigma {desc['sigma_V'] * 1e3:g} mV"
-        return text if desc["mean_A"] == 0 else f"{text} around {desc['mean_A'] * 1e12:g} pA"
-    if kind == "step":
-        return f"step to {desc['amplitude_A'] * 1e12:g} pA at {desc['onset_s'] * 1e3:g} ms"
-    if kind == "array":
-        return f"array of shape {tuple(desc['shape'])}"
-    return str(desc)
+def _rounded(x: float) -> float:
+    """``x``, with round-off below 1e-12 shown as 0."""
+    return 0.0 if abs(x) < 1e-12 else x
+
+
+def _short_list(values: np.ndarray, limit: int = 10) -> str:
+    shown = ", ".join(str(v) for v in values[:limit].tolist())
+    return f"[{shown}{', ...' if values.size > limit else ''}] ({values.size} in all)"

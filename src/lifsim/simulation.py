@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import datetime
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
 
-from . import __version__
 from .engine import ENGINES, choose_engine
+from .errors import PlausibilityWarning
 from .inputs import Input, array_values, constant
 from .params import LIFParams
+from .memory import available_memory, format_bytes
+from .provenance import stamp
 from .result import Result
 from .streams import CounterStream, LegacyStream
 from .units import to_si
@@ -167,11 +169,33 @@ def simulate(
     if not isinstance(inputs, Input):
         raise TypeError(f"inputs: expected an lifsim input (lifsim.inputs), got {type(inputs).__name__}")
     n = _positive_int(n, "n")
-    steps = params.steps if steps is None else _positive_int(steps, "steps")
+    if steps is None:
+        steps = params.steps
+        if steps < 2:
+            raise ValueError(
+                f"t_max: {params.t_max!r} s is one time point of dt = {params.dt!r} s; a run needs at least two "
+                "(t_max >= 2 dt), so that V is updated at least once"
+            )
+    else:
+        steps = _positive_int(steps, "steps")
+        if steps < 2:
+            raise ValueError(f"steps: a run needs at least 2 time points, got {steps}")
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
-    if not isinstance(spiking, (bool, np.bool_)):
-        raise TypeError(f"spiking: expected True or False, got {spiking!r}")
+    params.check_method(method)
+    for name, flag in (("spiking", spiking), ("record_spikes", record_spikes)):
+        if not isinstance(flag, (bool, np.bool_)):
+            raise TypeError(f"{name}: expected True or False, got {flag!r}")
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress: expected True, False or None, got {progress!r}")
+    if command is not None and not isinstance(command, str):
+        raise TypeError(f"command: expected a string or None, got {type(command).__name__}")
+    if config is not None and not isinstance(config, dict):
+        raise TypeError(f"config: expected a dict or None, got {type(config).__name__}")
+    if isinstance(lags, (int, np.integer)) or isinstance(lags, (str, bytes)):
+        raise TypeError(f"lags: expected a sequence of whole numbers of steps such as (1, 5, 10), got {lags!r}")
+    if isinstance(snapshots, (str, bytes, int, float)):
+        raise TypeError(f"snapshots: expected a sequence of times such as ('10 ms', '50 ms'), got {snapshots!r}")
     lags = tuple(_nonneg_int(lag, "lags") for lag in lags)
     for lag in lags:
         if lag >= steps:
@@ -191,13 +215,18 @@ def simulate(
             raise ValueError(f"threads: {threads} is more than the {max_threads()} threads numba was started with")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
-    needed = _memory_estimate(n, steps, len(lags), len(snapshot_steps))
-    available = _physical_memory()
+    if len(set(snapshot_steps)) != len(snapshot_steps):
+        raise ValueError(f"snapshots: each time can be asked for once, got {list(snapshots)!r}")
+    inputs.check(params, n, steps)
+    needed = _memory_estimate(n, steps, lags, len(snapshot_steps))
+    available = available_memory()
     if available is not None and needed > available:
         raise ValueError(
-            f"n: {n} neurons x {steps} steps need about {needed / 2**30:.3g} GiB of memory for the state and "
-            f"statistics, more than this machine's {available / 2**30:.3g} GiB; use fewer neurons or steps"
+            f"n: {n} neurons x {steps} steps need about {format_bytes(needed)} of memory for the state and "
+            f"statistics, more than the {format_bytes(available)} available; use fewer neurons or steps"
         )
+    for text in params.plausibility() + _input_plausibility(inputs, params):
+        warnings.warn(text, PlausibilityWarning, stacklevel=2)
     record = parse_neuron_selection(record_v, n)
     if record is not None and trace_store is None and record.size * steps * 8 > MAX_TRACE_BYTES:
         raise ValueError(
@@ -208,13 +237,25 @@ def simulate(
     if trace_store is not None:
         if record is None:
             raise ValueError("trace_store: there are no traces to stream; pass record_v")
-        from .io import TraceStore
+        from .formats import by_name, check_dependencies
+        from .formats.zarr import TraceStore
+
+        check_dependencies(by_name("zarr"), "trace_store")
 
         if chunk_steps is None:
             chunk_steps = max(1, min(steps, (64 * 2**20) // (8 * record.size)))
         store = TraceStore(trace_store, record, np.arange(steps) * params.dt, _positive_int(chunk_steps, "chunk_steps"))
         extra["trace_sink"] = store.write
         extra["chunk_steps"] = store.chunk_steps
+    if engine == "numba" and progress is not False and sys.stderr.isatty():
+        from .engine.numba_engine import needs_compile
+
+        if needs_compile():
+            print(
+                "lifsim: compiling the numba engine (first run only, about 10 s; later runs load it from the cache)",
+                file=sys.stderr,
+                flush=True,
+            )
     bar = make_progress(progress, engine, n, steps)
     try:
         output = ENGINES[engine](
@@ -251,12 +292,8 @@ def simulate(
         "method": method,
         "engine": engine,
         "spiking": bool(spiking),
-        "lifsim_version": __version__,
-        "numpy_version": np.__version__,
-        "python_version": sys.version.split()[0],
-        "command": command,
-        "config": config,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **stamp(command, config),
+        "notes": params.notes(),
         # everything lifsim.rerun needs to make this run again
         "run": {
             "n": n,
@@ -272,8 +309,6 @@ def simulate(
             "snapshot_steps": list(snapshot_steps),
         },
     }
-    if store is not None:
-        meta["trace_store"] = str(store.target)
     result = Result(
         t=t,
         n=n,
@@ -297,7 +332,29 @@ def simulate(
         except BaseException:
             store.abort()
             raise
+        from .formats.zarr import ZarrTraces
+
+        result.trace_source = ZarrTraces(store.target)
+    if spiking and result.rate > 0.5 / params.dt:
+        warnings.warn(
+            f"rate: the neurons fire at {result.rate:.4g} Hz, more than half of 1/dt = {1 / params.dt:.4g} Hz "
+            "(nearly every step); check the units of the input and parameters",
+            PlausibilityWarning,
+            stacklevel=2,
+        )
     return result
+
+
+def _input_plausibility(inputs: Input, params: LIFParams) -> list[str]:
+    """Input settings far outside what a neuron sees (a unit slip): sigma in V, not mV."""
+    out = []
+    for part in inputs.white_parts():
+        if part.sigma > 0.1:
+            out.append(
+                f"sigma: {part.sigma!r} V is far outside the usual range (0 to 100 mV); "
+                "plain numbers are SI units (V): did you mean a value with a unit such as 5mV?"
+            )
+    return out
 
 
 #: rough cost per neuron-step (s) of each engine, to decide whether a run is long
@@ -340,16 +397,15 @@ class _Progress:
         self.bar.close()
 
 
-def _memory_estimate(n: int, steps: int, lags: int, snapshots: int) -> int:
-    """Bytes the numpy engine needs without traces: ~8 state-sized arrays, per-step statistics, buffers."""
-    return 8 * (8 * n + (3 + lags) * steps + (lags + 1 + snapshots) * n)
+def _memory_estimate(n: int, steps: int, lags: tuple[int, ...], snapshots: int) -> int:
+    """Bytes a run needs without traces and spike lists.
 
-
-def _physical_memory() -> int | None:
-    try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (ValueError, OSError, AttributeError):
-        return None
+    About 8 state-sized arrays (V, refractory counters, spike counts, indices),
+    the autocovariance ring of ``max(lags) + 1`` rows per neuron, the
+    snapshots, and the per-step arrays (time, statistics, co-moments, inputs).
+    """
+    depth = max(lags, default=-1) + 1
+    return 8 * (8 * n + (depth + snapshots) * n + (6 + len(lags)) * steps)
 
 
 def _grid_step(time: float | str, dt: float, steps: int) -> int:

@@ -149,17 +149,23 @@ def isi(spike_t: np.ndarray, spike_i: np.ndarray) -> np.ndarray:
     return np.diff(t)[same]
 
 
-def cv_isi(spike_t: np.ndarray, spike_i: np.ndarray, ddof: int = 0) -> float:
+def cv_isi(spike_t: np.ndarray, spike_i: np.ndarray, ddof: int = 0, dt: float | None = None) -> float:
     """Coefficient of variation of the pooled ISIs: ``std(ISI) / mean(ISI)``.
 
-    0 for a regular train (up to the round-off of the times: a train at
-    decimal times such as 0.1, 0.2, 0.3 s gives ~1e-16), close to 1 for a
-    Poisson train; NaN with fewer than two intervals.  (For an ensemble of identical stationary neurons pooling
-    is the usual estimate; use :func:`isi` per neuron for per-neuron CVs.)
+    0 for a regular train, close to 1 for a Poisson train; NaN with fewer
+    than two intervals.  (For an ensemble of identical stationary neurons
+    pooling is the usual estimate; use :func:`isi` per neuron for per-neuron CVs.)
+
+    ``dt`` (s): the time step of a simulation whose spike times lie on the grid
+    ``k dt``; the intervals are then counted in whole steps, so a regular train
+    gives exactly 0 instead of the round-off of the times (a train at 0.1,
+    0.2, 0.3 s gives ~1e-16 without it).
     """
     intervals = isi(spike_t, spike_i)
     if intervals.size < 2:
         return float("nan")
+    if dt is not None:
+        intervals = np.rint(intervals / _positive(dt, "dt", "s"))
     return float(np.std(intervals, ddof=ddof) / np.mean(intervals))
 
 

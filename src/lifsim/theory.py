@@ -83,16 +83,23 @@ class EulerMoments:
     t: np.ndarray
     mean: np.ndarray
     var: np.ndarray
+    a: float | None = None
 
     @property
     def std(self) -> np.ndarray:
         """Standard deviation of V (V)."""
         return np.sqrt(self.var)
 
-    def autocov(self, lag: int, alpha: float) -> np.ndarray:
-        """``C(t_{k-lag}, t_k) = (1 - a)**lag * var[k - lag]`` (V**2); NaN for ``k < lag``."""
+    def autocov(self, lag: int, alpha: float | None = None) -> np.ndarray:
+        """``C(t_{k-lag}, t_k) = (1 - a)**lag * var[k - lag]`` (V**2); NaN for ``k < lag``.
+
+        ``alpha``: the recursion's factor ``a`` (default the one these moments were computed with).
+        """
+        a = self.a if alpha is None else alpha
+        if a is None:
+            raise ValueError("alpha: needed for moments made without it")
         out = np.full_like(self.var, np.nan)
-        out[lag:] = (1.0 - alpha) ** lag * self.var[: len(self.var) - lag]
+        out[lag:] = (1.0 - a) ** lag * self.var[: len(self.var) - lag]
         return out
 
 
@@ -151,7 +158,7 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, me
     b = 1.0 - a
     k = np.arange(steps)
     t = k * params.dt
-    mean_current = np.array([inputs.mean_current(tk, params) for tk in t])
+    mean_current = inputs.mean_current_grid(t, params)
     if np.all(mean_current == mean_current[0]):
         mu = params.el + params.r * mean_current[0]
         mean = mu + (params.v0 - mu) * b**k
@@ -169,7 +176,7 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, me
         white_current_var = sigma2 / params.r**2 * params.tau / params.dt
         q = a * a * params.r**2 * (current_var - white_current_var) + sigma2 * (1.0 - b * b) / 2.0
     var = q * (1.0 - b ** (2 * k)) / (1.0 - b * b)
-    return EulerMoments(t, mean, var)
+    return EulerMoments(t, mean, var, a)
 
 
 def euler_stationary_variance(params: LIFParams, inputs: Input) -> float:
@@ -334,3 +341,32 @@ def siegert_rate(
     if i_mean is not None and np.ndim(i_mean):
         return rates.reshape(np.shape(_as_mu(params, i_mean)))
     return float(rates[0])
+
+
+def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> tuple[float, str] | None:
+    """The theory's stationary firing rate (Hz) of ``inputs`` as simulated, and which theory it is.
+
+    For an input with a constant mean: without noise, the noise-free neuron on
+    the grid (:func:`fi_grid`, exact for the simulation); with white noise, the
+    Siegert rate with the grid correction; with the tutorial's uniform noise,
+    the Siegert rate of the white noise with the same variance per step (the
+    diffusion approximation, ``sigma = R s_I sqrt(dt / tau)``).  None for
+    inputs whose mean changes in time (sine, step, arrays).
+    """
+    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
+    pure_white = True
+    for part in parts:
+        if isinstance(part, Modulated):
+            if any(not isinstance(term, UniformTerm) for term in part.terms):
+                return None
+            pure_white = pure_white and not part.terms
+        elif not isinstance(part, WhiteNoise):
+            return None
+    i_mean = float(inputs.mean_current(0.0, params))
+    current_var = noise_variance_per_step(inputs, params)
+    if current_var == 0.0:
+        return float(fi_grid(params, i_mean, method)[()]), "noise-free neuron on the grid"
+    sigma = params.r * np.sqrt(current_var * params.dt / params.tau)
+    rate = float(siegert_rate(params, sigma, i_mean, dt_correction=params.dt))
+    label = "Siegert, grid-corrected" if pure_white else "Siegert, diffusion approximation"
+    return rate, label

@@ -32,7 +32,6 @@ from matplotlib.figure import Figure
 from . import inputs
 from .params import LIFParams
 from .plot import (
-    CURRENT_LABEL,
     figure_style,
     new_axes,
     plot_current_points,
@@ -43,10 +42,45 @@ from .plot import (
 from .simulation import simulate
 from .streams import LegacyStream
 
-__all__ = ["EXERCISES", "ExerciseOutput", "run_exercise", "TUTORIAL_SEED"]
+__all__ = ["EXERCISES", "TITLES", "WITH_FIGURE", "ExerciseOutput", "run_exercise", "exercise_meta", "TUTORIAL_SEED"]
 
 TUTORIAL_SEED = 2020
 EXERCISES = range(1, 15)
+
+#: the exercises' titles in the tutorial (spec/lif-neuron-part-1.md)
+TITLES = {
+    1: "Defining parameters",
+    2: "Simulating an input current",
+    3: "Printing pretty numbers",
+    4: "Simulating membrane potential",
+    5: "Plotting current",
+    6: "Plotting membrane potential",
+    7: "Adding randomness",
+    8: "Storing simulations in lists",
+    9: "Plotting sample mean",
+    10: "Plotting sample standard deviation",
+    11: "Rewriting with numpy",
+    12: "Using enumerate & indexing",
+    13: "Using 2d arrays",
+    14: "Plotting sample mean and standard deviation",
+}
+#: exercises that draw a figure (1-4 print)
+WITH_FIGURE = range(5, 15)
+
+
+def exercise_meta(ex: int, params: LIFParams | None = None) -> dict[str, object]:
+    """The provenance saved with an exercise's arrays: which exercise, parameters, stream, versions."""
+    from .provenance import stamp
+
+    p = LIFParams() if params is None else params
+    return {
+        "tutorial": "LIF Neuron Part I",
+        "exercise": ex,
+        "title": TITLES[ex],
+        "params": p.as_dict(),
+        "stream": {"kind": "legacy MT19937 (np.random.seed)", "seed": TUTORIAL_SEED} if ex >= 7 else None,
+        **stamp(f"lifsim tutorial {ex}"),
+    }
 
 
 @dataclass
@@ -63,12 +97,21 @@ class ExerciseOutput:
         the exercise computes them.
     draw : callable or None
         ``draw()`` makes the exercise's figure and returns it.
+    summary : str
+        One line saying what the exercise computed.
     """
 
     number: int
     lines: list[str] = field(default_factory=list)
     data: dict[str, np.ndarray] = field(default_factory=dict)
     draw: Callable[[], Figure] | None = None
+    summary: str = ""
+
+
+#: the tutorial's axis labels, in its SI units (the replay keeps them, as it keeps every number)
+TIME_LABEL = "time (s)"
+VOLTAGE_LABEL = "$V_m$ (V)"
+CURRENT_LABEL = "$I$ (A)"
 
 
 def _grid(params: LIFParams, steps: int) -> np.ndarray:
@@ -98,7 +141,7 @@ def _list_mean_std(v_n: np.ndarray, with_std: bool) -> tuple[np.ndarray, np.ndar
 def _figure(title: str, xkcd: bool, body: Callable[[Any], object], ylabel: str | None = None) -> Callable[[], Figure]:
     def draw() -> Figure:
         with figure_style(xkcd):
-            ax = new_axes(title) if ylabel is None else new_axes(title, ylabel=ylabel)
+            ax = new_axes(title, TIME_LABEL, VOLTAGE_LABEL if ylabel is None else ylabel)
             body(ax)
             figure = ax.figure
             assert isinstance(figure, Figure)
@@ -148,6 +191,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
             out.draw = _figure(
                 "Synaptic Input $I(t)$", style, lambda ax: plot_current_points(ax, t, i), ylabel=CURRENT_LABEL
             )
+            out.summary = f"the sinusoidal input I(t) at {steps} steps, {i.min() * 1e12:.4g} to {i.max() * 1e12:.4g} pA"
         return out
 
     if ex in (4, 6):
@@ -161,6 +205,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         t = run.t[:-1]  # plotted after the update at time t
         out.data = {"t": t, "i": _sine_current(p, step_end), "v": v[1:]}
         out.draw = _figure("$V_m$ with sinusoidal I(t)", style, lambda ax: plot_voltage(ax, t, v[1:], "k."))
+        out.summary = _v_summary(v[1:], f"V(t) with sinusoidal input, {t.size} steps")
         return out
 
     if ex in (7, 8, 9, 10):
@@ -173,6 +218,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         if ex == 7:
             out.data = {"t": t, "v": v[0]}
             out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v[0], "k."))
+            out.summary = _v_summary(v[0], f"V(t) of one neuron with random input, {t.size} steps")
             return out
         out.data = {"t": t, "v": v}
         mean, std = _list_mean_std(v, with_std=ex == 10)
@@ -187,6 +233,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
                 plot_mean_std(ax, t, mean, std, dots=True)
 
         out.draw = _figure("Multiple realizations of $V_m$", style, body)
+        out.summary = _ensemble_summary(v, mean if ex >= 9 else None, std, "sample std (ddof 1)")
         return out
 
     # exercises 11-14: numpy arrays, one [n, steps] draw, v[step] driven by i[step]
@@ -201,6 +248,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         out.data = {"t": t, "i": i[0], "v": v}
         fmt = "k." if ex == 11 else "k"
         out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v, fmt))
+        out.summary = _v_summary(v, f"V(t) of one neuron with random input, {t.size} steps, as numpy arrays")
         return out
     v = run.traces()
     out.data = {"t": t, "i": i, "v": v}
@@ -208,6 +256,7 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         out.draw = _figure(
             "Multiple realizations of $V_m$", style, lambda ax: plot_realizations(ax, t, v, dots=False, alpha=0.3)
         )
+        out.summary = _ensemble_summary(v, None, None, "")
         return out
     v_mean, v_std = np.mean(v, axis=0), np.std(v, axis=0)
     out.data.update(v_mean=v_mean, v_std=v_std)
@@ -218,4 +267,19 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         ax.legend()
 
     out.draw = _figure("Multiple realizations of $V_m$", style, body14)
+    out.summary = _ensemble_summary(v, v_mean, v_std, "np.std (ddof 0)")
     return out
+
+
+def _v_summary(v: np.ndarray, what: str) -> str:
+    return f"{what}; final V {v[-1] * 1e3:.4f} mV, range {v.min() * 1e3:.4f} to {v.max() * 1e3:.4f} mV"
+
+
+def _ensemble_summary(v: np.ndarray, mean: np.ndarray | None, std: np.ndarray | None, std_kind: str) -> str:
+    n, steps = v.shape
+    text = f"{n} realizations of V(t), {steps} steps"
+    if mean is not None:
+        text += f"; final sample mean {mean[-1] * 1e3:.4f} mV"
+    if std is not None:
+        text += f", {std_kind} {std[-1] * 1e3:.4f} mV"
+    return text

@@ -16,7 +16,7 @@ import math
 import re
 from numbers import Real
 
-__all__ = ["DIMENSIONS", "to_si", "format_si"]
+__all__ = ["DIMENSIONS", "DISPLAY_UNITS", "to_si", "format_si", "display_factor", "format_display"]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
 DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -26,6 +26,17 @@ DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "resistance": ("Ohm", ("Ohm", "ohm", "Ω", "Ω")),
     "frequency": ("Hz", ("Hz",)),
     "dimensionless": ("", ("",)),
+}
+
+#: dimension -> (the field's display unit, SI value of one display unit); data stay SI,
+#: figures, help texts and templates speak these units
+DISPLAY_UNITS: dict[str, tuple[str, float]] = {
+    "time": ("ms", 1e-3),
+    "voltage": ("mV", 1e-3),
+    "current": ("pA", 1e-12),
+    "resistance": ("MOhm", 1e6),
+    "frequency": ("Hz", 1.0),
+    "dimensionless": ("", 1.0),
 }
 
 _PREFIXES: dict[str, float] = {
@@ -130,3 +141,21 @@ def format_si(value: float, unit: str) -> str:
     prefix = {9: "G", 6: "M", 3: "k", 0: "", -3: "m", -6: "u", -9: "n", -12: "p", -15: "f"}[exponent]
     scaled = value / 10.0**exponent
     return f"{scaled:.6g} {prefix}{unit}"
+
+
+def display_factor(dimension: str) -> float:
+    """Multiply an SI value by this to get it in the field's display unit (``0.02 s * 1e3 = 20 ms``)."""
+    return 1.0 / DISPLAY_UNITS[dimension][1]
+
+
+def format_display(value: float, dimension: str) -> str:
+    """An SI value in the field's display unit: ``0.02, "time" -> "20 ms"``, ``1e8, "resistance" -> "100 MOhm"``.
+
+    Times of a second or more are shown in s (``"1 s"``).
+    """
+    unit, size = DISPLAY_UNITS[dimension]
+    if dimension == "time" and abs(value) >= 1.0:
+        unit, size = "s", 1.0
+    scaled = value / size
+    scaled = round(scaled, 9) if math.isfinite(scaled) else scaled  # 0.1 ms, not 0.10000000000000002 ms
+    return f"{scaled:g} {unit}".strip()

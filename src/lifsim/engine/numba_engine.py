@@ -282,6 +282,8 @@ if _AVAILABLE:
         spike_j,
         spike_n,
         counts,
+        refractory,
+        any_recorded,
     ):
         n_mod = mod_mean.shape[0]
         n_u = u_amp.shape[0]
@@ -291,16 +293,6 @@ if _AVAILABLE:
         has_arr = arr.shape[0] > 0
         # the tutorial's input family with one uniform term: a loop LLVM can vectorise
         single_uniform = n_mod == 1 and n_u == 1 and n_w == 0 and not has_arr and not exact
-        refractory = False
-        for j in range(n):
-            if ref_steps[j] > 0:
-                refractory = True
-                break
-        any_recorded = False
-        for j in range(n):
-            if rec_row[j] >= 0:
-                any_recorded = True
-                break
         for g in prange(n_blocks):
             j0 = (first_block + g) * block
             m = min(n, j0 + block) - j0
@@ -599,6 +591,8 @@ def _run(
     compiled = _CompiledInputs(inputs, params, n, steps, stream.seed, method)
     neurons = np.arange(n, dtype=np.uint64)
     ref_steps = refractory_steps_per_neuron(params, stream, neurons)
+    # whole-run facts, found once here rather than by a scan of all n neurons in every group
+    refractory = bool(ref_steps.any())
     rec_row = np.full(n, -1, dtype=np.int64)
     if record_neurons is not None:
         rec_row[record_neurons] = np.arange(record_neurons.size)
@@ -690,6 +684,8 @@ def _run(
                     spike_j,
                     spike_n,
                     counts,
+                    refractory,
+                    record_neurons is not None,
                 )
                 if not (spiking and record_spikes) or spike_n.max(initial=0) <= cap:
                     break
@@ -743,6 +739,19 @@ def _run(
         spike_count=counts,
         snapshots=snapshots,
     )
+
+
+def needs_compile() -> bool:
+    """True when the kernels are neither compiled in this process nor in numba's on-disk cache."""
+    if not _AVAILABLE:
+        return False
+    try:
+        if _run_group.signatures:
+            return False
+        cache = _run_group._cache
+        return not cache._cache_file._load_index()
+    except Exception:  # numba internals differ: do not guess
+        return False
 
 
 def block_size(n: int) -> int:

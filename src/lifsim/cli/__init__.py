@@ -1,0 +1,87 @@
+"""The ``lifsim`` command: one module per subcommand, options from one table (:mod:`lifsim.options`).
+
+``lifsim tutorial EX``    replay exercise EX (1..14) of the LIF tutorial (no EX: the list)
+``lifsim simulate``       a general run with every parameter and input as an option
+``lifsim fi``             f-I curve: simulated rates against current, with theory
+``lifsim params``         the parameter set with units
+``lifsim init RUN.toml``  a commented configuration file for ``simulate --config``
+``lifsim rerun RESULT``   run a saved result again from its provenance, bit for bit
+
+Bad input never ends in a traceback: one line on stderr, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+
+from ..errors import PlausibilityWarning
+from . import fi, init, params, rerun, simulate, tutorial
+from .common import Parser, UsageError, cli_message, join_negative_values, warn
+
+__all__ = ["main", "build_parser", "EXIT_USAGE", "UsageError"]
+
+EXIT_USAGE = 2
+#: subcommand name -> module with add_parser(sub) and run(args, argv, labels)
+COMMANDS = {
+    "tutorial": tutorial,
+    "simulate": simulate,
+    "fi": fi,
+    "params": params,
+    "init": init,
+    "rerun": rerun,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``lifsim`` command."""
+    from .. import __version__
+
+    parser = Parser(prog="lifsim", description="Leaky integrate-and-fire neuron simulation.")
+    parser.add_argument("--version", action="version", version=f"lifsim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for module in COMMANDS.values():
+        module.add_parser(sub)
+    return parser
+
+
+def _run(argv: list[str], labels: dict[str, str]) -> int:
+    args = build_parser().parse_args(argv)
+    return int(COMMANDS[args.command].run(args, argv, labels))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``lifsim`` command; return its exit status (2 for bad input)."""
+    labels: dict[str, str] = {}  # option name -> what the user typed, for messages
+    try:
+        tokens = join_negative_values(sys.argv[1:] if argv is None else argv)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                return _run(tokens, labels)
+            finally:
+                for warning in caught:
+                    if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)):
+                        warn(cli_message(str(warning.message), labels))
+    except ImportError as error:  # an optional package a format or feature needs
+        print(f"lifsim: error: {cli_message(str(error), labels)}", file=sys.stderr)
+        return EXIT_USAGE
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
+        print(f"lifsim: error: {cli_message(str(error), labels)}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:
+        print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"lifsim: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("lifsim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

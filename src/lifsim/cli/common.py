@@ -1,0 +1,217 @@
+"""What every ``lifsim`` command shares: the parser, options from the table, values from
+flags and config files, one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+from ..options import FLAG, NEURONS, PATH, Option, api_name_to_flag, for_command
+
+__all__ = [
+    "UsageError",
+    "Parser",
+    "add_options",
+    "Values",
+    "resolve",
+    "cli_message",
+    "join_negative_values",
+    "say",
+    "wrote",
+]
+
+
+class UsageError(ValueError):
+    """Bad command-line input."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (raised, then printed by ``main``)."""
+
+    def error(self, message: str) -> NoReturn:
+        # argparse says "argument --n: ..." where lifsim says "--n: ..."
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+_NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)
+
+
+def join_negative_values(argv: Sequence[str]) -> list[str]:
+    """Rewrite ``--el -65mV`` as ``--el=-65mV``.
+
+    argparse takes a token such as ``-65mV`` or ``-1e-3`` for an option; no
+    lifsim option starts with a digit, so a dash followed by a number is
+    always a value.
+    """
+    out: list[str] = []
+    for token in argv:
+        if out and _NEGATIVE_VALUE.match(token) and out[-1].startswith("--") and "=" not in out[-1]:
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
+def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool = False) -> None:
+    """Add ``command``'s options from the option table, in argparse groups with their help texts.
+
+    Every value option stores None when absent, so that a config file's value
+    or the table's default can fill it in (:func:`resolve`).
+    """
+    from ..options import GROUP_TITLES
+
+    if config:
+        parser.add_argument(
+            "--config", metavar="RUN.toml", help="read options from a TOML file (flags given here override it)"
+        )
+    groups: dict[str, Any] = {}
+    for option in for_command(command):
+        if option.group not in groups:
+            groups[option.group] = parser.add_argument_group(GROUP_TITLES[option.group])
+        group = groups[option.group]
+        help_text = option.help_for(command).replace("%", "%%")
+        if option.kind == FLAG:
+            group.add_argument(
+                option.flag, dest=option.name, action=argparse.BooleanOptionalAction, default=None, help=help_text
+            )
+            if option.short:
+                group.add_argument(option.short, dest=option.name, action="store_true", default=None, help=argparse.SUPPRESS)
+            continue
+        kwargs: dict[str, Any] = {"dest": option.name, "default": None, "metavar": option.metavar(command)}
+        if option.kind == NEURONS:
+            kwargs.update(nargs="?", const="all")
+        group.add_argument(option.flag, help=help_text, **kwargs)
+        if option.kind == PATH and option.group == "output":
+            group.add_argument(
+                f"--no-{option.flag[2:]}",
+                dest=option.name,
+                action="store_const",
+                const=False,
+                help=f"no {option.name} output (overrides a config file's {option.name})",
+            )
+
+
+@dataclass
+class Values:
+    """The options of one command, resolved: the table's default < config file < command line.
+
+    Attributes
+    ----------
+    command : str
+    values : dict
+        Option name -> value (SI for quantities; None when unset).
+    labels : dict
+        Option name -> where the user gave it (``--tau``, ``run.toml: tau``).
+    config : dict or None
+        The config file's entries as written, for the run's provenance.
+    """
+
+    command: str
+    values: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    config: dict[str, Any] | None = None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    def given(self, name: str) -> bool:
+        """True when the user set ``name`` (on the command line or in a config file)."""
+        return name in self.labels
+
+    def label(self, name: str) -> str:
+        """Where ``name`` came from, for messages (its flag when not given)."""
+        return self.labels.get(name) or api_name_to_flag(name) or name
+
+    def model(self) -> dict[str, Any]:
+        """The model parameters given (SI), for :class:`~lifsim.params.LIFParams`."""
+        from ..params import PARAM_UNITS
+
+        model = {name: self.values[name] for name in PARAM_UNITS if name in self.values}
+        model["round_steps"] = bool(self.values.get("round_steps"))
+        return model
+
+
+def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | None = None) -> Values:
+    """Combine the table's defaults, the ``--config`` file and the flags into checked values.
+
+    ``labels`` (a dict) is filled in as values are read, so that an error
+    raised later names the option the user typed.
+    """
+    from ..config import read_config
+
+    result = Values(command, labels={} if labels is None else labels)
+    options = {option.name: option for option in for_command(command)}
+    raw: dict[str, tuple[Any, str]] = {}
+    config_path = getattr(args, "config", None)
+    if config_path is not None:
+        entries = read_config(config_path, command)
+        result.config = {name: value for name, (value, _label) in entries.items()}
+        raw.update(entries)
+    for name, option in options.items():
+        value = getattr(args, name, None)
+        if value is not None:
+            raw[name] = (value, option.flag if not (value is False and option.kind == PATH) else f"--no-{option.flag[2:]}")
+    for name, option in options.items():
+        if name in raw:
+            value, label = raw[name]
+            result.labels[name] = label
+            result.values[name] = option.parse(value, label)
+        else:
+            result.values[name] = option.default_for(command)
+    return result
+
+
+def cli_message(message: str, labels: Mapping[str, str] | None = None) -> str:
+    """Name the option where an API message names the parameter (``t_max: ...`` -> ``--t-max: ...``)."""
+    head, sep, rest = message.partition(": ")
+    if sep and not head.startswith("-") and " " not in head.strip("'"):
+        flag = api_name_to_flag(head, labels)
+        if flag is not None:
+            return f"{flag}: {rest}"
+    if sep and head in ("array input",):
+        flag = api_name_to_flag(head, labels)
+        if flag is not None:
+            return f"{flag}: {rest}"
+    return message
+
+
+def say(text: str, quiet: bool = False) -> None:
+    """Print a line on stdout unless ``quiet``."""
+    if not quiet:
+        print(text)
+
+
+def _size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return path.stat().st_size
+
+
+def wrote(path: str | Path, what: str, quiet: bool = False) -> None:
+    """Say that ``path`` was written (``wrote run.nc (NetCDF-4 run, 1.2 MiB)``)."""
+    if quiet:
+        return
+    from ..memory import format_bytes
+
+    try:
+        size = f", {format_bytes(_size(Path(path)))}"
+    except OSError:  # pragma: no cover - removed meanwhile
+        size = ""
+    print(f"wrote {path} ({what}{size})")
+
+
+def warn(text: str) -> None:
+    """One warning line on stderr."""
+    print(f"lifsim: warning: {text}", file=sys.stderr)
+
+
+def option_of(name: str) -> Option:
+    from ..options import BY_NAME
+
+    return BY_NAME[name]

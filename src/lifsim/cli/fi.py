@@ -1,0 +1,64 @@
+"""``lifsim fi``: the f-I curve, simulated rates against input current, with theory."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .common import UsageError, add_options, resolve, say, wrote
+
+HELP = "f-I curve: simulated rates against input current, with theory"
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("fi", help=HELP, description=HELP + ".")
+    add_options(parser, "fi", config=True)
+
+
+def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
+    from ..atomic import check_output_path
+    from ..fi import fi_curve
+    from ..options import FIGURE_SUFFIXES, TABLE_SUFFIXES
+    from ..params import LIFParams
+
+    values = resolve("fi", args, labels=labels)
+    quiet = bool(values["quiet"])
+    if values["data"] is not None:
+        check_output_path(values["data"], TABLE_SUFFIXES, values.label("data"))
+    if values["plot"] is not None:
+        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
+    params = LIFParams(**values.model())
+    i_min, i_max = values["i_min"], values["i_max"]
+    if not (np.isfinite(i_min) and np.isfinite(i_max) and i_max > i_min):
+        raise UsageError(
+            f"{values.label('i_max')}: {i_max!r} A must be a finite current above {values.label('i_min')} {i_min!r} A"
+        )
+    currents = np.linspace(i_min, i_max, values["points"])
+    curve = fi_curve(
+        params,
+        currents,
+        n=values["n"],
+        sigma=values["sigma"],
+        seed=values["seed"],
+        method=values["method"],
+        transient=values["transient"],
+        engine=values["engine"],
+        threads=values["threads"],
+        command="lifsim " + shlex.join(argv),
+        config=values.config,
+    )
+    if not quiet:
+        print(curve.format_table())
+    if values["data"] is not None:
+        curve.save(values["data"])
+        wrote(values["data"], "f-I table", quiet)
+    if values["plot"] is not None:
+        from ..plot import plot_fi_figure, save_figure
+
+        save_figure(plot_fi_figure(curve, xkcd=bool(values["xkcd"])), values["plot"])
+        wrote(values["plot"], "figure", quiet)
+    return 0

@@ -1,0 +1,24 @@
+"""``lifsim params``: the parameter set with units."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any
+
+from .common import add_options, resolve
+
+HELP = "show the parameter set with units"
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("params", help=HELP, description=HELP + ".")
+    add_options(parser, "params")
+
+
+def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
+    from ..params import LIFParams
+
+    values = resolve("params", args, labels=labels)
+    print(LIFParams(**values.model()).describe())
+    return 0

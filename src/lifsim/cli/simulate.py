@@ -1,0 +1,105 @@
+"""``lifsim simulate``: an ensemble of LIF neurons with every parameter and input as an option."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .common import Values, add_options, resolve, say, wrote
+
+HELP = "simulate an ensemble of LIF neurons"
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("simulate", help=HELP, description=HELP + ".")
+    add_options(parser, "simulate", config=True)
+
+
+def read_input_file(path: str, label: str) -> np.ndarray:
+    """A current array (A) from a ``.npy`` file; ``ValueError`` naming ``label`` otherwise."""
+    source = Path(path)
+    if not source.is_file():
+        what = "no such file" if not source.exists() else "not a regular file"
+        raise ValueError(f"{label}: cannot read {path!r} ({what})")
+    try:
+        values = np.load(source, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        text = "it holds Python objects, which lifsim never reads" if "pickle" in str(error) else str(error) or "empty"
+        raise ValueError(f"{label}: cannot read {path!r} as a .npy array ({text})") from None
+    if not isinstance(values, np.ndarray):
+        raise ValueError(f"{label}: {path!r} holds several arrays (.npz); expected one .npy array")
+    return values
+
+
+def build_inputs(values: Values, params: Any) -> Any:
+    """The input current the options describe (:func:`lifsim.inputs.from_kinds`)."""
+    from ..inputs import from_kinds
+
+    array = None
+    if values["input_file"] is not None:
+        array = read_input_file(values["input_file"], values.label("input_file"))
+    given = {name: values[name] if values.given(name) else None for name in ("amplitude", "period", "sigma", "onset")}
+    return from_kinds(values["input"], params.i_mean, array=array, **given)
+
+
+def plan(values: Values) -> dict[str, Any]:
+    """Check every output and value before running; return what :func:`run` needs."""
+    from ..formats import check_target
+    from ..options import FIGURE_SUFFIXES
+    from ..params import LIFParams
+
+    data_format = None
+    if values["data"] is not None:
+        data_format, _ = check_target(values["data"], values.label("data"))
+    if values["plot"] is not None:
+        from ..atomic import check_output_path
+
+        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
+    params = LIFParams(**values.model())
+    inputs = build_inputs(values, params)
+    return {"params": params, "inputs": inputs, "data_format": data_format}
+
+
+def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
+    from ..simulation import simulate
+
+    values = resolve("simulate", args, labels=labels)
+    checked = plan(values)
+    quiet = bool(values["quiet"])
+    data_format = checked["data_format"]
+    streamed = data_format is not None and data_format.name == "zarr" and values["record_v"] is not None
+    result = simulate(
+        checked["params"],
+        checked["inputs"],
+        n=values["n"],
+        seed=values["seed"],
+        spiking=values["spiking"],
+        method=values["method"],
+        record_v=values["record_v"],
+        record_spikes=values["record_spikes"],
+        lags=values["lags"],
+        snapshots=values["snapshots"],
+        engine=values["engine"],
+        threads=values["threads"],
+        command="lifsim " + shlex.join(argv),
+        config=values.config,
+        progress=False if quiet else None,
+        # traces stream straight into a .zarr store as the run goes
+        trace_store=values["data"] if streamed else None,
+    )
+    say(result.summary(), quiet)
+    if values["data"] is not None:
+        if not streamed:
+            result.save(values["data"])
+        wrote(values["data"], f"{data_format.label} run" if data_format else "run", quiet)
+    if values["plot"] is not None:
+        from ..plot import plot_result, save_figure
+
+        save_figure(plot_result(result, xkcd=bool(values["xkcd"])), values["plot"])
+        wrote(values["plot"], "figure", quiet)
+    return 0

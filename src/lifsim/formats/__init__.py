@@ -1,0 +1,264 @@
+"""File formats: one module each, one registry.
+
+Each format is described once, as data (:class:`Format`): its suffixes, what
+it holds, whether lifsim can read it back, and the packages it needs.  Save
+and load dispatch, the checks made before a run, help texts, the config
+template's comments and ``rerun``'s accepted suffixes are all derived from
+:data:`FORMATS`.  A format module is imported only when a file of its kind is
+written or read, and its packages are checked without importing them
+(``importlib.util.find_spec``), so a missing optional package is reported
+before a run starts, not after it.
+
+Imports go one way: the format modules import the core (:mod:`lifsim.result`,
+:mod:`lifsim.dataset`); the core reaches them only inside delegating methods
+(``Result.save``), as xarray's ``Dataset.to_netcdf`` does.
+
+==========  ==========  =====================================================  ========
+format      suffixes    holds                                                   reload
+==========  ==========  =====================================================  ========
+``npz``     ``.npz``    every array under flat names, provenance in ``meta``    yes
+``csv``     ``.csv``    the per-step statistics table, provenance in ``#``     no
+                        comment lines
+``netcdf``  ``.nc``     the :mod:`lifsim.dataset` layout as NetCDF-4 (HDF5)     yes
+``zarr``    ``.zarr``   the same layout as a Zarr store (traces read lazily)    yes
+``nwb``     ``.nwb``    Neurodata Without Borders 2 (extra ``lifsim[nwb]``)     no
+``neo``     (none)      ``Result.to_neo()``: a ``neo.Block`` (``lifsim[neo]``)  no
+==========  ==========  =====================================================  ========
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..atomic import check_output_path
+from ..errors import MissingDependencyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..result import Result
+
+__all__ = [
+    "Format",
+    "FORMATS",
+    "RESULT_SUFFIXES",
+    "LOADABLE_SUFFIXES",
+    "by_name",
+    "format_of",
+    "check_dependencies",
+    "check_target",
+    "check_source",
+    "save",
+    "load",
+    "suffix_help",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    """One file format.
+
+    Attributes
+    ----------
+    name : str
+        The module in :mod:`lifsim.formats` that implements it.
+    suffixes : tuple of str
+        File suffixes (lower case) that select it; empty for in-memory exports.
+    label : str
+        A few words for help texts (``"NetCDF-4"``).
+    holds : str
+        What a file of this format holds, one sentence.
+    loadable : bool
+        Whether :func:`lifsim.load` (and so ``lifsim rerun``) can read it back.
+    requires : tuple of str
+        Import names of the packages the format needs.
+    extra : str or None
+        The pip extra that installs them (None: core dependencies).
+    folder : bool
+        A file of this format is a folder (Zarr).
+    """
+
+    name: str
+    suffixes: tuple[str, ...]
+    label: str
+    holds: str
+    loadable: bool
+    requires: tuple[str, ...] = ()
+    extra: str | None = None
+    folder: bool = False
+
+    def module(self) -> Any:
+        """The implementing module, imported on first use."""
+        return importlib.import_module(f"{__name__}.{self.name}")
+
+    @property
+    def core(self) -> bool:
+        """True when a plain ``pip install lifsim`` supports it."""
+        return self.extra is None
+
+
+FORMATS: tuple[Format, ...] = (
+    Format(
+        "netcdf",
+        (".nc",),
+        "NetCDF-4",
+        "the whole run as an xarray Dataset (statistics, traces, spikes, provenance)",
+        True,
+        ("h5netcdf", "h5py"),
+    ),
+    Format(
+        "zarr",
+        (".zarr",),
+        "Zarr",
+        "the whole run as an xarray Dataset in a Zarr folder; traces stream in while the run goes "
+        "and are read back lazily",
+        True,
+        ("zarr",),
+        folder=True,
+    ),
+    Format(
+        "npz",
+        (".npz",),
+        "numpy",
+        "every array under flat names (t, v_mean, v_std, v_var, v_m2, v, spike_t, spike_i, rate...) "
+        "and the provenance as JSON in meta",
+        True,
+    ),
+    Format(
+        "csv",
+        (".csv",),
+        "CSV",
+        "the per-step statistics table (t, v_mean, v_std, v_var, autocovariances), units in the header, "
+        "provenance in # comment lines",
+        False,
+    ),
+    Format(
+        "nwb",
+        (".nwb",),
+        "NWB 2",
+        "Neurodata Without Borders: traces, mean input current, ensemble mean and std, spike times",
+        False,
+        ("pynwb",),
+        "nwb",
+    ),
+    Format(
+        "neo",
+        (),
+        "Neo",
+        "an in-memory neo.Block (Result.to_neo()) for Elephant",
+        False,
+        ("neo", "quantities"),
+        "neo",
+    ),
+)
+
+#: suffixes a run can be saved to (``--data``), in the registry's order
+RESULT_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS for s in f.suffixes)
+#: suffixes :func:`load` (and ``lifsim rerun``) can read back
+LOADABLE_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS if f.loadable for s in f.suffixes)
+
+
+def by_name(name: str) -> Format:
+    """The format called ``name`` (``"npz"``, ``"netcdf"``...)."""
+    for fmt in FORMATS:
+        if fmt.name == name:
+            return fmt
+    raise ValueError(f"format: unknown format {name!r}; known: {', '.join(f.name for f in FORMATS)}")
+
+
+def suffix_help(suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> str:
+    """``".nc (NetCDF-4), .zarr (Zarr), ..."`` for help texts."""
+    return ", ".join(f"{s} ({f.label})" for f in FORMATS for s in f.suffixes if s in suffixes)
+
+
+def format_of(path: str | os.PathLike, what: str = "--data", suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> Format:
+    """The format a path's suffix selects; ``ValueError`` naming the accepted suffixes otherwise."""
+    suffix = Path(path).suffix.lower()
+    for fmt in FORMATS:
+        if suffix in fmt.suffixes and suffix in suffixes:
+            return fmt
+    raise ValueError(f"{what}: {str(path)!r} must end in one of {', '.join(suffixes)} ({suffix_help(suffixes)})")
+
+
+def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing") -> None:
+    """Raise :class:`~lifsim.errors.MissingDependencyError` if a package ``fmt`` needs is missing.
+
+    The packages are looked up, not imported, so the check is cheap.
+    """
+    for package in fmt.requires:
+        if importlib.util.find_spec(package) is None:
+            subject = f"{action} {'/'.join(fmt.suffixes) or fmt.label}"
+            if fmt.extra is not None:
+                fix = f"pip install 'lifsim[{fmt.extra}]'"
+            else:  # a core dependency is missing: the installation is broken
+                fix = f"pip install {package} (a dependency of lifsim; reinstall lifsim)"
+            raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=fmt.extra)
+
+
+def check_target(
+    path: str | os.PathLike, what: str = "--data", suffixes: tuple[str, ...] = RESULT_SUFFIXES
+) -> tuple[Format, Path]:
+    """Everything about an output path that can be checked before a run: suffix, folder, packages."""
+    fmt = format_of(path, what, suffixes)
+    target = check_output_path(path, suffixes, what)
+    check_dependencies(fmt, what)
+    return fmt, target
+
+
+def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, Path]:
+    """Check that ``path`` names a file lifsim can read back; return its format and path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{what}: expected a file path, got {type(path).__name__} {path!r}")
+    source = Path(path)
+    suffix = source.suffix.lower()
+    fmt = next((f for f in FORMATS if suffix in f.suffixes), None)
+    if fmt is None or not fmt.loadable:
+        hint = f" ({fmt.label} files hold {fmt.holds}, not a whole run)" if fmt is not None else ""
+        raise ValueError(
+            f"{what}: cannot read back {str(path)!r}{hint}; lifsim reads {suffix_help(LOADABLE_SUFFIXES)}"
+        )
+    try:
+        exists = source.exists()
+    except OSError as error:  # a name too long for the file system, for example
+        raise ValueError(f"{what}: {str(path)[:200]!r}: {error.strerror or error}") from None
+    if not exists:
+        raise ValueError(f"{what}: {str(path)!r}: no such file")
+    if fmt.folder and not source.is_dir():
+        raise ValueError(f"{what}: {str(path)!r} is not a {fmt.label} folder")
+    if not fmt.folder and not source.is_file():
+        raise ValueError(f"{what}: {str(path)!r} is not a regular file")
+    check_dependencies(fmt, what, action="reading")
+    return fmt, source
+
+
+def save(result: Result, path: str | os.PathLike, *, what: str = "save") -> Path:
+    """Save ``result`` in the format its suffix names; the write is atomic.
+
+    A file is first written under a temporary name in the same folder and
+    renamed when complete, so an interrupted write never leaves a file that
+    looks complete (an existing file is kept until the new one is whole).
+    """
+    from ..result import Result
+
+    if not isinstance(result, Result):
+        raise TypeError(f"{what}: expected a lifsim Result, got {type(result).__name__}")
+    fmt, target = check_target(path, what)
+    written: Path = fmt.module().save(result, target)
+    return written
+
+
+def load(path: str | os.PathLike) -> Result:
+    """Read a run saved by :func:`save` back as a :class:`~lifsim.result.Result`.
+
+    ``.nc``, ``.zarr`` and ``.npz`` can be read back.  Never runs code from the
+    file (no pickle, no eval).  A missing, truncated, corrupted or foreign file
+    raises ``ValueError`` naming the file and the problem.  Traces in a Zarr
+    store stay on disk until asked for (:meth:`Result.trace`,
+    :meth:`Result.load_traces`).
+    """
+    fmt, source = check_source(path, "load")
+    result: Result = fmt.module().load(source)
+    return result

@@ -1,0 +1,636 @@
+"""The option table: every option of ``lifsim simulate``, ``fi``, ``params`` and friends, defined once.
+
+Each :class:`Option` states its name (the Python keyword and the TOML key),
+its kind and physical dimension, its default (SI), help, range and the
+commands that take it.  Everything else is derived from :data:`OPTIONS`:
+
+* the argparse groups, flags (``--t-max``), metavars and help texts, with
+  defaults shown in the field's units (``20 ms``, ``100 MOhm``, ``250 pA``);
+* the TOML keys and their accepted types (:mod:`lifsim.config`) and the
+  commented ``lifsim init`` template, whose values are the defaults (or say
+  why not);
+* the sliders of :func:`lifsim.explore`;
+* the map from a parameter name in an API message (``t_max: ...``) to the
+  option the user typed (``--t-max: ...``, or ``run.toml: t_max: ...``).
+
+Model parameter defaults and descriptions come from :class:`lifsim.params.LIFParams`
+(:data:`lifsim.params.PARAM_UNITS`, :data:`~lifsim.params.PARAM_DOCS`), input
+defaults from :mod:`lifsim.inputs`, output suffixes from
+:mod:`lifsim.formats` and :mod:`lifsim.plot`: a fact lives in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .inputs import INPUT_KINDS, SineTerm, Step
+from .params import PARAM_DOCS, PARAM_UNITS, LIFParams
+from .units import DISPLAY_UNITS, format_display, to_si
+
+__all__ = [
+    "Option",
+    "OPTIONS",
+    "BY_NAME",
+    "GROUP_TITLES",
+    "for_command",
+    "parse_int",
+    "api_name_to_flag",
+    "FIGURE_SUFFIXES",
+    "TABLE_SUFFIXES",
+]
+
+#: kinds of option values
+QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS = (
+    "quantity",
+    "int",
+    "flag",
+    "choice",
+    "text",
+    "path",
+    "int_list",
+    "quantity_list",
+    "neurons",
+)
+
+#: suffixes of figure files (matplotlib picks the format from the suffix)
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+#: suffixes of table files (f-I curves)
+TABLE_SUFFIXES = (".npz", ".csv")
+
+GROUP_TITLES = {
+    "model": "model parameters (SI numbers, or values with units: 20ms, -60mV, 100MOhm, 250pA)",
+    "input": "input current",
+    "sweep": "f-I sweep",
+    "run": "run",
+    "output": "output",
+}
+
+_METAVARS = {
+    "time": "TIME",
+    "voltage": "VOLTAGE",
+    "current": "CURRENT",
+    "resistance": "RESISTANCE",
+    "dimensionless": "NUMBER",
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option, described once.
+
+    Attributes
+    ----------
+    name : str
+        Python keyword, TOML key and argparse ``dest`` (``t_max``); the flag is
+        ``--`` plus the name with dashes (``--t-max``).
+    kind : str
+        ``quantity`` (a number with a unit), ``int``, ``flag`` (on/off),
+        ``choice``, ``text``, ``path``, ``int_list``, ``quantity_list`` or
+        ``neurons`` (a selection of neuron indices).
+    help : str
+        One line; the default is appended in the field's units.
+    group : str
+        Key of :data:`GROUP_TITLES`.
+    commands : tuple of str
+        Commands that take the option.
+    default : object
+        Default value (SI for quantities); None when unset.
+    dimension : str or None
+        For quantities: ``time``, ``voltage``, ``current``, ``resistance`` or
+        ``dimensionless``.
+    default_text : str or None
+        What an unset (None) default means, for help texts.
+    choices : tuple of str
+        Accepted values of a ``choice``.
+    low : int or None
+        Smallest accepted ``int``.
+    suffixes : dict of str to tuple of str
+        For paths: accepted suffixes per command.
+    per_command : dict
+        Command -> default, where a command's default differs (``fi`` runs 1 s).
+    command_help : dict
+        Command -> help, where a command uses the option differently.
+    template : tuple or None
+        ``(value, why)`` for ``lifsim init`` when the template sets a value
+        other than the default; ``why`` goes into the comment.
+    slider : tuple or None
+        ``(min, max, step)`` of an explorer slider, in the display unit.
+    slider_start : tuple or None
+        ``(value, why)``: the slider's start (display unit) where the default
+        cannot serve.
+    """
+
+    name: str
+    kind: str
+    help: str
+    group: str
+    commands: tuple[str, ...]
+    default: Any = None
+    dimension: str | None = None
+    default_text: str | None = None
+    choices: tuple[str, ...] = ()
+    low: int | None = None
+    suffixes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    per_command: Mapping[str, Any] = field(default_factory=dict)
+    command_help: Mapping[str, str] = field(default_factory=dict)
+    template: tuple[Any, str] | None = None
+    slider: tuple[float, float, float] | None = None
+    slider_start: tuple[Any, str] | None = None
+    short: str | None = None
+
+    # ------------------------------------------------------------ derived facts
+    @property
+    def flag(self) -> str:
+        """The command-line spelling, ``--t-max``."""
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def unit(self) -> str:
+        """The display unit of a quantity (``ms``), else ``""``."""
+        return DISPLAY_UNITS[self.dimension][0] if self.dimension else ""
+
+    def default_for(self, command: str) -> Any:
+        """The default value (SI) when ``command`` runs."""
+        return self.per_command.get(command, self.default)
+
+    def metavar(self, command: str = "simulate") -> str | None:
+        if self.kind == QUANTITY:
+            return _METAVARS[self.dimension or "dimensionless"]
+        if self.kind == INT:
+            return "N"
+        if self.kind == CHOICE:
+            return "{" + ",".join(self.choices) + "}"
+        if self.kind == TEXT:
+            return "KIND[+KIND]"
+        if self.kind == PATH:
+            suffixes = self.suffixes.get(command, ())
+            return f"PATH{suffixes[0]}" if len(suffixes) == 1 else "PATH"
+        if self.kind == INT_LIST:
+            return "L1,L2,..."
+        if self.kind == QUANTITY_LIST:
+            return "T1,T2,..."
+        if self.kind == NEURONS:
+            return "NEURONS"
+        return None
+
+    def show(self, value: Any) -> str:
+        """A value as a user reads it: ``20 ms``, ``on``, ``none``, ``1,5,10``."""
+        if value is None:
+            return self.default_text or "none"
+        if self.kind == QUANTITY:
+            return format_display(float(value), self.dimension or "dimensionless")
+        if self.kind == FLAG:
+            return "on" if value else "off"
+        if self.kind in (INT_LIST, QUANTITY_LIST):
+            return ",".join(str(x) for x in value) if value else "none"
+        return str(value)
+
+    def help_for(self, command: str) -> str:
+        """The help line with the command's default in display units."""
+        text = self.command_help.get(command, self.help)
+        if self.kind == PATH and self.group == "output" and self.suffixes.get(command):
+            from .formats import FORMATS
+
+            labels = {s: f.label for f in FORMATS for s in f.suffixes}
+            listed = ", ".join(
+                f"{s} ({labels[s]})" if s in labels else s for s in self.suffixes[command]
+            )
+            text = f"{text}: {listed}"
+        return f"{text} (default {self.show(self.default_for(command))})"
+
+    # ------------------------------------------------------------ values
+    def toml_types(self) -> tuple[type, ...]:
+        """Python types a TOML value of this option may have."""
+        return {
+            QUANTITY: (str, int, float),
+            INT: (int, str),
+            FLAG: (bool,),
+            CHOICE: (str,),
+            TEXT: (str,),
+            PATH: (str, bool),
+            INT_LIST: (list, str, int),
+            QUANTITY_LIST: (list, str, int, float),
+            NEURONS: (str, bool, list, int),
+        }[self.kind]
+
+    def expected(self) -> str:
+        """What a value must look like, for error messages."""
+        if self.kind == QUANTITY:
+            if self.dimension == "dimensionless":
+                return "a number"
+            example = format_display(self.example_value(), self.dimension or "dimensionless")
+            return f"a {self.dimension}, e.g. {example!r} or an SI number"
+        return {
+            INT: "a whole number" + (f" >= {self.low}" if self.low is not None else ""),
+            FLAG: "true or false",
+            CHOICE: " or ".join(repr(c) for c in self.choices),
+            TEXT: f"an input kind ({', '.join(INPUT_KINDS)}) or a sum such as 'sine+uniform'",
+            PATH: "a file path, or false for none",
+            INT_LIST: "whole numbers of steps, e.g. 1,5,10 or [1, 5, 10]",
+            QUANTITY_LIST: "times on the grid, e.g. 10ms,100ms or ['10 ms', '100 ms']",
+            NEURONS: "'all', 'start:stop[:step]', 'i,j,k', a list of neuron indices, or false",
+        }[self.kind]
+
+    def example_value(self) -> float:
+        """A representative SI value (the default, or the template's)."""
+        for value in (self.default, self.template[0] if self.template else None):
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
+                return float(value)
+        return {"time": 10e-3, "voltage": 5e-3, "current": 100e-12, "resistance": 100e6}.get(
+            self.dimension or "", 1.0
+        )
+
+    def parse(self, raw: Any, label: str) -> Any:
+        """Convert a value from the command line (text) or a config file (TOML) into lifsim's.
+
+        ``label`` names where it came from (``--tau``, ``run.toml: tau``) in errors.
+        Quantities become SI floats, ints ints, lists tuples; a path set to false becomes None.
+        """
+        if raw is None:
+            return None
+        if self.kind == QUANTITY:
+            return to_si(raw, self.dimension or "dimensionless", label)
+        if self.kind == INT:
+            return parse_int(raw, label, self.low)
+        if self.kind == FLAG:
+            if not isinstance(raw, bool):
+                raise ValueError(f"{label}: expected true or false, got {raw!r}")
+            return raw
+        if self.kind == CHOICE:
+            if raw not in self.choices:
+                raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
+            return raw
+        if self.kind == TEXT:
+            if not isinstance(raw, str):
+                raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
+            return raw
+        if self.kind == PATH:
+            if raw is False:
+                return None
+            if not isinstance(raw, str) or not raw:
+                raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
+            return raw
+        if self.kind in (INT_LIST, QUANTITY_LIST):
+            items = _split(raw)
+            if self.kind == INT_LIST:
+                return tuple(parse_int(item, label, 0, self.expected()) for item in items)
+            return tuple(to_si(item, self.dimension or "time", label) for item in items)
+        # NEURONS: kept as given; simulate() checks it against n
+        if raw is True:
+            return "all"
+        if raw is False:
+            return None
+        if isinstance(raw, list):
+            return [parse_int(item, label, 0, self.expected()) for item in raw]
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return [raw]
+        if not isinstance(raw, str) or not raw.strip():
+            raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
+        return raw.strip()
+
+
+def _split(raw: Any) -> list[Any]:
+    if isinstance(raw, list):
+        return raw
+    if isinstance(raw, str):
+        return [part.strip() for part in raw.split(",") if part.strip()]
+    return [raw]
+
+
+def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None = None) -> int:
+    """A whole number from ``raw``: an int, or text such as ``"1000"`` or ``"1e3"`` (integral scientific notation)."""
+    accepted = expected or ("a whole number" + (f" >= {low}" if low is not None else ""))
+    value: int | None = None
+    if isinstance(raw, bool):
+        value = None
+    elif isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        value = int(raw) if math.isfinite(raw) and raw == int(raw) and abs(raw) < 2**63 else None
+    elif isinstance(raw, str):
+        text = raw.strip().replace("_", "")
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number) and number == int(number) and abs(number) < 2**63:
+                value = int(number)
+    if value is None or (low is not None and value < low):
+        raise ValueError(f"{label}: expected {accepted}, got {raw!r}")
+    return value
+
+
+# ---------------------------------------------------------------- the table
+
+#: LIFParams' own defaults (v0 None: E_L), read from the dataclass, not from an instance
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(LIFParams)}
+_MODEL = ("simulate", "fi", "params")
+_RUN = ("simulate", "fi")
+
+
+def _param(name: str, **extra: Any) -> Option:
+    dimension = PARAM_UNITS[name][0]
+    commands = tuple(extra.pop("commands", _MODEL))
+    default = _DEFAULTS[name]
+    return Option(name, QUANTITY, PARAM_DOCS[name], "model", commands, default, dimension, **extra)
+
+
+def _figure_suffixes(*commands: str) -> dict[str, tuple[str, ...]]:
+    return {command: FIGURE_SUFFIXES for command in commands}
+
+
+def _data_suffixes() -> dict[str, tuple[str, ...]]:
+    from .formats import RESULT_SUFFIXES
+
+    return {"simulate": RESULT_SUFFIXES, "fi": TABLE_SUFFIXES, "tutorial": (".npz",), "rerun": RESULT_SUFFIXES}
+
+
+def _engine_choices() -> tuple[str, ...]:
+    from .engine import ENGINES
+
+    return ("auto", *ENGINES)
+
+
+OPTIONS: tuple[Option, ...] = (
+    # ---- model
+    _param("t_max", per_command={"fi": 1.0}),
+    _param("dt", per_command={"fi": 1e-4}),
+    _param("tau", slider=(2.0, 100.0, 1.0)),
+    _param("el"),
+    _param("vr"),
+    _param("vth"),
+    _param("r", slider=(10.0, 500.0, 10.0)),
+    _param(
+        "i_mean",
+        commands=("simulate", "params"),
+        slider=(0.0, 600.0, 10.0),
+    ),
+    _param("v0", default_text="E_L"),
+    _param("t_ref", slider=(0.0, 10.0, 0.5)),
+    _param("t_ref_std"),
+    Option(
+        "round_steps",
+        FLAG,
+        "accept a t_max or t_ref that is not a whole number of steps dt, rounding it to the nearest step",
+        "model",
+        _MODEL,
+        False,
+    ),
+    # ---- input
+    Option(
+        "input",
+        TEXT,
+        f"input current: one of {', '.join(INPUT_KINDS)}, or a sum such as sine+uniform or constant+white "
+        "(constant, sine and uniform share the mean: I_mean (1 + sin + A xi))",
+        "input",
+        ("simulate",),
+        "constant",
+        template=("uniform", "the tutorial's random input; the default is constant"),
+        slider_start=("uniform", "the tutorial's random input"),
+    ),
+    Option(
+        "amplitude",
+        QUANTITY,
+        "uniform noise amplitude A in I_mean (1 + A xi), xi ~ U(-1, 1)",
+        "input",
+        ("simulate",),
+        None,
+        "dimensionless",
+        default_text="the tutorial's 0.1 sqrt(t_max/dt)",
+        slider=(0.0, 3.0, 0.05),
+        slider_start=(None, "the tutorial's value for the explorer's t_max and dt"),
+    ),
+    Option(
+        "period",
+        QUANTITY,
+        "period of the sinusoid in I_mean (1 + sin(2 pi t / period))",
+        "input",
+        ("simulate",),
+        SineTerm.period,
+        "time",
+    ),
+    Option(
+        "sigma",
+        QUANTITY,
+        "white-noise strength: tau dV/dt = E_L - V + R I + sigma sqrt(tau) xi(t) (needs --input white)",
+        "input",
+        ("simulate", "fi"),
+        None,
+        "voltage",
+        command_help={"fi": "white-noise strength sigma, added at every current (tau dV/dt = ... + sigma sqrt(tau) xi)"},
+        default_text="none",
+        slider=(0.0, 10.0, 0.5),
+        slider_start=(3.0, "white noise needs a strength; 3 mV is a moderate one"),
+    ),
+    Option(
+        "onset",
+        QUANTITY,
+        "time the step input switches from 0 to I_mean",
+        "input",
+        ("simulate",),
+        Step.onset,
+        "time",
+    ),
+    Option(
+        "input_file",
+        PATH,
+        "current array in A for --input array, shape (steps,) or (n, steps)",
+        "input",
+        ("simulate",),
+        suffixes={"simulate": (".npy",)},
+    ),
+    # ---- f-I sweep
+    Option("i_min", QUANTITY, "lowest mean current", "sweep", ("fi",), 0.0, "current"),
+    Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), 400e-12, "current"),
+    Option("points", INT, "number of currents", "sweep", ("fi",), 9, low=2),
+    Option("transient", QUANTITY, "initial time left out of the rates", "sweep", ("fi",), 0.1, "time"),
+    # ---- run
+    Option(
+        "n",
+        INT,
+        "number of neurons (1000 or 1e3)",
+        "run",
+        _RUN,
+        1,
+        low=1,
+        per_command={"fi": 100},
+        command_help={"fi": "neurons per current"},
+        template=(1000, "an ensemble, so the statistics mean something; the default is 1"),
+        slider=(1.0, 2000.0, 1.0),
+        slider_start=(50, "the tutorial's ensemble of 50; the command line's default is 1"),
+    ),
+    Option(
+        "seed",
+        INT,
+        "random seed: neuron j's noise depends only on (seed, j)",
+        "run",
+        _RUN,
+        0,
+        low=0,
+        command_help={"fi": "random seed: point p uses seed + p"},
+    ),
+    Option(
+        "spiking",
+        FLAG,
+        "threshold and reset (off: the tutorial's subthreshold membrane)",
+        "run",
+        ("simulate",),
+        True,
+        template=(False, "the tutorial's Part I membrane has no spikes; the default is on"),
+        slider_start=(False, "the tutorial's Part I membrane has no spikes"),
+    ),
+    Option(
+        "method",
+        CHOICE,
+        "integration: euler (the tutorial's forward Euler) or exact (exponential; the exact "
+        "Ornstein-Uhlenbeck step for white noise)",
+        "run",
+        _RUN,
+        "euler",
+        choices=("euler", "exact"),
+    ),
+    Option(
+        "engine",
+        CHOICE,
+        "numba: the compiled multi-core kernel; numpy: the readable reference; auto: numba where installed",
+        "run",
+        _RUN,
+        "auto",
+        choices=(),  # filled from the engine registry below
+    ),
+    Option(
+        "threads",
+        INT,
+        "threads of the numba engine",
+        "run",
+        _RUN,
+        None,
+        low=1,
+        default_text="all cores",
+    ),
+    Option(
+        "record_v",
+        NEURONS,
+        "keep full V traces: all neurons (the flag alone), or a selection such as 0:100 or 0,5,9",
+        "run",
+        ("simulate",),
+        None,
+        template=("0:10", "the traces of neurons 0-9 for the figure; the default keeps none"),
+    ),
+    Option(
+        "record_spikes",
+        FLAG,
+        "keep every spike time (counts and rates are always kept)",
+        "run",
+        ("simulate",),
+        True,
+    ),
+    Option(
+        "lags",
+        INT_LIST,
+        "autocovariance lags in steps, accumulated while the run goes",
+        "run",
+        ("simulate",),
+        (),
+        template=([1, 5, 10], "the autocovariance at three lags; the default computes none"),
+    ),
+    Option(
+        "snapshots",
+        QUANTITY_LIST,
+        "keep V of every neuron at these times (for histograms of V)",
+        "run",
+        ("simulate",),
+        (),
+        "time",
+    ),
+    # ---- output
+    Option(
+        "data",
+        PATH,
+        "save the run",
+        "output",
+        ("simulate", "fi", "tutorial", "rerun"),
+        None,
+        suffixes={},  # filled from the format registry below
+        command_help={
+            "fi": "save the table: i (A), rate, rate_sem, rate_theory, rate_grid (Hz), with provenance",
+            "tutorial": "save the exercise's arrays (t, i, v, v_mean, v_std)",
+            "rerun": "save the new run",
+        },
+        template=("run.nc", "where to save the run; the default saves nothing"),
+    ),
+    Option(
+        "plot",
+        PATH,
+        "save a figure",
+        "output",
+        ("simulate", "fi", "tutorial"),
+        None,
+        suffixes=_figure_suffixes("simulate", "fi", "tutorial"),
+        command_help={"tutorial": "save the exercise's figure"},
+        template=("run.png", "where to draw the figure; the default draws none"),
+    ),
+    Option(
+        "xkcd",
+        FLAG,
+        "draw in the tutorial's xkcd style",
+        "output",
+        ("simulate", "fi", "tutorial"),
+        False,
+        per_command={"tutorial": None},
+        default_text="the exercise's own style",
+    ),
+    Option(
+        "quiet",
+        FLAG,
+        "print nothing on success, and no progress bar",
+        "output",
+        ("simulate", "fi", "rerun"),
+        False,
+        short="-q",
+    ),
+)
+
+
+def _complete(options: tuple[Option, ...]) -> tuple[Option, ...]:
+    """Fill in the facts that live in other registries (engines, formats)."""
+    done = []
+    for option in options:
+        if option.name == "engine":
+            option = dataclasses.replace(option, choices=_engine_choices())
+        elif option.name == "data":
+            option = dataclasses.replace(option, suffixes=_data_suffixes())
+        done.append(option)
+    return tuple(done)
+
+
+OPTIONS = _complete(OPTIONS)
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+
+
+def for_command(command: str) -> tuple[Option, ...]:
+    """The options ``command`` takes, in table order."""
+    return tuple(option for option in OPTIONS if command in option.commands)
+
+
+#: names in API messages that are not option names, and the option that sets them
+_ALIASES = {"array input": "input_file", "stream": "seed", "steps": "t_max"}
+
+
+def api_name_to_flag(name: str, labels: Mapping[str, str] | None = None) -> str | None:
+    """The option a user gave for the API name ``name`` (``t_max`` -> ``--t-max``), if there is one.
+
+    ``labels`` maps names to where their values came from (a flag or ``run.toml: key``).
+    """
+    name = _ALIASES.get(name, name)
+    if labels and name in labels:
+        return labels[name]
+    option = BY_NAME.get(name)
+    return option.flag if option is not None else None
