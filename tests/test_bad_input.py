@@ -17,7 +17,8 @@ import pytest
 from cli_helpers import USAGE, assert_one_line_error, in_tmp, run_cli  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
-import lifsim.io
+import lifsim.atomic
+import lifsim.formats.npz
 import lifsim.tutorial
 import lifsim.units
 from lifsim import inputs
@@ -54,13 +55,13 @@ CLI_CASES = {
     "n-zero": (["simulate", "--n", "0"], ["n", "0", ">= 1"]),
     "n-negative": (["simulate", "--n", "-3"], ["n", "-3", ">= 1"]),
     "n-not-a-number": (["simulate", "--n", "abc"], ["--n", "abc", "whole number >= 1"]),
-    "n-float": (["simulate", "--n", "1e3"], ["--n", "1e3", "whole number >= 1"]),
+    "n-float": (["simulate", "--n", "2.5"], ["--n", "2.5", "whole number >= 1"]),
     # tau <= 0
     "tau-zero": (["simulate", "--tau", "0"], ["tau", "0", "> 0"]),
     "tau-negative": (["simulate", "--tau=-5ms"], ["tau", "-0.005", "> 0"]),
     "tau-underflows-to-zero": (["simulate", "--tau", "1e-400"], ["tau", "> 0"]),
     # dt >= tau: refuse and say why
-    "dt-equals-tau": (["simulate", "--dt", "20ms"], ["dt", "0.02", "tau", "euler"]),
+    "dt-equals-tau": (["simulate", "--dt", "20ms", "--t-max", "160ms"], ["dt", "0.02", "tau", "euler", "exact"]),
     "dt-above-tau": (["simulate", "--dt", "30ms"], ["dt", "0.03", "tau", "euler"]),
     "tau-below-dt": (["simulate", "--tau", "0.5ms"], ["dt", "tau", "0.0005", "euler"]),
     # unknown input kind
@@ -353,9 +354,6 @@ PARAM_CASES = {
     "t-max-not-whole-steps": ({"t_max": 0.1505}, ValueError, ["t_max", "0.1505", "round"]),
     "tau-zero": ({"tau": 0}, ValueError, ["tau", "> 0"]),
     "tau-negative": ({"tau": -5e-3}, ValueError, ["tau", "> 0"]),
-    "dt-equals-tau": ({"dt": 0.02}, ValueError, ["dt", "tau", "euler"]),
-    "dt-above-tau": ({"dt": "30 ms"}, ValueError, ["dt", "0.03", "tau", "euler"]),
-    "dt-twice-tau": ({"dt": 2e-3, "tau": 1e-3, "t_max": 0.15}, ValueError, ["dt", "tau", "euler"]),
     "vr-equals-vth": ({"vr": -0.05}, ValueError, ["vr", "vth"]),
     "vr-above-vth": ({"vr": "-40 mV"}, ValueError, ["vr", "-0.04", "vth"]),
     "r-zero": ({"r": 0}, ValueError, ["r", "> 0"]),
@@ -421,6 +419,21 @@ API_CASES = {
     ),
     "simulate-record-v-garbage": (lambda: lifsim.simulate(record_v="abc"), ValueError, ["record_v", "abc"]),
     "simulate-record-v-float": (lambda: lifsim.simulate(n=3, record_v=[0.5]), TypeError, ["record_v"]),
+    "simulate-dt-equals-tau": (
+        lambda: lifsim.simulate(lifsim.LIFParams(dt=0.02, t_max=0.16)),
+        ValueError,
+        ["dt", "tau", "euler", "exact"],
+    ),
+    "simulate-dt-above-tau": (
+        lambda: lifsim.simulate(lifsim.LIFParams(dt="30 ms")),
+        ValueError,
+        ["dt", "0.03", "tau", "euler"],
+    ),
+    "simulate-dt-twice-tau": (
+        lambda: lifsim.simulate(lifsim.LIFParams(dt=2e-3, tau=1e-3, t_max=0.15)),
+        ValueError,
+        ["dt", "tau", "euler"],
+    ),
     "simulate-lags-not-int": (lambda: lifsim.simulate(lags=(1, "x")), ValueError, ["lags", "'x'"]),
     "simulate-lags-negative": (lambda: lifsim.simulate(lags=(-1,)), ValueError, ["lags", "-1"]),
     "simulate-lags-too-long": (lambda: lifsim.simulate(lags=(150,)), ValueError, ["lag", "150"]),
@@ -446,21 +459,21 @@ API_CASES = {
     "units-none": (lambda: lifsim.units.to_si(None, "time", "tau"), TypeError, ["tau", "None"]),
     "units-bool": (lambda: lifsim.units.to_si(False, "time", "tau"), TypeError, ["tau", "False"]),
     "io-missing-folder": (
-        lambda: lifsim.io.check_output_path("/nonexistent/dir/out.npz", (".npz",), "--data"),
+        lambda: lifsim.atomic.check_output_path("/nonexistent/dir/out.npz", (".npz",), "--data"),
         ValueError,
         ["--data", "/nonexistent/dir", "does not exist"],
     ),
     "io-bad-suffix": (
-        lambda: lifsim.io.check_output_path("out.jpg", (".png", ".svg", ".pdf"), "--plot"),
+        lambda: lifsim.atomic.check_output_path("out.jpg", (".png", ".svg", ".pdf"), "--plot"),
         ValueError,
         ["--plot", "out.jpg", ".png"],
     ),
     "io-save-missing-folder": (
-        lambda: lifsim.io.save_npz("/nonexistent/dir/out.npz", {"t": np.zeros(3)}),
+        lambda: lifsim.formats.npz.save_arrays("/nonexistent/dir/out.npz", {"t": np.zeros(3)}),
         ValueError,
         ["/nonexistent/dir", "does not exist"],
     ),
-    "io-load-missing": (lambda: lifsim.io.load_npz("missing.npz"), ValueError, ["missing.npz"]),
+    "io-load-missing": (lambda: lifsim.formats.npz.read_arrays("missing.npz"), ValueError, ["missing.npz"]),
     "inputs-sigma-nan": (lambda: inputs.white_noise(NAN), ValueError, ["sigma", "nan"]),
     "inputs-sigma-negative": (lambda: inputs.white_noise("-1 mV"), ValueError, ["sigma", ">= 0"]),
     "inputs-sigma-wrong-unit": (lambda: inputs.white_noise("2 ms"), ValueError, ["sigma", "ms", "mV"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -34,8 +35,23 @@ def test_tutorial_prints_sample_output(capsys, ex):
 
 
 @pytest.mark.parametrize("ex", range(5, 15))
-def test_tutorial_figures_print_nothing(capsys, ex):
-    assert run_ok(capsys, ["tutorial", str(ex)]) == ""
+def test_tutorial_figures_say_what_they_computed_and_how_to_draw_them(capsys, ex):
+    from lifsim.tutorial import TITLES
+
+    out = run_ok(capsys, ["tutorial", str(ex)])
+    lines = out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"exercise {ex}: {TITLES[ex]}: ")
+    assert f"lifsim tutorial {ex} --plot" in lines[1]
+
+
+@pytest.mark.parametrize("argv", [["tutorial"], ["tutorial", "--list"]])
+def test_tutorial_lists_the_exercises(capsys, argv):
+    from lifsim.tutorial import TITLES
+
+    out = run_ok(capsys, argv)
+    for number, title in TITLES.items():
+        assert f"{number:>2}  {title}" in out
 
 
 # exercise -> {key: shape} of its --data file
@@ -58,8 +74,11 @@ TUTORIAL_DATA = {
 
 @pytest.mark.parametrize("ex", sorted(TUTORIAL_DATA))
 def test_tutorial_data(capsys, tmp_path, ex):
-    run_ok(capsys, ["tutorial", str(ex), "--data", "x.npz"])
+    out = run_ok(capsys, ["tutorial", str(ex), "--data", "x.npz"])
+    assert "wrote x.npz" in out
     data = load(tmp_path / "x.npz")
+    meta = json.loads(str(data.pop("meta")))  # every file lifsim writes carries its provenance
+    assert meta["exercise"] == ex and meta["params"]["tau"] == 0.02 and meta["lifsim_version"]
     assert {name: array.shape for name, array in data.items()} == TUTORIAL_DATA[ex]
     for array in data.values():
         assert array.dtype == np.float64
@@ -91,7 +110,7 @@ def test_tutorial_1_data_holds_the_parameters(capsys, tmp_path):
 @pytest.mark.parametrize("ex", range(5, 15))
 def test_tutorial_plot_png(capsys, tmp_path, ex):
     out = run_ok(capsys, ["tutorial", str(ex), "--plot", "x.png"])
-    assert out == ""
+    assert out.splitlines()[-1].startswith("wrote x.png (figure")
     content = (tmp_path / "x.png").read_bytes()
     assert content.startswith(PNG_MAGIC)
     assert len(content) > 1000
@@ -115,7 +134,7 @@ def test_tutorial_plot_other_formats(capsys, tmp_path, name, check):
 def test_tutorial_plot_and_data_together(capsys, tmp_path):
     run_ok(capsys, ["tutorial", "9", "--xkcd", "--plot", "f.png", "--data", "d.npz"])
     assert (tmp_path / "f.png").read_bytes().startswith(PNG_MAGIC)
-    assert set(load(tmp_path / "d.npz")) == {"t", "v", "v_mean"}
+    assert set(load(tmp_path / "d.npz")) == {"t", "v", "v_mean", "meta"}
 
 
 def test_tutorial_console_script(tmp_path):

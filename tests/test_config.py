@@ -11,7 +11,10 @@ from cli_helpers import PNG_MAGIC, assert_one_line_error, in_tmp, run_cli, run_o
 
 import lifsim
 from lifsim.cli import build_parser, main
-from lifsim.config import CONFIG_KEYS, TEMPLATE, read_config
+from lifsim.config import config_keys, read_config, template
+
+TEMPLATE = template()
+CONFIG_KEYS = config_keys()
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -91,7 +94,7 @@ def test_template_is_commented_and_parses():
 
 def test_template_reads_and_runs(capsys, tmp_path):
     run_ok(capsys, ["init", "run.toml"])
-    config = read_config(tmp_path / "run.toml")
+    config = read_config("run.toml")  # as the command below reads it, from this folder
     assert set(config) <= set(CONFIG_KEYS)
     assert config["lags"] == [1, 5, 10] and config["spiking"] is False and config["record_v"] == "0:10"
     (tmp_path / "out").mkdir()
@@ -104,7 +107,7 @@ def test_template_reads_and_runs(capsys, tmp_path):
     assert not (tmp_path / "run.nc").exists() and not (tmp_path / "run.png").exists()
     result = lifsim.load(tmp_path / "out" / "run.npz")
     assert result.n == 20 and result.steps == 150 and result.lags == (1, 5, 10)
-    assert result.v.shape == (10, 150) and result.meta["seed"] == 1 and not result.meta["spiking"]
+    assert result.v.shape == (10, 150) and result.meta["seed"] == 0 and not result.meta["spiking"]
     assert result.meta["config"] == config
 
 
@@ -229,7 +232,9 @@ def test_config_with_dashed_keys_and_si_numbers(capsys, tmp_path):
 
 def test_simulate_table(capsys, tmp_path):
     write(tmp_path / "t.toml", '# a run\n[simulate]\nn = 4\nt_max = "20 ms"\nseed = 9\ndata = "t.npz"\nquiet = true\n')
-    assert read_config(tmp_path / "t.toml") == {"n": 4, "t_max": "20 ms", "seed": 9, "data": "t.npz", "quiet": True}
+    # a relative path in a config is taken from the config's folder
+    expected = {"n": 4, "t_max": "20 ms", "seed": 9, "data": str(tmp_path / "t.npz"), "quiet": True}
+    assert read_config(tmp_path / "t.toml") == expected
     assert run_ok(capsys, ["simulate", "--config", "t.toml"]) == ""
     result = lifsim.load(tmp_path / "t.npz")
     assert result.n == 4 and result.steps == 20 and result.meta["seed"] == 9
@@ -321,6 +326,8 @@ def test_unknown_table(capsys, tmp_path):
         ('spiking = "yes"', "'spiking'", "true or false"),
         ("spiking = 1", "'spiking'", "true or false"),
         ('lags = [1, "x"]', "'lags'", "a list of whole numbers"),
+        ('t_max = "20 mV"', "'t_max'", "mV"),
+        ('snapshots = ["10 ms", "1 V"]', "'snapshots'", "a list of times"),
         ("lags = [1, 2.5]", "'lags'", "a list of whole numbers"),
         ("lags = 3", "'lags'", "a list of whole numbers"),
         ("t_max = true", "'t_max'", "a time"),
@@ -376,30 +383,77 @@ def test_reading_a_config_runs_no_code(tmp_path):
 def test_bad_value_of_right_type_is_named(capsys, tmp_path):
     write(tmp_path / "run.toml", "n = 0\n")
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
-    assert_one_line_error(rc, err, "--n")
+    assert_one_line_error(rc, err, "run.toml", "'n'", ">= 1")  # the key the user wrote, not a flag never typed
     write(tmp_path / "run.toml", 'method = "rk4"\n')
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
     assert_one_line_error(rc, err, "rk4")
 
 
-# ------------------------------------------------------------------ keys and options
+# ------------------------------------------------------------------ keys and options: one table
 
 
-def test_every_config_key_is_a_simulate_option():
+def test_every_simulate_option_is_a_config_key_and_back():
+    """'takes every CLI option': both directions, derived from the one option table."""
     dests = {action.dest for action in simulate_parser()._actions if action.option_strings}
     dests -= {"help", "config"}
-    missing = sorted(set(CONFIG_KEYS) - dests)
-    assert missing == [], f"config keys with no simulate option: {missing}"
+    assert dests == set(CONFIG_KEYS)
 
 
-def test_every_simulate_option_is_a_config_key():
-    """'takes every CLI option': the other direction too."""
-    dests = {action.dest for action in simulate_parser()._actions if action.option_strings}
-    dests -= {"help", "config"}
-    assert sorted(dests - set(CONFIG_KEYS)) == []
+def test_template_values_equal_the_cli_defaults_or_say_why():
+    """Each key the template sets equals the default, or its comment says 'set here ... (default)'."""
+    from lifsim.options import BY_NAME
+
+    lines = TEMPLATE.splitlines()
+    for key, value in tomllib.loads(TEMPLATE).items():
+        option = BY_NAME[key]
+        parsed = option.parse(value, key)
+        default = option.default_for("simulate")
+        comment = lines[lines.index(next(line for line in lines if line.startswith(f"{key} ="))) + 1]
+        if parsed != default and not (isinstance(default, tuple) and tuple(parsed or ()) == default):
+            assert f"(default {option.show(default)}; set here: " in comment, (key, comment)
+
+
+def test_template_covers_every_key():
+    for key in CONFIG_KEYS:
+        assert f"{key} =" in TEMPLATE, key
 
 
 def test_config_key_types_match_the_template():
     for key, value in tomllib.loads(TEMPLATE).items():
-        types, _expected = CONFIG_KEYS[key]
-        assert isinstance(value, types), key
+        assert isinstance(value, CONFIG_KEYS[key].toml_types()), key
+
+
+def test_fi_template_reads_and_runs(capsys, tmp_path):
+    run_ok(capsys, ["init", "fi.toml", "--for", "fi"])
+    text = (tmp_path / "fi.toml").read_text()
+    assert 't_max = "1 s"' in text and 'dt = "0.1 ms"' in text and "n = 100" in text
+    assert "i_mean =" not in text
+    text = text.replace('t_max = "1 s"', 't_max = "300 ms"').replace("n = 100", "n = 5")
+    text = text.replace("points = 9", "points = 3").replace("quiet = false", "quiet = true")
+    (tmp_path / "fi.toml").write_text(text)
+    assert run_ok(capsys, ["fi", "--config", "fi.toml", "--no-plot", "--no-data"]) == ""
+
+
+def test_config_paths_are_relative_to_the_config(capsys, tmp_path):
+    (tmp_path / "cfg").mkdir()
+    write(tmp_path / "cfg" / "run.toml", 'n = 3\nt_max = "20 ms"\ndata = "out.npz"\nplot = "out.png"\nquiet = true\n')
+    (tmp_path / "elsewhere").mkdir()
+    import os
+
+    os.chdir(tmp_path / "elsewhere")
+    run_ok(capsys, ["simulate", "--config", "../cfg/run.toml"])
+    assert (tmp_path / "cfg" / "out.npz").exists() and (tmp_path / "cfg" / "out.png").exists()
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_flags_turn_off_what_a_config_sets(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'n = 3\nt_max = "20 ms"\ndata = "x.npz"\nplot = "x.png"\nquiet = true\nxkcd = true\n')
+    out = run_ok(capsys, ["simulate", "--config", "run.toml", "--no-data", "--no-plot", "--no-quiet", "--no-xkcd"])
+    assert "3 neuron(s)" in out and "wrote" not in out
+    assert not (tmp_path / "x.npz").exists() and not (tmp_path / "x.png").exists()
+
+
+def test_config_errors_name_the_file_and_key(capsys, tmp_path):
+    write(tmp_path / "run.toml", 'tau = "-5 ms"\n')
+    rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
+    assert_one_line_error(rc, err, "run.toml: tau", "> 0")

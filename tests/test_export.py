@@ -16,7 +16,6 @@ pq = pytest.importorskip("quantities")
 import lifsim  # noqa: E402
 from lifsim import inputs  # noqa: E402
 from lifsim.cli import main  # noqa: E402
-from lifsim.export import mean_input_current  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -166,13 +165,13 @@ def test_nwb_array_input_current(tmp_path):
     current = read_nwb(path)["stimulus"]["input_current"][0]
     assert np.allclose(current[:-1], values.mean(axis=0), rtol=1e-15, atol=0)
     assert np.isnan(current[-1])
-    assert np.array_equal(current, mean_input_current(result), equal_nan=True)
+    assert np.array_equal(current, result.mean_input_current(), equal_nan=True)
     assert validate(path) == []
 
 
 def test_nwb_sine_input_current():
     result = lifsim.simulate(PARAMS, inputs.sine("250 pA", "10 ms"), n=2)
-    current = mean_input_current(result)
+    current = result.mean_input_current()
     t = result.t[:-1]
     assert np.allclose(current[:-1], 250e-12 * (1 + np.sin(2 * np.pi * t / 10e-3)), rtol=1e-12, atol=1e-24)
 

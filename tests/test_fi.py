@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from cli_helpers import assert_one_line_error, in_tmp, run_ok  # noqa: F401 (in_tmp: autouse fixture)
@@ -166,6 +168,9 @@ def test_cli_fi_npz_and_png(capsys, tmp_path):
     assert out == ""
     with np.load(tmp_path / "fi.npz", allow_pickle=False) as data:
         table = {name: data[name] for name in data.files}
+    meta = json.loads(str(table.pop("meta")))  # every file lifsim writes carries its provenance
+    assert meta["kind"] == "f-I curve" and meta["n"] == 1 and meta["params"]["t_ref"] == 2e-3
+    assert meta["command"].startswith("lifsim fi ") and meta["lifsim_version"]
     assert set(table) == {"i", "rate", "rate_sem", "rate_theory", "rate_grid"}
     assert all(column.shape == (3,) for column in table.values())
     np.testing.assert_allclose(table["i"], [0.0, 200e-12, 400e-12])
@@ -182,11 +187,15 @@ def test_cli_fi_npz_and_png(capsys, tmp_path):
 def test_cli_fi_csv(capsys, tmp_path):
     run_ok(capsys, BASE + ["--data", "fi.csv", "--quiet"])
     lines = (tmp_path / "fi.csv").read_text().splitlines()
+    comments = [line for line in lines if line.startswith("# ")]
+    assert any(line.startswith('# kind: "f-I curve"') for line in comments)
+    assert any(line.startswith("# params: ") for line in comments)
+    lines = lines[len(comments) :]
     header, rows = lines[0], lines[1:]
     assert "(A)" in header and "(Hz)" in header
     assert [name.split(" ")[0] for name in header.split(",")] == ["i", "rate", "rate_sem", "rate_theory", "rate_grid"]
     assert len(rows) == 3
-    table = np.loadtxt(tmp_path / "fi.csv", delimiter=",", skiprows=1)
+    table = np.loadtxt(tmp_path / "fi.csv", delimiter=",", skiprows=len(comments) + 1)
     assert table.shape == (3, 5)
     # the same run as .npz: same numbers (written with full precision)
     run_ok(capsys, BASE + ["--data", "fi.npz", "--quiet"])

@@ -70,9 +70,16 @@ def with_array():
     )
 
 
+def array_of(result, name):
+    """An array of a Result; traces kept on disk (a loaded .zarr store) are read for the comparison."""
+    if name == "v":
+        return result.traces() if result.has_traces else None
+    return getattr(result, name)
+
+
 def assert_same_arrays(a, b):
     for name in ARRAYS:
-        x, y = getattr(a, name), getattr(b, name)
+        x, y = array_of(a, name), array_of(b, name)
         if x is None or y is None:
             assert x is None and y is None, name
             continue
@@ -290,18 +297,39 @@ def test_cli_run_records_its_command(capsys, tmp_path):
 # ------------------------------------------------------------------ .csv
 
 
+def csv_lines(path):
+    """(provenance lines starting with '#', table lines)."""
+    lines = Path(path).read_text().splitlines()
+    comments = [line for line in lines if line.startswith("#")]
+    return comments, lines[len(comments) :]
+
+
 def test_csv_table(tmp_path, noisy):
     noisy.save(str(tmp_path / "run.csv"))
-    lines = (tmp_path / "run.csv").read_text().splitlines()
+    comments, lines = csv_lines(tmp_path / "run.csv")
     header = lines[0].split(",")
     assert header == ["t (s)", "v_mean (V)", "v_std (V)", "v_var (V**2)", "autocov_lag1 (V**2)", "autocov_lag4 (V**2)"]
     assert len(lines) - 1 == noisy.steps
-    table = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=1)
+    table = np.loadtxt(tmp_path / "run.csv", delimiter=",", skiprows=len(comments) + 1)
     assert table.shape == (noisy.steps, 6)
-    assert np.array_equal(table[:, 0], noisy.t)
-    assert np.array_equal(table[:, 1], noisy.v_mean)  # %.17g keeps every bit
+    assert np.array_equal(table[:, 0], noisy.t)  # the shortest round-trip form keeps every bit
+    assert np.array_equal(table[:, 1], noisy.v_mean)
     assert np.array_equal(table[:, 3], noisy.v_var(1), equal_nan=True)
     assert np.isnan(table[0, 4]) and np.isnan(table[:4, 5]).all()
+
+
+def test_csv_carries_the_provenance_and_short_numbers(tmp_path, noisy):
+    from lifsim.formats.csv import read_columns
+
+    noisy.save(str(tmp_path / "run.csv"))
+    comments, lines = csv_lines(tmp_path / "run.csv")
+    keys = {line[2:].split(":")[0] for line in comments}
+    assert {"params", "input", "seed", "run", "lifsim_version", "created"} <= keys
+    columns, meta = read_columns(tmp_path / "run.csv")
+    assert meta["params"] == noisy.meta["params"] and meta["seed"] == 5
+    assert np.array_equal(columns["v_mean"], noisy.v_mean)
+    assert lines[1].split(",")[:2] == ["0", "-0.06"]  # not 0.0 and -0.059999999999999998
+    assert all(len(field) <= 24 for line in lines[1:] for field in line.split(","))
 
 
 def test_load_csv_is_refused(tmp_path, noisy):
@@ -503,12 +531,18 @@ def _interrupt(monkeypatch, suffix):
     elif suffix == ".nc":
         monkeypatch.setattr(xr.Dataset, "to_netcdf", _partial_netcdf_writer)
     elif suffix == ".csv":
+        import lifsim.formats.csv as csv_format
 
-        def partial_savetxt(handle, *args, **kwargs):
-            handle.write("t (s),v_mean (V)\n0,")
-            raise Boom("disk unplugged")
+        original_number = csv_format._number
+        calls = []
 
-        monkeypatch.setattr(np, "savetxt", partial_savetxt)
+        def number_then_unplug(x):
+            calls.append(x)
+            if len(calls) > 10:  # some rows are written by now
+                raise Boom("disk unplugged")
+            return original_number(x)
+
+        monkeypatch.setattr(csv_format, "_number", number_then_unplug)
     else:
         original = xr.Dataset.to_zarr
 
@@ -625,7 +659,7 @@ def test_cli_data_without_traces(capsys, tmp_path, suffix):
 def test_cli_data_csv(capsys, tmp_path):
     rc, _out, err = run_cli(capsys, ["simulate", "--n", "6", "--t-max", "40ms", "--quiet", "--data", "out.csv"])
     assert rc == 0, err
-    lines = (tmp_path / "out.csv").read_text().splitlines()
+    _comments, lines = csv_lines(tmp_path / "out.csv")
     assert lines[0] == "t (s),v_mean (V),v_std (V),v_var (V**2)"
     assert len(lines) == 1 + 40
 
@@ -686,7 +720,9 @@ def test_streamed_zarr_loads_like_a_saved_one(tmp_path):
 @pytest.mark.parametrize("suffix", [".nc", ".npz"])
 def test_saving_a_streamed_run_keeps_or_refuses_its_traces(tmp_path, suffix):
     streamed = lifsim.simulate(PARAMS, n=4, record_v="all", snapshots=["0 ms"], trace_store=tmp_path / "s.zarr")
-    traces = lifsim.load(tmp_path / "s.zarr").v
+    loaded = lifsim.load(tmp_path / "s.zarr")
+    assert loaded.v is None and loaded.has_traces  # traces stay on disk until asked for
+    traces = loaded.traces()
     try:
         streamed.save(str(tmp_path / f"copy{suffix}"))
     except ValueError:

@@ -1,5 +1,6 @@
 """The example notebook runs top to bottom (so it cannot rot), and the explorer's widgets drive its figure."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -32,26 +33,49 @@ def test_explorer_widgets_update_the_figure():
     mean_before = explorer.lines["mean"].get_ydata().copy()
     theory_before = explorer.lines["theory_mean"].get_ydata().copy()
     assert np.isfinite(theory_before).all()  # subthreshold: theory band shown
-    np.testing.assert_allclose(mean_before, explorer.result.v_mean)
+    np.testing.assert_allclose(mean_before, explorer.result.v_mean * 1e3)  # drawn in mV
 
     explorer.controls["tau"].value = 10.0
     assert explorer.result.meta["params"]["tau"] == pytest.approx(0.01)
     assert not np.array_equal(explorer.lines["mean"].get_ydata(), mean_before)
-    np.testing.assert_allclose(explorer.lines["mean"].get_ydata(), explorer.result.v_mean)
+    np.testing.assert_allclose(explorer.lines["mean"].get_ydata(), explorer.result.v_mean * 1e3)
     from lifsim import theory
 
     expected = theory.euler_moments(lifsim.LIFParams(t_max=0.1, tau=0.01), lifsim.inputs.uniform_noise(25e-11, 1.0))
-    np.testing.assert_allclose(explorer.lines["theory_mean"].get_ydata(), expected.mean)
+    np.testing.assert_allclose(explorer.lines["theory_mean"].get_ydata(), expected.mean * 1e3)
+    legend = [text.get_text() for text in explorer.ax_v.get_legend().get_texts()]
+    assert "theory mean" in legend
 
     explorer.controls["n"].value = 200
     assert explorer.result.n == 200
     explorer.controls["spiking"].value = True
     assert explorer.result.total_spikes > 0
     x, y = explorer.lines["raster"].get_data()
-    np.testing.assert_array_equal(x, explorer.result.spike_t)
-    assert np.isnan(explorer.lines["theory_mean"].get_ydata()).all()  # no subthreshold theory with spiking
+    np.testing.assert_array_equal(x, explorer.result.spike_t * 1e3)  # ms
+    assert not explorer.lines["theory_mean"].get_visible()  # no subthreshold theory with spiking...
+    legend = [text.get_text() for text in explorer.ax_v.get_legend().get_texts()]
+    assert not any("theory" in label for label in legend)  # ...and none in the legend
+    explorer.controls["spiking"].value = False
+    assert len(explorer.figure.axes) == 1  # no empty raster panel without spikes
+    explorer.controls["spiking"].value = True
+    assert len(explorer.figure.axes) == 2
 
     explorer.controls["input"].value = "white"
-    assert explorer.result.meta["input"]["kind"] == "white"
+    assert "white" in json.dumps(explorer.result.meta["input"])
     explorer.controls["i_mean"].value = 0.0
     assert explorer.result.meta["params"]["i_mean"] == 0.0
+
+
+def test_explorer_sliders_come_from_the_option_table():
+    pytest.importorskip("ipywidgets")
+    import lifsim
+    from lifsim.options import BY_NAME
+
+    explorer = lifsim.explore()
+    for name in ("tau", "r", "i_mean", "t_ref", "sigma", "amplitude", "n"):
+        option = BY_NAME[name]
+        slider = explorer.controls[name]
+        assert (slider.min, slider.max, slider.step) == option.slider, name
+        assert option.unit in slider.description
+    assert explorer.controls["tau"].value == 20.0 and explorer.controls["i_mean"].value == 250.0
+    assert explorer.controls["amplitude"].value == pytest.approx(0.1 * 150**0.5, abs=1e-4)  # the tutorial's A

@@ -75,8 +75,9 @@ def test_whole_number_of_steps():
     [
         ({"dt": 0.0}, "dt"),
         ({"dt": -1e-3}, "dt"),
-        ({"dt": 0.02}, "forward Euler"),
-        ({"dt": 0.05}, "forward Euler"),
+        ({"t_ref": 1.5e-3}, "t_ref: .* not a whole number of steps"),
+        ({"t_ref": 1e308}, "t_ref"),
+        ({"t_ref_std": 1e300}, "t_ref_std"),
         ({"tau": 0.0}, "tau"),
         ({"tau": -0.02}, "tau"),
         ({"t_max": 5e-4}, "t_max"),
@@ -91,6 +92,33 @@ def test_whole_number_of_steps():
 def test_invalid_parameters(changes, match):
     with pytest.raises(ValueError, match=match):
         LIFParams(**changes)
+
+
+@pytest.mark.parametrize("dt, tau", [(0.02, 0.02), (0.05, 0.02), (0.03, 0.01)])
+def test_forward_euler_needs_dt_below_tau_exact_does_not(dt, tau):
+    params = LIFParams(dt=dt, tau=tau, t_max=30 * dt)
+    with pytest.raises(ValueError, match="forward Euler"):
+        params.check_method("euler")
+    params.check_method("exact")  # stable for any dt
+
+
+def test_t_ref_rounds_halves_up_only_when_asked():
+    """1.5 ms and 2.5 ms at dt = 1 ms: refused, or rounded half up (2 and 3 steps), never to even."""
+    for t_ref, steps in ((1.5e-3, 2), (2.5e-3, 3)):
+        with pytest.raises(ValueError, match="round_steps"):
+            LIFParams(t_ref=t_ref)
+        params = LIFParams(t_ref=t_ref, round_steps=True)
+        assert params.refractory_steps == steps
+        assert any("t_ref" in note and f"{steps} steps" in note for note in params.notes())
+    assert LIFParams(t_ref=2e-3).notes() == []
+    assert LIFParams(t_ref="2 ms", dt="0.1 ms").refractory_steps == 20
+
+
+def test_plausibility_flags_unit_slips():
+    assert LIFParams().plausibility() == []
+    slips = LIFParams(tau=20, t_max=300, dt=1).plausibility()
+    assert any(text.startswith("tau: 20 s") for text in slips)
+    assert any(text.startswith("el") for text in LIFParams(el=-60, vr=-70, vth=-50).plausibility())
 
 
 def test_wrong_type():

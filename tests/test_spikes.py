@@ -625,11 +625,11 @@ def test_plot_raster_image(close_figures):
     image = spikes.binary_raster(np.array([0, 3, 9]), np.array([0, 2, 1]), n=3, steps=10)
     fig, ax = plt.subplots()
     assert plot.plot_raster_image(ax, image, DT) is ax
-    assert "(s)" in ax.get_xlabel()
+    assert "(ms)" in ax.get_xlabel()
     assert ax.get_ylabel() == "neuron"
-    # time axis in s: the image spans the grid 0 .. (steps - 1) dt (pixel centres)
+    # time axis in ms: the image spans the grid 0 .. (steps - 1) dt (pixel centres)
     left, right, bottom, top = ax.images[0].get_extent()
-    assert left == pytest.approx(-DT / 2) and right == pytest.approx(9.5 * DT)
+    assert left == pytest.approx(-DT / 2 * 1e3) and right == pytest.approx(9.5 * DT * 1e3)
     assert (bottom, top) == (-0.5, 2.5)
     plt.close(fig)
 
@@ -640,7 +640,7 @@ def test_plot_population_rate(close_figures, theory):
     centers, rate = spikes.rate_over_time(t, 50, 0.0, 1.0, 0.05)
     fig, ax = plt.subplots()
     plot.plot_population_rate(ax, centers, rate, theory=theory)
-    assert "(s)" in ax.get_xlabel()
+    assert "(ms)" in ax.get_xlabel()
     assert "(Hz)" in ax.get_ylabel()
     if theory is not None:
         assert ax.get_legend() is not None
@@ -659,8 +659,8 @@ def test_plot_population_rate(close_figures, theory):
 def test_plot_isi_histogram(close_figures, intervals):
     fig, ax = plt.subplots()
     plot.plot_isi_histogram(ax, intervals)
-    assert "(s)" in ax.get_xlabel()
-    assert "(1/s)" in ax.get_ylabel()
+    assert "(ms)" in ax.get_xlabel()
+    assert "(1/ms)" in ax.get_ylabel()
     heights = np.array([p.get_height() for p in ax.patches])
     widths = np.array([p.get_width() for p in ax.patches])
     assert np.all(np.isfinite(heights))
@@ -673,10 +673,10 @@ def test_plot_v_histograms(close_figures, snapshot_run):
     plot.plot_v_histograms(
         ax, snapshot_run.snapshot_t, snapshot_run.v_snapshots, theory=[(-0.055, 0.003), (-0.055, 0.003)]
     )
-    assert "(V)" in ax.get_xlabel()
-    assert "(1/V)" in ax.get_ylabel()
+    assert "(mV)" in ax.get_xlabel()
+    assert "(1/mV)" in ax.get_ylabel()
     labels = [text.get_text() for text in ax.get_legend().get_texts()]
-    assert labels == ["t = 10 ms", "t = 50 ms"]
+    assert labels == ["t = 10 ms", "theory, t = 10 ms", "t = 50 ms", "theory, t = 50 ms"]
     plt.close(fig)
 
 
@@ -689,14 +689,24 @@ def test_plot_result_with_spikes_and_snapshots(close_figures, snapshot_run):
     assert all(_has_unit(label) for label in xlabels), xlabels
     assert all(_has_unit(label) or label == "neuron" for label in ylabels), ylabels
     assert "(Hz)" in ylabels[2]
-    assert "(V)" in xlabels[4]
-    assert "(s)" in xlabels[0] and "(V)" in ylabels[0]
+    assert "(mV)" in xlabels[4]
+    assert "(ms)" in xlabels[0] and "(mV)" in ylabels[0]
+    # the run's facts are on the figure, and the raster says how many neurons it shows
+    assert "40 neurons" in fig._suptitle.get_text() and "t_ref = 2 ms" in fig._suptitle.get_text()
+    legend = [text.get_text() for text in axes[2].get_legend().get_texts()]
+    assert any(label.startswith("theory (Siegert") for label in legend)  # theory on the rate panel
     plt.close(fig)
 
 
-def test_plot_result_regular_spikes(close_figures, regular_run):
+def test_plot_result_of_one_neuron(close_figures, regular_run):
+    """One neuron: its trace with spike marks and its ISIs; no raster, no 'sample mean', CV exactly 0."""
     fig = plot.plot_result(regular_run)
-    assert len(fig.axes) == 4
+    assert len(fig.axes) == 2
+    v_ax, isi_ax = fig.axes
+    labels = [text.get_text() for text in v_ax.get_legend().get_texts()]
+    assert labels == ["V(t), neuron 0", "spikes (threshold)"]
+    assert "CV 0)" in isi_ax.get_title()
+    assert "first" in v_ax.get_title()  # 58 spikes: zoomed in on the first dozen intervals
     for ax in fig.axes:
         assert _has_unit(ax.get_xlabel())
         assert _has_unit(ax.get_ylabel()) or ax.get_ylabel() == "neuron"
@@ -713,6 +723,24 @@ def test_plot_result_without_spikes(close_figures):
     )
     fig = plot.plot_result(r)
     assert len(fig.axes) == 2  # V and V histogram
-    assert "(s)" in fig.axes[0].get_xlabel() and "(V)" in fig.axes[0].get_ylabel()
-    assert "(V)" in fig.axes[1].get_xlabel()
+    assert "(ms)" in fig.axes[0].get_xlabel() and "(mV)" in fig.axes[0].get_ylabel()
+    assert "(mV)" in fig.axes[1].get_xlabel()
+    labels = [text.get_text() for text in fig.axes[0].get_legend().get_texts()]
+    assert "theory mean" in labels and "sample mean of 5 neurons" in labels
     plt.close(fig)
+
+
+def test_plot_result_with_lags_draws_the_autocovariance_and_its_theory(close_figures):
+    r = lifsim.simulate(lifsim.LIFParams(), lifsim.inputs.uniform_noise("250 pA"), n=200, spiking=False, lags=(1, 5))
+    fig = plot.plot_result(r)
+    ax = next(ax for ax in fig.axes if "autocovariance" in ax.get_title())
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert labels == ["lag 1 (1 ms)", "theory, lag 1", "lag 5 (5 ms)", "theory, lag 5"]
+    assert "mV" in ax.get_ylabel()
+    plt.close(fig)
+
+
+def test_result_plot_saves_a_figure(tmp_path, snapshot_run):
+    figure = snapshot_run.plot(str(tmp_path / "run.png"))
+    assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
+    assert figure is not None

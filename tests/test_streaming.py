@@ -17,10 +17,13 @@ def test_streamed_traces_equal_in_memory_traces(tmp_path, engine):
     streamed = lifsim.simulate(
         P, SOURCE, n=300, seed=4, record_v="10:40", lags=(2,), engine=engine, trace_store=store, chunk_steps=128
     )
-    assert streamed.v is None and streamed.meta["trace_store"] == str(store)
+    assert streamed.v is None and "trace_store" not in streamed.meta  # a file never names other files to read
+    assert streamed.trace_source is not None and streamed.trace_source.path == store
+    np.testing.assert_array_equal(streamed.trace(10), streamed.traces()[0])
     full = lifsim.simulate(P, SOURCE, n=300, seed=4, record_v="10:40", lags=(2,), engine=engine)
     loaded = lifsim.load(store)
-    np.testing.assert_array_equal(loaded.v, full.v)
+    assert loaded.v is None  # read on demand
+    np.testing.assert_array_equal(loaded.traces(), full.v)
     np.testing.assert_array_equal(loaded.v_neurons, np.arange(10, 40))
     np.testing.assert_array_equal(loaded.v_mean, full.v_mean)
     np.testing.assert_array_equal(loaded.spike_t, full.spike_t)
@@ -88,8 +91,8 @@ def test_cli_streams_traces_into_zarr(tmp_path, capsys):
         == 0
     )
     loaded = lifsim.load(out)
-    assert loaded.v.shape == (20, 500)
-    assert loaded.meta["trace_store"] == str(out)
+    assert loaded.traces().shape == (20, 500)
+    assert loaded.trace_source.path == out
 
 
 def test_trace_store_needs_traces_and_a_zarr_path(tmp_path):

@@ -20,7 +20,7 @@ from typing import Any
 
 from .options import FLAG, PATH, QUANTITY, Option, for_command
 
-__all__ = ["read_config", "template", "config_keys", "MAX_CONFIG_BYTES"]
+__all__ = ["read_config", "config_label", "template", "config_keys", "MAX_CONFIG_BYTES"]
 
 #: a configuration is a few hundred bytes; refuse anything much larger before parsing it
 MAX_CONFIG_BYTES = 1 << 20
@@ -31,11 +31,12 @@ def config_keys(command: str = "simulate") -> dict[str, Option]:
     return {option.name: option for option in for_command(command)}
 
 
-def read_config(path: str | Path, command: str = "simulate") -> dict[str, tuple[Any, str]]:
-    """Read and check a run configuration: ``{option name: (value as written, label)}``.
+def read_config(path: str | Path, command: str = "simulate") -> dict[str, Any]:
+    """Read and check a run configuration: ``{option name: value as written}``.
 
-    The label names the file and key (``run.toml: tau``) for later error
-    messages; relative paths are resolved against the file's folder.  Raises
+    Every value is checked as the option would check it on the command line
+    (a unit of the wrong dimension is refused here, before any run);
+    relative paths are resolved against the file's folder.  Raises
     ``ValueError`` naming the file and, for a bad entry, the key and what is expected.
     """
     if sys.version_info >= (3, 11):
@@ -67,8 +68,7 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, tuple[
     if command in raw and isinstance(raw[command], dict):  # an optional [simulate] (or [fi]) table
         raw = {**{k: v for k, v in raw.items() if k != command}, **raw[command]}
     keys = config_keys(command)
-    name_of_file = source.name
-    config: dict[str, tuple[Any, str]] = {}
+    config: dict[str, Any] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
         if name in config:
@@ -79,16 +79,20 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, tuple[
             )
         option = keys[name]
         if not isinstance(value, option.toml_types()) or (isinstance(value, bool) and bool not in option.toml_types()):
-            raise ValueError(
-                f"{where}: key {key!r} must be {option.expected()}, got {type(value).__name__} {value!r}"
-            )
+            raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {type(value).__name__} {value!r}")
         if option.kind == PATH and isinstance(value, bool):
             if value:
                 raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {value!r}")
-        elif option.kind == PATH and not Path(value).is_absolute():
+        elif option.kind == PATH and isinstance(value, str) and not Path(value).is_absolute():
             value = str(source.parent / value) if str(source.parent) not in ("", ".") else value
-        config[name] = (value, f"{name_of_file}: {name}")
+        option.parse(value, f"{where}: key {key!r}")  # refuse a bad value now, not after a run
+        config[name] = value
     return config
+
+
+def config_label(path: str | Path, name: str) -> str:
+    """How messages name a key of a config file: ``run.toml: tau``."""
+    return f"{Path(path).name}: {name}"
 
 
 def _toml_value(option: Option, value: Any) -> str:
@@ -127,12 +131,12 @@ def template(command: str = "simulate") -> str:
             group = option.group
             lines += ["", f"# --- {GROUP_TITLES[group]}"]
         default = option.default_for(command)
-        comment = option.command_help.get(command, option.help)
+        comment = option.help_for(command)  # ends in "(default ...)"
         if option.template is not None:
             value, why = option.template
             lines.append(f"{option.name} = {_toml_value(option, value)}")
-            lines.append(f"#   {comment}; set here to {_toml_value(option, value)}: {why} ({option.show(default)})")
-        elif default is None or default == ():
+            lines.append(f"#   {comment[:-1]}; set here: {why})")
+        elif default is None or default == () or (option.group == "input" and option.name != "input"):
             example = {
                 "v0": -65e-3,
                 "sigma": 5e-3,
@@ -142,9 +146,11 @@ def template(command: str = "simulate") -> str:
                 "snapshots": ["10 ms", "100 ms"],
                 "xkcd": True,
             }.get(option.name)
+            if example is None and default is not None and default != ():
+                example = default
             shown = _toml_value(option, example) if example is not None else '"..."'
             lines.append(f"# {option.name} = {shown}")
-            lines.append(f"#   {comment} (default {option.show(default)})")
+            lines.append(f"#   {comment}")
         else:
             lines.append(f"{option.name} = {_toml_value(option, default)}")
             lines.append(f"#   {comment}")

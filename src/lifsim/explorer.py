@@ -44,7 +44,7 @@ def _start(option: Option, params: LIFParams) -> Any:
         return round(inputs_mod.tutorial_amplitude(params), 4)
     value = option.default
     if option.kind == "quantity" and option.dimension:
-        return value / DISPLAY_UNITS[option.dimension][1]
+        return round(value / DISPLAY_UNITS[option.dimension][1], 9)  # 250 pA, not 250.00000000000003
     return value
 
 

@@ -144,9 +144,7 @@ def fi_curve(
     for point, current in enumerate(currents):
         p = params.replace(i_mean=float(current))
         drive = inputs_mod.constant(p.i_mean) if sigma_v is None else inputs_mod.white_noise(sigma_v, p.i_mean)
-        run = simulate(
-            p, drive, n=n, seed=seed + point, method=method, engine=engine, threads=threads, progress=False
-        )  # type: ignore[arg-type]
+        run = simulate(p, drive, n=n, seed=seed + point, method=method, engine=engine, threads=threads, progress=False)  # type: ignore[arg-type]
         spike_t, spike_i = run.spikes()
         late = spike_t >= transient
         if sigma_v is None:
@@ -181,5 +179,15 @@ def fi_curve(
         **stamp(command, config),
     }
     return FICurve(
-        currents, rates, sems, rate_theory, rate_grid, sigma_v, n, (transient, transient + duration), params, method, meta
+        currents,
+        rates,
+        sems,
+        rate_theory,
+        rate_grid,
+        sigma_v,
+        n,
+        (transient, transient + duration),
+        params,
+        method,
+        meta,
     )

@@ -586,9 +586,9 @@ def from_kinds(
         if sigma is None:
             raise ValueError("sigma: the input kind white needs the noise strength sigma in volts (e.g. 5 mV)")
         parts.append(white_noise(sigma))
-    total = parts[0]
-    for part in parts[1:]:
-        total = total + part
+    total: Input = parts[0]
+    for extra in parts[1:]:
+        total = total + extra
     return total
 
 
@@ -624,7 +624,9 @@ def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
                 amp = term["amplitude"]
                 terms.append("A xi")
                 if amp is None and params:
-                    note = f", A = {0.1 * (params['t_max'] / params['dt']) ** 0.5:.5g} (the tutorial's 0.1 sqrt(t_max/dt))"
+                    note = (
+                        f", A = {0.1 * (params['t_max'] / params['dt']) ** 0.5:.5g} (the tutorial's 0.1 sqrt(t_max/dt))"
+                    )
                 elif amp is None:
                     note = ", A = the tutorial's 0.1 sqrt(t_max/dt)"
                 else:

@@ -196,9 +196,7 @@ class Option:
             from .formats import FORMATS
 
             labels = {s: f.label for f in FORMATS for s in f.suffixes}
-            listed = ", ".join(
-                f"{s} ({labels[s]})" if s in labels else s for s in self.suffixes[command]
-            )
+            listed = ", ".join(f"{s} ({labels[s]})" if s in labels else s for s in self.suffixes[command])
             text = f"{text}: {listed}"
         return f"{text} (default {self.show(self.default_for(command))})"
 
@@ -207,14 +205,14 @@ class Option:
         """Python types a TOML value of this option may have."""
         return {
             QUANTITY: (str, int, float),
-            INT: (int, str),
+            INT: (int,),
             FLAG: (bool,),
             CHOICE: (str,),
             TEXT: (str,),
             PATH: (str, bool),
-            INT_LIST: (list, str, int),
-            QUANTITY_LIST: (list, str, int, float),
-            NEURONS: (str, bool, list, int),
+            INT_LIST: (list, str),
+            QUANTITY_LIST: (list, str),
+            NEURONS: (str, bool, list),
         }[self.kind]
 
     def expected(self) -> str:
@@ -224,15 +222,18 @@ class Option:
                 return "a number"
             example = format_display(self.example_value(), self.dimension or "dimensionless")
             return f"a {self.dimension}, e.g. {example!r} or an SI number"
+        if self.kind == PATH:
+            if self.group != "output":
+                return "a path to a file" + "".join(f" ({s})" for s in self.suffixes.get("simulate", ())[:1])
+            return "an output path, or false for none"
         return {
             INT: "a whole number" + (f" >= {self.low}" if self.low is not None else ""),
             FLAG: "true or false",
-            CHOICE: " or ".join(repr(c) for c in self.choices),
-            TEXT: f"an input kind ({', '.join(INPUT_KINDS)}) or a sum such as 'sine+uniform'",
-            PATH: "a file path, or false for none",
-            INT_LIST: "whole numbers of steps, e.g. 1,5,10 or [1, 5, 10]",
-            QUANTITY_LIST: "times on the grid, e.g. 10ms,100ms or ['10 ms', '100 ms']",
-            NEURONS: "'all', 'start:stop[:step]', 'i,j,k', a list of neuron indices, or false",
+            CHOICE: " or ".join(f'"{c}"' for c in self.choices),
+            TEXT: f'an input kind ({", ".join(INPUT_KINDS)}) or a sum such as "sine+uniform"',
+            INT_LIST: 'a list of whole numbers >= 0 (steps), e.g. [1, 5, 10] or "1,5,10"',
+            QUANTITY_LIST: 'a list of times on the grid, e.g. ["10 ms", "100 ms"] or "10ms,100ms"',
+            NEURONS: '"all", "start:stop[:step]", "i,j,k", a list of neuron indices, or false',
         }[self.kind]
 
     def example_value(self) -> float:
@@ -240,9 +241,7 @@ class Option:
         for value in (self.default, self.template[0] if self.template else None):
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value != 0:
                 return float(value)
-        return {"time": 10e-3, "voltage": 5e-3, "current": 100e-12, "resistance": 100e6}.get(
-            self.dimension or "", 1.0
-        )
+        return {"time": 10e-3, "voltage": 5e-3, "current": 100e-12, "resistance": 100e6}.get(self.dimension or "", 1.0)
 
     def parse(self, raw: Any, label: str) -> Any:
         """Convert a value from the command line (text) or a config file (TOML) into lifsim's.
@@ -277,8 +276,14 @@ class Option:
         if self.kind in (INT_LIST, QUANTITY_LIST):
             items = _split(raw)
             if self.kind == INT_LIST:
-                return tuple(parse_int(item, label, 0, self.expected()) for item in items)
-            return tuple(to_si(item, self.dimension or "time", label) for item in items)
+                try:
+                    return tuple(parse_int(item, label, 0, self.expected()) for item in items)
+                except ValueError:
+                    raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}") from None
+            try:
+                return tuple(to_si(item, self.dimension or "time", label) for item in items)
+            except (TypeError, ValueError):
+                raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}") from None
         # NEURONS: kept as given; simulate() checks it against n
         if raw is True:
             return "all"
@@ -392,7 +397,7 @@ OPTIONS: tuple[Option, ...] = (
         "input",
         ("simulate",),
         "constant",
-        template=("uniform", "the tutorial's random input; the default is constant"),
+        template=("uniform", "the tutorial's random input"),
         slider_start=("uniform", "the tutorial's random input"),
     ),
     Option(
@@ -424,7 +429,9 @@ OPTIONS: tuple[Option, ...] = (
         ("simulate", "fi"),
         None,
         "voltage",
-        command_help={"fi": "white-noise strength sigma, added at every current (tau dV/dt = ... + sigma sqrt(tau) xi)"},
+        command_help={
+            "fi": "white-noise strength sigma, added at every current (tau dV/dt = ... + sigma sqrt(tau) xi)"
+        },
         default_text="none",
         slider=(0.0, 10.0, 0.5),
         slider_start=(3.0, "white noise needs a strength; 3 mV is a moderate one"),
@@ -462,7 +469,7 @@ OPTIONS: tuple[Option, ...] = (
         low=1,
         per_command={"fi": 100},
         command_help={"fi": "neurons per current"},
-        template=(1000, "an ensemble, so the statistics mean something; the default is 1"),
+        template=(1000, "an ensemble, so that the statistics mean something"),
         slider=(1.0, 2000.0, 1.0),
         slider_start=(50, "the tutorial's ensemble of 50; the command line's default is 1"),
     ),
@@ -483,7 +490,7 @@ OPTIONS: tuple[Option, ...] = (
         "run",
         ("simulate",),
         True,
-        template=(False, "the tutorial's Part I membrane has no spikes; the default is on"),
+        template=(False, "the tutorial's Part I membrane has no spikes"),
         slider_start=(False, "the tutorial's Part I membrane has no spikes"),
     ),
     Option(
@@ -522,7 +529,7 @@ OPTIONS: tuple[Option, ...] = (
         "run",
         ("simulate",),
         None,
-        template=("0:10", "the traces of neurons 0-9 for the figure; the default keeps none"),
+        template=("0:10", "the traces of neurons 0-9, for the figure"),
     ),
     Option(
         "record_spikes",
@@ -539,7 +546,7 @@ OPTIONS: tuple[Option, ...] = (
         "run",
         ("simulate",),
         (),
-        template=([1, 5, 10], "the autocovariance at three lags; the default computes none"),
+        template=([1, 5, 10], "the autocovariance at three lags"),
     ),
     Option(
         "snapshots",
@@ -564,7 +571,7 @@ OPTIONS: tuple[Option, ...] = (
             "tutorial": "save the exercise's arrays (t, i, v, v_mean, v_std)",
             "rerun": "save the new run",
         },
-        template=("run.nc", "where to save the run; the default saves nothing"),
+        template=("run.nc", "a NetCDF file beside this one"),
     ),
     Option(
         "plot",
@@ -575,7 +582,7 @@ OPTIONS: tuple[Option, ...] = (
         None,
         suffixes=_figure_suffixes("simulate", "fi", "tutorial"),
         command_help={"tutorial": "save the exercise's figure"},
-        template=("run.png", "where to draw the figure; the default draws none"),
+        template=("run.png", "a figure beside this one"),
     ),
     Option(
         "xkcd",

@@ -153,7 +153,9 @@ class LIFParams:
             )
         ref_ratio = self.t_ref / self.dt
         if not ref_ratio < MAX_STEPS:
-            raise ValueError(f"t_ref: {self.t_ref!r} s is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported")
+            raise ValueError(
+                f"t_ref: {self.t_ref!r} s is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported"
+            )
         if not self.round_steps and not _whole(ref_ratio):
             raise ValueError(
                 f"t_ref: {self.t_ref!r} s is not a whole number of steps dt = {self.dt!r} s "

@@ -187,8 +187,8 @@ def plot_raster(
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel("neuron")
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    shown = n if max_neurons is None or n is None else min(n, max_neurons)
     if n is not None:
+        shown = n if max_neurons is None else min(n, max_neurons)
         ax.set_ylim(-0.5, max(shown, 1) - 0.5)
     return ax
 
@@ -219,6 +219,7 @@ def plot_population_rate(
     ax.stairs(rate, edges, color="k", baseline=None, label="simulation")
     if theory is not None:
         ax.axhline(theory, color="C3", ls="--", label=f"{theory_label}: {theory:.3g} Hz")
+        ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel(RATE_LABEL)
     return ax
@@ -266,6 +267,7 @@ def plot_v_histograms(
                 ax.plot(x, density, color=color, ls="--", label=f"theory, t = {time * MS:g} ms")
     ax.set_xlabel(VOLTAGE_LABEL)
     ax.set_ylabel("density (1/mV)")
+    ax.legend(loc="best", fontsize="small")
     return ax
 
 
@@ -547,7 +549,9 @@ def _draw_v_panel(
         mine = np.isin(spike_i, shown)
         if mine.any():
             vth = result.meta["params"]["vth"] * MV
-            ax.plot(spike_t[mine] * MS, np.full(int(mine.sum()), vth), "|", color="C3", ms=10, label="spikes (threshold)")
+            ax.plot(
+                spike_t[mine] * MS, np.full(int(mine.sum()), vth), "|", color="C3", ms=10, label="spikes (threshold)"
+            )
     if spiking:
         ax.axhline(result.meta["params"]["vth"] * MV, color="0.5", lw=0.6, ls="--")
     ax.set_xlabel(TIME_LABEL)

@@ -6,6 +6,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -13,8 +14,8 @@ import numpy as np
 from .engine import ENGINES, choose_engine
 from .errors import PlausibilityWarning
 from .inputs import Input, array_values, constant
-from .params import LIFParams
 from .memory import available_memory, format_bytes
+from .params import LIFParams
 from .provenance import stamp
 from .result import Result
 from .streams import CounterStream, LegacyStream
@@ -244,7 +245,9 @@ def simulate(
 
         if chunk_steps is None:
             chunk_steps = max(1, min(steps, (64 * 2**20) // (8 * record.size)))
-        store = TraceStore(trace_store, record, np.arange(steps) * params.dt, _positive_int(chunk_steps, "chunk_steps"))
+        store = TraceStore(
+            Path(trace_store), record, np.arange(steps) * params.dt, _positive_int(chunk_steps, "chunk_steps")
+        )
         extra["trace_sink"] = store.write
         extra["chunk_steps"] = store.chunk_steps
     if engine == "numba" and progress is not False and sys.stderr.isatty():

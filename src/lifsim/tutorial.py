@@ -176,7 +176,9 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
     step_end = int(p.t_max / p.dt)  # the tutorial's step count
 
     if ex == 1:
-        out.lines = [" ".join(str(x) for x in (p.t_max, p.dt, p.tau, p.el, p.vr, p.vth, p.r, p.i_mean))]
+        names = ("t_max", "dt", "tau", "el", "vr", "vth", "r", "i_mean")
+        out.lines = [" ".join(str(getattr(p, name)) for name in names)]
+        out.data = {name: np.float64(getattr(p, name)) for name in names}  # the exercise defines these
         return out
 
     if ex in (2, 3, 5):

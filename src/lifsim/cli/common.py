@@ -81,7 +81,9 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
                 option.flag, dest=option.name, action=argparse.BooleanOptionalAction, default=None, help=help_text
             )
             if option.short:
-                group.add_argument(option.short, dest=option.name, action="store_true", default=None, help=argparse.SUPPRESS)
+                group.add_argument(
+                    option.short, dest=option.name, action="store_true", default=None, help=argparse.SUPPRESS
+                )
             continue
         kwargs: dict[str, Any] = {"dest": option.name, "default": None, "metavar": option.metavar(command)}
         if option.kind == NEURONS:
@@ -143,7 +145,7 @@ def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | 
     ``labels`` (a dict) is filled in as values are read, so that an error
     raised later names the option the user typed.
     """
-    from ..config import read_config
+    from ..config import config_label, read_config
 
     result = Values(command, labels={} if labels is None else labels)
     options = {option.name: option for option in for_command(command)}
@@ -151,12 +153,15 @@ def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | 
     config_path = getattr(args, "config", None)
     if config_path is not None:
         entries = read_config(config_path, command)
-        result.config = {name: value for name, (value, _label) in entries.items()}
-        raw.update(entries)
+        result.config = entries
+        raw.update({name: (value, config_label(config_path, name)) for name, value in entries.items()})
     for name, option in options.items():
         value = getattr(args, name, None)
         if value is not None:
-            raw[name] = (value, option.flag if not (value is False and option.kind == PATH) else f"--no-{option.flag[2:]}")
+            raw[name] = (
+                value,
+                option.flag if not (value is False and option.kind == PATH) else f"--no-{option.flag[2:]}",
+            )
     for name, option in options.items():
         if name in raw:
             value, label = raw[name]
@@ -170,15 +175,14 @@ def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | 
 def cli_message(message: str, labels: Mapping[str, str] | None = None) -> str:
     """Name the option where an API message names the parameter (``t_max: ...`` -> ``--t-max: ...``)."""
     head, sep, rest = message.partition(": ")
-    if sep and not head.startswith("-") and " " not in head.strip("'"):
-        flag = api_name_to_flag(head, labels)
-        if flag is not None:
-            return f"{flag}: {rest}"
-    if sep and head in ("array input",):
-        flag = api_name_to_flag(head, labels)
-        if flag is not None:
-            return f"{flag}: {rest}"
-    return message
+    if not sep or head.startswith("-"):
+        return message
+    flag = api_name_to_flag(head, labels)
+    if flag is None:
+        return message
+    if " " in head:  # a phrase such as "array input" names what the option gave
+        return f"{flag} ({head}): {rest}"
+    return f"{flag}: {rest}"
 
 
 def say(text: str, quiet: bool = False) -> None:

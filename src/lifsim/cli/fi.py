@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import UsageError, add_options, resolve, say, wrote
+from .common import UsageError, add_options, resolve, wrote
 
 HELP = "f-I curve: simulated rates against input current, with theory"
 

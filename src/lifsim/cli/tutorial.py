@@ -40,7 +40,9 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     values = resolve("tutorial", args, labels=labels)
     ex = parse_int(args.exercise, "EX", None, f"an exercise number from {EXERCISES[0]} to {EXERCISES[-1]}")
     if ex not in EXERCISES:
-        raise UsageError(f"EX: expected an exercise number from {EXERCISES[0]} to {EXERCISES[-1]}, got {args.exercise!r}")
+        raise UsageError(
+            f"EX: expected an exercise number from {EXERCISES[0]} to {EXERCISES[-1]}, got {args.exercise!r}"
+        )
     if values["data"] is not None:
         check_output_path(values["data"], (".npz",), values.label("data"))
     if values["plot"] is not None:

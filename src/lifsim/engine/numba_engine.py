@@ -748,7 +748,7 @@ def needs_compile() -> bool:
     try:
         if _run_group.signatures:
             return False
-        cache = _run_group._cache
+        cache = _run_group._cache  # type: ignore[attr-defined]
         return not cache._cache_file._load_index()
     except Exception:  # numba internals differ: do not guess
         return False

@@ -79,6 +79,8 @@ class Format:
         The pip extra that installs them (None: core dependencies).
     folder : bool
         A file of this format is a folder (Zarr).
+    reader : str
+        What reads a file that lifsim cannot read back.
     """
 
     name: str
@@ -89,6 +91,7 @@ class Format:
     requires: tuple[str, ...] = ()
     extra: str | None = None
     folder: bool = False
+    reader: str = ""
 
     def module(self) -> Any:
         """The implementing module, imported on first use."""
@@ -131,9 +134,10 @@ FORMATS: tuple[Format, ...] = (
         "csv",
         (".csv",),
         "CSV",
-        "the per-step statistics table (t, v_mean, v_std, v_var, autocovariances), units in the header, "
+        "the per-step table of statistics (t, v_mean, v_std, v_var, autocovariances), units in the header, "
         "provenance in # comment lines",
         False,
+        reader="a spreadsheet, or pandas.read_csv(path, comment='#')",
     ),
     Format(
         "nwb",
@@ -143,6 +147,7 @@ FORMATS: tuple[Format, ...] = (
         False,
         ("pynwb",),
         "nwb",
+        reader="pynwb.NWBHDF5IO(path).read()",
     ),
     Format(
         "neo",
@@ -216,10 +221,10 @@ def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, P
     suffix = source.suffix.lower()
     fmt = next((f for f in FORMATS if suffix in f.suffixes), None)
     if fmt is None or not fmt.loadable:
-        hint = f" ({fmt.label} files hold {fmt.holds}, not a whole run)" if fmt is not None else ""
-        raise ValueError(
-            f"{what}: cannot read back {str(path)!r}{hint}; lifsim reads {suffix_help(LOADABLE_SUFFIXES)}"
-        )
+        hint = ""
+        if fmt is not None:
+            hint = f" (a {fmt.label} file holds {fmt.holds}, not a whole run; read it with {fmt.reader})"
+        raise ValueError(f"{what}: cannot read back {str(path)!r}{hint}; lifsim reads {suffix_help(LOADABLE_SUFFIXES)}")
     try:
         exists = source.exists()
     except OSError as error:  # a name too long for the file system, for example

@@ -56,7 +56,7 @@ def read_columns(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[s
     meta: dict[str, object] = {}
     with open(path) as handle:
         lines = handle.read().splitlines()
-    body = []
+    body: list[str] = []
     for line in lines:
         if line.startswith("# ") and ": " in line and not body:
             key, _, value = line[2:].partition(": ")

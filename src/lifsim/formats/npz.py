@@ -44,7 +44,9 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
             return {name: data[name] for name in data.files}
     except ValueError as error:
         if "pickle" in str(error):  # numpy suggests allow_pickle=True: never do that with a file
-            raise ValueError(f"{path}: not a lifsim .npz file (it holds Python objects, which lifsim never reads)") from None
+            raise ValueError(
+                f"{path}: not a lifsim .npz file (it holds Python objects, which lifsim never reads)"
+            ) from None
         raise ValueError(f"{path}: not a lifsim .npz file ({error})") from None
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {error})") from None
