@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import PNG_MAGIC, in_tmp, run_ok  # noqa: F401 (in_tmp: autouse fixture)
+from cli_helpers import PNG_MAGIC, assert_one_line_error, in_tmp, run_cli, run_ok  # noqa: F401 (in_tmp: autouse fixture)
 
 # SAMPLE OUTPUT of exercises 1-4, copied from spec/lif-neuron-part-1.md (kept in test_tutorial.py)
 from test_tutorial import SAMPLE_OUTPUT as TUTORIAL_OUTPUT
@@ -25,7 +25,6 @@ def load(path):
 
 
 # ------------------------------------------------------------------ tutorial
-
 
 
 @pytest.mark.parametrize("ex", sorted(TUTORIAL_OUTPUT))
@@ -414,3 +413,99 @@ def test_version(capsys):
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("lifsim ")
+
+
+# ------------------------------------------------------------------ what a run says
+
+
+def test_simulate_says_which_files_it_wrote(capsys, tmp_path):
+    out = run_ok(capsys, ["simulate", "--n", "5", "--t-max", "20ms", "--data", "run.nc", "--plot", "run.png"])
+    lines = out.splitlines()
+    assert lines[-2].startswith("wrote run.nc (NetCDF-4 run, ")
+    assert lines[-1].startswith("wrote run.png (figure, ")
+    assert run_ok(capsys, ["simulate", "--n", "5", "--t-max", "20ms", "--data", "q.npz", "--quiet"]) == ""
+
+
+def test_summary_prints_the_noise_amplitude(capsys):
+    out = run_ok(capsys, ["simulate", "--n", "3", "--input", "uniform"])
+    assert "A = 1.2247 (the tutorial's 0.1 sqrt(t_max/dt))" in out
+    out = run_ok(capsys, ["simulate", "--n", "3", "--input", "uniform", "--amplitude", "31.6"])
+    assert "A = 31.6" in out and "tutorial" not in out
+
+
+def test_regular_train_prints_cv_zero(capsys):
+    out = run_ok(capsys, ["simulate", "--t-max", "1s", "--dt", "0.1ms"])
+    assert "CV of ISIs 0\n" in out
+
+
+def test_exact_method_runs_where_euler_cannot(capsys):
+    out = run_ok(
+        capsys,
+        ["simulate", "--method", "exact", "--dt", "20ms", "--tau", "10ms", "--t-max", "200ms", "--i-mean", "110pA"],
+    )
+    assert "method exact" in out
+    rc, _out, err = run_cli(capsys, ["simulate", "--dt", "20ms", "--tau", "10ms", "--t-max", "200ms"])
+    assert_one_line_error(rc, err, "--dt", "forward Euler", "exact")
+
+
+def test_t_ref_is_refused_or_rounded_when_asked(capsys):
+    rc, _out, err = run_cli(capsys, ["simulate", "--t-ref", "1.5ms"])
+    assert_one_line_error(rc, err, "--t-ref", "whole number of steps", "--round-steps")
+    out = run_ok(capsys, ["simulate", "--t-ref", "2.5ms", "--round-steps", "--t-max", "20ms"])
+    assert "note: t_ref = 0.0025 s is 2.5 steps of dt; rounded to 3 steps" in out
+
+
+def test_one_time_point_is_refused_up_front(capsys):
+    rc, _out, err = run_cli(capsys, ["simulate", "--t-max", "1ms"])
+    assert_one_line_error(rc, err, "--t-max", "at least two")
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--tau", "20"], "--tau: 20 s is far outside"),
+        (["--input", "white", "--sigma", "5"], "--sigma: 5.0 V is far outside"),
+        (["--el", "-60", "--vr", "-70", "--vth", "-50"], "--el: -60 V"),
+        (["--i-mean", "250"], "--i-mean: 250 A"),
+    ],
+)
+def test_unit_slips_are_warned_about(capsys, argv, needle):
+    rc, _out, err = run_cli(capsys, ["simulate", "--quiet", *argv])
+    assert rc == 0
+    assert any(line.startswith(f"lifsim: warning: {needle}") for line in err.splitlines()), err
+    assert "Traceback" not in err
+
+
+def test_rate_near_one_spike_per_step_is_warned_about(capsys):
+    rc, _out, err = run_cli(capsys, ["simulate", "--quiet", "--i-mean", "100nA", "--n", "2"])
+    assert rc == 0 and "lifsim: warning: rate:" in err
+
+
+def test_first_compile_is_announced_on_a_terminal(capsys, monkeypatch):
+    from lifsim.engine import numba_engine
+
+    monkeypatch.setattr(numba_engine, "needs_compile", lambda: True)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "2", "--engine", "numba"])
+    assert rc == 0 and "compiling the numba engine (first run only" in err
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "2", "--engine", "numba", "--quiet"])
+    assert "compiling" not in err
+
+
+def test_result_and_input_reprs_are_short():
+    import lifsim
+
+    result = lifsim.simulate(lifsim.LIFParams(), lifsim.inputs.uniform_noise("250 pA"), n=200, record_v="all")
+    text = repr(result)
+    assert text.startswith("<lifsim.Result\nlifsim: 200 neuron(s)") and len(text.splitlines()) <= 6
+    assert "array(" not in text
+    assert repr(lifsim.inputs.sine("250 pA")) == "<lifsim input: 250 pA * (1 + sin(2 pi t / 10 ms))>"
+    assert repr(lifsim.inputs.white_noise("5 mV", "60 pA")) == "<lifsim input: white noise sigma 5 mV around 60 pA>"
+
+
+def test_rate_of_a_run_without_duration_is_nan():
+    import lifsim
+
+    result = lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=2)
+    result.t = result.t[:1]
+    assert np.isnan(result.rate)

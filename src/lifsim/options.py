@@ -141,6 +141,7 @@ class Option:
     slider: tuple[float, float, float] | None = None
     slider_start: tuple[Any, str] | None = None
     short: str | None = None
+    elsewhere: Mapping[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------ derived facts
     @property
@@ -375,6 +376,7 @@ OPTIONS: tuple[Option, ...] = (
     _param(
         "i_mean",
         commands=("simulate", "params"),
+        elsewhere={"fi": "lifsim fi sweeps the mean current: set it with --i-min, --i-max and --points"},
         slider=(0.0, 600.0, 10.0),
     ),
     _param("v0", default_text="E_L"),

@@ -231,7 +231,7 @@ class LIFParams:
             ("vth", -0.2, 0.2, "V", "-200 to 200 mV"),
             ("v0", -0.2, 0.2, "V", "-200 to 200 mV"),
             ("r", 1e6, 1e10, "Ohm", "1 MOhm to 10 GOhm"),
-            ("i_mean", -1e-7, 1e-7, "A", "-100 to 100 nA"),
+            ("i_mean", -1e-6, 1e-6, "A", "-1 to 1 uA"),
             ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
             ("t_ref_std", 0.0, 0.1, "s", "0 to 100 ms"),
         )

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from ..errors import PlausibilityWarning
 from . import fi, init, params, rerun, simulate, tutorial
-from .common import Parser, UsageError, cli_message, join_negative_values, warn
+from .common import Parser, UsageError, _not_here, cli_message, join_negative_values, warn
 
 __all__ = ["main", "build_parser", "EXIT_USAGE", "UsageError"]
 
@@ -49,7 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(argv: list[str], labels: dict[str, str]) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        command = f"lifsim {args.command}"
+        flag = next((token for token in unknown if token.startswith("--")), None)
+        message = _not_here(flag, command) if flag else None
+        raise UsageError(f"{message or 'unrecognized arguments: ' + ' '.join(unknown)} (see '{command} --help')")
     return int(COMMANDS[args.command].run(args, argv, labels))
 
 

@@ -31,12 +31,34 @@ class UsageError(ValueError):
 
 
 class Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line (raised, then printed by ``main``)."""
+    """An ArgumentParser whose errors are one line (raised, then printed by ``main``).
+
+    Abbreviated options are off: ``--n`` is ``--n``, never a prefix of ``--no-data``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         # argparse says "argument --n: ..." where lifsim says "--n: ..."
         message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        unknown = re.match(r"^unrecognized arguments: (--[\w-]+)", message)
+        if unknown:
+            message = _not_here(unknown.group(1), self.prog) or message
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _not_here(flag: str, prog: str) -> str | None:
+    """Why an option of the table is not an option of this command, if it is one."""
+    from ..options import OPTIONS
+
+    command = prog.split()[-1]
+    for option in OPTIONS:
+        if flag.split("=")[0] in (option.flag, f"--no-{option.flag[2:]}") and command not in option.commands:
+            why = option.elsewhere.get(command) or f"it is an option of lifsim {', '.join(option.commands)}"
+            return f"{option.flag}: not an option of {prog}; {why}"
+    return None
 
 
 _NEGATIVE_VALUE = re.compile(r"^-(\d|\.\d|inf|nan)", re.IGNORECASE)

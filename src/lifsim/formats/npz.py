@@ -35,8 +35,20 @@ def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta:
     return target
 
 
+#: the first bytes of a zip archive (.npz) and of a single numpy array (.npy)
+_ZIP_MAGIC, _NPY_MAGIC = b"PK\x03\x04", b"\x93NUMPY"
+
+
 def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Read an ``.npz`` file (never unpickles anything); ``ValueError`` naming the file otherwise."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(6)
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read ({error.strerror or error})") from None
+    if head[:4] != _ZIP_MAGIC and head != _NPY_MAGIC:
+        what = "an empty file" if not head else "neither a zip archive nor a numpy array"
+        raise ValueError(f"{path}: not a lifsim .npz file ({what})")
     try:
         with np.load(path, allow_pickle=False) as data:
             if not hasattr(data, "files"):  # a bare .npy array under an .npz name

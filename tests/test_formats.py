@@ -1,0 +1,218 @@
+"""The format registry: dispatch, dependencies checked before a run, permissions, Zarr chunks and lazy traces."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import stat
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import assert_one_line_error, in_tmp, run_cli, run_ok  # noqa: F401 (in_tmp: autouse fixture)
+
+import lifsim
+import lifsim.memory as memory
+from lifsim import formats
+from lifsim.errors import MissingDependencyError
+
+ROOT = Path(__file__).resolve().parent.parent
+PARAMS = lifsim.LIFParams(t_max="30 ms")
+
+
+@pytest.fixture(scope="module")
+def run():
+    return lifsim.simulate(PARAMS, lifsim.inputs.uniform_noise("250 pA"), n=12, seed=3, record_v="0:4", lags=[1])
+
+
+# ------------------------------------------------------------------ the registry
+
+
+def test_suffix_lists_are_derived_from_the_registry():
+    assert formats.RESULT_SUFFIXES == tuple(s for f in formats.FORMATS for s in f.suffixes)
+    assert set(formats.LOADABLE_SUFFIXES) == {".nc", ".zarr", ".npz"}
+    assert {f.name for f in formats.FORMATS} == {"npz", "csv", "netcdf", "zarr", "nwb", "neo"}
+    for fmt in formats.FORMATS:
+        module = fmt.module()
+        assert hasattr(module, "save") or fmt.name == "neo", fmt.name
+        assert hasattr(module, "load") == fmt.loadable, fmt.name
+
+
+def test_core_formats_need_only_core_dependencies():
+    """What a plain `pip install lifsim` must be able to write: each core format's packages are
+    declared as lifsim's own dependencies (h5netcdf 1.8 no longer brings h5py along)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {re_name(dep) for dep in project["dependencies"]}
+    for fmt in formats.FORMATS:
+        if fmt.core:
+            for package in fmt.requires:
+                assert package in core, f"{fmt.name} needs {package}, which is not a core dependency"
+        else:
+            extra = {re_name(dep) for dep in project["optional-dependencies"][fmt.extra]}
+            assert set(fmt.requires) <= extra | {"quantities"}, fmt.name
+
+
+def re_name(requirement: str) -> str:
+    import re
+
+    return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].strip().lower().replace("-", "_")
+
+
+def test_ci_runs_the_plain_install_check():
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "pip install --quiet ." in ci and "tests/plain_install.py" in ci
+
+
+# ------------------------------------------------------------------ missing optional packages: before the run
+
+
+def hide(monkeypatch, package):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == package else real(name, *a))
+
+
+def test_missing_package_is_an_import_error_naming_the_extra(monkeypatch, run, tmp_path):
+    hide(monkeypatch, "pynwb")
+    with pytest.raises(MissingDependencyError, match=r"pip install 'lifsim\[nwb\]'") as info:
+        run.save(str(tmp_path / "run.nwb"))
+    assert isinstance(info.value, ImportError) and not isinstance(info.value, ValueError)
+    assert info.value.extra == "nwb" and info.value.package == "pynwb"
+    hide(monkeypatch, "neo")
+    with pytest.raises(MissingDependencyError, match=r"lifsim\[neo\]"):
+        run.to_neo()
+
+
+def test_cli_reports_a_missing_package_before_simulating(monkeypatch, capsys, tmp_path):
+    hide(monkeypatch, "pynwb")
+    import lifsim.simulation
+
+    def never(*args, **kwargs):
+        raise AssertionError("the run started although its output cannot be written")
+
+    monkeypatch.setattr(lifsim.simulation, "simulate", never)
+    rc, out, err = run_cli(capsys, ["simulate", "--n", "10", "--data", "run.nwb"])
+    assert_one_line_error(rc, err, "--data", ".nwb", "pynwb", "lifsim[nwb]")
+    assert out == "" and list(tmp_path.iterdir()) == []
+
+
+def test_a_broken_core_install_is_named_too(monkeypatch, capsys):
+    hide(monkeypatch, "h5py")
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "10", "--data", "run.nc"])
+    assert_one_line_error(rc, err, "h5py", "reinstall lifsim")
+
+
+# ------------------------------------------------------------------ permissions follow the umask
+
+
+@pytest.fixture
+def umask():
+    def set_mask(mask):
+        old = os.umask(mask)
+        masks.append(old)
+
+    masks: list[int] = []
+    yield set_mask
+    for old in masks:
+        os.umask(old)
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o077, 0o002])
+def test_written_files_respect_the_umask(capsys, tmp_path, umask, mask):
+    umask(mask)
+    for suffix in (".npz", ".nc", ".csv", ".zarr", ".nwb"):
+        run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", "--data", f"run{suffix}"])
+    run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", "--plot", "run.png"])
+    run_ok(capsys, ["init", "run.toml"])
+    for path in tmp_path.rglob("*"):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        expected = (0o777 if path.is_dir() else 0o666) & ~mask
+        assert mode == expected, f"{path.name}: {oct(mode)} != {oct(expected)}"
+
+
+# ------------------------------------------------------------------ Zarr: chunks, consolidated metadata, lazy traces
+
+
+def test_zarr_store_opens_without_warnings(tmp_path, run):
+    import xarray as xr
+    import zarr
+
+    run.save(str(tmp_path / "run.zarr"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = xr.open_zarr(tmp_path / "run.zarr")  # consolidated metadata: no fallback warning
+        ds.close()
+    assert zarr.open_consolidated(str(tmp_path / "run.zarr")).attrs["lifsim_complete"] == 1
+
+
+def test_zarr_trace_chunks_hold_whole_neurons(tmp_path):
+    import zarr
+
+    result = lifsim.simulate(lifsim.LIFParams(t_max="1 s", dt="0.1 ms"), n=30, record_v="all", spiking=False)
+    result.save(str(tmp_path / "run.zarr"))
+    chunks = zarr.open_array(str(tmp_path / "run.zarr" / "v"), mode="r").chunks
+    assert chunks[1] == result.steps  # one neuron's whole trace is inside one chunk
+    assert chunks[0] * chunks[1] * 8 <= 2**20
+
+
+def test_streamed_zarr_chunks_are_small_and_slab_aligned(tmp_path):
+    import zarr
+
+    from lifsim.formats.zarr import trace_chunks
+
+    lifsim.simulate(
+        lifsim.LIFParams(t_max="100 ms", dt="0.1 ms"),
+        n=500,
+        record_v="all",
+        trace_store=tmp_path / "s.zarr",
+        chunk_steps=64,
+    )
+    chunks = zarr.open_array(str(tmp_path / "s.zarr" / "v"), mode="r").chunks
+    assert chunks == trace_chunks(500, 1000, 64) == (500, 64)
+    # 1e6 neurons streamed 8 steps at a time: 1 MiB chunks of 16384 neurons, not 64 MiB of all neurons
+    assert trace_chunks(10**6, 10**4, 8) == (16384, 8)
+
+
+def test_loading_a_zarr_store_keeps_traces_on_disk(tmp_path, run, monkeypatch):
+    run.save(str(tmp_path / "run.zarr"))
+    back = lifsim.load(tmp_path / "run.zarr")
+    assert back.v is None and back.has_traces
+    np.testing.assert_array_equal(back.trace(2), run.v[2])
+    np.testing.assert_array_equal(back.traces(slice(1, 3)), run.v[1:3])
+    lazy = back.trace_source.lazy()
+    assert lazy.chunks is not None  # dask-backed: nothing read yet
+    with pytest.raises(ValueError, match="neuron: 7 was not recorded"):
+        back.trace(7)
+    monkeypatch.setattr(memory, "available_memory", lambda: 100)
+    with pytest.raises(ValueError, match=r"result.trace\(j\)"):
+        back.load_traces()
+
+
+def test_saving_a_loaded_store_elsewhere_copies_its_traces(tmp_path, run):
+    run.save(str(tmp_path / "run.zarr"))
+    back = lifsim.load(tmp_path / "run.zarr")
+    for suffix in (".nc", ".zarr"):
+        back.save(str(tmp_path / f"copy{suffix}"))
+        np.testing.assert_array_equal(lifsim.load(tmp_path / f"copy{suffix}").traces(), run.v)
+
+
+# ------------------------------------------------------------------ foreign files get lifsim's own message
+
+
+@pytest.mark.parametrize("content", [b"hello\n", b"", b"PK\x03\x04 broken", b"\x80\x04K\x01."])
+def test_foreign_npz_never_suggests_unpickling(capsys, tmp_path, content):
+    (tmp_path / "fake.npz").write_bytes(content)
+    rc, _out, err = run_cli(capsys, ["rerun", "fake.npz"])
+    assert_one_line_error(rc, err, "fake.npz", "not a lifsim .npz file")
+    assert "pickle" not in err.lower()
+
+
+def test_rerun_of_a_csv_says_why(capsys, tmp_path, run):
+    run.save(str(tmp_path / "run.csv"))
+    rc, _out, err = run_cli(capsys, ["rerun", "run.csv"])
+    assert_one_line_error(rc, err, "run.csv", "not a whole run", ".npz")
