@@ -1,13 +1,26 @@
-"""The README's examples run: its Python blocks and its main set-up command."""
+"""The README's examples run, its figures come from its own commands and are current, and the
+facts it states (options, formats) are the ones the code has."""
 
+import importlib.util
+import json
 import re
+import shlex
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from lifsim.cli import main
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+def _figures_module():
+    spec = importlib.util.spec_from_file_location("lifsim_docs_figures", ROOT / "docs" / "figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_python_examples_run(tmp_path, monkeypatch):
@@ -20,9 +33,66 @@ def test_python_examples_run(tmp_path, monkeypatch):
 
 def test_main_job_command(tmp_path, monkeypatch):
     text = README.read_text()
-    command = re.search(r"pip install \. && lifsim (simulate[^\n]*)", text).group(1).split()
+    command = shlex.split(re.search(r"pip install \. && lifsim (simulate[^\n]*)", text).group(1))
     monkeypatch.chdir(tmp_path)
     assert main(command) == 0
-    data = np.load(tmp_path / "lif.npz")
-    assert data["v_mean"].shape == (150,)
+    import lifsim
+
+    run = lifsim.load(tmp_path / "lif.nc")
+    assert run.v_mean.shape == (150,) and run.n == 1000
     assert (tmp_path / "lif.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_every_readme_figure_comes_from_a_readme_command():
+    figures = _figures_module().FIGURES
+    text = README.read_text()
+    shown = set(re.findall(r"\]\(docs/([\w.]+\.png)\)", text))
+    assert shown == set(figures), "every figure in the README, and only those, is drawn by docs/figures.py"
+    flat = " ".join(text.split())
+    for name, command in figures.items():
+        assert command in flat, f"{name}: its command does not appear in the README: {command}"
+        assert (ROOT / "docs" / name).exists(), name
+    # the hero image is the main job's own figure
+    main_job = re.search(r"pip install \. && (lifsim simulate[^\n]*)", text).group(1)
+    assert figures["lif.png"] == main_job
+
+
+def test_readme_figures_are_current(tmp_path):
+    """Each README command still prints what it printed when its figure was drawn (docs/figures.json)."""
+    module = _figures_module()
+    recorded = json.loads((ROOT / "docs" / "figures.json").read_text())
+    now = module.make(tmp_path)
+    for name, entry in recorded.items():
+        assert now[name]["command"] == entry["command"], f"{name}: command changed; run python docs/figures.py"
+        assert now[name]["printed"] == entry["printed"], f"{name} is stale; run python docs/figures.py"
+        assert (tmp_path / name).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_readme_options_exist():
+    """Every --option the README mentions is one that the lifsim command has."""
+    from lifsim.cli import build_parser
+
+    known = set()
+    parser = build_parser()
+    for action in parser._actions:
+        for sub in getattr(action, "choices", None) or {}:
+            known |= {s for a in action.choices[sub]._actions for s in a.option_strings}
+    mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", README.read_text()))
+    mentioned -= {"--brian2", "--nest"}  # the benchmark script's own options
+    assert sorted(mentioned - known) == []
+
+
+def test_readme_lists_every_format():
+    from lifsim.formats import RESULT_SUFFIXES
+
+    table = README.read_text().split("## Data files")[1].split("Every file lifsim writes")[0]
+    for suffix in RESULT_SUFFIXES:
+        assert f"| `{suffix}` |" in table, suffix
+
+
+@pytest.mark.parametrize("name", ["lif.png", "spikes.png", "white_noise.png", "fi.png"])
+def test_committed_figures_are_drawn_in_the_fields_units(name):
+    """The committed figures are PNGs of a sensible size (their axes are checked in test_spikes)."""
+    data = (ROOT / "docs" / name).read_bytes()
+    assert data[:4] == b"\x89PNG" and len(data) > 20_000
+    assert np.frombuffer(data[16:24], dtype=">u4").min() > 400  # width and height in pixels

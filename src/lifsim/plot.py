@@ -471,14 +471,15 @@ def plot_result(
                 extra.remove()
         by_name = dict(zip(panels, axes))
         fig.suptitle(run_title(result), fontsize="medium")
-        _draw_v_panel(by_name["v"], result, max_traces, moments, intervals.size)
+        end = _draw_v_panel(by_name["v"], result, max_traces, moments, intervals.size)
         if "raster" in by_name:
             spike_t, spike_i = result.spikes()
             ax = by_name["raster"]
             plot_raster(ax, spike_t, spike_i, RASTER_NEURONS, result.n)
-            shown = "" if result.n <= RASTER_NEURONS else f" (neurons 0-{RASTER_NEURONS - 1} of {result.n})"
-            ax.set_title(f"spikes, {result.rate:.4g} Hz per neuron{shown}")
-            ax.set_xlim(0, result.t[-1] * MS)
+            shown = "" if result.n <= RASTER_NEURONS else f", neurons 0-{RASTER_NEURONS - 1} of {result.n}"
+            window = f", first {end * MS:g} ms" if end < result.t[-1] else ""
+            ax.set_title(f"spikes, {result.rate:.4g} Hz per neuron{shown}{window}")
+            ax.set_xlim(0, end * MS)  # a busy raster is zoomed like the trace panel
         if "rate" in by_name:
             spike_t, _ = result.spikes()
             width = rate_bin if rate_bin is not None else max(result.dt, result.steps * result.dt / 100)
@@ -513,8 +514,8 @@ def plot_result(
 
 def _draw_v_panel(
     ax: plt.Axes, result: Result, max_traces: int, moments: EulerMoments | None, n_intervals: int
-) -> None:
-    """V traces, the sample mean +/- std band, theory, and spike marks, in ms and mV."""
+) -> float:
+    """V traces, the sample mean +/- std band, theory, and spike marks, in ms and mV; returns the end (s) shown."""
     t = result.t * MS
     spiking = bool(result.meta.get("spiking"))
     neurons = result.recorded_neurons()
@@ -562,6 +563,7 @@ def _draw_v_panel(
         title += f" (first {end * MS:g} ms of {result.t[-1] * MS:g} ms)"
     ax.set_title(title)
     _legend_below(ax)
+    return end
 
 
 def _index_text(indices: np.ndarray) -> str:
