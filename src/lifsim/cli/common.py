@@ -144,6 +144,10 @@ class Values:
     def __getitem__(self, name: str) -> Any:
         return self.values[name]
 
+    def pick(self, *names: str) -> dict[str, Any]:
+        """``{name: value}`` for keyword arguments: an option's name is the API keyword it sets."""
+        return {name: self.values[name] for name in names}
+
     def given(self, name: str) -> bool:
         """True when the user set ``name`` (on the command line or in a config file)."""
         return name in self.labels

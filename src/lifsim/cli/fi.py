@@ -41,13 +41,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     curve = fi_curve(
         params,
         currents,
-        n=values["n"],
-        sigma=values["sigma"],
-        seed=values["seed"],
-        method=values["method"],
-        transient=values["transient"],
-        engine=values["engine"],
-        threads=values["threads"],
+        **values.pick("n", "sigma", "seed", "method", "transient", "engine", "threads"),
         command="lifsim " + shlex.join(argv),
         config=values.config,
     )

@@ -76,16 +76,9 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     result = simulate(
         checked["params"],
         checked["inputs"],
-        n=values["n"],
-        seed=values["seed"],
-        spiking=values["spiking"],
-        method=values["method"],
-        record_v=values["record_v"],
-        record_spikes=values["record_spikes"],
-        lags=values["lags"],
-        snapshots=values["snapshots"],
-        engine=values["engine"],
-        threads=values["threads"],
+        **values.pick(
+            "n", "seed", "spiking", "method", "record_v", "record_spikes", "lags", "snapshots", "engine", "threads"
+        ),
         command="lifsim " + shlex.join(argv),
         config=values.config,
         progress=False if quiet else None,
