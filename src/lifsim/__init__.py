@@ -8,16 +8,37 @@ Quick start::
     params = lifsim.LIFParams(tau="20 ms", dt="0.1 ms")
     result = lifsim.simulate(params, inputs.uniform_noise("250 pA"), n=1000, seed=1, spiking=False)
     result.v_mean, result.v_std(ddof=1)
+
+The package imports its parts on first use (``lifsim.simulate`` loads the
+simulation, ``lifsim.theory`` the theory), so ``import lifsim`` and the
+``lifsim`` command start quickly; numba is imported only when the compiled
+engine runs.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
-from . import inputs, spikes, streams, theory  # noqa: E402
-from .formats import load, save  # noqa: E402
-from .params import LIFParams  # noqa: E402
-from .provenance import rerun  # noqa: E402
-from .result import Result  # noqa: E402
-from .simulation import simulate  # noqa: E402
+#: public name -> (module, attribute or None for the module itself)
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "LIFParams": (".params", "LIFParams"),
+    "Result": (".result", "Result"),
+    "simulate": (".simulation", "simulate"),
+    "load": (".formats", "load"),
+    "save": (".formats", "save"),
+    "rerun": (".provenance", "rerun"),
+    "explore": (".explorer", "explore"),
+    "inputs": (".inputs", None),
+    "spikes": (".spikes", None),
+    "streams": (".streams", None),
+    "theory": (".theory", None),
+    "errors": (".errors", None),
+    "formats": (".formats", None),
+    "provenance": (".provenance", None),
+}
 
 __all__ = [
     "LIFParams",
@@ -31,12 +52,20 @@ __all__ = [
     "spikes",
     "streams",
     "theory",
+    "errors",
     "__version__",
 ]
 
 
-def explore(**kwargs):  # type: ignore[no-untyped-def]
-    """Interactive explorer with sliders for Jupyter (see :func:`lifsim.explorer.explore`)."""
-    from .explorer import explore as _explore
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'lifsim' has no attribute {name!r}")
+    module_name, attribute = _EXPORTS[name]
+    module = importlib.import_module(module_name, __name__)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value  # later lookups skip this function
+    return value
 
-    return _explore(**kwargs)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

@@ -1,5 +1,5 @@
-import sys
+"""``python -m lifsim``: the same as the ``lifsim`` command."""
 
-from .cli import main
+from ._console import main
 
-sys.exit(main())
+main()

@@ -19,7 +19,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["check_output_path", "atomic_file", "atomic_folder", "umask", "file_mode"]
+from .signals import raise_if_interrupted
+
+__all__ = ["check_output_path", "check_free_space", "atomic_file", "atomic_folder", "umask", "file_mode", "clean_stale"]
 
 
 def umask() -> int:
@@ -42,15 +44,48 @@ def file_mode(folder: bool = False) -> int:
 
 
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
+    """Validate an output path before any work is done; return it as a ``Path`` (see :func:`_check_output_path`)."""
+    try:
+        return _check_output_path(path, suffixes, what)
+    except OSError as error:  # a name too long for the file system, a folder that cannot be read...
+        raise ValueError(f"{what}: {str(path)[:200]!r}: {error.strerror or error}") from None
+
+
+def check_free_space(target: Path, needed: int, what: str) -> None:
+    """Raise ``ValueError`` when the folder of ``target`` has less than ``needed`` bytes free."""
+    from .memory import format_bytes
+
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return
+    if needed > free:
+        raise ValueError(
+            f"{what}: {str(target)!r} needs about {format_bytes(needed)}, and its folder has {format_bytes(free)} free"
+        )
+
+
+def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
     """Validate an output path before any work is done; return it as a ``Path``.
 
     Raises ``ValueError`` (the message starts with ``what``, e.g. ``--data``)
     if the suffix is not one of ``suffixes``, the folder does not exist or
-    cannot be written, or the path is a folder where a file is expected.
+    cannot be written, the path is a folder where a file is expected, or a
+    ``.zarr`` path is a folder that is not a Zarr store (lifsim replaces only
+    stores, never a folder of other files).  A path that is a symbolic link
+    is written through: the file it points to is replaced, the link stays.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{what}: expected a file path, got {type(path).__name__} {path!r}")
+    if len(os.fsencode(path)) > 4096:
+        raise ValueError(f"{what}: the path is {len(os.fsencode(path))} bytes long; at most 4096 are supported")
     target = Path(path)
+    if target.is_symlink():
+        resolved = target.resolve()
+        if resolved.suffix.lower() != target.suffix.lower():
+            raise ValueError(f"{what}: {str(path)!r} is a link to {str(resolved)!r}, which has another suffix")
+        target = resolved
     if target.suffix.lower() not in suffixes:
         raise ValueError(f"{what}: {str(path)!r} must end in one of {', '.join(suffixes)}")
     folder = target.parent if str(target.parent) else Path(".")
@@ -62,6 +97,8 @@ def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: 
         raise ValueError(f"{what}: {str(path)!r} is a folder, expected a file name")
     if target.exists() and not target.is_dir() and target.suffix.lower() == ".zarr":
         raise ValueError(f"{what}: {str(path)!r} is a file, expected a .zarr folder (or a new name)")
+    if target.is_dir() and not any((target / marker).exists() for marker in ("zarr.json", ".zgroup")):
+        raise ValueError(f"{what}: {str(path)!r} is a folder that is not a Zarr store; lifsim will not replace it")
     return target
 
 
@@ -92,6 +129,7 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())
+        raise_if_interrupted()  # never rename a file into place after an interrupt, even a swallowed one
         os.replace(tmp, target)
         _fsync_folder(folder)
     finally:
@@ -99,18 +137,70 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
             os.unlink(tmp)
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def clean_stale(target: Path) -> list[Path]:
+    """Remove what crashed writers of ``target`` left beside it (``.NAME.PID.*`` of dead processes)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    removed: list[Path] = []
+    prefix = f".{target.name}."
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(prefix) or not entry.name.endswith((".tmp", ".old")):
+            continue
+        pid_text = entry.name[len(prefix) :].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                entry.unlink()
+        removed.append(entry)
+    return removed
+
+
 class atomic_folder:
     """A folder (a Zarr store) written beside ``target`` and moved into place when complete.
 
-    ``path`` is where to write; :meth:`commit` moves it to ``target`` (an
-    existing folder there is replaced, under unique temporary names, so two
-    writers never collide on a fixed name); :meth:`abort` removes it.
+    ``path`` is where to write (inside ``.NAME.PID.RANDOM.tmp``, so that leftovers
+    of a killed writer can be recognised and removed by the next one); :meth:`commit`
+    moves it to ``target``, swapping it with an existing folder in one atomic step
+    where the system allows (Linux ``renameat2``), so ``target`` is never missing,
+    not even for an instant; :meth:`abort` removes it.
     """
 
     def __init__(self, target: Path) -> None:
         self.target = Path(target)
         self.folder = self.target.parent if str(self.target.parent) else Path(".")
-        self.work = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.", suffix=".tmp", dir=self.folder))
+        clean_stale(self.target)
+        self.work = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.{os.getpid()}.", suffix=".tmp", dir=self.folder))
         self.path = self.work / self.target.name
 
     def commit(self) -> Path:
@@ -121,17 +211,51 @@ class atomic_folder:
                     os.chmod(os.path.join(root, name), file_mode(folder=True))
         with contextlib.suppress(OSError):
             os.chmod(self.path, file_mode(folder=True))
-        old = None
-        if self.target.exists() or self.target.is_symlink():
-            old = self.folder / f".{self.target.name}.{uuid.uuid4().hex[:12]}.old"
-            os.replace(self.target, old)
-        os.replace(self.path, self.target)
+        raise_if_interrupted()  # never move a store into place after an interrupt, even a swallowed one
+        if self.target.exists() and not self.target.is_symlink() and _exchange(self.path, self.target):
+            pass  # the old store is now at self.path, removed with the work folder below
+        else:
+            old = None
+            if self.target.exists() or self.target.is_symlink():
+                old = self.folder / f".{self.target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.old"
+                os.replace(self.target, old)
+            os.replace(self.path, self.target)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         _fsync_folder(self.folder)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(self.work, ignore_errors=True)
         return self.target
 
     def abort(self) -> None:
-        """Remove the unfinished folder."""
+        """Remove the unfinished folder (after the Zarr writer has stopped writing into it)."""
+        _quiesce_zarr()
         shutil.rmtree(self.work, ignore_errors=True)
+
+
+def _quiesce_zarr(timeout: float = 5.0) -> None:
+    """Wait until zarr's background writer has finished its pending writes.
+
+    zarr 3 writes chunks from an event loop in another thread; after an
+    interrupt in the main thread those writes go on and would recreate files
+    in a folder that was just removed.
+    """
+    import sys
+
+    if "zarr" not in sys.modules:
+        return
+    try:
+        import asyncio
+
+        from zarr.core.sync import _get_loop
+
+        loop = _get_loop()
+
+        async def drain() -> None:
+            current = asyncio.current_task()
+            tasks = [task for task in asyncio.all_tasks() if task is not current]
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+
+        asyncio.run_coroutine_threadsafe(drain(), loop).result(timeout + 1)
+    except Exception:  # zarr internals differ, or nothing to wait for
+        pass

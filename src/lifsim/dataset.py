@@ -40,9 +40,95 @@ from .result import Result, TraceSource
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
-__all__ = ["SCHEMA", "to_dataset", "from_dataset"]
+__all__ = ["SCHEMA", "to_dataset", "from_dataset", "check_declared_sizes", "VARIABLES"]
 
 SCHEMA = "lifsim-result-1"
+
+#: the variables and coordinates of the layout, with their dimensions
+VARIABLES: dict[str, tuple[str, ...]] = {
+    "time": ("time",),
+    "v_mean": ("time",),
+    "v_m2": ("time",),
+    "v_var": ("time",),
+    "v_std": ("time",),
+    "i": ("time",),
+    "lag": ("lag",),
+    "autocov": ("lag", "time"),
+    "comoment": ("lag", "time"),
+    "recorded": ("recorded",),
+    "v": ("recorded", "time"),
+    "spike_t": ("spike",),
+    "spike_i": ("spike",),
+    "spike_count": ("neuron",),
+    "snapshot": ("snapshot",),
+    "v_snapshots": ("snapshot", "neuron"),
+    "input_array": ("input_row", "input_t"),
+}
+
+#: the longest provenance string a lifsim file holds (bytes)
+MAX_META_BYTES = 16 << 20
+
+
+def check_declared_sizes(ds: xr.Dataset, source: str, lazy_traces: bool = False) -> xr.Dataset:
+    """Check what an opened (not yet read) file declares before any array is read.
+
+    The schema attribute, the dimension sizes against ``n`` and the number of
+    steps (``neuron`` = n, ``recorded`` <= n, ``lag`` and ``snapshot`` <=
+    steps, ``spike`` <= n x steps, ``input_row`` <= n), the dimensions of each
+    variable, and the total against the memory available (traces not counted
+    when ``lazy_traces``: they stay on disk).  Unknown variables
+    are dropped, never read.  Returns the dataset of the layout's variables;
+    raises ``ValueError`` naming ``source`` otherwise.
+    """
+    from .memory import available_memory, format_bytes
+
+    if ds.attrs.get("lifsim_schema") != SCHEMA:
+        raise ValueError(
+            f"{source}: not a lifsim result (attribute lifsim_schema is "
+            f"{str(ds.attrs.get('lifsim_schema'))[:80]!r}, expected {SCHEMA!r})"
+        )
+    meta = ds.attrs.get("meta_json", "")
+    if not isinstance(meta, str) or len(meta) > MAX_META_BYTES:
+        raise ValueError(f"{source}: damaged lifsim result (its provenance is not a JSON text of sensible size)")
+    try:
+        n = int(ds.attrs["n"])
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{source}: damaged lifsim result (attribute n is missing or not a whole number)") from None
+    sizes = dict(ds.sizes)
+    steps = int(sizes.get("time", 0))
+    limits = {
+        "time": 2**31,
+        "neuron": n,
+        "recorded": n,
+        "lag": steps,
+        "snapshot": steps,
+        "spike": n * steps,
+        "input_row": n,
+        "input_t": steps + 1,
+    }
+    if n < 1 or steps < 1:
+        raise ValueError(f"{source}: damaged lifsim result (n = {n}, {steps} time points)")
+    for dim, size in sizes.items():
+        if dim in limits and size > limits[dim]:
+            raise ValueError(
+                f"{source}: damaged lifsim result (dimension {dim} declares {size}, at most {limits[dim]} allowed)"
+            )
+    known = [name for name in ds.variables if name in VARIABLES]
+    total = 0
+    for name in known:
+        variable = ds.variables[name]
+        if tuple(variable.dims) != VARIABLES[name]:
+            raise ValueError(f"{source}: damaged lifsim result ({name} has dimensions {tuple(variable.dims)})")
+        total += int(np.prod(variable.shape, dtype=np.int64)) * variable.dtype.itemsize
+    room = available_memory()
+    lazy = int(np.prod(ds.variables["v"].shape, dtype=np.int64)) * 8 if lazy_traces and "v" in ds.variables else 0
+    if room is not None and total - lazy > 0.8 * room:
+        raise ValueError(
+            f"{source}: the file declares {format_bytes(total)} of arrays, more than the {format_bytes(room)} "
+            "of memory available"
+        )
+    unknown = [name for name in ds.variables if name not in VARIABLES]
+    return ds.drop_vars(unknown) if unknown else ds
 
 
 def _var(dims: tuple[str, ...], data: np.ndarray, units: str, long_name: str, **attrs: Any) -> tuple:
@@ -177,8 +263,10 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset", traces: TraceSource | 
             input_array = np.asarray(ds["input_array"].values, dtype=np.float64)
             if int(ds["input_array"].attrs.get("one_dimensional", 0)):
                 input_array = input_array[0]
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as error:
-        raise ValueError(f"{source}: damaged lifsim result ({error})") from None
+    except (KeyError, TypeError, ValueError, OverflowError, json.JSONDecodeError) as error:
+        raise ValueError(f"{source}: damaged lifsim result ({str(error)[:200]})") from None
+    except RecursionError:
+        raise ValueError(f"{source}: damaged lifsim result (its provenance is nested too deeply)") from None
     result = Result(
         t=t,
         n=n,

@@ -316,8 +316,9 @@ class ArrayInput(Input):
 
     def __init__(self, values: Sequence[float] | np.ndarray) -> None:
         raw = np.asarray(values)
-        if raw.dtype.kind not in "biuf":
-            raise ValueError(f"array input: expected real numbers (A), got an array of dtype {raw.dtype}")
+        if raw.dtype.kind not in "iuf" or raw.dtype == np.float16:
+            expected = "currents as real numbers (A, float32 or float64)"
+            raise ValueError(f"array input: expected {expected}, got an array of dtype {raw.dtype}")
         array = raw.astype(np.float64)
         if array.ndim not in (1, 2) or array.shape[-1] == 0:
             raise ValueError(f"array input: expected shape (steps,) or (n, steps), got {array.shape}")

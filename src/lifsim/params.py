@@ -18,6 +18,8 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .units import format_display, format_si, to_si
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS"]
@@ -116,6 +118,8 @@ class LIFParams:
     round_steps: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.round_steps, (bool, np.bool_)):
+            raise TypeError(f"round_steps: expected True or False, got {self.round_steps!r}")
         for name, (dimension, _unit) in PARAM_UNITS.items():
             value = getattr(self, name)
             if value is None and name == "v0":

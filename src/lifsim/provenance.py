@@ -37,26 +37,31 @@ def stamp(command: str | None = None, config: dict | None = None) -> dict[str, o
     }
 
 
-def rerun(result: Result | str) -> Result:
+def rerun(result: Result | str, *, trace_store: str | None = None, source: str | None = None) -> Result:
     """Run ``result`` (a Result or a saved file's path) again from its provenance.
 
-    Raises ``ValueError`` if the provenance is missing or the run used the
-    tutorial's legacy stream (whose draws depend on the exercise's code, not
-    on a seed alone).
+    ``trace_store``: a ``.zarr`` path to stream the new run's traces into (for
+    runs whose traces do not fit in memory).  Raises ``ValueError`` if the
+    provenance is missing or damaged (the message names the file and what in
+    its provenance cannot be run), or the run used the tutorial's legacy
+    stream (whose draws depend on the exercise's code, not on a seed alone).
+    ``source`` names the result in messages (a loaded file's path).
     """
     from .simulation import simulate
 
+    source = source or "rerun"
     if not isinstance(result, Result):
         from .formats import load
 
+        source = str(result)
         result = load(result)
     assert isinstance(result, Result)
     meta = result.meta
     run = meta.get("run")
     if not isinstance(run, dict):
-        raise ValueError("rerun: the result has no run provenance (saved by an older lifsim?)")
+        raise ValueError(f"{source}: the result has no run provenance (saved by an older lifsim?)")
     if run.get("stream") != "counter":
-        raise ValueError("rerun: only runs on the default counter-based stream can be made again from a seed")
+        raise ValueError(f"{source}: only runs on the default counter-based stream can be made again from a seed")
     try:
         given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
         params = LIFParams(**given, round_steps=True)
@@ -67,20 +72,31 @@ def rerun(result: Result | str) -> Result:
             inputs,
             n=int(run["n"]),
             seed=int(run["seed"]),
-            spiking=bool(run["spiking"]),
+            spiking=_flag(run["spiking"]),
             method=run["method"],
             record_v=run["record_v"],
-            record_spikes=bool(run["record_spikes"]),
+            record_spikes=_flag(run["record_spikes"]),
             lags=tuple(int(lag) for lag in run["lags"]),
-            snapshots=[k * dt for k in run["snapshot_steps"]],
+            snapshots=[int(k) * dt for k in run["snapshot_steps"]],
             steps=int(run["steps"]),
             engine=run["engine"],
-            command=f"rerun of: {meta.get('command') or 'a Python call'}",
-            config=meta.get("config"),
+            command=f"rerun of: {str(meta.get('command') or 'a Python call')[:1000]}",
+            config=meta.get("config") if isinstance(meta.get("config"), dict) else None,
             progress=False,
+            trace_store=trace_store,
         )
     except KeyError as error:
-        raise ValueError(f"rerun: the provenance lacks {error}") from None
+        raise ValueError(f"{source}: the provenance lacks {str(error)[:100]}") from None
+    except (TypeError, ValueError, OverflowError) as error:
+        if str(error).startswith(source):
+            raise
+        raise ValueError(f"{source}: its provenance asks for a run lifsim cannot make ({str(error)[:300]})") from None
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {str(value)[:40]!r}")
+    return value
 
 
 def _traces_equal(a: Result, b: Result) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -16,6 +17,7 @@ __all__ = ["Result", "TraceSource"]
 class TraceSource(Protocol):
     """Traces kept outside memory (see :class:`lifsim.formats.zarr.ZarrTraces`)."""
 
+    path: Path
     neurons: np.ndarray
     shape: tuple[int, ...]
 
@@ -247,9 +249,34 @@ class Result:
         return data
 
     def check(self, source: str = "result") -> None:
-        """Raise ValueError (naming ``source``) if the arrays do not fit together."""
-        steps, n = self.t.shape[0], self.n
+        """Raise ValueError (naming ``source``) if the arrays have the wrong types or do not fit together."""
         problems = []
+        kinds = {
+            "t": "f",
+            "v_mean": "f",
+            "v_m2": "f",
+            "comoment": "f",
+            "v": "f",
+            "spike_t": "f",
+            "snapshot_t": "f",
+            "v_snapshots": "f",
+            "input_array": "fiu",
+            "v_neurons": "iu",
+            "spike_i": "iu",
+            "spike_count": "iu",
+        }
+        for name, kind in kinds.items():
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, np.ndarray) or value.dtype.kind not in kind):
+                dtype = getattr(value, "dtype", type(value).__name__)
+                expected = "real numbers" if kind.startswith("f") else "whole numbers"
+                problems.append(f"{name} must hold {expected}, not {dtype}")
+        if not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            problems.append(f"n must be a whole number >= 1, not {self.n!r}")
+        if problems or self.t.ndim != 1:
+            problems.append("t must be a 1-D array of times") if not problems else None
+            raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+        steps, n = self.t.shape[0], self.n
         if self.t.ndim != 1 or self.v_mean.shape != (steps,) or self.v_m2.shape != (steps,):
             problems.append("t, v_mean and v_m2 must have one value per time")
         if self.comoment.shape != (len(self.lags), steps) and not (len(self.lags) == 0 and self.comoment.size == 0):

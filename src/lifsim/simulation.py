@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import warnings
@@ -59,21 +60,21 @@ def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
                 indices = np.array([int(p) for p in text.split(",")], dtype=np.int64)
         except ValueError:
             raise ValueError(
-                f"record_v: cannot read {selection!r}; expected 'all', 'start:stop[:step]' (step >= 1) or 'i,j,k'"
+                f"record_v: cannot read {_short(selection)}; expected 'all', 'start:stop[:step]' (step >= 1) or 'i,j,k'"
             ) from None
         except IndexError:
-            raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}") from None
+            raise ValueError(f"record_v: {_short(selection)} reaches outside neurons 0 .. {n - 1}") from None
     else:
         indices = np.asarray(selection)
         if indices.dtype.kind not in "iu":
-            raise TypeError(f"record_v: expected neuron indices (integers), got {selection!r}")
+            raise TypeError(f"record_v: expected neuron indices (integers), got {_short(selection)}")
     indices = np.asarray(indices, dtype=np.int64).ravel()
     if indices.size == 0:
-        raise ValueError(f"record_v: {selection!r} selects no neuron")
+        raise ValueError(f"record_v: {_short(selection)} selects no neuron")
     if indices.min() < 0 or indices.max() >= n:
-        raise ValueError(f"record_v: {selection!r} reaches outside neurons 0 .. {n - 1}")
+        raise ValueError(f"record_v: {_short(selection)} reaches outside neurons 0 .. {n - 1}")
     if np.unique(indices).size != indices.size:
-        raise ValueError(f"record_v: {selection!r} names a neuron twice")
+        raise ValueError(f"record_v: {_short(selection)} names a neuron twice")
     return indices
 
 
@@ -203,7 +204,11 @@ def simulate(
             raise ValueError(f"lags: lag {lag} must be below the number of steps {steps}")
     snapshot_steps = tuple(_grid_step(time, params.dt, steps) for time in snapshots)
     if stream is None:
-        stream = CounterStream(seed)
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
+            raise TypeError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
+        stream = CounterStream(int(seed))
+    elif not isinstance(stream, (CounterStream, LegacyStream)):
+        raise TypeError(f"stream: expected a lifsim stream (lifsim.streams) or None, got {type(stream).__name__}")
     engine = choose_engine(engine, stream.kind)
     extra: dict[str, Any] = {}
     if threads is not None:
@@ -226,6 +231,7 @@ def simulate(
             f"n: {n} neurons x {steps} steps need about {format_bytes(needed)} of memory for the state and "
             f"statistics, more than the {format_bytes(available)} available; use fewer neurons or steps"
         )
+    _check_magnitudes(params, inputs)
     for text in params.plausibility() + _input_plausibility(inputs, params):
         warnings.warn(text, PlausibilityWarning, stacklevel=2)
     record = parse_neuron_selection(record_v, n)
@@ -338,6 +344,11 @@ def simulate(
         from .formats.zarr import ZarrTraces
 
         result.trace_source = ZarrTraces(store.target)
+    if not (np.isfinite(result.v_mean).all() and np.isfinite(result.v_m2).all()):
+        raise ValueError(
+            "v: the membrane potential overflowed to infinity or NaN during the run; "
+            "the parameters or input drive it far beyond anything physical (check their units)"
+        )
     if spiking and result.rate > 0.5 / params.dt:
         warnings.warn(
             f"rate: the neurons fire at {result.rate:.4g} Hz, more than half of 1/dt = {1 / params.dt:.4g} Hz "
@@ -346,6 +357,42 @@ def simulate(
             stacklevel=2,
         )
     return result
+
+
+#: the largest potential (V) lifsim accepts anywhere: V**2 must stay far from float overflow (1e308)
+MAX_VOLTS = 1e100
+
+
+def _largest_drive(inputs: Input, params: LIFParams) -> float:
+    """An upper bound of ``|R I|`` (V) over the run, noise at its largest plausible excursion."""
+    from .inputs import ArrayInput, Modulated, Step, Sum, UniformTerm, WhiteNoise
+
+    total = 0.0
+    for part in inputs.parts if isinstance(inputs, Sum) else (inputs,):
+        if isinstance(part, Modulated):
+            spread = sum(
+                abs(term.resolved(params)) if isinstance(term, UniformTerm) else abs(term.depth) for term in part.terms
+            )
+            total += abs(part.mean) * (1.0 + spread)
+        elif isinstance(part, WhiteNoise):
+            total += abs(part.mean) + 10.0 * part.sigma / params.r * math.sqrt(params.tau / params.dt)
+        elif isinstance(part, Step):
+            total += max(abs(part.amplitude), abs(part.baseline))
+        elif isinstance(part, ArrayInput):
+            total += float(np.max(np.abs(part.values)))
+    return params.r * total
+
+
+def _check_magnitudes(params: LIFParams, inputs: Input) -> None:
+    """Refuse finite values whose products overflow: every potential and drive within MAX_VOLTS."""
+    advice = f"beyond {MAX_VOLTS:.0e} V, where the statistics (V**2) overflow; check the units (plain numbers are SI)"
+    for name in ("el", "vr", "vth", "v0"):
+        if not abs(getattr(params, name)) <= MAX_VOLTS:
+            raise ValueError(f"{name}: {getattr(params, name):.3g} V is {advice}")
+    with np.errstate(over="ignore"):
+        drive = _largest_drive(inputs, params)
+    if not drive <= MAX_VOLTS:
+        raise ValueError(f"input: R I reaches {drive:.3g} V (R = {params.r:.3g} Ohm), {advice}")
 
 
 def _input_plausibility(inputs: Input, params: LIFParams) -> list[str]:
@@ -414,12 +461,19 @@ def _memory_estimate(n: int, steps: int, lags: tuple[int, ...], snapshots: int) 
 def _grid_step(time: float | str, dt: float, steps: int) -> int:
     """The grid index of ``time`` (s); it must be a grid point inside the run."""
     value = to_si(time, "time", "snapshots")
-    k = int(round(value / dt))
-    if not np.isfinite(value) or abs(value / dt - k) > 1e-6 or not 0 <= k < steps:
+    ratio = value / dt
+    k = int(round(ratio)) if np.isfinite(ratio) and abs(ratio) < 2**62 else -1
+    if k < 0 or abs(ratio - k) > 1e-6 or not k < steps:
         raise ValueError(
             f"snapshots: {time!r} is not a time on the grid 0, dt, ..., {(steps - 1) * dt!r} s (dt = {dt!r} s)"
         )
     return k
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters (a million indices must not make a megabyte message)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _positive_int(value: object, name: str) -> int:

@@ -109,7 +109,10 @@ def to_si(value: object, dimension: str, name: str) -> float:
     if isinstance(value, bool):
         raise TypeError(f"{name}: expected {_accepted(dimension)}, got the boolean {value!r}")
     if isinstance(value, Real):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ValueError(f"{name}: {str(value)[:40]}... is too large for a number of lifsim") from None
     if not isinstance(value, str):
         raise TypeError(f"{name}: expected {_accepted(dimension)}, got {type(value).__name__} {value!r}")
     match = _QUANTITY.match(value)

@@ -49,6 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(argv: list[str], labels: dict[str, str]) -> int:
+    from ..signals import raise_if_interrupted
+
+    status = _dispatch(argv, labels)
+    raise_if_interrupted()  # an interrupt a library swallowed still ends the run as interrupted
+    return status
+
+
+def _dispatch(argv: list[str], labels: dict[str, str]) -> int:
     parser = build_parser()
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -73,20 +81,37 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)):
                         warn(cli_message(str(warning.message), labels))
     except ImportError as error:  # an optional package a format or feature needs
-        print(f"lifsim: error: {cli_message(str(error), labels)}", file=sys.stderr)
+        print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
         return EXIT_USAGE
     except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
-        print(f"lifsim: error: {cli_message(str(error), labels)}", file=sys.stderr)
+        print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
         return EXIT_USAGE
     except MemoryError:
         print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
         return EXIT_USAGE
     except OSError as error:
-        print(f"lifsim: error: {error.strerror or error}: {error.filename or ''}".rstrip(": "), file=sys.stderr)
+        text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        print(f"lifsim: error: {_one_line(text)}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
+        from .._console import EXIT_INTERRUPTED, EXIT_TERMINATED
+        from ..signals import Terminated
+
+        if isinstance(interrupt, Terminated):
+            print("lifsim: terminated", file=sys.stderr)
+            return EXIT_TERMINATED
         print("lifsim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+
+
+#: the longest message lifsim prints
+MAX_MESSAGE = 400
+
+
+def _one_line(text: str) -> str:
+    """One line of at most MAX_MESSAGE characters (library messages can span lines or run long)."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
 
 
 if __name__ == "__main__":  # pragma: no cover

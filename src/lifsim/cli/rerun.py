@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +33,13 @@ def add_parser(sub: Any) -> None:
     add_options(parser, "rerun")
 
 
+def _too_big(nbytes: int) -> bool:
+    from ..memory import available_memory
+
+    room = available_memory()
+    return room is not None and nbytes > room // 4
+
+
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..formats import check_target, load
     from ..provenance import compare, rerun
@@ -40,11 +50,26 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if values["data"] is not None:
         data_format, _ = check_target(values["data"], values.label("data"))
     original = load(args.result)
-    again = rerun(original)
-    differences = compare(original, again)
-    if values["data"] is not None:
-        again.save(values["data"])
-        wrote(values["data"], f"{data_format.label if data_format else ''} run".strip(), quiet)
+    scratch = None
+    store = None
+    if original.v is None and original.trace_source is not None and _too_big(original.trace_source.nbytes):
+        # traces that do not fit in memory: the new run streams its own into a store too
+        if data_format is not None and data_format.name == "zarr":
+            store = values["data"]
+        else:
+            folder = original.trace_source.path.parent
+            scratch = tempfile.mkdtemp(prefix=f".{original.trace_source.path.name}.rerun.{os.getpid()}.", dir=folder)
+            store = os.path.join(scratch, "rerun.zarr")
+    try:
+        again = rerun(original, trace_store=store, source=str(args.result))
+        differences = compare(original, again)
+        if values["data"] is not None:
+            if store != values["data"]:
+                again.save(values["data"])
+            wrote(values["data"], f"{data_format.label if data_format else ''} run".strip(), quiet)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     if differences:
         print(f"lifsim: rerun of {args.result} differs: {'; '.join(differences)}", file=sys.stderr)
         return 1

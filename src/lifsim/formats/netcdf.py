@@ -1,33 +1,63 @@
-"""``.nc``: the :mod:`lifsim.dataset` layout as NetCDF-4 (HDF5, through h5netcdf and h5py)."""
+"""``.nc``: the :mod:`lifsim.dataset` layout as NetCDF-4 (HDF5, through h5netcdf and h5py).
+
+The file is built in memory and then written with plain file I/O: HDF5 that
+meets a full disk leaves its library in a state that crashes the interpreter
+(a segmentation fault when the half-closed file is garbage-collected), so
+HDF5 never writes to disk here.  A full disk is then an ordinary ``OSError``,
+reported as one line, and the temporary file is removed.  Runs too large to
+build in memory are written directly, after a check that the disk has room.
+Reading checks the sizes a file declares against what its own attributes
+allow before any array is read, so a small hostile file cannot inflate to
+gigabytes.
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
-from ..atomic import atomic_file
-from ..dataset import from_dataset, to_dataset
+from ..atomic import atomic_file, check_free_space
+from ..dataset import check_declared_sizes, from_dataset, to_dataset
+from ..memory import available_memory
 from ..result import Result
 
 __all__ = ["save", "load"]
+
+#: HDF5 structure around the arrays: a generous allowance
+_OVERHEAD = 1 << 20
 
 
 def save(result: Result, target: Path) -> Path:
     """Write ``result`` to ``target`` (.nc) atomically; traces kept on disk are copied chunk by chunk."""
     ds = to_dataset(result)
-    with atomic_file(target) as tmp:
+    needed = int(ds.nbytes) + _OVERHEAD
+    check_free_space(target, needed, "--data")
+    room = available_memory()
+    if room is None or needed < room // 3:
+        image = io.BytesIO()
+        ds.to_netcdf(image, engine="h5netcdf")
+        with atomic_file(target) as tmp, open(tmp, "wb") as handle:
+            handle.write(image.getbuffer())
+        return target
+    with atomic_file(target) as tmp:  # too large for memory: straight to disk, whose room was checked
         ds.to_netcdf(tmp, engine="h5netcdf")
     return target
 
 
 def load(source: Path) -> Result:
-    """Read a run written by :func:`save` (everything into memory)."""
+    """Read a run written by :func:`save` (everything into memory, after checking its declared sizes)."""
     import xarray as xr
 
     try:
         with xr.open_dataset(source, engine="h5netcdf") as opened:
-            ds = opened.load()
+            ds = check_declared_sizes(opened, str(source)).load()
     except ValueError as error:
-        raise ValueError(f"{source}: cannot read as a lifsim result ({error})") from None
+        message = str(error)
+        if message.startswith(str(source)):
+            raise
+        raise ValueError(f"{source}: cannot read as a lifsim result ({message})") from None
+    except (RecursionError, MemoryError) as error:
+        raise ValueError(f"{source}: cannot read as a lifsim result ({type(error).__name__})") from None
     except Exception as error:  # h5py raises its own types for damaged files
         raise ValueError(f"{source}: cannot read as a lifsim result ({type(error).__name__}: {error})") from None
     return from_dataset(ds, source=str(source))

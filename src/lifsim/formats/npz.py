@@ -15,6 +15,7 @@ import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -37,33 +38,52 @@ def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta:
 
 #: the first bytes of a zip archive (.npz) and of a single numpy array (.npy)
 _ZIP_MAGIC, _NPY_MAGIC = b"PK\x03\x04", b"\x93NUMPY"
+#: the provenance of a run is a few kilobytes; refuse a meta member larger than this
+MAX_META_BYTES = 16 << 20
+#: room for a member's .npy header
+_HEADER = 4096
 
 
-def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read an ``.npz`` file (never unpickles anything); ``ValueError`` naming the file otherwise."""
+def _open(path: str | os.PathLike) -> Any:
+    """An opened ``.npz`` archive (members read on access, never unpickled); ``ValueError`` otherwise."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(6)
     except OSError as error:
         raise ValueError(f"{path}: cannot read ({error.strerror or error})") from None
-    if head[:4] != _ZIP_MAGIC and head != _NPY_MAGIC:
-        what = "an empty file" if not head else "neither a zip archive nor a numpy array"
+    if head[:4] != _ZIP_MAGIC:
+        what = "an empty file" if not head else "a single .npy array" if head == _NPY_MAGIC else "not a zip archive"
         raise ValueError(f"{path}: not a lifsim .npz file ({what})")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not hasattr(data, "files"):  # a bare .npy array under an .npz name
-                raise ValueError("it holds a single array, not named arrays")
-            return {name: data[name] for name in data.files}
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def _member(data: Any, name: str, limit: int, source: object) -> np.ndarray:
+    """Member ``name`` of an opened archive, refused unless its declared size is at most ``limit`` bytes."""
+    size = data.zip.getinfo(f"{name}.npy").file_size
+    if size > limit + _HEADER:
+        raise ValueError(f"{name} declares {size} bytes, at most {limit + _HEADER} fit this run")
+    try:
+        value: np.ndarray = data[name]
     except ValueError as error:
-        if "pickle" in str(error):  # numpy suggests allow_pickle=True: never do that with a file
-            raise ValueError(
-                f"{path}: not a lifsim .npz file (it holds Python objects, which lifsim never reads)"
-            ) from None
+        if "pickle" in str(error):
+            raise ValueError(f"{name} holds Python objects, which lifsim never reads") from None
+        raise
+    return value
+
+
+def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` file (never unpickles anything); ``ValueError`` naming the file otherwise."""
+    data = _open(path)
+    try:
+        with data:
+            return {name: _member(data, name, MAX_META_BYTES << 6, path) for name in data.files}
+    except ValueError as error:
         raise ValueError(f"{path}: not a lifsim .npz file ({error})") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {error})") from None
     except Exception as error:  # damaged archives raise many types
-        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {error})") from None
+        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {str(error)[:200]})") from None
 
 
 def save(result: Result, target: Path) -> Path:
@@ -74,38 +94,75 @@ def save(result: Result, target: Path) -> Path:
     return save_arrays(target, arrays, meta)
 
 
+def _limits(meta: dict) -> dict[str, int]:
+    """The most bytes each member of a run with this provenance can hold (before its header)."""
+    n, steps = int(meta["n"]), int(meta["steps"])
+    run = meta.get("run", {})
+    recorded = n if run.get("record_v") is None else len(run["record_v"])
+    lags = len(run.get("lags", ())) or steps
+    snapshots = len(run.get("snapshot_steps", ())) or steps
+    if n < 1 or steps < 1 or recorded > n:
+        raise ValueError(f"meta declares n = {n}, steps = {steps}")
+    per_step = 8 * steps
+    limits = {name: per_step for name in ("t", "v_mean", "v_std", "v_var", "v_m2")}
+    limits.update(
+        v=recorded * per_step,
+        v_neurons=8 * recorded,
+        spike_t=n * per_step,
+        spike_i=n * per_step,
+        spike_count=8 * n,
+        rate=8,
+        snapshot_t=8 * snapshots,
+        v_snapshots=8 * snapshots * n,
+        lags=8 * lags,
+        comoment=lags * per_step,
+        input_array=n * (per_step + 8),
+    )
+    return limits
+
+
 def load(source: Path) -> Result:
-    """Read a run written by :func:`save`."""
-    data = read_arrays(source)
+    """Read a run written by :func:`save`: sizes checked against the provenance first, unknown members ignored."""
+    data = _open(source)
     try:
-        meta = json.loads(str(data["meta"]))
-        if not isinstance(meta, dict) or "params" not in meta:
-            raise ValueError("meta has no parameters")
-        t = data["t"]
-        if t.ndim != 1 or t.dtype.kind != "f":
-            raise ValueError("t must be a 1-D array of times")
-        lags = tuple(int(lag) for lag in data.get("lags", np.zeros(0, dtype=np.int64)))
-        steps = t.size
+        with data:
+            if "meta" not in data.files:
+                raise KeyError("'meta'")
+            meta = json.loads(str(_member(data, "meta", MAX_META_BYTES, source)))
+            if not isinstance(meta, dict) or "params" not in meta:
+                raise ValueError("meta has no parameters")
+            limits = _limits(meta)
+            arrays = {name: _member(data, name, limit, source) for name, limit in limits.items() if name in data.files}
+        t = arrays["t"]
+        lags_array = arrays.get("lags", np.zeros(0, dtype=np.int64))
+        if lags_array.dtype.kind not in "iu" or lags_array.ndim != 1 or (lags_array.size and lags_array.min() < 0):
+            raise ValueError("lags must be whole numbers of steps >= 0")
+        lags = tuple(int(lag) for lag in lags_array)
+        steps = t.size if t.ndim == 1 else -1
         result = Result(
-            t=t.astype(np.float64),
+            t=t,
             n=int(meta["n"]),
-            v_mean=data["v_mean"].astype(np.float64),
-            v_m2=data["v_m2"].astype(np.float64),
+            v_mean=arrays["v_mean"],
+            v_m2=arrays["v_m2"],
             lags=lags,
-            comoment=data["comoment"] if lags else np.zeros((0, steps)),
-            v=data.get("v"),
-            v_neurons=data.get("v_neurons"),
-            spike_t=data.get("spike_t"),
-            spike_i=data.get("spike_i"),
-            spike_count=data.get("spike_count"),
-            snapshot_t=data.get("snapshot_t", np.zeros(0)),
-            v_snapshots=data.get("v_snapshots", np.zeros((0, 0))),
-            input_array=data.get("input_array"),
+            comoment=arrays["comoment"] if lags else np.zeros((0, max(steps, 0))),
+            v=arrays.get("v"),
+            v_neurons=arrays.get("v_neurons"),
+            spike_t=arrays.get("spike_t"),
+            spike_i=arrays.get("spike_i"),
+            spike_count=arrays.get("spike_count"),
+            snapshot_t=arrays.get("snapshot_t", np.zeros(0)),
+            v_snapshots=arrays.get("v_snapshots", np.zeros((0, 0))),
+            input_array=arrays.get("input_array"),
             meta=meta,
         )
     except KeyError as error:
-        raise ValueError(f"{source}: not a complete lifsim result (missing {error})") from None
-    except (TypeError, ValueError, OverflowError, json.JSONDecodeError) as error:
-        raise ValueError(f"{source}: damaged lifsim result ({error})") from None
+        raise ValueError(f"{source}: not a complete lifsim result (missing {str(error)[:100]})") from None
+    except (TypeError, ValueError, OverflowError, IndexError, json.JSONDecodeError) as error:
+        raise ValueError(f"{source}: damaged lifsim result ({str(error)[:200]})") from None
+    except RecursionError:
+        raise ValueError(f"{source}: damaged lifsim result (its provenance is nested too deeply)") from None
+    except Exception as error:  # damaged archives raise many types
+        raise ValueError(f"{source}: damaged lifsim result ({type(error).__name__}: {str(error)[:200]})") from None
     result.check(str(source))
     return result

@@ -3,6 +3,12 @@
 * A store is written under a temporary name beside its target, marked
   complete (attribute ``lifsim_complete = 1``) as the last write, its metadata
   consolidated (one read opens it), and then moved into place.
+* Every chunk is written, even one that equals the fill value, and the store
+  records its manifest (``lifsim_manifest``: each variable and its shape), so
+  that loading can tell a complete store from a damaged one: a missing
+  variable, a changed shape or a missing chunk file is refused, never read as
+  fill values.  Symbolic links and special files inside a store are refused
+  before anything is read (a chunk linked to ``/dev/zero`` would never end).
 * Traces ``v`` are chunked so that one neuron's trace is a cheap read: chunks
   of about 1 MiB, as long in time as the run allows (a run that streams its
   traces writes them in time slabs, so there a chunk is one slab long and as
@@ -25,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ..atomic import atomic_folder, check_output_path
-from ..dataset import from_dataset, to_dataset
+from ..dataset import check_declared_sizes, from_dataset, to_dataset
 from ..result import Result
 
 __all__ = ["save", "load", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
@@ -65,12 +71,51 @@ def _open(path: Path) -> Any:
 
 
 def _mark_complete(path: Path) -> None:
+    """Record the manifest, then the completion mark (the last write), then consolidate the metadata."""
     import zarr
 
     with _quiet_zarr():
         group = zarr.open_group(str(path), mode="r+")
+        manifest = {name: list(array.shape) for name, array in group.arrays()}
+        group.attrs["lifsim_manifest"] = manifest
         group.attrs["lifsim_complete"] = 1
         zarr.consolidate_metadata(str(path))
+
+
+def _inspect(path: Path) -> None:
+    """Refuse a store with links or special files, a missing variable or shape, or missing chunk files."""
+    import json
+    import math
+    import os
+    import stat
+
+    for root, dirs, files in os.walk(path, followlinks=False):
+        for name in dirs + files:
+            mode = os.lstat(os.path.join(root, name)).st_mode
+            if stat.S_ISLNK(mode):
+                raise ValueError(f"it holds a symbolic link ({os.path.relpath(os.path.join(root, name), path)})")
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                raise ValueError(f"it holds a special file ({os.path.relpath(os.path.join(root, name), path)})")
+    with open(path / "zarr.json") as handle:
+        attributes = json.loads(handle.read(16 << 20)).get("attributes", {})
+    if int(attributes.get("lifsim_complete", 0)) != 1:
+        raise ValueError("the Zarr store was not completely written")
+    manifest = attributes.get("lifsim_manifest")
+    if not isinstance(manifest, dict):
+        return  # a store of an older lifsim: nothing to check against
+    for name, shape in manifest.items():
+        meta_file = path / name / "zarr.json"
+        if not meta_file.is_file():
+            raise ValueError(f"variable {name} is missing")
+        with open(meta_file) as handle:
+            meta = json.loads(handle.read(1 << 20))
+        if list(meta.get("shape", [])) != list(shape):
+            raise ValueError(f"variable {name} has shape {meta.get('shape')}, the store was written with {shape}")
+        chunks = meta.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape", shape)
+        expected = math.prod(-(-size // max(1, chunk)) for size, chunk in zip(shape, chunks)) if shape else 1
+        found = sum(len(files) for _root, _dirs, files in os.walk(path / name / "c")) if shape else 1
+        if found != expected:
+            raise ValueError(f"variable {name} has {found} of its {expected} chunks")
 
 
 class ZarrTraces:
@@ -130,7 +175,7 @@ def _write(ds: Any, path: Path, time_chunk: int | None = None) -> None:
             ds = ds.assign(v=ds["v"].chunk({"recorded": chunks[0], "time": chunks[1]}))
     ds.attrs["lifsim_complete"] = 0
     with _quiet_zarr():
-        ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding)
+        ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
     _mark_complete(path)
 
 
@@ -148,16 +193,20 @@ def save(result: Result, target: Path) -> Path:
 def load(source: Path) -> Result:
     """Read a run written by :func:`save` or streamed by :class:`TraceStore`; traces stay on disk."""
     try:
-        ds = _open(source)
-        if int(ds.attrs.get("lifsim_complete", 0)) != 1:
-            raise ValueError("the Zarr store was not completely written")
+        _inspect(source)
+        ds = check_declared_sizes(_open(source), str(source), lazy_traces=True)
         traces = ZarrTraces(source) if "v" in ds else None
         without_traces = ds.drop_vars(["v"]) if "v" in ds else ds
         loaded = without_traces.load()
     except ValueError as error:
-        raise ValueError(f"{source}: cannot read as a lifsim result ({error})") from None
+        message = str(error)
+        if message.startswith(str(source)):
+            raise
+        raise ValueError(f"{source}: cannot read as a lifsim result ({message[:300]})") from None
     except Exception as error:  # zarr raises its own types for damaged stores
-        raise ValueError(f"{source}: cannot read as a lifsim result ({type(error).__name__}: {error})") from None
+        raise ValueError(
+            f"{source}: cannot read as a lifsim result ({type(error).__name__}: {str(error)[:300]})"
+        ) from None
     return from_dataset(loaded, source=str(source), traces=traces)
 
 
@@ -210,6 +259,7 @@ class TraceStore:
                 self.store,
                 region={"time": slice(first_step, first_step + block.shape[1]), "recorded": slice(0, block.shape[0])},
                 consolidated=False,
+                write_empty_chunks=True,
             )
 
     def finish(self, result: Result) -> Path:
@@ -218,7 +268,7 @@ class TraceStore:
         ds = ds.drop_vars(["time", "recorded"], errors="ignore")
         ds.attrs["lifsim_complete"] = 0
         with _quiet_zarr():
-            ds.to_zarr(self.store, mode="a", consolidated=False)
+            ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True)
         _mark_complete(self.store)
         return self.folder.commit()
 
