@@ -121,10 +121,15 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
     """
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix, dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=folder)
     os.close(fd)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as error:  # a full disk, say: name the file the user asked for, not the temporary one
+            if error.errno is None:
+                raise
+            raise OSError(error.errno, error.strerror or str(error), str(target)) from None
         with contextlib.suppress(OSError):
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())

@@ -29,6 +29,7 @@ Attributes: ``lifsim_schema``, ``n``, ``seed``, ``method``, ``engine``,
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -208,6 +209,8 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
         "input_json": json.dumps(meta.get("input", {})),
         "run_json": json.dumps(meta.get("run", {})),
         "meta_json": json.dumps(meta),
+        # a file's arrays are checksummed by its format; its provenance by this
+        "meta_sha256": hashlib.sha256(json.dumps(meta).encode()).hexdigest(),
     }
     return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
 
@@ -225,10 +228,18 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset", traces: TraceSource | 
             f"{ds.attrs.get('lifsim_schema')!r}, expected {SCHEMA!r})"
         )
     try:
-        meta = json.loads(ds.attrs["meta_json"])
+        text = ds.attrs["meta_json"]
+        stored = ds.attrs.get("meta_sha256")
+        if stored is not None and hashlib.sha256(str(text).encode()).hexdigest() != stored:
+            raise ValueError("its provenance (meta_json) does not match its checksum")
+        meta = json.loads(text)
         if not isinstance(meta, dict) or "params" not in meta:
             raise ValueError("meta_json has no parameters")
         n = int(ds.attrs["n"])
+        if int(meta.get("n", n)) != n:
+            raise ValueError(f"attribute n = {n} disagrees with the provenance's n = {meta.get('n')}")
+        if int(meta.get("n", n)) != n:
+            raise ValueError(f"attribute n = {n} disagrees with the provenance's n = {meta.get('n')}")
         t = np.asarray(ds["time"].values, dtype=np.float64)
         steps = t.size
         v_mean = np.asarray(ds["v_mean"].values, dtype=np.float64)

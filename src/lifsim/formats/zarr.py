@@ -53,11 +53,17 @@ def trace_chunks(recorded: int, steps: int, time_chunk: int | None = None) -> tu
 
 
 @contextlib.contextmanager
-def _quiet_zarr() -> Iterator[None]:
-    """Silence zarr's note that consolidated metadata is not yet part of the Zarr 3 spec."""
+def _quiet_zarr(target: Path | None = None) -> Iterator[None]:
+    """Silence zarr's note that consolidated metadata is not yet part of the Zarr 3 spec; name ``target``
+    in a file-system error (zarr's writer thread reports a full disk without any file name)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-        yield
+        try:
+            yield
+        except OSError as error:
+            if target is None or error.errno is None:
+                raise
+            raise OSError(error.errno, error.strerror or str(error), str(target)) from None
 
 
 def _open(path: Path) -> Any:
@@ -166,15 +172,22 @@ class ZarrTraces:
         return f"ZarrTraces({str(self.path)!r}, shape={self.shape})"
 
 
-def _write(ds: Any, path: Path, time_chunk: int | None = None) -> None:
-    encoding: dict[str, dict] = {}
+def _codecs() -> dict[str, Any]:
+    """Zstandard compression and a CRC-32C checksum per chunk: a damaged chunk is refused when read."""
+    from zarr.codecs import Crc32cCodec, ZstdCodec
+
+    return {"compressors": (ZstdCodec(), Crc32cCodec())}
+
+
+def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> None:
+    encoding: dict[str, dict] = {name: _codecs() for name in ds.variables}
     if "v" in ds:
         chunks = trace_chunks(ds["v"].shape[0], ds["v"].shape[1], time_chunk)
-        encoding["v"] = {"chunks": chunks}
+        encoding["v"] = {"chunks": chunks, **_codecs()}
         if ds["v"].chunks is not None:  # dask-backed: chunks must line up with the store's
             ds = ds.assign(v=ds["v"].chunk({"recorded": chunks[0], "time": chunks[1]}))
     ds.attrs["lifsim_complete"] = 0
-    with _quiet_zarr():
+    with _quiet_zarr(target):
         ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
     _mark_complete(path)
 
@@ -184,7 +197,7 @@ def save(result: Result, target: Path) -> Path:
     ds = to_dataset(result)
     folder = atomic_folder(target)
     try:
-        _write(ds, folder.path)
+        _write(ds, folder.path, target)
         return folder.commit()
     finally:
         folder.abort()
@@ -244,9 +257,16 @@ class TraceStore:
             },
             attrs={"lifsim_complete": 0},
         )
-        with _quiet_zarr():
+        with _quiet_zarr(self.target):
             template.to_zarr(
-                self.store, mode="w", compute=False, consolidated=False, encoding={"v": {"chunks": self.chunks}}
+                self.store,
+                mode="w",
+                compute=False,
+                consolidated=False,
+                encoding={
+                    name: {**_codecs(), **({"chunks": self.chunks} if name == "v" else {})}
+                    for name in template.variables
+                },
             )
 
     def write(self, first_step: int, block: np.ndarray) -> None:
@@ -254,7 +274,7 @@ class TraceStore:
         import xarray as xr
 
         part = xr.Dataset({"v": (("recorded", "time"), block)})
-        with _quiet_zarr():
+        with _quiet_zarr(self.target):
             part.to_zarr(
                 self.store,
                 region={"time": slice(first_step, first_step + block.shape[1]), "recorded": slice(0, block.shape[0])},
@@ -267,8 +287,9 @@ class TraceStore:
         ds = to_dataset(result, with_traces=False)
         ds = ds.drop_vars(["time", "recorded"], errors="ignore")
         ds.attrs["lifsim_complete"] = 0
-        with _quiet_zarr():
-            ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True)
+        with _quiet_zarr(self.target):
+            encoding = {name: _codecs() for name in ds.variables}
+            ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
         _mark_complete(self.store)
         return self.folder.commit()
 
