@@ -121,6 +121,7 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
     """
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
+    clean_stale(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=folder)
     os.close(fd)
     try:

@@ -256,6 +256,11 @@ def fi_grid(params: LIFParams, i_mean: np.ndarray | float | None = None, method:
     return rate
 
 
+#: threshold and reset this many noise strengths away: the Siegert rate is the deterministic one
+#: (its relative difference is of order 1/y**2, below 1e-12)
+NEGLIGIBLE_NOISE = 1e6
+
+
 def _siegert_integrand(u: float, shift: float) -> float:
     """``exp(u**2) (1 + erf(u)) * exp(-shift)``, stable for large |u|."""
     from scipy.special import erfcx
@@ -317,8 +322,14 @@ def siegert_rate(
     mu = np.atleast_1d(_as_mu(params, i_mean))
     rates = np.empty_like(mu)
     for index, m in enumerate(mu):
-        y_th = (params.vth + shift - m) / sigma
-        y_r = (params.vr - m) / sigma
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_th = (params.vth + shift - m) / sigma
+            y_r = (params.vr - m) / sigma
+        if not (abs(y_th) < NEGLIGIBLE_NOISE and abs(y_r) < NEGLIGIBLE_NOISE):
+            # the noise is negligible against the distances to threshold and reset: the
+            # deterministic rate (below threshold, Kramers' exp(-y_th**2) underflows to 0)
+            rates[index] = float(fi_deterministic(params, (m - params.el) / params.r)[()]) if y_th < 0 else 0.0
+            continue
         scale = max(y_th, 0.0) ** 2
         # for large y_th the scaled integrand is a peak of width ~1/y_th at y_th:
         # give quad break points that resolve it

@@ -160,5 +160,7 @@ def format_display(value: float, dimension: str) -> str:
     if dimension == "time" and abs(value) >= 1.0:
         unit, size = "s", 1.0
     scaled = value / size
+    if math.isfinite(value) and not math.isfinite(scaled):  # 1e308 V is no number of mV: show it in SI
+        return f"{value:g} {DIMENSIONS[dimension][0]}".strip()
     scaled = round(scaled, 9) if math.isfinite(scaled) else scaled  # 0.1 ms, not 0.10000000000000002 ms
     return f"{scaled:g} {unit}".strip()

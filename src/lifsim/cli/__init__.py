@@ -77,9 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 return _run(tokens, labels)
             finally:
+                said = set()
                 for warning in caught:
-                    if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)):
-                        warn(cli_message(str(warning.message), labels))
+                    text = cli_message(str(warning.message), labels)
+                    if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)) and text not in said:
+                        said.add(text)  # once, however many points of a sweep raised it
+                        warn(_one_line(text))
     except ImportError as error:  # an optional package a format or feature needs
         print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
         return EXIT_USAGE

@@ -33,9 +33,10 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     params = LIFParams(**values.model())
     i_min, i_max = values["i_min"], values["i_max"]
-    if not (np.isfinite(i_min) and np.isfinite(i_max) and i_max > i_min):
+    if not (np.isfinite(i_min) and np.isfinite(i_max) and i_max > i_min and np.isfinite(i_max - i_min)):
         raise UsageError(
             f"{values.label('i_max')}: {i_max!r} A must be a finite current above {values.label('i_min')} {i_min!r} A"
+            " (and the range between them a finite number)"
         )
     currents = np.linspace(i_min, i_max, values["points"])
     curve = fi_curve(

@@ -13,8 +13,13 @@ gigabytes.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..atomic import atomic_file, check_free_space
 from ..dataset import check_declared_sizes, from_dataset, to_dataset
@@ -56,10 +61,38 @@ def save(result: Result, target: Path) -> Path:
     return target
 
 
+@contextlib.contextmanager
+def _quiet_half_opened_files() -> Iterator[None]:
+    """Drop h5netcdf's complaints about files it half-opened before a damaged file stopped it.
+
+    h5netcdf's ``File`` whose constructor failed raises in its finaliser
+    ("Exception ignored in: File.close"), printing a traceback long after
+    lifsim said its one line.  Those objects are collected here, quietly.
+    """
+    previous = sys.unraisablehook
+
+    def hook(info: Any) -> None:
+        if not str(getattr(info.object, "__module__", "")).startswith("h5netcdf"):
+            previous(info)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        gc.collect()
+        sys.unraisablehook = previous
+
+
 def load(source: Path) -> Result:
     """Read a run written by :func:`save` (everything into memory, after checking its declared sizes)."""
+    with _quiet_half_opened_files():
+        return _load(source)
+
+
+def _load(source: Path) -> Result:
     import xarray as xr
 
+    failure = None
     try:
         with xr.open_dataset(source, engine="h5netcdf") as opened:
             ds = check_declared_sizes(opened, str(source)).load()
@@ -67,9 +100,12 @@ def load(source: Path) -> Result:
         message = str(error)
         if message.startswith(str(source)):
             raise
-        raise ValueError(f"{source}: cannot read as a lifsim result ({message})") from None
+        failure = message
     except (RecursionError, MemoryError) as error:
-        raise ValueError(f"{source}: cannot read as a lifsim result ({type(error).__name__})") from None
+        failure = type(error).__name__
     except Exception as error:  # h5py raises its own types for damaged files
-        raise ValueError(f"{source}: cannot read as a lifsim result ({type(error).__name__}: {error})") from None
+        failure = f"{type(error).__name__}: {error}"
+    if failure is not None:  # raised here, outside the handler, so the half-opened file is freed now
+        gc.collect()
+        raise ValueError(f"{source}: cannot read as a lifsim result ({failure[:300]})")
     return from_dataset(ds, source=str(source))

@@ -1,0 +1,194 @@
+"""Faults against real ``lifsim`` processes: signals at random moments, a full disk, two writers on one path.
+
+After every fault: no file that looks complete unless it is complete (it loads, and holds the numbers
+of an uninterrupted run), the file that was there before is intact or replaced by a complete one,
+no temporary litter (after SIGKILL, the next run clears what the killed one left), and one line on
+stderr.  ``LIFSIM_FAULT_SEEDS=N`` runs N random moments per format and signal (default 1).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lifsim
+from lifsim.provenance import compare
+
+pytestmark = pytest.mark.faults
+
+SEEDS = int(os.environ.get("LIFSIM_FAULT_SEEDS", "1"))
+FORMATS = (".npz", ".nc", ".zarr", ".csv", ".nwb")
+#: a run that takes a second or two in all: start-up, simulation, a 20 MB trace written
+RUN = ["simulate", "--n", "20000", "--t-max", "0.5s", "--dt", "0.1ms", "--record-v", "0:500", "--quiet"]
+
+
+def lifsim_process(argv: list[str], cwd: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "lifsim", *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def snapshot(path: Path) -> dict[str, bytes] | None:
+    if not path.exists():
+        return None
+    if path.is_dir():
+        return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {"": path.read_bytes()}
+
+
+def reference(seed: int) -> lifsim.Result:
+    return lifsim.simulate(
+        lifsim.LIFParams(t_max="0.5s", dt="0.1ms"), n=20000, seed=seed, record_v="0:500", progress=False
+    )
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return {1: reference(1), 2: reference(2)}
+
+
+def is_complete_copy_of(path: Path, expected: lifsim.Result) -> bool:
+    """The file is whole and holds ``expected``'s numbers."""
+    suffix = path.suffix
+    if suffix in (".npz", ".nc", ".zarr"):
+        back = lifsim.load(path)
+        return compare(expected, back) == []
+    if suffix == ".csv":
+        from lifsim.formats.csv import read_columns
+
+        columns, meta = read_columns(path)
+        return np.array_equal(columns["v_mean"], expected.v_mean) and meta.get("seed") == expected.meta["seed"]
+    from pynwb import NWBHDF5IO
+
+    with NWBHDF5IO(str(path), "r") as io:
+        nwb = io.read()
+        return np.array_equal(nwb.processing["ensemble"]["v_mean"].data[:], expected.v_mean)
+
+
+def litter(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["INT", "TERM", "KILL"])
+def test_signal_at_a_random_moment(tmp_path, runs, suffix, signum):
+    rng = random.Random(f"{suffix}{int(signum)}")
+    target = tmp_path / f"out{suffix}"
+    runs[2].save(str(target))  # an earlier result in the same place, from another seed
+    before = snapshot(target)
+    for _ in range(SEEDS):
+        process = lifsim_process([*RUN, "--seed", "1", "--data", target.name], tmp_path)
+        time.sleep(rng.uniform(0.15, 2.5))
+        process.send_signal(signum)
+        stdout, stderr = process.communicate(timeout=120)
+        status = process.returncode
+        assert "Traceback" not in stderr and stdout == "", stderr
+        lines = stderr.splitlines()
+        if signum == signal.SIGKILL:
+            assert status in (0, -signal.SIGKILL)
+        elif status == 0:  # it finished before the signal came
+            assert lines == []
+        else:
+            expected = {signal.SIGINT: (130, "lifsim: interrupted"), signal.SIGTERM: (143, "lifsim: terminated")}
+            assert (status, lines) == (expected[signum][0], [expected[signum][1]]), (status, lines)
+        # the target is the earlier result, intact, or a complete new one
+        after = snapshot(target)
+        assert after is not None
+        if after != before:
+            assert is_complete_copy_of(target, runs[1]), f"{target.name} looks complete but is not"
+            before = after
+        if signum != signal.SIGKILL:
+            assert litter(tmp_path) == [], litter(tmp_path)
+    if signum == signal.SIGKILL:  # the next run clears what a killed one left behind
+        final = lifsim_process([*RUN, "--seed", "1", "--data", target.name], tmp_path)
+        assert final.wait(timeout=120) == 0, final.stderr.read()
+        assert litter(tmp_path) == []
+        assert is_complete_copy_of(target, runs[1])
+
+
+@pytest.mark.parametrize("suffix", [".zarr", ".npz", ".nc"])
+def test_two_writers_on_one_path(tmp_path, runs, suffix):
+    target = tmp_path / f"out{suffix}"
+    writers = [lifsim_process([*RUN, "--seed", str(seed), "--data", target.name], tmp_path) for seed in (1, 2)]
+    for writer in writers:
+        _out, err = writer.communicate(timeout=180)
+        assert writer.returncode == 0, err
+    assert is_complete_copy_of(target, runs[1]) or is_complete_copy_of(target, runs[2])
+    assert litter(tmp_path) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs, where the tests may mount one (root on Linux); skipped otherwise."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    try:
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        pytest.skip("cannot mount a tmpfs here")
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()[:80]})")
+    yield mount
+    subprocess.run(["umount", str(mount)], capture_output=True, timeout=10)
+
+
+@pytest.mark.parametrize("suffix", FORMATS)
+def test_full_disk_is_one_line_and_keeps_what_was_there(small_disk, suffix):
+    target = small_disk / f"out{suffix}"
+    small = lifsim_process(["simulate", "--n", "3", "--quiet", "--data", target.name], small_disk)
+    assert small.wait(timeout=120) == 0, small.stderr.read()
+    before = snapshot(target)
+    size = (
+        ("--n", "10", "--t-max", "10s") if suffix == ".csv" else ("--n", "2000", "--t-max", "1s", "--record-v", "all")
+    )
+    process = lifsim_process(
+        ["simulate", *size, "--dt", "0.1ms", "--input", "uniform", "--data", target.name], small_disk
+    )
+    _out, err = process.communicate(timeout=180)
+    assert process.returncode == 2, (process.returncode, err)  # not 139, a segmentation fault
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lifsim: error:") and target.name in lines[0], lines
+    assert snapshot(target) == before
+    assert litter(small_disk) == []
+
+
+def test_init_on_a_full_disk_leaves_no_empty_config(small_disk):
+    filler = small_disk / "filler"
+    with open(filler, "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
+    process = lifsim_process(["init", "run.toml"], small_disk)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and len(err.splitlines()) == 1, err
+    assert not (small_disk / "run.toml").exists()
+    assert litter(small_disk) == []
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.1, 0.2, 0.4])
+def test_ctrl_c_during_start_up_is_one_line(tmp_path, delay):
+    process = lifsim_process(["simulate", "--n", "100"], tmp_path)
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    if process.returncode != 0:
+        assert (process.returncode, stderr.splitlines()) == (130, ["lifsim: interrupted"])
