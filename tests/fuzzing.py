@@ -71,7 +71,7 @@ def unraisable() -> Iterator[list[str]]:
     try:
         yield seen
     finally:
-        gc.collect()
+        gc.collect(1)  # the young generations hold what the case just dropped; a full collection is slow
         sys.unraisablehook = previous
 
 
@@ -129,27 +129,37 @@ def cli_case(argv: list[str], group: str = "cli") -> tuple[str, str]:
 
 def api_case(call: Callable[[], Any], group: str = "api", describe: str = "") -> tuple[str, str]:
     """Run one API call; classify: accepted, clean error (ValueError/TypeError/ImportError), or traceback."""
+    import gc
+
     from lifsim.errors import MissingDependencyError
     from lifsim.result import Result
 
     ignored: list[str] = []
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda info: ignored.append(f"{info.exc_type.__name__} in {info.object!r}")
+    value: Any = None
+    failure: BaseException | None = None
     try:
-        with unraisable() as ignored, warnings.catch_warnings():
+        with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             value = call()
-    except (ValueError, TypeError, MissingDependencyError) as error:
-        if ignored:
-            return record(group, "traceback", f"{describe}: {ignored}"), str(ignored)
-        message = str(error)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # noqa: BLE001 - classified below
+        failure = error
+    finally:
+        kind, message = (type(failure), str(failure)) if failure is not None else (None, "")
+        failure = None  # drop the traceback, so what it held is finalised now, under the hook
+        gc.collect(1)
+        sys.unraisablehook = previous
+    if ignored:
+        return record(group, "traceback", f"{describe}: {ignored}"), str(ignored)
+    if kind is not None:
+        if not issubclass(kind, (ValueError, TypeError, MissingDependencyError)):
+            return record(group, "traceback", f"{describe}: {kind.__name__}: {message}"), message
         if not message or "\n" in message or len(message) > 2 * MAX_MESSAGE:
             return record(group, "traceback", f"{describe}: unreadable message {message[:300]!r}"), message
         return record(group, "clean error", message), message
-    except KeyboardInterrupt:
-        raise
-    except BaseException as error:  # noqa: BLE001
-        return record(group, "traceback", f"{describe}: {type(error).__name__}: {error}"), str(error)
-    if ignored:
-        return record(group, "traceback", f"{describe}: {ignored}"), str(ignored)
     if isinstance(value, Result) and not (np.isfinite(value.v_mean).all() and np.isfinite(value.v_m2).all()):
         return record(group, "wrong result", f"{describe}: non-finite statistics"), ""
     return record(group, "accepted", ""), ""

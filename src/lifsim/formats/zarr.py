@@ -4,11 +4,13 @@
   complete (attribute ``lifsim_complete = 1``) as the last write, its metadata
   consolidated (one read opens it), and then moved into place.
 * Every chunk is written, even one that equals the fill value, and the store
-  records its manifest (``lifsim_manifest``: each variable and its shape), so
-  that loading can tell a complete store from a damaged one: a missing
-  variable, a changed shape or a missing chunk file is refused, never read as
-  fill values.  Symbolic links and special files inside a store are refused
-  before anything is read (a chunk linked to ``/dev/zero`` would never end).
+  records its manifest (``lifsim_manifest``: each variable's shape, the
+  SHA-256 of its metadata and, for all but the traces, of its values), so that
+  loading can tell a complete store from a damaged one: a missing variable, a
+  changed shape, dtype or codec, a missing chunk file or changed values are
+  refused, never read as fill values.  Every chunk also carries a CRC-32C.
+  Symbolic links and special files inside a store are refused before
+  anything is read (a chunk linked to ``/dev/zero`` would never end).
 * Traces ``v`` are chunked so that one neuron's trace is a cheap read: chunks
   of about 1 MiB, as long in time as the run allows (a run that streams its
   traces writes them in time slabs, so there a chunk is one slab long and as
@@ -76,14 +78,31 @@ def _open(path: Path) -> Any:
             return xr.open_zarr(path, consolidated=False)
 
 
-def _mark_complete(path: Path) -> None:
-    """Record the manifest, then the completion mark (the last write), then consolidate the metadata."""
+def _digest(values: Any) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
+
+
+def _mark_complete(path: Path, data: dict[str, str]) -> None:
+    """Record the manifest, then the completion mark (the last write), then consolidate the metadata.
+
+    ``data``: SHA-256 of the values of each variable held in memory (all but the traces).
+    """
     import zarr
 
     with _quiet_zarr():
         group = zarr.open_group(str(path), mode="r+")
-        manifest = {name: list(array.shape) for name, array in group.arrays()}
-        group.attrs["lifsim_manifest"] = manifest
+        manifest: dict[str, Any] = {}
+        for name, array in group.arrays():
+            entry = {
+                "shape": list(array.shape),
+                "metadata": _digest(np.frombuffer((path / name / "zarr.json").read_bytes(), np.uint8)),
+            }
+            if name in data:
+                entry["data"] = data[name]
+            manifest[name] = entry
+        group.attrs["lifsim_manifest"] = manifest  # type: ignore[assignment]
         group.attrs["lifsim_complete"] = 1
         zarr.consolidate_metadata(str(path))
 
@@ -109,12 +128,15 @@ def _inspect(path: Path) -> None:
     manifest = attributes.get("lifsim_manifest")
     if not isinstance(manifest, dict):
         return  # a store of an older lifsim: nothing to check against
-    for name, shape in manifest.items():
+    for name, entry in manifest.items():
+        shape = entry["shape"] if isinstance(entry, dict) else entry
         meta_file = path / name / "zarr.json"
         if not meta_file.is_file():
             raise ValueError(f"variable {name} is missing")
-        with open(meta_file) as handle:
-            meta = json.loads(handle.read(1 << 20))
+        raw = meta_file.read_bytes()[: 1 << 20]
+        if isinstance(entry, dict) and _digest(np.frombuffer(raw, np.uint8)) != entry.get("metadata"):
+            raise ValueError(f"the metadata of variable {name} does not match its checksum")
+        meta = json.loads(raw)
         if list(meta.get("shape", [])) != list(shape):
             raise ValueError(f"variable {name} has shape {meta.get('shape')}, the store was written with {shape}")
         chunks = meta.get("chunk_grid", {}).get("configuration", {}).get("chunk_shape", shape)
@@ -189,7 +211,7 @@ def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> 
     ds.attrs["lifsim_complete"] = 0
     with _quiet_zarr(target):
         ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
-    _mark_complete(path)
+    _mark_complete(path, {name: _digest(ds[name].values) for name in ds.variables if name != "v"})
 
 
 def save(result: Result, target: Path) -> Path:
@@ -211,6 +233,12 @@ def load(source: Path) -> Result:
         traces = ZarrTraces(source) if "v" in ds else None
         without_traces = ds.drop_vars(["v"]) if "v" in ds else ds
         loaded = without_traces.load()
+        manifest = loaded.attrs.get("lifsim_manifest")
+        if isinstance(manifest, dict):
+            for name, entry in manifest.items():
+                if isinstance(entry, dict) and "data" in entry and name in loaded.variables:
+                    if _digest(loaded[name].values) != entry["data"]:
+                        raise ValueError(f"the values of {name} do not match their checksum")
     except ValueError as error:
         message = str(error)
         if message.startswith(str(source)):
@@ -290,7 +318,7 @@ class TraceStore:
         with _quiet_zarr(self.target):
             encoding = {name: _codecs() for name in ds.variables}
             ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
-        _mark_complete(self.store)
+        _mark_complete(self.store, {name: _digest(ds[name].values) for name in ds.variables})
         return self.folder.commit()
 
     def abort(self) -> None:
