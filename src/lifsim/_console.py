@@ -13,6 +13,7 @@ asyncio) cannot print anything after it.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 from .signals import Terminated, install
@@ -24,7 +25,11 @@ EXIT_TERMINATED = 143
 
 
 def _leave(status: int, message: str | None) -> None:
+    """Say the last line (if any) and leave at once: no interpreter shutdown, in which a signal would meet
+    the default handlers again and kill the process without a word."""
     try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if message:
             print(message, file=sys.stderr, flush=True)
         sys.stdout.flush()
@@ -35,15 +40,16 @@ def _leave(status: int, message: str | None) -> None:
 
 def main() -> None:
     """Run ``lifsim`` with the process's arguments and exit with its status."""
+    status: int = EXIT_INTERRUPTED
+    message: str | None = "lifsim: interrupted"
     try:
         install()
         from .cli import main as run
 
-        status = run()
+        status, message = run(), None  # a failing or interrupted run has said its line already
     except Terminated:
-        _leave(EXIT_TERMINATED, "lifsim: terminated")
+        status, message = EXIT_TERMINATED, "lifsim: terminated"
     except KeyboardInterrupt:
-        _leave(EXIT_INTERRUPTED, "lifsim: interrupted")
-    if status in (EXIT_INTERRUPTED, EXIT_TERMINATED):  # the line is said already
-        _leave(status, None)
-    sys.exit(status)
+        status, message = EXIT_INTERRUPTED, "lifsim: interrupted"
+    finally:
+        _leave(status, message)

@@ -102,6 +102,26 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
     return target
 
 
+#: temporary files and folders this process is writing (removed by cleanup_after_interrupt)
+_ACTIVE: set[Path] = set()
+
+
+def cleanup_after_interrupt() -> None:
+    """Remove every temporary file or folder this process was still writing (after an interrupt).
+
+    The atomic writers remove their own on the way out of an exception; this catches what an interrupt
+    landing inside their set-up or clean-up left, and what zarr's writer thread recreated.
+    """
+    _quiesce_zarr()
+    for path in list(_ACTIVE):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        _ACTIVE.discard(path)
+
+
 def _fsync_folder(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -124,6 +144,7 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
     clean_stale(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=suffix, dir=folder)
     os.close(fd)
+    _ACTIVE.add(Path(tmp))
     try:
         try:
             yield tmp
@@ -141,6 +162,7 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _ACTIVE.discard(Path(tmp))
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -207,6 +229,7 @@ class atomic_folder:
         self.folder = self.target.parent if str(self.target.parent) else Path(".")
         clean_stale(self.target)
         self.work = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.{os.getpid()}.", suffix=".tmp", dir=self.folder))
+        _ACTIVE.add(self.work)
         self.path = self.work / self.target.name
 
     def commit(self) -> Path:
@@ -230,12 +253,14 @@ class atomic_folder:
                 shutil.rmtree(old, ignore_errors=True)
         _fsync_folder(self.folder)
         shutil.rmtree(self.work, ignore_errors=True)
+        _ACTIVE.discard(self.work)
         return self.target
 
     def abort(self) -> None:
         """Remove the unfinished folder (after the Zarr writer has stopped writing into it)."""
         _quiesce_zarr()
         shutil.rmtree(self.work, ignore_errors=True)
+        _ACTIVE.discard(self.work)
 
 
 def _quiesce_zarr(timeout: float = 5.0) -> None:

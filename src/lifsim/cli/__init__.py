@@ -98,8 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt as interrupt:
         from .._console import EXIT_INTERRUPTED, EXIT_TERMINATED
+        from ..atomic import cleanup_after_interrupt
         from ..signals import Terminated
 
+        cleanup_after_interrupt()
         if isinstance(interrupt, Terminated):
             print("lifsim: terminated", file=sys.stderr)
             return EXIT_TERMINATED
