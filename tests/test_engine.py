@@ -127,5 +127,5 @@ def test_result_arrays_and_metadata():
     data = run.arrays()
     assert {"t", "v_mean", "v_std", "v_var", "spike_t", "spike_i", "rate", "meta"} <= set(data)
     assert run.meta["seed"] == 3 and run.meta["params"]["tau"] == 0.02
-    assert run.meta["stream"]["stream"] == "counter-splitmix64"
+    assert run.meta["stream"]["stream"] == "counter-splitmix64/2"
     assert "spikes" in run.summary()

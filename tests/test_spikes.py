@@ -506,7 +506,8 @@ def noisy_run():
 def test_noisy_run_is_irregular(noisy_run):
     cv = noisy_run.cv()
     assert 0.4 < cv < 1.0
-    assert cv == spikes.cv_isi(noisy_run.spike_t, noisy_run.spike_i)
+    assert cv == spikes.cv_isi(noisy_run.spike_t, noisy_run.spike_i, dt=DT)  # ISIs counted in steps
+    assert cv == pytest.approx(spikes.cv_isi(noisy_run.spike_t, noisy_run.spike_i), rel=1e-12)
 
 
 def test_noisy_run_counts(noisy_run):

@@ -33,11 +33,13 @@ def test_streamed_traces_equal_in_memory_traces(tmp_path, engine):
 
 @pytest.mark.parametrize("engine", ["numba", "numpy"])
 def test_traces_arrive_in_chunks(engine):
-    from lifsim.engine import ENGINES
+    from lifsim.engine import get
+    from lifsim.engine.plan import RunPlan
+    from lifsim.runners import run_local
     from lifsim.streams import CounterStream
 
     chunks = []
-    output = ENGINES[engine](
+    plan = RunPlan.build(
         P,
         SOURCE,
         n=50,
@@ -45,11 +47,13 @@ def test_traces_arrive_in_chunks(engine):
         stream=CounterStream(1),
         spiking=True,
         method="euler",
-        record_neurons=np.arange(5),
+        record=np.arange(5),
         record_spikes=True,
         lags=(),
-        trace_sink=lambda k0, block: chunks.append((k0, block.shape)),
-        chunk_steps=300,
+        snapshot_steps=(),
+    )
+    output = run_local(
+        plan, get(engine), trace_sink=lambda k0, block: chunks.append((k0, block.shape)), chunk_steps=300
     )
     assert output.trace is None
     assert chunks == [(0, (5, 300)), (300, (5, 300)), (600, (5, 300)), (900, (5, 100))]
@@ -61,7 +65,7 @@ def test_interrupted_stream_leaves_no_store(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(numba_engine, "_run_group", boom)
+    monkeypatch.setattr(numba_engine, "advance", boom)
     with pytest.raises(KeyboardInterrupt):
         lifsim.simulate(P, SOURCE, n=50, record_v="all", engine="numba", trace_store=tmp_path / "run.zarr")
     assert list(tmp_path.iterdir()) == []

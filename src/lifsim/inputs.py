@@ -145,6 +145,11 @@ class SineTerm:
         s = float(np.sin((t * 2 * np.pi) / self.period))
         return s if self.depth == 1.0 else self.depth * s
 
+    def values(self, t: np.ndarray) -> np.ndarray:
+        """:meth:`value` at every time of ``t`` (s), with the same operations."""
+        s = np.sin((np.asarray(t, dtype=np.float64) * 2 * np.pi) / self.period)
+        return s if self.depth == 1.0 else self.depth * s
+
     def mean(self, t: float) -> float:
         return self.value(t)
 
@@ -187,6 +192,9 @@ class Modulated(Input):
 
     def __post_init__(self) -> None:
         self.mean = _finite(to_si(self.mean, "current", "i_mean"), "i_mean")
+        # deterministic terms first, then the noise: 1 + sin + A xi, one fixed order of
+        # additions that every engine follows (the sum's order decides its last bit)
+        self.terms = tuple(sorted(self.terms, key=lambda term: isinstance(term, UniformTerm)))
         for term in self.terms:
             if isinstance(term, SineTerm):
                 term.period = _positive(to_si(term.period, "time", "period"), "period", "s")
@@ -232,6 +240,14 @@ class Modulated(Input):
         if not any(isinstance(term, SineTerm) for term in self.terms):
             return np.full(len(t), self.mean * 1.0)
         return super().mean_current_grid(t, params)
+
+    def deterministic_values(self, t: np.ndarray) -> np.ndarray:
+        """The sinusoid part ``1 + sine terms`` (dimensionless) at times ``t`` (s), as :meth:`current` adds it."""
+        total = np.ones(len(t))
+        for term in self.terms:
+            if isinstance(term, SineTerm):
+                total = total + term.values(t)
+        return total
 
     def describe(self) -> dict[str, object]:
         return {"kind": "modulated", "mean_A": self.mean, "terms": [term.describe() for term in self.terms]}

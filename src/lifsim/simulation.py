@@ -12,14 +12,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .engine import ENGINES, choose_engine
+from .engine import choose_engine
+from .engine.plan import RunPlan
 from .errors import PlausibilityWarning
 from .inputs import Input, array_values, constant
 from .memory import available_memory, format_bytes
 from .params import LIFParams
 from .provenance import stamp
 from .result import Result
-from .streams import CounterStream, LegacyStream
+from .streams import STREAM_VERSION, CounterStream, LegacyStream
 from .units import to_si
 
 __all__ = ["simulate", "parse_neuron_selection"]
@@ -99,6 +100,7 @@ def simulate(
     progress: bool | None = None,
     trace_store: str | os.PathLike | None = None,
     chunk_steps: int | None = None,
+    block: int | None = None,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
 
@@ -149,7 +151,12 @@ def simulate(
         (as :func:`lifsim.save` would) and ``result.v`` stays on disk (None;
         read it with ``lifsim.load`` or ``xarray.open_zarr``).
     chunk_steps : int, optional
-        Steps per chunk of a streamed trace (default: about 64 MiB a chunk).
+        Steps per chunk of time (default: about 64 MiB of streamed traces a
+        chunk, or as few chunks as memory allows).  The result does not depend on it.
+    block : int, optional
+        Neurons per block, a power of two >= 32 (default
+        :func:`lifsim.engine.plan.block_size`).  The result does not depend on
+        it (the reproducibility contract); it is here to prove that.
     progress : bool, optional
         Show a progress bar (tqdm, on stderr) with steps/s and ETA: True
         always, False never, None (default) when stderr is a terminal and the
@@ -209,32 +216,48 @@ def simulate(
         stream = CounterStream(int(seed))
     elif not isinstance(stream, (CounterStream, LegacyStream)):
         raise TypeError(f"stream: expected a lifsim stream (lifsim.streams) or None, got {type(stream).__name__}")
+    if not isinstance(engine, str):
+        raise TypeError(f"engine: expected a name such as 'auto', 'numba' or 'numpy', got {engine!r}")
     engine = choose_engine(engine, stream.kind)
-    extra: dict[str, Any] = {}
     if threads is not None:
         if engine != "numba":
             raise ValueError(f"threads: applies to the numba engine, not {engine!r}")
-        extra["threads"] = _positive_int(threads, "threads")
+        threads = _positive_int(threads, "threads")
         from .engine.numba_engine import max_threads
 
-        if extra["threads"] > max_threads():
+        if threads > max_threads():
             raise ValueError(f"threads: {threads} is more than the {max_threads()} threads numba was started with")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
     if len(set(snapshot_steps)) != len(snapshot_steps):
         raise ValueError(f"snapshots: each time can be asked for once, got {list(snapshots)!r}")
-    inputs.check(params, n, steps)
-    needed = _memory_estimate(n, steps, lags, len(snapshot_steps))
+    _check_magnitudes(params, inputs)
+    record = parse_neuron_selection(record_v, n)
+    plan = RunPlan.build(
+        params,
+        inputs,
+        n=n,
+        steps=steps,
+        stream=stream,
+        method=method,
+        spiking=bool(spiking),
+        record=record,
+        record_spikes=bool(record_spikes),
+        lags=lags,
+        snapshot_steps=snapshot_steps,
+        block=block,
+    )
+    needed = plan.memory_estimate(_expected_rate(params, inputs, method, spiking))
+    if record is not None and trace_store is None:
+        needed += 8 * record.size * steps
     available = available_memory()
     if available is not None and needed > available:
         raise ValueError(
-            f"n: {n} neurons x {steps} steps need about {format_bytes(needed)} of memory for the state and "
-            f"statistics, more than the {format_bytes(available)} available; use fewer neurons or steps"
+            f"n: {n} neurons x {steps} steps need about {format_bytes(needed)} of memory (state, statistics, "
+            f"traces and spikes), more than the {format_bytes(available)} available; use fewer neurons or steps"
         )
-    _check_magnitudes(params, inputs)
     for text in params.plausibility() + _input_plausibility(inputs, params):
         warnings.warn(text, PlausibilityWarning, stacklevel=2)
-    record = parse_neuron_selection(record_v, n)
     if record is not None and trace_store is None and record.size * steps * 8 > MAX_TRACE_BYTES:
         raise ValueError(
             f"record_v: {record.size} traces x {steps} steps need {record.size * steps * 8 / 2**30:.1f} GiB; "
@@ -254,8 +277,8 @@ def simulate(
         store = TraceStore(
             Path(trace_store), record, np.arange(steps) * params.dt, _positive_int(chunk_steps, "chunk_steps")
         )
-        extra["trace_sink"] = store.write
-        extra["chunk_steps"] = store.chunk_steps
+    elif chunk_steps is not None:
+        _positive_int(chunk_steps, "chunk_steps")
     if engine == "numba" and progress is not False and sys.stderr.isatty():
         from .engine.numba_engine import needs_compile
 
@@ -267,21 +290,7 @@ def simulate(
             )
     bar = make_progress(progress, engine, n, steps)
     try:
-        output = ENGINES[engine](
-            params,
-            inputs,
-            n=n,
-            steps=steps,
-            stream=stream,
-            spiking=bool(spiking),
-            method=method,
-            record_neurons=record,
-            record_spikes=record_spikes,
-            lags=lags,
-            snapshot_steps=snapshot_steps,
-            progress=bar.update if bar is not None else None,
-            **extra,
-        )
+        output = _run(plan, engine, threads, bar, store, chunk_steps)
     except BaseException:
         if store is not None:
             store.abort()
@@ -298,6 +307,7 @@ def simulate(
         "steps": steps,
         "seed": stream.seed,
         "stream": stream.describe(),
+        "block": plan.block,
         "method": method,
         "engine": engine,
         "spiking": bool(spiking),
@@ -309,6 +319,7 @@ def simulate(
             "steps": steps,
             "seed": stream.seed,
             "stream": stream.kind,
+            "stream_version": STREAM_VERSION,
             "spiking": bool(spiking),
             "method": method,
             "engine": engine,
@@ -447,15 +458,45 @@ class _Progress:
         self.bar.close()
 
 
-def _memory_estimate(n: int, steps: int, lags: tuple[int, ...], snapshots: int) -> int:
-    """Bytes a run needs without traces and spike lists.
+def _run(plan: RunPlan, engine: str, threads: int | None, bar: Any, store: Any, chunk_steps: int | None) -> Any:
+    """Run ``plan`` on ``engine`` with the local runner (and the thread count, for numba)."""
+    from .engine import get
+    from .runners import run_local
 
-    About 8 state-sized arrays (V, refractory counters, spike counts, indices),
-    the autocovariance ring of ``max(lags) + 1`` rows per neuron, the
-    snapshots, and the per-step arrays (time, statistics, co-moments, inputs).
-    """
-    depth = max(lags, default=-1) + 1
-    return 8 * (8 * n + (depth + snapshots) * n + (6 + len(lags)) * steps)
+    module = get(engine)
+    previous = None
+    if engine == "numba" and threads is not None:
+        import numba
+
+        previous = numba.get_num_threads()
+        numba.set_num_threads(threads)
+    try:
+        return run_local(
+            plan,
+            module,
+            progress=bar.update if bar is not None else None,
+            trace_sink=store.write if store is not None else None,
+            chunk_steps=store.chunk_steps if store is not None else chunk_steps,
+        )
+    finally:
+        if previous is not None:
+            import numba
+
+            numba.set_num_threads(previous)
+
+
+def _expected_rate(params: LIFParams, inputs: Input, method: str, spiking: bool) -> float:
+    """The stationary rate (Hz) the theory expects, for the memory estimate of the spike list (100 Hz when
+    there is no closed form)."""
+    if not spiking:
+        return 0.0
+    from .theory import stationary_rate
+
+    try:
+        found = stationary_rate(params, inputs, method)
+    except (ValueError, ArithmeticError):
+        found = None
+    return 100.0 if found is None else max(found[0], 1.0)
 
 
 def _grid_step(time: float | str, dt: float, steps: int) -> int:

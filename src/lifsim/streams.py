@@ -32,7 +32,21 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["REFRACTORY_STREAM", "CounterStream", "LegacyStream", "StepDraws", "splitmix64", "seed_key", "Stream"]
+__all__ = [
+    "REFRACTORY_STREAM",
+    "STREAM_VERSION",
+    "CounterStream",
+    "LegacyStream",
+    "StepDraws",
+    "splitmix64",
+    "seed_key",
+    "Stream",
+]
+
+#: version of the counter stream and of the canonical reduction, recorded in every result.
+#: 1: normals from the platform's log1p and cos, statistics summed per block in any order;
+#: 2: portable Box-Muller (both outputs used) and the canonical reduction order (lifsim.reduce)
+STREAM_VERSION = 2
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -103,13 +117,20 @@ class CounterStream:
         return (self.raw(stream, neurons, step) >> _S11).astype(np.float64) * _TWO_M53
 
     def normal(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
-        """Standard normal floats, one per neuron, at ``step`` (Box-Muller on two draws)."""
-        u1 = (self.raw(stream, neurons, 2 * step) >> _S11).astype(np.float64) * _TWO_M53
-        u2 = (self.raw(stream, neurons, 2 * step + 1) >> _S11).astype(np.float64) * _TWO_M53
-        return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+        """Standard normal floats, one per neuron, at ``step``.
+
+        Lifsim's portable Box-Muller (:mod:`lifsim.portable`) on the draws
+        ``2 p`` and ``2 p + 1`` of pair ``p = step // 2``: its cosine output for an
+        even step, its sine output for an odd one.
+        """
+        from .portable import box_muller
+
+        pair = step // 2
+        z_cos, z_sin = box_muller(self.raw(stream, neurons, 2 * pair), self.raw(stream, neurons, 2 * pair + 1))
+        return z_cos if step % 2 == 0 else z_sin
 
     def describe(self) -> dict[str, object]:
-        return {"stream": "counter-splitmix64", "seed": self.seed}
+        return {"stream": f"counter-splitmix64/{STREAM_VERSION}", "seed": self.seed}
 
 
 class LegacyStream:

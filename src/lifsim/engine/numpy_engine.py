@@ -1,8 +1,11 @@
 """The readable numpy reference engine: a loop over time, vectorised over neurons.
 
-Each step ``k -> k+1`` (``k = 0 .. steps-2``):
+It evaluates the input through :meth:`lifsim.inputs.Input.current`, the
+specification, not through the plan's lowered arrays, so that the compiled
+engines, which read those arrays, are checked against an independent path.
+Each step ``k -> k+1`` of the neurons of the blocks it is given:
 
-1. the input current ``I[k]`` (A) is evaluated for all neurons (noise drawn
+1. the input current ``I[k]`` (A) is evaluated for all those neurons (noise drawn
    from the stream for step ``k``);
 2. the membrane is advanced:
 
@@ -18,145 +21,120 @@ Each step ``k -> k+1`` (``k = 0 .. steps-2``):
 3. neurons in their refractory period are held at ``V_reset``;
 4. with spiking on, every neuron with ``v[k+1] > V_th`` spikes at ``t_{k+1}``
    and is reset to ``V_reset`` (held there for ``t_ref``);
-5. the reducer records the ensemble statistics of ``v[k+1]``.
+5. the statistics of ``v[k+1]`` are reduced in the canonical order
+   (:mod:`lifsim.reduce`): group nodes of 32 neurons, merged into each block's root.
 
-With ``trace_sink``, recorded traces are handed over in chunks of
-``chunk_steps`` columns, ``trace_sink(first_step, array)``, and not kept.
+The engine interface (shared with :mod:`lifsim.engine.numba_engine`; see
+:mod:`lifsim.runners`): advance the plan's blocks ``first_block ..
+first_block + n_blocks - 1`` through the time points ``k0 .. k1 - 1``, the
+state in place, the results into ``out``.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import numpy as np
 
-from ..inputs import Input, bind_streams
-from ..params import LIFParams
-from ..reduce import EnsembleReducer
-from ..streams import REFRACTORY_STREAM, CounterStream, LegacyStream, StepDraws
-from .output import RunOutput
+from ..reduce import GROUP, block_roots, block_sums, group_nodes, group_sums
+from ..streams import StepDraws
+from .plan import Drive, Outputs, RunPlan, Schedule, State
 
-__all__ = ["run_numpy"]
+__all__ = ["advance", "available"]
 
 
-def run_numpy(
-    params: LIFParams,
-    inputs: Input,
-    *,
-    n: int,
-    steps: int,
-    stream: CounterStream | LegacyStream,
-    spiking: bool,
-    method: str,
-    record_neurons: np.ndarray | None,
-    record_spikes: bool,
-    lags: tuple[int, ...],
-    snapshot_steps: tuple[int, ...] = (),
-    trace_sink: Callable[[int, np.ndarray], None] | None = None,
-    chunk_steps: int = 1024,
-    progress: Callable[[int], None] | None = None,
-) -> RunOutput:
-    """Run ``n`` neurons for ``steps`` time points; see the module docstring."""
-    bind_streams(inputs)
-    inputs.check(params, n, steps)
-    neurons = np.arange(n, dtype=np.uint64)
-    dt, el, r, vr, vth = params.dt, params.el, params.r, params.vr, params.vth
-    a = dt / params.tau
-    decay = math.exp(-dt / params.tau)
-    if method == "exact":
+def available() -> bool:
+    """The reference engine needs only numpy."""
+    return True
+
+
+def advance(
+    plan: RunPlan,
+    drive: Drive,
+    schedule: Schedule,
+    state: State,
+    out: Outputs,
+    first_block: int,
+    n_blocks: int,
+    k0: int,
+    k1: int,
+) -> None:
+    """Run blocks ``first_block .. first_block + n_blocks - 1`` through time points ``k0 .. k1 - 1``."""
+    params, inputs, stream, model = plan.params, plan.inputs, plan.stream, plan.model
+    lo = first_block * plan.block
+    hi = min(plan.n, (first_block + n_blocks) * plan.block)
+    neurons = np.arange(lo, hi, dtype=np.uint64)
+    dt, el, r, vr, vth, a = params.dt, model.el, model.r, model.vr, model.vth, model.a
+    if model.exact:
         deterministic = inputs.without_white()
         whites = inputs.white_parts()
-        ou_scale = math.sqrt((1.0 - decay * decay) / 2.0)
-    refractory_steps = refractory_steps_per_neuron(params, stream, neurons)
-
-    v = np.full(n, params.v0, dtype=np.float64)
-    reducer = EnsembleReducer(n, steps, lags)
-    reducer.observe(0, v)
-    trace = None
-    chunk = steps if trace_sink is None else max(1, int(chunk_steps))
-    chunk_start = 0
-    if record_neurons is not None:
-        # the whole trace, or one chunk of it handed to trace_sink when full
-        trace = np.empty((len(record_neurons), min(chunk, steps)))
-        trace[:, 0] = v[record_neurons]
-    counts = np.zeros(n, dtype=np.int64)
-    spike_steps: list[np.ndarray] = []
-    spike_neurons: list[np.ndarray] = []
-    refractory = np.zeros(n, dtype=np.int64) if (spiking and np.any(refractory_steps > 0)) else None
-    snapshot_at = {int(k): row for row, k in enumerate(snapshot_steps)}
-    snapshots = np.empty((len(snapshot_steps), n))
-    if 0 in snapshot_at:
-        snapshots[snapshot_at[0]] = v
-
-    for k in range(steps - 1):
-        t = k * dt
-        draws = StepDraws(stream, k, neurons)
-        if method == "euler":
-            current = inputs.current(k, t, draws, params)
-            v = v + a * (el - v + r * current)
-        else:
-            current = deterministic.current(k, t, draws, params) if deterministic is not None else 0.0
-            v_inf = el + r * current
-            v = v_inf + (v - v_inf) * decay
-            for white in whites:
-                v = v + (white.sigma * ou_scale) * draws.normal(white.stream)
-        if refractory is not None:
-            held = refractory > 0
-            if held.any():
-                v[held] = vr
-                refractory[held] -= 1
-        if spiking:
-            fired = np.flatnonzero(v > vth)
-            if fired.size:
-                v[fired] = vr
-                counts[fired] += 1
-                if refractory is not None:
-                    refractory[fired] = refractory_steps[fired]
-                if record_spikes:
-                    spike_steps.append(np.full(fired.size, k + 1, dtype=np.int64))
-                    spike_neurons.append(fired)
-        reducer.observe(k + 1, v)
-        if trace is not None:
-            column = k + 1 - chunk_start
-            if column == trace.shape[1]:  # only with a sink: hand over the full chunk
-                trace_sink(chunk_start, trace)  # type: ignore[misc]
-                chunk_start = k + 1
-                trace = np.empty((trace.shape[0], min(chunk, steps - chunk_start)))
-                column = 0
-            trace[:, column] = v[record_neurons]
-        if k + 1 in snapshot_at:
-            snapshots[snapshot_at[k + 1]] = v
-        if progress is not None:
-            progress(k + 1)
-
-    if trace_sink is not None and trace is not None:
-        trace_sink(chunk_start, trace)
-    spike_step = np.concatenate(spike_steps) if spike_steps else np.zeros(0, dtype=np.int64)
-    spike_i = np.concatenate(spike_neurons) if spike_neurons else np.zeros(0, dtype=np.int64)
-    return RunOutput(
-        moments=reducer.moments(),
-        lags=reducer.lags,
-        comoment=reducer.comoment,
-        trace=trace if trace_sink is None else None,
-        spike_step=spike_step if record_spikes else None,
-        spike_i=spike_i if record_spikes else None,
-        spike_count=counts,
-        snapshots=snapshots,
-    )
+        ou_scale = math.sqrt((1.0 - model.decay * model.decay) / 2.0)
+    refractory = state.hold.shape[0] > 0
+    ref = state.ref[lo:hi] if model.per_neuron_ref else np.full(hi - lo, model.ref_steps, dtype=np.int64)
+    groups_per_block = plan.block // GROUP
+    columns = k1 - k0
+    depth = state.ring.shape[0]
+    rec = (schedule.rec_neurons >= lo) & (schedule.rec_neurons < hi)
+    rec_rows, rec_local = schedule.rec_rows[rec], schedule.rec_neurons[rec] - lo
+    v = state.v[lo:hi].copy()
+    for k in range(k0, k1):
+        c = k - k0
+        if k > 0:
+            kk = k - 1
+            t = kk * dt
+            draws = StepDraws(stream, kk, neurons)
+            if not model.exact:
+                current = inputs.current(kk, t, draws, params)
+                v = v + a * (el - v + r * current)
+            else:
+                current = deterministic.current(kk, t, draws, params) if deterministic is not None else 0.0
+                v_inf = el + r * current
+                v = v_inf + (v - v_inf) * model.decay
+                for white in whites:
+                    v = v + (white.sigma * ou_scale) * draws.normal(white.stream)
+            if refractory:
+                hold = state.hold[lo:hi]
+                held = hold > 0
+                if held.any():
+                    v[held] = vr
+                    hold[held] -= 1
+            if model.spiking:
+                fired = np.flatnonzero(v > vth)
+                if fired.size:
+                    v[fired] = vr
+                    state.counts[lo + fired] += 1
+                    if refractory:
+                        state.hold[lo + fired] = ref[fired]
+                    if schedule.record_spikes:
+                        _record_spikes(out, lo + fired, k, first_block, plan.block)
+        counts, means, m2s = group_nodes(v)
+        block_counts, block_means, block_m2s = block_roots(counts, means, m2s, groups_per_block)
+        out.mean[:n_blocks, c] = block_means
+        out.m2[:n_blocks, c] = block_m2s
+        if depth:
+            state.ring[k % depth, lo:hi] = v
+            for row, lag in enumerate(schedule.lags):
+                if k >= lag:
+                    previous = state.ring[(k - lag) % depth, lo:hi]
+                    sums = group_sums((previous - model.lag_shift) * (v - model.lag_shift))
+                    out.lag[:n_blocks, row, c] = block_sums(sums, groups_per_block)
+        if rec_rows.size:
+            out.trace[rec_rows, c] = v[rec_local]
+        row = schedule.snap_row[c]
+        if row >= 0:
+            state.snapshots[row, lo:hi] = v
+    state.v[lo:hi] = v
+    del columns
 
 
-def refractory_steps_per_neuron(
-    params: LIFParams, stream: CounterStream | LegacyStream, neurons: np.ndarray
-) -> np.ndarray:
-    """Refractory period of each neuron in steps, ``round(t_ref_j / dt)``.
-
-    With ``t_ref_std > 0``, ``t_ref_j = max(0, t_ref + t_ref_std * z_j)`` where
-    ``z_j`` is neuron ``j``'s own normal draw (counter stream of the run's seed,
-    stream ``REFRACTORY_STREAM``), so it too depends only on ``(seed, j)``.
-    """
-    if params.t_ref_std == 0.0:
-        return np.full(neurons.size, params.refractory_steps, dtype=np.int64)
-    z = CounterStream(stream.seed).normal(REFRACTORY_STREAM, 0, neurons)
-    t_ref = np.maximum(0.0, params.t_ref + params.t_ref_std * z)
-    return np.rint(t_ref / params.dt).astype(np.int64)
+def _record_spikes(out: Outputs, neurons: np.ndarray, k: int, first_block: int, block: int) -> None:
+    """Append the spikes of ``neurons`` (sorted) at time point ``k`` to their blocks' buffers."""
+    cap = out.spike_k.shape[1]
+    blocks = neurons // block - first_block
+    for g in np.unique(blocks):
+        mine = neurons[blocks == g]
+        start = int(out.spike_n[g])
+        room = max(0, min(mine.size, cap - start))
+        out.spike_k[g, start : start + room] = k
+        out.spike_j[g, start : start + room] = mine[:room]
+        out.spike_n[g] = start + mine.size
