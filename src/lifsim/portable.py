@@ -12,14 +12,14 @@ then give the same bits.
 * **log**: ``1 - u1 = M 2**-53`` with the integer ``M`` in ``[1, 2**53]``;
   ``M = 2**e f`` splits exactly (the exponent found with integer shifts, ``f``
   by a division by a power of two), ``f`` in ``[sqrt(1/2), sqrt(2))``, and
-  ``ln f = 2 atanh(s) = 2 s (1 + s**2/3 + s**4/5 + ...)``, ``s = (f-1)/(f+1)``,
-  twelve terms; ``ln(1 - u1) = (e - 53) ln 2 + ln f`` with ``ln 2`` split so
-  that ``(e - 53) ln2_hi`` is exact.
+  ``ln f = 2 atanh(s) = 2 s + s R(s**2)``, ``s = (f-1)/(f+1)``, with fdlibm's
+  seven minimax coefficients for ``R``; ``ln(1 - u1) = (e - 53) ln 2 + ln f``
+  with ``ln 2`` split so that ``(e - 53) ln2_hi`` is exact.
 * **cos, sin of 2 pi u2**: ``u2 = K 2**-53`` is dyadic, so the quadrant
   ``q = K >> 51`` and the fraction ``w`` of a quarter turn are exact; ``w`` is
   folded to ``[0, 1/2]`` (``sin(pi/2 w) = cos(pi/2 (1 - w))``, exact since
-  ``1 - w`` is) and Taylor polynomials in ``w`` with the ``(pi/2)**n / n!``
-  folded into their coefficients give ``sin`` and ``cos`` (9 and 10 terms).
+  ``1 - w`` is), ``x = (pi/2) w`` is in ``[0, pi/4]``, and fdlibm's kernel
+  polynomials (six minimax coefficients each) give ``sin x`` and ``cos x``.
 
 Against ``scipy``/libm the values differ by a few units in the last place
 (see ``tests/test_portable.py`` for the measured maximum); the draws pass
@@ -36,6 +36,7 @@ import numpy as np
 
 __all__ = [
     "SQRT2",
+    "PIO2",
     "LN2_HI",
     "LN2_LO",
     "LOG_COEFFICIENTS",
@@ -47,48 +48,38 @@ __all__ = [
 ]
 
 SQRT2 = 1.4142135623730951
+PIO2 = 1.5707963267948966  #: pi / 2, rounded
 #: ln 2 = LN2_HI + LN2_LO, LN2_HI with 32 trailing zero bits (fdlibm's split)
 LN2_HI = 0.6931471803691238
 LN2_LO = 1.9082149292705877e-10
-#: 1 / (2k + 1), k = 0..11: ln f = 2 s sum_k s**(2k) / (2k + 1)
+#: ln f = 2 s + s R(s**2), R(z) = z (Lg1 + z (Lg2 + ... + z Lg7)): the minimax coefficients of
+#: fdlibm's e_log.c (Sun Microsystems, freely distributable), for |s| <= 0.1716
 LOG_COEFFICIENTS = (
-    1.0,
-    0.3333333333333333,
-    0.2,
-    0.14285714285714285,
-    0.1111111111111111,
-    0.09090909090909091,
-    0.07692307692307693,
-    0.06666666666666667,
-    0.058823529411764705,
-    0.05263157894736842,
-    0.047619047619047616,
-    0.043478260869565216,
+    6.666666666666735130e-01,
+    3.999999999940941908e-01,
+    2.857142874366239149e-01,
+    2.222219843214978396e-01,
+    1.818357216161805012e-01,
+    1.531383769920937332e-01,
+    1.479819860511658591e-01,
 )
-#: (-1)**k (pi/2)**(2k+1) / (2k+1)!, k = 0..8: sin(pi/2 w) = w sum_k c_k w**(2k)
+#: sin x = x + x z (S1 + z (S2 + ... + z S6)), z = x**2, |x| <= pi/4: fdlibm's k_sin.c
 SIN_COEFFICIENTS = (
-    1.5707963267948966,
-    -0.6459640975062463,
-    0.07969262624616705,
-    -0.004681754135318688,
-    0.00016044118478735983,
-    -3.598843235212085e-06,
-    5.692172921967927e-08,
-    -6.688035109811468e-10,
-    6.0669357311061955e-12,
+    -1.66666666666666324348e-01,
+    8.33333333332248946124e-03,
+    -1.98412698298579493134e-04,
+    2.75573137070700676789e-06,
+    -2.50507602534068634195e-08,
+    1.58969099521155010221e-10,
 )
-#: (-1)**k (pi/2)**(2k) / (2k)!, k = 0..9: cos(pi/2 w) = sum_k c_k w**(2k)
+#: cos x = 1 - z/2 + z z (C1 + z (C2 + ... + z C6)), |x| <= pi/4: fdlibm's k_cos.c
 COS_COEFFICIENTS = (
-    1.0,
-    -1.2337005501361697,
-    0.25366950790104803,
-    -0.02086348076335296,
-    0.0009192602748394266,
-    -2.5202042373060607e-05,
-    4.710874778818172e-07,
-    -6.386603083791852e-09,
-    6.565963114979473e-11,
-    -5.294400200734623e-13,
+    4.16666666666666019037e-02,
+    -1.38888888888741095749e-03,
+    2.48015872894767294178e-05,
+    -2.75573143513906633035e-07,
+    2.08757232129817482790e-09,
+    -1.13596475577881948265e-11,
 )
 
 _U53 = np.uint64(11)  # raw >> 11: the 53 random bits
@@ -117,7 +108,8 @@ def neg2log(raw1: np.ndarray) -> np.ndarray:
     f = np.where(big, f * 0.5, f)
     e = np.where(big, e + 1, e)
     s = (f - 1.0) / (f + 1.0)
-    ln_f = 2.0 * s * _horner(s * s, LOG_COEFFICIENTS)
+    z = s * s
+    ln_f = 2.0 * s + s * (z * _horner(z, LOG_COEFFICIENTS))
     k = (e - 53).astype(np.float64)
     ln_x = k * LN2_HI + (k * LN2_LO + ln_f)
     return -2.0 * ln_x
@@ -130,9 +122,12 @@ def sincos_quarter(raw2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w = (k & _MASK51).astype(np.float64) * _TWO_M51  # the fraction of a quarter turn, in [0, 1)
     upper = w > 0.5
     w = np.where(upper, 1.0 - w, w)  # exact; sin(pi/2 w) = cos(pi/2 (1 - w))
-    w2 = w * w
-    sin_w = w * _horner(w2, SIN_COEFFICIENTS)
-    cos_w = _horner(w2, COS_COEFFICIENTS)
+    x = w * PIO2  # in [0, pi/4]
+    z = x * x
+    sin_w = x + x * z * _horner(z, SIN_COEFFICIENTS)
+    hz = 0.5 * z
+    c = 1.0 - hz
+    cos_w = c + (((1.0 - c) - hz) + z * (z * _horner(z, COS_COEFFICIENTS)))
     sin_p = np.where(upper, cos_w, sin_w)
     cos_p = np.where(upper, sin_w, cos_w)
     cos_t = np.where(q == 0, cos_p, np.where(q == 1, -sin_p, np.where(q == 2, -cos_p, sin_p)))
