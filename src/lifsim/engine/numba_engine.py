@@ -36,7 +36,7 @@ from ..portable import COS_COEFFICIENTS, LN2_HI, LN2_LO, LOG_COEFFICIENTS, PIO2,
 from ..streams import seed_key  # noqa: E402
 from .plan import DET, MOD, WHITE, Drive, Outputs, RunPlan, Schedule, State  # noqa: E402
 
-numba.core.config.SLP_VECTORIZE = 1  # numba was imported before: its code generator is made at the first compile
+numba.core.config.SLP_VECTORIZE = 1  # type: ignore[attr-defined]  # numba was imported before: its code generator is made at the first compile
 
 __all__ = ["advance", "available", "needs_compile", "max_threads", "splitmix64_sequence", "draws"]
 
