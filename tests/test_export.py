@@ -31,8 +31,13 @@ def read_nwb(path):
     """Everything the tests look at, read with pynwb (the file closed again)."""
     with pynwb.NWBHDF5IO(str(path), "r") as io:
         nwb = io.read()
-        out = {"notes": nwb.notes, "session_description": nwb.session_description,
-               "stimulus": {}, "ensemble": {}, "acquisition": {}}
+        out = {
+            "notes": nwb.notes,
+            "session_description": nwb.session_description,
+            "stimulus": {},
+            "ensemble": {},
+            "acquisition": {},
+        }
         for name, series in nwb.acquisition.items():
             out["acquisition"][name] = (np.array(series.data[:]), series.unit, series.rate, series.starting_time)
         for name, series in nwb.stimulus.items():
@@ -178,8 +183,21 @@ def test_nwb_sine_input_current():
 
 def test_cli_simulate_to_nwb(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    argv = ["simulate", "--n", "6", "--t-max", "50ms", "--input", "uniform", "--seed", "3", "--record-v", "0:3",
-            "--quiet", "--data"]
+    argv = [
+        "simulate",
+        "--n",
+        "6",
+        "--t-max",
+        "50ms",
+        "--input",
+        "uniform",
+        "--seed",
+        "3",
+        "--record-v",
+        "0:3",
+        "--quiet",
+        "--data",
+    ]
     assert main([*argv, "run.nwb"]) == 0
     assert main([*argv, "run.npz"]) == 0
     assert capsys.readouterr() == ("", "")
@@ -267,8 +285,12 @@ def test_rate_and_cv_equal_elephants(noisy_run):
 
 
 def test_rate_and_cv_equal_elephants_with_refractory_periods():
-    result = lifsim.simulate(lifsim.LIFParams(t_max="100 ms", dt="0.5 ms", t_ref="2 ms", t_ref_std="1 ms"),
-                             inputs.white_noise("6 mV", "260 pA"), n=40, seed=9)
+    result = lifsim.simulate(
+        lifsim.LIFParams(t_max="100 ms", dt="0.5 ms", t_ref="2 ms", t_ref_std="1 ms"),
+        inputs.white_noise("6 mV", "260 pA"),
+        n=40,
+        seed=9,
+    )
     rate, cv = _elephant_rate_and_cv(result)
     assert rate == pytest.approx(result.rate, rel=1e-12, abs=0)
     assert cv == pytest.approx(result.cv(), rel=1e-12, abs=0)

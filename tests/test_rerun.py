@@ -325,3 +325,21 @@ def test_rerun_of_a_saved_legacy_stream_run(tmp_path, capsys):
 def test_rerun_of_a_missing_file(tmp_path):
     with pytest.raises(ValueError, match="none.nc"):
         lifsim.rerun(str(tmp_path / "none.nc"))
+
+
+@pytest.mark.parametrize("version", [None, 1, 3])
+def test_rerun_of_another_stream_version_says_why(tmp_path, capsys, version):
+    """A file made by a lifsim with another random stream is refused with the reason, never 'reported different'."""
+    original = lifsim.simulate(PARAMS, inputs.white_noise("3 mV", "100 pA"), n=4, seed=2)
+    if version is None:  # files of stream version 1 have no stream_version at all
+        del original.meta["run"]["stream_version"]
+    else:
+        original.meta["run"]["stream_version"] = version
+    original.meta["lifsim_version"] = "0.9"
+    with pytest.raises(ValueError, match=f"stream version {version or 1}.*by design, not by a bug"):
+        lifsim.rerun(original)
+    original.save(str(tmp_path / "old.npz"))
+    rc, out, err = run_cli(capsys, ["rerun", str(tmp_path / "old.npz")])
+    assert rc == 2 and err.count("\n") == 1 and "lifsim 0.9" in err and "differ" not in out
+    if version is None or version == 1:
+        assert "libm" in err

@@ -45,6 +45,7 @@ __all__ = [
     "neg2log",
     "sincos_quarter",
     "box_muller",
+    "exp",
 ]
 
 SQRT2 = 1.4142135623730951
@@ -140,3 +141,19 @@ def box_muller(raw1: np.ndarray, raw2: np.ndarray) -> tuple[np.ndarray, np.ndarr
     r = np.sqrt(neg2log(raw1))
     cos_t, sin_t = sincos_quarter(raw2)
     return r * cos_t, r * sin_t
+
+
+def exp(x: float) -> float:
+    """``e**x`` rounded to the nearest double, the same on every machine (for run constants, not arrays).
+
+    Computed in decimal arithmetic with 40 significant digits (correctly
+    rounded there, by the Python standard library's own code, not the
+    platform's libm), then converted to the nearest double.  Used for the
+    exact method's decay factor ``exp(-dt/tau)``, so that runs with
+    ``method="exact"`` have the same bits on every machine.
+    """
+    from decimal import Decimal, localcontext
+
+    with localcontext() as context:
+        context.prec = 40
+        return float(Decimal(float(x)).exp())

@@ -5,8 +5,10 @@ Every :class:`~lifsim.result.Result` records in ``meta["run"]`` what
 method, engine, recorded neurons, lags, snapshots), in ``meta["params"]``
 every parameter and in ``meta["input"]`` the input (an array input's values
 travel in the file).  :func:`rerun` rebuilds the call; with the default
-counter-based stream and the same engine the new run equals the old one bit
-for bit, on any machine with the same library versions.
+counter-based stream the new run equals the old one bit for bit, on any
+engine, thread count and machine, as the reproducibility contract
+(:mod:`lifsim.streams`) states; a run made with another stream version is
+refused with the reason instead of being reported as different.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .inputs import from_description
 from .params import PARAM_UNITS, LIFParams
 from .result import Result
 
-__all__ = ["rerun", "compare", "stamp"]
+__all__ = ["rerun", "compare", "stamp", "check_stream_version"]
 
 
 def stamp(command: str | None = None, config: dict | None = None) -> dict[str, object]:
@@ -62,6 +64,7 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
         raise ValueError(f"{source}: the result has no run provenance (saved by an older lifsim?)")
     if run.get("stream") != "counter":
         raise ValueError(f"{source}: only runs on the default counter-based stream can be made again from a seed")
+    check_stream_version(run, meta, source)
     try:
         given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
         params = LIFParams(**given, round_steps=True)
@@ -91,6 +94,35 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
         if str(error).startswith(source):
             raise
         raise ValueError(f"{source}: its provenance asks for a run lifsim cannot make ({str(error)[:300]})") from None
+
+
+def check_stream_version(run: dict, meta: dict, source: str) -> None:
+    """Refuse, with the reason, a run made with another version of the random stream.
+
+    Version 1 (lifsim before the portable normals; files without
+    ``run["stream_version"]``) drew normals through the platform's libm and
+    summed statistics in an order that depended on the machine, so this lifsim
+    cannot make its bits again: a rerun would differ by design, not by a bug.
+    """
+    from . import __version__
+    from .streams import STREAM_VERSION
+
+    version = run.get("stream_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ValueError(f"{source}: its provenance has an unreadable stream_version {str(version)[:40]!r}")
+    if version == STREAM_VERSION:
+        return
+    made_by = str(meta.get("lifsim_version", "an older lifsim"))[:40]
+    why = (
+        "normals from the platform's libm and statistics summed in a machine-dependent order"
+        if version == 1
+        else "a stream this lifsim does not know"
+    )
+    raise ValueError(
+        f"{source}: made with random stream version {version} ({why}) by lifsim {made_by}; lifsim {__version__} "
+        f"draws stream version {STREAM_VERSION}, so a rerun here would differ by design, not by a bug. "
+        f"Rerun it with lifsim {made_by}, or simulate it afresh"
+    )
 
 
 def _flag(value: object) -> bool:

@@ -284,7 +284,7 @@ def simulate(
 
         if needs_compile():
             print(
-                "lifsim: compiling the numba engine (first run only, about 10 s; later runs load it from the cache)",
+                "lifsim: compiling the numba engine (first run only, about 20 s; later runs load it from the cache)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -24,6 +24,61 @@ starts at a 64-bit key derived from the seed by ``numpy.random.SeedSequence``
 10-neuron run receives exactly the numbers of neuron 17 of a 10-million-neuron
 run, whatever the block size, thread or process count.  Limits: 2**32 neurons
 and 2**31 steps (normals use two draws a step).
+
+Reproducibility contract (stream version 2, ``counter-splitmix64/2``)
+--------------------------------------------------------------------
+In the manner of numpy's *Compatibility Guarantee*: with the counter stream,
+a run is a pure function of its arguments.  For each quantity, "bitwise"
+below means the same IEEE-754 bits, not "close":
+
+=============================  =======  =======  ===========  ========  =======  ========
+quantity                       engines  threads  block/chunk  N prefix  workers  machines
+=============================  =======  =======  ===========  ========  =======  ========
+raw draws (uint64)             bitwise  bitwise  bitwise      bitwise   bitwise  bitwise
+uniforms                       bitwise  bitwise  bitwise      bitwise   bitwise  bitwise
+normals                        bitwise  bitwise  bitwise      bitwise   bitwise  bitwise
+per-neuron V, traces           bitwise  bitwise  bitwise      bitwise   bitwise  bitwise [1]
+spikes, counts, snapshots      bitwise  bitwise  bitwise      bitwise   bitwise  bitwise [1]
+per-step mean, m2              bitwise  bitwise  bitwise      --  [2]   bitwise  bitwise [1]
+autocovariance (co-moments)    bitwise  bitwise  bitwise      --  [2]   bitwise  bitwise [1]
+=============================  =======  =======  ===========  ========  =======  ========
+
+How it is kept: the draws are integer functions of ``(seed, term, neuron,
+draw)``; normals use :mod:`lifsim.portable` (``+ - * /``, ``sqrt``, compares,
+selects and integer bit operations only, no libm, no fused multiply-add);
+the exact method's ``exp(-dt/tau)`` is :func:`lifsim.portable.exp`
+(correctly rounded in decimal arithmetic, not the platform's libm);
+statistics are reduced in one canonical order (:mod:`lifsim.reduce`: groups
+of 32 neurons folded by halves, groups and blocks merged by Chan's formulas
+in a fixed binary tree) that every engine reproduces exactly, without
+``fastmath`` or BLAS; compiled code may use any vector width, because
+nothing is reassociated or contracted.  "Workers" are the runner's worker
+processes: the local runner has one; a distributed runner merges blocks in
+the same canonical tree and must pass the same conformance suite.
+
+[1] Two inputs take a value from the platform: a sine term
+(:class:`~lifsim.inputs.SineTerm`) is ``numpy.sin`` (the tutorial's formula,
+which lifsim must reproduce), and the tutorial's default uniform amplitude
+``0.1 (t_max/dt) ** 0.5`` is the C library's ``pow``.  Runs with them are
+bitwise equal across engines, threads, blocks and N on one machine, and
+across machines whose numpy ``sin`` and libm ``pow`` round alike (almost
+always, but not promised).  Everything else is computed from IEEE-754
+basic operations only.
+
+[2] The statistics of a larger population are different numbers.
+
+Proven by: ``tests/test_engine_conformance.py`` (every engine against the
+numpy reference on 13 input kinds x 2 methods x spiking, refractoriness,
+arrays; thread counts; block sizes and chunk lengths; N prefix),
+``tests/test_engine_numba.py`` and ``tests/test_streams.py`` (draws, known
+answers), ``tests/test_portable.py`` (the normal transform against long
+double, known answers), ``tests/test_contract.py`` (SHA-256 of whole runs,
+rerun on every CI machine), ``tests/test_reduce.py`` (the canonical order).
+
+Stream versions: 1 (lifsim before issue 10) drew normals with libm's
+``log1p`` and ``cos`` and summed statistics in a machine-dependent order;
+files made with it carry no ``run["stream_version"]``, and ``lifsim rerun``
+refuses them with that reason instead of reporting a difference.
 """
 
 from __future__ import annotations

@@ -27,6 +27,33 @@ import os
 # changes no result (no reassociation, no fused multiply-add), only speed.  Set before numba compiles.
 os.environ.setdefault("NUMBA_SLP_VECTORIZE", "1")
 
+
+def _full_width_features() -> str | None:
+    """The host's LLVM feature string with 512-bit vectors preferred, where the host has AVX-512; else None.
+
+    LLVM tunes most Intel AVX-512 cores to prefer 256-bit vectors; the kernels
+    here are pure vector arithmetic and run about 1.3x faster on 512-bit ones
+    (measured on a Xeon: a normal pair 5.2 -> 3.9 ns, a W1 step 1.12 -> 0.80 ns
+    per thread).  The width changes no result (no fused multiply-add, no
+    reassociation).  A user's own ``NUMBA_CPU_NAME``/``NUMBA_CPU_FEATURES`` win.
+    """
+    if "NUMBA_CPU_FEATURES" in os.environ or "NUMBA_CPU_NAME" in os.environ:
+        return None
+    try:
+        import llvmlite.binding as llvm
+
+        features = llvm.get_host_cpu_features().flatten()
+    except Exception:  # noqa: BLE001  (no feature query on this platform: keep numba's defaults)
+        return None
+    if "+avx512f" not in features.split(","):
+        return None
+    return features + ",-prefer-256-bit"
+
+
+_FEATURES = _full_width_features()
+if _FEATURES is not None:
+    os.environ["NUMBA_CPU_FEATURES"] = _FEATURES
+
 import numba  # noqa: E402
 import numpy as np  # noqa: E402
 from numba import njit, prange, types  # noqa: E402
@@ -37,6 +64,8 @@ from ..streams import seed_key  # noqa: E402
 from .plan import DET, MOD, WHITE, Drive, Outputs, RunPlan, Schedule, State  # noqa: E402
 
 numba.core.config.SLP_VECTORIZE = 1  # type: ignore[attr-defined]  # numba was imported before: its code generator is made at the first compile
+if _FEATURES is not None:
+    numba.core.config.CPU_FEATURES = _FEATURES  # type: ignore[attr-defined]
 
 __all__ = ["advance", "available", "needs_compile", "max_threads", "splitmix64_sequence", "draws"]
 
@@ -744,8 +773,10 @@ def needs_compile() -> bool:
     try:
         if _advance.signatures:
             return False
-        cache = _advance._cache  # type: ignore[attr-defined]
-        return not cache._cache_file._load_index()
+        index = _advance._cache._cache_file._load_index()  # type: ignore[attr-defined]
+        # entries are keyed by (signature, the code generator's target: CPU name and features)
+        target = _advance.targetctx.codegen().magic_tuple()  # type: ignore[attr-defined]
+        return not any(isinstance(key, tuple) and len(key) > 1 and key[1] == target for key in index)
     except Exception:  # numba internals differ: do not guess
         return False
 

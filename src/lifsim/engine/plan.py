@@ -30,6 +30,7 @@ import numpy as np
 
 from ..inputs import ArrayInput, Input, Modulated, Step, Sum, UniformTerm, WhiteNoise, bind_streams
 from ..params import LIFParams
+from ..portable import exp as portable_exp
 from ..reduce import GROUP
 from ..streams import REFRACTORY_STREAM, CounterStream, LegacyStream, seed_key
 
@@ -193,7 +194,7 @@ class RunPlan:
         per_neuron_ref = params.t_ref_std > 0
         model = Model(
             a=params.dt / params.tau,
-            decay=math.exp(-params.dt / params.tau),
+            decay=portable_exp(-params.dt / params.tau),  # the same bits on every machine
             el=params.el,
             r=params.r,
             vr=params.vr,
@@ -384,17 +385,34 @@ def refractory_steps_per_neuron(
     return np.rint(t_ref / params.dt).astype(np.int64)
 
 
-def evaluate_drive(
-    drive: Drive, model: Model, kk: int, neurons: np.ndarray, uniforms: list[np.ndarray], normals: list[np.ndarray]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The lowered input at update step ``kk`` for ``neurons``, as the kernels evaluate it (for tests).
+def evaluate_drive(drive: Drive, model: Model, kk: int, neurons: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The lowered input at update step ``kk`` for ``neurons``, evaluated as the kernels evaluate it.
 
-    ``uniforms[u]`` and ``normals[w]`` are the draws of each term for those
-    neurons.  Returns ``(current (A), white V increment (V, exact method only))``.
+    A numpy mirror of the compiled kernel's general step (the draws come from
+    the lowered keys, the parts are added in the kernel's order), used by the
+    property test that holds the lowering to ``Input.current``.  Returns the
+    current (A) and, for the exact method, the V increment (V) of each white
+    term in order (the kernels add them to V one by one).
     """
+    from ..portable import box_muller
+    from ..streams import GOLDEN_GAMMA, splitmix64
+
+    neurons = np.asarray(neurons, dtype=np.uint64)
+
+    def raw(key: np.uint64, draw: int) -> np.ndarray:
+        return splitmix64(key + ((neurons << np.uint64(32)) + np.uint64(draw + 1)) * GOLDEN_GAMMA)
+
+    def uniform(key: np.uint64) -> np.ndarray:
+        return (raw(key, kk) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+    def normal(key: np.uint64) -> np.ndarray:
+        pair = kk // 2
+        z_cos, z_sin = box_muller(raw(key, 2 * pair), raw(key, 2 * pair + 1))
+        return z_cos if kk % 2 == 0 else z_sin
+
     column = kk - drive.offset
     current = np.zeros(neurons.size)
-    increment = np.zeros(neurons.size)
+    increments: list[np.ndarray] = []
     first = True
     for p in range(drive.kind.size):
         kind, index = int(drive.kind[p]), int(drive.slot[p])
@@ -403,19 +421,20 @@ def evaluate_drive(
         elif kind == MOD:
             total = np.full(neurons.size, drive.rows[index, column])
             for u in range(int(drive.u_first[p]), int(drive.u_first[p + 1])):
-                total = total + drive.u_amp[u] * (2 * uniforms[u] - 1)
+                total = total + drive.u_amp[u] * (2 * uniform(drive.u_key[u]) - 1)
             value = drive.mean[p] * total
         elif kind == WHITE:
+            z = normal(drive.w_key[index])
             if model.exact:
-                increment = increment + drive.w_scale[index] * normals[index]
+                increments.append(drive.w_scale[index] * z)
                 if drive.mean[p] == 0.0:
                     continue
                 value = np.full(neurons.size, drive.mean[p])
             else:
-                value = drive.mean[p] + drive.w_scale[index] * normals[index]
+                value = drive.mean[p] + drive.w_scale[index] * z
         else:
-            rows = index + neurons if drive.per_neuron[p] else np.full(neurons.size, index)
+            rows = index + neurons.astype(np.int64) if drive.per_neuron[p] else np.full(neurons.size, index)
             value = drive.arr[rows, column]
         current = value if first else current + value
         first = False
-    return current, increment
+    return current, increments

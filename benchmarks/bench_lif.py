@@ -1,4 +1,4 @@
-"""Benchmark W1: lifsim's engines against Brian2 and NEST on the same LIF workload.
+"""Benchmarks W1 and W2: lifsim's engines against Brian2 and NEST on the same LIF workloads.
 
 Workload W1 (issue 4): the tutorial's parameters, dt 0.1 ms, 10,000 steps (1 s),
 uniform noise ``I = I_mean (1 + 1.2247 xi)``, ``xi ~ U(-1, 1)`` drawn per neuron
@@ -6,20 +6,30 @@ per step, threshold and reset, recording the per-step population mean and the
 spike count.  W1s is the same run that also records every spike time and index
 (lifsim's default).
 
-Each measurement runs in a fresh subprocess so its peak RSS is its own; the
-time is the median of ``--repeats`` runs after one warm-up run (which also
-compiles: its extra time is reported as the compile/start-up time).
+Workload W2 (issue 10): W1's grid and parameters with ``I_mean`` 60 pA and
+Gaussian white noise of ``sigma`` 5 mV instead of the uniform noise, Euler-
+Maruyama, threshold and reset; in Brian2
+``dv/dt = (EL - v + R*I_mean)/tau + sigma*xi*tau**-0.5``.  Both give about 9.9 Hz.
+
+Each lifsim measurement runs in a fresh subprocess so its peak RSS is its own;
+the time is the median of ``--repeats`` runs after one warm-up run (which also
+compiles: its extra time is reported as the start-up time).  Brian2's time is
+its compiled binary's run time only (its C++ build is the start-up time), the
+median of 2 runs (1 run at N = 1e6).  The "generator alone" rows draw the same
+count of numbers as the workload (one per neuron-step) in the engine's blocks
+and do nothing else: the floor for a simulation that draws them.
 
 Usage::
 
-    python benchmarks/bench_w1.py                    # lifsim engines, N = 1e3 .. 1e6
-    python benchmarks/bench_w1.py --brian2 /path/to/venv/bin/python --nest /path/to/venv/bin/python
-    python benchmarks/bench_w1.py --quick            # N = 1e3, 1e4 only
+    python benchmarks/bench_lif.py                   # lifsim engines, W1 and W2, N = 1e3 .. 1e6
+    python benchmarks/bench_lif.py --brian2 /path/to/venv/bin/python --nest /path/to/venv/bin/python
+    python benchmarks/bench_lif.py --quick           # N = 1e3, 1e4 only
+    python benchmarks/bench_lif.py --workloads W2 --sizes 1e5,1e6
 
 Brian2 and NEST live in their own virtual environments (Brian2 2.9 needs
-numpy < 2.4): pass their interpreters with ``--brian2`` and ``--nest``.
-Results: a table on stdout and JSON in ``--json`` (default
-``benchmarks/results_w1.json``).
+numpy < 2.4): pass their interpreters with ``--brian2`` and ``--nest`` (NEST
+runs W1 only).  Results: a table on stdout and JSON in ``--json`` (default
+``benchmarks/results_lif.json``).
 """
 
 from __future__ import annotations
@@ -47,10 +57,13 @@ import numpy as np
 import lifsim
 from lifsim import inputs
 n, engine, threads = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-repeats, record_spikes, t_max = int(sys.argv[4]), sys.argv[5] == "1", float(sys.argv[6])
+repeats, record_spikes, t_max, work = int(sys.argv[4]), sys.argv[5] == "1", float(sys.argv[6]), sys.argv[7]
 p = lifsim.LIFParams(t_max=t_max, dt=1e-4)
-src = inputs.uniform_noise(p.i_mean, 1.2247)
-kw = dict(n=n, seed=1, engine=engine, record_spikes=record_spikes)
+if work == "W2":
+    src = inputs.constant("60 pA") + inputs.white_noise("5 mV")
+else:
+    src = inputs.uniform_noise(p.i_mean, 1.2247)
+kw = dict(n=n, seed=1, engine=engine, record_spikes=record_spikes, progress=False)
 if engine == "numba":
     kw["threads"] = int(threads)
 times = []
@@ -68,29 +81,51 @@ GENERATOR_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from numba import njit, prange, set_num_threads
-from lifsim.engine.numba_engine import _uniform
-n, threads, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+from lifsim.engine.numba_engine import _GAMMA, _STRIDE, _TWO_M53, _mix, _neg2log, _sincos
+n, threads, repeats, t_max, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 steps = int(round(t_max / 1e-4))
 set_num_threads(threads)
 
-@njit(parallel=True)
-def generate(n, steps, key, out):
-    # the same count of numbers as W1 (one per neuron-step), same blocks, nothing else
-    blocks = (n + 1023) // 1024
+# The same count of numbers as the workload (one per neuron-step), in the engine's blocks of 2048
+# neurons, computed as the engine computes them (the counter as an induction, both halves of each
+# Box-Muller pair), summed per neuron so nothing is optimised away; nothing else.
+
+@njit(parallel=True, error_model="numpy")
+def uniforms(n, steps, key, out):
+    blocks = (n + 2047) // 2048
     for b in prange(blocks):
-        j0 = b * 1024
-        m = min(n, j0 + 1024) - j0
+        j0 = b * 2048
+        m = min(n, j0 + 2048) - j0
         acc = np.zeros(m)
         for k in range(steps - 1):
+            z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(k + 1)) * _GAMMA
             for jj in range(m):
-                acc[jj] += _uniform(key, j0 + jj, k)
+                z = _mix(z0 + np.uint64(jj) * _STRIDE)
+                acc[jj] += float(np.int64(z >> np.uint64(11))) * _TWO_M53
         out[b] = acc.sum()
 
-out = np.zeros((n + 1023) // 1024)
+@njit(parallel=True, error_model="numpy")
+def normals(n, steps, key, out):
+    blocks = (n + 2047) // 2048
+    for b in prange(blocks):
+        j0 = b * 2048
+        m = min(n, j0 + 2048) - j0
+        acc = np.zeros(m)
+        for pair in range(steps // 2):
+            z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
+            z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+            for jj in range(m):
+                rr = np.sqrt(_neg2log(_mix(z1 + np.uint64(jj) * _STRIDE)))
+                c, s = _sincos(_mix(z2 + np.uint64(jj) * _STRIDE))
+                acc[jj] += rr * c + rr * s
+        out[b] = acc.sum()
+
+kernel = normals if kind == "normal" else uniforms
+out = np.zeros((n + 2047) // 2048)
 times = []
 for rep in range(repeats + 1):
     t0 = time.perf_counter()
-    generate(n, steps, np.uint64(12345), out)
+    kernel(n, steps, np.uint64(12345), out)
     times.append(time.perf_counter() - t0)
 print(json.dumps({"times": times[1:], "first": times[0], "warm": times[0],
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "rate_hz": float("nan")}))
@@ -126,19 +161,24 @@ print(json.dumps({"times": times[1:], "first": times[0], "warm": times[0],
 BRIAN2_CHILD = r"""
 import json, os, resource, sys, tempfile, time
 t_start = time.perf_counter()
-n, threads, repeats, t_max = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+n, threads, runs, t_max, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 import brian2 as b2
 times = []
 first = None
-for rep in range(repeats + 1):
+for rep in range(runs):
     b2.device.reinit(); b2.device.activate()
     b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(), build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads
     b2.defaultclock.dt = 0.1 * b2.ms
     tau, el, vr, vth = 20 * b2.ms, -60 * b2.mV, -70 * b2.mV, -50 * b2.mV
-    R, I_mean, A = 100 * b2.Mohm, 250 * b2.pA, 1.2247
-    eqs = '''dv/dt = (el - v + R * I) / tau : volt
-             I = I_mean * (1 + A * (2 * rand() - 1)) : amp (constant over dt)'''
+    R = 100 * b2.Mohm
+    if work == "W2":
+        I_mean, sigma = 60 * b2.pA, 5 * b2.mV
+        eqs = "dv/dt = (el - v + R * I_mean) / tau + sigma * xi * tau ** -0.5 : volt"
+    else:
+        I_mean, A = 250 * b2.pA, 1.2247
+        eqs = ("dv/dt = (el - v + R * I) / tau : volt\n"
+               "I = I_mean * (1 + A * (2 * rand() - 1)) : amp (constant over dt)")
     group = b2.NeuronGroup(n, eqs, threshold="v > vth", reset="v = vr", method="euler")
     group.v = el
     rate = b2.PopulationRateMonitor(group)
@@ -148,13 +188,11 @@ for rep in range(repeats + 1):
     compiled = time.perf_counter()
     b2.device.run()
     t1 = time.perf_counter()
-    # Brian2 measures its own run time (excludes process start-up)
-    run_s = b2.device._last_run_time if hasattr(b2.device, "_last_run_time") else t1 - compiled
+    # the binary's run time only (the C++ build is reported as start-up)
+    times.append(t1 - compiled)
     if rep == 0:
         first = t1 - t_start
         compile_s = compiled - t0
-    else:
-        times.append(run_s)
     spikes = float(sum(rate.rate[:] * b2.defaultclock.dt * n))
 print(json.dumps({"times": times, "first": first, "compile_s": compile_s,
                   "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
@@ -222,18 +260,93 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
+WORKLOADS = {
+    "W1": "uniform noise I = 250 pA (1 + 1.2247 xi), xi ~ U(-1, 1)",
+    "W2": "I_mean 60 pA + Gaussian white noise sigma 5 mV (Euler-Maruyama)",
+}
+LIFSIM_BEST = "lifsim numba, 2 thread(s)"
+
+
+Measurement = tuple[str, str, int, str, list]
+
+
+def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str]) -> list[Measurement]:
+    """Every measurement of the run: (label, workload, N, child code, child arguments)."""
+    plan: list[tuple[str, str, int, str, list]] = []
+    for work in workloads:
+        generator = "normal" if work == "W2" else "uniform"
+        for n in sizes:
+            for threads in (1, 2):
+                plan.append(
+                    (
+                        f"lifsim numba, {threads} thread(s)",
+                        work,
+                        n,
+                        LIFSIM_CHILD,
+                        [n, "numba", threads, args.repeats, 0, args.t_max, work],
+                    )
+                )
+            if work == "W1":
+                for threads in (1, 2):
+                    plan.append(
+                        (
+                            f"lifsim numba, {threads} thread(s)",
+                            "W1s",
+                            n,
+                            LIFSIM_CHILD,
+                            [n, "numba", threads, args.repeats, 1, args.t_max, work],
+                        )
+                    )
+            if n >= 100_000:
+                for threads in (1, 2):
+                    plan.append(
+                        (
+                            f"{generator} generator alone, {threads} thread(s)",
+                            work,
+                            n,
+                            GENERATOR_CHILD,
+                            [n, threads, args.repeats, args.t_max, generator],
+                        )
+                    )
+            if n <= args.numpy_max_n:
+                plan.append(("lifsim numpy engine", work, n, LIFSIM_CHILD, [n, "numpy", 1, 1, 0, args.t_max, work]))
+            if work == "W1" and n == int(args.tutorial_n):
+                plan.append(
+                    ("numpy, tutorial style ([n, steps] arrays)", work, n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max])
+                )
+            if args.brian2 and n <= args.peer_max_n:
+                runs = 1 if n >= 1_000_000 else 2
+                for threads in (1, 2):
+                    plan.append(
+                        (
+                            f"Brian2 cpp_standalone, {threads} thread(s)",
+                            work,
+                            n,
+                            BRIAN2_CHILD,
+                            [n, threads, runs, args.t_max, work],
+                        )
+                    )
+            if args.nest and work == "W1" and n <= args.peer_max_n:
+                for threads in (1, 2):
+                    plan.append(
+                        (f"NEST iaf_psc_delta, {threads} thread(s)", work, n, NEST_CHILD, [n, threads, 1, args.t_max])
+                    )
+    return plan
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workloads", default="W1,W2", help="which workloads (default W1,W2)")
     parser.add_argument("--sizes", default="1e3,1e4,1e5,1e6", help="neuron counts (default 1e3,1e4,1e5,1e6)")
     parser.add_argument("--quick", action="store_true", help="N = 1e3, 1e4 only")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per point (median; default 3)")
     parser.add_argument("--t-max", type=float, default=1.0, help="simulated time in s (default 1 = 10,000 steps)")
     parser.add_argument("--numpy-max-n", type=float, default=1e5, help="largest N for the numpy engine")
     parser.add_argument("--tutorial-n", type=float, default=1e4, help="N for the tutorial-style numpy loop")
-    parser.add_argument("--peer-max-n", type=float, default=1e5, help="largest N for Brian2 and NEST")
+    parser.add_argument("--peer-max-n", type=float, default=1e6, help="largest N for Brian2 and NEST")
     parser.add_argument("--brian2", metavar="PYTHON", help="interpreter with brian2 installed")
     parser.add_argument("--nest", metavar="PYTHON", help="interpreter with NEST (pynest) installed")
-    parser.add_argument("--json", default=str(HERE / "results_w1.json"), help="where to write the results")
+    parser.add_argument("--json", default=str(HERE / "results_lif.json"), help="where to write the results")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per measurement")
     parser.add_argument("--from-json", metavar="PATH", help="only print the markdown table of an earlier run")
     args = parser.parse_args()
@@ -242,70 +355,37 @@ def main() -> int:
         print(markdown_table(saved["machine"], saved["steps"], saved["startup"], saved["rows"]))
         return 0
     sizes = [1000, 10_000] if args.quick else [int(float(s)) for s in args.sizes.split(",")]
+    workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    unknown = sorted(set(workloads) - set(WORKLOADS))
+    if unknown:
+        parser.error(f"--workloads: unknown {', '.join(unknown)}; accepted: {', '.join(WORKLOADS)}")
     steps = int(round(args.t_max / 1e-4))
-
-    plan: list[tuple[str, str, int, str, list]] = []
-    for n in sizes:
-        for threads in (1, 2):
-            plan.append(
-                (
-                    f"lifsim numba, {threads} thread(s)",
-                    "W1",
-                    n,
-                    LIFSIM_CHILD,
-                    [n, "numba", threads, args.repeats, 0, args.t_max],
-                )
-            )
-        for threads in (1, 2):
-            plan.append(
-                (
-                    f"lifsim numba, {threads} thread(s)",
-                    "W1s",
-                    n,
-                    LIFSIM_CHILD,
-                    [n, "numba", threads, args.repeats, 1, args.t_max],
-                )
-            )
-        if n >= 100_000:
-            for threads in (1, 2):
-                plan.append(
-                    (
-                        f"generator alone (SplitMix64), {threads} thread(s)",
-                        "RNG",
-                        n,
-                        GENERATOR_CHILD,
-                        [n, threads, args.repeats, args.t_max],
-                    )
-                )
-        if n <= args.numpy_max_n:
-            plan.append(("lifsim numpy engine", "W1", n, LIFSIM_CHILD, [n, "numpy", 1, 1, 0, args.t_max]))
-        if n == int(args.tutorial_n):
-            plan.append(
-                ("numpy, tutorial style ([n, steps] arrays)", "W1", n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max])
-            )
-        if args.brian2 and n <= args.peer_max_n:
-            for threads in (1, 2):
-                plan.append(
-                    (f"Brian2 cpp_standalone, {threads} thread(s)", "W1", n, BRIAN2_CHILD, [n, threads, 1, args.t_max])
-                )
-        if args.nest and n <= args.peer_max_n:
-            for threads in (1, 2):
-                plan.append(
-                    (f"NEST iaf_psc_delta, {threads} thread(s)", "W1", n, NEST_CHILD, [n, threads, 1, args.t_max])
-                )
+    plan = build_plan(args, sizes, workloads)
 
     rows = []
-    print(f"W1 benchmark on {machine()}; {steps} steps of 0.1 ms", flush=True)
-    # cold start: compile the kernels into an empty cache, then load them from it
+    print(f"benchmark on {machine()}; {steps} steps of 0.1 ms", flush=True)
+    # start-up: compile the kernels into an empty cache, then load them from it; import time alone
     import tempfile
 
     with tempfile.TemporaryDirectory() as cache:
-        cold = run_child(
-            sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout, {"NUMBA_CACHE_DIR": cache}
-        )
-        warm = run_child(
-            sys.executable, LIFSIM_CHILD, [1000, "numba", 2, 1, 0, args.t_max], args.timeout, {"NUMBA_CACHE_DIR": cache}
-        )
+        child = [1000, "numba", 2, 1, 0, args.t_max, workloads[0]]
+        cold = run_child(sys.executable, LIFSIM_CHILD, child, args.timeout, {"NUMBA_CACHE_DIR": cache})
+        warm = run_child(sys.executable, LIFSIM_CHILD, child, args.timeout, {"NUMBA_CACHE_DIR": cache})
+    imports = []
+    for _ in range(5):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import time; t = time.perf_counter(); import lifsim; "
+                "print(time.perf_counter() - t, 'numba' in __import__('sys').modules)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        imports.append(float(out[0]))
+        numba_imported = out[1] == "True"
     cli_started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "lifsim", "simulate", "--n", "1000", "--quiet"], check=True)
     cli_s = time.perf_counter() - cli_started
@@ -313,11 +393,14 @@ def main() -> int:
         "first_run_cold_cache_s": cold.get("first"),
         "first_run_warm_cache_s": warm.get("first"),
         "cli_simulate_n1000_s": cli_s,
+        "import_lifsim_s": statistics.median(imports),
+        "import_lifsim_imports_numba": numba_imported,
     }
     print(
         f"start-up: first run with a cold JIT cache {cold.get('first', float('nan')):.2f} s (compiling), "
         f"with a warm cache {warm.get('first', float('nan')):.2f} s; "
-        f"whole-process 'lifsim simulate --n 1000' {cli_s:.2f} s",
+        f"whole-process 'lifsim simulate --n 1000' {cli_s:.2f} s; 'import lifsim' "
+        f"{startup['import_lifsim_s'] * 1000:.0f} ms (numba imported: {numba_imported})",
         flush=True,
     )
     header = (
@@ -350,11 +433,10 @@ def main() -> int:
             row["seconds"] = median
             row["ns_per_neuron_step"] = median / (n * steps) * 1e9
             # process start, imports and (cold cache) compilation before the first result
-            row_startup = max(0.0, result.get("compile_s", result.get("first", median) - median))
-            row["startup_s"] = row_startup
+            row["startup_s"] = max(0.0, result.get("compile_s", result.get("first", median) - median))
             print(
                 f"{label:<44} {work:<4} {n:>9} {row['ns_per_neuron_step']:>15.3f} {result['rss_mb']:>12.0f} "
-                f"{row_startup:>10.2f} {result['rate_hz']:>8.2f}",
+                f"{row['startup_s']:>10.2f} {result['rate_hz']:>8.2f}",
                 flush=True,
             )
         else:
@@ -369,16 +451,46 @@ def main() -> int:
     return 0
 
 
-def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict]) -> str:
-    """The results as a markdown table, with ratios to lifsim numba on 2 threads at the same N."""
-    best = {
-        row["n"]: row["ns_per_neuron_step"]
+def _ns(rows: list[dict], engine_prefix: str, work: str, n: int) -> float:
+    """The fastest ns/neuron-step among rows whose engine label starts with ``engine_prefix``."""
+    found = [
+        row["ns_per_neuron_step"]
         for row in rows
-        if row["engine"] == "lifsim numba, 2 thread(s)" and row["workload"] == "W1" and "ns_per_neuron_step" in row
-    }
+        if row["engine"].startswith(engine_prefix)
+        and row["workload"] == work
+        and row["n"] == n
+        and "ns_per_neuron_step" in row
+    ]
+    return min(found) if found else float("nan")
+
+
+def targets(rows: list[dict]) -> list[str]:
+    """The issue-10 speed targets, as ratios measured in this run."""
     lines = [
-        f"W1 on {machine_name}, {steps} steps of 0.1 ms; ns per neuron-step (median), "
-        "and how many times slower than lifsim numba on 2 threads at the same N.",
+        "| N | W1: Brian2 best / lifsim | W2: Brian2 best / lifsim | W2 / W1 (lifsim) | "
+        "W1 / uniform generator | W2 / normal generator |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n in sorted({row["n"] for row in rows if row["n"] >= 100_000}):
+        w1, w2 = _ns(rows, LIFSIM_BEST, "W1", n), _ns(rows, LIFSIM_BEST, "W2", n)
+        b1, b2 = _ns(rows, "Brian2", "W1", n), _ns(rows, "Brian2", "W2", n)
+        g1 = _ns(rows, "uniform generator alone, 2", "W1", n)
+        g2 = _ns(rows, "normal generator alone, 2", "W2", n)
+        lines.append(f"| {n:,} | {b1 / w1:.1f}x | {b2 / w2:.1f}x | {w2 / w1:.2f} | {w1 / g1:.2f} | {w2 / g2:.2f} |")
+    return lines
+
+
+def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict]) -> str:
+    """The results as a markdown table, with ratios to lifsim numba on 2 threads at the same workload and N."""
+    lines = [
+        f"On {machine_name}, {steps} steps of 0.1 ms; ns per neuron-step (median), "
+        "and how many times slower than lifsim numba on 2 threads at the same workload and N.",
+        "",
+    ]
+    for work, text in WORKLOADS.items():
+        if any(row["workload"] == work for row in rows):
+            lines.append(f"- {work}: {text}")
+    lines += [
         "",
         "| engine | work | N | ns / neuron-step | x lifsim (2 threads) | peak RSS (MB) | start-up (s) | rate (Hz) |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
@@ -389,16 +501,23 @@ def markdown_table(machine_name: str, steps: int, startup: dict, rows: list[dict
                 f"| {row['engine']} | {row['workload']} | {row['n']:,} | - | - | - | - | {row.get('error', '')} |"
             )
             continue
-        ratio = row["ns_per_neuron_step"] / best[row["n"]] if row["n"] in best else float("nan")
+        base = _ns(
+            rows, LIFSIM_BEST, row["workload"].rstrip("s") if row["workload"] == "W1s" else row["workload"], row["n"]
+        )
+        ratio = row["ns_per_neuron_step"] / base
         lines.append(
             f"| {row['engine']} | {row['workload']} | {row['n']:,} | {row['ns_per_neuron_step']:.3g} | "
             f"{ratio:.3g} | {row['rss_mb']:.0f} | {row['startup_s']:.2f} | {row['rate_hz']:.2f} |"
         )
+    lines += ["", "Targets (ratios from this run; lifsim on 2 threads, Brian2 at its faster thread setting):", ""]
+    lines += targets(rows)
     lines.append("")
     lines.append(
         f"Start-up: first run with a cold JIT cache {startup['first_run_cold_cache_s']:.2f} s (compiling), "
         f"with a warm cache {startup['first_run_warm_cache_s']:.2f} s; whole-process "
-        f"`lifsim simulate --n 1000` {startup['cli_simulate_n1000_s']:.2f} s."
+        f"`lifsim simulate --n 1000` {startup['cli_simulate_n1000_s']:.2f} s; `import lifsim` "
+        f"{startup.get('import_lifsim_s', float('nan')) * 1000:.0f} ms "
+        f"(imports numba: {startup.get('import_lifsim_imports_numba')})."
     )
     return "\n".join(lines)
 
