@@ -35,6 +35,8 @@ FIGURES = {
     "--t-ref 2ms --record-v 0:3 --snapshots 10ms,50ms,400ms --plot white.png",
     "fi.png": "lifsim fi --sigma 5mV --t-ref 2ms --n 200 --t-max 0.6s --data fi.csv --plot fi.png",
     "tutorial14.png": "lifsim tutorial 14 --data ex14.npz --plot ex14.png",
+    "sweep.png": "lifsim sweep --grid i_mean=50:400pA:8 --grid tau=10ms,20ms,40ms --sigma 5mV --n 200 --t-max 0.5s "
+    "--data sweep.zarr --plot sweep.png",
 }
 
 

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 #: kinds of option values
-QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS = (
+QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS, GRID = (
     "quantity",
     "int",
     "flag",
@@ -54,8 +54,11 @@ QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS = (
     "int_list",
     "quantity_list",
     "neurons",
+    "grid",
 )
 
+#: suffixes of a sweep's data: NetCDF (written when done) or a Zarr store (written point by point, resumable)
+SWEEP_SUFFIXES = (".nc", ".zarr")
 #: suffixes of figure files (matplotlib picks the format from the suffix)
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 #: suffixes of table files (f-I curves)
@@ -142,6 +145,7 @@ class Option:
     slider_start: tuple[Any, str] | None = None
     short: str | None = None
     elsewhere: Mapping[str, str] = field(default_factory=dict)
+    accepts: str | None = None  #: what a ``text`` value must look like, for messages
 
     # ------------------------------------------------------------ derived facts
     @property
@@ -214,6 +218,7 @@ class Option:
             INT_LIST: (list, str),
             QUANTITY_LIST: (list, str),
             NEURONS: (str, bool, list),
+            GRID: (list, str, dict),
         }[self.kind]
 
     def expected(self) -> str:
@@ -231,7 +236,8 @@ class Option:
             INT: "a whole number" + (f" >= {self.low}" if self.low is not None else ""),
             FLAG: "true or false",
             CHOICE: " or ".join(f'"{c}"' for c in self.choices),
-            TEXT: f'an input kind ({", ".join(INPUT_KINDS)}) or a sum such as "sine+uniform"',
+            TEXT: self.accepts or f'an input kind ({", ".join(INPUT_KINDS)}) or a sum such as "sine+uniform"',
+            GRID: 'NAME=START:STOP:COUNT or NAME=V1,V2,... (e.g. "i_mean=0:400pA:21", "tau=10ms,20ms")',
             INT_LIST: 'a list of whole numbers >= 0 (steps), e.g. [1, 5, 10] or "1,5,10"',
             QUANTITY_LIST: 'a list of times on the grid, e.g. ["10 ms", "100 ms"] or "10ms,100ms"',
             NEURONS: '"all", "start:stop[:step]", "i,j,k", a list of neuron indices, or false',
@@ -268,6 +274,10 @@ class Option:
             if not isinstance(raw, str):
                 raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
             return raw
+        if self.kind == GRID:
+            from .sweeps import parse_grid
+
+            return parse_grid(raw, label)
         if self.kind == PATH:
             if raw is False:
                 return None
@@ -337,8 +347,9 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
 
 #: LIFParams' own defaults (v0 None: E_L), read from the dataclass, not from an instance
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(LIFParams)}
-_MODEL = ("simulate", "fi", "params")
+_MODEL = ("simulate", "fi", "sweep", "params")
 _RUN = ("simulate", "fi")
+_RUN_ALL = ("simulate", "fi", "sweep")
 
 
 def _param(name: str, **extra: Any) -> Option:
@@ -355,7 +366,13 @@ def _figure_suffixes(*commands: str) -> dict[str, tuple[str, ...]]:
 def _data_suffixes() -> dict[str, tuple[str, ...]]:
     from .formats import RESULT_SUFFIXES
 
-    return {"simulate": RESULT_SUFFIXES, "fi": TABLE_SUFFIXES, "tutorial": (".npz",), "rerun": RESULT_SUFFIXES}
+    return {
+        "simulate": RESULT_SUFFIXES,
+        "fi": TABLE_SUFFIXES,
+        "sweep": SWEEP_SUFFIXES,
+        "tutorial": (".npz",),
+        "rerun": RESULT_SUFFIXES,
+    }
 
 
 def _engine_choices() -> tuple[str, ...]:
@@ -366,8 +383,8 @@ def _engine_choices() -> tuple[str, ...]:
 
 OPTIONS: tuple[Option, ...] = (
     # ---- model
-    _param("t_max", per_command={"fi": 1.0}),
-    _param("dt", per_command={"fi": 1e-4}),
+    _param("t_max", per_command={"fi": 1.0, "sweep": 1.0}),
+    _param("dt", per_command={"fi": 1e-4, "sweep": 1e-4}),
     _param("tau", slider=(2.0, 100.0, 1.0)),
     _param("el"),
     _param("vr"),
@@ -375,7 +392,7 @@ OPTIONS: tuple[Option, ...] = (
     _param("r", slider=(10.0, 500.0, 10.0)),
     _param(
         "i_mean",
-        commands=("simulate", "params"),
+        commands=("simulate", "sweep", "params"),
         elsewhere={"fi": "lifsim fi sweeps the mean current: set it with --i-min, --i-max and --points"},
         slider=(0.0, 600.0, 10.0),
     ),
@@ -397,8 +414,12 @@ OPTIONS: tuple[Option, ...] = (
         f"input current: one of {', '.join(INPUT_KINDS)}, or a sum such as sine+uniform or constant+white "
         "(constant, sine and uniform share the mean: I_mean (1 + sin + A xi))",
         "input",
-        ("simulate",),
+        ("simulate", "sweep"),
         "constant",
+        per_command={"sweep": "white"},
+        command_help={
+            "sweep": "the drive at every point: white (I_mean + white noise of --sigma), constant, or uniform"
+        },
         template=("uniform", "the tutorial's random input"),
         slider_start=("uniform", "the tutorial's random input"),
     ),
@@ -407,7 +428,7 @@ OPTIONS: tuple[Option, ...] = (
         QUANTITY,
         "uniform noise amplitude A in I_mean (1 + A xi), xi ~ U(-1, 1)",
         "input",
-        ("simulate",),
+        ("simulate", "sweep"),
         None,
         "dimensionless",
         default_text="the tutorial's 0.1 sqrt(t_max/dt)",
@@ -428,7 +449,7 @@ OPTIONS: tuple[Option, ...] = (
         QUANTITY,
         "white-noise strength: tau dV/dt = E_L - V + R I + sigma sqrt(tau) xi(t) (needs --input white)",
         "input",
-        ("simulate", "fi"),
+        ("simulate", "fi", "sweep"),
         None,
         "voltage",
         command_help={
@@ -437,6 +458,7 @@ OPTIONS: tuple[Option, ...] = (
         default_text="none",
         slider=(0.0, 10.0, 0.5),
         slider_start=(3.0, "white noise needs a strength; 3 mV is a moderate one"),
+        per_command={"sweep": 5e-3},
     ),
     Option(
         "onset",
@@ -459,18 +481,44 @@ OPTIONS: tuple[Option, ...] = (
     Option("i_min", QUANTITY, "lowest mean current", "sweep", ("fi",), 0.0, "current"),
     Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), 400e-12, "current"),
     Option("points", INT, "number of currents", "sweep", ("fi",), 9, low=2),
-    Option("transient", QUANTITY, "initial time left out of the rates", "sweep", ("fi",), 0.1, "time"),
+    Option("transient", QUANTITY, "initial time left out of the rates", "sweep", ("fi", "sweep"), 0.1, "time"),
+    Option(
+        "grid",
+        GRID,
+        "a swept name and its values, START:STOP:COUNT or V1,V2,...: any model parameter but dt and t_max, "
+        "sigma or amplitude; repeat for more dimensions (e.g. --grid i_mean=0:400pA:21 --grid tau=10ms,20ms)",
+        "sweep",
+        ("sweep",),
+        None,
+        default_text="required",
+    ),
+    Option(
+        "per_step",
+        FLAG,
+        "also keep each point's per-step mean and variance of V",
+        "sweep",
+        ("sweep",),
+        False,
+    ),
+    Option(
+        "resume",
+        FLAG,
+        "finish an interrupted sweep in its .zarr store: only the missing points run",
+        "sweep",
+        ("sweep",),
+        False,
+    ),
     # ---- run
     Option(
         "n",
         INT,
         "number of neurons (1000 or 1e3)",
         "run",
-        _RUN,
+        _RUN_ALL,
         1,
         low=1,
-        per_command={"fi": 100},
-        command_help={"fi": "neurons per current"},
+        per_command={"fi": 100, "sweep": 100},
+        command_help={"fi": "neurons per current", "sweep": "neurons per grid point"},
         template=(1000, "an ensemble, so that the statistics mean something"),
         slider=(1.0, 2000.0, 1.0),
         slider_start=(50, "the tutorial's ensemble of 50; the command line's default is 1"),
@@ -480,7 +528,7 @@ OPTIONS: tuple[Option, ...] = (
         INT,
         "random seed: neuron j's noise depends only on (seed, j)",
         "run",
-        _RUN,
+        _RUN_ALL,
         0,
         low=0,
         command_help={"fi": "random seed: point p uses seed + p"},
@@ -490,7 +538,7 @@ OPTIONS: tuple[Option, ...] = (
         FLAG,
         "threshold and reset (off: the tutorial's subthreshold membrane)",
         "run",
-        ("simulate",),
+        ("simulate", "sweep"),
         True,
         template=(False, "the tutorial's Part I membrane has no spikes"),
         slider_start=(False, "the tutorial's Part I membrane has no spikes"),
@@ -501,7 +549,7 @@ OPTIONS: tuple[Option, ...] = (
         "integration: euler (the tutorial's forward Euler) or exact (exponential; the exact "
         "Ornstein-Uhlenbeck step for white noise)",
         "run",
-        _RUN,
+        _RUN_ALL,
         "euler",
         choices=("euler", "exact"),
     ),
@@ -510,7 +558,7 @@ OPTIONS: tuple[Option, ...] = (
         CHOICE,
         "numba: the compiled multi-core kernel; numpy: the readable reference; auto: numba where installed",
         "run",
-        _RUN,
+        _RUN_ALL,
         "auto",
         choices=(),  # filled from the engine registry below
     ),
@@ -523,6 +571,28 @@ OPTIONS: tuple[Option, ...] = (
         None,
         low=1,
         default_text="all cores",
+    ),
+    Option(
+        "workers",
+        INT,
+        "run on a Dask LocalCluster of this many single-threaded worker processes (same bits as one process; "
+        "extra lifsim[dask])",
+        "run",
+        ("simulate", "sweep"),
+        None,
+        low=1,
+        default_text="one process",
+    ),
+    Option(
+        "scheduler",
+        TEXT,
+        "run on the Dask cluster whose scheduler is at this address, e.g. tcp://10.0.0.5:8786 (same bits as one "
+        "process)",
+        "run",
+        ("simulate", "sweep"),
+        None,
+        default_text="$DASK_SCHEDULER_ADDRESS, else none",
+        accepts="a scheduler address such as tcp://10.0.0.5:8786",
     ),
     Option(
         "record_v",
@@ -565,13 +635,14 @@ OPTIONS: tuple[Option, ...] = (
         PATH,
         "save the run",
         "output",
-        ("simulate", "fi", "tutorial", "rerun"),
+        ("simulate", "fi", "sweep", "tutorial", "rerun"),
         None,
         suffixes={},  # filled from the format registry below
         command_help={
             "fi": "save the table: i (A), rate, rate_sem, rate_theory, rate_grid (Hz), with provenance",
             "tutorial": "save the exercise's arrays (t, i, v, v_mean, v_std)",
             "rerun": "save the new run",
+            "sweep": "save the sweep (an xarray Dataset); a .zarr store receives each point as it finishes",
         },
         template=("run.nc", "a NetCDF file beside this one"),
     ),
@@ -580,9 +651,9 @@ OPTIONS: tuple[Option, ...] = (
         PATH,
         "save a figure",
         "output",
-        ("simulate", "fi", "tutorial"),
+        ("simulate", "fi", "sweep", "tutorial"),
         None,
-        suffixes=_figure_suffixes("simulate", "fi", "tutorial"),
+        suffixes=_figure_suffixes("simulate", "fi", "sweep", "tutorial"),
         command_help={"tutorial": "save the exercise's figure"},
         template=("run.png", "a figure beside this one"),
     ),
@@ -601,7 +672,7 @@ OPTIONS: tuple[Option, ...] = (
         FLAG,
         "print nothing on success, and no progress bar",
         "output",
-        ("simulate", "fi", "rerun"),
+        ("simulate", "fi", "sweep", "rerun"),
         False,
         short="-q",
     ),

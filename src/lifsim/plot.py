@@ -54,6 +54,7 @@ __all__ = [
     "plot_autocov",
     "plot_fi",
     "plot_fi_figure",
+    "plot_sweep",
     "run_title",
     "save_figure",
 ]
@@ -580,3 +581,92 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
             fig.savefig(tmp, dpi=120, bbox_inches="tight", format=target.suffix[1:].lower())
     finally:
         plt.close(fig)
+
+
+# ---------------------------------------------------------------- the figure of a sweep
+
+
+def _sweep_axis(ds: Any, name: str) -> tuple[np.ndarray, str]:
+    """A swept coordinate in the field's display unit, and its axis label."""
+    from .sweeps import _dimension
+    from .units import DISPLAY_UNITS
+
+    dimension = _dimension(name)
+    unit = DISPLAY_UNITS[dimension][0] if dimension != "dimensionless" else ""
+    label = {"i_mean": "$I_{mean}$", "tau": r"$\tau$", "sigma": r"$\sigma$"}.get(name, name)
+    return np.asarray(ds[name].values) * display_factor(dimension), f"{label} ({unit})" if unit else label
+
+
+def plot_sweep(ds: Any) -> plt.Figure:
+    """The figure of ``lifsim sweep``: rate and CV against the first swept name (a curve per value of the
+    second), with theory; heat maps of rate and CV over the first two; simulation against theory."""
+    names = list(ds.rate.dims)
+    x, xlabel = _sweep_axis(ds, names[0])
+    rest = {name: 0 for name in names[2:]}
+    series = range(ds.sizes[names[1]]) if len(names) > 1 else [None]
+    two = len(names) > 1
+    fig, axes = plt.subplots(2 if two else 1, 3, figsize=(15, 9 if two else 4.8), layout="constrained", squeeze=False)
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(1, len(series))))
+    for color, j in zip(colors, series):
+        pick = dict(rest)
+        label = ""
+        if j is not None:
+            pick[names[1]] = j
+            values, second = _sweep_axis(ds, names[1])
+            label = (
+                f"{second.split(' (')[0]} = {values[j]:g}{(' ' + second.split('(')[1][:-1]) if '(' in second else ''}"
+            )
+        point = ds.isel(pick)
+        axes[0, 0].errorbar(x, point.rate, yerr=point.rate_sem, fmt="o", color=color, ms=4, label=f"simulation {label}")
+        axes[0, 0].plot(x, point.rate_theory, "-", color=color, lw=1.5, label=f"theory (grid) {label}")
+        axes[0, 0].plot(x, point.rate_theory_continuous, ":", color=color, lw=1.0)
+        axes[0, 1].plot(x, point.cv, "o-", color=color, ms=4, label=label or "simulation")
+    axes[0, 0].set(
+        xlabel=xlabel,
+        ylabel=RATE_LABEL,
+        title="stationary rate (dots: simulation +/- sem;\nline: Siegert/grid theory; dotted: continuous time)",
+    )
+    axes[0, 1].set(xlabel=xlabel, ylabel="CV of the ISIs", title="irregularity (CV of the ISIs)")
+    axes[0, 1].set_ylim(bottom=0)
+    rate, theory = np.ravel(ds.rate.values), np.ravel(ds.rate_theory.values)
+    ok = np.isfinite(rate) & np.isfinite(theory)
+    ax = axes[0, 2]
+    ax.plot(theory[ok], rate[ok], "o", ms=4, color="C0")
+    top = max(1.0, float(np.nanmax(np.concatenate([rate[ok], theory[ok]]))) if ok.any() else 1.0)
+    ax.plot([0, top], [0, top], "k--", lw=1, label="simulation = theory")
+    ax.set(xlabel="theory rate (Hz)", ylabel="simulated rate (Hz)", title="simulation against theory, every point")
+    ax.legend(loc="upper left", fontsize="small")
+    for axis in (axes[0, 0], axes[0, 1]):
+        if len(series) <= 6:
+            axis.legend(fontsize="x-small", loc="best")
+    if two:
+        y, ylabel = _sweep_axis(ds, names[1])
+        for ax, name, title in ((axes[1, 0], "rate", RATE_LABEL), (axes[1, 1], "cv", "CV of the ISIs")):
+            values = np.asarray(ds[name].isel(rest).transpose(names[1], names[0]).values)
+            image = ax.pcolormesh(x, y, values, shading="nearest", cmap="viridis")
+            fig.colorbar(image, ax=ax, label=title)
+            ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{title} over the grid")
+        fano = ds.fano.isel(rest)
+        for color, j in zip(colors, series):
+            axes[1, 2].plot(x, fano.isel({names[1]: j}), "o-", color=color, ms=4)
+        axes[1, 2].set(xlabel=xlabel, ylabel="Fano factor", title="Fano factor of the spike counts")
+        axes[1, 2].set_ylim(bottom=0)
+    meta = ds.attrs.get("lifsim_meta", "")
+    facts = ""
+    try:
+        import json
+
+        spec = json.loads(meta)["sweep"]
+        noise = {
+            "white": f"white noise sigma = {spec['sigma'] * MV:g} mV" if spec.get("sigma") else "white noise",
+            "constant": "constant input",
+            "uniform": "uniform noise",
+        }[spec["input"]]
+        facts = (
+            f"{spec['n']} neurons per point, {noise}, dt = {spec['params']['dt'] * MS:g} ms, "
+            f"{spec['method']}, rates after {spec['transient'] * MS:g} ms"
+        )
+    except (ValueError, KeyError, TypeError):
+        pass
+    fig.suptitle(f"lifsim sweep over {', '.join(names)}" + (f"\n{facts}" if facts else ""))
+    return fig

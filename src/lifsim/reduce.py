@@ -261,9 +261,13 @@ class TreeStack:
     def __init__(self) -> None:
         self.stack: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]] = []
 
-    def push(self, count: int, mean: np.ndarray, m2: np.ndarray, extra: np.ndarray) -> None:
-        """Add the next node; ``extra`` holds sums (merged by addition), e.g. the lag sums."""
-        height = 0
+    def push(self, count: int, mean: np.ndarray, m2: np.ndarray, extra: np.ndarray, height: int = 0) -> None:
+        """Add the next node; ``extra`` holds sums (merged by addition), e.g. the lag sums.
+
+        ``height``: the node is the root of ``2**height`` blocks that start at a
+        multiple of ``2**height`` (a runner's aligned range); all pushed nodes of
+        one stack must have the same height.
+        """
         while self.stack and self.stack[-1][0] == height:
             _h, c, m, q, e = self.stack.pop()
             merged_count, mean, m2 = combine(c, m, q, count, mean, m2)
@@ -272,10 +276,15 @@ class TreeStack:
             height += 1
         self.stack.append((height, count, mean, m2, extra))
 
-    def root(self) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-        """The root of everything pushed."""
-        _h, count, mean, m2, extra = self.stack[-1]
-        for _height, c, m, q, e in reversed(self.stack[:-1]):
+    def root(
+        self, tail: tuple[int, np.ndarray, np.ndarray, np.ndarray] | None = None
+    ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """The root of everything pushed, then of ``tail`` (the root of a last, shorter range) if given."""
+        entries = list(self.stack)
+        if tail is not None:
+            entries.append((-1, *tail))
+        _h, count, mean, m2, extra = entries[-1]
+        for _height, c, m, q, e in reversed(entries[:-1]):
             merged_count, mean, m2 = combine(c, m, q, count, mean, m2)
             count = int(merged_count)
             extra = e + extra

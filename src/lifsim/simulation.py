@@ -101,6 +101,8 @@ def simulate(
     trace_store: str | os.PathLike | None = None,
     chunk_steps: int | None = None,
     block: int | None = None,
+    runner: object = None,
+    blocks_per_task: int | None = None,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
 
@@ -157,6 +159,15 @@ def simulate(
         Neurons per block, a power of two >= 32 (default
         :func:`lifsim.engine.plan.block_size`).  The result does not depend on
         it (the reproducibility contract); it is here to prove that.
+    runner : None, int, str or dask.distributed.Client, optional
+        Where the blocks run: None (default) in this process; a number of
+        workers: a Dask ``LocalCluster`` of that many single-threaded worker
+        processes, started and closed for this run; a scheduler address
+        (``"tcp://host:8786"``) or a ``Client``: that cluster.  The result is
+        bitwise the same as in one process (extra ``lifsim[dask]``).
+    blocks_per_task : int, optional
+        Blocks per Dask task, a power of two (default: about four tasks per
+        worker thread).  The result does not depend on it.
     progress : bool, optional
         Show a progress bar (tqdm, on stderr) with steps/s and ETA: True
         always, False never, None (default) when stderr is a terminal and the
@@ -227,6 +238,23 @@ def simulate(
 
         if threads > max_threads():
             raise ValueError(f"threads: {threads} is more than the {max_threads()} threads numba was started with")
+    cluster = None
+    if runner is not None:
+        if isinstance(stream, LegacyStream):
+            raise ValueError("runner: the tutorial's legacy stream draws in one process; use runner=None")
+        if threads is not None:
+            raise ValueError("threads: a Dask runner gives each task its worker's threads; leave threads unset")
+        if trace_store is not None:
+            raise ValueError(
+                "trace_store: traces of a Dask run come back to this process; record fewer neurons, or run "
+                "in one process to stream them to disk"
+            )
+        if blocks_per_task is not None:
+            blocks_per_task = _positive_int(blocks_per_task, "blocks_per_task")
+            if blocks_per_task & (blocks_per_task - 1):
+                raise ValueError(f"blocks_per_task: must be a power of two, got {blocks_per_task!r}")
+    elif blocks_per_task is not None:
+        raise ValueError("blocks_per_task: applies to a Dask runner (runner=...)")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
     if len(set(snapshot_steps)) != len(snapshot_steps):
@@ -263,6 +291,24 @@ def simulate(
             f"record_v: {record.size} traces x {steps} steps need {record.size * steps * 8 / 2**30:.1f} GiB; "
             "record fewer neurons (e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
         )
+    runner_meta: dict[str, object] = {"kind": "local"}
+    if runner is not None:
+        from .runners.dask import connect, default_blocks_per_task
+
+        cluster = connect(runner)  # an unreachable scheduler fails here, before any work
+        try:
+            per_task = blocks_per_task or default_blocks_per_task(plan.n_blocks, cluster.total_threads)
+            _check_task_memory(plan, cluster, per_task, _expected_rate(params, inputs, method, spiking))
+            runner_meta = {
+                "kind": "dask",
+                "workers": len(cluster.workers),
+                "threads": cluster.total_threads,
+                "blocks_per_task": per_task,
+                "tasks": -(-plan.n_blocks // per_task),
+            }
+        except BaseException:
+            cluster.close()
+            raise
     store = None
     if trace_store is not None:
         if record is None:
@@ -290,7 +336,16 @@ def simulate(
             )
     bar = make_progress(progress, engine, n, steps)
     try:
-        output = _run(plan, engine, threads, bar, store, chunk_steps)
+        if cluster is not None:
+            from .runners.dask import run_dask
+
+            if bar is not None and cluster.cluster is not None and cluster.dashboard:
+                print(f"lifsim: Dask dashboard at {cluster.dashboard}", file=sys.stderr, flush=True)
+            output = run_dask(
+                plan, engine, cluster, blocks_per_task=blocks_per_task, progress=bar.update if bar is not None else None
+            )
+        else:
+            output = _run(plan, engine, threads, bar, store, chunk_steps)
     except BaseException:
         if store is not None:
             store.abort()
@@ -298,6 +353,8 @@ def simulate(
     finally:
         if bar is not None:
             bar.close()
+        if cluster is not None:
+            cluster.close()
     t = np.arange(steps) * params.dt
     meta = {
         "params": params.as_dict(),
@@ -310,6 +367,7 @@ def simulate(
         "block": plan.block,
         "method": method,
         "engine": engine,
+        "runner": runner_meta,
         "spiking": bool(spiking),
         **stamp(command, config),
         "notes": params.notes(),
@@ -483,6 +541,24 @@ def _run(plan: RunPlan, engine: str, threads: int | None, bar: Any, store: Any, 
             import numba
 
             numba.set_num_threads(previous)
+
+
+def _check_task_memory(plan: RunPlan, cluster: Any, blocks_per_task: int, expected_rate: float) -> None:
+    """Refuse up front a Dask run whose tasks need more memory than a worker has."""
+    limits = [int(w.get("memory_limit") or 0) for w in cluster.workers.values()]
+    limits = [limit for limit in limits if limit > 0]
+    if not limits:
+        return
+    neurons = min(plan.n, blocks_per_task * plan.block)
+    needed = plan.memory_estimate(expected_rate, neurons=neurons)
+    if plan.record is not None:
+        needed += 8 * plan.record.size * plan.steps
+    if needed > min(limits):
+        raise ValueError(
+            f"runner: a task of {neurons} neurons x {plan.steps} steps needs about {format_bytes(needed)}, more than "
+            f"the {format_bytes(min(limits))} a worker may use; use smaller tasks (blocks_per_task), fewer steps, "
+            "or workers with more memory"
+        )
 
 
 def _expected_rate(params: LIFParams, inputs: Input, method: str, spiking: bool) -> float:

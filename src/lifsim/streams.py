@@ -53,8 +53,9 @@ of 32 neurons folded by halves, groups and blocks merged by Chan's formulas
 in a fixed binary tree) that every engine reproduces exactly, without
 ``fastmath`` or BLAS; compiled code may use any vector width, because
 nothing is reassociated or contracted.  "Workers" are the runner's worker
-processes: the local runner has one; a distributed runner merges blocks in
-the same canonical tree and must pass the same conformance suite.
+processes: the Dask runner (:mod:`lifsim.runners.dask`) gives aligned block
+ranges, nodes of the same canonical tree, to its workers and merges them in
+that tree (``tests/test_dask.py``).
 
 [1] Two inputs take a value from the platform: a sine term
 (:class:`~lifsim.inputs.SineTerm`) is ``numpy.sin`` (the tutorial's formula,

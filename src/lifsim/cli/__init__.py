@@ -3,6 +3,7 @@
 ``lifsim tutorial EX``    replay exercise EX (1..14) of the LIF tutorial (no EX: the list)
 ``lifsim simulate``       a general run with every parameter and input as an option
 ``lifsim fi``             f-I curve: simulated rates against current, with theory
+``lifsim sweep``          an ensemble at every point of a parameter grid, with theory (Dask with --workers)
 ``lifsim params``         the parameter set with units
 ``lifsim init RUN.toml``  a commented configuration file for ``simulate --config``
 ``lifsim rerun RESULT``   run a saved result again from its provenance, bit for bit
@@ -18,7 +19,7 @@ import warnings
 from collections.abc import Sequence
 
 from ..errors import PlausibilityWarning
-from . import fi, init, params, rerun, simulate, tutorial
+from . import fi, init, params, rerun, simulate, sweep, tutorial
 from .common import Parser, UsageError, _not_here, cli_message, join_negative_values, warn
 
 __all__ = ["main", "build_parser", "EXIT_USAGE", "UsageError"]
@@ -29,6 +30,7 @@ COMMANDS = {
     "tutorial": tutorial,
     "simulate": simulate,
     "fi": fi,
+    "sweep": sweep,
     "params": params,
     "init": init,
     "rerun": rerun,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..options import FLAG, NEURONS, PATH, Option, api_name_to_flag, for_command
+from ..options import FLAG, GRID, NEURONS, PATH, Option, api_name_to_flag, for_command
 
 __all__ = [
     "UsageError",
@@ -110,6 +110,8 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
         kwargs: dict[str, Any] = {"dest": option.name, "default": None, "metavar": option.metavar(command)}
         if option.kind == NEURONS:
             kwargs.update(nargs="?", const="all")
+        if option.kind == GRID:
+            kwargs.update(action="append")
         group.add_argument(option.flag, help=help_text, **kwargs)
         if option.kind == PATH and option.group == "output":
             group.add_argument(

@@ -62,7 +62,21 @@ def plan(values: Values) -> dict[str, Any]:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     params = LIFParams(**values.model())
     inputs = build_inputs(values, params)
-    return {"params": params, "inputs": inputs, "data_format": data_format}
+    return {"params": params, "inputs": inputs, "data_format": data_format, "runner": runner_of(values)}
+
+
+def runner_of(values: Values) -> int | str | None:
+    """``--workers N``, ``--scheduler ADDRESS`` or ``$DASK_SCHEDULER_ADDRESS``: where the run goes (None: here)."""
+    import os
+
+    workers, scheduler = values["workers"], values["scheduler"]
+    if workers is not None and scheduler is not None:
+        raise ValueError(f"{values.label('workers')} and {values.label('scheduler')}: give one of them, not both")
+    if workers is not None:
+        return int(workers)
+    if scheduler is not None:
+        return str(scheduler)
+    return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
@@ -72,7 +86,13 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     checked = plan(values)
     quiet = bool(values["quiet"])
     data_format = checked["data_format"]
-    streamed = data_format is not None and data_format.name == "zarr" and values["record_v"] is not None
+    # traces stream straight into a .zarr store as a run in this process goes (a Dask run's come back first)
+    streamed = (
+        data_format is not None
+        and data_format.name == "zarr"
+        and values["record_v"] is not None
+        and checked["runner"] is None
+    )
     result = simulate(
         checked["params"],
         checked["inputs"],
@@ -84,6 +104,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         progress=False if quiet else None,
         # traces stream straight into a .zarr store as the run goes
         trace_store=values["data"] if streamed else None,
+        runner=checked["runner"],
     )
     say(result.summary(), quiet)
     if values["data"] is not None:

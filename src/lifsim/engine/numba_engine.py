@@ -597,12 +597,13 @@ def _step_general(model, drive, v, hold, ref, fired, counts, spare, zbuf, j0, kk
 def _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0, k1):  # type: ignore[no-untyped-def]
     j0 = (first_block + g) * block
     m = min(n, j0 + block) - j0
-    v = state.v[j0 : j0 + m]
+    s0 = j0 - state.base  # this block's place in the state arrays (which may hold a range of neurons)
+    v = state.v[s0 : s0 + m]
     refractory = state.hold.shape[0] > 0
-    hold = state.hold[j0 : j0 + m] if refractory else state.hold
-    ref = state.ref[j0 : j0 + m] if model.per_neuron_ref else state.ref
-    counts = state.counts[j0 : j0 + m]
-    spare = state.spare[:, j0 : j0 + m]
+    hold = state.hold[s0 : s0 + m] if refractory else state.hold
+    ref = state.ref[s0 : s0 + m] if model.per_neuron_ref else state.ref
+    counts = state.counts[s0 : s0 + m]
+    spare = state.spare[:, s0 : s0 + m]
     fired = np.zeros(m, np.bool_)
     groups = (m + _GROUP - 1) // _GROUP
     buf = np.empty(_GROUP)
@@ -661,7 +662,7 @@ def _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0,
                     ref,
                     fired,
                     counts,
-                    state.spare[w, j0 : j0 + m],
+                    state.spare[w, s0 : s0 + m],
                     j0,
                     kk,
                     base,
@@ -687,18 +688,18 @@ def _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0,
         if n_lags > 0:
             slot = k % depth
             for jj in range(m):
-                state.ring[slot, j0 + jj] = v[jj]
+                state.ring[slot, s0 + jj] = v[jj]
             for li in range(n_lags):
                 lag = lags[li]
                 if k >= lag:
-                    previous = state.ring[(k - lag) % depth, j0 : j0 + m]
+                    previous = state.ring[(k - lag) % depth, s0 : s0 + m]
                     out.lag[g, li, c] = _block_cross(previous, v, m, model.lag_shift, buf, gsum)
         for idx in range(rec_lo, rec_hi):
             out.trace[schedule.rec_rows[idx], c] = v[schedule.rec_neurons[idx] - j0]
         row = schedule.snap_row[c]
         if row >= 0:
             for jj in range(m):
-                state.snapshots[row, j0 + jj] = v[jj]
+                state.snapshots[row, s0 + jj] = v[jj]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")

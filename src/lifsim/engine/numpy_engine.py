@@ -70,13 +70,14 @@ def advance(
         whites = inputs.white_parts()
         ou_scale = math.sqrt((1.0 - model.decay * model.decay) / 2.0)
     refractory = state.hold.shape[0] > 0
-    ref = state.ref[lo:hi] if model.per_neuron_ref else np.full(hi - lo, model.ref_steps, dtype=np.int64)
+    s0, s1 = lo - state.base, hi - state.base  # the range's place in the state arrays
+    ref = state.ref[s0:s1] if model.per_neuron_ref else np.full(hi - lo, model.ref_steps, dtype=np.int64)
     groups_per_block = plan.block // GROUP
     columns = k1 - k0
     depth = state.ring.shape[0]
     rec = (schedule.rec_neurons >= lo) & (schedule.rec_neurons < hi)
     rec_rows, rec_local = schedule.rec_rows[rec], schedule.rec_neurons[rec] - lo
-    v = state.v[lo:hi].copy()
+    v = state.v[s0:s1].copy()
     for k in range(k0, k1):
         c = k - k0
         if k > 0:
@@ -93,7 +94,7 @@ def advance(
                 for white in whites:
                     v = v + (white.sigma * ou_scale) * draws.normal(white.stream)
             if refractory:
-                hold = state.hold[lo:hi]
+                hold = state.hold[s0:s1]
                 held = hold > 0
                 if held.any():
                     v[held] = vr
@@ -102,9 +103,9 @@ def advance(
                 fired = np.flatnonzero(v > vth)
                 if fired.size:
                     v[fired] = vr
-                    state.counts[lo + fired] += 1
+                    state.counts[s0 + fired] += 1
                     if refractory:
-                        state.hold[lo + fired] = ref[fired]
+                        state.hold[s0 + fired] = ref[fired]
                     if schedule.record_spikes:
                         _record_spikes(out, lo + fired, k, first_block, plan.block)
         counts, means, m2s = group_nodes(v)
@@ -112,18 +113,18 @@ def advance(
         out.mean[:n_blocks, c] = block_means
         out.m2[:n_blocks, c] = block_m2s
         if depth:
-            state.ring[k % depth, lo:hi] = v
+            state.ring[k % depth, s0:s1] = v
             for row, lag in enumerate(schedule.lags):
                 if k >= lag:
-                    previous = state.ring[(k - lag) % depth, lo:hi]
+                    previous = state.ring[(k - lag) % depth, s0:s1]
                     sums = group_sums((previous - model.lag_shift) * (v - model.lag_shift))
                     out.lag[:n_blocks, row, c] = block_sums(sums, groups_per_block)
         if rec_rows.size:
             out.trace[rec_rows, c] = v[rec_local]
         row = schedule.snap_row[c]
         if row >= 0:
-            state.snapshots[row, lo:hi] = v
-    state.v[lo:hi] = v
+            state.snapshots[row, s0:s1] = v
+    state.v[s0:s1] = v
     del columns
 
 

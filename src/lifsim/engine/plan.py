@@ -113,6 +113,7 @@ class State(NamedTuple):
     ring: np.ndarray  #: (depth, n) V of the last max(lags) + 1 points (V) ((0, n) without lags)
     counts: np.ndarray  #: (n,) int64 spikes per neuron
     snapshots: np.ndarray  #: (S, n) V at the snapshot points (V)
+    base: int  #: the first neuron the arrays hold (0 for a whole run; a task's first neuron under a runner)
 
 
 class Outputs(NamedTuple):
@@ -241,12 +242,22 @@ class RunPlan:
         return self.spiking and (self.model.per_neuron_ref or self.model.ref_steps > 0)
 
     # ------------------------------------------------------------ lowering
-    def new_state(self) -> State:
-        """The state at t = 0: V = V0 everywhere, nothing held, no spikes."""
-        n = self.n
+    def neuron_range(self, first_block: int = 0, end_block: int | None = None) -> tuple[int, int]:
+        """The neurons ``lo .. hi - 1`` of blocks ``first_block .. end_block - 1`` (default: all)."""
+        end_block = self.n_blocks if end_block is None else end_block
+        return first_block * self.block, min(self.n, end_block * self.block)
+
+    def new_state(self, first_block: int = 0, end_block: int | None = None) -> State:
+        """The state at t = 0 of blocks ``first_block .. end_block - 1`` (default: all neurons).
+
+        V = V0 everywhere, nothing held, no spikes; the arrays hold the
+        block range's neurons only (``State.base`` is its first neuron).
+        """
+        lo, hi = self.neuron_range(first_block, end_block)
+        n = hi - lo
         ref = np.zeros(0, dtype=np.int64)
         if self.model.per_neuron_ref:
-            ref = refractory_steps_per_neuron(self.params, self.stream, np.arange(n, dtype=np.uint64))
+            ref = refractory_steps_per_neuron(self.params, self.stream, np.arange(lo, hi, dtype=np.uint64))
         return State(
             v=np.full(n, self.model.v0),
             hold=np.zeros(n if self.refractory else 0, dtype=np.int64),
@@ -255,6 +266,7 @@ class RunPlan:
             ring=np.zeros((self.depth, n)),
             counts=np.zeros(n, dtype=np.int64),
             snapshots=np.empty((len(self.snapshot_steps), n)),
+            base=lo,
         )
 
     def drive(self, k0: int, k1: int) -> Drive:
@@ -351,13 +363,17 @@ class RunPlan:
         )
 
     # ------------------------------------------------------------ memory
-    def memory_estimate(self, expected_rate: float = 100.0, chunk: int | None = None) -> int:
+    def memory_estimate(
+        self, expected_rate: float = 100.0, chunk: int | None = None, neurons: int | None = None
+    ) -> int:
         """Bytes the run needs at its peak (state, per-step results, outputs, traces, spikes).
 
         ``expected_rate`` (Hz): spikes per neuron per second, for the spike
         list (16 bytes a spike while recorded, about 40 while sorted at the end).
+        ``neurons``: the estimate for a runner's task of that many neurons
+        (default: the whole run).
         """
-        n, steps = self.n, self.steps
+        n, steps = (self.n if neurons is None else int(neurons)), self.steps
         chunk = steps if chunk is None else chunk
         state = 8 * n * (2 + (2 if self.refractory else 0) + self.n_white + self.depth + len(self.snapshot_steps))
         per_step = 8 * steps * (3 + len(self.lags))  # t, mean, m2, comoment

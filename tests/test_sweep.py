@@ -1,0 +1,314 @@
+"""Sweeps: the grid, the theory beside the simulation, the same numbers alone, in a sweep and on a cluster,
+and a store that survives a killed client."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_helpers import in_tmp, run_cli  # noqa: F401 (in_tmp: autouse fixture)
+
+import lifsim
+from lifsim import inputs
+from lifsim.sweeps import load_sweep, parse_grid, point_seed, sweep
+
+P = lifsim.LIFParams(t_max="0.4 s", dt="0.1 ms")
+GRID = {"i_mean": "100:300pA:3", "tau": "10ms,20ms"}
+
+
+def assert_same(a, b):
+    assert set(a.data_vars) == set(b.data_vars)
+    for name in a.data_vars:
+        assert a[name].values.tobytes() == b[name].values.tobytes(), name
+    for name in a.coords:
+        assert np.array_equal(a[name].values, b[name].values), name
+
+
+def test_grid_text_forms():
+    grid = parse_grid(["i_mean=0:400pA:5", "tau=10,20ms", "sigma=2mV,5mV"])
+    assert grid["i_mean"] == pytest.approx((0.0, 1e-10, 2e-10, 3e-10, 4e-10))
+    assert grid["tau"] == pytest.approx((0.01, 0.02))  # the unit of one item applies to those without
+    assert grid["sigma"] == pytest.approx((0.002, 0.005))
+    assert parse_grid({"t_ref": ["1 ms", 0.002]})["t_ref"] == pytest.approx((0.001, 0.002))
+    assert parse_grid("i_mean=100:400pA:4")["i_mean"][0] == pytest.approx(1e-10)  # not 100 A
+    for bad, match in (
+        ("dt=1ms,2ms", "cannot sweep 'dt'"),
+        ("foo=1,2", "cannot sweep 'foo'"),
+        (["tau=1ms", "tau=2ms"], "twice"),
+        ("i_mean=0:400pA", "START:STOP:COUNT"),
+        ("i_mean=0:400pA:0", "count"),
+        ("tau", "NAME=VALUES"),
+        ("tau=10 parsecs", "tau"),
+        ([], "empty"),
+    ):
+        with pytest.raises(ValueError, match=match):
+            parse_grid(bad)
+
+
+@pytest.fixture(scope="module")
+def local():
+    return sweep(P, GRID, n=300, seed=7, sigma="5 mV")
+
+
+def test_dataset_has_a_dimension_per_name_and_units(local):
+    assert local.rate.dims == ("i_mean", "tau")
+    assert local.rate.shape == (3, 2)
+    assert local.i_mean.attrs["units"] == "A" and local.tau.attrs["units"] == "s"
+    assert local.rate.attrs["units"] == "Hz" and local.v_var.attrs["units"] == "V**2"
+    for name in ("rate", "rate_sem", "cv", "fano", "v_mean", "v_var", "rate_theory", "rate_theory_continuous"):
+        assert np.all(np.isfinite(local[name].values)), name
+    assert "point p" in local.attrs["lifsim_meta"]
+
+
+def test_rates_agree_with_siegert_theory(local):
+    """Independent check: the grid-corrected Siegert rate (Brunel 2000) at every point, within 5 sem and 3%."""
+    from lifsim import theory
+
+    for i, current in enumerate(local.i_mean.values):
+        for j, tau in enumerate(local.tau.values):
+            params = P.replace(tau=float(tau))
+            expected = float(theory.siegert_rate(params, 5e-3, float(current), dt_correction=params.dt))
+            assert float(local.rate_theory[i, j]) == pytest.approx(expected, rel=1e-12)
+            simulated, sem = float(local.rate[i, j]), float(local.rate_sem[i, j])
+            assert abs(simulated - expected) < 5 * sem + 0.03 * expected, (current, tau, simulated, expected)
+
+
+def test_free_membrane_moments_agree_with_the_closed_form():
+    ds = sweep(P, {"sigma": "2mV,4mV"}, n=2000, seed=1, spiking=False, sigma=None)
+    assert np.all(np.isnan(ds.rate.values))
+    ratio = ds.v_var.values / ds.v_var_theory.values
+    assert np.all(np.abs(ratio - 1) < 5 * math.sqrt(2 / 2000) + 0.01), ratio
+    assert np.allclose(ds.v_mean.values, ds.v_mean_theory.values, atol=5 * np.sqrt(ds.v_var_theory.values / 2000))
+
+
+def test_a_point_alone_gives_the_numbers_it_has_in_the_sweep(local):
+    """Point (i_mean=300 pA, tau=20 ms) has flat index 5: lifsim.simulate with point_seed(7, 5) is that point."""
+    params = P.replace(i_mean=3e-10, tau=0.02)
+    run = lifsim.simulate(params, inputs.white_noise("5 mV", 3e-10), n=300, seed=point_seed(7, 5))
+    spike_t, spike_i = run.spikes()
+    late = spike_t >= 0.1
+    rate = np.mean(np.bincount(spike_i[late], minlength=300) / ((P.steps - 1) * P.dt - 0.1))
+    assert float(local.rate[2, 1]) == rate
+    assert float(local.v_mean[2, 1]) == float(np.mean(run.v_mean[1000:]))
+
+
+def test_a_sweep_on_a_cluster_gives_the_same_bits(local):
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            assert_same(local, sweep(P, GRID, n=300, seed=7, sigma="5 mV", runner=client))
+            # a point large enough to span several tasks (its blocks spread over the workers)
+            big = sweep(P, {"i_mean": ["150 pA", "250 pA"]}, n=20_000, seed=3, runner=client)
+            assert_same(sweep(P, {"i_mean": ["150 pA", "250 pA"]}, n=20_000, seed=3), big)
+    finally:
+        cluster.close()
+
+
+def test_per_step_statistics_are_kept_on_request():
+    ds = sweep(P, {"i_mean": "100pA,200pA"}, n=50, per_step=True)
+    assert ds.v_mean_t.shape == (2, P.steps) and ds.v_var_t.dims == ("i_mean", "t")
+
+
+def test_a_bad_point_is_refused_before_any_point_runs(monkeypatch):
+    import lifsim.sweeps as module
+
+    monkeypatch.setattr(module, "measure_point", lambda *a, **k: pytest.fail("a point ran"))
+    with pytest.raises(ValueError, match=r"grid point .*tau=0\.0001"):
+        sweep(P, {"tau": "20ms,0.1ms"}, n=10)  # dt = tau: forward Euler cannot run it
+
+
+# ---------------------------------------------------------------- the store, resumed
+
+CLI = [
+    "sweep",
+    "--grid",
+    "i_mean=50:350pA:8",
+    "--grid",
+    "tau=10ms,20ms",
+    "--n",
+    "2000",
+    "--t-max",
+    "1 s",
+    "--seed",
+    "4",
+]
+
+
+def lifsim_cli(args, cwd):
+    return subprocess.Popen(
+        [sys.executable, "-m", "lifsim", *args, "--quiet"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+@pytest.fixture(scope="module")
+def uninterrupted():
+    params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms")
+    return sweep(params, {"i_mean": "50:350pA:8", "tau": "10ms,20ms"}, n=2000, seed=4, sigma="5 mV")
+
+
+@pytest.mark.parametrize("moment", range(3))
+def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
+    store = tmp_path / "sweep.zarr"
+    process = lifsim_cli([*CLI, "--data", str(store)], tmp_path)
+    # kill it once a random number of its 16 points have landed (their done marks are chunk files)
+    wanted = random.Random(moment).randint(1, 12)
+    done = store / "done"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        landed = len([f for f in done.iterdir() if f.name[0].isdigit()]) if done.exists() else 0
+        if landed >= wanted:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the sweep finished before the kill"
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    if store.exists():
+        with pytest.raises(ValueError, match="unfinished sweep|not a lifsim sweep"):
+            load_sweep(store)
+    rc = subprocess.run(
+        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--resume", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rc.returncode == 0, rc.stderr
+    assert_same(uninterrupted, load_sweep(store))
+
+
+def test_a_store_is_never_overwritten_or_resumed_by_another_sweep(capsys, tmp_path):
+    store = str(tmp_path / "s.zarr")
+    args = ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "20", "--t-max", "0.2 s", "--quiet", "--data", store]
+    assert run_cli(capsys, args)[0] == 0
+    rc, _out, err = run_cli(capsys, args)
+    assert rc == 2 and "--resume" in err and err.count("\n") == 1
+    rc, _out, err = run_cli(capsys, [*args[:-2], "--seed", "9", "--data", store, "--resume"])
+    assert rc == 2 and "different sweep" in err and err.count("\n") == 1
+    assert run_cli(capsys, [*args, "--resume"])[0] == 0  # complete: nothing to run, the same result
+    assert load_sweep(store).rate.shape == (2,)
+
+
+def test_cli_sweep_table_data_and_figure(capsys, tmp_path):
+    rc, out, err = run_cli(
+        capsys,
+        [
+            "sweep",
+            "--grid",
+            "i_mean=100:300pA:3",
+            "--grid",
+            "sigma=3mV,6mV",
+            "--n",
+            "50",
+            "--t-max",
+            "0.3 s",
+            "--data",
+            str(tmp_path / "s.nc"),
+            "--plot",
+            str(tmp_path / "s.png"),
+        ],
+    )
+    assert rc == 0, err
+    assert "rate (Hz)" in out and "theory" in out and len(out.splitlines()) >= 7
+    ds = load_sweep(tmp_path / "s.nc")
+    assert ds.rate.dims == ("i_mean", "sigma")
+    assert (tmp_path / "s.png").stat().st_size > 10_000
+    rc, _out, err = run_cli(capsys, ["sweep", "--n", "10"])
+    assert rc == 2 and "--grid" in err and err.count("\n") == 1
+    rc, _out, err = run_cli(capsys, ["sweep", "--grid", "i_mean=1pA,2pA", "--resume"])
+    assert rc == 2 and ".zarr" in err
+    rc, _out, err = run_cli(capsys, ["sweep", "--grid", "i_mean=1pA,2pA", "--data", "x.csv"])
+    assert rc == 2 and ".nc" in err and ".zarr" in err
+    rc, _out, err = run_cli(capsys, ["sweep", "--grid", "amplitude=1,2"])
+    assert rc == 2 and "amplitude" in err and "uniform" in err
+
+
+def test_sweep_figure_of_one_and_two_dimensions(local, tmp_path):
+    from lifsim.plot import plot_sweep, save_figure
+
+    save_figure(plot_sweep(local), tmp_path / "two.png")
+    one = sweep(P, {"i_mean": "100pA,200pA,300pA"}, n=30)
+    save_figure(plot_sweep(one), tmp_path / "one.png")
+    assert (tmp_path / "two.png").stat().st_size > 10_000 and (tmp_path / "one.png").stat().st_size > 10_000
+    assert Path(tmp_path / "one.png").exists()
+
+
+# ---------------------------------------------------------------- the SLURM example (README)
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "slurm_sweep.py"
+
+
+def test_slurm_example_writes_the_job_script_it_would_submit():
+    pytest.importorskip("dask_jobqueue")
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(EXAMPLE),
+            "--print-job-script",
+            "--partition",
+            "short",
+            "--account",
+            "neuro",
+            "--cores",
+            "8",
+            "--memory",
+            "16GB",
+            "--venv",
+            "/opt/lifsim-venv",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    script = out.stdout
+    assert "#SBATCH -p short" in script and "#SBATCH -A neuro" in script
+    assert "--cpus-per-task=8" in script and "source /opt/lifsim-venv/bin/activate" in script
+    assert "distributed.cli.dask_worker" in script or "dask worker" in script or "dask-worker" in script
+
+
+def test_slurm_example_runs_its_sweep_on_a_local_cluster(tmp_path):
+    pytest.importorskip("distributed")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("slurm_sweep", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    store = tmp_path / "fI.zarr"
+    argv = [
+        "--local",
+        "2",
+        "--n",
+        "100",
+        "--t-max",
+        "0.3 s",
+        "--data",
+        str(store),
+        "--grid",
+        "i_mean=100pA,250pA",
+        "--grid",
+        "tau=10ms,20ms",
+    ]
+    assert module.main(argv) == 0
+    alone = sweep(
+        lifsim.LIFParams(t_max="0.3 s", dt="0.1 ms", t_ref="2 ms"),
+        {"i_mean": "100pA,250pA", "tau": "10ms,20ms"},
+        n=100,
+        input="white",
+    )
+    assert_same(alone, load_sweep(store))
