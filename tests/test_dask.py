@@ -135,6 +135,10 @@ def test_runner_arguments_are_checked():
         lifsim.simulate(P, n=10, runner=0)
     with pytest.raises(TypeError, match="runner"):
         lifsim.simulate(P, n=10, runner=2.5)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=r"workers: expected a whole number from 1 to \d+ .*got 300"):
+        lifsim.simulate(P, n=10, runner=300)  # a LocalCluster is never bigger than the machine
+    assert time.monotonic() - started < 5
     with pytest.raises(ValueError, match="power of two"):
         lifsim.simulate(P, n=10, runner=1, blocks_per_task=3)
     with pytest.raises(ValueError, match="blocks_per_task"):
@@ -155,3 +159,46 @@ def test_cli_workers_give_the_single_process_bits(capsys, tmp_path):
     rc, _out, err = run_cli(capsys, base + ["--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
     assert rc == 2 and "--workers" in err and "--scheduler" in err and err.count("\n") == 1
     assert np.isfinite(two.v_mean).all()
+
+
+def test_dry_run_plans_without_running(capsys, tmp_path, monkeypatch):
+    from lifsim.planning import RunEstimate
+
+    params = lifsim.LIFParams(t_max="2 s", dt="0.1 ms")
+    drive = inputs.constant("60 pA") + inputs.white_noise("5 mV")
+    here = lifsim.estimate(params, drive, n=1_000_000, lags=(1,))
+    assert isinstance(here, RunEstimate) and here.tasks == 1
+    assert 0.1 < here.ns_per_neuron_step < 100 and here.seconds > 0
+    assert here.memory_here > 8 * 1_000_000 and here.output_bytes > 8 * params.steps
+    cluster = lifsim.estimate(params, drive, n=1_000_000, runner=2, blocks_per_task=8)
+    blocks = -(-1_000_000 // 2048)
+    assert cluster.tasks == -(-blocks // 8) and cluster.memory_per_task < cluster.memory_here
+    assert "Dask: 2 workers" in cluster.summary()
+    data = tmp_path / "never.nc"
+    rc, out, _err = run_cli(
+        capsys,
+        [
+            "simulate",
+            "--n",
+            "1e6",
+            "--t-max",
+            "2s",
+            "--dt",
+            "0.1ms",
+            "--input",
+            "white",
+            "--sigma",
+            "5mV",
+            "--workers",
+            "2",
+            "--dry-run",
+            "--data",
+            str(data),
+        ],
+    )
+    assert rc == 0 and "dry run" in out and "tasks" in out and "nothing was run or written" in out
+    assert not data.exists()
+    rc, out, _err = run_cli(
+        capsys, ["sweep", "--grid", "i_mean=0:400pA:5", "--n", "100", "--dry-run", "--data", str(tmp_path / "s.zarr")]
+    )
+    assert rc == 0 and "5 grid points" in out and not (tmp_path / "s.zarr").exists()

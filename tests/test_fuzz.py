@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lifsim
-from lifsim.options import CHOICE, FLAG, INT, INT_LIST, NEURONS, PATH, QUANTITY, QUANTITY_LIST, TEXT, for_command
+from lifsim.options import CHOICE, FLAG, GRID, INT, INT_LIST, NEURONS, PATH, QUANTITY, QUANTITY_LIST, TEXT, for_command
 
 pytestmark = pytest.mark.fuzz
 
@@ -73,6 +73,24 @@ PATHS = [
 ]
 LISTS = ["1,5,10", "1", "0", "-1", "1e9", "a,b", "", "1,,2", "2,2", "149"]
 TIMES = ["10ms", "0ms", "149ms", "150ms", "nan", "1.5ms", "-1ms", "10ms,10ms", "10mV"]
+GRIDS = [
+    "i_mean=200:300pA:3",
+    "i_mean=0:400pA:2",
+    "sigma=1mV,3mV",
+    "tau=10ms,20ms",
+    "i_mean=1:2:0",
+    "i_mean=abc",
+    "i_mean=",
+    "=1,2",
+    "nosuch=1,2",
+    "n=1,2",
+    "seed=1,2",
+    "t_ref=0ms,2ms",
+    "dt=0.1ms,1e-320",
+    "i_mean=1e308,2e308",
+    "i_mean=300:200pA:1000000000",
+    "vth=-50mV,-80mV",
+]
 NEURON_SETS = ["all", "0:3", "0", "0,1,2", "5:1", "0,0", "-1", "1e9", "0:10:0", "0:100", "x"]
 
 
@@ -110,13 +128,19 @@ def option_values(option) -> st.SearchStrategy[list[str]]:
         pool = TIMES
     elif option.kind == NEURONS:
         return st.sampled_from([[flag], *([flag, v] for v in NEURON_SETS)])
+    elif option.kind == GRID:
+        return st.lists(st.sampled_from(GRIDS), min_size=1, max_size=2).map(
+            lambda vs: [t for v in vs for t in (flag, v)]
+        )
     else:  # pragma: no cover
         pool = GARBAGE
     return st.sampled_from(pool).map(lambda value: [f"{flag}={value}"] if value.startswith("-") else [flag, value])
 
 
 def command_line(command: str, max_options: int = 4) -> st.SearchStrategy[list[str]]:
-    options = [o for o in for_command(command) if o.name not in ("threads",)]
+    # threads, workers and a scheduler address start real thread pools, processes and connections: their
+    # hostile values are the examples below and tests/test_dask.py
+    options = [o for o in for_command(command) if o.name not in ("threads", "workers", "scheduler")]
     chosen = st.lists(st.sampled_from(options), min_size=0, max_size=max_options, unique_by=lambda o: o.name)
 
     def tokens(picked) -> st.SearchStrategy[list[str]]:
@@ -128,8 +152,13 @@ def command_line(command: str, max_options: int = 4) -> st.SearchStrategy[list[s
         )
 
     # keep the runs small: the garbage is in the values, not in the sizes
+    small = {"fi": ["--n", "3"], "sweep": ["--n", "3", "--t-max", "150ms", "--grid", "i_mean=200:300pA:2"]}.get(
+        command, []
+    )
     return chosen.flatmap(tokens).map(
-        lambda argv: argv + (["--n", "3"] if "--n" not in argv and command == "fi" else [])
+        lambda argv: (
+            argv + [t for flag, value in zip(small[::2], small[1::2]) if flag not in argv for t in (flag, value)]
+        )
     )
 
 
@@ -153,16 +182,27 @@ def _assert_good(outcome: str, detail: str) -> None:
 @example(argv=["simulate", "--input-file", "/dev/null", "--input", "array"])
 @example(argv=["simulate", "--config", "/dev/null"])
 @example(argv=["simulate", "--n", "1e3", "--data", "keep.npz"])
+@example(argv=["simulate", "--workers", "300"])
+@example(argv=["simulate", "--workers", "99999999999999999999"])
+@example(argv=["simulate", "--workers", "0"])
+@example(argv=["simulate", "--scheduler", "abc"])
+@example(argv=["simulate", "--scheduler", ""])
 def test_simulate_command_line(argv):
     outcome, text = cli_case(argv, "cli simulate")
     _assert_good(outcome, f"{argv}: {text}")
 
 
 @SLOW_OK
-@given(argv=st.one_of(command_line("fi", 3), command_line("params"), command_line("tutorial", 3)))
+@given(
+    argv=st.one_of(command_line("fi", 3), command_line("params"), command_line("tutorial", 3), command_line("sweep", 3))
+)
 @example(argv=["fi", "--i-min=-1e308", "--i-max", "1e308", "--n", "2", "--points", "2", "--t-max", "20ms"])
 @example(argv=["fi", "--sigma", "1e300", "--n", "2", "--points", "2", "--t-max", "20ms"])
 @example(argv=["tutorial", "1", "--data", "x.npz", "--plot", "x.png"])
+@example(argv=["sweep"])
+@example(argv=["sweep", "--grid", "i_mean=200:300pA:2", "--grid", "i_mean=1,2", "--n", "2", "--t-max", "10ms"])
+@example(argv=["sweep", "--grid", "i_mean=0:1e308pA:2", "--n", "2", "--t-max", "10ms", "--data", "x.nc"])
+@example(argv=["sweep", "--grid", "sigma=1mV,2mV", "--n", "2", "--t-max", "10ms", "--data", "earlier_result.npz"])
 def test_other_commands(argv):
     if argv[0] == "tutorial" and not any(token.isdigit() for token in argv[1:2]):
         argv = ["tutorial", "7", *argv[1:]]

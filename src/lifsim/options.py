@@ -493,6 +493,15 @@ OPTIONS: tuple[Option, ...] = (
         default_text="required",
     ),
     Option(
+        "dry_run",
+        FLAG,
+        "check everything, time a short calibration run, and print the tasks, memory, output size and time the "
+        "run would take; run and write nothing",
+        "run",
+        ("simulate", "sweep"),
+        False,
+    ),
+    Option(
         "per_step",
         FLAG,
         "also keep each point's per-step mean and variance of V",

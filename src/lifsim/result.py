@@ -189,7 +189,8 @@ class Result:
         if self.meta.get("spiking"):
             line = f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron"
             if self.spike_t is not None:
-                line += f", CV of ISIs {_rounded(self.cv()):.3g}"
+                cv = self.cv()
+                line += f", CV of ISIs {_rounded(cv):.3g}" if np.isfinite(cv) else ", CV of ISIs n/a (< 2 intervals)"
             lines.append(line)
         else:
             lines.append("  spiking off (subthreshold membrane)")

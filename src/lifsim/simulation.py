@@ -23,7 +23,7 @@ from .result import Result
 from .streams import STREAM_VERSION, CounterStream, LegacyStream
 from .units import to_si
 
-__all__ = ["simulate", "parse_neuron_selection"]
+__all__ = ["simulate", "estimate", "parse_neuron_selection"]
 
 #: refuse to keep more than this many bytes of recorded traces
 MAX_TRACE_BYTES = 8 * 2**30
@@ -103,6 +103,7 @@ def simulate(
     block: int | None = None,
     runner: object = None,
     blocks_per_task: int | None = None,
+    _dry_run: bool = False,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
 
@@ -309,6 +310,14 @@ def simulate(
         except BaseException:
             cluster.close()
             raise
+    if _dry_run:  # everything is checked: say what the run would take, run nothing
+        try:
+            from .planning import DryRun
+
+            raise DryRun(_estimate(plan, params, inputs, engine, cluster, runner_meta, needed, stream, method, spiking))
+        finally:
+            if cluster is not None:
+                cluster.close()
     store = None
     if trace_store is not None:
         if record is None:
@@ -541,6 +550,85 @@ def _run(plan: RunPlan, engine: str, threads: int | None, bar: Any, store: Any, 
             import numba
 
             numba.set_num_threads(previous)
+
+
+def _estimate(
+    plan: RunPlan,
+    params: LIFParams,
+    inputs: Input,
+    engine: str,
+    cluster: Any,
+    runner_meta: dict[str, object],
+    needed: int,
+    stream: Any,
+    method: str,
+    spiking: bool,
+) -> Any:
+    """The :class:`~lifsim.estimate.RunEstimate` of a checked run (a short calibration run included)."""
+    from .planning import RunEstimate, calibrate
+
+    expected = _expected_rate(params, inputs, method, spiking)
+    ns, calibration = calibrate(
+        params, inputs, n=plan.n, steps=plan.steps, engine=engine, seed=stream.seed, method=method, spiking=spiking
+    )
+    work = ns * 1e-9 * plan.n * plan.steps
+    spikes = int(plan.n * max(plan.steps - 1, 0) * params.dt * expected) if plan.spiking and plan.record_spikes else 0
+    output = 8 * plan.steps * (3 + len(plan.lags)) + 8 * plan.n * (1 + len(plan.snapshot_steps)) + 16 * spikes
+    output += 8 * (0 if plan.record is None else plan.record.size) * plan.steps
+    if cluster is None:
+        threads = 1
+        if engine == "numba":
+            import numba
+
+            threads = numba.get_num_threads()
+        return RunEstimate(
+            what=f"{plan.n} neurons x {plan.steps} steps",
+            where=f"this process, {threads} thread{'s' if threads > 1 else ''} ({engine})",
+            tasks=1,
+            per_task=f"all {plan.n_blocks} blocks of {plan.block} neurons",
+            memory_here=needed,
+            memory_per_task=None,
+            worker_memory=None,
+            output_bytes=output,
+            ns_per_neuron_step=ns,
+            calibration=calibration,
+            seconds=work / threads,
+        )
+    per_task = int(runner_meta["blocks_per_task"])  # type: ignore[call-overload]
+    neurons = min(plan.n, per_task * plan.block)
+    limits = [int(w.get("memory_limit") or 0) for w in cluster.workers.values()]
+    limits = [limit for limit in limits if limit > 0]
+    threads = cluster.total_threads
+    tasks = int(runner_meta["tasks"])  # type: ignore[call-overload]
+    return RunEstimate(
+        what=f"{plan.n} neurons x {plan.steps} steps",
+        where=f"Dask: {runner_meta['workers']} workers, {threads} threads ({engine})",
+        tasks=tasks,
+        per_task=f"{per_task} blocks, up to {neurons} neurons each",
+        memory_here=needed,
+        memory_per_task=plan.memory_estimate(expected, neurons=neurons),
+        worker_memory=min(limits) if limits else None,
+        output_bytes=output,
+        ns_per_neuron_step=ns,
+        calibration=calibration,
+        seconds=work / threads * (1 + 0.5 * (threads - 1) / max(tasks, 1)),  # the last wave may be partly idle
+    )
+
+
+def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> Any:
+    """What :func:`simulate` with these arguments would take, without running it (a ``RunEstimate``).
+
+    Everything is checked as for the run (values, memory, the Dask cluster);
+    a short calibration run measures the speed of this model, input and
+    engine here. ``print(lifsim.estimate(...).summary())``.
+    """
+    from .planning import DryRun
+
+    try:
+        simulate(params, inputs, _dry_run=True, **kwargs)
+    except DryRun as dry:
+        return dry.estimate
+    raise AssertionError("simulate did not stop for the dry run")  # pragma: no cover
 
 
 def _check_task_memory(plan: RunPlan, cluster: Any, blocks_per_task: int, expected_rate: float) -> None:

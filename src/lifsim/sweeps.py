@@ -374,6 +374,7 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
     command: str | None = None,
     config: dict | None = None,
+    dry_run: bool = False,
 ) -> Any:
     """Simulate ``n`` neurons at every point of ``grid`` and return an ``xarray.Dataset`` (see the module).
 
@@ -405,6 +406,9 @@ def sweep(
         points run).
     progress : callable, optional
         ``progress(points_done, points_total)``.
+    dry_run : bool
+        Check everything, calibrate on the first point, and return a
+        :class:`lifsim.planning.RunEstimate` instead of running.
     """
     import xarray as xr
 
@@ -469,6 +473,8 @@ def sweep(
             where = ", ".join(f"{name}={value:g}" for name, value in zip(names, values))
             raise ValueError(f"grid point {where}: {str(error)[:300]}") from None
         points.append((flat, values))
+    if dry_run:
+        return _estimate_sweep(spec, params, names, points, engine, runner)
     target = None if store is None else Path(store)
     if target is not None and target.suffix != ".zarr":
         raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
@@ -521,6 +527,77 @@ def sweep(
     return ds
 
 
+def _estimate_sweep(
+    spec: _Spec,
+    base: LIFParams,
+    names: tuple[str, ...],
+    points: list[tuple[int, tuple[float, ...]]],
+    engine: str,
+    runner: Any,
+) -> Any:
+    """A sweep's :class:`~lifsim.planning.RunEstimate`: its middle point calibrated, the rest scaled."""
+    from .planning import RunEstimate
+    from .simulation import estimate
+
+    middle, values = points[len(points) // 2]  # a typical point (the first is often a silent corner)
+    params, drive = _point_params(spec, base, names, values)
+    one = estimate(
+        params,
+        drive,
+        n=spec.n,
+        seed=point_seed(spec.seed, middle),
+        method=spec.method,
+        spiking=spec.spiking,
+        engine=engine,
+        record_spikes=spec.spiking,
+    )
+    threads, where = 1, one.where
+    if runner is not None:
+        from .runners.dask import connect
+
+        cluster = connect(runner)
+        try:
+            threads = cluster.total_threads
+            where = f"Dask: {len(cluster.workers)} workers, {threads} threads"
+        finally:
+            cluster.close()
+    elif engine != "numpy":
+        import numba
+
+        threads = numba.get_num_threads()
+    total = len(points)
+    local_threads = 1
+    if engine != "numpy":
+        import numba
+
+        local_threads = numba.get_num_threads()
+    if spec.n * base.steps <= 20_000_000:  # small points: time a whole one (its theory and statistics included)
+        import time
+
+        measure_point(params, drive, spec, point_seed(spec.seed, middle), engine)
+        started = time.perf_counter()
+        measure_point(params, drive, spec, point_seed(spec.seed, middle), engine)
+        per_point = (time.perf_counter() - started) * local_threads  # thread-seconds
+        calibration = f"a whole grid point ({spec.n} neurons x {base.steps} steps) here"
+    else:
+        per_point = one.ns_per_neuron_step * 1e-9 * spec.n * base.steps + 0.05
+        calibration = one.calibration
+    seconds = per_point * total / threads
+    return RunEstimate(
+        what=f"{total} grid points of {spec.n} neurons x {base.steps} steps",
+        where=where,
+        tasks=total if runner is None else max(1, min(total, 4 * threads)),
+        per_task="whole grid points" if runner is not None else "one point after another",
+        memory_here=one.memory_here,
+        memory_per_task=one.memory_here if runner is not None else None,
+        worker_memory=None,
+        output_bytes=total * 8 * (len(OUTPUTS) + (2 * base.steps if spec.per_step else 0)),
+        ns_per_neuron_step=one.ns_per_neuron_step,
+        calibration=calibration,
+        seconds=seconds,
+    )
+
+
 def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[int, dict[str, Any]], steps: int) -> Any:
     import xarray as xr
 
@@ -560,7 +637,7 @@ def _run_on_cluster(
     threads = cluster.total_threads
     work = {flat: spec.n * _steps_of(base, names, values) for flat, values in todo}
     total_work = sum(work.values()) or 1
-    target = max(1, total_work // max(1, 4 * threads))
+    target = max(1, total_work // max(1, 8 * threads))  # eight tasks per thread: the last wave is short
     big = [(flat, values) for flat, values in todo if work[flat] > 2 * target and spec.n >= 64 * threads]
     small = [(flat, values) for flat, values in todo if (flat, values) not in big]
     batches: list[list[tuple[int, tuple[float, ...]]]] = []

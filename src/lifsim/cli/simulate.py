@@ -15,6 +15,10 @@ from .common import Values, add_options, resolve, say, wrote
 HELP = "simulate an ensemble of LIF neurons"
 
 
+#: the options passed straight to ``simulate`` (and ``estimate``) under their own names
+RUN_KEYWORDS = ("n", "seed", "spiking", "method", "record_v", "record_spikes", "lags", "snapshots", "engine", "threads")
+
+
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("simulate", help=HELP, description=HELP + ".")
     add_options(parser, "simulate", config=True)
@@ -93,12 +97,22 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         and values["record_v"] is not None
         and checked["runner"] is None
     )
+    if values["dry_run"]:
+        from ..simulation import estimate
+
+        print(
+            estimate(
+                checked["params"],
+                checked["inputs"],
+                **values.pick(*RUN_KEYWORDS),
+                runner=checked["runner"],
+            ).summary()
+        )
+        return 0
     result = simulate(
         checked["params"],
         checked["inputs"],
-        **values.pick(
-            "n", "seed", "spiking", "method", "record_v", "record_spikes", "lags", "snapshots", "engine", "threads"
-        ),
+        **values.pick(*RUN_KEYWORDS),
         command="lifsim " + shlex.join(argv),
         config=values.config,
         progress=False if quiet else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,20 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             bar.refresh()
 
     zarr_store = data if data is not None and str(data).endswith(".zarr") else None
+    if values["dry_run"]:
+        print(
+            sweep(
+                params,
+                values["grid"],
+                input=values["input"],
+                **values.pick(
+                    "sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine"
+                ),
+                runner=runner_of(values),
+                dry_run=True,
+            ).summary()
+        )
+        return 0
     try:
         ds = sweep(
             params,
@@ -92,6 +107,12 @@ def save_netcdf(ds: Any, path: str) -> None:
         Path(temporary).write_bytes(buffer.getvalue())
 
 
+def _cell(value: float, width: int, spec: str) -> str:
+    """One table cell; an undefined statistic (a CV with fewer than two intervals, a Fano factor without spikes)
+    reads ``n/a``, not ``nan``."""
+    return f"{value:{width}{spec}}" if math.isfinite(value) else f"{'n/a':>{width}}"
+
+
 def format_sweep(ds: Any) -> str:
     """The sweep as a table: the grid's values in display units, rate, theory, CV, Fano factor."""
     import numpy as np
@@ -111,7 +132,8 @@ def format_sweep(ds: Any) -> str:
         pick = dict(zip(names, index))
         row = {key: float(ds[key].isel(pick).values) for key in ("rate", "rate_theory", "cv", "fano", "v_mean")}
         lines.append(
-            " ".join(cells) + f" {row['rate']:10.4g} {row['rate_theory']:9.4g} {row['cv']:6.3f} {row['fano']:6.3f} "
-            f"{row['v_mean'] * 1e3:12.4g}"
+            " ".join(cells)
+            + f" {_cell(row['rate'], 10, '.4g')} {_cell(row['rate_theory'], 9, '.4g')} {_cell(row['cv'], 6, '.3f')}"
+            f" {_cell(row['fano'], 6, '.3f')} {_cell(row['v_mean'] * 1e3, 12, '.4g')}"
         )
     return "\n".join(lines)

@@ -17,6 +17,7 @@ this module imports it only when a cluster is used.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -71,6 +72,14 @@ def _need_distributed() -> Any:
     return distributed
 
 
+def local_cores() -> int:
+    """The cores this process may use: the most worker processes a ``LocalCluster`` gets here."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def connect(runner: Any) -> Cluster:
     """A :class:`Cluster` for ``runner``: a ``distributed.Client``, a scheduler address, or a worker count.
 
@@ -86,8 +95,12 @@ def connect(runner: Any) -> Cluster:
             f"runner: expected a dask.distributed.Client, a scheduler address or a worker count, got {runner!r}"
         )
     if isinstance(runner, int):
-        if runner < 1:
-            raise ValueError(f"workers: expected a whole number >= 1, got {runner!r}")
+        cores = local_cores()
+        if not 1 <= runner <= cores:
+            raise ValueError(
+                f"workers: expected a whole number from 1 to {cores} (the cores of this machine; a bigger cluster "
+                f"is reached with a scheduler address), got {runner!r}"
+            )
         import dask
 
         with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
