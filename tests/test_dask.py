@@ -27,17 +27,6 @@ def source():
     return inputs.white_noise("4 mV", 150e-12) + inputs.uniform_noise("100 pA", 0.5)
 
 
-@pytest.fixture(scope="module")
-def client():
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-    )
-    client = distributed.Client(cluster)
-    yield client
-    client.close()
-    cluster.close()
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -93,7 +82,7 @@ def test_a_killed_worker_does_not_change_the_result(client):
 def test_a_failing_task_names_its_neurons(client, monkeypatch):
     from lifsim.runners import dask as dask_runner
 
-    monkeypatch.setattr(dask_runner, "_task", lambda plan, engine, b0, b1: (_ for _ in ()).throw(RuntimeError("boom")))
+    monkeypatch.setattr(dask_runner, "_task", lambda *args: (_ for _ in ()).throw(RuntimeError("boom")))
     with pytest.raises(ValueError, match=r"task for neurons \d+\.\.\d+ failed: boom"):
         lifsim.simulate(P, source(), runner=client, blocks_per_task=16, **KW)
 
@@ -145,8 +134,8 @@ def test_runner_arguments_are_checked():
         lifsim.simulate(P, n=10, blocks_per_task=4)
     with pytest.raises(ValueError, match="threads"):
         lifsim.simulate(P, n=10, runner=1, threads=1)
-    with pytest.raises(ValueError, match="trace_store"):
-        lifsim.simulate(P, n=10, runner=1, record_v="all", trace_store="run.zarr")
+    with pytest.raises(ValueError, match="resume: finishes a Dask run"):
+        lifsim.simulate(P, n=10, runner=1, resume=True)  # resuming needs a store
 
 
 def test_cli_workers_give_the_single_process_bits(capsys, tmp_path):

@@ -192,3 +192,48 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path, delay):
     assert "Traceback" not in stderr
     if process.returncode != 0:
         assert (process.returncode, stderr.splitlines()) == (130, ["lifsim: interrupted"])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_signal_while_numba_compiles(tmp_path, signum):
+    """numba compiles through ctypes callbacks, which print and drop an exception: the signal is kept and
+    raised when the kernel returns, as one line, with nothing written."""
+    cache = tmp_path / "numba-cache"  # an empty cache: the first call compiles (seconds)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lifsim", "simulate", "--n", "100", "--t-max", "50ms", "--data", "out.npz", "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NUMBA_CACHE_DIR": str(cache), "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(cache.rglob("*.nbi")) and process.poll() is None:
+        time.sleep(0.01)  # the first index file: numba is compiling and caching the kernels
+    time.sleep(0.2)
+    assert process.poll() is None, "the run ended before the signal"
+    process.send_signal(signum)
+    _out, err = process.communicate(timeout=120)
+    assert "Traceback" not in err and "Exception ignored" not in err, err[-2000:]
+    assert err.strip() in ("lifsim: interrupted", "lifsim: terminated"), err[-500:]
+    assert process.returncode == (130 if signum == signal.SIGINT else 143)
+    assert not (tmp_path / "out.npz").exists() and litter(tmp_path) == []
+
+
+def test_a_signal_in_a_ctypes_callback_is_kept_for_later(monkeypatch):
+    """The handler does not raise inside llvmlite's cache callbacks (the exception would be dropped); it keeps
+    the mark, and the runner raises it once the engine returns."""
+    from lifsim import signals
+
+    monkeypatch.setattr(signals, "_pending", None)
+    text = "def _raw_object_cache_notify(self, data): return sys._getframe()"
+    code = compile(text, os.path.join(os.sep, "x", "llvmlite", "binding", "ee.py"), "exec")
+    space = {"sys": sys}
+    exec(code, space)
+    frame = space["_raw_object_cache_notify"](None, None)
+    signals._handler(signal.SIGTERM, frame)  # no exception here
+    assert signals.pending() is signals.Terminated
+    with pytest.raises(signals.Terminated):
+        signals.raise_if_interrupted()
+    with pytest.raises(KeyboardInterrupt):
+        signals._handler(signal.SIGINT, sys._getframe())  # anywhere else it raises at once

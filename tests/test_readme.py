@@ -78,7 +78,7 @@ def test_readme_options_exist():
         for sub in getattr(action, "choices", None) or {}:
             known |= {s for a in action.choices[sub]._actions for s in a.option_strings}
     mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", README.read_text()))
-    mentioned -= {"--brian2", "--nest", "--hypothesis-profile"}  # the benchmark's and pytest's options
+    mentioned -= {"--brian2", "--nest", "--hypothesis-profile", "--fmad"}  # the benchmark's, pytest's, NVRTC's
     mentioned -= example_options()  # examples/slurm_sweep.py's own command line
     assert sorted(mentioned - known) == []
 

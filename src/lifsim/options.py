@@ -146,6 +146,7 @@ class Option:
     short: str | None = None
     elsewhere: Mapping[str, str] = field(default_factory=dict)
     accepts: str | None = None  #: what a ``text`` value must look like, for messages
+    text_metavar: str = "KIND[+KIND]"  #: a ``text`` value's placeholder in usage lines
 
     # ------------------------------------------------------------ derived facts
     @property
@@ -170,7 +171,7 @@ class Option:
         if self.kind == CHOICE:
             return "{" + ",".join(self.choices) + "}"
         if self.kind == TEXT:
-            return "KIND[+KIND]"
+            return self.text_metavar
         if self.kind == PATH:
             suffixes = self.suffixes.get(command, ())
             return f"PATH{suffixes[0]}" if len(suffixes) == 1 else "PATH"
@@ -376,9 +377,9 @@ def _data_suffixes() -> dict[str, tuple[str, ...]]:
 
 
 def _engine_choices() -> tuple[str, ...]:
-    from .engine import ENGINES
+    from .engine import listed
 
-    return ("auto", *ENGINES)
+    return ("auto", *listed())
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -513,9 +514,13 @@ OPTIONS: tuple[Option, ...] = (
         "resume",
         FLAG,
         "finish an interrupted sweep in its .zarr store: only the missing points run",
-        "sweep",
-        ("sweep",),
+        "run",
+        ("sweep", "simulate"),
         False,
+        command_help={
+            "simulate": "finish an interrupted Dask run (--workers or --scheduler) in its .zarr store: only the "
+            "missing neuron ranges run"
+        },
     ),
     # ---- run
     Option(
@@ -565,7 +570,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "engine",
         CHOICE,
-        "numba: the compiled multi-core kernel; numpy: the readable reference; auto: numba where installed",
+        "numba: the compiled multi-core kernel; numpy: the readable reference; cuda: an NVIDIA GPU (extra "
+        "lifsim[gpu]; never chosen by auto); auto: numba where installed",
         "run",
         _RUN_ALL,
         "auto",
@@ -580,6 +586,16 @@ OPTIONS: tuple[Option, ...] = (
         None,
         low=1,
         default_text="all cores",
+    ),
+    Option(
+        "device",
+        INT,
+        "the GPU of the cuda engine",
+        "run",
+        ("simulate",),
+        None,
+        low=0,
+        default_text="GPU 0",
     ),
     Option(
         "workers",
@@ -602,6 +618,7 @@ OPTIONS: tuple[Option, ...] = (
         None,
         default_text="$DASK_SCHEDULER_ADDRESS, else none",
         accepts="a scheduler address such as tcp://10.0.0.5:8786",
+        text_metavar="ADDRESS",
     ),
     Option(
         "record_v",

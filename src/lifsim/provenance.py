@@ -65,6 +65,8 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
     if run.get("stream") != "counter":
         raise ValueError(f"{source}: only runs on the default counter-based stream can be made again from a seed")
     check_stream_version(run, meta, source)
+    from .engine import installed
+
     try:
         given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
         params = LIFParams(**given, round_steps=True)
@@ -82,7 +84,9 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
             lags=tuple(int(lag) for lag in run["lags"]),
             snapshots=[int(k) * dt for k in run["snapshot_steps"]],
             steps=int(run["steps"]),
-            engine=run["engine"],
+            # every engine gives the same bits (the contract): one that cannot run here (a GPU run
+            # made again on a laptop) is replaced by the best that can
+            engine=run["engine"] if run["engine"] in installed() else "auto",
             command=f"rerun of: {str(meta.get('command') or 'a Python call')[:1000]}",
             config=meta.get("config") if isinstance(meta.get("config"), dict) else None,
             progress=False,

@@ -10,6 +10,7 @@ interrupted run never leaves a file that looks complete and never exits 0.
 
 from __future__ import annotations
 
+import os
 import signal
 from typing import Any
 
@@ -23,9 +24,24 @@ class Terminated(KeyboardInterrupt):
 _pending: type[KeyboardInterrupt] | None = None
 
 
+def _inside_ctypes_callback(frame: Any) -> bool:
+    """Whether the signal arrived in llvmlite's object-cache callbacks, which numba's compiler calls through
+    ctypes: an exception raised there is printed as a traceback and dropped."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name.startswith("_raw_object_cache") and f"{os.sep}llvmlite{os.sep}" in code.co_filename:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _handler(signum: int, frame: Any) -> None:
     global _pending
     _pending = Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    if _inside_ctypes_callback(frame):
+        # an exception raised in a ctypes callback is printed as a traceback and dropped; the mark stays, and
+        # the runner raises it (raise_if_interrupted) as soon as the engine returns
+        return
     raise _pending()
 
 

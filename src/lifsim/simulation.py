@@ -95,6 +95,7 @@ def simulate(
     steps: int | None = None,
     engine: str = "auto",
     threads: int | None = None,
+    device: int | None = None,
     command: str | None = None,
     config: dict | None = None,
     progress: bool | None = None,
@@ -103,6 +104,7 @@ def simulate(
     block: int | None = None,
     runner: object = None,
     blocks_per_task: int | None = None,
+    resume: bool = False,
     _dry_run: bool = False,
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs``.
@@ -137,12 +139,15 @@ def simulate(
         histograms of V); each must lie on the time grid.
     steps : int, optional
         Number of time points; default ``params.steps = round(t_max / dt)``.
-    engine : {"auto", "numba", "numpy"}
+    engine : {"auto", "numba", "numpy", "cuda"}
         ``"numba"``: the compiled multi-core kernel; ``"numpy"``: the readable
-        reference; ``"auto"``: numba where installed and the stream is the
-        default counter-based one.
+        reference; ``"cuda"``: an NVIDIA GPU through CuPy (extra ``lifsim[gpu]``;
+        the same bits); ``"auto"``: numba where installed and the stream is the
+        default counter-based one (never the GPU).
     threads : int, optional
         Threads for the numba engine (default: all cores, ``NUMBA_NUM_THREADS``).
+    device : int, optional
+        The GPU of the cuda engine (default 0).
     command : str, optional
         The command line that asked for this run (kept in the provenance).
     config : dict, optional
@@ -239,23 +244,29 @@ def simulate(
 
         if threads > max_threads():
             raise ValueError(f"threads: {threads} is more than the {max_threads()} threads numba was started with")
+    gpu = None
+    if device is not None and engine != "cuda":
+        raise ValueError(f"device: applies to the cuda engine, not {engine!r}")
+    if engine == "cuda":
+        from .engine.cuda.engine import use_device
+
+        gpu = use_device(device)
     cluster = None
     if runner is not None:
         if isinstance(stream, LegacyStream):
             raise ValueError("runner: the tutorial's legacy stream draws in one process; use runner=None")
         if threads is not None:
             raise ValueError("threads: a Dask runner gives each task its worker's threads; leave threads unset")
-        if trace_store is not None:
-            raise ValueError(
-                "trace_store: traces of a Dask run come back to this process; record fewer neurons, or run "
-                "in one process to stream them to disk"
-            )
         if blocks_per_task is not None:
             blocks_per_task = _positive_int(blocks_per_task, "blocks_per_task")
             if blocks_per_task & (blocks_per_task - 1):
                 raise ValueError(f"blocks_per_task: must be a power of two, got {blocks_per_task!r}")
     elif blocks_per_task is not None:
         raise ValueError("blocks_per_task: applies to a Dask runner (runner=...)")
+    if not isinstance(resume, bool):
+        raise TypeError(f"resume: expected True or False, got {resume!r}")
+    if resume and (runner is None or trace_store is None):
+        raise ValueError("resume: finishes a Dask run (runner=...) in its .zarr store (trace_store=...)")
     if n > MAX_NEURONS:
         raise ValueError(f"n: {n} neurons is more than the {MAX_NEURONS} (2**32) the random streams can key")
     if len(set(snapshot_steps)) != len(snapshot_steps):
@@ -318,8 +329,18 @@ def simulate(
         finally:
             if cluster is not None:
                 cluster.close()
-    store = None
-    if trace_store is not None:
+    store: Any = None
+    finished: set[int] = set()
+    if trace_store is not None and cluster is not None:
+        from .formats import by_name, check_dependencies
+        from .runners.checkpoint import RunStore
+        from .runners.dask import default_blocks_per_task
+
+        check_dependencies(by_name("zarr"), "trace_store")
+        store = RunStore(Path(trace_store), plan)
+        wanted = blocks_per_task or default_blocks_per_task(plan.n_blocks, cluster.total_threads)
+        blocks_per_task, finished = store.open(resume, wanted)
+    elif trace_store is not None:
         if record is None:
             raise ValueError("trace_store: there are no traces to stream; pass record_v")
         from .formats import by_name, check_dependencies
@@ -351,7 +372,13 @@ def simulate(
             if bar is not None and cluster.cluster is not None and cluster.dashboard:
                 print(f"lifsim: Dask dashboard at {cluster.dashboard}", file=sys.stderr, flush=True)
             output = run_dask(
-                plan, engine, cluster, blocks_per_task=blocks_per_task, progress=bar.update if bar is not None else None
+                plan,
+                engine,
+                cluster,
+                blocks_per_task=blocks_per_task,
+                progress=bar.update if bar is not None else None,
+                store=store,
+                finished=finished,
             )
         else:
             output = _run(plan, engine, threads, bar, store, chunk_steps)
@@ -376,6 +403,7 @@ def simulate(
         "block": plan.block,
         "method": method,
         "engine": engine,
+        **({"device": gpu} if gpu is not None else {}),
         "runner": runner_meta,
         "spiking": bool(spiking),
         **stamp(command, config),
@@ -421,7 +449,8 @@ def simulate(
             raise
         from .formats.zarr import ZarrTraces
 
-        result.trace_source = ZarrTraces(store.target)
+        if record is not None:
+            result.trace_source = ZarrTraces(store.target)
     if not (np.isfinite(result.v_mean).all() and np.isfinite(result.v_m2).all()):
         raise ValueError(
             "v: the membrane potential overflowed to infinity or NaN during the run; "
@@ -486,7 +515,7 @@ def _input_plausibility(inputs: Input, params: LIFParams) -> list[str]:
 
 
 #: rough cost per neuron-step (s) of each engine, to decide whether a run is long
-_COST = {"numba": 1.5e-9, "numpy": 2e-8}
+_COST = {"numba": 1.5e-9, "numpy": 2e-8, "cuda": 2e-11, "cuda-twin": 5e-9}
 
 
 def make_progress(progress: bool | None, engine: str, n: int, steps: int):  # type: ignore[no-untyped-def]

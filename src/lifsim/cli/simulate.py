@@ -10,13 +10,25 @@ from typing import Any
 
 import numpy as np
 
-from .common import Values, add_options, resolve, say, wrote
+from .common import UsageError, Values, add_options, resolve, say, wrote
 
 HELP = "simulate an ensemble of LIF neurons"
 
 
 #: the options passed straight to ``simulate`` (and ``estimate``) under their own names
-RUN_KEYWORDS = ("n", "seed", "spiking", "method", "record_v", "record_spikes", "lags", "snapshots", "engine", "threads")
+RUN_KEYWORDS = (
+    "n",
+    "seed",
+    "spiking",
+    "method",
+    "record_v",
+    "record_spikes",
+    "lags",
+    "snapshots",
+    "engine",
+    "threads",
+    "device",
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -90,13 +102,14 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     checked = plan(values)
     quiet = bool(values["quiet"])
     data_format = checked["data_format"]
-    # traces stream straight into a .zarr store as a run in this process goes (a Dask run's come back first)
+    # a .zarr store is written as the run goes: traces stream into it from this process, or from the Dask
+    # workers, which also record each finished neuron range there (--resume finishes an interrupted run)
+    distributed = checked["runner"] is not None
     streamed = (
-        data_format is not None
-        and data_format.name == "zarr"
-        and values["record_v"] is not None
-        and checked["runner"] is None
+        data_format is not None and data_format.name == "zarr" and (values["record_v"] is not None or distributed)
     )
+    if values["resume"] and not (distributed and streamed):
+        raise UsageError("--resume: finishes a Dask run (--workers or --scheduler) in its --data PATH.zarr store")
     if values["dry_run"]:
         from ..simulation import estimate
 
@@ -119,6 +132,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         # traces stream straight into a .zarr store as the run goes
         trace_store=values["data"] if streamed else None,
         runner=checked["runner"],
+        resume=bool(values["resume"]),
     )
     say(result.summary(), quiet)
     if values["data"] is not None:

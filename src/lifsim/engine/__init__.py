@@ -13,8 +13,25 @@ legacy one included.
 tested against the reference bit for bit.  numba is imported only when this
 engine runs; it is looked up, not imported, to tell whether it is installed.
 
+``cuda``: the GPU engine (:mod:`lifsim.engine.cuda.engine`), CUDA kernels
+compiled by CuPy's NVRTC, the same bits as the CPU engines.  It is used only
+when asked for (``engine="cuda"``): ``auto`` never picks a GPU.
+
+``cuda-twin``: the CUDA kernels' CPU twin, compiled by the system C compiler,
+driven by the GPU engine's own host logic (:mod:`lifsim.engine.cuda.twin`).
+Not listed for users; it lets the conformance suite check the GPU engine on
+machines without a GPU.
+
 ``auto`` (the default of :func:`lifsim.simulate`): the best installed engine
 that can run the stream (numba for the counter stream, numpy for the legacy one).
+
+An engine module defines ``advance(plan, drive, schedule, state, out,
+first_block, n_blocks, k0, k1)`` (the local runner owns the state and the
+merge), or ``run_range(plan, first_block, end_block, *, progress, trace_sink,
+chunk_steps)`` when it keeps the state itself (the GPU engine keeps it in
+device memory) and returns the range's :class:`lifsim.runners.local.RangeOutput`.
+It may define ``unavailable()``: why it cannot run here although its package
+is installed (no GPU), or None.
 """
 
 from __future__ import annotations
@@ -26,7 +43,7 @@ from types import ModuleType
 
 from .output import RunOutput
 
-__all__ = ["ENGINES", "Engine", "RunOutput", "numba_available", "choose_engine", "installed", "get"]
+__all__ = ["ENGINES", "Engine", "RunOutput", "numba_available", "choose_engine", "installed", "listed", "get"]
 
 
 @dataclass(frozen=True)
@@ -38,9 +55,18 @@ class Engine:
     requires: str | None  #: import name of the package it needs (looked up, not imported)
     legacy_stream: bool  #: whether it can run the tutorial's legacy stream
     rank: int  #: ``auto`` prefers the highest rank installed
+    auto: bool = True  #: whether ``auto`` may pick it
+    listed: bool = True  #: offered to users (``--engine`` choices, messages)
+    extra: str | None = None  #: the lifsim extra that installs ``requires``
+    probe: str | None = None  #: a function of the package's: a C compiler found, say (looked up, not imported)
 
     def installed(self) -> bool:
-        return self.requires is None or importlib.util.find_spec(self.requires) is not None
+        if self.requires is not None and importlib.util.find_spec(self.requires) is None:
+            return False
+        if self.probe is not None:
+            module, _, name = self.probe.rpartition(".")
+            return bool(getattr(importlib.import_module(module), name)())
+        return True
 
     def load(self) -> ModuleType:
         return importlib.import_module(f"{__name__}.{self.module}")
@@ -50,12 +76,37 @@ class Engine:
 ENGINES: dict[str, Engine] = {
     "numpy": Engine("numpy", "numpy_engine", None, True, 0),
     "numba": Engine("numba", "numba_engine", "numba", False, 10),
+    "cuda": Engine(
+        "cuda",
+        "cuda.engine",
+        "cupy",
+        False,
+        20,
+        auto=False,
+        extra="gpu",
+        probe=f"{__name__}.cuda.engine.available_here",
+    ),
+    "cuda-twin": Engine(
+        "cuda-twin",
+        "cuda.twin",
+        None,
+        False,
+        -1,
+        auto=False,
+        listed=False,
+        probe=f"{__name__}.cuda.source.has_c_compiler",
+    ),
 }
 
 
-def installed() -> list[str]:
-    """Names of the engines that can run here."""
-    return [name for name, engine in ENGINES.items() if engine.installed()]
+def installed(listed_only: bool = False) -> list[str]:
+    """Names of the engines that can run here (``listed_only``: those offered to users)."""
+    return [name for name, engine in ENGINES.items() if engine.installed() and (engine.listed or not listed_only)]
+
+
+def listed() -> list[str]:
+    """Names of the engines offered to users, installed or not (the ``--engine`` choices)."""
+    return [name for name, engine in ENGINES.items() if engine.listed]
 
 
 def numba_available() -> bool:
@@ -67,16 +118,23 @@ def choose_engine(engine: str, stream_kind: str) -> str:
     """Resolve ``"auto"`` to the best installed engine for the stream; check an explicit name."""
     legacy = stream_kind != "counter"
     if engine == "auto":
-        usable = [e for e in ENGINES.values() if e.installed() and (e.legacy_stream or not legacy)]
+        usable = [e for e in ENGINES.values() if e.auto and e.installed() and (e.legacy_stream or not legacy)]
         return max(usable, key=lambda e: e.rank).name
     if not isinstance(engine, str) or engine not in ENGINES:
         raise ValueError(
-            f"engine: expected auto or one of the engines installed here ({', '.join(installed())}), got {engine!r}"
+            f"engine: expected auto or one of the engines installed here ({', '.join(installed(True))}), got {engine!r}"
         )
-    if not ENGINES[engine].installed():
+    chosen = ENGINES[engine]
+    if chosen.requires is not None and importlib.util.find_spec(chosen.requires) is None:
+        how = f"pip install 'lifsim[{chosen.extra}]'" if chosen.extra else f"install {chosen.requires}"
         raise ValueError(
-            f"engine: {engine!r} needs {ENGINES[engine].requires}, which is not installed; "
-            f"installed engines: {', '.join(installed())}"
+            f"engine: {engine!r} needs {chosen.requires}, which is not installed ({how}); "
+            f"installed engines: {', '.join(installed(True))}"
+        )
+    reason = getattr(chosen.load(), "unavailable", lambda: None)()
+    if reason:
+        raise ValueError(
+            f"engine: {engine!r} cannot run here: {reason}; installed engines: {', '.join(installed(True))}"
         )
     if legacy and not ENGINES[engine].legacy_stream:
         raise ValueError(

@@ -149,13 +149,18 @@ def use_worker_threads() -> None:
     numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
 
 
-def _task(plan: RunPlan, engine_name: str, first_block: int, end_block: int) -> RangeOutput:
-    """Run on a worker: the engine over one block range, with the worker's thread count."""
+def _task(plan: RunPlan, engine_name: str, first_block: int, end_block: int, store: Any = None) -> RangeOutput:
+    """Run on a worker: the engine over one block range, with the worker's thread count.
+
+    With a :class:`~lifsim.runners.checkpoint.RunStore`, the range's traces and its done mark are written to
+    the store from here, and the range comes back without its traces.
+    """
     from ..engine import get
 
     if engine_name == "numba":
         use_worker_threads()
-    return run_blocks(plan, get(engine_name), first_block, end_block)
+    part = run_blocks(plan, get(engine_name), first_block, end_block)
+    return store.write_range(part) if store is not None else part
 
 
 def run_dask(
@@ -165,17 +170,28 @@ def run_dask(
     *,
     blocks_per_task: int | None = None,
     progress: Callable[..., None] | None = None,
+    store: Any = None,
+    finished: set[int] | None = None,
 ) -> RunOutput:
-    """Run ``plan`` on ``cluster``, one task per aligned block range, and merge the ranges in block order."""
+    """Run ``plan`` on ``cluster``, one task per aligned block range, and merge the ranges in block order.
+
+    ``store`` (a :class:`~lifsim.runners.checkpoint.RunStore`): the workers write traces and finished ranges
+    there; the ranges starting at the blocks in ``finished`` are read from it instead of run (``--resume``).
+    """
     distributed = _need_distributed()
     client = cluster.client
     if blocks_per_task is None:
         blocks_per_task = default_blocks_per_task(plan.n_blocks, cluster.total_threads)
     ranges = task_ranges(plan.n_blocks, blocks_per_task)
+    finished = finished or set()
+    done: list[RangeOutput] = [store.read_range(b0) for b0, _b1 in ranges if b0 in finished]
+    neuron_steps = sum(r.spike_count.size for r in done) * plan.steps
     [shared] = client.scatter([plan], broadcast=True, hash=False)
-    futures = {client.submit(_task, shared, engine_name, b0, b1, pure=False, retries=1): (b0, b1) for b0, b1 in ranges}
-    done: list[RangeOutput] = []
-    neuron_steps = 0
+    futures = {
+        client.submit(_task, shared, engine_name, b0, b1, store, pure=False, retries=1): (b0, b1)
+        for b0, b1 in ranges
+        if b0 not in finished
+    }
     try:
         for future in distributed.as_completed(futures):
             b0, b1 = futures[future]

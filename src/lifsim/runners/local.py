@@ -21,6 +21,7 @@ import numpy as np
 from ..engine.output import RunOutput
 from ..engine.plan import Outputs, RunPlan, State
 from ..reduce import Moments, TreeStack
+from ..signals import raise_if_interrupted
 from ..streams import LegacyStream
 
 __all__ = ["run_local", "run_blocks", "merge_ranges", "RangeOutput", "BLOCKS_PER_CALL", "CHUNK_BUDGET"]
@@ -97,6 +98,9 @@ def run_blocks(
     ``progress(neuron_steps_done, neuron_steps=True)`` is called as it goes.
     """
     end_block = plan.n_blocks if end_block is None else end_block
+    own = getattr(engine, "run_range", None)
+    if own is not None:  # an engine that keeps the state itself (the GPU's device memory)
+        return own(plan, first_block, end_block, progress=progress, trace_sink=trace_sink, chunk_steps=chunk_steps)  # type: ignore[no-any-return]
     steps = plan.steps
     lo_range, hi_range = plan.neuron_range(first_block, end_block)
     size = hi_range - lo_range
@@ -147,6 +151,7 @@ def run_blocks(
                     trace=trace,
                 )
                 engine.advance(plan, drive, schedule, state, out, first, calls, k0, k1)
+                raise_if_interrupted()  # a signal that arrived while numba compiled (it could not raise then)
                 if not record_spikes or out.spike_n.max(initial=0) <= cap:
                     break
                 # a block fired more than its buffer holds: restore the blocks and run them again with
@@ -172,12 +177,7 @@ def run_blocks(
             else:
                 assert full_trace is not None
                 full_trace[:, k0:k1] = trace[rows]
-    spike_k = spike_j = None
-    if record_spikes:
-        all_k = np.concatenate(spike_k_parts) if spike_k_parts else np.zeros(0, dtype=np.int64)
-        all_j = np.concatenate(spike_j_parts) if spike_j_parts else np.zeros(0, dtype=np.int64)
-        order = np.argsort(all_k, kind="stable")  # time order; neuron order within a step
-        spike_k, spike_j = all_k[order], all_j[order]
+    spike_k, spike_j = time_ordered(spike_k_parts, spike_j_parts) if record_spikes else (None, None)
     return RangeOutput(
         first_block=first_block,
         end_block=end_block,
@@ -192,6 +192,15 @@ def run_blocks(
         trace_rows=rows,
         trace=full_trace,
     )
+
+
+def time_ordered(k_parts: list[np.ndarray], j_parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Spikes gathered block by block (each block's in time order) as one list in time order, neuron order
+    within a step."""
+    all_k = np.concatenate(k_parts) if k_parts else np.zeros(0, dtype=np.int64)
+    all_j = np.concatenate(j_parts) if j_parts else np.zeros(0, dtype=np.int64)
+    order = np.argsort(all_k, kind="stable")
+    return all_k[order], all_j[order]
 
 
 def merge_ranges(plan: RunPlan, ranges: Sequence[RangeOutput]) -> RunOutput:

@@ -1,0 +1,1 @@
+"""The GPU engine (``engine="cuda"``) and its CPU twin (``engine="cuda-twin"``); see :mod:`.engine`."""

@@ -1,0 +1,133 @@
+"""A distributed run's .zarr store: traces written by the workers, resumed after the client is killed, same bits."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from cli_helpers import run_cli
+from test_engine_conformance import assert_bitwise
+
+import lifsim
+from lifsim import inputs
+
+distributed = pytest.importorskip("distributed")
+
+P = lifsim.LIFParams(t_max=0.05, dt=1e-4)
+KW = dict(n=5000, seed=3, record_v=[40, 3, 4000, 17, 2222], lags=(2,), snapshots=("20 ms",))
+
+
+def source():
+    return inputs.white_noise("4 mV", 150e-12)
+
+
+@pytest.mark.parametrize("blocks_per_task", [1, 4])
+def test_workers_write_the_traces_into_the_store(client, tmp_path, blocks_per_task):
+    store = tmp_path / "run.zarr"
+    ref = lifsim.simulate(P, source(), engine="numpy", **KW)
+    run = lifsim.simulate(P, source(), runner=client, trace_store=store, blocks_per_task=blocks_per_task, **KW)
+    assert run.v is None and run.trace_source is not None  # the traces stayed on disk
+    run.load_traces()
+    assert_bitwise(ref, run)
+    back = lifsim.load(str(store))
+    back.load_traces()
+    assert_bitwise(ref, back)
+    assert not (tmp_path / ".run.zarr.parts").exists()  # the done marks go once the store is complete
+
+
+def test_a_store_without_traces_and_its_checks(client, tmp_path):
+    store = tmp_path / "counts.zarr"
+    kwargs = dict(n=3000, seed=1, runner=client, trace_store=store)
+    run = lifsim.simulate(P, source(), **kwargs)
+    assert_bitwise(lifsim.simulate(P, source(), n=3000, seed=1), run)
+    with pytest.raises(ValueError, match="exists; add --resume"):
+        lifsim.simulate(P, source(), **kwargs)
+    with pytest.raises(ValueError, match="complete already"):
+        lifsim.simulate(P, source(), resume=True, **kwargs)
+    with pytest.raises(ValueError, match="resume: finishes a Dask run"):
+        lifsim.simulate(P, source(), n=10, resume=True)
+
+
+def test_another_run_cannot_resume_a_store(client, tmp_path):
+    store = tmp_path / "run.zarr"
+    lifsim.simulate(P, source(), n=3000, seed=1, runner=client, trace_store=store, blocks_per_task=1)
+    # make it look interrupted: the completion mark unset, as a killed client leaves it
+    import zarr
+
+    zarr.open_group(str(store), mode="r+").attrs["lifsim_complete"] = 0
+    with pytest.raises(ValueError, match="different run"):
+        lifsim.simulate(P, source(), n=3000, seed=2, runner=client, trace_store=store, resume=True)
+    zarr.open_group(str(tmp_path / "foreign.zarr"), mode="w")  # a Zarr store, but not a lifsim run's
+    with pytest.raises(ValueError, match="not the store of a distributed lifsim run"):
+        lifsim.simulate(P, source(), n=3000, seed=1, runner=client, trace_store=tmp_path / "foreign.zarr", resume=True)
+    # nothing to resume: the run starts afresh
+    fresh = lifsim.simulate(P, source(), n=3000, seed=1, runner=client, trace_store=tmp_path / "new.zarr", resume=True)
+    assert_bitwise(lifsim.simulate(P, source(), n=3000, seed=1), fresh)
+
+
+def test_cli_resume_needs_a_dask_run_and_a_store(capsys, tmp_path):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "10", "--t-max", "10ms", "--resume"])
+    assert rc == 2 and err.startswith("lifsim: error: --resume") and err.count("\n") == 1
+
+
+CLI = ["simulate", "--n", "60000", "--t-max", "10 s", "--i-mean", "60 pA", "--input", "white", "--sigma", "5 mV"]
+CLI += ["--record-v", "0:60000:4999", "--workers", "2", "--seed", "7"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The same run in one process, saved to and loaded from a .zarr store as the resumed one is."""
+    params = lifsim.LIFParams(t_max="10 s", i_mean="60 pA")
+    run = lifsim.simulate(
+        params, inputs.white_noise("5 mV", params.i_mean), n=60000, seed=7, record_v="0:60000:4999", progress=False
+    )
+    path = tmp_path_factory.mktemp("one") / "one.zarr"
+    run.save(path)
+    loaded = lifsim.load(str(path))
+    loaded.load_traces()
+    return loaded
+
+
+@pytest.mark.parametrize("moment", range(3))
+def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
+    store = tmp_path / "run.zarr"
+    parts = tmp_path / ".run.zarr.parts"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--quiet"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    # kill it once a random number of its neuron ranges have landed (their done marks are files)
+    wanted = random.Random(moment).randint(1, 6)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        landed = len(list(parts.glob("*.npz"))) if parts.exists() else 0
+        if landed >= wanted:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, f"the run finished before the kill: {process.communicate()[1][-2000:]}"
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    with pytest.raises(ValueError, match="not completely written"):
+        lifsim.load(str(store))
+    done = subprocess.run(
+        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--resume", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    resumed = lifsim.load(str(store))
+    resumed.load_traces()
+    assert_bitwise(uninterrupted, resumed)
+    assert np.isfinite(resumed.v_mean).all()
