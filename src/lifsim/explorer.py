@@ -240,11 +240,16 @@ class Explorer:
             return
         if get_ipython() is None:  # headless: the figure's data are up to date, nothing to show
             return
-        from IPython.display import display
+        import io
 
+        from IPython.display import Image, display
+
+        # the figure as a PNG, whatever matplotlib backend the kernel has (MPLBACKEND=Agg shows no figure otherwise)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", bbox_inches="tight")
         self.output.clear_output(wait=True)
         with self.output:
-            display(self.figure)
+            display(Image(data=buffer.getvalue(), format="png"))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -4,22 +4,18 @@ An input is evaluated step by step: at step ``k`` (time ``t_k = k dt``) it
 returns the current that drives the update from ``v[k]`` to ``v[k+1]``, a
 scalar or one value per neuron.  Inputs combine with ``+``.
 
-=======================  ====================================================
-``constant(I)``          ``I``
-``sine(I_mean, period)`` ``I_mean * (1 + sin((t * 2 pi) / period))`` (tutorial ex. 2)
-``uniform_noise(I_mean,  ``I_mean * (1 + A * xi)``, ``xi ~ U(-1, 1)`` drawn per
-A)``                     neuron per step (tutorial ex. 7); ``A`` defaults to the
-                         tutorial's ``0.1 * sqrt(t_max / dt)``
-``modulated(I_mean,      ``I_mean * (1 + term_1 + term_2 ...)``: the sinusoid and the
-terms)``                 uniform noise as terms around one mean
-``white_noise(sigma,     Gaussian white noise given as its effect on the membrane,
-I_mean=0)``              ``tau dV/dt = ... + sigma sqrt(tau) xi(t)`` (sigma in V);
-                         on the grid ``I_k = I_mean + (sigma / R) sqrt(tau / dt) z_k``,
-                         ``z_k ~ N(0, 1)``, so that forward Euler is Euler-Maruyama
-``step(amplitude,        ``amplitude`` for ``t >= onset``, else ``baseline``
-onset, baseline=0)``
-``array_input(values)``  a user array of shape ``(steps,)`` or ``(n, steps)``
-=======================  ====================================================
+* ``constant(I)``: ``I``;
+* ``sine(I_mean, period)``: ``I_mean * (1 + sin((t * 2 pi) / period))`` (tutorial ex. 2);
+* ``uniform_noise(I_mean, A)``: ``I_mean * (1 + A * xi)``, ``xi ~ U(-1, 1)`` drawn per
+  neuron per step (tutorial ex. 7); ``A`` defaults to the tutorial's ``0.1 * sqrt(t_max / dt)``;
+* ``modulated(I_mean, terms)``: ``I_mean * (1 + term_1 + term_2 ...)``: the sinusoid and the
+  uniform noise as terms around one mean;
+* ``white_noise(sigma, I_mean=0)``: Gaussian white noise given as its effect on the membrane,
+  ``tau dV/dt = ... + sigma sqrt(tau) xi(t)`` (sigma in V); on the grid
+  ``I_k = I_mean + (sigma / R) sqrt(tau / dt) z_k``, ``z_k ~ N(0, 1)``, so that forward Euler
+  is Euler-Maruyama;
+* ``step(amplitude, onset, baseline=0)``: ``amplitude`` for ``t >= onset``, else ``baseline``;
+* ``array_input(values)``: a user array of shape ``(steps,)`` or ``(n, steps)``.
 
 The expressions keep the tutorial's floating-point operation order, so that
 lifsim reproduces the tutorial's numbers bit for bit.

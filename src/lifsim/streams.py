@@ -26,7 +26,7 @@ run, whatever the block size, thread or process count.  Limits: 2**32 neurons
 and 2**31 steps (normals use two draws a step).
 
 Reproducibility contract (stream version 2, ``counter-splitmix64/2``)
---------------------------------------------------------------------
+---------------------------------------------------------------------
 In the manner of numpy's *Compatibility Guarantee*: with the counter stream,
 a run is a pure function of its arguments.  For each quantity, "bitwise"
 below means the same IEEE-754 bits, not "close":

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -279,7 +280,7 @@ def _exercise1(out: Part2Output, xkcd: bool | None) -> Part2Output:
 
     def draw() -> list[Figure]:
         with figure_style(True if xkcd is None else xkcd):
-            fig = Figure()
+            fig = plt.figure()
             ax = fig.add_subplot()
             ax.set_ylabel("Frequency")
             ax.set_xlabel("$V_m$ (V)")
@@ -301,7 +302,7 @@ def _drawing(ex: str, data: dict[str, np.ndarray], n: int, xkcd: bool | None) ->
                 return [_plot_all(t, v, None, data, n, helper=False)]
             figures = [_plot_all(t, v, raster if ex != "3" else None, data, n)]
             if ex == "demo":
-                hist = Figure(figsize=(8, 4))
+                hist = plt.figure(figsize=(8, 4))
                 ax = hist.add_subplot()
                 ax.hist(data["t_ref"], bins=32, histtype="stepfilled", linewidth=0, color="C1")
                 ax.set_xlabel("$t_{ref}$ (s)")
@@ -321,7 +322,7 @@ def _plot_all(
     import matplotlib as mpl
 
     width, height = mpl.rcParams["figure.figsize"]
-    fig = Figure(figsize=(width, 1.5 * height) if helper else None)
+    fig = plt.figure(figsize=(width, 1.5 * height) if helper else None)
     ax1 = fig.add_subplot(311)
     for j in range(n):
         ax1.scatter(t, v[j], color="k", marker=".", alpha=0.01)
