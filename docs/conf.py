@@ -204,8 +204,9 @@ def write_companion() -> None:
     page = [
         "# Part II: spikes, refractoriness, functions and a class",
         "",
-        "Neuromatch precourse W0D2, *LIF Neuron Part II*: each exercise's solution code (transcribed in the tests",
-        "from the tutorial's solutions), the lifsim command that gives its numbers bit for bit, its output and figure.",
+        "Neuromatch precourse W0D2, *LIF Neuron Part II*: each exercise's solution code (as the tests transcribe it",
+        "from the specification's description of the published solutions), the lifsim command that gives its numbers",
+        "bit for bit, its output and figure.",
         "",
         notes,
     ]
