@@ -67,7 +67,11 @@ def test_moving_a_slider_redraws_the_figure(tmp_path):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless=new"])
             try:
                 page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
+                here = f"http://127.0.0.1:{port}/"
+                # nothing leaves this machine: a request elsewhere (a CDN font or script) fails at once instead of
+                # holding the page's load event until a network timeout
+                page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(here) else r.abort())
+                page.goto(here, wait_until="domcontentloaded", timeout=180_000)
                 page.wait_for_selector(".widget-slider", timeout=180_000)
                 before = page.wait_for_selector(IMAGE, timeout=180_000).get_attribute("src")
                 readout = page.query_selector(".widget-slider .widget-readout")
