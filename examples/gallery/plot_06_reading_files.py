@@ -44,6 +44,7 @@ except ImportError:
     print("pynwb is not installed (pip install 'lifsim[nwb]')")
 
 fig, ax = plt.subplots(figsize=(6, 3))
-(ds["v_mean"] * 1e3).plot(ax=ax)
+ax.plot(ds["v_mean"][ds["v_mean"].dims[0]] * 1e3, ds["v_mean"] * 1e3)  # the file is SI; the figure speaks ms and mV
 ax.set_ylabel("mean V (mV)")
-ax.set_xlabel("time (s)")
+ax.set_xlabel("time (ms)")
+fig.tight_layout()

@@ -304,12 +304,21 @@ def simulate(
             "record fewer neurons (e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
         )
     runner_meta: dict[str, object] = {"kind": "local"}
+    store: Any = None
+    if runner is not None and trace_store is not None:
+        from .formats import by_name, check_dependencies
+        from .runners.checkpoint import RunStore
+
+        check_dependencies(by_name("zarr"), "trace_store")
+        store = RunStore(Path(trace_store), plan)
+        blocks_per_task = store.check(resume) or blocks_per_task  # a resumed store keeps its task size
     if runner is not None:
         from .runners.dask import connect, default_blocks_per_task
 
         cluster = connect(runner)  # an unreachable scheduler fails here, before any work
         try:
             per_task = blocks_per_task or default_blocks_per_task(plan.n_blocks, cluster.total_threads)
+            blocks_per_task = per_task
             _check_task_memory(plan, cluster, per_task, _expected_rate(params, inputs, method, spiking))
             runner_meta = {
                 "kind": "dask",
@@ -329,17 +338,10 @@ def simulate(
         finally:
             if cluster is not None:
                 cluster.close()
-    store: Any = None
     finished: set[int] = set()
-    if trace_store is not None and cluster is not None:
-        from .formats import by_name, check_dependencies
-        from .runners.checkpoint import RunStore
-        from .runners.dask import default_blocks_per_task
-
-        check_dependencies(by_name("zarr"), "trace_store")
-        store = RunStore(Path(trace_store), plan)
-        wanted = blocks_per_task or default_blocks_per_task(plan.n_blocks, cluster.total_threads)
-        blocks_per_task, finished = store.open(resume, wanted)
+    if store is not None:  # every check has passed: the store is created (or its finished ranges listed) now
+        assert blocks_per_task is not None
+        finished = store.open(blocks_per_task)
     elif trace_store is not None:
         if record is None:
             raise ValueError("trace_store: there are no traces to stream; pass record_v")
@@ -625,8 +627,6 @@ def _estimate(
         )
     per_task = int(runner_meta["blocks_per_task"])  # type: ignore[call-overload]
     neurons = min(plan.n, per_task * plan.block)
-    limits = [int(w.get("memory_limit") or 0) for w in cluster.workers.values()]
-    limits = [limit for limit in limits if limit > 0]
     threads = cluster.total_threads
     tasks = int(runner_meta["tasks"])  # type: ignore[call-overload]
     return RunEstimate(
@@ -635,8 +635,8 @@ def _estimate(
         tasks=tasks,
         per_task=f"{per_task} blocks, up to {neurons} neurons each",
         memory_here=needed,
-        memory_per_task=plan.memory_estimate(expected, neurons=neurons),
-        worker_memory=min(limits) if limits else None,
+        memory_per_task=_task_memory(plan, neurons, expected),
+        worker_memory=_worker_memory(cluster),
         output_bytes=output,
         ns_per_neuron_step=ns,
         calibration=calibration,
@@ -660,20 +660,32 @@ def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwa
     raise AssertionError("simulate did not stop for the dry run")  # pragma: no cover
 
 
-def _check_task_memory(plan: RunPlan, cluster: Any, blocks_per_task: int, expected_rate: float) -> None:
-    """Refuse up front a Dask run whose tasks need more memory than a worker has."""
+def _worker_memory(cluster: Any) -> int | None:
+    """The smallest memory limit (bytes) of the cluster's workers, or None when none has one."""
     limits = [int(w.get("memory_limit") or 0) for w in cluster.workers.values()]
     limits = [limit for limit in limits if limit > 0]
-    if not limits:
-        return
-    neurons = min(plan.n, blocks_per_task * plan.block)
+    return min(limits) if limits else None
+
+
+def _task_memory(plan: RunPlan, neurons: int, expected_rate: float) -> int:
+    """Bytes a worker needs for one task of ``neurons`` neurons (its traces included)."""
     needed = plan.memory_estimate(expected_rate, neurons=neurons)
     if plan.record is not None:
         needed += 8 * plan.record.size * plan.steps
-    if needed > min(limits):
+    return needed
+
+
+def _check_task_memory(plan: RunPlan, cluster: Any, blocks_per_task: int, expected_rate: float) -> None:
+    """Refuse up front a Dask run whose tasks need more memory than a worker has."""
+    limit = _worker_memory(cluster)
+    if limit is None:
+        return
+    neurons = min(plan.n, blocks_per_task * plan.block)
+    needed = _task_memory(plan, neurons, expected_rate)
+    if needed > limit:
         raise ValueError(
             f"runner: a task of {neurons} neurons x {plan.steps} steps needs about {format_bytes(needed)}, more than "
-            f"the {format_bytes(min(limits))} a worker may use; use smaller tasks (blocks_per_task), fewer steps, "
+            f"the {format_bytes(limit)} a worker may use; use smaller tasks (blocks_per_task), fewer steps, "
             "or workers with more memory"
         )
 

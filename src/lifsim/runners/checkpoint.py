@@ -75,35 +75,44 @@ class RunStore:
         self.blocks_per_task = 0  #: set by open()
 
     # ------------------------------------------------------------ on the client
-    def open(self, resume: bool, blocks_per_task: int) -> tuple[int, set[int]]:
-        """Create the store, or open it to resume; return the task size and the first blocks of finished ranges."""
+    def check(self, resume: bool) -> int | None:
+        """Read-only checks before anything runs; the task size of the store to resume (None: a new store).
+
+        Refuses an existing store without ``resume``, a store of another run, a complete one, a foreign one.
+        """
         import zarr
 
-        if self.target.exists():
-            if not resume:
-                raise ValueError(
-                    f"data: {self.target} exists; add --resume (resume=True) to finish an interrupted run, or choose "
-                    "another path"
-                )
-            try:
-                attributes: dict[str, Any] = dict(zarr.open_group(str(self.target), mode="r").attrs)
-            except Exception as error:  # noqa: BLE001  (anything that is not a store)
-                raise ValueError(f"data: {self.target} is not a lifsim run store ({type(error).__name__})") from None
-            if IDENTITY not in attributes:
-                raise ValueError(f"data: {self.target} is not the store of a distributed lifsim run; it cannot resume")
-            if attributes[IDENTITY] != self.identity:
-                raise ValueError(
-                    f"data: {self.target} was written by a different run (parameters, input, n, seed, steps or "
-                    "recording differ); it cannot be resumed by this command"
-                )
-            if int(attributes.get(COMPLETE, 0)) == 1:
-                raise ValueError(f"data: {self.target} is complete already; load it with lifsim.load")
-            self.parts.mkdir(exist_ok=True)
-            self.blocks_per_task = int(attributes[TASK_SIZE])
-            return self.blocks_per_task, self.finished()
-        self._create(blocks_per_task)
+        if not self.target.exists():
+            return None  # nothing to resume: the run starts afresh
+        if not resume:
+            raise ValueError(
+                f"data: {self.target} exists; add --resume (resume=True) to finish an interrupted run, or choose "
+                "another path"
+            )
+        try:
+            attributes: dict[str, Any] = dict(zarr.open_group(str(self.target), mode="r").attrs)
+        except Exception as error:  # noqa: BLE001  (anything that is not a store)
+            raise ValueError(f"data: {self.target} is not a lifsim run store ({type(error).__name__})") from None
+        if IDENTITY not in attributes:
+            raise ValueError(f"data: {self.target} is not the store of a distributed lifsim run; it cannot resume")
+        if attributes[IDENTITY] != self.identity:
+            raise ValueError(
+                f"data: {self.target} was written by a different run (parameters, input, n, seed, steps or "
+                "recording differ); it cannot be resumed by this command"
+            )
+        if int(attributes.get(COMPLETE, 0)) == 1:
+            raise ValueError(f"data: {self.target} is complete already; load it with lifsim.load")
+        return int(attributes[TASK_SIZE])
+
+    def open(self, blocks_per_task: int) -> set[int]:
+        """Create the store (task size ``blocks_per_task``), or, when :meth:`check` found one, list its finished
+        ranges (their first blocks)."""
         self.blocks_per_task = blocks_per_task
-        return blocks_per_task, set()
+        if self.target.exists():
+            self.parts.mkdir(exist_ok=True)
+            return self.finished()
+        self._create(blocks_per_task)
+        return set()
 
     def _create(self, blocks_per_task: int) -> None:
         import dask.array as da
