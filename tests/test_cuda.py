@@ -73,6 +73,7 @@ static lif_dim3 threadIdx, blockIdx, blockDim;
 #define __device__
 #define __forceinline__ inline
 #define __shared__ static
+#define __launch_bounds__(...)
 static double __shfl_down_sync(unsigned, double x, int) { return x; }
 static double __shfl_sync(unsigned, double x, int) { return x; }
 static unsigned __ballot_sync(unsigned, int p) { return p; }
@@ -128,11 +129,23 @@ def test_device_applies_to_the_gpu_only(capsys):
 @needs_twin
 @pytest.mark.parametrize("n", [1, 31, 33, 1000, 2048, 5000])
 def test_twin_gives_the_reference_bits_on_every_node_shape(n):
-    """Partial warps, partial nodes, several nodes per block (blocks of 2048, nodes of 1024)."""
+    """Partial warps, partial nodes, several nodes per block (blocks of 2048, nodes of ``engine.NODE``)."""
     kwargs = dict(n=n, seed=3, record_v=sorted({0, n - 1}), lags=(2,), snapshots=("20 ms",))
     ref = lifsim.simulate(P, inputs.white_noise("4 mV", 150e-12), engine="numpy", **kwargs)
     twin = lifsim.simulate(P, inputs.white_noise("4 mV", 150e-12), engine="cuda-twin", **kwargs)
     assert_bitwise(ref, twin, f"n={n}")
+
+
+@needs_twin
+@pytest.mark.parametrize("node", [32, 64, 256, 1024])
+def test_twin_gives_the_reference_bits_for_every_node_size(node, monkeypatch):
+    """A node (a thread block) may be any power of two from 32 to 1024: the groups merged in the node and the
+    nodes merged level by level make the same canonical tree (issue 20 chose NODE from occupancy)."""
+    monkeypatch.setattr(cuda_engine, "NODE", node)
+    kwargs = dict(n=2500, seed=6, record_v=[0, 1500, 2499], lags=(1, 3), snapshots=("20 ms",))
+    ref = lifsim.simulate(P, SOURCES["two whites"](), engine="numpy", **kwargs)
+    twin = lifsim.simulate(P, SOURCES["two whites"](), engine="cuda-twin", **kwargs)
+    assert_bitwise(ref, twin, f"node {node}")
 
 
 @needs_twin

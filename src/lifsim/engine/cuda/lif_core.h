@@ -24,6 +24,14 @@
 #define LIF_TWO_M53 0x1p-53
 #define LIF_TWO_M51 0x1p-51
 
+/* loops over a run's input parts and noise terms stay loops on the GPU (unrolled, their loads in flight
+   at once would cost registers: see lifsim.engine.cuda.compile_check) */
+#ifdef __CUDA_ARCH__
+#define LIF_ROLLED _Pragma("unroll 1")
+#else
+#define LIF_ROLLED
+#endif
+
 /* kinds of lowered input parts (lifsim.engine.plan: DET, MOD, WHITE, ARRAY) */
 #define LIF_DET 0
 #define LIF_MOD 1
@@ -134,27 +142,28 @@ LIF_FN void lif_pair(lif_u64 key, lif_i64 j, lif_i64 pair, double *z_cos, double
     *z_sin = r * s;
 }
 
-/* N(0, 1) of white term w at update step kk: the cosine half of pair kk / 2 on even kk (the sine
-   half kept in spare[w]), that sine half on odd kk */
-LIF_FN double lif_normal(lif_u64 key, lif_i64 j, lif_i64 kk, double *spare, lif_i64 w) {
+/* N(0, 1) of a white term at update step kk: the cosine half of pair kk / 2 on even kk (the sine half
+   kept in *spare), that sine half on odd kk */
+LIF_FN double lif_normal(lif_u64 key, lif_i64 j, lif_i64 kk, double *spare) {
     if (kk % 2 == 0) {
         double z, other;
         lif_pair(key, j, kk / 2, &z, &other);
-        spare[w] = other;
+        *spare = other;
         return z;
     }
-    return spare[w];
+    return *spare;
 }
 
 /* One update of neuron j from V = v at update step kk (lifsim.engine.numba_engine._step_general):
-   the input's parts added left to right, Euler or exact; z holds the white normals of this step.
+   the input's parts added left to right, Euler or exact.  White term w's normal of this step is drawn
+   where it is used (once per step), its spare half kept in spare[w * stride].
    Returns V before threshold and refractoriness. */
 LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double v, lif_i64 j, lif_i64 kk,
-                         const double *z) {
+                         double *spare, lif_i64 stride) {
     lif_i64 column = kk - drive->offset;
     double current = 0.0;
     int first = 1;
-    for (lif_i64 p = 0; p < drive->parts; p++) {
+    LIF_ROLLED for (int p = 0; p < (int)drive->parts; p++) {
         lif_i64 kind = drive->kind[p];
         lif_i64 index = drive->slot[p];
         double value;
@@ -162,7 +171,7 @@ LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double 
             value = drive->rows[index * drive->columns + column];
         } else if (kind == LIF_MOD) {
             double total = drive->rows[index * drive->columns + column];
-            for (lif_i64 u = drive->u_first[p]; u < drive->u_first[p + 1]; u++)
+            LIF_ROLLED for (lif_i64 u = drive->u_first[p]; u < drive->u_first[p + 1]; u++)
                 total = total + drive->u_amp[u] * (2.0 * lif_uniform(drive->u_key[u], j, kk) - 1.0);
             value = drive->mean[p] * total;
         } else if (kind == LIF_WHITE) {
@@ -170,7 +179,8 @@ LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double 
                 if (drive->mean[p] == 0.0) continue;
                 value = drive->mean[p];
             } else {
-                value = drive->mean[p] + drive->w_scale[index] * z[index];
+                double z = lif_normal(drive->w_key[index], j, kk, spare + index * stride);
+                value = drive->mean[p] + drive->w_scale[index] * z;
             }
         } else {
             lif_i64 row = drive->per_neuron[p] ? index + j : index;
@@ -183,7 +193,8 @@ LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double 
     if (model->exact) {
         double v_inf = model->el + model->r * current;
         x = v_inf + (v - v_inf) * model->decay;
-        for (lif_i64 w = 0; w < drive->whites; w++) x = x + drive->w_scale[w] * z[w];
+        LIF_ROLLED for (lif_i64 w = 0; w < drive->whites; w++)
+            x = x + drive->w_scale[w] * lif_normal(drive->w_key[w], j, kk, spare + w * stride);
     } else {
         x = v + model->a * (model->el - v + model->r * current);
     }

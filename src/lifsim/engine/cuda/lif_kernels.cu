@@ -1,21 +1,34 @@
 /* lifsim's GPU kernels (CUDA C, compiled by NVRTC through CuPy with --fmad=false).
  *
- * lif_advance: one thread per neuron, one thread block per node of NODE neurons (a power of two,
- * 32 .. 1024: an aligned node of lifsim's canonical reduction tree).  V, the refractory counter,
- * the spike count and the spare Box-Muller halves stay in registers through the chunk.  Each
- * time point the node's statistics are reduced in the canonical order: a warp is a group of 32,
- * folded by halves with shuffles (lane i + lane i + 16, + 8, + 4, + 2, + 1: exactly
- * lifsim.reduce.fold), then the node's groups merged level by level (Chan's formulas, an odd
- * last node passed up).  Spikes are compacted per node in (time, neuron) order with warp ballots.
+ * lif_advance: one thread per neuron, one thread block per node of up to LIF_NODE neurons (a power of
+ * two, 32 .. 1024: an aligned node of lifsim's canonical reduction tree).  V and the refractory counter
+ * stay in registers through the chunk, the spare Box-Muller half of each white term in shared memory
+ * (s_spare: a per-thread array indexed by the term would live in local memory); a spike adds one to
+ * the neuron's count in global memory.  Each time point the node's statistics are reduced in the
+ * canonical order: a warp is a group of 32, folded by halves with shuffles (lane i + lane i + 16, + 8,
+ * + 4, + 2, + 1: exactly lifsim.reduce.fold), then the node's groups merged level by level (Chan's
+ * formulas, an odd last node passed up).  Spikes are compacted per node in (time, neuron) order with
+ * warp ballots.
+ *
+ * Launch bounds: __launch_bounds__(LIF_NODE, LIF_MIN_BLOCKS) holds the kernel to 65536 / (LIF_NODE *
+ * LIF_MIN_BLOCKS) = 64 registers per thread, so that a block of any node size fits the 65,536 registers
+ * a block may use on sm_70 .. sm_90 and 32 warps fit on an SM; tests/test_cuda_compile.py compiles the
+ * source with NVRTC and ptxas and checks that it does so without spilling
+ * (lifsim.engine.cuda.compile_check).
  *
  * lif_merge_nodes: one level of the canonical tree over the nodes' (mean, m2, lag sums), for every
  * time point of the chunk at once; launched until one root is left.
  *
  * lif_core.h (the per-neuron arithmetic) and the portable constants are prepended by
- * lifsim.engine.cuda.source, with LIF_FN = __device__ __forceinline__ and LIF_MAX_WHITE set.
+ * lifsim.engine.cuda.source, with LIF_FN = __device__ __forceinline__, LIF_MAX_WHITE, LIF_NODE and
+ * LIF_MIN_BLOCKS set.
  */
 
 #define LIF_FULL 0xffffffffu
+#if !defined(LIF_NODE) || !defined(LIF_MIN_BLOCKS) || !defined(LIF_MAX_WHITE)
+#error "LIF_NODE, LIF_MIN_BLOCKS and LIF_MAX_WHITE are set by lifsim.engine.cuda.source.kernel_source"
+#endif
+#define LIF_GROUPS (LIF_NODE / 32)
 
 __device__ __forceinline__ double lif_warp_fold(double x) {
     x = x + __shfl_down_sync(LIF_FULL, x, 16);
@@ -67,12 +80,13 @@ __device__ __forceinline__ void lif_sum_groups(double *s_sum, int groups, int la
     }
 }
 
-extern "C" __global__ void lif_advance(LIF_ADVANCE_PARAMS) {
-    __shared__ lif_i64 s_count[32];
-    __shared__ double s_mean[32];
-    __shared__ double s_m2[32];
-    __shared__ double s_sum[32];
-    __shared__ int s_spikes[32];
+extern "C" __global__ void __launch_bounds__(LIF_NODE, LIF_MIN_BLOCKS) lif_advance(LIF_ADVANCE_PARAMS) {
+    __shared__ lif_i64 s_count[LIF_GROUPS];
+    __shared__ double s_mean[LIF_GROUPS];
+    __shared__ double s_m2[LIF_GROUPS];
+    __shared__ double s_sum[LIF_GROUPS];
+    __shared__ int s_spikes[LIF_GROUPS];
+    __shared__ double s_spare[LIF_MAX_WHITE * LIF_NODE];  /* white term w's spare half: s_spare[w * LIF_NODE + tid] */
 
     LIF_UNPACK(model, drive);
 
@@ -82,47 +96,46 @@ extern "C" __global__ void lif_advance(LIF_ADVANCE_PARAMS) {
     const lif_i64 g = blockIdx.x;
     const lif_i64 n = hi - lo;
     const lif_i64 first = lo + g * node;
-    const lif_i64 m = (hi - first) < node ? (hi - first) : node;  /* neurons of this node */
-    const int groups = (int)((m + 31) / 32);
+    const int m = (int)((hi - first) < node ? (hi - first) : node);  /* neurons of this node */
+    const int groups = (m + 31) / 32;
     const int warps = (int)(blockDim.x / 32);
     const lif_i64 j = first + tid;
     const int active = tid < m;
     const lif_i64 s = j - lo;
-    const lif_i64 width = k1 - k0;
-    const int group_count = (int)((m - (lif_i64)warp * 32) < 32 ? (m - (lif_i64)warp * 32) : 32);
+    const int width = (int)(k1 - k0);
+    const int group_count = (m - warp * 32) < 32 ? (m - warp * 32) : 32;
 
     double vj = active ? v[s] : 0.0;
     lif_i64 hj = (active && refractory) ? hold[s] : 0;
-    lif_i64 refj = (active && per_neuron_ref) ? ref[s] : ref_steps;
-    lif_i64 cj = active ? counts[s] : 0;
-    double sp[LIF_MAX_WHITE];
-    double z[LIF_MAX_WHITE];
-    for (int w = 0; w < LIF_MAX_WHITE; w++) {
-        sp[w] = (active && w < whites) ? spare[w * n + s] : 0.0;
-        z[w] = 0.0;
-    }
-    /* this neuron's trace row: a binary search of the sorted recorded neurons */
-    lif_i64 my_row = -1;
-    if (active && n_rec > 0) {
-        int left = 0, right = n_rec;
-        while (left < right) {
-            int mid = (left + right) / 2;
-            if (rec_neurons[mid] < j) left = mid + 1; else right = mid;
+    double *my_spare = s_spare + tid;
+    for (int w = 0; w < (int)whites; w++) my_spare[w * LIF_NODE] = active ? spare[w * n + s] : 0.0;
+    /* this neuron's trace row (-1: not recorded), a binary search of the sorted recorded neurons; kept in
+       shared memory, read once a step */
+    __shared__ int s_row[LIF_NODE];
+    {
+        int row = -1;
+        if (active && n_rec > 0) {
+            int left = 0, right = n_rec;
+            while (left < right) {
+                int mid = (left + right) / 2;
+                if (rec_neurons[mid] < j) left = mid + 1; else right = mid;
+            }
+            if (left < n_rec && rec_neurons[left] == j) row = (int)rec_rows[left];
         }
-        if (left < n_rec && rec_neurons[left] == j) my_row = rec_rows[left];
+        s_row[tid] = row;
     }
     lif_i64 n_spikes = 0;
+    int ring_row = depth > 0 ? (int)(k0 % depth) : 0;  /* the ring's row of time point k: k % depth, kept up to
+                                                          date without a 64-bit remainder each step */
 
-    for (lif_i64 k = k0; k < k1; k++) {
-        const lif_i64 c = k - k0;
+    for (int c = 0; c < width; c++) {
+        const lif_i64 k = k0 + c;
         int fired = 0;
         if (k > 0 && active) {
-            const lif_i64 kk = k - 1;
-            for (int w = 0; w < whites; w++) z[w] = lif_normal(w_key[w], j, kk, sp, w);
-            double x = lif_update(&model, &drive, vj, j, kk, z);
-            fired = lif_settle(&model, &x, &hj, refj);
+            double x = lif_update(&model, &drive, vj, j, k - 1, my_spare, LIF_NODE);
+            fired = lif_settle(&model, &x, &hj, per_neuron_ref ? ref[s] : ref_steps);
             vj = x;
-            cj += fired;
+            if (fired) counts[s] += 1;  /* rare: no register holds the count through the chunk */
         }
         if (record_spikes && k > 0) {  /* block-wide compaction in neuron order */
             unsigned int ballot = __ballot_sync(LIF_FULL, fired);
@@ -162,12 +175,14 @@ extern "C" __global__ void lif_advance(LIF_ADVANCE_PARAMS) {
         }
         __syncthreads();
         if (depth > 0) {
-            if (active) ring[(k % depth) * n + s] = vj;
+            if (active) ring[(lif_i64)ring_row * n + s] = vj;
             for (int li = 0; li < n_lags; li++) {
                 const lif_i64 lag = lags[li];
                 if (k < lag) continue;  /* uniform across the block */
                 double product = 0.0;
-                if (active) product = (ring[((k - lag) % depth) * n + s] - lag_shift) * (vj - lag_shift);
+                int back = ring_row - (int)lag;  /* the row of k - lag: (k - lag) % depth, as 0 <= lag < depth */
+                back = back < 0 ? back + depth : back;
+                if (active) product = (ring[(lif_i64)back * n + s] - lag_shift) * (vj - lag_shift);
                 double folded = lif_warp_fold(product);
                 if (lane == 0 && warp < groups) s_sum[warp] = folded;
                 __syncthreads();
@@ -177,16 +192,17 @@ extern "C" __global__ void lif_advance(LIF_ADVANCE_PARAMS) {
                 }
                 __syncthreads();
             }
+            ring_row = ring_row + 1 == depth ? 0 : ring_row + 1;
         }
-        if (my_row >= 0) trace[my_row * width + c] = vj;
+        const int row = s_row[tid];
+        if (row >= 0) trace[(lif_i64)row * width + c] = vj;
         const lif_i64 snap = snap_row[c];
         if (snap >= 0 && active) snapshots[snap * n + s] = vj;
     }
     if (active) {
         v[s] = vj;
         if (refractory) hold[s] = hj;
-        counts[s] = cj;
-        for (int w = 0; w < whites; w++) spare[w * n + s] = sp[w];
+        for (int w = 0; w < whites; w++) spare[w * n + s] = my_spare[w * LIF_NODE];
     }
     if (tid == 0) spike_n[g] = n_spikes;
 }

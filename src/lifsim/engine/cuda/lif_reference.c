@@ -47,7 +47,7 @@ void lif_advance(LIF_ADVANCE_PARAMS, lif_i64 n_nodes) {
     LIF_UNPACK(model, drive);
     const lif_i64 n = hi - lo;
     const lif_i64 width = k1 - k0;
-    double z[64], lanes[32];
+    double lanes[32];
     lif_i64 g_count[32];
     double g_mean[32], g_m2[32], g_sum[32];
     for (lif_i64 g = 0; g < n_nodes; g++) {
@@ -61,13 +61,8 @@ void lif_advance(LIF_ADVANCE_PARAMS, lif_i64 n_nodes) {
                 const lif_i64 kk = k - 1;
                 for (lif_i64 t = 0; t < m; t++) {  /* the threads in order: spikes land in neuron order */
                     const lif_i64 j = first + t, s = j - lo;
-                    double sp[64];
-                    for (lif_i64 w = 0; w < whites; w++) {
-                        sp[w] = spare[w * n + s];
-                        z[w] = lif_normal(w_key[w], j, kk, sp, w);
-                        spare[w * n + s] = sp[w];
-                    }
-                    double x = lif_update(&model, &drive, v[s], j, kk, z);
+                    /* white term w's spare half in spare[w * n + s] (the kernel keeps it in shared memory) */
+                    double x = lif_update(&model, &drive, v[s], j, kk, spare + s, n);
                     lif_i64 h = refractory ? hold[s] : 0;
                     lif_i64 refj = per_neuron_ref ? ref[s] : ref_steps;
                     int fired = lif_settle(&model, &x, &h, refj);
