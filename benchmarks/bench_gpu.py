@@ -71,7 +71,7 @@ def lifsim_row(work: str, n: int, steps: int, repeats: int, engine: str) -> dict
     src = (
         inputs.uniform_noise(p.i_mean, W1_AMPLITUDE)
         if work == "W1"
-        else (inputs.constant(W2_MEAN) + inputs.white_noise(W2_SIGMA))
+        else (inputs.constant(W2_MEAN) + inputs.white_noise(sigma=W2_SIGMA))
     )
     kw = dict(n=n, seed=1, engine=engine, record_spikes=False, progress=False)
     start = time.perf_counter()
@@ -99,9 +99,9 @@ GENERATOR = r"""
 extern "C" __global__ void draw_all(lif_u64 key, lif_i64 n, lif_i64 steps, int normal, double *out) {
     const lif_i64 j = (lif_i64)blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= n) return;
-    double acc = 0.0, spare[1];
+    double acc = 0.0, spare = 0.0;
     for (lif_i64 kk = 0; kk < steps - 1; kk++)
-        acc += normal ? lif_normal(key, j, kk, spare, 0) : lif_uniform(key, j, kk);
+        acc += normal ? lif_normal(key, j, kk, &spare) : lif_uniform(key, j, kk);
     out[j] = acc;
 }
 """

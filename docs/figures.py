@@ -1,10 +1,10 @@
-"""Make every figure of the README from the README's own commands.
+"""Make every figure of the README and the user guide from the commands shown beside them.
 
     python docs/figures.py            # rewrite docs/*.png and docs/figures.json
     python docs/figures.py --out DIR  # write them elsewhere (the tests do, to check they are current)
 
 Each entry of :data:`FIGURES` is a command that appears verbatim in the README
-and the figure file it writes; the command's plot path is pointed into
+or on a guide page (``docs/guide/``) and the figure file it writes; the command's plot path is pointed into
 ``docs/`` and its data file (if any) into a temporary folder.  What each
 command prints (the run's summary: rates, CVs, final V) is kept in
 ``docs/figures.json``; ``tests/test_readme.py`` runs the commands again and
@@ -25,7 +25,7 @@ from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
 
-#: figure file in docs/ -> the README command that draws it
+#: figure file in docs/ -> the command (in the README or the guide) that draws it
 FIGURES = {
     "lif.png": "lifsim simulate --n 1000 --input uniform --no-spiking --record-v 0:10 --lags 1,5 "
     "--snapshots 20ms,140ms --data lif.nc --plot lif.png",

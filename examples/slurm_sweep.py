@@ -1,4 +1,4 @@
-"""A lifsim sweep on a SLURM cluster through dask-jobqueue (pip install "lifsim[dask]" dask-jobqueue).
+"""A lifsim sweep on a SLURM cluster through dask-jobqueue (pip install ".[dask]" dask-jobqueue).
 
 Run it on the cluster's login node::
 

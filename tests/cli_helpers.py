@@ -46,3 +46,22 @@ def assert_one_line_error(rc, err, *needles, option_names=False):
         if option_names:
             options = tuple(options) + tuple("--" + o.replace("_", "-") for o in options if "_" in o or o.isalpha())
         assert any(o.lower() in err.lower() for o in options), f"{needle!r} missing from {err!r}"
+
+
+def lifsim_script() -> str:
+    """The installed ``lifsim`` console script of this environment (beside the interpreter running the tests)."""
+    import os
+    import shutil
+    import sys
+
+    here = os.path.join(os.path.dirname(sys.executable), "lifsim")
+    return here if os.path.exists(here) else (shutil.which("lifsim") or pytest.skip("no lifsim console script"))
+
+
+def run_script(argv, *, timeout=120, **kwargs):
+    """Run the installed ``lifsim`` console script in a subprocess; return the CompletedProcess (text)."""
+    import subprocess
+
+    args = argv.split() if isinstance(argv, str) else list(argv)
+    kwargs.setdefault("capture_output", True)
+    return subprocess.run([lifsim_script(), *args], text=True, timeout=timeout, **kwargs)

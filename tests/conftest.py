@@ -29,3 +29,34 @@ def client():
     yield client
     client.close()
     cluster.close()
+
+
+# -- test tiers ------------------------------------------------------------------------------------------------
+# The default run (`python -m pytest -q`) leaves out the tests marked slow, fuzz, faults, browser, docs or cluster
+# (pyproject's addopts); `python -m pytest -q -m "slow or fuzz or faults or browser or docs or cluster"` runs
+# them, and .ci/run runs both tiers.  Most suites carry their marker in their own file; these are marked here,
+# in one table, so that a test's tier can be changed without touching its file.  Every test that uses the
+# `client` fixture (a LocalCluster) is a cluster test as well.
+TIERS: dict[str, str] = {
+    # Dask LocalClusters: worker processes, seconds each to start
+    "tests/test_dask.py": "cluster",
+    "tests/test_sweep.py::test_a_sweep_on_a_cluster_gives_the_same_bits": "cluster",
+    "tests/test_sweep.py::test_resume_after_the_client_is_killed": "cluster",
+    "tests/test_sweep.py::test_slurm_example_runs_its_sweep_on_a_local_cluster": "cluster",
+    "tests/test_resume.py::test_resume_after_the_client_is_killed": "cluster",
+    "tests/test_defaults.py::test_fi_curve_runs_on_dask_workers_with_the_same_bits": "cluster",
+    # long statistical tests and a notebook kernel
+    "tests/test_portable.py::test_moments": "slow",
+    "tests/test_notebook.py::test_example_notebook_executes": "slow",
+}
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        node = item.nodeid
+        for prefix, marker in TIERS.items():
+            if node == prefix or node.startswith((prefix + "::", prefix + "[")):
+                item.add_marker(marker)
+        if "client" in getattr(item, "fixturenames", ()):
+            item.add_marker("cluster")

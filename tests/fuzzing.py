@@ -109,7 +109,7 @@ def cli_case(argv: list[str], group: str = "cli") -> tuple[str, str]:
         lines = text.splitlines()
         errors = [line for line in lines if line.startswith("lifsim: error:")]
         others = [line for line in lines if not line.startswith(("lifsim: error:", "lifsim: warning:"))]
-        if "Traceback" in text or others or status not in (0, 1, 2):
+        if "Traceback" in text or others or status not in (0, 2, 3):  # 1: internal error
             return record(group, "traceback", f"{argv}: status {status}: {text}"), text
         if not keep.exists() or keep.read_bytes() != before:
             return record(group, "data loss", f"{argv}: an earlier file changed"), text
@@ -120,7 +120,7 @@ def cli_case(argv: list[str], group: str = "cli") -> tuple[str, str]:
             if len(errors) != 1 or len(errors[0]) > MAX_MESSAGE + 20:
                 return record(group, "traceback", f"{argv}: {text}"), text
             return record(group, "clean error", errors[0]), text
-        if status == 1:  # rerun: a difference is reported on one line
+        if status == 3:  # rerun: a difference is reported on one line
             return record(group, "wrong result", f"{argv}: {text}"), text
         printed = out.getvalue()
         if re.search(r"(?<![\w.])[-+]?(nan|inf)(?![\w.])", printed + text, re.IGNORECASE):

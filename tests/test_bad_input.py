@@ -474,7 +474,7 @@ API_CASES = {
         ["/nonexistent/dir", "does not exist"],
     ),
     "io-load-missing": (lambda: lifsim.formats.npz.read_arrays("missing.npz"), ValueError, ["missing.npz"]),
-    "inputs-sigma-nan": (lambda: inputs.white_noise(NAN), ValueError, ["sigma", "nan"]),
+    "inputs-sigma-nan": (lambda: inputs.white_noise(sigma=NAN), ValueError, ["sigma", "nan"]),
     "inputs-sigma-negative": (lambda: inputs.white_noise("-1 mV"), ValueError, ["sigma", ">= 0"]),
     "inputs-sigma-wrong-unit": (lambda: inputs.white_noise("2 ms"), ValueError, ["sigma", "ms", "mV"]),
     "inputs-constant-inf": (lambda: inputs.constant(INF), ValueError, ["i_mean", "inf"]),

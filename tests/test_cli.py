@@ -90,11 +90,11 @@ def test_tutorial_data_values(capsys, tmp_path):
     run_ok(capsys, ["tutorial", "4", "--data", "x.npz"])
     data = load(tmp_path / "x.npz")
     assert [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(data["t"], data["v"])] == TUTORIAL_OUTPUT[4]
-    run_ok(capsys, ["tutorial", "10", "--data", "x.npz"])  # overwrites
+    run_ok(capsys, ["tutorial", "10", "--data", "x.npz", "--force"])  # overwrites
     data = load(tmp_path / "x.npz")
     np.testing.assert_allclose(data["v_mean"], data["v"].mean(axis=0), rtol=1e-12)
     np.testing.assert_allclose(data["v_std"], data["v"].std(axis=0, ddof=1), rtol=1e-9)
-    run_ok(capsys, ["tutorial", "14", "--data", "x.npz"])
+    run_ok(capsys, ["tutorial", "14", "--data", "x.npz", "--force"])
     data = load(tmp_path / "x.npz")
     np.testing.assert_allclose(data["v_std"], data["v"].std(axis=0, ddof=0), rtol=1e-12)
 
@@ -222,7 +222,7 @@ def test_simulate_no_record_spikes(capsys, tmp_path):
 
 def _sim_arrays(capsys, tmp_path, *extra):
     path = tmp_path / "u.npz"
-    argv = ["simulate", "--n", "4", "--input", "uniform", "--no-spiking", "--quiet", "--data", str(path)]
+    argv = ["simulate", "--n", "4", "--input", "uniform", "--no-spiking", "--quiet", "--data", str(path), "--force"]
     run_ok(capsys, argv + list(extra))
     data = load(path)
     meta = data.pop("meta")
@@ -390,7 +390,7 @@ def test_input_array_per_neuron(capsys, tmp_path):
 
 def test_params_lists_every_parameter_with_unit(capsys):
     out = run_ok(capsys, ["params"])
-    lines = out.splitlines()
+    lines = out.split("\n\n")[0].splitlines()  # the parameter set; then the profiles (test_defaults.py)
     assert len(lines) == len(PARAM_UNITS)
     for name, (_dimension, unit) in PARAM_UNITS.items():
         line = next((ln for ln in lines if ln.split() and ln.split()[0] == name), None)

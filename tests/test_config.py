@@ -11,7 +11,7 @@ from cli_helpers import PNG_MAGIC, assert_one_line_error, in_tmp, run_cli, run_o
 
 import lifsim
 from lifsim.cli import build_parser, main
-from lifsim.config import config_keys, read_config, template
+from lifsim.cli.config import config_keys, read_config, template
 
 TEMPLATE = template()
 CONFIG_KEYS = config_keys()
@@ -401,7 +401,7 @@ def test_every_simulate_option_is_a_config_key_and_back():
 
 def test_template_values_equal_the_cli_defaults_or_say_why():
     """Each key the template sets equals the default, or its comment says 'set here ... (default)'."""
-    from lifsim.options import BY_NAME
+    from lifsim.cli.options import BY_NAME
 
     lines = TEMPLATE.splitlines()
     for key, value in tomllib.loads(TEMPLATE).items():

@@ -222,7 +222,7 @@ def test_nwb_write_is_atomic(tmp_path, monkeypatch, constant_run):
 
     monkeypatch.setattr(pynwb.NWBHDF5IO, "write", broken_write)
     with pytest.raises(RuntimeError):
-        constant_run.to_nwb(str(path))
+        constant_run.to_nwb(str(path), overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == ["run.nwb"]
     assert path.read_bytes() == b"previous"
 

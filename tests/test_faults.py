@@ -91,7 +91,7 @@ def test_signal_at_a_random_moment(tmp_path, runs, suffix, signum):
     runs[2].save(str(target))  # an earlier result in the same place, from another seed
     before = snapshot(target)
     for _ in range(SEEDS):
-        process = lifsim_process([*RUN, "--seed", "1", "--data", target.name], tmp_path)
+        process = lifsim_process([*RUN, "--seed", "1", "--data", target.name, "--force"], tmp_path)
         time.sleep(rng.uniform(0.15, 2.5))
         process.send_signal(signum)
         stdout, stderr = process.communicate(timeout=120)
@@ -114,7 +114,7 @@ def test_signal_at_a_random_moment(tmp_path, runs, suffix, signum):
         if signum != signal.SIGKILL:
             assert litter(tmp_path) == [], litter(tmp_path)
     if signum == signal.SIGKILL:  # the next run clears what a killed one left behind
-        final = lifsim_process([*RUN, "--seed", "1", "--data", target.name], tmp_path)
+        final = lifsim_process([*RUN, "--seed", "1", "--data", target.name, "--force"], tmp_path)
         assert final.wait(timeout=120) == 0, final.stderr.read()
         assert litter(tmp_path) == []
         assert is_complete_copy_of(target, runs[1])
@@ -123,10 +123,16 @@ def test_signal_at_a_random_moment(tmp_path, runs, suffix, signum):
 @pytest.mark.parametrize("suffix", [".zarr", ".npz", ".nc"])
 def test_two_writers_on_one_path(tmp_path, runs, suffix):
     target = tmp_path / f"out{suffix}"
-    writers = [lifsim_process([*RUN, "--seed", str(seed), "--data", target.name], tmp_path) for seed in (1, 2)]
+    argv = [*RUN, "--data", target.name, "--force"]
+    writers = [lifsim_process([*argv, "--seed", str(seed)], tmp_path) for seed in (1, 2)]
+    statuses = []
     for writer in writers:
         _out, err = writer.communicate(timeout=180)
-        assert writer.returncode == 0, err
+        statuses.append(writer.returncode)
+        if writer.returncode != 0:  # a store the traces stream into has one writer: the other is refused at once
+            assert suffix == ".zarr" and writer.returncode == 2, err
+            assert len(err.splitlines()) == 1 and "being written by another lifsim process" in err, err
+    assert 0 in statuses
     assert is_complete_copy_of(target, runs[1]) or is_complete_copy_of(target, runs[2])
     assert litter(tmp_path) == []
 
@@ -158,7 +164,7 @@ def test_full_disk_is_one_line_and_keeps_what_was_there(small_disk, suffix):
         ("--n", "10", "--t-max", "10s") if suffix == ".csv" else ("--n", "2000", "--t-max", "1s", "--record-v", "all")
     )
     process = lifsim_process(
-        ["simulate", *size, "--dt", "0.1ms", "--input", "uniform", "--data", target.name], small_disk
+        ["simulate", *size, "--dt", "0.1ms", "--input", "uniform", "--data", target.name, "--force"], small_disk
     )
     _out, err = process.communicate(timeout=180)
     assert process.returncode == 2, (process.returncode, err)  # not 139, a segmentation fault

@@ -1,4 +1,4 @@
-"""The f-I curve: lifsim.fi.fi_curve against theory, theory's hand values, and ``lifsim fi``."""
+"""The f-I curve: lifsim.fi_curve against theory, theory's hand values, and ``lifsim fi``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pytest
 from cli_helpers import assert_one_line_error, in_tmp, run_ok  # noqa: F401 (in_tmp: autouse fixture)
 
 import lifsim
-from lifsim import fi, theory
+from lifsim import theory
 from lifsim.cli import main
+from lifsim.sweeps import fi_curve
 
 # ------------------------------------------------------------------ theory hand values
 
@@ -80,7 +81,7 @@ CURRENTS = [1.5e-10, 2.5e-10, 4e-10]
 @pytest.fixture(scope="module")
 def noise_free_curve():
     params = lifsim.LIFParams(t_max=1.0, dt=1e-5, t_ref=2e-3)
-    return fi.fi_curve(params, CURRENTS, n=1)
+    return fi_curve(params, CURRENTS, n=1)
 
 
 def test_fi_curve_matches_deterministic_theory(noise_free_curve):
@@ -112,7 +113,7 @@ def test_fi_curve_fields(noise_free_curve):
 
 def test_fi_curve_zero_below_rheobase():
     params = lifsim.LIFParams(t_max=0.3, dt=1e-4, t_ref=2e-3)
-    curve = fi.fi_curve(params, [0.0, 50e-12, 99e-12], n=1, transient=0.0)
+    curve = fi_curve(params, [0.0, 50e-12, 99e-12], n=1, transient=0.0)
     np.testing.assert_array_equal(curve.rate, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(curve.rate_theory, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(curve.rate_grid, [0.0, 0.0, 0.0])
@@ -120,13 +121,13 @@ def test_fi_curve_zero_below_rheobase():
 
 def test_fi_curve_exact_method():
     params = lifsim.LIFParams(t_max=0.3, dt=1e-4, t_ref=2e-3)
-    curve = fi.fi_curve(params, CURRENTS, n=1, method="exact")
+    curve = fi_curve(params, CURRENTS, n=1, method="exact")
     np.testing.assert_allclose(curve.rate, theory.fi_grid(params, np.array(CURRENTS), "exact"), rtol=1e-9)
 
 
 def test_fi_curve_with_noise():
     params = lifsim.LIFParams(t_max=0.5, dt=1e-4, t_ref=2e-3)
-    curve = fi.fi_curve(params, [0.0, 2.5e-10], n=40, sigma="5 mV", seed=1)
+    curve = fi_curve(params, [0.0, 2.5e-10], n=40, sigma="5 mV", seed=1)
     assert curve.sigma == pytest.approx(5e-3)
     np.testing.assert_allclose(curve.rate_theory, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10])))
     np.testing.assert_allclose(
@@ -155,7 +156,7 @@ def test_fi_curve_bad_input(kwargs, needle):
     args.update(kwargs)
     currents = args.pop("currents")
     with pytest.raises(ValueError, match=needle):
-        fi.fi_curve(params, currents, **args)
+        fi_curve(params, currents, **args)
 
 
 # ------------------------------------------------------------------ the CLI

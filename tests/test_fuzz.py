@@ -20,7 +20,19 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import lifsim
-from lifsim.options import CHOICE, FLAG, GRID, INT, INT_LIST, NEURONS, PATH, QUANTITY, QUANTITY_LIST, TEXT, for_command
+from lifsim.cli.options import (
+    CHOICE,
+    FLAG,
+    GRID,
+    INT,
+    INT_LIST,
+    NEURONS,
+    PATH,
+    QUANTITY,
+    QUANTITY_LIST,
+    TEXT,
+    for_command,
+)
 
 pytestmark = pytest.mark.fuzz
 
@@ -369,7 +381,7 @@ def test_damaged_files(tmp_path_factory, written, data, suffix):
 )
 @example(text="a = " + "{b = " * 3000 + "1" + "}" * 3000)
 def test_hostile_configs(tmp_path_factory, text):
-    from lifsim.config import read_config
+    from lifsim.cli.config import read_config
 
     path = tmp_path_factory.mktemp("config") / "run.toml"
     path.write_text(text, errors="surrogatepass") if False else path.write_bytes(text.encode("utf-8", "replace"))

@@ -196,7 +196,9 @@ def test_overwrite_existing_files(tmp_path, noisy, with_array):
     for suffix in FORMATS:
         path = tmp_path / f"run{suffix}"
         noisy.save(str(path))
-        with_array.save(str(path))
+        with pytest.raises(ValueError, match="exists; add --force"):
+            with_array.save(str(path))
+        with_array.save(str(path), overwrite=True)
         back = lifsim.load(str(path))
         assert_same_arrays(with_array, back)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc", "run.npz", "run.zarr"]
@@ -205,7 +207,7 @@ def test_overwrite_existing_files(tmp_path, noisy, with_array):
 def test_overwrite_existing_zarr_twice(tmp_path, noisy, with_array):
     path = tmp_path / "run.zarr"
     for result in (noisy, with_array, noisy):
-        lifsim.save(result, path)
+        lifsim.save(result, path, overwrite=True)
         assert_same_arrays(result, lifsim.load(path))
     assert [p.name for p in tmp_path.iterdir()] == ["run.zarr"]
 
@@ -580,7 +582,7 @@ def test_interrupted_overwrite_keeps_the_previous_file(tmp_path, monkeypatch, no
     with monkeypatch.context() as patch:
         _interrupt(patch, suffix)
         with pytest.raises(Boom):
-            noisy.save(str(path))
+            noisy.save(str(path), overwrite=True)
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
     assert _snapshot(path) == before
     if suffix != ".csv":

@@ -56,9 +56,9 @@ def test_explorer_widgets_update_the_figure():
     legend = [text.get_text() for text in explorer.ax_v.get_legend().get_texts()]
     assert not any("theory" in label for label in legend)  # ...and none in the legend
     explorer.controls["spiking"].value = False
-    assert len(explorer.figure.axes) == 1  # no empty raster panel without spikes
+    assert len(explorer.figure.axes) == 2  # V and its histogram: no empty raster panel without spikes
     explorer.controls["spiking"].value = True
-    assert len(explorer.figure.axes) == 2
+    assert len(explorer.figure.axes) == 4  # and the raster and the rate
 
     explorer.controls["input"].value = "white"
     assert "white" in json.dumps(explorer.result.meta["input"])
@@ -69,7 +69,7 @@ def test_explorer_widgets_update_the_figure():
 def test_explorer_sliders_come_from_the_option_table():
     pytest.importorskip("ipywidgets")
     import lifsim
-    from lifsim.options import BY_NAME
+    from lifsim.cli.options import BY_NAME
 
     explorer = lifsim.explore()
     for name in ("tau", "r", "i_mean", "t_ref", "sigma", "amplitude", "n"):

@@ -10,8 +10,8 @@ from cli_helpers import assert_one_line_error, in_tmp, run_cli, run_ok  # noqa: 
 
 import lifsim
 from lifsim.cli import build_parser
+from lifsim.cli.options import BY_NAME, OPTIONS, QUANTITY, for_command, parse_int
 from lifsim.formats import LOADABLE_SUFFIXES, RESULT_SUFFIXES
-from lifsim.options import BY_NAME, OPTIONS, QUANTITY, for_command, parse_int
 from lifsim.params import PARAM_UNITS
 
 
@@ -129,7 +129,7 @@ def test_no_abbreviated_options(capsys):
 
 
 def test_every_option_has_help_and_a_known_group():
-    from lifsim.options import GROUP_TITLES
+    from lifsim.cli.options import GROUP_TITLES
 
     for option in OPTIONS:
         assert option.help and option.group in GROUP_TITLES, option.name

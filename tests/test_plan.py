@@ -37,7 +37,7 @@ def _part(draw, params: lifsim.LIFParams, n: int) -> inputs.Input:
         return inputs.array_input(np.random.default_rng(seed).uniform(-4e-10, 4e-10, STEPS))
     if kind == "array2d":
         return inputs.array_input(np.random.default_rng(seed).uniform(-4e-10, 4e-10, (n, STEPS)))
-    return inputs.white_noise(draw(st.floats(0, 0.02)), draw(current))
+    return inputs.white_noise(draw(current), sigma=draw(st.floats(0, 0.02)))
 
 
 @st.composite

@@ -80,7 +80,7 @@ def test_white_noise_rate_against_siegert():
     p = lifsim.LIFParams(t_max=0.6, dt=2e-5, t_ref=2e-3, i_mean=60e-12)
     sigma = 5e-3
     assert p.mu == pytest.approx(p.vth - 4e-3)
-    run = lifsim.simulate(p, inputs.white_noise(sigma, p.i_mean), n=2000, seed=1)
+    run = lifsim.simulate(p, inputs.white_noise(p.i_mean, sigma=sigma), n=2000, seed=1)
     rate = spikes.population_rate(run.spike_t, run.n, 0.5, t_start=0.1)
     siegert = theory.siegert_rate(p, sigma)
     corrected = theory.siegert_rate(p, sigma, dt_correction=p.dt)
@@ -95,9 +95,9 @@ def test_free_membrane_variance_sigma_squared_over_two_for_several_dt():
     n = 20000
     for dt, method in ((1e-3, "exact"), (2e-4, "exact"), (1e-4, "euler")):
         p = lifsim.LIFParams(dt=dt, t_max=0.1)
-        run = lifsim.simulate(p, inputs.white_noise(sigma, p.i_mean), n=n, seed=3, spiking=False, method=method)
+        run = lifsim.simulate(p, inputs.white_noise(p.i_mean, sigma=sigma), n=n, seed=3, spiking=False, method=method)
         var = run.v_var(1)[-1]
-        expected = theory.euler_moments(p, inputs.white_noise(sigma, p.i_mean), method=method).var[-1]
+        expected = theory.euler_moments(p, inputs.white_noise(p.i_mean, sigma=sigma), method=method).var[-1]
         if method == "exact":
             _, ou_var = theory.ou_moments(p, p.mu, sigma, run.t[-1:])
             assert expected == pytest.approx(ou_var[0], rel=1e-10)

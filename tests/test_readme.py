@@ -1,5 +1,5 @@
-"""The README's examples run, its figures come from its own commands and are current, and the
-facts it states (options, formats) are the ones the code has."""
+"""The README (the repository's front page) and the guide pages in docs/: their examples run, their figures come
+from the commands shown beside them and are current, and the facts they state (options, formats) are the code's."""
 
 import importlib.util
 import json
@@ -14,6 +14,14 @@ from lifsim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
+GUIDE = sorted((ROOT / "docs" / "guide").glob("*.md")) + sorted((ROOT / "docs" / "developer").glob("*.md"))
+#: Python that needs a peer simulator (the Brian2 and NEST comparisons show their code, they do not run it)
+PEERS = ("from brian2", "import nest")
+
+
+def documents() -> str:
+    """The README and every hand-written guide page, one text."""
+    return "\n".join(path.read_text() for path in [README, *GUIDE])
 
 
 def _figures_module():
@@ -24,11 +32,18 @@ def _figures_module():
 
 
 def test_python_examples_run(tmp_path, monkeypatch):
+    """Every ```python block of the README and of the guide runs (the guide's doctest blocks run in the doctest
+    build; the Brian2 and NEST code is shown, not run)."""
+    pytest.importorskip("ipywidgets")  # the notebook page's block starts the explorer
     monkeypatch.chdir(tmp_path)  # the examples write files
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-    assert blocks
-    for block in blocks:
-        exec(compile(block, "README.md", "exec"), {})
+    ran = 0
+    for path in [README, *GUIDE]:
+        for block in re.findall(r"```python\n(.*?)```", path.read_text(), re.S):
+            if any(peer in block for peer in PEERS):
+                continue
+            exec(compile(block, str(path.relative_to(ROOT)), "exec"), {})
+            ran += 1
+    assert ran >= 3
 
 
 def test_main_job_command(tmp_path, monkeypatch):
@@ -44,13 +59,15 @@ def test_main_job_command(tmp_path, monkeypatch):
 
 
 def test_every_readme_figure_comes_from_a_readme_command():
+    """Every figure of the README and the guide is drawn by docs/figures.py from a command the pages show."""
     figures = _figures_module().FIGURES
     text = README.read_text()
     shown = set(re.findall(r"\]\(docs/([\w.]+\.png)\)", text))
-    assert shown == set(figures), "every figure in the README, and only those, is drawn by docs/figures.py"
-    flat = " ".join(text.split())
+    shown |= set(re.findall(r"\]\(/_generated/figures/([\w.]+\.png)\)", "\n".join(p.read_text() for p in GUIDE)))
+    assert shown == set(figures), "every figure of the README and the guide, and only those, comes from docs/figures.py"
+    flat = " ".join(documents().split())
     for name, command in figures.items():
-        assert command in flat, f"{name}: its command does not appear in the README: {command}"
+        assert command in flat, f"{name}: its command does not appear in the README or the guide: {command}"
         assert (ROOT / "docs" / name).exists(), name
     # the hero image is the main job's own figure
     main_job = re.search(r"pip install \. && (lifsim simulate[^\n]*)", text).group(1)
@@ -69,7 +86,7 @@ def test_readme_figures_are_current(tmp_path):
 
 
 def test_readme_options_exist():
-    """Every --option the README mentions is one that the lifsim command has."""
+    """Every --option the README and the guide mention is one that the lifsim command has."""
     from lifsim.cli import build_parser
 
     known = set()
@@ -77,7 +94,7 @@ def test_readme_options_exist():
     for action in parser._actions:
         for sub in getattr(action, "choices", None) or {}:
             known |= {s for a in action.choices[sub]._actions for s in a.option_strings}
-    mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", README.read_text()))
+    mentioned = set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", documents()))
     mentioned -= {"--brian2", "--nest", "--hypothesis-profile", "--fmad"}  # the benchmark's, pytest's, NVRTC's
     mentioned -= example_options()  # examples/slurm_sweep.py's own command line
     assert sorted(mentioned - known) == []
@@ -93,10 +110,10 @@ def example_options() -> set[str]:
     return {s for action in module.build_parser()._actions for s in action.option_strings}
 
 
-def test_readme_lists_every_format():
+def test_the_data_files_page_lists_every_format():
     from lifsim.formats import RESULT_SUFFIXES
 
-    table = README.read_text().split("## Data files")[1].split("Every file lifsim writes")[0]
+    table = (ROOT / "docs" / "guide" / "data-files.md").read_text().split("Every file lifsim writes")[0]
     for suffix in RESULT_SUFFIXES:
         assert f"| `{suffix}` |" in table, suffix
 
@@ -107,3 +124,19 @@ def test_committed_figures_are_drawn_in_the_fields_units(name):
     data = (ROOT / "docs" / name).read_bytes()
     assert data[:4] == b"\x89PNG" and len(data) > 20_000
     assert np.frombuffer(data[16:24], dtype=">u4").min() > 400  # width and height in pixels
+
+
+def test_the_readme_is_the_short_front_page():
+    """The README is a front page: what lifsim is, the set-up commands, one figure, the commands, links to the site."""
+    text = README.read_text()
+    assert len(text.splitlines()) <= 160
+    assert len(re.findall(r"!\[", text)) == 1
+    assert "pip install lifsim" not in text  # lifsim is installed from a clone
+    for link in re.findall(r"\]\((?!https?:)([^)#]+)", text):
+        assert (ROOT / link).exists(), f"the README links to {link}, which is not in the repository"
+
+
+def test_no_page_says_how_to_install_from_an_index():
+    """lifsim is not on a package index: no page tells a reader to `pip install lifsim`."""
+    for path in [README, *GUIDE, ROOT / "docs" / "index.md", ROOT / "docs" / "getting-started.md"]:
+        assert not re.search(r"pip install ['\"]?lifsim", path.read_text()), path.name

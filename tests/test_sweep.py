@@ -166,12 +166,12 @@ def uninterrupted():
 def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
     store = tmp_path / "sweep.zarr"
     process = lifsim_cli([*CLI, "--data", str(store)], tmp_path)
-    # kill it once a random number of its 16 points have landed (their done marks are chunk files)
+    # kill it once a random number of its 16 points have landed (their resume marks are lines of the marks log)
     wanted = random.Random(moment).randint(1, 12)
-    done = store / "done"
+    marks = store / "lifsim-marks.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        landed = len([f for f in done.iterdir() if f.name[0].isdigit()]) if done.exists() else 0
+        landed = marks.read_text().count('"key":"') - 1 if marks.exists() else 0  # less the creation's mark
         if landed >= wanted:
             break
         time.sleep(0.005)

@@ -106,7 +106,7 @@ def test_demo_at_the_slider_start_and_at_the_quoted_values(replays):
     for name in ("v", "t_ref", "last_spike"):
         assert same(ref[name], start[name]), name
     assert int((start["t_ref"] == 0).sum()) == 9 and int(start["raster"].sum()) == 2323
-    quoted = run_part2("demo", mu=0.01, sigma=0.007).data
+    quoted = run_part2("demo", t_ref=0.01, t_ref_std=0.007).data
     assert int((quoted["t_ref"] == 0).sum()) == 39 and int(quoted["raster"].sum()) == 3004
     assert same(quoted["v"], replays["6"].data["v"])  # bitwise exercise 6
 
@@ -155,17 +155,19 @@ def test_cli_part2(capsys, tmp_path):
         for name in ("t", "i", "v", "raster", "spike_i", "spike_t", "spikes_mean", "v_mean", "t_ref", "last_spike"):
             assert name in data.files, name
         assert data["clock"][-1] == 0.1500000000000001
-    rc, out, err = run_cli(capsys, ["tutorial", "--part", "2", "demo", "--mu", "10 ms", "--sigma", "7 ms", "--plot",
-                                    str(tmp_path / "demo.png")])  # fmt: skip
+    rc, out, err = run_cli(capsys, ["tutorial", "--part", "2", "demo", "--t-ref", "10 ms", "--t-ref-std", "7 ms",
+                                    "--plot", str(tmp_path / "demo.png")])  # fmt: skip
     assert rc == 0, err
     assert (tmp_path / "demo.png").stat().st_size > 1000 and (tmp_path / "demo-tref.png").stat().st_size > 1000
     assert "3004 spikes" in out + err
     for argv, flag in (
         (["tutorial", "--part", "3", "1"], "--part"),
         (["tutorial", "--part", "2", "8"], "EX"),
-        (["tutorial", "--part", "2", "5", "--mu", "3ms"], "--mu"),
-        (["tutorial", "--part", "2", "demo", "--sigma", "-1ms"], "--sigma"),
-        (["tutorial", "3", "--mu", "3ms"], "--mu"),
+        (["tutorial", "--part", "2", "5", "--t-ref", "3ms"], "--t-ref"),
+        (["tutorial", "--part", "2", "demo", "--t-ref-std", "-1ms"], "--t-ref-std"),
+        (["tutorial", "3", "--t-ref", "3ms"], "--t-ref"),
+        (["tutorial", "--part", "2", "demo", "--sigma", "7ms"], "--sigma: renamed --t-ref-std"),
+        (["tutorial", "--part", "2", "demo", "--mu", "10ms"], "--mu: renamed --t-ref"),
     ):
         rc, _out, err = run_cli(capsys, argv)
         assert rc == 2 and err.startswith(f"lifsim: error: {flag}") and err.count("\n") == 1, (argv, err)

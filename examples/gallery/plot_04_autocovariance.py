@@ -5,6 +5,10 @@ Autocovariance of the free membrane
 The sample autocovariance ``C(t - l dt, t)`` at three lags against the Euler recursion's ``b**l s(t - l dt)``.
 """
 
+# %%
+# The tutorial's ensemble (uniform noise, 1 ms steps), 5000 neurons, with the co-moments at lags of 1, 5 and 20
+# steps accumulated while the run goes (no traces kept). The theory is the Euler recursion's: the covariance
+# decays by ``b = 1 - dt/tau`` per step of lag.
 import matplotlib.pyplot as plt
 
 import lifsim

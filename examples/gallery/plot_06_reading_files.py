@@ -6,6 +6,8 @@ A run saved as NetCDF opens in xarray with its units; the same run converts to a
 NWB file for pynwb.
 """
 
+# %%
+# A NetCDF file opens in xarray with its units and provenance in the attributes.
 import tempfile
 from pathlib import Path
 
@@ -22,6 +24,8 @@ run.save(folder / "run.nc")
 ds = xr.open_dataset(folder / "run.nc")
 print(ds)
 
+# %%
+# The same run as a Neo block, for Elephant's statistics (extra ``neo``).
 try:  # Elephant and Neo (extra lifsim[neo])
     import elephant.statistics
     import quantities as pq
@@ -31,8 +35,10 @@ try:  # Elephant and Neo (extra lifsim[neo])
     rates = [float(elephant.statistics.mean_firing_rate(train).rescale(pq.Hz)) for train in trains]
     print(f"Elephant: {len(trains)} spike trains, mean rate {sum(rates) / len(rates):.2f} Hz")
 except ImportError:
-    print("Elephant is not installed (pip install 'lifsim[neo]')")
+    print("Elephant is not installed (pip install '.[neo]')")
 
+# %%
+# And as an NWB file, for pynwb and the NWB tools (extra ``nwb``).
 try:  # pynwb (extra lifsim[nwb])
     from pynwb import NWBHDF5IO
 
@@ -41,8 +47,10 @@ try:  # pynwb (extra lifsim[nwb])
         nwb = io.read()
         print(f"NWB: {len(nwb.units)} units, processing modules {list(nwb.processing)}")
 except ImportError:
-    print("pynwb is not installed (pip install 'lifsim[nwb]')")
+    print("pynwb is not installed (pip install '.[nwb]')")
 
+# %%
+# The file holds SI values; the figure is drawn in ms and mV.
 fig, ax = plt.subplots(figsize=(6, 3))
 ax.plot(ds["v_mean"][ds["v_mean"].dims[0]] * 1e3, ds["v_mean"] * 1e3)  # the file is SI; the figure speaks ms and mV
 ax.set_ylabel("mean V (mV)")

@@ -6,6 +6,9 @@ One run on the numpy reference, on the numba engine with one thread and with all
 is present) on the GPU engine's CPU twin: every array is identical, bit for bit.
 """
 
+# %%
+# The same request on every installed engine: 1000 neurons, white noise, traces of five, the autocovariance at
+# lag 3, spikes.
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -19,6 +22,8 @@ runs = {"numpy": lifsim.simulate(params, inputs.white_noise("4 mV", "150 pA"), e
 for engine in installed():
     if engine != "numpy":
         runs[engine] = lifsim.simulate(params, inputs.white_noise("4 mV", "150 pA"), engine=engine, **kwargs)
+# %%
+# Compare every array byte for byte with the numpy reference.
 reference = runs["numpy"]
 for engine, run in runs.items():
     same = all(
@@ -27,6 +32,8 @@ for engine, run in runs.items():
     )
     print(f"{engine:>10}: {run.total_spikes} spikes, bitwise equal to numpy: {same}")
 
+# %%
+# The mean V of each run, drawn over one another: the curves coincide because the numbers do.
 fig, ax = plt.subplots(figsize=(6, 3))
 for engine, run in runs.items():
     ax.plot(run.t * 1e3, run.v_mean * 1e3, label=engine, alpha=0.6)

@@ -15,10 +15,11 @@ simulation, ``lifsim.theory`` the theory), so ``import lifsim`` and the
 engine runs.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import Any
+# Nothing is imported here at run time: the ``lifsim`` console script (lifsim._console) starts by importing
+# this package, and takes Ctrl-C only once it runs; the annotations below need no import either.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -28,10 +29,16 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "Result": (".result", "Result"),
     "simulate": (".simulation", "simulate"),
     "estimate": (".simulation", "estimate"),
+    "RunRequest": (".request", "RunRequest"),
+    "Record": (".request", "Record"),
+    "Local": (".runners", "Local"),
+    "Dask": (".runners", "Dask"),
     "load": (".formats", "load"),
     "save": (".formats", "save"),
     "rerun": (".provenance", "rerun"),
     "sweep": (".sweeps", "sweep"),
+    "fi_curve": (".sweeps", "fi_curve"),
+    "profile": (".params", "profile"),
     "load_sweep": (".sweeps", "load_sweep"),
     "sweeps": (".sweeps", None),
     "explore": (".explorer", "explore"),
@@ -42,6 +49,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "errors": (".errors", None),
     "formats": (".formats", None),
     "provenance": (".provenance", None),
+    "network": (".network", None),
 }
 
 __all__ = [
@@ -49,10 +57,16 @@ __all__ = [
     "Result",
     "simulate",
     "estimate",
+    "RunRequest",
+    "Record",
+    "Local",
+    "Dask",
     "load",
     "save",
     "rerun",
     "sweep",
+    "fi_curve",
+    "profile",
     "load_sweep",
     "explore",
     "inputs",
@@ -60,11 +74,14 @@ __all__ = [
     "streams",
     "theory",
     "errors",
+    "network",
     "__version__",
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
+    import importlib
+
     if name not in _EXPORTS:
         raise AttributeError(f"module 'lifsim' has no attribute {name!r}")
     module_name, attribute = _EXPORTS[name]

@@ -21,7 +21,19 @@ from pathlib import Path
 
 from .signals import raise_if_interrupted
 
-__all__ = ["check_output_path", "check_free_space", "atomic_file", "atomic_folder", "umask", "file_mode", "clean_stale"]
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "check_output_path",
+    "check_free_space",
+    "atomic_file",
+    "atomic_folder",
+    "umask",
+    "file_mode",
+    "clean_stale",
+]
+
+#: suffixes of figure files (matplotlib picks the format from the suffix)
+FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 
 
 def umask() -> int:

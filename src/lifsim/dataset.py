@@ -70,19 +70,26 @@ VARIABLES: dict[str, tuple[str, ...]] = {
 MAX_META_BYTES = 16 << 20
 
 
-def check_declared_sizes(ds: xr.Dataset, source: str, lazy_traces: bool = False) -> xr.Dataset:
+def check_declared_sizes(
+    ds: xr.Dataset, source: str, lazy_traces: bool = False, on_disk: int | None = None
+) -> xr.Dataset:
     """Check what an opened (not yet read) file declares before any array is read.
 
     The schema attribute, the dimension sizes against ``n`` and the number of
     steps (``neuron`` = n, ``recorded`` <= n, ``lag`` and ``snapshot`` <=
     steps, ``spike`` <= n x steps, ``input_row`` <= n), the dimensions of each
     variable, and the total against the memory available (traces not counted
-    when ``lazy_traces``: they stay on disk).  Unknown variables
+    when ``lazy_traces``: they stay on disk) and against the ``on_disk`` bytes
+    of the file (:func:`lifsim.store.check_inflation`).  A sweep is refused,
+    naming :func:`lifsim.load_sweep`.  Unknown variables
     are dropped, never read.  Returns the dataset of the layout's variables;
     raises ``ValueError`` naming ``source`` otherwise.
     """
     from .memory import available_memory, format_bytes
+    from .store import check_inflation
 
+    if _is_sweep(ds.attrs):
+        raise ValueError(f"{source}: a lifsim sweep, not a run; read it with lifsim.load_sweep")
     if ds.attrs.get("lifsim_schema") != SCHEMA:
         raise ValueError(
             f"{source}: not a lifsim result (attribute lifsim_schema is "
@@ -123,6 +130,11 @@ def check_declared_sizes(ds: xr.Dataset, source: str, lazy_traces: bool = False)
         total += int(np.prod(variable.shape, dtype=np.int64)) * variable.dtype.itemsize
     room = available_memory()
     lazy = int(np.prod(ds.variables["v"].shape, dtype=np.int64)) * 8 if lazy_traces and "v" in ds.variables else 0
+    if on_disk is not None:
+        try:
+            check_inflation(total - lazy, on_disk)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
     if room is not None and total - lazy > 0.8 * room:
         raise ValueError(
             f"{source}: the file declares {format_bytes(total)} of arrays, more than the {format_bytes(room)} "
@@ -130,6 +142,14 @@ def check_declared_sizes(ds: xr.Dataset, source: str, lazy_traces: bool = False)
         )
     unknown = [name for name in ds.variables if name not in VARIABLES]
     return ds.drop_vars(unknown) if unknown else ds
+
+
+def _is_sweep(attrs: Any) -> bool:
+    """True for the attributes of a sweep (``lifsim sweep --data``), which :func:`lifsim.load_sweep` reads."""
+    if attrs.get("title") == "lifsim sweep" or "lifsim_sweep_digest" in attrs:
+        return True
+    meta = attrs.get("lifsim_meta")
+    return isinstance(meta, str) and len(meta) < MAX_META_BYTES and '"kind": "sweep"' in meta
 
 
 def _var(dims: tuple[str, ...], data: np.ndarray, units: str, long_name: str, **attrs: Any) -> tuple:

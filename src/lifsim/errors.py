@@ -6,7 +6,24 @@ the bad value and what would be accepted); these add what those two cannot say.
 
 from __future__ import annotations
 
-__all__ = ["MissingDependencyError", "PlausibilityWarning"]
+import os
+import sys
+
+__all__ = [
+    "MissingDependencyError",
+    "PlausibilityWarning",
+    "EXIT_OK",
+    "EXIT_INTERNAL",
+    "EXIT_USAGE",
+    "EXIT_DIFFERS",
+    "EXIT_INTERRUPTED",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_TERMINATED",
+    "EXIT_STATUSES",
+    "exit_status_table",
+    "internal_error",
+    "DEBUG_VARIABLE",
+]
 
 
 class MissingDependencyError(ImportError):
@@ -25,3 +42,88 @@ class MissingDependencyError(ImportError):
 class PlausibilityWarning(UserWarning):
     """A value that is valid but far outside the physiological range (``--tau 20`` is 20 s),
     or a run whose outcome suggests a unit slip (a rate close to one spike per step)."""
+
+
+# -- exit statuses of the ``lifsim`` command ------------------------------------------------------------------
+
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_USAGE = 2
+EXIT_DIFFERS = 3
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE
+EXIT_TERMINATED = 143  # 128 + SIGTERM
+
+#: every exit status of the ``lifsim`` command: (status, name, when, what it prints); the docs render this table
+EXIT_STATUSES: tuple[tuple[int, str, str, str], ...] = (
+    (EXIT_OK, "ok", "the command did what was asked; also `--help` and `--version`", "its output"),
+    (
+        EXIT_INTERNAL,
+        "internal error",
+        "an unexpected failure: a bug in lifsim or in a library it uses",
+        "`lifsim: internal error: ...; rerun with LIFSIM_DEBUG=1 for the traceback` "
+        "(with `LIFSIM_DEBUG=1`: the traceback, then that line)",
+    ),
+    (
+        EXIT_USAGE,
+        "bad input",
+        "a bad option, value, configuration or file; a missing optional package; an unreachable scheduler; "
+        "a full disk or too little memory",
+        "`lifsim: error: ...` naming the bad value and what is accepted",
+    ),
+    (
+        EXIT_DIFFERS,
+        "not reproduced",
+        "`lifsim rerun`: the new run differs from the saved result",
+        "`lifsim: rerun of FILE differs: ...`",
+    ),
+    (
+        EXIT_INTERRUPTED,
+        "interrupted",
+        "SIGINT (Ctrl-C); temporary files are removed, earlier results stay untouched",
+        "`lifsim: interrupted`",
+    ),
+    (
+        EXIT_BROKEN_PIPE,
+        "broken pipe",
+        "the reader of the standard output went away (`lifsim params` piped into `head -1`), as for any "
+        "command killed by SIGPIPE",
+        "nothing",
+    ),
+    (
+        EXIT_TERMINATED,
+        "terminated",
+        "SIGTERM, with the same clean-up as Ctrl-C",
+        "`lifsim: terminated`",
+    ),
+)
+
+
+def exit_status_table() -> str:
+    """:data:`EXIT_STATUSES` as a Markdown table (status, meaning, when, what lifsim prints on stderr)."""
+    rows = ["| status | meaning | when | stderr |", "|---|---|---|---|"]
+    rows += [f"| {status} | {name} | {when} | {said} |" for status, name, when, said in EXIT_STATUSES]
+    return "\n".join(rows) + "\n"
+
+
+#: set this environment variable (to anything but "" or "0") to see the traceback of an internal error
+DEBUG_VARIABLE = "LIFSIM_DEBUG"
+
+
+def internal_error(error: BaseException) -> str:
+    """The one line the ``lifsim`` command prints for an unexpected exception (exit status 1).
+
+    ``lifsim: internal error: KeyError: 'x'; rerun with LIFSIM_DEBUG=1 for the traceback``.  With
+    ``LIFSIM_DEBUG=1`` in the environment the traceback is printed on stderr first, and the line ends after
+    the error.
+    """
+    what = " ".join(str(error).split())
+    what = f"{type(error).__name__}: {what}" if what else type(error).__name__
+    if len(what) > 300:
+        what = what[:297] + "..."
+    if os.environ.get(DEBUG_VARIABLE, "").strip() not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
+        return f"lifsim: internal error: {what}"
+    return f"lifsim: internal error: {what}; rerun with {DEBUG_VARIABLE}=1 for the traceback"

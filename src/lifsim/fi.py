@@ -1,20 +1,26 @@
-"""f-I curves: simulated firing rate against input current, with theory beside it."""
+"""f-I curves: simulated firing rate against input current, with theory beside it.
+
+An f-I curve is a one-dimensional sweep over the mean current
+(:func:`lifsim.sweep`), seen through :class:`FICurve`: its table (currents
+and rates, with the theory) and its figure (:func:`lifsim.plot.plot_fi_figure`).
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from . import inputs as inputs_mod
-from . import theory
+from .defaults import FI
 from .params import LIFParams
-from .simulation import simulate
-from .spikes import isi, spike_counts
-from .units import to_si
 
-__all__ = ["FICurve", "fi_curve"]
+__all__ = ["FICurve", "DEFAULT_CURRENTS"]
+
+#: the currents of the default f-I curve (``lifsim fi``): lowest and highest (A), and how many
+DEFAULT_CURRENTS: tuple[float, float, int] = FI["currents"]
 
 
 @dataclass
@@ -61,6 +67,50 @@ class FICurve:
     #: the table's columns and their units
     UNITS = {"i": "A", "rate": "Hz", "rate_sem": "Hz", "rate_theory": "Hz", "rate_grid": "Hz"}
 
+    @classmethod
+    def from_sweep(cls, data: Any, params: LIFParams) -> FICurve:
+        """The f-I view of a finished one-dimensional sweep over ``i_mean`` (an ``xarray.Dataset``).
+
+        ``params`` are the sweep's starting parameters; the theory is computed
+        here on the swept currents: the deterministic f-I curve and its grid
+        version without noise, the Siegert rate without and with the grid's
+        threshold correction with white noise.
+        """
+        from . import theory
+
+        meta = json.loads(data.attrs["lifsim_meta"])
+        spec = meta["sweep"]
+        if list(spec["grid"]) != ["i_mean"] or spec["input"] not in ("constant", "white"):
+            raise ValueError("data: an f-I curve is a sweep over i_mean alone with constant or white input")
+        currents = np.asarray(data["i_mean"].values, dtype=np.float64)
+        sigma_v = spec["sigma"] if spec["input"] == "white" else None
+        method = spec["method"]
+        if sigma_v is None:
+            rate_theory = theory.fi_deterministic(params, currents)
+            rate_grid = theory.fi_grid(params, currents, method)
+        else:
+            rate_theory = np.asarray(theory.siegert_rate(params, sigma_v, currents))
+            rate_grid = np.asarray(theory.siegert_rate(params, sigma_v, currents, dt_correction=params.dt))
+        transient = spec["transient"]
+        window = (transient, transient + ((params.steps - 1) * params.dt - transient))
+        fi_meta = {
+            **meta,
+            "kind": "f-I curve",
+            "params": params.as_dict(),
+            "sigma_V": sigma_v,
+            "n": spec["n"],
+            "seed": spec["seed"],
+            "seeds": "point p uses point_seed(seed, p) = seed * 2**32 + p",
+            "method": method,
+            "window_s": list(window),
+            "rate": "spikes per neuron per second in the window" if sigma_v is not None else "1 / mean ISI",
+        }
+        rate = np.asarray(data["rate"].values, dtype=np.float64)
+        rate_sem = np.asarray(data["rate_sem"].values, dtype=np.float64)
+        return cls(
+            currents, rate, rate_sem, rate_theory, rate_grid, sigma_v, spec["n"], window, params, method, fi_meta
+        )
+
     def table(self) -> dict[str, np.ndarray]:
         """Columns of the f-I table (SI units: A and Hz)."""
         return {
@@ -78,12 +128,17 @@ class FICurve:
             lines.append(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
         return "\n".join(lines)
 
-    def save(self, path: str) -> Path:
-        """Save the table with its provenance: ``.npz`` (arrays and ``meta``) or ``.csv`` (units in the header)."""
+    def save(self, path: str, overwrite: bool = False) -> Path:
+        """Save the table with its provenance: ``.npz`` (arrays and ``meta``) or ``.csv`` (units in the header).
+
+        An existing file is refused (``ValueError``) unless ``overwrite=True``.
+        """
         from .atomic import check_output_path
-        from .options import TABLE_SUFFIXES
+        from .formats import TABLE_SUFFIXES
+        from .store import check_overwrite
 
         target = check_output_path(path, TABLE_SUFFIXES, "--data")
+        check_overwrite(path, overwrite, "--data")
         if target.suffix.lower() == ".csv":
             from .formats.csv import save_columns
 
@@ -91,103 +146,3 @@ class FICurve:
         from .formats.npz import save_arrays
 
         return save_arrays(target, self.table(), self.meta)
-
-
-def fi_curve(
-    params: LIFParams,
-    currents: np.ndarray,
-    *,
-    n: int = 100,
-    sigma: float | str | None = None,
-    seed: int = 0,
-    method: str = "euler",
-    transient: float | str = 0.1,
-    engine: str = "auto",
-    threads: int | None = None,
-    command: str | None = None,
-    config: dict | None = None,
-) -> FICurve:
-    """Simulate ``n`` neurons at each current of ``currents`` (A) and measure their rate.
-
-    Parameters
-    ----------
-    params : LIFParams
-        Model parameters; ``i_mean`` is replaced by each current.
-    currents : array_like
-        Mean input currents (A).
-    n : int
-        Neurons per current.
-    sigma : float or str, optional
-        White-noise strength (V); None for constant input.
-    seed : int
-        Seed; point ``p`` uses seed ``seed + p``.
-    method : {"euler", "exact"}
-    transient : float or str
-        Initial time (s) left out of the rate, so the rate is the stationary one.
-    engine, threads
-        As in :func:`lifsim.simulate`.
-    command, config
-        How the curve was asked for, kept in its provenance (:attr:`FICurve.meta`).
-    """
-    currents = np.atleast_1d(np.asarray(currents, dtype=np.float64))
-    if currents.ndim != 1 or currents.size == 0 or not np.all(np.isfinite(currents)):
-        raise ValueError("currents: expected a non-empty list of finite currents (A)")
-    transient = to_si(transient, "time", "transient")
-    duration = (params.steps - 1) * params.dt - transient
-    if not transient >= 0 or duration <= 0:
-        raise ValueError(f"transient: {transient!r} s must be >= 0 and shorter than the run ({params.t_max!r} s)")
-    sigma_v = None if sigma is None else to_si(sigma, "voltage", "sigma")
-    if sigma_v is not None and not sigma_v > 0:
-        raise ValueError(f"sigma: must be > 0 V, got {sigma_v!r}")
-    rates = np.empty(currents.size)
-    sems = np.empty(currents.size)
-    for point, current in enumerate(currents):
-        p = params.replace(i_mean=float(current))
-        drive = inputs_mod.constant(p.i_mean) if sigma_v is None else inputs_mod.white_noise(sigma_v, p.i_mean)
-        run = simulate(p, drive, n=n, seed=seed + point, method=method, engine=engine, threads=threads, progress=False)  # type: ignore[arg-type]
-        spike_t, spike_i = run.spikes()
-        late = spike_t >= transient
-        if sigma_v is None:
-            # regular firing: counting spikes in a window is off by up to one
-            # spike; the period itself is exact.  Intervals are counted in whole
-            # steps, so a regular train has a standard error of exactly 0.
-            steps = np.rint(isi(spike_t[late], spike_i[late]) / params.dt)
-            rates[point] = 1.0 / (steps.mean() * params.dt) if steps.size else 0.0
-            sems[point] = 0.0 if steps.size < 2 else rates[point] * steps.std() / steps.mean() / np.sqrt(steps.size)
-        else:
-            per_neuron = spike_counts(spike_i[late], n) / duration
-            rates[point] = per_neuron.mean()
-            sems[point] = per_neuron.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    if sigma_v is None:
-        rate_theory = theory.fi_deterministic(params, currents)
-        rate_grid = theory.fi_grid(params, currents, method)
-    else:
-        rate_theory = np.asarray(theory.siegert_rate(params, sigma_v, currents))
-        rate_grid = np.asarray(theory.siegert_rate(params, sigma_v, currents, dt_correction=params.dt))
-    from .provenance import stamp
-
-    meta = {
-        "kind": "f-I curve",
-        "params": params.as_dict(),
-        "sigma_V": sigma_v,
-        "n": n,
-        "seed": seed,
-        "seeds": "point p uses seed + p",
-        "method": method,
-        "window_s": [transient, transient + duration],
-        "rate": "spikes per neuron per second in the window" if sigma_v is not None else "1 / mean ISI",
-        **stamp(command, config),
-    }
-    return FICurve(
-        currents,
-        rates,
-        sems,
-        rate_theory,
-        rate_grid,
-        sigma_v,
-        n,
-        (transient, transient + duration),
-        params,
-        method,
-        meta,
-    )

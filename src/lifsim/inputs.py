@@ -4,18 +4,26 @@ An input is evaluated step by step: at step ``k`` (time ``t_k = k dt``) it
 returns the current that drives the update from ``v[k]`` to ``v[k+1]``, a
 scalar or one value per neuron.  Inputs combine with ``+``.
 
-* ``constant(I)``: ``I``;
+* ``constant(I_mean)``: ``I_mean``;
 * ``sine(I_mean, period)``: ``I_mean * (1 + sin((t * 2 pi) / period))`` (tutorial ex. 2);
-* ``uniform_noise(I_mean, A)``: ``I_mean * (1 + A * xi)``, ``xi ~ U(-1, 1)`` drawn per
+* ``uniform_noise(I_mean, amplitude)``: ``I_mean * (1 + A * xi)``, ``xi ~ U(-1, 1)`` drawn per
   neuron per step (tutorial ex. 7); ``A`` defaults to the tutorial's ``0.1 * sqrt(t_max / dt)``;
 * ``modulated(I_mean, terms)``: ``I_mean * (1 + term_1 + term_2 ...)``: the sinusoid and the
   uniform noise as terms around one mean;
-* ``white_noise(sigma, I_mean=0)``: Gaussian white noise given as its effect on the membrane,
+* ``white_noise(I_mean, sigma=...)``: Gaussian white noise given as its effect on the membrane,
   ``tau dV/dt = ... + sigma sqrt(tau) xi(t)`` (sigma in V); on the grid
   ``I_k = I_mean + (sigma / R) sqrt(tau / dt) z_k``, ``z_k ~ N(0, 1)``, so that forward Euler
   is Euler-Maruyama;
-* ``step(amplitude, onset, baseline=0)``: ``amplitude`` for ``t >= onset``, else ``baseline``;
+* ``step(I_mean, onset, baseline=0)``: ``I_mean`` for ``t >= onset``, else ``baseline``;
 * ``array_input(values)``: a user array of shape ``(steps,)`` or ``(n, steps)``.
+
+One rule for every constructor: the mean current (A) comes first, and when it
+is left out (or None) the run's ``LIFParams.i_mean`` is used, as on the command
+line (``white_noise(sigma="5 mV")`` drives at ``i_mean``).  In a sum, a part
+without a mean adds no mean when another part gives one (``constant("60 pA") +
+white_noise(sigma="5 mV")`` is 60 pA); when no part gives one, the first part
+without a mean takes ``i_mean`` and the others add none.  The older order
+``white_noise("5 mV", mean)`` (sigma first, as text in volts) is still read.
 
 The expressions keep the tutorial's floating-point operation order, so that
 lifsim reproduces the tutorial's numbers bit for bit.
@@ -23,6 +31,7 @@ lifsim reproduces the tutorial's numbers bit for bit.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +45,8 @@ from .units import to_si
 __all__ = [
     "Input",
     "Draws",
+    "DriveBuilder",
+    "TheoryMoments",
     "Modulated",
     "SineTerm",
     "UniformTerm",
@@ -55,6 +66,7 @@ __all__ = [
     "mean_input_current",
     "describe_text",
     "from_kinds",
+    "resolve_means",
 ]
 
 
@@ -64,6 +76,64 @@ class Draws(Protocol):
     def uniform(self, stream: int) -> np.ndarray: ...  # U(0, 1), shape (n,)
 
     def normal(self, stream: int) -> np.ndarray: ...  # N(0, 1), shape (n,)
+
+
+class DriveBuilder(Protocol):
+    """The run plan's drive for one chunk of update steps, as an input lowers itself into it (:meth:`Input.lower`).
+
+    ``t`` holds the times (s) of the chunk's update steps ``offset .. offset + len(t) - 1``.
+    Each method adds one part, and the parts are added up in the order they
+    were given (as :meth:`Input.current` adds them: the order decides the
+    sum's last bit).  The run plan (:mod:`lifsim.engine.plan`) implements it
+    and turns the parts into the kernels' arrays.
+    """
+
+    params: LIFParams
+    offset: int
+    t: np.ndarray
+
+    def deterministic(self, current: np.ndarray) -> None:
+        """A current known in advance: ``current`` (A), shape ``(len(t),)``, the same for every neuron."""
+
+    def modulated(self, mean: float, base: np.ndarray, amplitudes: Sequence[float], streams: Sequence[int]) -> None:
+        """``mean * (base + sum_u amplitudes[u] * (2 U_u - 1))`` (A), ``U_u ~ U(0, 1)`` of noise stream ``streams[u]``.
+
+        ``base`` (dimensionless, shape ``(len(t),)``) and the amplitudes (dimensionless).
+        """
+
+    def white(self, mean: float, sigma: float, stream: int) -> None:
+        """Gaussian white noise of strength ``sigma`` (V, its effect on V) around ``mean`` (A), on stream ``stream``."""
+
+    def array(self, values: np.ndarray) -> None:
+        """User currents (A): shape ``(len(t),)`` for every neuron, or ``(n, len(t))`` one row per neuron."""
+
+
+@dataclass(frozen=True)
+class TheoryMoments:
+    """What the closed-form theory (:mod:`lifsim.theory`) needs of an input's noise.
+
+    Inputs add up: the moments of a sum are the sums of the parts' moments
+    (``+``), the flags hold when they hold for every part.
+    """
+
+    #: variance ``s_I**2`` (A**2) of the current's noise at each step (independent across steps and neurons)
+    noise_var: float = 0.0
+    #: sum of ``sigma**2`` (V**2) of the Gaussian white-noise parts (their share of ``noise_var``)
+    white_sigma2: float = 0.0
+    #: the mean current is constant in time, so a stationary firing rate exists (Siegert / f-I theory applies)
+    stationary: bool = True
+    #: every noise is Gaussian white (or there is none): Siegert is the theory itself, not the diffusion approximation
+    gaussian: bool = True
+
+    def __add__(self, other: TheoryMoments) -> TheoryMoments:
+        if not isinstance(other, TheoryMoments):
+            return NotImplemented
+        return TheoryMoments(
+            self.noise_var + other.noise_var,
+            self.white_sigma2 + other.white_sigma2,
+            self.stationary and other.stationary,
+            self.gaussian and other.gaussian,
+        )
 
 
 def tutorial_amplitude(params: LIFParams) -> float:
@@ -102,6 +172,47 @@ class Input:
         """:meth:`mean_current` at each time of ``t`` (s), as an array (A)."""
         return np.array([self.mean_current(float(tk), params) for tk in t], dtype=np.float64)
 
+    # Each input kind owns its lowering, its bound and its theory: the run plan, the
+    # request's checks and lifsim.theory call these methods and never ask for the kind.
+
+    def summands(self) -> tuple[Input, ...]:
+        """The inputs this one adds up: a :class:`Sum`'s parts, otherwise this input alone."""
+        return (self,)
+
+    def lower(self, builder: DriveBuilder) -> None:
+        """Add this input's parts to the run plan's drive of one chunk (:class:`DriveBuilder`).
+
+        It must add exactly what :meth:`current` computes, with the same
+        floating-point operations (a test holds the two together).  Raises
+        ``ValueError`` for an input the engines cannot run.
+        """
+        raise ValueError(
+            f"inputs: cannot lower {self.describe()} for the engines; "
+            "an input kind implements Input.lower (see lifsim.inputs.DriveBuilder)"
+        )
+
+    def current_bound(self, params: LIFParams) -> float:
+        """An upper bound of ``|I|`` (A) over the run, noise at its largest plausible excursion.
+
+        The request refuses an input whose ``R I`` reaches beyond
+        :data:`lifsim.request.MAX_VOLTS`; :meth:`drive_bound` is this times R.
+        """
+        raise ValueError(
+            f"inputs: no bound on the current of {self.describe()}; an input kind implements Input.current_bound"
+        )
+
+    def drive_bound(self, params: LIFParams) -> float:
+        """An upper bound of ``|R I|`` (V) over the run: ``R`` times :meth:`current_bound`."""
+        return params.r * self.current_bound(params)
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """The noise moments the closed-form theory needs (:class:`TheoryMoments`).
+
+        The mean current comes from :meth:`mean_current` / :meth:`mean_current_grid`.
+        Raises ``ValueError`` for an input with no closed form.
+        """
+        raise ValueError(f"theory: no closed form for input {self.describe()}")
+
     def __repr__(self) -> str:
         return f"<lifsim input: {describe_text(self.describe())}>"
 
@@ -112,6 +223,18 @@ class Input:
     def white_parts(self) -> list[WhiteNoise]:
         """The white-noise parts of this input."""
         return []
+
+    def mean_unset(self) -> bool:
+        """Whether this input leaves its mean to ``LIFParams.i_mean`` (constructed without one)."""
+        return False
+
+    def with_mean(self, mean: float) -> Input:
+        """A copy whose unset mean is ``mean`` (A); this input itself when its mean is set."""
+        return self
+
+    def resolved(self, params: LIFParams) -> Input:
+        """This input with a mean left unset taken from ``params.i_mean`` (A); itself when none is unset."""
+        return self.with_mean(params.i_mean) if self.mean_unset() else self
 
     def __add__(self, other: Input) -> Sum:
         if not isinstance(other, Input):
@@ -183,11 +306,11 @@ class Modulated(Input):
     tutorial's sinusoid; with one :class:`UniformTerm`, its random input.
     """
 
-    mean: float
+    mean: float | None = None
     terms: tuple[SineTerm | UniformTerm, ...] = ()
 
     def __post_init__(self) -> None:
-        self.mean = _finite(to_si(self.mean, "current", "i_mean"), "i_mean")
+        self.mean = _mean(self.mean)
         # deterministic terms first, then the noise: 1 + sin + A xi, one fixed order of
         # additions that every engine follows (the sum's order decides its last bit)
         self.terms = tuple(sorted(self.terms, key=lambda term: isinstance(term, UniformTerm)))
@@ -215,26 +338,27 @@ class Modulated(Input):
                 )
 
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
+        mean = _mean_of(self.mean, params)
         if not self.terms:
-            return self.mean
+            return mean
         total: float | np.ndarray = 1
         for term in self.terms:
             if isinstance(term, SineTerm):
                 total = total + term.value(t)
             else:
                 total = total + term.value_from(draws.uniform(term.stream), params)
-        return self.mean * total
+        return mean * total
 
     def mean_current(self, t: float, params: LIFParams) -> float:
         total = 1.0
         for term in self.terms:
             if isinstance(term, SineTerm):
                 total += term.value(t)
-        return self.mean * total
+        return _mean_of(self.mean, params) * total
 
     def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
         if not any(isinstance(term, SineTerm) for term in self.terms):
-            return np.full(len(t), self.mean * 1.0)
+            return np.full(len(t), _mean_of(self.mean, params) * 1.0)
         return super().mean_current_grid(t, params)
 
     def deterministic_values(self, t: np.ndarray) -> np.ndarray:
@@ -245,8 +369,45 @@ class Modulated(Input):
                 total = total + term.values(t)
         return total
 
+    def lower(self, builder: DriveBuilder) -> None:
+        """A constant or sinusoid lowers to a deterministic row; with uniform noise, to a modulated part."""
+        mean = _mean_of(self.mean, builder.params)
+        uniform = [term for term in self.terms if isinstance(term, UniformTerm)]
+        if not uniform:
+            t = builder.t
+            builder.deterministic(mean * self.deterministic_values(t) if self.terms else np.full(len(t), mean))
+            return
+        amplitudes = [term.resolved(builder.params) for term in uniform]
+        builder.modulated(mean, self.deterministic_values(builder.t), amplitudes, [term.stream for term in uniform])
+
+    def current_bound(self, params: LIFParams) -> float:
+        """``|mean| (1 + sum of |depth| and |A|)`` (A): every term at its extreme at once."""
+        spread = sum(
+            abs(term.resolved(params)) if isinstance(term, UniformTerm) else abs(term.depth) for term in self.terms
+        )
+        return abs(_mean_of(self.mean, params)) * (1.0 + spread)
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """Uniform noise ``mean A xi`` has variance ``(mean A)**2 / 3`` (A**2) per step; a sine is not stationary."""
+        mean = _mean_of(self.mean, params)
+        noise_var = 0.0
+        for term in self.terms:
+            if isinstance(term, UniformTerm):
+                noise_var += (mean * term.resolved(params)) ** 2 / 3.0
+        return TheoryMoments(
+            noise_var=noise_var,
+            stationary=all(isinstance(term, UniformTerm) for term in self.terms),
+            gaussian=not self.terms,
+        )
+
     def describe(self) -> dict[str, object]:
         return {"kind": "modulated", "mean_A": self.mean, "terms": [term.describe() for term in self.terms]}
+
+    def mean_unset(self) -> bool:
+        return self.mean is None
+
+    def with_mean(self, mean: float) -> Input:
+        return _copy_with(self, "mean", mean) if self.mean is None else self
 
 
 @dataclass(repr=False)
@@ -262,26 +423,26 @@ class WhiteNoise(Input, NoiseTerm):
     """
 
     sigma: float
-    mean: float = 0.0
+    mean: float | None = 0.0
 
     def __post_init__(self) -> None:
         self.sigma = _finite(to_si(self.sigma, "voltage", "sigma"), "sigma")
         if self.sigma < 0:
             raise ValueError(f"sigma: must be >= 0 V, got {self.sigma!r}")
-        self.mean = _finite(to_si(self.mean, "current", "i_mean"), "i_mean")
+        self.mean = _mean(self.mean)
 
     def noise_terms(self) -> list[NoiseTerm]:
         return [self]
 
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
         scale = self.sigma / params.r * math.sqrt(params.tau / params.dt)
-        return self.mean + scale * draws.normal(self.stream)
+        return _mean_of(self.mean, params) + scale * draws.normal(self.stream)
 
     def mean_current(self, t: float, params: LIFParams) -> float:
-        return self.mean
+        return _mean_of(self.mean, params)
 
     def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
-        return np.full(len(t), self.mean)
+        return np.full(len(t), _mean_of(self.mean, params))
 
     def without_white(self) -> Input | None:
         return Modulated(self.mean) if self.mean != 0.0 else None
@@ -289,34 +450,73 @@ class WhiteNoise(Input, NoiseTerm):
     def white_parts(self) -> list[WhiteNoise]:
         return [self]
 
+    def lower(self, builder: DriveBuilder) -> None:
+        """A white part: the plan scales it for the update (Euler-Maruyama or the exact OU step)."""
+        builder.white(_mean_of(self.mean, builder.params), self.sigma, self.stream)
+
+    def current_bound(self, params: LIFParams) -> float:
+        """``|mean|`` plus ten standard deviations of the per-step current, ``10 (sigma / R) sqrt(tau / dt)`` (A)."""
+        return abs(_mean_of(self.mean, params)) + 10.0 * self.sigma / params.r * math.sqrt(params.tau / params.dt)
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """Variance ``(sigma / R)**2 tau / dt`` (A**2) per step, all of it Gaussian white noise of strength sigma."""
+        return TheoryMoments(
+            noise_var=(self.sigma / params.r) ** 2 * params.tau / params.dt, white_sigma2=self.sigma**2
+        )
+
     def describe(self) -> dict[str, object]:
         return {"kind": "white", "sigma_V": self.sigma, "mean_A": self.mean, "stream": self.stream}
+
+    def mean_unset(self) -> bool:
+        return self.mean is None
+
+    def with_mean(self, mean: float) -> Input:
+        return _copy_with(self, "mean", mean) if self.mean is None else self
 
 
 @dataclass(repr=False)
 class Step(Input):
-    """``amplitude`` (A) for ``t >= onset`` (s), ``baseline`` (A) before."""
+    """``amplitude`` (A) for ``t >= onset`` (s), ``baseline`` (A) before; ``amplitude=None``: ``LIFParams.i_mean``."""
 
-    amplitude: float
+    amplitude: float | None
     onset: float = 0.0
     baseline: float = 0.0
 
     def __post_init__(self) -> None:
-        self.amplitude = _finite(to_si(self.amplitude, "current", "amplitude"), "amplitude")
+        self.amplitude = _mean(self.amplitude, "amplitude")
         self.onset = _finite(to_si(self.onset, "time", "onset"), "onset")
         self.baseline = _finite(to_si(self.baseline, "current", "baseline"), "baseline")
 
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float:
-        return self.amplitude if t >= self.onset else self.baseline
+        return _mean_of(self.amplitude, params) if t >= self.onset else self.baseline
 
     def mean_current(self, t: float, params: LIFParams) -> float:
-        return self.amplitude if t >= self.onset else self.baseline
+        return _mean_of(self.amplitude, params) if t >= self.onset else self.baseline
 
     def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
-        return np.where(np.asarray(t) >= self.onset, self.amplitude, self.baseline)
+        return np.where(np.asarray(t) >= self.onset, _mean_of(self.amplitude, params), self.baseline)
+
+    def lower(self, builder: DriveBuilder) -> None:
+        """A deterministic row: ``amplitude`` from ``onset`` on, ``baseline`` before (A)."""
+        level = _mean_of(self.amplitude, builder.params)
+        builder.deterministic(np.where(builder.t >= self.onset, level, self.baseline))
+
+    def current_bound(self, params: LIFParams) -> float:
+        """The larger of ``|amplitude|`` and ``|baseline|`` (A)."""
+        return max(abs(_mean_of(self.amplitude, params)), abs(self.baseline))
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """No noise; the mean changes at the onset, so no stationary rate."""
+        return TheoryMoments(stationary=False)
 
     def describe(self) -> dict[str, object]:
         return {"kind": "step", "amplitude_A": self.amplitude, "onset_s": self.onset, "baseline_A": self.baseline}
+
+    def mean_unset(self) -> bool:
+        return self.amplitude is None
+
+    def with_mean(self, mean: float) -> Input:
+        return _copy_with(self, "amplitude", mean) if self.amplitude is None else self
 
 
 class ArrayInput(Input):
@@ -358,6 +558,18 @@ class ArrayInput(Input):
         columns = self.values[..., k]
         return np.asarray(columns if columns.ndim == 1 else np.mean(columns, axis=0), dtype=np.float64)
 
+    def lower(self, builder: DriveBuilder) -> None:
+        """The chunk's columns of the array, shared or one row per neuron (A)."""
+        builder.array(self.values[..., builder.offset : builder.offset + len(builder.t)])
+
+    def current_bound(self, params: LIFParams) -> float:
+        """The largest ``|value|`` of the array (A)."""
+        return float(np.max(np.abs(self.values)))
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """Given values, no noise; the theory assumes no stationary mean for them."""
+        return TheoryMoments(stationary=False)
+
     def describe(self) -> dict[str, object]:
         return {"kind": "array", "shape": list(self.values.shape)}
 
@@ -371,7 +583,7 @@ class Sum(Input):
         for part in parts:
             if not isinstance(part, Input):
                 raise TypeError(f"inputs: expected Input objects, got {type(part).__name__}")
-        self.parts = tuple(parts)
+        self.parts = _settle_means(tuple(parts))
 
     def noise_terms(self) -> list[NoiseTerm]:
         return [term for part in self.parts for term in part.noise_terms()]
@@ -404,8 +616,91 @@ class Sum(Input):
     def white_parts(self) -> list[WhiteNoise]:
         return [w for part in self.parts for w in part.white_parts()]
 
+    def summands(self) -> tuple[Input, ...]:
+        return tuple(self.parts)
+
+    def lower(self, builder: DriveBuilder) -> None:
+        """Each part lowers itself, left to right (the order :meth:`current` adds them)."""
+        for index, part in enumerate(self.parts):
+            if index and isinstance(part, Sum):  # x + (a + b) rounds unlike the flat x + a + b the drive adds
+                raise ValueError(
+                    f"inputs: cannot lower a sum inside a sum ({describe_text(self.describe())}); "
+                    "write it as one flat sum, a + b + c"
+                )
+            part.lower(builder)
+
+    def current_bound(self, params: LIFParams) -> float:
+        """The sum of the parts' bounds (A)."""
+        total = 0.0
+        for part in self.parts:
+            total += part.current_bound(params)
+        return total
+
+    def theory_moments(self, params: LIFParams) -> TheoryMoments:
+        """The parts' moments added up (independent noises: variances add)."""
+        total = TheoryMoments()
+        for part in self.parts:
+            total = total + part.theory_moments(params)
+        return total
+
     def describe(self) -> dict[str, object]:
         return {"kind": "sum", "parts": [part.describe() for part in self.parts]}
+
+    def mean_unset(self) -> bool:
+        return any(part.mean_unset() for part in self.parts)
+
+    def with_mean(self, mean: float) -> Input:
+        if not self.mean_unset():
+            return self
+        return Sum([part.with_mean(mean) for part in self.parts])
+
+
+def _copy_with(part: Input, name: str, value: float) -> Input:
+    clone = copy.copy(part)
+    setattr(clone, name, value)
+    return clone
+
+
+def _settle_means(parts: tuple[Input, ...]) -> tuple[Input, ...]:
+    """A sum's parts with the module's rule for unset means applied (see the module docstring).
+
+    When some part gives a mean, the parts without one add none (their mean
+    becomes 0 A); when none does, the first part without one keeps it unset
+    (it takes ``LIFParams.i_mean`` when run) and the others add none.
+    """
+    unset = [index for index, part in enumerate(parts) if part.mean_unset()]
+    if not unset:
+        return parts
+    keep = unset[0] if len(unset) == len(parts) else None
+    settled = list(parts)
+    for index in unset:
+        if index == keep:
+            continue
+        if isinstance(parts[index], Step):
+            raise ValueError(
+                "step: a step without an amplitude in a sum with other currents would add nothing; "
+                "give it one, e.g. step('100 pA', onset='20 ms')"
+            )
+        settled[index] = parts[index].with_mean(0.0)
+    return tuple(settled)
+
+
+def resolve_means(inputs: Input, params: LIFParams) -> Input:
+    """``inputs`` with a mean left unset taken from ``params.i_mean`` (A); ``inputs`` itself when none is unset.
+
+    :func:`lifsim.simulate` calls this first, so that what it runs and what
+    its provenance records carry the concrete current.
+    """
+    return inputs.resolved(params)
+
+
+def _mean(value: float | str | None, name: str = "i_mean") -> float | None:
+    """A mean current (A) checked finite, or None (the run's ``LIFParams.i_mean``)."""
+    return None if value is None else _finite(to_si(value, "current", name), name)
+
+
+def _mean_of(mean: float | None, params: LIFParams) -> float:
+    return params.i_mean if mean is None else mean
 
 
 def bind_streams(inputs: Input) -> int:
@@ -421,36 +716,71 @@ def bind_streams(inputs: Input) -> int:
 # ---------------------------------------------------------------- factories
 
 
-def constant(value: float | str) -> Modulated:
-    """Constant current ``value`` (A, or a string like ``"250 pA"``)."""
-    return Modulated(value)  # type: ignore[arg-type]
+def constant(mean: float | str | None = None) -> Modulated:
+    """Constant current ``mean`` (A, or a string like ``"250 pA"``); None: ``LIFParams.i_mean``."""
+    return Modulated(mean)  # type: ignore[arg-type]
 
 
-def sine(mean: float | str, period: float | str = 10e-3, depth: float = 1.0) -> Modulated:
-    """Sinusoid ``mean * (1 + depth * sin(2 pi t / period))``; mean in A, period in s."""
+def sine(mean: float | str | None = None, period: float | str = 10e-3, depth: float = 1.0) -> Modulated:
+    """Sinusoid ``mean * (1 + depth * sin(2 pi t / period))``; mean in A (None: ``LIFParams.i_mean``), period in s."""
     return Modulated(mean, (SineTerm(period, depth),))  # type: ignore[arg-type]
 
 
-def uniform_noise(mean: float | str, amplitude: float | None = None) -> Modulated:
-    """The tutorial's random input ``mean * (1 + A xi)``, ``xi ~ U(-1, 1)``.
+def uniform_noise(mean: float | str | None = None, amplitude: float | None = None) -> Modulated:
+    """The tutorial's random input ``mean * (1 + A xi)``, ``xi ~ U(-1, 1)``; mean in A (None: ``LIFParams.i_mean``).
 
-    ``amplitude=None`` uses the tutorial's ``A = 0.1 sqrt(t_max / dt)``.
+    ``amplitude=None`` uses the tutorial's ``A = 0.1 sqrt(t_max / dt)``
+    (:func:`tutorial_amplitude`), in Python as on the command line.
     """
     return Modulated(mean, (UniformTerm(amplitude),))  # type: ignore[arg-type]
 
 
-def modulated(mean: float | str, terms: Sequence[SineTerm | UniformTerm]) -> Modulated:
-    """``mean * (1 + sum of terms)`` (A), e.g. a sinusoid with uniform noise on top."""
+def modulated(mean: float | str | None, terms: Sequence[SineTerm | UniformTerm]) -> Modulated:
+    """``mean * (1 + sum of terms)`` (A; None: ``LIFParams.i_mean``), e.g. a sinusoid with uniform noise on top."""
     return Modulated(mean, tuple(terms))  # type: ignore[arg-type]
 
 
-def white_noise(sigma: float | str, mean: float | str = 0.0) -> WhiteNoise:
-    """Gaussian white noise of strength ``sigma`` (V) around the current ``mean`` (A)."""
+def white_noise(
+    mean: float | str | None = None, *legacy: float | str | None, sigma: float | str | None = None
+) -> WhiteNoise:
+    """Gaussian white noise of strength ``sigma`` (V) around the current ``mean`` (A; None: ``LIFParams.i_mean``).
+
+    ``white_noise(sigma="5 mV")`` drives at the run's ``i_mean``;
+    ``white_noise("60 pA", sigma="5 mV")`` at 60 pA.  The older order, sigma
+    first as text in volts (``white_noise("5 mV", "60 pA")``), is still read.
+    """
+    if sigma is None and _is_legacy_sigma(mean) and len(legacy) <= 1:
+        sigma, mean = mean, (legacy[0] if legacy else None)
+    elif legacy:
+        raise TypeError(
+            "white_noise: give sigma by keyword, white_noise(mean, sigma=...) (mean in A, default LIFParams.i_mean); "
+            f"got the positional values {(mean, *legacy)!r}"
+        )
+    if sigma is None:
+        raise TypeError(
+            "white_noise: needs the noise strength sigma in volts, e.g. white_noise(sigma='5 mV') "
+            f"or white_noise('250 pA', sigma='5 mV'); got mean={mean!r} and no sigma"
+        )
     return WhiteNoise(sigma, mean)  # type: ignore[arg-type]
 
 
-def step(amplitude: float | str, onset: float | str = 0.0, baseline: float | str = 0.0) -> Step:
-    """Step current: ``baseline`` (A) before ``onset`` (s), ``amplitude`` (A) after."""
+def _is_legacy_sigma(value: object) -> bool:
+    """Whether ``value`` is the sigma of the older ``white_noise(sigma, mean)`` order: text with a unit, not a current.
+
+    ``"5 mV"`` (or a wrong unit such as ``"2 ms"``, then refused as a sigma
+    with the units it accepts) is a sigma; ``"250 pA"`` and numbers are means.
+    """
+    if not isinstance(value, str) or not any(ch.isalpha() for ch in value):
+        return False
+    try:
+        to_si(value, "current", "i_mean")
+    except (ValueError, TypeError):
+        return True
+    return False
+
+
+def step(amplitude: float | str | None = None, onset: float | str = 0.0, baseline: float | str = 0.0) -> Step:
+    """Step current: ``baseline`` (A) before ``onset`` (s), ``amplitude`` (A; None: ``LIFParams.i_mean``) after."""
     return Step(amplitude, onset, baseline)  # type: ignore[arg-type]
 
 
@@ -526,11 +856,11 @@ def from_description(desc: dict, array: np.ndarray | None = None) -> Input:
                     terms.append(UniformTerm(None if amplitude is None else float(amplitude)))
                 else:
                     raise ValueError(f"unknown term {term['term']!r}")
-            return Modulated(float(desc["mean_A"]), tuple(terms))
+            return Modulated(_optional_float(desc["mean_A"]), tuple(terms))
         if kind == "white":
-            return WhiteNoise(float(desc["sigma_V"]), float(desc["mean_A"]))
+            return WhiteNoise(float(desc["sigma_V"]), _optional_float(desc["mean_A"]))
         if kind == "step":
-            return Step(float(desc["amplitude_A"]), float(desc["onset_s"]), float(desc["baseline_A"]))
+            return Step(_optional_float(desc["amplitude_A"]), float(desc["onset_s"]), float(desc["baseline_A"]))
         if kind == "array":
             if array is None:
                 raise ValueError("the array input's values are missing")
@@ -538,6 +868,11 @@ def from_description(desc: dict, array: np.ndarray | None = None) -> Input:
     except (KeyError, TypeError) as error:
         raise ValueError(f"input: malformed {kind!r} description ({error})") from None
     raise ValueError(f"input: unknown kind {kind!r}")
+
+
+def _optional_float(value: object) -> float | None:
+    """A described mean: a number (A), or None (unset: the run's ``LIFParams.i_mean``)."""
+    return None if value is None else float(value)  # type: ignore[arg-type]
 
 
 def from_kinds(
@@ -598,7 +933,7 @@ def from_kinds(
     if "white" in kinds:
         if sigma is None:
             raise ValueError("sigma: the input kind white needs the noise strength sigma in volts (e.g. 5 mV)")
-        parts.append(white_noise(sigma))
+        parts.append(WhiteNoise(sigma, 0.0))  # type: ignore[arg-type]  # the mean is the other part's
     total: Input = parts[0]
     for extra in parts[1:]:
         total = total + extra
@@ -644,14 +979,17 @@ def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
                     note = ", A = the tutorial's 0.1 sqrt(t_max/dt)"
                 else:
                     note = f", A = {amp:g}"
-        mean = f"{desc['mean_A'] * 1e12:g} pA"
+        mean = "I_mean" if desc["mean_A"] is None else f"{desc['mean_A'] * 1e12:g} pA"
         return mean if not terms else f"{mean} * (1 + {' + '.join(terms)}){note}"
     if kind == "white":
         text = f"white noise sigma {desc['sigma_V'] * 1e3:g} mV"
+        if desc["mean_A"] is None:
+            return f"{text} around I_mean"
         return text if desc["mean_A"] == 0 else f"{text} around {desc['mean_A'] * 1e12:g} pA"
     if kind == "step":
         base = "" if desc.get("baseline_A", 0.0) == 0 else f" from {desc['baseline_A'] * 1e12:g} pA"
-        return f"step{base} to {desc['amplitude_A'] * 1e12:g} pA at {desc['onset_s'] * 1e3:g} ms"
+        level = "I_mean" if desc["amplitude_A"] is None else f"{desc['amplitude_A'] * 1e12:g} pA"
+        return f"step{base} to {level} at {desc['onset_s'] * 1e3:g} ms"
     if kind == "array":
         return f"array of shape {tuple(desc['shape'])} (A)"
     return str(desc)

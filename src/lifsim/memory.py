@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import resource
 
-__all__ = ["available_memory", "format_bytes"]
+__all__ = ["available_memory", "format_bytes", "address_space_limit", "single_thread_native_pools"]
 
 
 def _meminfo_available() -> int | None:
@@ -45,11 +45,8 @@ def _cgroup_room() -> int | None:
 
 
 def _rlimit_room() -> int | None:
-    try:
-        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
-    except (ValueError, OSError, AttributeError):  # pragma: no cover
-        return None
-    if soft == resource.RLIM_INFINITY:
+    soft = address_space_limit()
+    if soft is None:
         return None
     try:
         with open("/proc/self/statm") as statm:
@@ -57,6 +54,35 @@ def _rlimit_room() -> int | None:
     except (OSError, ValueError):
         used = 0
     return max(0, soft - used)
+
+
+def address_space_limit() -> int | None:
+    """The soft address-space limit (``ulimit -v``, bytes) of this process, or None when there is none."""
+    try:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
+        return None
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+#: thread pools of native libraries that a later import may start (OpenBLAS: the copy inside SciPy's wheels)
+NATIVE_POOLS = ("OPENBLAS_NUM_THREADS",)
+
+
+def single_thread_native_pools() -> None:
+    """Under an address-space limit, ask native libraries loaded from now on for one thread.
+
+    Finding 15 of issue 16: under ``ulimit -v``, writing a run loads SciPy (through
+    ``dask.array``), whose own OpenBLAS starts a pool of threads at load time and,
+    when it cannot map their buffers, retries forever: the process hung after the
+    run instead of failing.  lifsim does no BLAS work, so one thread costs nothing;
+    with it, a load that does not fit fails with ``MemoryError`` (one line from
+    the CLI).  A value the user set is kept.
+    """
+    if address_space_limit() is None:
+        return
+    for name in NATIVE_POOLS:
+        os.environ.setdefault(name, "1")
 
 
 def available_memory() -> int | None:

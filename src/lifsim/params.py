@@ -10,6 +10,11 @@ The defaults are the tutorial's (``spec/lif-neuron-part-1.md``, exercise 1)::
     vth = -50e-3     # V
     r = 100e6        # Ohm
     i_mean = 25e-11  # A
+
+Named profiles (:data:`PROFILES`, :func:`profile`) say where each study
+starts: ``tutorial`` is the defaults above; ``study`` runs 1 s at 0.1 ms and is
+the default of :func:`lifsim.fi_curve` and :func:`lifsim.sweep` (and so of
+``lifsim fi`` and ``lifsim sweep``).  ``lifsim params`` lists them.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import numpy as np
 
 from .units import format_display, format_si, to_si
 
-__all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS"]
+__all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "profile", "describe_profiles"]
 
 #: the time grid holds at most MAX_STEPS - 1 steps (the random streams' counters allow 2**31)
 MAX_STEPS = 2**31
@@ -269,3 +274,41 @@ class LIFParams:
 def _whole(ratio: float) -> bool:
     """``ratio`` is a whole number up to round-off (1e-9 relative)."""
     return abs(ratio - round(ratio)) <= 1e-9 * max(1.0, abs(ratio))
+
+
+#: named starting points (SI): the fields each changes from the tutorial's defaults.  ``tutorial``
+#: (150 ms at 1 ms) is where :func:`lifsim.simulate`, ``lifsim simulate`` and the tutorials start;
+#: ``study`` (1 s at 0.1 ms: long enough for stationary rates, fine enough for the theory) is the
+#: default of :func:`lifsim.fi_curve` and :func:`lifsim.sweep`, as of ``lifsim fi`` and ``lifsim sweep``
+PROFILES: dict[str, dict[str, float]] = {
+    "tutorial": {},
+    "study": {"t_max": 1.0, "dt": 1e-4},
+}
+#: what each profile serves, for ``lifsim params``
+PROFILE_USES = {
+    "tutorial": "lifsim.simulate, lifsim simulate, lifsim tutorial",
+    "study": "lifsim.fi_curve, lifsim.sweep, lifsim fi, lifsim sweep",
+}
+
+
+def profile(name: str = "tutorial", **changes: object) -> LIFParams:
+    """The parameters of the profile ``name`` (:data:`PROFILES`), with ``changes`` (values may carry units).
+
+    ``profile("study", tau="10 ms")`` is what ``lifsim fi --tau 10ms`` runs.
+    """
+    if name not in PROFILES:
+        raise ValueError(f"profile: expected one of {', '.join(PROFILES)}, got {name!r}")
+    return LIFParams(**{**PROFILES[name], **changes})  # type: ignore[arg-type]
+
+
+def describe_profiles() -> str:
+    """One line per profile: its name, the fields it sets (display units) and who starts from it."""
+    lines = []
+    for name in PROFILES:
+        base = profile(name)
+        text = ", ".join(
+            f"{field} = {format_display(getattr(base, field), PARAM_UNITS[field][0])}"
+            for field in dict.fromkeys(("t_max", "dt", *PROFILES[name]))
+        )
+        lines.append(f"{name:<9} {text:<28} {PROFILE_USES[name]}")
+    return "\n".join(lines)

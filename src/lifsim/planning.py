@@ -1,7 +1,7 @@
 """Planning a run before making it: tasks, memory, output size and a time measured on a short calibration run.
 
-``lifsim simulate ... --dry-run`` and ``lifsim sweep ... --dry-run`` (in
-Python ``lifsim.estimate(...)`` and ``lifsim.sweep(..., dry_run=True)``) check
+``lifsim simulate ... --dry-run``, ``lifsim rerun ... --dry-run`` and ``lifsim sweep ... --dry-run`` (in
+Python ``lifsim.estimate(...)``, ``lifsim.rerun(..., dry_run=True)`` and ``lifsim.sweep(..., dry_run=True)``) check
 everything a real run checks (values, memory, the cluster), run a short
 calibration (the same model, input and engine, a few thousand neurons and a
 few hundred steps) and report what the run would take, writing nothing.
@@ -9,13 +9,11 @@ few hundred steps) and report what the run would take, writing nothing.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Any
 
 from .memory import format_bytes
 
-__all__ = ["RunEstimate", "DryRun", "calibrate", "format_seconds"]
+__all__ = ["RunEstimate", "format_seconds", "CALIBRATION_NEURONS", "CALIBRATION_NEURON_STEPS"]
 
 #: calibration size: at most this many neurons, and steps enough for this many neuron-steps
 CALIBRATION_NEURONS = 8192
@@ -57,14 +55,6 @@ class RunEstimate:
         return "\n".join(lines)
 
 
-class DryRun(Exception):  # noqa: N818  (control flow: carries the estimate out of simulate)
-    """Raised inside ``simulate(..., _dry_run=True)`` once everything is checked; carries the estimate."""
-
-    def __init__(self, estimate: RunEstimate) -> None:
-        super().__init__("dry run")
-        self.estimate = estimate
-
-
 def format_seconds(seconds: float) -> str:
     """``0.8 s``, ``12 min``, ``3.4 h``, ``2.1 days``."""
     if seconds < 90:
@@ -74,23 +64,3 @@ def format_seconds(seconds: float) -> str:
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.3g} h"
     return f"{seconds / 86400:.3g} days"
-
-
-def calibrate(params: Any, inputs: Any, *, n: int, steps: int, engine: str, **kwargs: Any) -> tuple[float, str]:
-    """ns per neuron-step per thread of this model, input and engine, from a short run (the second of two)."""
-    from .simulation import simulate
-
-    n_cal = max(1, min(n, CALIBRATION_NEURONS))
-    steps_cal = max(2, min(steps, CALIBRATION_NEURON_STEPS // n_cal))
-    threads = 1
-    if engine == "numba":
-        import numba
-
-        threads = numba.get_num_threads()
-    run_kwargs = dict(n=n_cal, steps=steps_cal, engine=engine, progress=False, record_spikes=False, **kwargs)
-    simulate(params, inputs, **run_kwargs)  # loads (or compiles) the kernels
-    started = time.perf_counter()
-    simulate(params, inputs, **run_kwargs)
-    seconds = time.perf_counter() - started
-    per_thread = seconds * threads / (n_cal * steps_cal) * 1e9
-    return per_thread, f"{n_cal} neurons x {steps_cal} steps here, {threads} thread{'s' if threads > 1 else ''}"

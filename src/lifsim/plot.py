@@ -28,8 +28,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from .atomic import atomic_file, check_output_path  # noqa: E402
-from .options import FIGURE_SUFFIXES  # noqa: E402
+from .atomic import (  # noqa: E402
+    FIGURE_SUFFIXES,  # noqa: E402
+    atomic_file,
+    check_output_path,
+)
 from .units import display_factor  # noqa: E402
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,6 +58,8 @@ __all__ = [
     "plot_fi",
     "plot_fi_figure",
     "plot_sweep",
+    "is_geometric",
+    "cell_edges",
     "run_title",
     "save_figure",
 ]
@@ -436,10 +441,10 @@ def plot_result(
     ``theory``: ``"auto"`` (computed from the run's provenance), None (none),
     or :class:`lifsim.theory.EulerMoments` to draw.
     """
-    from .result import Result
     from .spikes import isi, rate_over_time
 
-    if not isinstance(result, Result):
+    # plotting sits below the result in the layers: it reads a Result through its attributes
+    if not all(hasattr(result, name) for name in ("t", "v_mean", "meta", "spikes", "n")):
         raise TypeError(f"result: expected a lifsim Result, got {type(result).__name__}")
     moments: EulerMoments | None
     rate_theory: tuple[float, str] | None = None
@@ -585,88 +590,227 @@ def save_figure(fig: plt.Figure, path: str | os.PathLike) -> None:
 
 # ---------------------------------------------------------------- the figure of a sweep
 
+#: swept names as axis labels
+_SWEEP_LABELS = {
+    "i_mean": "$I_{mean}$",
+    "tau": r"$\tau_m$",
+    "sigma": r"$\sigma$",
+    "el": "$E_L$",
+    "vr": "$V_{reset}$",
+    "vth": "$V_{th}$",
+    "v0": "$V_0$",
+    "r": "$R$",
+    "t_ref": "$t_{ref}$",
+    "t_ref_std": r"$\sigma_{t_{ref}}$",
+    "amplitude": "$A$",
+}
+#: names whose values cannot be negative: a heat map's cell never runs below zero for them
+_NON_NEGATIVE = ("tau", "r", "sigma", "amplitude", "t_ref", "t_ref_std")
+#: a figure of a sweep over three or more names draws at most this many slices, one row each
+SWEEP_ROWS = 6
+
 
 def _sweep_axis(ds: Any, name: str) -> tuple[np.ndarray, str]:
-    """A swept coordinate in the field's display unit, and its axis label."""
-    from .sweeps import _dimension
+    """A swept coordinate in the field's display unit (ms, mV, pA, MOhm), and its axis label."""
+    from .grid import grid_dimension
     from .units import DISPLAY_UNITS
 
-    dimension = _dimension(name)
+    dimension = grid_dimension(name)
     unit = DISPLAY_UNITS[dimension][0] if dimension != "dimensionless" else ""
-    label = {"i_mean": "$I_{mean}$", "tau": r"$\tau$", "sigma": r"$\sigma$"}.get(name, name)
+    label = _SWEEP_LABELS.get(name, name)
     return np.asarray(ds[name].values) * display_factor(dimension), f"{label} ({unit})" if unit else label
 
 
-def plot_sweep(ds: Any) -> plt.Figure:
-    """The figure of ``lifsim sweep``: rate and CV against the first swept name (a curve per value of the
-    second), with theory; heat maps of rate and CV over the first two; simulation against theory."""
-    names = list(ds.rate.dims)
+def _value_text(name: str, value: float) -> str:
+    """``"$t_{ref}$ = 2 ms"`` for an SI value of a swept or fixed name."""
+    from .grid import grid_dimension
+    from .units import format_display
+
+    return f"{_SWEEP_LABELS.get(name, name)} = {format_display(value, grid_dimension(name))}"
+
+
+def is_geometric(values: np.ndarray) -> bool:
+    """Whether sorted ``values`` (three or more, all of one sign) have a constant ratio, as 10, 20, 40 ms."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size < 3 or not (np.all(values > 0) or np.all(values < 0)):
+        return False
+    ratios = values[1:] / values[:-1]
+    steps = np.diff(values)
+    return bool(np.allclose(ratios, ratios[0], rtol=1e-6) and not np.allclose(steps, steps[0], rtol=1e-6))
+
+
+def cell_edges(values: np.ndarray, geometric: bool, non_negative: bool = False) -> np.ndarray:
+    """The edges of a heat map's cells around sorted ``values``: geometric midpoints ``sqrt(v_i v_{i+1})``
+    on a geometric grid (the outer edges half a ratio out), arithmetic midpoints otherwise; with
+    ``non_negative`` an outer edge never crosses zero."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 1:
+        half = 0.5 * abs(v[0]) if v[0] != 0 else 0.5
+        return np.array([v[0] / np.sqrt(2), v[0] * np.sqrt(2)]) if geometric else np.array([v[0] - half, v[0] + half])
+    if geometric:
+        inner = np.sqrt(v[1:] * v[:-1]) * np.sign(v[0])
+        return np.concatenate([[v[0] ** 2 / inner[0]], inner, [v[-1] ** 2 / inner[-1]]])
+    inner = 0.5 * (v[1:] + v[:-1])
+    edges = np.concatenate([[2 * v[0] - inner[0]], inner, [2 * v[-1] - inner[-1]]])
+    if non_negative and v[0] >= 0:
+        edges[0] = max(edges[0], 0.0)
+    return edges
+
+
+def _log_axis(ax: plt.Axes, which: str, values: np.ndarray) -> None:
+    """A log scale for the ``which`` ("x" or "y") axis of ``ax``, ticked at the grid's values (10, 20, 40)."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("log") if which == "x" else ax.set_yscale("log")
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if len(values) <= 12:
+        axis.set_major_locator(FixedLocator([float(v) for v in values]))
+        axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+        axis.set_minor_locator(NullLocator())
+
+
+def _slices(ds: Any, names: list[str]) -> tuple[list[dict[str, int]], str]:
+    """The slices of the names past the first two that the figure draws (a row each), and a note when
+    it draws fewer than there are."""
+    rest = names[2:]
+    shape = [ds.sizes[name] for name in rest]
+    every = [{name: int(i) for name, i in zip(rest, np.unravel_index(k, shape))} for k in range(int(np.prod(shape)))]
+    if len(every) <= SWEEP_ROWS:
+        return every, ""
+    chosen = np.unique(np.round(np.linspace(0, len(every) - 1, SWEEP_ROWS)).astype(int))
+    return [every[k] for k in chosen], f"; rows: {len(chosen)} of the {len(every)} slices of {', '.join(rest)}"
+
+
+def _slice_text(ds: Any, pick: dict[str, int]) -> str:
+    return ", ".join(_value_text(name, float(ds[name].values[i])) for name, i in pick.items())
+
+
+def _sweep_facts(ds: Any, names: list[str]) -> str:
+    """What every point shares (neurons, input, fixed values, dt, method), never a swept value."""
+    import json
+
+    try:
+        spec = json.loads(ds.attrs.get("lifsim_meta", ""))["sweep"]
+        params = spec["params"]
+        noise = {"white": "white noise", "constant": "constant input", "uniform": "uniform noise"}[spec["input"]]
+        fixed = [_value_text(name, params[name]) for name in ("i_mean", "tau") if name not in names]
+        if spec["input"] == "white" and spec.get("sigma") is not None and "sigma" not in names:
+            fixed.append(_value_text("sigma", spec["sigma"]))
+        if spec["input"] == "uniform" and spec.get("amplitude") is not None and "amplitude" not in names:
+            fixed.append(_value_text("amplitude", spec["amplitude"]))
+        if params.get("t_ref") and "t_ref" not in names:
+            fixed.append(_value_text("t_ref", params["t_ref"]))
+        return (
+            f"{spec['n']} neurons per point, {noise}, {', '.join(fixed) + ', ' if fixed else ''}"
+            f"dt = {params['dt'] * MS:g} ms, {spec['method']}, rates after {spec['transient'] * MS:g} ms"
+        )
+    except (ValueError, KeyError, TypeError):
+        return ""
+
+
+def _sweep_curves(axes: list[plt.Axes], ds: Any, names: list[str], pick: dict[str, int]) -> None:
+    """Rate, CV (and Fano factor, with a third axes) against the first name, a curve per value of the second."""
     x, xlabel = _sweep_axis(ds, names[0])
-    rest = {name: 0 for name in names[2:]}
-    series = range(ds.sizes[names[1]]) if len(names) > 1 else [None]
-    two = len(names) > 1
-    fig, axes = plt.subplots(2 if two else 1, 3, figsize=(15, 9 if two else 4.8), layout="constrained", squeeze=False)
-    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(1, len(series))))
+    series: list[int | None] = list(range(ds.sizes[names[1]])) if len(names) > 1 else [None]
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(series)))
     for color, j in zip(colors, series):
-        pick = dict(rest)
-        label = ""
-        if j is not None:
-            pick[names[1]] = j
-            values, second = _sweep_axis(ds, names[1])
-            label = (
-                f"{second.split(' (')[0]} = {values[j]:g}{(' ' + second.split('(')[1][:-1]) if '(' in second else ''}"
-            )
-        point = ds.isel(pick)
-        axes[0, 0].errorbar(x, point.rate, yerr=point.rate_sem, fmt="o", color=color, ms=4, label=f"simulation {label}")
-        axes[0, 0].plot(x, point.rate_theory, "-", color=color, lw=1.5, label=f"theory (grid) {label}")
-        axes[0, 0].plot(x, point.rate_theory_continuous, ":", color=color, lw=1.0)
-        axes[0, 1].plot(x, point.cv, "o-", color=color, ms=4, label=label or "simulation")
-    axes[0, 0].set(
-        xlabel=xlabel,
-        ylabel=RATE_LABEL,
-        title="stationary rate (dots: simulation +/- sem;\nline: Siegert/grid theory; dotted: continuous time)",
-    )
-    axes[0, 1].set(xlabel=xlabel, ylabel="CV of the ISIs", title="irregularity (CV of the ISIs)")
-    axes[0, 1].set_ylim(bottom=0)
+        label = "" if j is None else " " + _value_text(names[1], float(ds[names[1]].values[j]))
+        point = ds.isel(pick if j is None else {**pick, names[1]: j})
+        axes[0].errorbar(x, point.rate, yerr=point.rate_sem, fmt="o", color=color, ms=4, label=f"simulation{label}")
+        axes[0].plot(x, point.rate_theory, "-", color=color, lw=1.5, label=f"theory (grid){label}")
+        axes[0].plot(x, point.rate_theory_continuous, ":", color=color, lw=1.0)
+        axes[1].plot(x, point.cv, "o-", color=color, ms=4, label=label.strip() or "simulation")
+        if len(axes) > 2:
+            axes[2].plot(x, point.fano, "o-", color=color, ms=4)
+    where = f"{_slice_text(ds, pick)}: " if pick else ""
+    explained = "" if pick else "\n(dots: simulation +/- sem; line: grid theory; dotted: continuous time)"
+    axes[0].set(xlabel=xlabel, ylabel=RATE_LABEL, title=f"{where}stationary rate{explained}")
+    axes[1].set(xlabel=xlabel, ylabel="CV of the ISIs", title=f"{where}irregularity (CV of the ISIs)")
+    if len(axes) > 2:
+        axes[2].set(xlabel=xlabel, ylabel="Fano factor", title=f"{where}Fano factor of the spike counts")
+    for ax in axes:
+        ax.set_ylim(bottom=0)
+        if is_geometric(x):
+            _log_axis(ax, "x", x)
+    if len(series) <= 6:
+        for ax in axes[:2]:
+            ax.legend(fontsize="x-small", loc="best")
+
+
+def _sweep_map(fig: plt.Figure, ax: plt.Axes, ds: Any, names: list[str], pick: dict[str, int], var: str) -> None:
+    """A heat map of ``var`` over the first two names: cells around each grid value, log axes on geometric grids."""
+    (x, xlabel), (y, ylabel) = _sweep_axis(ds, names[0]), _sweep_axis(ds, names[1])
+    geometric = is_geometric(x), is_geometric(y)
+    x_edges = cell_edges(x, geometric[0], names[0] in _NON_NEGATIVE)
+    y_edges = cell_edges(y, geometric[1], names[1] in _NON_NEGATIVE)
+    values = np.asarray(ds[var].isel(pick).transpose(names[1], names[0]).values)
+    every = np.asarray(ds[var].values)
+    finite = every[np.isfinite(every)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (None, None)
+    # one colour scale for every slice, so that rows compare
+    image = ax.pcolormesh(x_edges, y_edges, values, shading="flat", cmap="viridis", vmin=low, vmax=high)
+    title = RATE_LABEL if var == "rate" else "CV of the ISIs"
+    fig.colorbar(image, ax=ax, label=title)
+    where = f"{_slice_text(ds, pick)}: " if pick else ""
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{where}{title} over the grid")
+    if geometric[0]:
+        _log_axis(ax, "x", x)
+    if geometric[1]:
+        _log_axis(ax, "y", y)
+    ax.set_xlim(x_edges[0], x_edges[-1])
+    ax.set_ylim(y_edges[0], y_edges[-1])
+
+
+def _sweep_against_theory(ax: plt.Axes, ds: Any) -> None:
     rate, theory = np.ravel(ds.rate.values), np.ravel(ds.rate_theory.values)
     ok = np.isfinite(rate) & np.isfinite(theory)
-    ax = axes[0, 2]
     ax.plot(theory[ok], rate[ok], "o", ms=4, color="C0")
     top = max(1.0, float(np.nanmax(np.concatenate([rate[ok], theory[ok]]))) if ok.any() else 1.0)
     ax.plot([0, top], [0, top], "k--", lw=1, label="simulation = theory")
     ax.set(xlabel="theory rate (Hz)", ylabel="simulated rate (Hz)", title="simulation against theory, every point")
     ax.legend(loc="upper left", fontsize="small")
-    for axis in (axes[0, 0], axes[0, 1]):
-        if len(series) <= 6:
-            axis.legend(fontsize="x-small", loc="best")
-    if two:
-        y, ylabel = _sweep_axis(ds, names[1])
-        for ax, name, title in ((axes[1, 0], "rate", RATE_LABEL), (axes[1, 1], "cv", "CV of the ISIs")):
-            values = np.asarray(ds[name].isel(rest).transpose(names[1], names[0]).values)
-            image = ax.pcolormesh(x, y, values, shading="nearest", cmap="viridis")
-            fig.colorbar(image, ax=ax, label=title)
-            ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{title} over the grid")
-        fano = ds.fano.isel(rest)
-        for color, j in zip(colors, series):
-            axes[1, 2].plot(x, fano.isel({names[1]: j}), "o-", color=color, ms=4)
-        axes[1, 2].set(xlabel=xlabel, ylabel="Fano factor", title="Fano factor of the spike counts")
-        axes[1, 2].set_ylim(bottom=0)
-    meta = ds.attrs.get("lifsim_meta", "")
-    facts = ""
-    try:
-        import json
 
-        spec = json.loads(meta)["sweep"]
-        noise = {
-            "white": f"white noise sigma = {spec['sigma'] * MV:g} mV" if spec.get("sigma") else "white noise",
-            "constant": "constant input",
-            "uniform": "uniform noise",
-        }[spec["input"]]
-        facts = (
-            f"{spec['n']} neurons per point, {noise}, dt = {spec['params']['dt'] * MS:g} ms, "
-            f"{spec['method']}, rates after {spec['transient'] * MS:g} ms"
-        )
-    except (ValueError, KeyError, TypeError):
-        pass
-    fig.suptitle(f"lifsim sweep over {', '.join(names)}" + (f"\n{facts}" if facts else ""))
+
+def plot_sweep(ds: Any) -> plt.Figure:
+    """The figure of ``lifsim sweep`` (a dataset of :func:`lifsim.sweep`).
+
+    One name: rate and CV against it, and simulation against theory.  Two:
+    rate and CV against the first (a curve per value of the second), heat maps
+    of rate and CV over both, the Fano factor and simulation against theory.
+    Three or more: a row of panels per value of the names past the second
+    (small multiples, at most :data:`SWEEP_ROWS`, each titled with its slice),
+    and simulation against theory over every point.  Axes are in ms, mV, pA,
+    MOhm and Hz; a geometric grid (10, 20, 40 ms) gets a log axis and heat-map
+    cells bounded at geometric midpoints.  The title names only what every
+    point shares, never a swept value.
+    """
+    names = list(ds.rate.dims)
+    ds = ds.sortby(names)
+    slices, note = _slices(ds, names)
+    if len(names) == 1:
+        fig, axes = plt.subplots(1, 3, figsize=(15, 4.8), layout="constrained")
+        _sweep_curves([axes[0], axes[1]], ds, names, {})
+        _sweep_against_theory(axes[2], ds)
+    elif len(names) == 2:
+        fig, grid = plt.subplots(2, 3, figsize=(15, 9), layout="constrained")
+        _sweep_curves([grid[0, 0], grid[0, 1], grid[1, 2]], ds, names, {})
+        _sweep_against_theory(grid[0, 2], ds)
+        _sweep_map(fig, grid[1, 0], ds, names, {}, "rate")
+        _sweep_map(fig, grid[1, 1], ds, names, {}, "cv")
+    else:
+        mosaic: list[Any] = [[f"rate{k}", f"cv{k}", f"map{k}", f"cvmap{k}", "theory"] for k in range(len(slices))]
+        fig, panels = plt.subplot_mosaic(mosaic, figsize=(24, 3.8 * len(slices) + 1), layout="constrained")
+        for k, pick in enumerate(slices):
+            _sweep_curves([panels[f"rate{k}"], panels[f"cv{k}"]], ds, names, pick)
+            _sweep_map(fig, panels[f"map{k}"], ds, names, pick, "rate")
+            _sweep_map(fig, panels[f"cvmap{k}"], ds, names, pick, "cv")
+        _sweep_against_theory(panels["theory"], ds)
+        for kind in ("rate", "cv"):  # one scale down the rows, so that the slices compare
+            column = [panels[f"{kind}{k}"] for k in range(len(slices))]
+            top = max(ax.get_ylim()[1] for ax in column)
+            for ax in column:
+                ax.set_ylim(0, top)
+    rows = f"; a row per slice of {', '.join(names[2:])}{note}" if len(names) > 2 else ""
+    facts = _sweep_facts(ds, names)
+    fig.suptitle(f"lifsim sweep over {', '.join(names)}{rows}" + (f"\n{facts}" if facts else ""))
     return fig

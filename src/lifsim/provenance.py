@@ -1,10 +1,11 @@
 """Making a saved run again from its provenance, and checking it is the same.
 
-Every :class:`~lifsim.result.Result` records in ``meta["run"]`` what
-:func:`lifsim.simulate` was asked (neurons, steps, seed, stream, spiking,
+Every :class:`~lifsim.result.Result` records the :class:`~lifsim.request.RunRequest`
+that made it (:meth:`~lifsim.request.RunRequest.to_dict`): in ``meta["run"]``
+what :func:`lifsim.simulate` was asked (neurons, steps, seed, stream, spiking,
 method, engine, recorded neurons, lags, snapshots), in ``meta["params"]``
 every parameter and in ``meta["input"]`` the input (an array input's values
-travel in the file).  :func:`rerun` rebuilds the call; with the default
+travel in the file).  :func:`rerun` runs the stored request again; with the default
 counter-based stream the new run equals the old one bit for bit, on any
 engine, thread count and machine, as the reproducibility contract
 (:mod:`lifsim.streams`) states; a run made with another stream version is
@@ -13,43 +14,42 @@ refused with the reason instead of being reported as different.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import numpy as np
 
-from .inputs import from_description
-from .params import PARAM_UNITS, LIFParams
+from .request import stamp
 from .result import Result
 
 __all__ = ["rerun", "compare", "stamp", "check_stream_version"]
 
 
-def stamp(command: str | None = None, config: dict | None = None) -> dict[str, object]:
-    """What every file lifsim writes records about how it was made: versions, time, command, config."""
-    import datetime
-    import sys
-
-    from . import __version__
-
-    return {
-        "lifsim_version": __version__,
-        "numpy_version": np.__version__,
-        "python_version": sys.version.split()[0],
-        "command": command,
-        "config": config,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def rerun(result: Result | str, *, trace_store: str | None = None, source: str | None = None) -> Result:
-    """Run ``result`` (a Result or a saved file's path) again from its provenance.
+def rerun(
+    result: Result | str,
+    *,
+    trace_store: str | None = None,
+    source: str | None = None,
+    dry_run: bool = False,
+    overwrite: bool = False,
+) -> Any:
+    """Run ``result`` (a Result or a saved file's path) again from its provenance: :func:`lifsim.simulate` of
+    the stored :class:`~lifsim.request.RunRequest`.
 
     ``trace_store``: a ``.zarr`` path to stream the new run's traces into (for
-    runs whose traces do not fit in memory).  Raises ``ValueError`` if the
-    provenance is missing or damaged (the message names the file and what in
-    its provenance cannot be run), or the run used the tutorial's legacy
-    stream (whose draws depend on the exercise's code, not on a seed alone).
-    ``source`` names the result in messages (a loaded file's path).
+    runs whose traces do not fit in memory).  ``dry_run``: return the run's
+    :class:`~lifsim.planning.RunEstimate` (memory, output, time) instead of
+    running it.  ``overwrite``: replace an existing ``trace_store``; the
+    store is never the result being rerun.  Raises ``ValueError`` if the provenance is missing or damaged
+    (the message names the file and what in its provenance cannot be run), or
+    the run used the tutorial's legacy stream (whose draws depend on the
+    exercise's code, not on a seed alone).  ``source`` names the result in
+    messages (a loaded file's path).
     """
-    from .simulation import simulate
+    from .engine import installed
+    from .request import RunRequest
+    from .runners.local import Local
+    from .simulation import run
 
     source = source or "rerun"
     if not isinstance(result, Result):
@@ -58,42 +58,20 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
         source = str(result)
         result = load(result)
     assert isinstance(result, Result)
-    meta = result.meta
-    run = meta.get("run")
-    if not isinstance(run, dict):
-        raise ValueError(f"{source}: the result has no run provenance (saved by an older lifsim?)")
-    if run.get("stream") != "counter":
-        raise ValueError(f"{source}: only runs on the default counter-based stream can be made again from a seed")
-    check_stream_version(run, meta, source)
-    from .engine import installed
-
+    stored = RunRequest.from_dict(result.meta, result.input_array, source=source)
+    # every engine gives the same bits (the contract): one that cannot run here (a GPU run made again on a
+    # laptop) is replaced by the best that can
+    request = replace(
+        stored,
+        engine=stored.engine if stored.engine in installed() else "auto",
+        command=f"rerun of: {str(result.meta.get('command') or 'a Python call')[:1000]}",
+    )
     try:
-        given = {name: meta["params"][name] for name in PARAM_UNITS if name in meta["params"]}
-        params = LIFParams(**given, round_steps=True)
-        inputs = from_description(meta["input"], result.input_array)
-        dt = params.dt
-        return simulate(
-            params,
-            inputs,
-            n=int(run["n"]),
-            seed=int(run["seed"]),
-            spiking=_flag(run["spiking"]),
-            method=run["method"],
-            record_v=run["record_v"],
-            record_spikes=_flag(run["record_spikes"]),
-            lags=tuple(int(lag) for lag in run["lags"]),
-            snapshots=[int(k) * dt for k in run["snapshot_steps"]],
-            steps=int(run["steps"]),
-            # every engine gives the same bits (the contract): one that cannot run here (a GPU run
-            # made again on a laptop) is replaced by the best that can
-            engine=run["engine"] if run["engine"] in installed() else "auto",
-            command=f"rerun of: {str(meta.get('command') or 'a Python call')[:1000]}",
-            config=meta.get("config") if isinstance(meta.get("config"), dict) else None,
-            progress=False,
-            trace_store=trace_store,
-        )
-    except KeyError as error:
-        raise ValueError(f"{source}: the provenance lacks {str(error)[:100]}") from None
+        if trace_store is not None and source != "rerun":
+            from .store import refuse_same
+
+            refuse_same(source, trace_store, "trace_store")
+        return run(request, Local(progress=False), trace_store=trace_store, dry_run=dry_run, overwrite=overwrite)
     except (TypeError, ValueError, OverflowError) as error:
         if str(error).startswith(source):
             raise
@@ -101,38 +79,11 @@ def rerun(result: Result | str, *, trace_store: str | None = None, source: str |
 
 
 def check_stream_version(run: dict, meta: dict, source: str) -> None:
-    """Refuse, with the reason, a run made with another version of the random stream.
+    """Refuse, with the reason, a run made with another version of the random stream (see
+    :func:`lifsim.request.check_stream_version`)."""
+    from .request import check_stream_version as check
 
-    Version 1 (lifsim before the portable normals; files without
-    ``run["stream_version"]``) drew normals through the platform's libm and
-    summed statistics in an order that depended on the machine, so this lifsim
-    cannot make its bits again: a rerun would differ by design, not by a bug.
-    """
-    from . import __version__
-    from .streams import STREAM_VERSION
-
-    version = run.get("stream_version", 1)
-    if isinstance(version, bool) or not isinstance(version, int):
-        raise ValueError(f"{source}: its provenance has an unreadable stream_version {str(version)[:40]!r}")
-    if version == STREAM_VERSION:
-        return
-    made_by = str(meta.get("lifsim_version", "an older lifsim"))[:40]
-    why = (
-        "normals from the platform's libm and statistics summed in a machine-dependent order"
-        if version == 1
-        else "a stream this lifsim does not know"
-    )
-    raise ValueError(
-        f"{source}: made with random stream version {version} ({why}) by lifsim {made_by}; lifsim {__version__} "
-        f"draws stream version {STREAM_VERSION}, so a rerun here would differ by design, not by a bug. "
-        f"Rerun it with lifsim {made_by}, or simulate it afresh"
-    )
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {str(value)[:40]!r}")
-    return value
+    check(run, meta, source)
 
 
 def _traces_equal(a: Result, b: Result) -> bool:

@@ -208,8 +208,7 @@ class Result:
         from .plot import plot_result, save_figure
 
         if path is not None:
-            from .atomic import check_output_path
-            from .plot import FIGURE_SUFFIXES
+            from .atomic import FIGURE_SUFFIXES, check_output_path
 
             check_output_path(path, FIGURE_SUFFIXES, "path")
         figure = plot_result(self, **kwargs)
@@ -384,17 +383,20 @@ class Result:
         check_dependencies(fmt, "to_neo", action="making")
         return fmt.module().to_neo(self)
 
-    def to_nwb(self, path: str) -> Any:
+    def to_nwb(self, path: str, overwrite: bool = False) -> Any:
         """Write the run to an NWB file (see :mod:`lifsim.formats.nwb`)."""
         if not str(path).lower().endswith(".nwb"):
             raise ValueError(f"path: {str(path)!r} must end in .nwb")
-        return self.save(path)
+        return self.save(path, overwrite=overwrite)
 
-    def save(self, path: str) -> Any:
-        """Save by suffix (:data:`lifsim.formats.RESULT_SUFFIXES`); returns the path written."""
+    def save(self, path: str, overwrite: bool = False) -> Any:
+        """Save by suffix (:data:`lifsim.formats.RESULT_SUFFIXES`); returns the path written.
+
+        An existing file or store is refused (``ValueError``) unless ``overwrite=True``.
+        """
         from .formats import save
 
-        return save(self, path)
+        return save(self, path, overwrite=overwrite)
 
 
 def _rounded(x: float) -> float:

@@ -30,17 +30,22 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .params import PARAM_UNITS, LIFParams
+from .defaults import FI, STUDY_PROFILE, SWEEP
+from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
+from .grid import grid_dimension as _dimension
+from .params import LIFParams, profile
+from .sweep_store import SweepStore, load_sweep
 from .units import to_si
 
-__all__ = ["sweep", "parse_grid", "point_seed", "SWEPT_INPUT", "INPUT_KINDS", "load_sweep", "OUTPUTS"]
+if TYPE_CHECKING:
+    from .fi import FICurve
 
-#: input settings that can be swept besides the model parameters, and their dimension
-SWEPT_INPUT = {"sigma": "voltage", "amplitude": "dimensionless"}
+__all__ = ["sweep", "fi_curve", "parse_grid", "point_seed", "SWEPT_INPUT", "INPUT_KINDS", "load_sweep", "OUTPUTS"]
+
 #: the input kinds a sweep drives its neurons with
 INPUT_KINDS = ("white", "constant", "uniform")
 #: the per-point outputs: name -> (units, description)
@@ -56,97 +61,11 @@ OUTPUTS = {
     "v_mean_theory": ("V", "closed-form mean of the free membrane (no threshold), averaged like v_mean"),
     "v_var_theory": ("V**2", "closed-form variance of the free membrane (no threshold), averaged like v_var"),
 }
-_SWEEPABLE = tuple(name for name in PARAM_UNITS if name not in ("dt", "t_max")) + tuple(SWEPT_INPUT)
 
 
 def point_seed(seed: int, index: int) -> int:
     """The seed of the grid point with flat index ``index``: ``seed * 2**32 + index``."""
     return int(seed) * 2**32 + int(index)
-
-
-def _dimension(name: str) -> str:
-    return SWEPT_INPUT[name] if name in SWEPT_INPUT else PARAM_UNITS[name][0]
-
-
-def _unit_of(text: str) -> str:
-    """The unit letters at the end of a quantity's text (``"400pA"`` -> ``"pA"``), or ``""``."""
-    stripped = text.strip()
-    end = len(stripped)
-    while end > 0 and (stripped[end - 1].isalpha() or stripped[end - 1] in "µΩ"):
-        end -= 1
-    return stripped[end:]
-
-
-def _values(name: str, text: str, label: str) -> tuple[float, ...]:
-    dimension = _dimension(name)
-    text = text.strip()
-    if not text:
-        raise ValueError(f"{label}: {name} has no values")
-    if ":" in text:
-        parts = [part.strip() for part in text.split(":")]
-        if len(parts) != 3:
-            raise ValueError(f"{label}: {name}={text!r}: expected START:STOP:COUNT, e.g. 0:400pA:21")
-        start, stop, count_text = parts
-        unit = _unit_of(stop) or _unit_of(start)
-        if unit and not _unit_of(start):
-            start += unit
-        if unit and not _unit_of(stop):
-            stop += unit
-        from .options import parse_int
-
-        count = parse_int(count_text, f"{label}: {name} count", 1)
-        if count > 100_000:
-            raise ValueError(f"{label}: {name}: {count} points; at most 100000 per name")
-        values = np.linspace(
-            to_si(start, dimension, f"{label}: {name}"), to_si(stop, dimension, f"{label}: {name}"), count
-        )
-        return tuple(float(v) for v in values)
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    unit = next((_unit_of(item) for item in items if _unit_of(item)), "")
-    return tuple(
-        to_si(item if _unit_of(item) or not unit else item + unit, dimension, f"{label}: {name}") for item in items
-    )
-
-
-def parse_grid(raw: Any, label: str = "grid") -> dict[str, tuple[float, ...]]:
-    """The grid from text (``"i_mean=0:400pA:21"``), a list of such texts, or a mapping name -> values.
-
-    Values: ``START:STOP:COUNT`` (both ends included, a unit on either end
-    applies to both) or a list ``V1,V2,...`` (a unit on one applies to those
-    without); a mapping may also hold numbers (SI) or lists of them.
-    """
-    entries: list[tuple[str, Any]] = []
-    if isinstance(raw, Mapping):
-        entries = [(str(k), v) for k, v in raw.items()]
-    else:
-        texts = [raw] if isinstance(raw, str) else raw
-        if not isinstance(texts, (list, tuple)):
-            raise ValueError(f"{label}: expected NAME=VALUES such as 'i_mean=0:400pA:21', got {raw!r}")
-        for text in texts:
-            if not isinstance(text, str) or "=" not in text:
-                raise ValueError(f"{label}: expected NAME=VALUES such as 'i_mean=0:400pA:21', got {text!r}")
-            name, values = text.split("=", 1)
-            entries.append((name.strip(), values))
-    if not entries:
-        raise ValueError(f"{label}: the grid is empty; give NAME=VALUES such as 'i_mean=0:400pA:21'")
-    grid: dict[str, tuple[float, ...]] = {}
-    for name, values in entries:
-        if name not in _SWEEPABLE:
-            raise ValueError(f"{label}: cannot sweep {name!r}; sweepable: {', '.join(_SWEEPABLE)}")
-        if name in grid:
-            raise ValueError(f"{label}: {name} is given twice")
-        if isinstance(values, str):
-            parsed = _values(name, values, label)
-        else:
-            items = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
-            parsed = tuple(to_si(item, _dimension(name), f"{label}: {name}") for item in items)
-        if not parsed:
-            raise ValueError(f"{label}: {name} has no values")
-        grid[name] = parsed
-    total = math.prod(len(v) for v in grid.values())
-    if total > 1_000_000:
-        raise ValueError(f"{label}: {total} grid points; at most 1000000")
-    return grid
 
 
 @dataclass(frozen=True)
@@ -183,19 +102,38 @@ def _point_params(spec: _Spec, base: LIFParams, names: Sequence[str], values: Se
         drive = inputs.constant(params.i_mean)
     elif spec.input == "white":
         assert settings["sigma"] is not None  # checked by sweep()
-        drive = inputs.white_noise(settings["sigma"], params.i_mean)
+        drive = inputs.white_noise(params.i_mean, sigma=settings["sigma"])
     else:
         drive = inputs.uniform_noise(params.i_mean, settings["amplitude"])
     return params, drive
 
 
+def _check_point(spec: _Spec, base: LIFParams, names: Sequence[str], values: Sequence[float]) -> None:
+    """Raise ValueError or TypeError if the point ``values`` cannot run (see :func:`lifsim.grid.check_grid`)."""
+    point_params, _drive = _point_params(spec, base, names, values)
+    if spec.method == "euler":
+        point_params.check_method("euler")
+
+
 def measure_point(
-    params: LIFParams, drive: Any, spec: _Spec, seed: int, engine: str = "auto", runner: Any = None
+    params: LIFParams,
+    drive: Any,
+    spec: _Spec,
+    seed: int,
+    engine: str = "auto",
+    runner: Any = None,
+    threads: int | None = None,
 ) -> dict[str, Any]:
-    """Simulate one grid point and return its outputs (:data:`OUTPUTS`, SI; per-step arrays if asked)."""
+    """Simulate one grid point and return its outputs (:data:`OUTPUTS`, SI; per-step arrays if asked).
+
+    The rate after the transient: spikes per neuron per second with noise;
+    ``1 / mean ISI`` for a noise-free drive, whose regular train a count in a
+    window gets wrong by up to one spike (its standard error then comes from
+    the spread of the intervals, counted in whole steps: 0 for a regular train).
+    """
     from . import theory
     from .simulation import simulate
-    from .spikes import cv_isi, fano_factor, spike_counts
+    from .spikes import cv_isi, fano_factor
 
     run = simulate(
         params,
@@ -208,6 +146,7 @@ def measure_point(
         record_spikes=spec.spiking,
         progress=False,
         runner=runner,
+        threads=threads,
     )
     steps = run.steps
     first = min(steps - 1, int(math.ceil(spec.transient / params.dt - 1e-9)))
@@ -216,9 +155,7 @@ def measure_point(
     if spec.spiking:
         spike_t, spike_i = run.spikes()
         late = spike_t >= spec.transient
-        per_neuron = spike_counts(spike_i[late], spec.n) / duration
-        out["rate"] = float(per_neuron.mean())
-        out["rate_sem"] = float(per_neuron.std(ddof=1) / math.sqrt(spec.n)) if spec.n > 1 else math.nan
+        out["rate"], out["rate_sem"] = _rate(spike_t[late], spike_i[late], spec.n, duration, params.dt, drive)
         out["cv"] = float(cv_isi(spike_t[late], spike_i[late], dt=params.dt))
         window = min(spec.fano_window, duration)
         out["fano"] = float(fano_factor(spike_t, spike_i, spec.n, window, spec.transient, spec.transient + duration))
@@ -244,8 +181,24 @@ def measure_point(
     return out
 
 
+def _rate(
+    spike_t: np.ndarray, spike_i: np.ndarray, n: int, duration: float, dt: float, drive: Any
+) -> tuple[float, float]:
+    """The rate (Hz) and its standard error from the spikes after the transient (see :func:`measure_point`)."""
+    from .spikes import isi, spike_counts
+
+    if not drive.noise_terms():
+        steps = np.rint(isi(spike_t, spike_i) / dt)
+        rate = 1.0 / (steps.mean() * dt) if steps.size else 0.0
+        sem = 0.0 if steps.size < 2 else rate * steps.std() / steps.mean() / np.sqrt(steps.size)
+        return float(rate), float(sem)
+    per_neuron = spike_counts(spike_i, n) / duration
+    sem = float(per_neuron.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    return float(per_neuron.mean()), sem
+
+
 def _batch_task(
-    spec: _Spec, base: LIFParams, names: tuple[str, ...], points: list[tuple[int, tuple[float, ...]]], engine: str
+    spec: _Spec, base: LIFParams, names: tuple[str, ...], engine: str, points: list[tuple[int, tuple[float, ...]]]
 ) -> list[tuple[int, dict[str, Any]]]:
     """Run on a worker: several small grid points, one after the other."""
     from .runners.dask import use_worker_threads
@@ -258,93 +211,6 @@ def _batch_task(
     return done
 
 
-class SweepStore:
-    """A resumable ``.zarr`` store of a sweep, written point by point (values first, then the point's done mark)."""
-
-    def __init__(self, path: Path, spec: _Spec, coords: dict[str, tuple[float, ...]], steps: int) -> None:
-        self.path, self.spec, self.coords, self.steps = path, spec, coords, steps
-        self.shape = tuple(len(v) for v in coords.values())
-        self.names = tuple(coords)
-
-    def _template(self) -> Any:
-        import xarray as xr
-
-        dims = self.names
-        data: dict[str, Any] = {}
-        for name, (units, text) in OUTPUTS.items():
-            data[name] = xr.Variable(dims, np.full(self.shape, np.nan), {"units": units, "description": text})
-        if self.spec.per_step:
-            for name, units in (("v_mean_t", "V"), ("v_var_t", "V**2")):
-                data[name] = xr.Variable(dims + ("t",), np.full(self.shape + (self.steps,), np.nan), {"units": units})
-        data["done"] = xr.Variable(dims, np.zeros(self.shape, dtype=bool), {"description": "the point is finished"})
-        coords = {
-            name: xr.Variable(name, np.asarray(v), {"units": _display_unit_si(name)}) for name, v in self.coords.items()
-        }
-        ds = xr.Dataset(data, coords=coords)
-        ds.attrs["lifsim_sweep_spec"] = json.dumps(self.spec.__dict__, sort_keys=True)
-        ds.attrs["lifsim_sweep_digest"] = self.spec.digest()
-        ds.attrs["lifsim_complete"] = 0
-        return ds
-
-    def open(self, resume: bool) -> np.ndarray:
-        """Create the store, or open it to resume; return the done mask."""
-        import xarray as xr
-
-        if self.path.exists():
-            if not resume:
-                raise ValueError(
-                    f"data: {self.path} exists; add --resume (resume=True) to finish an interrupted sweep, "
-                    "or choose another path"
-                )
-            try:
-                existing = xr.open_zarr(self.path, consolidated=False)
-            except Exception as error:  # noqa: BLE001  (anything that is not a store)
-                raise ValueError(f"data: {self.path} is not a lifsim sweep store ({type(error).__name__})") from None
-            digest = existing.attrs.get("lifsim_sweep_digest")
-            if digest is None:
-                raise ValueError(f"data: {self.path} is not a lifsim sweep store; it cannot be resumed")
-            if digest != self.spec.digest():
-                raise ValueError(
-                    f"data: {self.path} was written by a different sweep (grid, parameters, n, seed or input "
-                    "differ); it cannot be resumed by this command"
-                )
-            return np.asarray(existing["done"].values, dtype=bool)
-        if resume:
-            pass  # nothing to resume: start afresh
-        template = self._template()
-        encoding = {
-            name: {"chunks": (1,) * len(self.names) + ((self.steps,) if name.endswith("_t") else ())}
-            for name in template.data_vars
-        }
-        template.to_zarr(self.path, mode="w-", encoding=encoding, consolidated=False, zarr_format=2)
-        return np.zeros(self.shape, dtype=bool)
-
-    def write(self, flat: int, values: Mapping[str, Any]) -> None:
-        """Store one finished point: its values, then its done mark (so a torn write is never marked done)."""
-        import xarray as xr
-
-        index = np.unravel_index(flat, self.shape)
-        region = {name: slice(int(i), int(i) + 1) for name, i in zip(self.names, index)}
-        one = (1,) * len(self.names)
-        data = {}
-        for name, value in values.items():
-            array = np.asarray(value, dtype=np.float64)
-            data[name] = (self.names + (("t",) if array.ndim else ()), array.reshape(one + array.shape))
-        xr.Dataset(data).to_zarr(self.path, region=region, consolidated=False)
-        xr.Dataset({"done": (self.names, np.ones(one, dtype=bool))}).to_zarr(
-            self.path, region=region, consolidated=False
-        )
-
-    def finish(self, meta: Mapping[str, Any]) -> None:
-        """Mark the store complete (every point done) and record the provenance."""
-        import zarr
-
-        group = zarr.open_group(str(self.path), mode="r+")
-        group.attrs["lifsim_meta"] = json.dumps(meta, default=str)
-        group.attrs["lifsim_complete"] = 1
-        zarr.consolidate_metadata(str(self.path))
-
-
 _SI_UNITS = {"time": "s", "voltage": "V", "current": "A", "resistance": "Ohm", "dimensionless": "1"}
 
 
@@ -353,69 +219,25 @@ def _display_unit_si(name: str) -> str:
     return _SI_UNITS.get(_dimension(name), "1")
 
 
-def sweep(
-    params: LIFParams | None = None,
-    grid: Mapping[str, Any] | Sequence[str] | str | None = None,
-    *,
-    input: str = "white",  # noqa: A002  (the CLI's --input)
-    sigma: float | str | None = "5 mV",
-    amplitude: float | None = 1.0,
-    n: int = 100,
-    seed: int = 0,
-    method: str = "euler",
-    transient: float | str = 0.1,
-    spiking: bool = True,
-    per_step: bool = False,
-    fano_window: float | str = 0.05,
-    engine: str = "auto",
-    runner: Any = None,
-    store: str | os.PathLike | None = None,
-    resume: bool = False,
-    progress: Callable[[int, int], None] | None = None,
-    command: str | None = None,
-    config: dict | None = None,
-    dry_run: bool = False,
-) -> Any:
-    """Simulate ``n`` neurons at every point of ``grid`` and return an ``xarray.Dataset`` (see the module).
-
-    Parameters
-    ----------
-    params : LIFParams, optional
-        The parameters every point starts from (the tutorial's by default).
-    grid : mapping or list of str
-        ``{"i_mean": "0:400pA:21", "tau": ["10 ms", "20 ms"]}`` or
-        ``["i_mean=0:400pA:21", "tau=10ms,20ms"]``: any model parameter but
-        dt and t_max, and ``sigma`` (white input) or ``amplitude`` (uniform).
-    input : {"white", "constant", "uniform"}
-        The drive: ``I_mean`` plus white noise of ``sigma`` (V), constant
-        ``I_mean``, or the tutorial's uniform noise of relative ``amplitude``.
-    n, seed, method, spiking, engine
-        As in :func:`lifsim.simulate`; point ``p`` uses ``point_seed(seed, p)``.
-    transient : float or str
-        Initial time (s) left out of every stationary estimate.
-    per_step : bool
-        Also keep each point's per-step mean and variance of V (dimension ``t``).
-    fano_window : float or str
-        Counting window (s) of the Fano factor.
-    runner : None, int, str or dask.distributed.Client
-        As in :func:`lifsim.simulate`: small points are batched into tasks,
-        a point too large for one task spans several; the numbers do not change.
-    store : path, optional
-        A ``.zarr`` store that receives each point as it finishes; with
-        ``resume=True`` an interrupted store is finished (only the missing
-        points run).
-    progress : callable, optional
-        ``progress(points_done, points_total)``.
-    dry_run : bool
-        Check everything, calibrate on the first point, and return a
-        :class:`lifsim.planning.RunEstimate` instead of running.
-    """
-    import xarray as xr
-
-    from .provenance import stamp
+def _make_spec(
+    params: LIFParams | None,
+    grid: Any,
+    input: str,  # noqa: A002
+    sigma: float | str | None,
+    amplitude: float | str | None,
+    n: int,
+    seed: int,
+    method: str,
+    transient: float | str,
+    spiking: bool,
+    per_step: bool,
+    fano_window: float | str,
+) -> tuple[LIFParams, dict[str, tuple[float, ...]], _Spec]:
+    """Check a sweep's arguments; return its parameters, its grid and its :class:`_Spec`."""
     from .streams import STREAM_VERSION
+    from .units import parse_int
 
-    params = LIFParams() if params is None else params
+    params = profile(STUDY_PROFILE) if params is None else params
     if not isinstance(params, LIFParams):
         raise TypeError(f"params: expected LIFParams, got {type(params).__name__}")
     coords = parse_grid(grid, "grid")
@@ -428,7 +250,9 @@ def sweep(
     sigma_v = to_si(sigma, "voltage", "sigma") if (input == "white" and sigma is not None) else None
     if input == "white" and sigma_v is None and "sigma" not in coords:
         raise ValueError("sigma: white input needs sigma (V)")
-    amplitude_v = float(amplitude) if (input == "uniform" and amplitude is not None) else None
+    amplitude_v = None
+    if input == "uniform" and amplitude is not None:
+        amplitude_v = to_si(amplitude, "dimensionless", "amplitude")
     transient_s = to_si(transient, "time", "transient")
     fano_s = to_si(fano_window, "time", "fano_window")
     if not fano_s > 0:
@@ -436,9 +260,7 @@ def sweep(
     duration = (params.steps - 1) * params.dt - transient_s
     if not transient_s >= 0 or not duration > 0:
         raise ValueError(f"transient: {transient_s!r} s must be >= 0 and shorter than the run ({params.t_max!r} s)")
-    from .options import parse_int
-
-    n = parse_int(n, "n", 2)
+    n = parse_int(n, "n", 1)
     seed = parse_int(seed, "seed", 0)
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
@@ -457,31 +279,123 @@ def sweep(
         fano_window=fano_s,
         stream=f"counter-splitmix64/{STREAM_VERSION}",
     )
+    return params, coords, spec
+
+
+def sweep(
+    params: LIFParams | None = None,
+    grid: Mapping[str, Any] | Sequence[str] | str | None = None,
+    *,
+    input: str = SWEEP["input"],  # noqa: A002  (the CLI's --input)
+    sigma: float | str | None = SWEEP["sigma"],
+    amplitude: float | str | None = SWEEP["amplitude"],
+    n: int = SWEEP["n"],
+    seed: int = SWEEP["seed"],
+    method: str = SWEEP["method"],
+    transient: float | str = SWEEP["transient"],
+    spiking: bool = SWEEP["spiking"],
+    per_step: bool = SWEEP["per_step"],
+    fano_window: float | str = SWEEP["fano_window"],
+    engine: str = SWEEP["engine"],
+    threads: int | None = None,
+    runner: Any = None,
+    store: str | os.PathLike | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    command: str | None = None,
+    config: dict | None = None,
+    dry_run: bool = False,
+) -> Any:
+    """Simulate ``n`` neurons at every point of ``grid`` and return an ``xarray.Dataset`` (see the module).
+
+    Parameters
+    ----------
+    params : LIFParams, optional
+        The parameters every point starts from; by default the ``study`` profile
+        (1 s at 0.1 ms), as ``lifsim sweep`` (its defaults: :data:`lifsim.defaults.SWEEP`).
+    grid : mapping or list of str
+        ``{"i_mean": "0:400pA:21", "tau": ["10 ms", "20 ms"]}`` or
+        ``["i_mean=0:400pA:21", "tau=10ms,20ms"]``: any model parameter but
+        dt and t_max, and ``sigma`` (white input) or ``amplitude`` (uniform).
+    input : {"white", "constant", "uniform"}
+        The drive: ``I_mean`` plus white noise of ``sigma`` (V), constant
+        ``I_mean``, or the tutorial's uniform noise of relative ``amplitude``
+        (None: the tutorial's ``0.1 sqrt(t_max / dt)``, as :func:`lifsim.inputs.uniform_noise`).
+    n, seed, method, spiking, engine, threads
+        As in :func:`lifsim.simulate`; point ``p`` uses ``point_seed(seed, p)``.
+    transient : float or str
+        Initial time (s) left out of every stationary estimate.
+    per_step : bool
+        Also keep each point's per-step mean and variance of V (dimension ``t``).
+    fano_window : float or str
+        Counting window (s) of the Fano factor.
+    runner : None, int, str or dask.distributed.Client
+        As in :func:`lifsim.simulate`: small points are batched into tasks,
+        a point too large for one task spans several; the numbers do not change.
+    store : path, optional
+        A ``.zarr`` store that receives each point as it finishes; with
+        ``resume=True`` an interrupted store is finished (only the missing
+        points run).
+    overwrite : bool
+        Replace an existing ``store`` (otherwise refused before anything runs, unless resuming).
+    progress : callable, optional
+        ``progress(points_done, points_total)``.
+    dry_run : bool
+        Check everything, calibrate on the first point, and return a
+        :class:`lifsim.planning.RunEstimate` instead of running.
+    """
+    from .request import stamp
+
+    params, coords, spec = _make_spec(
+        params, grid, input, sigma, amplitude, n, seed, method, transient, spiking, per_step, fano_window
+    )
     names = tuple(coords)
     shape = tuple(len(v) for v in coords.values())
     total = math.prod(shape)
     # every point is checked before any runs (a bad tau at the grid's far corner fails now, not in an hour)
-    points: list[tuple[int, tuple[float, ...]]] = []
-    for flat in range(total):
-        index = np.unravel_index(flat, shape)
-        values = tuple(coords[name][i] for name, i in zip(names, index))
-        try:
-            point_params, _drive = _point_params(spec, params, names, values)
-            if method == "euler":
-                point_params.check_method("euler")
-        except (ValueError, TypeError) as error:
-            where = ", ".join(f"{name}={value:g}" for name, value in zip(names, values))
-            raise ValueError(f"grid point {where}: {str(error)[:300]}") from None
-        points.append((flat, values))
+    points = GridPoints(coords)
+    check_grid(points, lambda values: _check_point(spec, params, names, values))
     if dry_run:
         return _estimate_sweep(spec, params, names, points, engine, runner)
     target = None if store is None else Path(store)
     if target is not None and target.suffix != ".zarr":
         raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
-    sweep_store = None if target is None else SweepStore(target, spec, coords, params.steps)
-    done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume))
-    results: dict[int, dict[str, Any]] = {}
+    sweep_store = None
+    if target is not None:
+        units = {name: _display_unit_si(name) for name in coords}
+        sweep_store = SweepStore(target, spec, coords, params.steps, outputs=OUTPUTS, units=units)
+    done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume), overwrite)
     todo = [(flat, values) for flat, values in points if not done_mask.ravel()[flat]]
+    results = _run_points(spec, params, names, todo, total, sweep_store, engine, threads, runner, progress)
+    meta = {
+        "kind": "sweep",
+        "sweep": spec.__dict__,
+        "seeds": "point p (flat C-order index over the grid) uses seed * 2**32 + p",
+        **stamp(command, config),
+    }
+    if sweep_store is not None:
+        ds = sweep_store.finish(meta)
+    else:
+        ds = _dataset(spec, coords, results, params.steps)
+    ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
+    return ds
+
+
+def _run_points(
+    spec: _Spec,
+    params: LIFParams,
+    names: tuple[str, ...],
+    todo: list[tuple[int, tuple[float, ...]]],
+    total: int,
+    sweep_store: SweepStore | None,
+    engine: str,
+    threads: int | None,
+    runner: Any,
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, dict[str, Any]]:
+    """Run the points ``todo`` here or on a cluster; each lands in the store (or the returned dict) when done."""
+    results: dict[int, dict[str, Any]] = {}
     finished = total - len(todo)
     if progress is not None:
         progress(finished, total)
@@ -497,41 +411,35 @@ def sweep(
             progress(finished, total)
 
     cluster = None
-    if runner is not None:
-        from .runners.dask import connect
-
-        cluster = connect(runner)
     try:
+        if runner is not None:
+            from .runners.dask import Dask
+
+            dask_runner = runner if isinstance(runner, Dask) else Dask(runner)
+            cluster = dask_runner.connect()
         if cluster is None:
             for flat, values in todo:
                 point_params, drive = _point_params(spec, params, names, values)
-                land(flat, measure_point(point_params, drive, spec, point_seed(seed, flat), engine))
+                land(
+                    flat, measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, threads=threads)
+                )
         else:
-            _run_on_cluster(cluster, spec, params, names, todo, engine, land)
+            _run_on_cluster(dask_runner, cluster, spec, params, names, todo, engine, land)
+    except BaseException:
+        if sweep_store is not None:
+            sweep_store.close()  # the writer's lock; what is written stays for resume=True
+        raise
     finally:
         if cluster is not None:
             cluster.close()
-    meta = {
-        "kind": "sweep",
-        "sweep": spec.__dict__,
-        "seeds": "point p (flat C-order index over the grid) uses seed * 2**32 + p",
-        **stamp(command, config),
-    }
-    if sweep_store is not None:
-        sweep_store.finish(meta)
-        ds = xr.open_zarr(target, consolidated=True).load()  # type: ignore[arg-type]
-        ds = ds.drop_vars("done")
-    else:
-        ds = _dataset(spec, coords, results, params.steps)
-    ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
-    return ds
+    return results
 
 
 def _estimate_sweep(
     spec: _Spec,
     base: LIFParams,
     names: tuple[str, ...],
-    points: list[tuple[int, tuple[float, ...]]],
+    points: Sequence[tuple[int, tuple[float, ...]]],
     engine: str,
     runner: Any,
 ) -> Any:
@@ -623,6 +531,7 @@ def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[in
 
 
 def _run_on_cluster(
+    dask_runner: Any,
     cluster: Any,
     spec: _Spec,
     base: LIFParams,
@@ -631,67 +540,130 @@ def _run_on_cluster(
     engine: str,
     land: Callable[[int, dict[str, Any]], None],
 ) -> None:
-    """Small points batched into tasks of about equal work; a point larger than a task spans several tasks."""
-    import distributed
+    """The Dask runner's one path (:meth:`lifsim.runners.Dask.map`): small points batched into tasks of about
+    equal work; a point larger than two tasks spans the workers as a run of its own."""
 
-    threads = cluster.total_threads
-    work = {flat: spec.n * _steps_of(base, names, values) for flat, values in todo}
-    total_work = sum(work.values()) or 1
-    target = max(1, total_work // max(1, 8 * threads))  # eight tasks per thread: the last wave is short
-    big = [(flat, values) for flat, values in todo if work[flat] > 2 * target and spec.n >= 64 * threads]
-    small = [(flat, values) for flat, values in todo if (flat, values) not in big]
-    batches: list[list[tuple[int, tuple[float, ...]]]] = []
-    current: list[tuple[int, tuple[float, ...]]] = []
-    load = 0
-    for flat, values in small:
-        current.append((flat, values))
-        load += work[flat]
-        if load >= target:
-            batches.append(current)
-            current, load = [], 0
-    if current:
-        batches.append(current)
-    client = cluster.client
-    [shared_spec, shared_base] = client.scatter([spec, base], broadcast=True, hash=False)
-    futures = [
-        client.submit(_batch_task, shared_spec, shared_base, names, batch, engine, pure=False, retries=1)
-        for batch in batches
-    ]
-    try:
-        for future in distributed.as_completed(futures):
-            try:
-                finished = future.result()
-            except (KeyboardInterrupt, MemoryError):
-                raise
-            except Exception as error:
-                batch = batches[futures.index(future)]
-                where = "; ".join(
-                    ", ".join(f"{name}={value:g}" for name, value in zip(names, values)) for _flat, values in batch[:3]
-                )
-                raise ValueError(f"sweep task for points [{where}] failed: {str(error)[:300]}") from None
-            for flat, values in finished:
-                land(flat, values)
-        for flat, values in big:  # large points: their blocks spread over the workers
-            point_params, drive = _point_params(spec, base, names, values)
-            land(flat, measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client))
-    finally:
-        for future in futures:
-            if not future.done():
-                future.cancel()
+    def describe(batch: list[Any]) -> str:
+        where = "; ".join(", ".join(f"{n}={v:g}" for n, v in zip(names, values)) for _flat, values in batch[:3])
+        return f"sweep task for points [{where}]"
+
+    def spread(flat: Any, values: Any, client: Any) -> dict[str, Any]:
+        point_params, drive = _point_params(spec, base, names, values)
+        return measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client)
+
+    dask_runner.map(
+        _batch_task,
+        todo,
+        {flat: spec.n * _steps_of(base, names, values) for flat, values in todo},
+        land,
+        describe,
+        shared=(spec, base),
+        args=(names, engine),
+        spread=spread,
+        spreadable=lambda _flat, threads: spec.n >= 64 * threads,
+        cluster=cluster,
+    )
 
 
 def _steps_of(base: LIFParams, names: Sequence[str], values: Sequence[float]) -> int:
     return base.steps
 
 
-def load_sweep(path: str | os.PathLike) -> Any:
-    """A sweep saved by ``lifsim sweep --data`` (``.nc`` or a finished ``.zarr`` store), as an ``xarray.Dataset``."""
-    import xarray as xr
+# --- f-I curves: a one-dimensional sweep over the current, seen through lifsim.fi.FICurve
 
-    target = Path(path)
-    if target.suffix == ".zarr":
-        ds = xr.open_zarr(target, consolidated=False)
-        if not int(ds.attrs.get("lifsim_complete", 0)):
-            raise ValueError(f"{target}: an unfinished sweep; finish it with --resume (resume=True)")
-        return ds.drop_vars("done").load()
-    return xr.load_dataset(target)
+
+def fi_curve(
+    params: LIFParams | None = None,
+    currents: Sequence[float | str] | np.ndarray | None = None,
+    *,
+    n: int = FI["n"],
+    sigma: float | str | None = FI["sigma"],
+    seed: int = FI["seed"],
+    method: str = FI["method"],
+    transient: float | str = FI["transient"],
+    engine: str = FI["engine"],
+    threads: int | None = None,
+    runner: Any = None,
+    store: str | os.PathLike | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    command: str | None = None,
+    config: dict | None = None,
+) -> FICurve:
+    """Simulate ``n`` neurons at each current of ``currents`` (A) and measure their rate.
+
+    A one-dimensional :func:`lifsim.sweep` over ``i_mean`` (constant input, or
+    white noise of ``sigma``) seen as an f-I curve: the same seeds
+    (:func:`lifsim.sweeps.point_seed`), the same transient check, runners and
+    resumable ``.zarr`` stores.  ``lifsim fi`` is this call.
+
+    Parameters
+    ----------
+    params : LIFParams, optional
+        Model parameters; ``i_mean`` is replaced by each current.  By default
+        the ``study`` profile (1 s at 0.1 ms, :func:`lifsim.params.profile`),
+        as ``lifsim fi``.
+    currents : array_like, optional
+        Mean input currents (A, or texts such as ``"100 pA"``); by default
+        :data:`DEFAULT_CURRENTS`, 0 to 400 pA in 9 points, as ``lifsim fi``.
+    n : int
+        Neurons per current.
+    sigma : float or str, optional
+        White-noise strength (V); None for constant input.
+    seed : int
+        Seed; point ``p`` uses ``point_seed(seed, p) = seed * 2**32 + p``, so
+        no two seeds share a point's noise.
+    method : {"euler", "exact"}
+    transient : float or str
+        Initial time (s) left out of the rate, so the rate is the stationary one.
+    engine, threads, runner, store, resume, overwrite, progress
+        As in :func:`lifsim.sweep`.
+    command, config
+        How the curve was asked for, kept in its provenance (:attr:`FICurve.meta`).
+    """
+    from .fi import FICurve  # noqa: F811  (the f-I view sits below the sweep)
+
+    params = profile(STUDY_PROFILE) if params is None else params
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params: expected LIFParams, got {type(params).__name__}")
+    currents = _currents(currents)
+    sigma_v = None if sigma is None else to_si(sigma, "voltage", "sigma")
+    if sigma_v is not None and not sigma_v > 0:
+        raise ValueError(f"sigma: must be > 0 V, got {sigma_v!r}")
+    data = sweep(
+        params,
+        {"i_mean": [float(current) for current in currents]},
+        input="constant" if sigma_v is None else "white",
+        sigma=sigma_v,
+        n=n,
+        seed=seed,
+        method=method,
+        transient=transient,
+        engine=engine,
+        threads=threads,
+        runner=runner,
+        store=store,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
+        command=command,
+        config=config,
+    )
+    return FICurve.from_sweep(data, params)
+
+
+def _currents(currents: Sequence[float | str] | np.ndarray | None) -> np.ndarray:
+    if currents is None:
+        from .fi import DEFAULT_CURRENTS
+
+        start, stop, count = DEFAULT_CURRENTS
+        return np.linspace(start, stop, count)
+    items = [currents] if isinstance(currents, str) else list(np.atleast_1d(np.asarray(currents, dtype=object)))
+    try:
+        values = np.asarray([to_si(item, "current", "currents") for item in items], dtype=np.float64)
+    except (ValueError, TypeError):
+        values = np.asarray([np.nan])
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(f"currents: expected a non-empty list of finite currents (A), got {currents!r}")
+    return values

@@ -43,14 +43,19 @@ Continuous limit (Ornstein-Uhlenbeck)
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
+from numbers import Real
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .inputs import ArrayInput, Input, Modulated, Step, Sum, UniformTerm, WhiteNoise
 from .params import LIFParams
 from .units import to_si
+
+if TYPE_CHECKING:  # theory reads inputs through their methods (theory_moments, resolved)
+    from .inputs import Input
 
 __all__ = [
     "EulerMoments",
@@ -63,7 +68,55 @@ __all__ = [
     "fi_grid",
     "siegert_rate",
     "DISCRETE_THRESHOLD_SHIFT",
+    "RHEOBASE_ULPS",
 ]
+
+
+def _sigma(sigma: Any, zero: bool = False) -> float:
+    """The noise strength in V (a number or ``"5 mV"``); > 0, or >= 0 with ``zero``."""
+    value = _quantity(sigma, "voltage", "sigma")
+    if value < 0 or (value == 0 and not zero):
+        raise ValueError(f"sigma: must be a finite number {'>=' if zero else '>'} 0 V, got {sigma!r}")
+    return value
+
+
+def _params(params: Any) -> LIFParams:
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params: expected LIFParams, got {type(params).__name__}")
+    return params
+
+
+def _quantity(value: Any, dimension: str, name: str) -> float:
+    """One finite SI value from a number (SI) or a string with a unit, e.g. ``"5 mV"``."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    si = to_si(value, dimension, name)
+    if not math.isfinite(si):
+        raise ValueError(f"{name}: must be a finite number, got {value!r}")
+    return si
+
+
+def _quantities(value: Any, dimension: str, name: str) -> np.ndarray:
+    """Finite SI values as a float array of ``value``'s shape.
+
+    ``value``: a number (SI), a string with a unit (``"60 pA"``), a list or
+    tuple of either (``["50 pA", "100 pA"]``), or a numeric array (SI).
+    """
+    if isinstance(value, (str, Real)) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return np.asarray(_quantity(value, dimension, name), dtype=np.float64)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu":
+        array = value.astype(np.float64)
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        items = np.asarray(value, dtype=object)
+        if items.size == 0:
+            raise ValueError(f"{name}: no values")
+        array = np.array([to_si(item, dimension, name) for item in items.flat], dtype=np.float64).reshape(items.shape)
+    else:
+        accepted = "a number (SI), a string with a unit, or a list or array of them"
+        raise TypeError(f"{name}: expected {accepted}, got {type(value).__name__} {value!r}"[:300])
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: every value must be a finite number, got {value!r}"[:300])
+    return array
 
 
 @dataclass
@@ -106,28 +159,13 @@ class EulerMoments:
 def noise_variance_per_step(inputs: Input, params: LIFParams) -> float:
     """Variance ``s_I**2`` (A**2) of the current's noise at each step.
 
-    Supports sums of the tutorial's uniform noise, white noise and
-    deterministic inputs (whose noise variance is 0).
+    Each input kind gives its own (:meth:`lifsim.inputs.Input.theory_moments`):
+    the tutorial's uniform noise, white noise and deterministic inputs (whose
+    noise variance is 0), and sums of them.  ``ValueError`` for an input with
+    no closed form.
     """
-    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
-    total = 0.0
-    for part in parts:
-        if isinstance(part, Modulated):
-            for term in part.terms:
-                if isinstance(term, UniformTerm):
-                    total += (part.mean * term.resolved(params)) ** 2 / 3.0
-        elif isinstance(part, WhiteNoise):
-            total += (part.sigma / params.r) ** 2 * params.tau / params.dt
-        elif isinstance(part, (Step, ArrayInput)):
-            continue
-        else:
-            raise ValueError(f"theory: no closed form for input {part.describe()}")
-    return total
-
-
-def _white_sigma2(inputs: Input) -> float:
-    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
-    return sum(part.sigma**2 for part in parts if isinstance(part, WhiteNoise))
+    params = _params(params)
+    return inputs.resolved(params).theory_moments(params).noise_var
 
 
 def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, method: str = "euler") -> EulerMoments:
@@ -151,8 +189,10 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, me
         Number of time points (default ``params.steps``).
     method : {"euler", "exact"}
     """
+    params = _params(params)
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
+    inputs = inputs.resolved(params)
     steps = params.steps if steps is None else steps
     a = params.alpha if method == "euler" else -np.expm1(-params.dt / params.tau)
     b = 1.0 - a
@@ -168,8 +208,8 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, me
         drive = a * (params.el + params.r * mean_current)
         for j in range(steps - 1):
             mean[j + 1] = b * mean[j] + drive[j]
-    sigma2 = _white_sigma2(inputs)
-    current_var = noise_variance_per_step(inputs, params)
+    moments = inputs.theory_moments(params)
+    sigma2, current_var = moments.white_sigma2, moments.noise_var
     if method == "euler":
         q = a * a * params.r**2 * current_var
     else:
@@ -181,28 +221,37 @@ def euler_moments(params: LIFParams, inputs: Input, steps: int | None = None, me
 
 def euler_stationary_variance(params: LIFParams, inputs: Input) -> float:
     """Stationary variance ``a R**2 s_I**2 / (2 - a)`` (V**2) of the Euler recursion."""
+    params = _params(params)
     a = params.alpha
     return a * params.r**2 * noise_variance_per_step(inputs, params) / (2.0 - a)
 
 
-def ou_moments(params: LIFParams, mu: float, sigma: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def ou_moments(params: LIFParams, mu: float | str, sigma: float | str, t: Any) -> tuple[np.ndarray, np.ndarray]:
     """Mean (V) and variance (V**2) of the continuous OU membrane at times ``t`` (s).
 
     ``tau dV/dt = mu - V + sigma sqrt(tau) xi(t)``, ``V(0) = params.v0``.
+    ``mu`` and ``sigma`` (V) and ``t`` (s) may be SI numbers or strings with
+    units (``"-55 mV"``, ``"5 mV"``, ``"10 ms"``); ``t`` also a list or array.
     """
-    t = np.asarray(t, dtype=np.float64)
+    params = _params(params)
+    mu = _quantity(mu, "voltage", "mu")
+    sigma = _sigma(sigma, zero=True)
+    t = _quantities(t, "time", "t")
     decay = np.exp(-t / params.tau)
     return mu + (params.v0 - mu) * decay, sigma**2 / 2.0 * (1.0 - decay**2)
 
 
-def ou_autocov(params: LIFParams, sigma: float, t: np.ndarray, s: np.ndarray) -> np.ndarray:
+def ou_autocov(params: LIFParams, sigma: float | str, t: Any, s: Any) -> np.ndarray:
     """Autocovariance ``C(t, s)`` (V**2) of the OU membrane started at a fixed ``V0``.
 
     ``C(t, s) = sigma**2 / 2 * (exp(-|t - s| / tau) - exp(-(t + s) / tau))``;
     for ``t, s >> tau`` the stationary ``sigma**2 / 2 * exp(-|t - s| / tau)``.
+    ``sigma`` (V), ``t`` and ``s`` (s): SI numbers, strings with units, lists or arrays.
     """
-    t = np.asarray(t, dtype=np.float64)
-    s = np.asarray(s, dtype=np.float64)
+    params = _params(params)
+    sigma = _sigma(sigma, zero=True)
+    t = _quantities(t, "time", "t")
+    s = _quantities(s, "time", "s")
     tau = params.tau
     return sigma**2 / 2.0 * (np.exp(-np.abs(t - s) / tau) - np.exp(-(t + s) / tau))
 
@@ -217,39 +266,69 @@ def ou_autocov(params: LIFParams, sigma: float, t: np.ndarray, s: np.ndarray) ->
 DISCRETE_THRESHOLD_SHIFT = 1.4603545088095868 / np.sqrt(2.0 * np.pi)
 
 
-def _as_mu(params: LIFParams, i_mean: np.ndarray | float | None) -> np.ndarray:
-    current = params.i_mean if i_mean is None else i_mean
+#: a current within this many units in the last place of rheobase counts as at rheobase: E_L + R I = V_th
+#: holds up to the rounding of the parameters (100 pA * 100 MOhm is 0.01 V, V_th - E_L is 0.009999999999999995 V)
+RHEOBASE_ULPS = 8
+
+
+def _as_mu(params: LIFParams, i_mean: Any) -> np.ndarray:
+    """``E_L + R I`` (V) for the current(s) ``i_mean`` (A or strings with units; default ``params.i_mean``)."""
+    current = params.i_mean if i_mean is None else _quantities(i_mean, "current", "i_mean")
     return params.el + params.r * np.asarray(current, dtype=np.float64)
 
 
-def fi_deterministic(params: LIFParams, i_mean: np.ndarray | float | None = None) -> np.ndarray:
+def _above_rheobase(params: LIFParams, mu: np.ndarray) -> np.ndarray:
+    """Where ``mu = E_L + R I`` lies above ``V_th`` by more than the rounding of the parameters.
+
+    At rheobase the noise-free neuron only approaches ``V_th`` and never fires;
+    compared naively, ``E_L + R I`` for 100 pA lands one ulp above ``V_th``
+    and gives 1.4 Hz.  A current within :data:`RHEOBASE_ULPS` ulp of rheobase
+    (relative to the largest of ``|E_L|``, ``|V_th|``, ``|R I|``) is at rheobase.
+    """
+    drive = mu - params.el
+    scale = np.maximum(np.maximum(abs(params.el), abs(params.vth)), np.abs(drive))
+    return (drive - (params.vth - params.el)) > RHEOBASE_ULPS * np.finfo(np.float64).eps * scale
+
+
+def fi_deterministic(params: LIFParams, i_mean: Any = None) -> np.ndarray:
     """Firing rate (Hz) of a noise-free LIF neuron for constant current(s) ``i_mean`` (A).
 
     ``rate = 1 / (t_ref + tau ln((mu - V_reset) / (mu - V_th)))`` for
-    ``mu = E_L + R I > V_th``, else 0 (continuous time).
+    ``mu = E_L + R I > V_th``, else 0 (continuous time); 0 at rheobase
+    ``mu = V_th`` up to the parameters' rounding (:data:`RHEOBASE_ULPS`).
+
+    ``i_mean``: a current in A, a string with a unit (``"250 pA"``), a list
+    of either, or an array (A); default ``params.i_mean``.
     """
+    params = _params(params)
     mu = _as_mu(params, i_mean)
     rate = np.zeros_like(mu)
-    above = mu > params.vth
+    above = _above_rheobase(params, mu)
     period = params.t_ref + params.tau * np.log((mu[above] - params.vr) / (mu[above] - params.vth))
     rate[above] = 1.0 / period
     return rate
 
 
-def fi_grid(params: LIFParams, i_mean: np.ndarray | float | None = None, method: str = "euler") -> np.ndarray:
+def fi_grid(params: LIFParams, i_mean: Any = None, method: str = "euler") -> np.ndarray:
     """Firing rate (Hz) of the noise-free neuron simulated on the grid of step ``dt``.
 
     From ``V_reset`` the update reaches ``v_k = mu + (V_reset - mu) b^k`` with
     ``b = 1 - dt/tau`` (Euler) or ``b = exp(-dt/tau)`` (exact); the neuron
     fires at the first ``k`` with ``v_k > V_th``,
     ``k = floor(ln((mu - V_th)/(mu - V_reset)) / ln b) + 1``, so its period is
-    ``(k + round(t_ref/dt)) dt``.  This is what the simulation must give exactly.
+    ``(k + round(t_ref/dt)) dt``.  This is what the simulation must give exactly,
+    except within about ``eps |V_th| tau / dt`` of rheobase, where the
+    recursion's own rounding stalls V below ``V_th``.  At rheobase (up to the
+    parameters' rounding, :data:`RHEOBASE_ULPS`) the rate is 0, as simulated.
+
+    ``i_mean``: as in :func:`fi_deterministic`.
     """
+    params = _params(params)
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
     mu = _as_mu(params, i_mean)
     rate = np.zeros_like(mu)
-    above = mu > params.vth
+    above = _above_rheobase(params, mu)
     log_b = np.log(1.0 - params.alpha) if method == "euler" else -params.dt / params.tau
     k = np.floor(np.log((mu[above] - params.vth) / (mu[above] - params.vr)) / log_b) + 1
     rate[above] = 1.0 / ((k + params.refractory_steps) * params.dt)
@@ -275,9 +354,9 @@ def _siegert_integrand(u: float, shift: float) -> float:
 def siegert_rate(
     params: LIFParams,
     sigma: float | str,
-    i_mean: np.ndarray | float | None = None,
+    i_mean: Any = None,
     *,
-    dt_correction: float | None = None,
+    dt_correction: float | str | None = None,
 ) -> np.ndarray | float:
     """Mean firing rate (Hz) of LIF neurons driven by white noise (Siegert formula).
 
@@ -294,11 +373,12 @@ def siegert_rate(
     ----------
     params : LIFParams
         ``tau`` (s), ``vr``, ``vth``, ``el`` (V), ``r`` (Ohm), ``t_ref`` (s).
-    sigma : float
-        Noise strength (V), > 0.
-    i_mean : float or ndarray, optional
-        Mean current(s) (A); default ``params.i_mean``.
-    dt_correction : float, optional
+    sigma : float or str
+        Noise strength (V, or a string with a unit such as ``"5 mV"``), > 0.
+    i_mean : float, str, list or ndarray, optional
+        Mean current(s) (A, or strings with units such as ``"60 pA"``);
+        default ``params.i_mean``.
+    dt_correction : float or str, optional
         A simulation time step (s): raise the threshold by
         ``DISCRETE_THRESHOLD_SHIFT * sigma * sqrt(dt / tau)`` (0.58 times the
         std of one step's noise increment), the first-order effect of checking
@@ -313,13 +393,16 @@ def siegert_rate(
     """
     from scipy.integrate import quad
 
-    sigma = to_si(sigma, "voltage", "sigma")
-    if not np.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"sigma: must be a finite number > 0 V, got {sigma!r}")
+    params = _params(params)
+    sigma = _sigma(sigma)
     shift = 0.0
     if dt_correction is not None:
-        shift = DISCRETE_THRESHOLD_SHIFT * sigma * np.sqrt(float(dt_correction) / params.tau)
-    mu = np.atleast_1d(_as_mu(params, i_mean))
+        step = _quantity(dt_correction, "time", "dt_correction")
+        if step < 0:
+            raise ValueError(f"dt_correction: must be a time step >= 0 s, got {dt_correction!r}")
+        shift = DISCRETE_THRESHOLD_SHIFT * sigma * np.sqrt(step / params.tau)
+    mu_shaped = _as_mu(params, i_mean)
+    mu = np.atleast_1d(mu_shaped)
     rates = np.empty_like(mu)
     for index, m in enumerate(mu):
         with np.errstate(over="ignore", invalid="ignore"):
@@ -349,8 +432,8 @@ def siegert_rate(
             rates[index] = 0.0
         else:
             rates[index] = 1.0 / (params.t_ref + np.exp(log_isi_noise))
-    if i_mean is not None and np.ndim(i_mean):
-        return rates.reshape(np.shape(_as_mu(params, i_mean)))
+    if mu_shaped.ndim:
+        return rates.reshape(mu_shaped.shape)
     return float(rates[0])
 
 
@@ -364,17 +447,17 @@ def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> 
     diffusion approximation, ``sigma = R s_I sqrt(dt / tau)``).  None for
     inputs whose mean changes in time (sine, step, arrays).
     """
-    parts = inputs.parts if isinstance(inputs, Sum) else (inputs,)
-    pure_white = True
-    for part in parts:
-        if isinstance(part, Modulated):
-            if any(not isinstance(term, UniformTerm) for term in part.terms):
-                return None
-            pure_white = pure_white and not part.terms
-        elif not isinstance(part, WhiteNoise):
-            return None
+    params = _params(params)
+    inputs = inputs.resolved(params)
+    try:
+        moments = inputs.theory_moments(params)
+    except ValueError:  # an input kind with no closed form
+        return None
+    if not moments.stationary:
+        return None
+    pure_white = moments.gaussian
     i_mean = float(inputs.mean_current(0.0, params))
-    current_var = noise_variance_per_step(inputs, params)
+    current_var = moments.noise_var
     if current_var == 0.0:
         return float(fi_grid(params, i_mean, method)[()]), "noise-free neuron on the grid"
     sigma = params.r * np.sqrt(current_var * params.dt / params.tau)

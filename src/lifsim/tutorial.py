@@ -41,8 +41,22 @@ from .plot import (
 )
 from .simulation import simulate
 from .streams import LegacyStream
+from .tutorial_part2 import DEMO_SETTINGS, PART2_EXERCISES, PART2_TITLES, Part2Output, part2_meta, run_part2
 
-__all__ = ["EXERCISES", "TITLES", "WITH_FIGURE", "ExerciseOutput", "run_exercise", "exercise_meta", "TUTORIAL_SEED"]
+__all__ = [
+    "EXERCISES",
+    "TITLES",
+    "WITH_FIGURE",
+    "ExerciseOutput",
+    "run_exercise",
+    "exercise_meta",
+    "TUTORIAL_SEED",
+    "Exercise",
+    "REGISTRY",
+    "PART_TITLES",
+    "find_exercise",
+    "replay",
+]
 
 TUTORIAL_SEED = 2020
 EXERCISES = range(1, 15)
@@ -70,7 +84,7 @@ WITH_FIGURE = range(5, 15)
 
 def exercise_meta(ex: int, params: LIFParams | None = None) -> dict[str, object]:
     """The provenance saved with an exercise's arrays: which exercise, parameters, stream, versions."""
-    from .provenance import stamp
+    from .request import stamp
 
     p = LIFParams() if params is None else params
     return {
@@ -172,73 +186,91 @@ def run_exercise(ex: int, params: LIFParams | None = None, *, xkcd: bool | None 
         raise ValueError(f"exercise: {ex!r} is not a tutorial exercise; expected a number from 1 to 14")
     p = LIFParams() if params is None else params
     style = (ex not in (1, 2, 3, 4, 9)) if xkcd is None else xkcd
-    out = ExerciseOutput(ex)
+    out = ExerciseOutput(int(ex))
     step_end = int(p.t_max / p.dt)  # the tutorial's step count
-
     if ex == 1:
         names = ("t_max", "dt", "tau", "el", "vr", "vth", "r", "i_mean")
         out.lines = [" ".join(str(getattr(p, name)) for name in names)]
         out.data = {name: np.float64(getattr(p, name)) for name in names}  # the exercise defines these
         return out
-
     if ex in (2, 3, 5):
-        steps = 25 if ex == 5 else 10
-        t, i = _grid(p, steps), _sine_current(p, steps)
-        out.data = {"t": t, "i": i}
-        if ex == 2:
-            out.lines = [str(x) for x in i]
-        elif ex == 3:
-            out.lines = [f"{tk:.3f} {ik:.4e}" for tk, ik in zip(t, i)]
-        else:
-            out.draw = _figure(
-                "Synaptic Input $I(t)$", style, lambda ax: plot_current_points(ax, t, i), ylabel=CURRENT_LABEL
-            )
-            out.summary = f"the sinusoidal input I(t) at {steps} steps, {i.min() * 1e12:.4g} to {i.max() * 1e12:.4g} pA"
-        return out
-
+        return _current_exercise(out, p, style)
     if ex in (4, 6):
-        steps = 10 if ex == 4 else step_end + 1
-        run = simulate(p, inputs.sine(p.i_mean, 0.01), steps=steps, spiking=False, record_v="all")
-        v = run.traces()[0]
-        if ex == 4:  # printed before each update
-            out.lines = [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(run.t, v)]
-            out.data = {"t": run.t, "i": _sine_current(p, steps), "v": v}
-            return out
-        t = run.t[:-1]  # plotted after the update at time t
-        out.data = {"t": t, "i": _sine_current(p, step_end), "v": v[1:]}
-        out.draw = _figure("$V_m$ with sinusoidal I(t)", style, lambda ax: plot_voltage(ax, t, v[1:], "k."))
-        out.summary = _v_summary(v[1:], f"V(t) with sinusoidal input, {t.size} steps")
-        return out
-
+        return _sine_exercise(out, p, style, step_end)
     if ex in (7, 8, 9, 10):
-        n = 1 if ex == 7 else 50
-        stream = LegacyStream(TUTORIAL_SEED, "step-major", n=n, steps=step_end)
-        run = simulate(
-            p, inputs.uniform_noise(p.i_mean), n=n, steps=step_end + 1, stream=stream, spiking=False, record_v="all"
+        return _list_exercise(out, p, style, step_end)
+    return _numpy_exercise(out, p, style, step_end)
+
+
+def _current_exercise(out: ExerciseOutput, p: LIFParams, style: bool) -> ExerciseOutput:
+    """Exercises 2, 3 and 5: the sinusoidal input printed, formatted, plotted."""
+    ex = out.number
+    steps = 25 if ex == 5 else 10
+    t, i = _grid(p, steps), _sine_current(p, steps)
+    out.data = {"t": t, "i": i}
+    if ex == 2:
+        out.lines = [str(x) for x in i]
+    elif ex == 3:
+        out.lines = [f"{tk:.3f} {ik:.4e}" for tk, ik in zip(t, i)]
+    else:
+        out.draw = _figure(
+            "Synaptic Input $I(t)$", style, lambda ax: plot_current_points(ax, t, i), ylabel=CURRENT_LABEL
         )
-        t, v = run.t[:-1], run.traces()[:, 1:]
-        if ex == 7:
-            out.data = {"t": t, "v": v[0]}
-            out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v[0], "k."))
-            out.summary = _v_summary(v[0], f"V(t) of one neuron with random input, {t.size} steps")
-            return out
-        out.data = {"t": t, "v": v}
-        mean, std = _list_mean_std(v, with_std=ex == 10)
-        if ex >= 9:
-            out.data["v_mean"] = mean
-        if std is not None:
-            out.data["v_std"] = std
+        out.summary = f"the sinusoidal input I(t) at {steps} steps, {i.min() * 1e12:.4g} to {i.max() * 1e12:.4g} pA"
+    return out
 
-        def body(ax: Any) -> None:
-            plot_realizations(ax, t, v, dots=True, alpha=0.1)
-            if ex >= 9:
-                plot_mean_std(ax, t, mean, std, dots=True)
 
-        out.draw = _figure("Multiple realizations of $V_m$", style, body)
-        out.summary = _ensemble_summary(v, mean if ex >= 9 else None, std, "sample std (ddof 1)")
+def _sine_exercise(out: ExerciseOutput, p: LIFParams, style: bool, step_end: int) -> ExerciseOutput:
+    """Exercises 4 and 6: the membrane driven by the sinusoid, printed before each update or plotted after."""
+    ex = out.number
+    steps = 10 if ex == 4 else step_end + 1
+    run = simulate(p, inputs.sine(p.i_mean, 0.01), steps=steps, spiking=False, record_v="all")
+    v = run.traces()[0]
+    if ex == 4:  # printed before each update
+        out.lines = [f"{tk:.3f} {vk:.4e}" for tk, vk in zip(run.t, v)]
+        out.data = {"t": run.t, "i": _sine_current(p, steps), "v": v}
         return out
+    t = run.t[:-1]  # plotted after the update at time t
+    out.data = {"t": t, "i": _sine_current(p, step_end), "v": v[1:]}
+    out.draw = _figure("$V_m$ with sinusoidal I(t)", style, lambda ax: plot_voltage(ax, t, v[1:], "k."))
+    out.summary = _v_summary(v[1:], f"V(t) with sinusoidal input, {t.size} steps")
+    return out
 
-    # exercises 11-14: numpy arrays, one [n, steps] draw, v[step] driven by i[step]
+
+def _list_exercise(out: ExerciseOutput, p: LIFParams, style: bool, step_end: int) -> ExerciseOutput:
+    """Exercises 7-10: uniform noise drawn step by step, realizations kept in lists, their mean and std."""
+    ex = out.number
+    n = 1 if ex == 7 else 50
+    stream = LegacyStream(TUTORIAL_SEED, "step-major", n=n, steps=step_end)
+    run = simulate(
+        p, inputs.uniform_noise(p.i_mean), n=n, steps=step_end + 1, stream=stream, spiking=False, record_v="all"
+    )
+    t, v = run.t[:-1], run.traces()[:, 1:]
+    if ex == 7:
+        out.data = {"t": t, "v": v[0]}
+        out.draw = _figure("$V_m$ with random I(t)", style, lambda ax: plot_voltage(ax, t, v[0], "k."))
+        out.summary = _v_summary(v[0], f"V(t) of one neuron with random input, {t.size} steps")
+        return out
+    out.data = {"t": t, "v": v}
+    mean, std = _list_mean_std(v, with_std=ex == 10)
+    if ex >= 9:
+        out.data["v_mean"] = mean
+    if std is not None:
+        out.data["v_std"] = std
+
+    def body(ax: Any) -> None:
+        plot_realizations(ax, t, v, dots=True, alpha=0.1)
+        if ex >= 9:
+            plot_mean_std(ax, t, mean, std, dots=True)
+
+    out.draw = _figure("Multiple realizations of $V_m$", style, body)
+    out.summary = _ensemble_summary(v, mean if ex >= 9 else None, std, "sample std (ddof 1)")
+    return out
+
+
+def _numpy_exercise(out: ExerciseOutput, p: LIFParams, style: bool, step_end: int) -> ExerciseOutput:
+    """Exercises 11-14: numpy arrays, one ``[n, steps]`` draw, ``v[step]`` driven by ``i[step]``."""
+    ex = out.number
     n = 1 if ex in (11, 12) else 50
     steps = step_end - 1 if ex in (11, 12) else step_end
     t = np.linspace(0, p.t_max, num=steps, endpoint=ex >= 13)
@@ -285,3 +317,110 @@ def _ensemble_summary(v: np.ndarray, mean: np.ndarray | None, std: np.ndarray | 
     if std is not None:
         text += f", {std_kind} {std[-1] * 1e3:.4f} mV"
     return text
+
+
+# ---------------------------------------------------------------- one registry for Part I and Part II
+
+#: the tutorials lifsim replays
+PART_TITLES = {1: "LIF Neuron Part I", 2: "LIF Neuron Part II"}
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of a tutorial part, as ``lifsim tutorial`` lists and replays it.
+
+    Attributes
+    ----------
+    part : int
+        1 or 2.
+    name : str
+        ``"1"`` .. ``"14"`` in Part I; ``"1"`` .. ``"7"`` and ``"demo"`` in Part II.
+    title : str
+        The tutorial's title.
+    figures : int
+        How many figures it draws (0: it prints).
+    settings : tuple of str
+        The keyword settings it takes (Part II's demo: ``t_ref``, ``t_ref_std``, in s).
+    figure_tags : tuple of str
+        A tag for each figure after the first, added to the file name
+        (``demo.png`` and ``demo-tref.png``).
+    """
+
+    part: int
+    name: str
+    title: str
+    figures: int
+    settings: tuple[str, ...] = ()
+    figure_tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``exercise 5`` (Part I) or ``Part II demo``."""
+        return f"exercise {self.name}" if self.part == 1 else f"Part II {self.name}"
+
+    @property
+    def command(self) -> str:
+        """The command that replays it."""
+        return f"lifsim tutorial {self.name}" if self.part == 1 else f"lifsim tutorial --part 2 {self.name}"
+
+
+def _part2(name: str) -> Exercise:
+    if name == "demo":  # two figures: the run and its refractory periods' histogram
+        return Exercise(2, name, PART2_TITLES[name], 2, DEMO_SETTINGS, ("tref",))
+    return Exercise(2, name, PART2_TITLES[name], 1)
+
+
+#: part -> exercise name -> :class:`Exercise`, in the tutorials' order
+REGISTRY: dict[int, dict[str, Exercise]] = {
+    1: {str(ex): Exercise(1, str(ex), TITLES[ex], 1 if ex in WITH_FIGURE else 0) for ex in EXERCISES},
+    2: {name: _part2(name) for name in PART2_EXERCISES},
+}
+
+
+def find_exercise(part: int | str, name: object) -> Exercise:
+    """The exercise ``name`` of tutorial part ``part``; ValueError naming what is accepted otherwise."""
+    key = str(part).strip()
+    if key not in ("1", "2"):
+        raise ValueError(f"--part: expected 1 or 2, got {part!r}")
+    exercises = REGISTRY[int(key)]
+    text = str(name).strip().lower()
+    if key == "1" and not isinstance(name, bool):
+        from .units import parse_int
+
+        try:
+            text = str(parse_int(name, "EX"))
+        except ValueError:
+            pass
+    if text not in exercises:
+        names = list(exercises)
+        accepted = (
+            f"an exercise number from {names[0]} to {names[-1]}"
+            if key == "1"
+            else f"one of {', '.join(names)} for Part II"
+        )
+        raise ValueError(f"EX: expected {accepted}, got {name!r}")
+    return exercises[text]
+
+
+def replay(exercise: Exercise, *, xkcd: bool | None = None, **settings: Any) -> ExerciseOutput | Part2Output:
+    """Run ``exercise`` (:func:`run_exercise` or :func:`lifsim.tutorial_part2.run_part2`) with its settings."""
+    if exercise.part == 1:
+        if settings:
+            raise ValueError(f"{', '.join(settings)}: {exercise.label} takes no settings")
+        return run_exercise(int(exercise.name), xkcd=xkcd)
+    return run_part2(exercise.name, xkcd=xkcd, **settings)
+
+
+def replay_figures(out: ExerciseOutput | Part2Output) -> list[Figure]:
+    """The figures of a replay (none for an exercise that prints)."""
+    if out.draw is None:
+        return []
+    drawn = out.draw()
+    return list(drawn) if isinstance(drawn, list) else [drawn]
+
+
+def replay_meta(exercise: Exercise, **settings: Any) -> dict[str, object]:
+    """The provenance saved with a replay's arrays."""
+    if exercise.part == 1:
+        return exercise_meta(int(exercise.name))
+    return part2_meta(exercise.name, **settings)

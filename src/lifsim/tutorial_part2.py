@@ -44,6 +44,7 @@ __all__ = [
     "QUOTED_MU",
     "QUOTED_SIGMA",
     "part2_meta",
+    "DEMO_SETTINGS",
 ]
 
 SEED = 2020
@@ -120,17 +121,36 @@ def _spike_lists(raster: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.
     return neurons.astype(np.int64), times[steps]
 
 
-def run_part2(ex: str, *, mu: float | None = None, sigma: float | None = None, xkcd: bool | None = None) -> Part2Output:
+#: the settings of the demo's sliders: the refractory periods' mean and standard deviation (times, s); the
+#: notebook calls them mu and sigma, which lifsim does not (``--sigma`` is the white noise's voltage elsewhere)
+DEMO_SETTINGS = ("t_ref", "t_ref_std")
+#: the older spellings, refused with the new name
+RENAMED = {"mu": "t_ref", "sigma": "t_ref_std"}
+
+
+def run_part2(
+    ex: str,
+    *,
+    t_ref: float | None = None,
+    t_ref_std: float | None = None,
+    xkcd: bool | None = None,
+    **renamed: Any,
+) -> Part2Output:
     """Replay exercise ``ex`` of Part II (``"1"`` .. ``"7"`` or ``"demo"``).
 
-    ``mu``, ``sigma`` (s): the demo's sliders (default: where the notebook's sliders start, 0.02 and
-    0.010000000000000002; the text quotes 0.01 and 0.007).
+    ``t_ref``, ``t_ref_std`` (s): the demo's sliders, the random refractory periods' mean and standard
+    deviation (the notebook's ``mu`` and ``sigma``; default: where its sliders start, 0.02 and
+    0.010000000000000002; its text quotes 0.01 and 0.007).
     """
+    for old in renamed:
+        if old in RENAMED:
+            raise TypeError(f"{old}: renamed {RENAMED[old]} (the refractory periods' {_MEANING[old]}, a time in s)")
+        raise TypeError(f"run_part2() got an unexpected keyword argument {old!r}")
     ex = str(ex).strip().lower()
     if ex not in PART2_EXERCISES:
         raise ValueError(f"EX: expected one of {', '.join(PART2_EXERCISES)} for Part II, got {ex!r}")
-    if (mu is not None or sigma is not None) and ex != "demo":
-        raise ValueError(f"mu, sigma: set the demo's sliders ('demo'), not exercise {ex}")
+    if (t_ref is not None or t_ref_std is not None) and ex != "demo":
+        raise ValueError(f"t_ref, t_ref_std: set the demo's sliders ('demo'), not exercise {ex}")
     out = Part2Output(ex)
     if ex == "1":
         return _exercise1(out, xkcd)
@@ -139,68 +159,117 @@ def run_part2(ex: str, *, mu: float | None = None, sigma: float | None = None, x
     v = p.el * np.ones([n, t_range.size])
     raster = np.zeros([n, t_range.size], dtype=bool)
     times = t_range
-    t_ref: np.ndarray | float | None = None
+    t_ref_n: np.ndarray | float | None = None
     last_spike: np.ndarray | None = None
-    clock = None
+    clock: np.ndarray | None = None
     if ex in ("2", "3", "4"):
-        for step in range(1, t_range.size):
-            v[:, step] = _euler(p, v[:, step - 1], i[:, step])
-            spiked = v[:, step] >= p.vth
-            v[spiked, step] = p.vr
-            raster[spiked, step] = True
+        _run_plain(p, t_range, i, v, raster)
     elif ex in ("5", "demo"):
-        if ex == "5":
-            t_ref = T_REF_FIXED
-            last_spike = -t_ref * np.ones(n)
-        else:
-            mu = DEMO_MU if mu is None else _check_time(mu, "mu")
-            sigma = DEMO_SIGMA if sigma is None else _check_time(sigma, "sigma")
-            t_ref = _random_t_ref(rng, mu, sigma, n)
-            last_spike = -t_ref * np.ones(n)
-        for step, t in enumerate(t_range):
-            if step == 0:
-                continue
-            v[:, step] = _euler(p, v[:, step - 1], i[:, step])
-            spiked = v[:, step] >= p.vth
-            v[spiked, step] = p.vr
-            raster[spiked, step] = True
-            clamped = last_spike + t_ref > t
-            v[clamped, step] = p.vr
-            last_spike[spiked] = t
+        periods: np.ndarray | float = T_REF_FIXED
+        if ex == "demo":
+            mean = DEMO_MU if t_ref is None else _check_time(t_ref, "t_ref")
+            spread = DEMO_SIGMA if t_ref_std is None else _check_time(t_ref_std, "t_ref_std")
+            periods = _random_t_ref(rng, mean, spread, n)
+        t_ref_n, last_spike = periods, _run_clamped(p, t_range, i, v, raster, periods)
     elif ex == "6":
-        t_ref = _random_t_ref(rng, QUOTED_MU, QUOTED_SIGMA, n)
-        last_spike = -t_ref * np.ones(n)
-        for step, t in enumerate(t_range):
-            if step == 0:
-                continue
-            column = _euler(p, v[:, step - 1], i[:, step])  # ode_step(v, i, dt)
-            spiked = column >= p.vth  # spike_clamp(v, t - last_spike)
-            column[spiked] = p.vr
-            column[t_ref > t - last_spike] = p.vr
-            v[:, step] = column
-            raster[spiked, step] = True
-            last_spike[spiked] = t
+        random_periods = _random_t_ref(rng, QUOTED_MU, QUOTED_SIGMA, n)
+        t_ref_n, last_spike = random_periods, _run_functions(p, t_range, i, v, raster, random_periods)
     else:  # "7": the LIFNeurons class, a running clock, every step logged after its update
-        t_ref = _random_t_ref(rng, CLASS_MU, CLASS_SIGMA, n)
-        state = p.el * np.ones(n)
-        last_spike = -t_ref
-        clock_now, steps_done = 0.0, 0
-        clock = np.empty(t_range.size)
-        for step in range(t_range.size):
-            clock_now += p.dt
-            steps_done += 1
-            state = _euler(p, state, i[:, step])
-            spiked = state >= p.vth
-            state[spiked] = p.vr
-            last_spike[spiked] = clock_now
-            clamped = t_ref > clock_now - last_spike
-            state[clamped] = p.vr
-            last_spike[spiked] = clock_now
-            v[:, step] = state
-            raster[spiked, step] = True
-            clock[step] = clock_now
-        times = clock
-        out.lines = [f"Ran for {clock_now:.3}s in {steps_done} steps."]
+        class_periods = _random_t_ref(rng, CLASS_MU, CLASS_SIGMA, n)
+        last_spike, clock = _run_class(p, t_range, i, v, raster, class_periods)
+        t_ref_n, times = class_periods, clock
+        out.lines = [f"Ran for {clock[-1]:.3}s in {t_range.size} steps."]
+    _finish(out, p, t_range, i, v, raster, times, t_ref_n, last_spike, clock, xkcd)
+    return out
+
+
+_MEANING = {"mu": "mean", "sigma": "standard deviation"}
+
+
+def _run_plain(p: LIFParams, t_range: np.ndarray, i: np.ndarray, v: np.ndarray, raster: np.ndarray) -> None:
+    """Exercises 2-4: threshold and reset, no refractoriness."""
+    for step in range(1, t_range.size):
+        v[:, step] = _euler(p, v[:, step - 1], i[:, step])
+        spiked = v[:, step] >= p.vth
+        v[spiked, step] = p.vr
+        raster[spiked, step] = True
+
+
+def _run_clamped(
+    p: LIFParams, t_range: np.ndarray, i: np.ndarray, v: np.ndarray, raster: np.ndarray, t_ref: np.ndarray | float
+) -> np.ndarray:
+    """Exercise 5 and the demo: V clamped while ``last_spike + t_ref > t``; returns the last spike times."""
+    n = v.shape[0]
+    last_spike = -t_ref * np.ones(n)
+    for step, t in enumerate(t_range):
+        if step == 0:
+            continue
+        v[:, step] = _euler(p, v[:, step - 1], i[:, step])
+        spiked = v[:, step] >= p.vth
+        v[spiked, step] = p.vr
+        raster[spiked, step] = True
+        clamped = last_spike + t_ref > t
+        v[clamped, step] = p.vr
+        last_spike[spiked] = t
+    return last_spike
+
+
+def _run_functions(
+    p: LIFParams, t_range: np.ndarray, i: np.ndarray, v: np.ndarray, raster: np.ndarray, t_ref: np.ndarray
+) -> np.ndarray:
+    """Exercise 6: ``ode_step`` and ``spike_clamp``, which test ``t_ref > t - last_spike``."""
+    last_spike = -t_ref * np.ones(v.shape[0])
+    for step, t in enumerate(t_range):
+        if step == 0:
+            continue
+        column = _euler(p, v[:, step - 1], i[:, step])  # ode_step(v, i, dt)
+        spiked = column >= p.vth  # spike_clamp(v, t - last_spike)
+        column[spiked] = p.vr
+        column[t_ref > t - last_spike] = p.vr
+        v[:, step] = column
+        raster[spiked, step] = True
+        last_spike[spiked] = t
+    return last_spike
+
+
+def _run_class(
+    p: LIFParams, t_range: np.ndarray, i: np.ndarray, v: np.ndarray, raster: np.ndarray, t_ref: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exercise 7: the ``LIFNeurons`` class with its running clock; returns the last spikes and the clock."""
+    state = p.el * np.ones(v.shape[0])
+    last_spike = -t_ref
+    clock_now = 0.0
+    clock = np.empty(t_range.size)
+    for step in range(t_range.size):
+        clock_now += p.dt
+        state = _euler(p, state, i[:, step])
+        spiked = state >= p.vth
+        state[spiked] = p.vr
+        last_spike[spiked] = clock_now
+        clamped = t_ref > clock_now - last_spike
+        state[clamped] = p.vr
+        last_spike[spiked] = clock_now
+        v[:, step] = state
+        raster[spiked, step] = True
+        clock[step] = clock_now
+    return last_spike, clock
+
+
+def _finish(
+    out: Part2Output,
+    p: LIFParams,
+    t_range: np.ndarray,
+    i: np.ndarray,
+    v: np.ndarray,
+    raster: np.ndarray,
+    times: np.ndarray,
+    t_ref: np.ndarray | float | None,
+    last_spike: np.ndarray | None,
+    clock: np.ndarray | None,
+    xkcd: bool | None,
+) -> None:
+    """The arrays, the summary and the drawing of a spiking exercise."""
+    n = v.shape[0]
     spikes_mean = raster.mean(axis=0)  # the fraction of neurons spiking in each step (the "rate (Hz)" panel)
     spike_i, spike_t = _spike_lists(raster, times)
     out.data = {
@@ -224,13 +293,12 @@ def run_part2(ex: str, *, mu: float | None = None, sigma: float | None = None, x
         f"{n} neurons, {int(raster.sum())} spikes; the tutorial's 'rate (Hz)' panel plots spikes per neuron per "
         f"step (peak {spikes_mean.max():.3g}); in Hz, steps 50-149 average {late:.1f} Hz"
     )
-    out.draw = _drawing(ex, out.data, n, xkcd)
-    return out
+    out.draw = _drawing(out.name, out.data, n, xkcd)
 
 
-def part2_meta(ex: str, mu: float | None = None, sigma: float | None = None) -> dict[str, object]:
-    """The provenance saved with an exercise's arrays."""
-    from .provenance import stamp
+def part2_meta(ex: str, t_ref: float | None = None, t_ref_std: float | None = None) -> dict[str, object]:
+    """The provenance saved with an exercise's arrays (the demo's ``t_ref`` and ``t_ref_std`` in s)."""
+    from .request import stamp
 
     meta: dict[str, object] = {
         "tutorial": "LIF Neuron Part II",
@@ -241,8 +309,8 @@ def part2_meta(ex: str, mu: float | None = None, sigma: float | None = None) -> 
         **stamp(f"lifsim tutorial --part 2 {ex}"),
     }
     if ex == "demo":
-        meta["mu"] = DEMO_MU if mu is None else mu
-        meta["sigma"] = DEMO_SIGMA if sigma is None else sigma
+        meta["t_ref"] = DEMO_MU if t_ref is None else t_ref
+        meta["t_ref_std"] = DEMO_SIGMA if t_ref_std is None else t_ref_std
     return meta
 
 

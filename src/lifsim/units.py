@@ -15,8 +15,9 @@ from __future__ import annotations
 import math
 import re
 from numbers import Real
+from typing import Any
 
-__all__ = ["DIMENSIONS", "DISPLAY_UNITS", "to_si", "format_si", "display_factor", "format_display"]
+__all__ = ["DIMENSIONS", "DISPLAY_UNITS", "to_si", "format_si", "display_factor", "format_display", "parse_int"]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
 DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -53,8 +54,9 @@ _PREFIXES: dict[str, float] = {
     "f": 1e-15,
 }
 
-_NUMBER = r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]?inf|nan"
-_QUANTITY = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\s\d.+-][^\s]*)?\s*$", re.IGNORECASE)
+# ASCII digits only: Python's float() would also read "１２" (full-width) or "١٢" (Arabic-Indic)
+_NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?inf|nan"
+_QUANTITY = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\s0-9.+-][^\s]*)?\s*$", re.IGNORECASE)
 
 
 def _unit_factor(unit: str, dimension: str) -> float | None:
@@ -164,3 +166,29 @@ def format_display(value: float, dimension: str) -> str:
         return f"{value:g} {DIMENSIONS[dimension][0]}".strip()
     scaled = round(scaled, 9) if math.isfinite(scaled) else scaled  # 0.1 ms, not 0.10000000000000002 ms
     return f"{scaled:g} {unit}".strip()
+
+
+def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None = None) -> int:
+    """A whole number from ``raw``: an int, or text such as ``"1000"`` or ``"1e3"`` (integral scientific notation)."""
+    accepted = expected or ("a whole number" + (f" >= {low}" if low is not None else ""))
+    value: int | None = None
+    if isinstance(raw, bool):
+        value = None
+    elif isinstance(raw, int):
+        value = raw
+    elif isinstance(raw, float):
+        value = int(raw) if math.isfinite(raw) and raw == int(raw) and abs(raw) < 2**63 else None
+    elif isinstance(raw, str):
+        text = raw.strip().replace("_", "")
+        try:
+            value = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number) and number == int(number) and abs(number) < 2**63:
+                value = int(number)
+    if value is None or (low is not None and value < low):
+        raise ValueError(f"{label}: expected {accepted}, got {raw!r}")
+    return value

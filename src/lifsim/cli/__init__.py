@@ -1,4 +1,4 @@
-"""The ``lifsim`` command: one module per subcommand, options from one table (:mod:`lifsim.options`).
+"""The ``lifsim`` command: one module per subcommand, options from one table (:mod:`lifsim.cli.options`).
 
 ``lifsim tutorial EX``    replay exercise EX (1..14) of the LIF tutorial (no EX: the list)
 ``lifsim simulate``       a general run with every parameter and input as an option
@@ -7,24 +7,34 @@
 ``lifsim params``         the parameter set with units
 ``lifsim init RUN.toml``  a commented configuration file for ``simulate --config``
 ``lifsim rerun RESULT``   run a saved result again from its provenance, bit for bit
+``lifsim network``        Brunel's excitatory-inhibitory network, with its mean-field theory
 
-Bad input never ends in a traceback: one line on stderr, exit status 2.
+Bad input never ends in a traceback: one line on stderr, exit status 2.  Every exit status is in
+:data:`lifsim.errors.EXIT_STATUSES`; an unexpected exception is an internal error: one line, status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
 
-from ..errors import PlausibilityWarning
-from . import fi, init, params, rerun, simulate, sweep, tutorial
+from ..errors import (
+    EXIT_BROKEN_PIPE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    PlausibilityWarning,
+    internal_error,
+)
+from . import fi, init, network, params, rerun, simulate, sweep, tutorial
 from .common import Parser, UsageError, _not_here, cli_message, join_negative_values, warn
 
 __all__ = ["main", "build_parser", "EXIT_USAGE", "UsageError"]
 
-EXIT_USAGE = 2
 #: subcommand name -> module with add_parser(sub) and run(args, argv, labels)
 COMMANDS = {
     "tutorial": tutorial,
@@ -34,6 +44,7 @@ COMMANDS = {
     "params": params,
     "init": init,
     "rerun": rerun,
+    "network": network,
 }
 
 
@@ -70,7 +81,10 @@ def _dispatch(argv: list[str], labels: dict[str, str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``lifsim`` command; return its exit status (2 for bad input)."""
+    """Run the ``lifsim`` command; return its exit status (:data:`lifsim.errors.EXIT_STATUSES`).
+
+    ``--help`` and ``--version`` raise ``SystemExit(0)``, as argparse does.
+    """
     labels: dict[str, str] = {}  # option name -> what the user typed, for messages
     try:
         tokens = join_negative_values(sys.argv[1:] if argv is None else argv)
@@ -85,34 +99,58 @@ def main(argv: Sequence[str] | None = None) -> int:
                     if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)) and text not in said:
                         said.add(text)  # once, however many points of a sweep raised it
                         warn(_one_line(text))
-    except ImportError as error:  # an optional package a format or feature needs
-        print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
-        return EXIT_USAGE
-    except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
-        print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
-        return EXIT_USAGE
-    except MemoryError:
-        print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
-        return EXIT_USAGE
-    except OSError as error:
-        text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
-        print(f"lifsim: error: {_one_line(text)}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt as interrupt:
-        from .._console import EXIT_INTERRUPTED, EXIT_TERMINATED
+    except SystemExit:  # --help and --version (argparse): the console script exits with its code
+        raise
+    except BaseException as error:  # every other way out: one line and its exit status
+        return _failed(error, labels)
+
+
+def _failed(error: BaseException, labels: dict[str, str]) -> int:
+    """Say the one line for ``error`` and return the exit status (:data:`lifsim.errors.EXIT_STATUSES`)."""
+    from ..signals import Terminated, pending
+
+    interrupt = pending()  # a signal arrived: whatever a library made of the KeyboardInterrupt, it is one
+    if isinstance(error, KeyboardInterrupt) or interrupt is not None:
         from ..atomic import cleanup_after_interrupt
-        from ..signals import Terminated
 
         cleanup_after_interrupt()
-        if isinstance(interrupt, Terminated):
+        if isinstance(error, Terminated) or interrupt is Terminated:
             print("lifsim: terminated", file=sys.stderr)
             return EXIT_TERMINATED
         print("lifsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if isinstance(error, BrokenPipeError):  # the reader of stdout went away (lifsim params | head -1)
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE  # quietly, as a command killed by SIGPIPE
+    if isinstance(error, (ImportError, ValueError, TypeError, ArithmeticError, RecursionError)):
+        # bad input, or an optional package that a format or feature needs
+        print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, MemoryError):
+        print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
+        return EXIT_USAGE
+    if isinstance(error, OSError):
+        text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        print(f"lifsim: error: {_one_line(text)}", file=sys.stderr)
+        return EXIT_USAGE
+    if not isinstance(error, Exception):  # GeneratorExit and the like: not ours to end
+        raise error
+    print(internal_error(error), file=sys.stderr)  # anything else is a bug in lifsim or a library
+    return EXIT_INTERNAL
 
 
 #: the longest message lifsim prints
 MAX_MESSAGE = 400
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the output still buffered cannot fail once more at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real stdout (captured in tests)
+        pass
 
 
 def _one_line(text: str) -> str:

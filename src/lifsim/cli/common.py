@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ..options import FLAG, GRID, NEURONS, PATH, Option, api_name_to_flag, for_command
+from .options import FLAG, GRID, NEURONS, PATH, Option, api_name_to_flag, for_command
 
 __all__ = [
     "UsageError",
@@ -51,7 +51,7 @@ class Parser(argparse.ArgumentParser):
 
 def _not_here(flag: str, prog: str) -> str | None:
     """Why an option of the table is not an option of this command, if it is one."""
-    from ..options import OPTIONS
+    from .options import OPTIONS
 
     command = prog.split()[-1]
     for option in OPTIONS:
@@ -86,7 +86,7 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
     Every value option stores None when absent, so that a config file's value
     or the table's default can fill it in (:func:`resolve`).
     """
-    from ..options import GROUP_TITLES
+    from .options import GROUP_TITLES
 
     if config:
         parser.add_argument(
@@ -173,7 +173,7 @@ def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | 
     ``labels`` (a dict) is filled in as values are read, so that an error
     raised later names the option the user typed.
     """
-    from ..config import config_label, read_config
+    from .config import config_label, read_config
 
     result = Values(command, labels={} if labels is None else labels)
     options = {option.name: option for option in for_command(command)}
@@ -244,6 +244,20 @@ def warn(text: str) -> None:
 
 
 def option_of(name: str) -> Option:
-    from ..options import BY_NAME
+    from .options import BY_NAME
 
     return BY_NAME[name]
+
+
+def runner_of(values: Values) -> int | str | None:
+    """``--workers N``, ``--scheduler ADDRESS`` or ``$DASK_SCHEDULER_ADDRESS``: where the run goes (None: here)."""
+    import os
+
+    workers, scheduler = values["workers"], values["scheduler"]
+    if workers is not None and scheduler is not None:
+        raise ValueError(f"{values.label('workers')} and {values.label('scheduler')}: give one of them, not both")
+    if workers is not None:
+        return int(workers)
+    if scheduler is not None:
+        return str(scheduler)
+    return os.environ.get("DASK_SCHEDULER_ADDRESS") or None

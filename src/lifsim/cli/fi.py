@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import UsageError, add_options, resolve, wrote
+from .common import UsageError, add_options, resolve, runner_of, wrote
 
 HELP = "f-I curve: simulated rates against input current, with theory"
 
@@ -21,14 +21,21 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
-    from ..fi import fi_curve
-    from ..options import FIGURE_SUFFIXES, TABLE_SUFFIXES
+    from ..sweeps import fi_curve
     from ..params import LIFParams
+    from ..store import check_overwrite
+    from .options import FIGURE_SUFFIXES, TABLE_SUFFIXES
 
     values = resolve("fi", args, labels=labels)
     quiet = bool(values["quiet"])
-    if values["data"] is not None:
-        check_output_path(values["data"], TABLE_SUFFIXES, values.label("data"))
+    data = values["data"]
+    store = data if data is not None and str(data).lower().endswith(".zarr") else None
+    if data is not None:
+        check_output_path(data, (*TABLE_SUFFIXES, ".zarr"), values.label("data"))
+        if not (store is not None and values["resume"]):
+            check_overwrite(data, bool(values["force"]), values.label("data"), resume=store is not None)
+    if values["resume"] and store is None:
+        raise UsageError(f"{values.label('resume')}: needs --data PATH.zarr, the store of the f-I curve to finish")
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     params = LIFParams(**values.model())
@@ -43,14 +50,19 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         params,
         currents,
         **values.pick("n", "sigma", "seed", "method", "transient", "engine", "threads"),
+        runner=runner_of(values),
+        store=store,
+        resume=bool(values["resume"]),
+        overwrite=bool(values["force"]),
         command="lifsim " + shlex.join(argv),
         config=values.config,
     )
     if not quiet:
         print(curve.format_table())
-    if values["data"] is not None:
-        curve.save(values["data"])
-        wrote(values["data"], "f-I table", quiet)
+    if data is not None:
+        if store is None:
+            curve.save(data, overwrite=bool(values["force"]))
+        wrote(data, "f-I table" if store is None else "f-I curve (a resumable sweep store)", quiet)
     if values["plot"] is not None:
         from ..plot import plot_fi_figure, save_figure
 

@@ -26,7 +26,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import atomic_file, check_output_path
-    from ..config import template
+    from .config import template
 
     target = check_output_path(args.path, (".toml",), "init")
     if target.exists() and not args.force:

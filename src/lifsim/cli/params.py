@@ -8,7 +8,7 @@ from typing import Any
 
 from .common import add_options, resolve
 
-HELP = "show the parameter set with units"
+HELP = "show the parameter set with units, and the profiles each command starts from"
 
 
 def add_parser(sub: Any) -> None:
@@ -17,8 +17,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
-    from ..params import LIFParams
+    from ..params import LIFParams, describe_profiles
 
     values = resolve("params", args, labels=labels)
     print(LIFParams(**values.model()).describe())
+    print("\nprofiles (where each command starts; lifsim.params.profile(NAME, **changes) in Python):")
+    print(describe_profiles())
     return 0

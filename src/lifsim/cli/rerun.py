@@ -46,10 +46,22 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
 
     values = resolve("rerun", args, labels=labels)
     quiet = bool(values["quiet"])
+    from ..network.result import is_network_result
+    from ..store import refuse_same
+
+    if values["data"] is not None:  # never onto its input, whatever the result holds
+        refuse_same(args.result, values["data"], values.label("data"))
+    if is_network_result(args.result):  # issue 18: a lifsim network result
+        from ..network.rerun import rerun_command
+
+        return rerun_command(args.result, values["data"], bool(values["force"]), quiet)
     data_format = None
     if values["data"] is not None:
-        data_format, _ = check_target(values["data"], values.label("data"))
+        data_format, _ = check_target(values["data"], values.label("data"), overwrite=bool(values["force"]))
     original = load(args.result)
+    if values["dry_run"]:  # what the stored request would take: checked and calibrated, nothing run or written
+        say(rerun(original, source=str(args.result), dry_run=True).summary(), False)
+        return 0
     scratch = None
     store = None
     if original.v is None and original.trace_source is not None and _too_big(original.trace_source.nbytes):
@@ -61,18 +73,20 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             scratch = tempfile.mkdtemp(prefix=f".{original.trace_source.path.name}.rerun.{os.getpid()}.", dir=folder)
             store = os.path.join(scratch, "rerun.zarr")
     try:
-        again = rerun(original, trace_store=store, source=str(args.result))
+        again = rerun(original, trace_store=store, source=str(args.result), overwrite=bool(values["force"]))
         differences = compare(original, again)
         if values["data"] is not None:
             if store != values["data"]:
-                again.save(values["data"])
+                again.save(values["data"], overwrite=bool(values["force"]))
             wrote(values["data"], f"{data_format.label if data_format else ''} run".strip(), quiet)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     if differences:
         print(f"lifsim: rerun of {args.result} differs: {'; '.join(differences)}", file=sys.stderr)
-        return 1
+        from ..errors import EXIT_DIFFERS
+
+        return EXIT_DIFFERS
     say(again.summary(), quiet)
     say(f"rerun of {args.result}: reproduced bit for bit", quiet)
     return 0

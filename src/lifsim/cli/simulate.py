@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import UsageError, Values, add_options, resolve, say, wrote
+from .common import UsageError, Values, add_options, resolve, runner_of, say, wrote
 
 HELP = "simulate an ensemble of LIF neurons"
 
@@ -66,12 +66,14 @@ def build_inputs(values: Values, params: Any) -> Any:
 def plan(values: Values) -> dict[str, Any]:
     """Check every output and value before running; return what :func:`run` needs."""
     from ..formats import check_target
-    from ..options import FIGURE_SUFFIXES
     from ..params import LIFParams
+    from .options import FIGURE_SUFFIXES
 
     data_format = None
     if values["data"] is not None:
-        data_format, _ = check_target(values["data"], values.label("data"))
+        # an existing store is finished by --resume (its own checks), replaced by --force, refused otherwise
+        replace = bool(values["force"]) or bool(values["resume"])
+        data_format, _ = check_target(values["data"], values.label("data"), overwrite=replace)
     if values["plot"] is not None:
         from ..atomic import check_output_path
 
@@ -79,20 +81,6 @@ def plan(values: Values) -> dict[str, Any]:
     params = LIFParams(**values.model())
     inputs = build_inputs(values, params)
     return {"params": params, "inputs": inputs, "data_format": data_format, "runner": runner_of(values)}
-
-
-def runner_of(values: Values) -> int | str | None:
-    """``--workers N``, ``--scheduler ADDRESS`` or ``$DASK_SCHEDULER_ADDRESS``: where the run goes (None: here)."""
-    import os
-
-    workers, scheduler = values["workers"], values["scheduler"]
-    if workers is not None and scheduler is not None:
-        raise ValueError(f"{values.label('workers')} and {values.label('scheduler')}: give one of them, not both")
-    if workers is not None:
-        return int(workers)
-    if scheduler is not None:
-        return str(scheduler)
-    return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
@@ -119,6 +107,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
                 checked["inputs"],
                 **values.pick(*RUN_KEYWORDS),
                 runner=checked["runner"],
+                trace_store=values["data"] if streamed else None,  # streamed traces are not held in memory
             ).summary()
         )
         return 0
@@ -133,11 +122,12 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         trace_store=values["data"] if streamed else None,
         runner=checked["runner"],
         resume=bool(values["resume"]),
+        overwrite=bool(values["force"]),
     )
     say(result.summary(), quiet)
     if values["data"] is not None:
         if not streamed:
-            result.save(values["data"])
+            result.save(values["data"], overwrite=bool(values["force"]))
         wrote(values["data"], f"{data_format.label} run" if data_format else "run", quiet)
     if values["plot"] is not None:
         from ..plot import plot_result, save_figure

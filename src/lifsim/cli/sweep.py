@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .common import UsageError, add_options, resolve, say, wrote
+from .common import UsageError, add_options, resolve, runner_of, say, wrote
 
 HELP = "parameter sweep: an ensemble at every grid point, with theory (on a Dask cluster with --workers/--scheduler)"
 
@@ -21,10 +21,10 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
-    from ..options import FIGURE_SUFFIXES, SWEEP_SUFFIXES
     from ..params import LIFParams
+    from ..store import check_overwrite
     from ..sweeps import sweep
-    from .simulate import runner_of
+    from .options import FIGURE_SUFFIXES, SWEEP_SUFFIXES
 
     values = resolve("sweep", args, labels=labels)
     quiet = bool(values["quiet"])
@@ -33,6 +33,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     data = values["data"]
     if data is not None:
         check_output_path(data, SWEEP_SUFFIXES, values.label("data"))
+        if not values["resume"]:
+            check_overwrite(data, bool(values["force"]), values.label("data"), resume=str(data).endswith(".zarr"))
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     if values["resume"] and (data is None or not str(data).endswith(".zarr")):
@@ -74,6 +76,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             runner=runner_of(values),
             store=zarr_store,
             resume=bool(values["resume"]),
+            overwrite=bool(values["force"]),
             progress=progress,
             command="lifsim " + shlex.join(argv),
             config=values.config,

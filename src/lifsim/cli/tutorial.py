@@ -1,156 +1,159 @@
-"""``lifsim tutorial EX``: replay an exercise of the LIF tutorial (``lifsim tutorial`` lists them)."""
+"""``lifsim tutorial EX``: replay an exercise of the LIF tutorial, Part I or Part II (``lifsim tutorial`` lists them).
+
+Both parts come from one registry (:data:`lifsim.tutorial.REGISTRY`): the
+listing, the checks of EX, --plot and --data, and what is printed and written
+are the same code for every exercise.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .common import UsageError, add_options, resolve, say, wrote
 
 HELP = "replay an exercise of the LIF tutorial, Part I or Part II (without EX: list them)"
 
+#: Part II demo's settings: flag -> (setting, what it is)
+SETTING_FLAGS = {
+    "--t-ref": ("t_ref", "mean refractory period"),
+    "--t-ref-std": ("t_ref_std", "standard deviation of the refractory periods"),
+}
+#: the older spellings (the notebook's mu and sigma), refused with the new name: --sigma is a voltage elsewhere
+RENAMED_FLAGS = {"--mu": "--t-ref", "--sigma": "--t-ref-std"}
+
 
 def add_parser(sub: Any) -> None:
-    from ..tutorial import EXERCISES
-    from ..tutorial_part2 import DEMO_MU, DEMO_SIGMA, PART2_EXERCISES
+    from ..tutorial import REGISTRY
+    from ..tutorial_part2 import DEMO_MU, DEMO_SIGMA
 
     parser = sub.add_parser("tutorial", help=HELP, description=HELP + ".")
+    part1, part2 = list(REGISTRY[1]), list(REGISTRY[2])
     parser.add_argument(
         "exercise",
         metavar="EX",
         nargs="?",
-        help=f"exercise: Part I {EXERCISES[0]}..{EXERCISES[-1]}; Part II {', '.join(PART2_EXERCISES)}",
+        help=f"exercise: Part I {part1[0]}..{part1[-1]}; Part II {', '.join(part2)}",
     )
     parser.add_argument("--list", action="store_true", help="list the exercises with their titles")
     parser.add_argument(
         "--part", metavar="{1,2}", default="1", help="LIF Neuron Part I (1, the default) or Part II (2, spikes)"
     )
-    parser.add_argument(
-        "--mu",
-        metavar="TIME",
-        help=f"Part II demo: mean refractory period (default {DEMO_MU * 1e3:g} ms, where the notebook's slider starts)",
-    )
-    parser.add_argument(
-        "--sigma",
-        metavar="TIME",
-        help=f"Part II demo: its standard deviation (default {DEMO_SIGMA * 1e3:g} ms, the slider's start)",
-    )
+    defaults = {"--t-ref": DEMO_MU, "--t-ref-std": DEMO_SIGMA}
+    for flag, (dest, what) in SETTING_FLAGS.items():
+        parser.add_argument(
+            flag,
+            dest=dest,
+            metavar="TIME",
+            help=f"Part II demo: {what} (default {defaults[flag] * 1e3:g} ms, where the notebook's slider starts; "
+            f"the notebook's {'mu' if dest == 't_ref' else 'sigma'})",
+        )
+    for old in RENAMED_FLAGS:  # kept only to say the new name
+        parser.add_argument(old, dest="renamed_" + old[2:], help=argparse.SUPPRESS)
     add_options(parser, "tutorial")
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
-    from ..atomic import check_output_path
-    from ..options import FIGURE_SUFFIXES, parse_int
-    from ..tutorial import EXERCISES, TITLES, WITH_FIGURE, exercise_meta, run_exercise
+    from ..tutorial import REGISTRY, find_exercise, replay, replay_figures, replay_meta
 
+    for old, new in RENAMED_FLAGS.items():
+        if getattr(args, "renamed_" + old[2:]) is not None:
+            raise UsageError(
+                f"{old}: renamed {new} (a time, the demo's {SETTING_FLAGS[new][1]}; --sigma is a voltage elsewhere)"
+            )
     part = str(args.part).strip()
     if part not in ("1", "2"):
         raise UsageError(f"--part: expected 1 or 2, got {args.part!r}")
-    if part == "2":
-        return run_part2_command(args, labels)
-    if args.mu is not None or args.sigma is not None:
-        raise UsageError("--mu, --sigma: set Part II's demo (lifsim tutorial --part 2 demo --mu 10ms --sigma 7ms)")
     if args.list or args.exercise is None:
-        for number in EXERCISES:
-            figure = "figure" if number in WITH_FIGURE else "prints"
-            print(f"{number:>2}  {TITLES[number]} ({figure})")
-        if not args.list:
-            print("replay one with 'lifsim tutorial EX' (--plot PATH.png draws its figure, --data PATH.npz saves it)")
+        _list(REGISTRY[int(part)], int(part), bool(args.list))
         return 0
     values = resolve("tutorial", args, labels=labels)
-    ex = parse_int(args.exercise, "EX", None, f"an exercise number from {EXERCISES[0]} to {EXERCISES[-1]}")
-    if ex not in EXERCISES:
-        raise UsageError(
-            f"EX: expected an exercise number from {EXERCISES[0]} to {EXERCISES[-1]}, got {args.exercise!r}"
-        )
-    if values["data"] is not None:
-        check_output_path(values["data"], (".npz",), values.label("data"))
-    if values["plot"] is not None:
-        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
-        if ex not in WITH_FIGURE:
-            raise UsageError(
-                f"--plot: exercise {ex} ({TITLES[ex]}) draws no figure; exercises "
-                f"{min(WITH_FIGURE)}-{max(WITH_FIGURE)} do (drop --plot to save only --data)"
-            )
-    out = run_exercise(ex, xkcd=values["xkcd"])
+    try:
+        exercise = find_exercise(part, args.exercise)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    settings = _settings(args, exercise)
+    plots = _check_outputs(values, exercise)
+    out = replay(exercise, xkcd=values["xkcd"], **settings)
     for line in out.lines:
         print(line)
     if values["data"] is not None:
         from ..formats.npz import save_arrays
 
-        save_arrays(values["data"], out.data, exercise_meta(ex))
-    if values["plot"] is not None and out.draw is not None:
+        save_arrays(values["data"], out.data, replay_meta(exercise, **settings))
+    if plots:
         from ..plot import save_figure
 
-        save_figure(out.draw(), values["plot"])
-    if ex in WITH_FIGURE:  # exercises 1-4 print exactly the tutorial's output
-        say(f"exercise {ex}: {TITLES[ex]}: {out.summary}")
-    if values["data"] is not None:
-        wrote(values["data"], f"arrays {', '.join(out.data)}")
-    if ex in WITH_FIGURE:
-        if values["plot"] is not None:
-            wrote(values["plot"], "figure")
-        if values["plot"] is None:
-            say(f"draw it with 'lifsim tutorial {ex} --plot ex{ex}.png'")
-    return 0
-
-
-def run_part2_command(args: argparse.Namespace, labels: dict[str, str]) -> int:
-    """``lifsim tutorial --part 2 EX``: Part II's exercises 1-7 and its demo."""
-    from ..atomic import check_output_path
-    from ..options import FIGURE_SUFFIXES
-    from ..tutorial_part2 import PART2_EXERCISES, PART2_TITLES, part2_meta, run_part2
-    from ..units import to_si
-
-    if args.list or args.exercise is None:
-        for name in PART2_EXERCISES:
-            print(f"{name:>4}  {PART2_TITLES[name]}")
-        if not args.list:
-            print("replay one with 'lifsim tutorial --part 2 EX' (--plot PATH.png draws its figure, --data PATH.npz)")
-        return 0
-    values = resolve("tutorial", args, labels=labels)
-    ex = str(args.exercise).strip().lower()
-    if ex not in PART2_EXERCISES:
-        raise UsageError(f"EX: expected one of {', '.join(PART2_EXERCISES)} for Part II, got {args.exercise!r}")
-    demo = {}
-    for name in ("mu", "sigma"):
-        text = getattr(args, name)
-        if text is not None:
-            if ex != "demo":
-                raise UsageError(f"--{name}: sets the demo's slider ('lifsim tutorial --part 2 demo --{name} ...')")
-            value = to_si(text, "time", f"--{name}")
-            if not math.isfinite(value) or value < 0:
-                raise UsageError(f"--{name}: expected a finite time >= 0 (e.g. 10ms), got {text!r}")
-            demo[name] = value
-    if values["data"] is not None:
-        check_output_path(values["data"], (".npz",), values.label("data"))
-    plots = []
-    if values["plot"] is not None:
-        target = check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
-        plots.append(target)
-        if ex == "demo":  # the demo draws two figures: the second is the refractory periods' histogram
-            plots.append(
-                check_output_path(target.with_name(f"{target.stem}-tref{target.suffix}"), FIGURE_SUFFIXES, "--plot")
-            )
-    out = run_part2(ex, xkcd=values["xkcd"], **demo)
-    for line in out.lines:
-        print(line)
-    if values["data"] is not None:
-        from ..formats.npz import save_arrays
-
-        save_arrays(values["data"], out.data, part2_meta(ex, **demo))
-    if plots and out.draw is not None:
-        from ..plot import save_figure
-
-        for figure, path in zip(out.draw(), plots):
+        for figure, path in zip(replay_figures(out), plots):
             save_figure(figure, path)
-    say(f"Part II {ex}: {PART2_TITLES[ex]}: {out.summary}")
+    if exercise.figures:  # Part I's exercises 1-4 print exactly the tutorial's output
+        say(f"{exercise.label}: {exercise.title}: {out.summary}")
     if values["data"] is not None:
         wrote(values["data"], f"arrays {', '.join(out.data)}")
     for path in plots:
         wrote(str(path), "figure")
-    if not plots:
-        say(f"draw it with 'lifsim tutorial --part 2 {ex} --plot part2-{ex}.png'")
+    if exercise.figures and not plots:
+        stem = f"ex{exercise.name}" if exercise.part == 1 else f"part2-{exercise.name}"
+        say(f"draw it with '{exercise.command} --plot {stem}.png'")
     return 0
+
+
+def _list(exercises: dict[str, Any], part: int, asked: bool) -> None:
+    width = max(len(name) for name in exercises)
+    for name, exercise in exercises.items():
+        kind = "" if part == 2 else (" (figure)" if exercise.figures else " (prints)")
+        print(f"{name:>{width}}  {exercise.title}{kind}")
+    if not asked:
+        command = "lifsim tutorial" if part == 1 else "lifsim tutorial --part 2"
+        saves = "--data PATH.npz saves it" if part == 1 else "--data PATH.npz"
+        print(f"replay one with '{command} EX' (--plot PATH.png draws its figure, {saves})")
+
+
+def _settings(args: argparse.Namespace, exercise: Any) -> dict[str, float]:
+    """The demo's settings given on the command line (s), checked."""
+    from ..units import to_si
+
+    settings = {}
+    for flag, (dest, _what) in SETTING_FLAGS.items():
+        text = getattr(args, dest)
+        if text is None:
+            continue
+        if dest not in exercise.settings:
+            raise UsageError(
+                f"{flag}: sets Part II's demo ('lifsim tutorial --part 2 demo {flag} ...'), not {exercise.label}"
+            )
+        value = to_si(text, "time", flag)
+        if not math.isfinite(value) or value < 0:
+            raise UsageError(f"{flag}: expected a finite time >= 0 (e.g. 10ms), got {text!r}")
+        settings[dest] = value
+    return settings
+
+
+def _check_outputs(values: Any, exercise: Any) -> list[Path]:
+    """Check --data and --plot before running; return the figure paths (one per figure)."""
+    from ..atomic import check_output_path
+    from ..store import check_overwrite
+    from ..tutorial import REGISTRY
+    from .options import FIGURE_SUFFIXES
+
+    if values["plot"] is not None and not exercise.figures:
+        drawing = [int(name) for name, other in REGISTRY[exercise.part].items() if other.figures]
+        raise UsageError(
+            f"--plot: exercise {exercise.name} ({exercise.title}) draws no figure; exercises "
+            f"{min(drawing)}-{max(drawing)} do (drop --plot to save only --data)"
+        )
+    if values["data"] is not None:
+        check_output_path(values["data"], (".npz",), values.label("data"))
+        check_overwrite(values["data"], bool(values["force"]), values.label("data"))
+    if values["plot"] is None:
+        return []
+    target = check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
+    plots = [target]
+    for tag in exercise.figure_tags:
+        plots.append(
+            check_output_path(target.with_name(f"{target.stem}-{tag}{target.suffix}"), FIGURE_SUFFIXES, "--plot")
+        )
+    return plots

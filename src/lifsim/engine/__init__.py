@@ -1,8 +1,15 @@
-"""Simulation engines behind one interface, found in a registry and imported when first used.
+"""Simulation engines behind one protocol, found in a registry and imported when first used.
 
-An engine advances a run plan's neuron blocks through a chunk of time points
-(``advance(plan, drive, schedule, state, out, first_block, n_blocks, k0, k1)``,
-see :mod:`lifsim.engine.plan` and :mod:`lifsim.runners`).  Registered engines:
+Every engine module has the same entry (:class:`EngineModule`)::
+
+    run_range(plan, first_block=0, end_block=None, *, progress=None, trace_sink=None, chunk_steps=None)
+        -> RangeOutput
+
+which runs the plan's blocks ``first_block .. end_block - 1`` through every
+time point and returns their mergeable results
+(:class:`lifsim.engine.output.RangeOutput`, defined beside the engines);
+the runners (:mod:`lifsim.runners`) call it for a whole run or for a task's
+range, and merge the ranges.  Engines never import runners.  Registered engines:
 
 ``numpy``: the readable reference (:mod:`lifsim.engine.numpy_engine`), a loop
 over time steps vectorised over neurons, evaluating the input through
@@ -25,25 +32,47 @@ machines without a GPU.
 ``auto`` (the default of :func:`lifsim.simulate`): the best installed engine
 that can run the stream (numba for the counter stream, numpy for the legacy one).
 
-An engine module defines ``advance(plan, drive, schedule, state, out,
-first_block, n_blocks, k0, k1)`` (the local runner owns the state and the
-merge), or ``run_range(plan, first_block, end_block, *, progress, trace_sink,
-chunk_steps)`` when it keeps the state itself (the GPU engine keeps it in
-device memory) and returns the range's :class:`lifsim.runners.local.RangeOutput`.
-It may define ``unavailable()``: why it cannot run here although its package
-is installed (no GPU), or None.
+The CPU engines (numpy, numba) share one host loop (:mod:`lifsim.engine.host`)
+around their kernel ``advance(plan, drive, schedule, state, out, first_block,
+n_blocks, k0, k1)``; the GPU engine and its twin keep the state in device
+memory and have their own host side.  An engine module may define
+``unavailable()``: why it cannot run here although its package is installed
+(no GPU), or None.
 """
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .output import RunOutput
+from .output import RangeOutput, RunOutput
 
-__all__ = ["ENGINES", "Engine", "RunOutput", "numba_available", "choose_engine", "installed", "listed", "get"]
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .plan import RunPlan
+
+__all__ = ["ENGINES", "Engine", "EngineModule", "RangeOutput", "RunOutput"]
+__all__ += ["numba_available", "choose_engine", "installed", "listed", "get"]
+
+
+class EngineModule(Protocol):
+    """What every engine module provides: one entry, :func:`run_range`."""
+
+    def run_range(
+        self,
+        plan: RunPlan,
+        first_block: int = 0,
+        end_block: int | None = None,
+        *,
+        progress: Callable[..., Any] | None = None,
+        trace_sink: Callable[[int, np.ndarray], None] | None = None,
+        chunk_steps: int | None = None,
+    ) -> RangeOutput: ...
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ for bit.  No ``fastmath``: LLVM may not reassociate or fuse.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 # LLVM's SLP vectorizer (off in numba by default) packs the unrolled group folds into vector adds; it
 # changes no result (no reassociation, no fused multiply-add), only speed.  Set before numba compiles.
@@ -61,13 +62,15 @@ from numba.extending import intrinsic  # noqa: E402
 
 from ..portable import COS_COEFFICIENTS, LN2_HI, LN2_LO, LOG_COEFFICIENTS, PIO2, SIN_COEFFICIENTS, SQRT2  # noqa: E402
 from ..streams import seed_key  # noqa: E402
+from .host import run_range as host_loop  # noqa: E402
+from .output import RangeOutput  # noqa: E402
 from .plan import DET, MOD, WHITE, Drive, Outputs, RunPlan, Schedule, State  # noqa: E402
 
 numba.core.config.SLP_VECTORIZE = 1  # type: ignore[attr-defined]  # numba was imported before: its code generator is made at the first compile
 if _FEATURES is not None:
     numba.core.config.CPU_FEATURES = _FEATURES  # type: ignore[attr-defined]
 
-__all__ = ["advance", "available", "needs_compile", "max_threads", "splitmix64_sequence", "draws"]
+__all__ = ["run_range", "advance", "available", "needs_compile", "max_threads", "splitmix64_sequence", "draws"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -721,7 +724,7 @@ def advance(
 ) -> None:
     """Run blocks ``first_block .. first_block + n_blocks - 1`` through time points ``k0 .. k1 - 1``.
 
-    The engine interface (see :mod:`lifsim.runners`): the state advances in
+    The kernel of the CPU host loop (:mod:`lifsim.engine.host`): the state advances in
     place; ``out`` receives each block's canonical statistics, lag sums,
     spikes (up to its capacity; ``spike_n`` counts them all) and traces.
     """
@@ -733,6 +736,22 @@ def advance(
             "runs on engine='numpy'"
         )
     _advance(plan.model, drive, schedule, state, out, first_block, n_blocks, plan.block, plan.n, k0, k1)
+
+
+def run_range(
+    plan: RunPlan,
+    first_block: int = 0,
+    end_block: int | None = None,
+    *,
+    progress: Callable[..., None] | None = None,
+    trace_sink: Callable[[int, np.ndarray], None] | None = None,
+    chunk_steps: int | None = None,
+) -> RangeOutput:
+    """The engine protocol's entry (:mod:`lifsim.engine`): blocks ``first_block .. end_block - 1`` through every
+    time point, by the CPU engines' shared host loop (:func:`lifsim.engine.host.run_range`) around :func:`advance`."""
+    return host_loop(
+        plan, advance, first_block, end_block, progress=progress, trace_sink=trace_sink, chunk_steps=chunk_steps
+    )
 
 
 # ---------------------------------------------------------------- helpers for tests and start-up

@@ -24,23 +24,28 @@ Each step ``k -> k+1`` of the neurons of the blocks it is given:
 5. the statistics of ``v[k+1]`` are reduced in the canonical order
    (:mod:`lifsim.reduce`): group nodes of 32 neurons, merged into each block's root.
 
-The engine interface (shared with :mod:`lifsim.engine.numba_engine`; see
-:mod:`lifsim.runners`): advance the plan's blocks ``first_block ..
-first_block + n_blocks - 1`` through the time points ``k0 .. k1 - 1``, the
-state in place, the results into ``out``.
+The engine's entry is :func:`run_range` (the protocol of every engine, see
+:mod:`lifsim.engine`): the CPU engines' shared host loop
+(:mod:`lifsim.engine.host`) around this engine's kernel, :func:`advance`, which
+advances the plan's blocks ``first_block .. first_block + n_blocks - 1``
+through the time points ``k0 .. k1 - 1``, the state in place, the results
+into ``out``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from ..reduce import GROUP, block_roots, block_sums, group_nodes, group_sums
 from ..streams import StepDraws
+from .host import run_range as host_loop
+from .output import RangeOutput
 from .plan import Drive, Outputs, RunPlan, Schedule, State
 
-__all__ = ["advance", "available"]
+__all__ = ["run_range", "advance", "available"]
 
 
 def available() -> bool:
@@ -126,6 +131,22 @@ def advance(
             state.snapshots[row, s0:s1] = v
     state.v[s0:s1] = v
     del columns
+
+
+def run_range(
+    plan: RunPlan,
+    first_block: int = 0,
+    end_block: int | None = None,
+    *,
+    progress: Callable[..., None] | None = None,
+    trace_sink: Callable[[int, np.ndarray], None] | None = None,
+    chunk_steps: int | None = None,
+) -> RangeOutput:
+    """The engine protocol's entry (:mod:`lifsim.engine`): blocks ``first_block .. end_block - 1`` through every
+    time point, by the CPU engines' shared host loop (:func:`lifsim.engine.host.run_range`) around :func:`advance`."""
+    return host_loop(
+        plan, advance, first_block, end_block, progress=progress, trace_sink=trace_sink, chunk_steps=chunk_steps
+    )
 
 
 def _record_spikes(out: Outputs, neurons: np.ndarray, k: int, first_block: int, block: int) -> None:

@@ -23,18 +23,33 @@ that every block is a node of the canonical reduction tree (:mod:`lifsim.reduce`
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import NamedTuple
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from ..inputs import ArrayInput, Input, Modulated, Step, Sum, UniformTerm, WhiteNoise, bind_streams
+from ..inputs import Input, bind_streams
 from ..params import LIFParams
 from ..portable import exp as portable_exp
 from ..reduce import GROUP
 from ..streams import REFRACTORY_STREAM, CounterStream, LegacyStream, seed_key
 
-__all__ = ["Model", "Drive", "Schedule", "State", "Outputs", "RunPlan", "block_size", "BLOCK", "evaluate_drive"]
+if TYPE_CHECKING:
+    from ..request import ValidRequest
+
+__all__ = [
+    "Model",
+    "Drive",
+    "DriveParts",
+    "Schedule",
+    "State",
+    "Outputs",
+    "RunPlan",
+    "block_size",
+    "BLOCK",
+    "evaluate_drive",
+]
 
 #: the largest block: its state (V, counters) stays in cache while it runs through a chunk
 BLOCK = 2048
@@ -138,6 +153,87 @@ def block_size(n: int) -> int:
     return size
 
 
+class DriveParts:
+    """The drive of one chunk as the input lowers itself into it (:class:`lifsim.inputs.DriveBuilder`).
+
+    Each input kind calls one method per part (:meth:`lifsim.inputs.Input.lower`);
+    this turns the parts into the kernels' arrays (:meth:`drive`): noise
+    stream numbers into keys, white-noise strengths into the scale of the
+    update method.  The plan never asks which kind an input is.
+    """
+
+    def __init__(self, params: LIFParams, model: Model, seed: int, offset: int, count: int) -> None:
+        self.params, self.model, self.seed, self.offset = params, model, seed, offset
+        self.t = np.arange(offset, offset + count) * params.dt  #: times (s) of the update steps
+        self.kind: list[int] = []
+        self.slot: list[int] = []
+        self.per_neuron: list[bool] = []
+        self.mean: list[float] = []
+        self.rows: list[np.ndarray] = []
+        self.u_first = [0]
+        self.u_amp: list[float] = []
+        self.u_key: list[np.uint64] = []
+        self.w_scale: list[float] = []
+        self.w_key: list[np.uint64] = []
+        self.arr: list[np.ndarray] = []
+        self.arr_rows = 0
+
+    def _part(self, kind: int, slot: int, mean: float = 0.0, per_neuron: bool = False) -> None:
+        self.kind.append(kind)
+        self.slot.append(slot)
+        self.per_neuron.append(per_neuron)
+        self.mean.append(mean)
+        self.u_first.append(len(self.u_amp))
+
+    def deterministic(self, current: np.ndarray) -> None:
+        """A ``DET`` part: ``current`` (A) per update step."""
+        self._part(DET, len(self.rows))
+        self.rows.append(current)
+
+    def modulated(self, mean: float, base: np.ndarray, amplitudes: Sequence[float], streams: Sequence[int]) -> None:
+        """A ``MOD`` part: ``mean * (base + sum_u A_u (2 U_u - 1))`` (A)."""
+        for amplitude, stream in zip(amplitudes, streams, strict=True):
+            self.u_amp.append(amplitude)
+            self.u_key.append(seed_key(self.seed, stream))
+        self._part(MOD, len(self.rows), mean)
+        self.rows.append(base)
+
+    def white(self, mean: float, sigma: float, stream: int) -> None:
+        """A ``WHITE`` part of strength ``sigma`` (V): scaled to A per unit normal (Euler) or V (exact)."""
+        params, model = self.params, self.model
+        self._part(WHITE, len(self.w_scale), mean)
+        if model.exact:
+            self.w_scale.append(sigma * math.sqrt((1.0 - model.decay * model.decay) / 2.0))
+        else:
+            self.w_scale.append(sigma / params.r * math.sqrt(params.tau / params.dt))
+        self.w_key.append(seed_key(self.seed, stream))
+
+    def array(self, values: np.ndarray) -> None:
+        """An ``ARRAY`` part: ``(K,)`` shared or ``(n, K)`` one row per neuron (A)."""
+        rows = np.atleast_2d(values)
+        self._part(ARRAY, self.arr_rows, per_neuron=values.ndim == 2)
+        self.arr.append(rows)
+        self.arr_rows += rows.shape[0]
+
+    def drive(self) -> Drive:
+        """The parts as the kernels take them."""
+        count = len(self.t)
+        return Drive(
+            offset=self.offset,
+            kind=np.array(self.kind, dtype=np.int64),
+            slot=np.array(self.slot, dtype=np.int64),
+            per_neuron=np.array(self.per_neuron, dtype=np.bool_),
+            mean=np.array(self.mean, dtype=np.float64),
+            rows=np.array(self.rows, dtype=np.float64).reshape(len(self.rows), count),
+            u_first=np.array(self.u_first, dtype=np.int64),
+            u_amp=np.array(self.u_amp, dtype=np.float64),
+            u_key=np.array(self.u_key, dtype=np.uint64),
+            w_scale=np.array(self.w_scale, dtype=np.float64),
+            w_key=np.array(self.w_key, dtype=np.uint64),
+            arr=np.concatenate(self.arr) if self.arr else np.zeros((0, count)),
+        )
+
+
 @dataclass
 class RunPlan:
     """One validated run: parameters, lowered input, recording requests, sizes.
@@ -159,7 +255,6 @@ class RunPlan:
     block: int
     model: Model
     n_white: int
-    _parts: list[Input] = field(repr=False, default_factory=list)
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -184,14 +279,6 @@ class RunPlan:
         inputs.check(params, n, steps)
         if block is None:
             block = block_size(n)
-        if block < GROUP or block & (block - 1) or block % GROUP:
-            raise ValueError(f"block: must be a power of two >= {GROUP}, got {block!r}")
-        if len(set(snapshot_steps)) != len(snapshot_steps):
-            raise ValueError("snapshots: each time can be asked for once")
-        parts = list(inputs.parts) if isinstance(inputs, Sum) else [inputs]
-        for part in parts:
-            if not isinstance(part, (Modulated, WhiteNoise, Step, ArrayInput)):
-                raise ValueError(f"inputs: cannot lower {part.describe()}")
         per_neuron_ref = params.t_ref_std > 0
         model = Model(
             a=params.dt / params.tau,
@@ -207,7 +294,9 @@ class RunPlan:
             per_neuron_ref=per_neuron_ref,
             lag_shift=params.v0,
         )
-        n_white = sum(isinstance(part, WhiteNoise) for part in parts)
+        probe = DriveParts(params, model, stream.seed, 0, 0)
+        inputs.lower(probe)  # every input kind lowers itself; ValueError for one that cannot, before any work
+        n_white = len(probe.w_scale)
         return cls(
             params,
             inputs,
@@ -223,7 +312,24 @@ class RunPlan:
             int(block),
             model,
             n_white,
-            parts,
+        )
+
+    @classmethod
+    def from_request(cls, request: ValidRequest) -> RunPlan:
+        """The plan of a checked request (:meth:`lifsim.request.RunRequest.validate`)."""
+        return cls.build(
+            request.params,
+            request.inputs,
+            n=request.n,
+            steps=request.steps,
+            stream=request.stream,
+            method=request.method,
+            spiking=request.spiking,
+            record=request.record,
+            record_spikes=request.record_spikes,
+            lags=request.lags,
+            snapshot_steps=request.snapshot_steps,
+            block=request.block,
         )
 
     # ------------------------------------------------------------ sizes
@@ -276,70 +382,11 @@ class RunPlan:
         every engine, so they agree bit for bit; ``Input.current`` is the
         specification, and a test checks the lowering against it.
         """
-        params = self.params
         offset = max(k0 - 1, 0)
         count = max(k1 - 1 - offset, 0)
-        t = np.arange(offset, offset + count) * params.dt
-        seed = self.stream.seed
-        kind: list[int] = []
-        index: list[int] = []
-        per_neuron: list[bool] = []
-        mean: list[float] = []
-        rows: list[np.ndarray] = []
-        u_first = [0]
-        u_amp: list[float] = []
-        u_key: list[np.uint64] = []
-        w_scale: list[float] = []
-        w_key: list[np.uint64] = []
-        arr: list[np.ndarray] = []
-        arr_rows = 0
-        for part in self._parts:
-            part_mean, part_index, part_per_neuron = 0.0, 0, False
-            if isinstance(part, Modulated) and not part.noise_terms():
-                part_kind, part_index = DET, len(rows)
-                rows.append(part.mean * part.deterministic_values(t) if part.terms else np.full(count, part.mean))
-            elif isinstance(part, Modulated):
-                part_kind, part_index, part_mean = MOD, len(rows), part.mean
-                rows.append(part.deterministic_values(t))
-                for term in part.noise_terms():
-                    assert isinstance(term, UniformTerm)
-                    u_amp.append(term.resolved(params))
-                    u_key.append(seed_key(seed, term.stream))
-            elif isinstance(part, WhiteNoise):
-                part_kind, part_index, part_mean = WHITE, len(w_scale), part.mean
-                if self.model.exact:
-                    w_scale.append(part.sigma * math.sqrt((1.0 - self.model.decay * self.model.decay) / 2.0))
-                else:
-                    w_scale.append(part.sigma / params.r * math.sqrt(params.tau / params.dt))
-                w_key.append(seed_key(seed, part.stream))
-            elif isinstance(part, Step):
-                part_kind, part_index = DET, len(rows)
-                rows.append(np.where(t >= part.onset, part.amplitude, part.baseline))
-            else:
-                assert isinstance(part, ArrayInput)
-                values = part.values[..., offset : offset + count]
-                part_kind, part_index, part_per_neuron = ARRAY, arr_rows, part.values.ndim == 2
-                arr.append(np.atleast_2d(values))
-                arr_rows += arr[-1].shape[0]
-            kind.append(part_kind)
-            index.append(part_index)
-            per_neuron.append(part_per_neuron)
-            mean.append(part_mean)
-            u_first.append(len(u_amp))
-        return Drive(
-            offset=offset,
-            kind=np.array(kind, dtype=np.int64),
-            slot=np.array(index, dtype=np.int64),
-            per_neuron=np.array(per_neuron, dtype=np.bool_),
-            mean=np.array(mean, dtype=np.float64),
-            rows=np.array(rows, dtype=np.float64).reshape(len(rows), count),
-            u_first=np.array(u_first, dtype=np.int64),
-            u_amp=np.array(u_amp, dtype=np.float64),
-            u_key=np.array(u_key, dtype=np.uint64),
-            w_scale=np.array(w_scale, dtype=np.float64),
-            w_key=np.array(w_key, dtype=np.uint64),
-            arr=np.concatenate(arr) if arr else np.zeros((0, count)),
-        )
+        parts = DriveParts(self.params, self.model, self.stream.seed, offset, count)
+        self.inputs.lower(parts)  # each input kind adds its own parts (lifsim.inputs.Input.lower)
+        return parts.drive()
 
     def schedule(self, k0: int, k1: int) -> Schedule:
         """What to record at the time points ``k0 .. k1 - 1``."""

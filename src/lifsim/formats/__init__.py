@@ -35,8 +35,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..atomic import FIGURE_SUFFIXES as _FIGURE_SUFFIXES
 from ..atomic import check_output_path
 from ..errors import MissingDependencyError
+from ..store import check_overwrite
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Result
@@ -46,6 +48,8 @@ __all__ = [
     "FORMATS",
     "RESULT_SUFFIXES",
     "LOADABLE_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "FIGURE_SUFFIXES",
     "by_name",
     "format_of",
     "check_dependencies",
@@ -164,6 +168,10 @@ FORMATS: tuple[Format, ...] = (
 RESULT_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS for s in f.suffixes)
 #: suffixes :func:`load` (and ``lifsim rerun``) can read back
 LOADABLE_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS if f.loadable for s in f.suffixes)
+#: suffixes of an f-I curve's table file (:meth:`lifsim.fi.FICurve.save`)
+TABLE_SUFFIXES: tuple[str, ...] = (".npz", ".csv")
+#: suffixes of figure files (defined beside the output-path checks, re-exported here)
+FIGURE_SUFFIXES: tuple[str, ...] = _FIGURE_SUFFIXES
 
 
 def by_name(name: str) -> Format:
@@ -204,11 +212,16 @@ def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing
 
 
 def check_target(
-    path: str | os.PathLike, what: str = "--data", suffixes: tuple[str, ...] = RESULT_SUFFIXES
+    path: str | os.PathLike,
+    what: str = "--data",
+    suffixes: tuple[str, ...] = RESULT_SUFFIXES,
+    overwrite: bool = False,
 ) -> tuple[Format, Path]:
-    """Everything about an output path that can be checked before a run: suffix, folder, packages."""
+    """Everything about an output path that can be checked before a run: suffix, folder, packages, and
+    that it names no existing result unless ``overwrite`` (``--force``) allows replacing it."""
     fmt = format_of(path, what, suffixes)
     target = check_output_path(path, suffixes, what)
+    check_overwrite(path, overwrite, what)
     check_dependencies(fmt, what)
     return fmt, target
 
@@ -239,18 +252,19 @@ def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, P
     return fmt, source
 
 
-def save(result: Result, path: str | os.PathLike, *, what: str = "save") -> Path:
+def save(result: Result, path: str | os.PathLike, *, what: str = "save", overwrite: bool = False) -> Path:
     """Save ``result`` in the format its suffix names; the write is atomic.
 
     A file is first written under a temporary name in the same folder and
     renamed when complete, so an interrupted write never leaves a file that
     looks complete (an existing file is kept until the new one is whole).
+    An existing file or store is refused unless ``overwrite=True``.
     """
     from ..result import Result
 
     if not isinstance(result, Result):
         raise TypeError(f"{what}: expected a lifsim Result, got {type(result).__name__}")
-    fmt, target = check_target(path, what)
+    fmt, target = check_target(path, what, overwrite=overwrite)
     written: Path = fmt.module().save(result, target)
     return written
 

@@ -127,7 +127,7 @@ def _load(source: Path) -> Result:
     failure = None
     try:
         with xr.open_dataset(source, engine="h5netcdf") as opened:
-            ds = check_declared_sizes(opened, str(source)).load()
+            ds = check_declared_sizes(opened, str(source), on_disk=source.stat().st_size).load()
         _verify(ds)
     except ValueError as error:
         message = str(error)

@@ -11,6 +11,7 @@ ddof 1), ``v_m2`` (V**2), with spiking ``spike_t`` (s), ``spike_i``,
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from collections.abc import Mapping
@@ -61,10 +62,20 @@ def _open(path: str | os.PathLike) -> Any:
 
 
 def _member(data: Any, name: str, limit: int, source: object) -> np.ndarray:
-    """Member ``name`` of an opened archive, refused unless its declared size is at most ``limit`` bytes."""
-    size = data.zip.getinfo(f"{name}.npy").file_size
+    """Member ``name`` of an opened archive, refused unless its size is at most ``limit`` bytes.
+
+    The size is checked three ways before anything is allocated: what the zip directory declares
+    against ``limit``, the decompressed against the compressed size (:func:`_check_inflation`), and
+    what the member's ``.npy`` header declares (shape x item size) against the member's size.
+    """
+    info = data.zip.getinfo(f"{name}.npy")
+    size = info.file_size
     if size > limit + _HEADER:
         raise ValueError(f"{name} declares {size} bytes, at most {limit + _HEADER} fit this run")
+    _check_inflation(info)
+    declared = _declared_bytes(data, name)
+    if declared > size:
+        raise ValueError(f"{name} declares {declared} bytes of values in a member of {size} bytes")
     try:
         value: np.ndarray = data[name]
     except ValueError as error:
@@ -72,6 +83,39 @@ def _member(data: Any, name: str, limit: int, source: object) -> np.ndarray:
             raise ValueError(f"{name} holds Python objects, which lifsim never reads") from None
         raise
     return value
+
+
+#: a deflated member may expand at most this many times (lifsim writes its members uncompressed), above a floor
+MAX_RATIO, RATIO_FLOOR = 100, 1 << 20
+
+
+def _check_inflation(info: zipfile.ZipInfo) -> None:
+    """Refuse a member whose declared size is not what its bytes in the file can hold."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.file_size != info.compress_size:
+            raise ValueError(f"{info.filename} declares {info.file_size} bytes but holds {info.compress_size}")
+    elif info.file_size > max(RATIO_FLOOR, MAX_RATIO * info.compress_size):
+        raise ValueError(
+            f"{info.filename} declares {info.file_size} bytes compressed into {info.compress_size} "
+            f"(more than {MAX_RATIO} times); it is damaged or hostile"
+        )
+
+
+def _declared_bytes(data: Any, name: str) -> int:
+    """What member ``name``'s ``.npy`` header declares (shape x item size), read without its values."""
+    from numpy.lib import format as npy
+
+    with data.zip.open(f"{name}.npy") as handle:
+        version = npy.read_magic(handle)
+        if version == (1, 0):
+            shape, _order, dtype = npy.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, _order, dtype = npy.read_array_header_2_0(handle)
+        else:
+            raise ValueError(f"{name} has an .npy header of unknown version {version}")
+    if dtype.hasobject:
+        raise ValueError(f"{name} holds Python objects, which lifsim never reads")
+    return math.prod(int(d) for d in shape) * dtype.itemsize
 
 
 def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:

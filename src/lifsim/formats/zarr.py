@@ -1,16 +1,13 @@
 """``.zarr``: the :mod:`lifsim.dataset` layout as a Zarr store (a folder).
 
-* A store is written under a temporary name beside its target, marked
-  complete (attribute ``lifsim_complete = 1``) as the last write, its metadata
-  consolidated (one read opens it), and then moved into place.
-* Every chunk is written, even one that equals the fill value, and the store
-  records its manifest (``lifsim_manifest``: each variable's shape, the
-  SHA-256 of its metadata and, for all but the traces, of its values), so that
-  loading can tell a complete store from a damaged one: a missing variable, a
-  changed shape, dtype or codec, a missing chunk file or changed values are
-  refused, never read as fill values.  Every chunk also carries a CRC-32C.
-  Symbolic links and special files inside a store are refused before
-  anything is read (a chunk linked to ``/dev/zero`` would never end).
+* Every store goes through the store layer of :mod:`lifsim.store`: built
+  under a temporary name beside its target and moved into place when whole,
+  one writer at a time, sealed with a manifest (every file's size and SHA-256;
+  the traces' chunks by size, each also carrying a CRC-32C checked when read)
+  that loading checks before anything is read.  A missing, resized, swapped or
+  changed file, a symbolic link or a special file is refused in one line, never
+  read as fill values.  A store of an older lifsim (without the manifest) is
+  checked as it was then (its ``lifsim_manifest`` attribute, its chunk count).
 * Traces ``v`` are chunked so that one neuron's trace is a cheap read: chunks
   of about 1 MiB, as long in time as the run allows (a run that streams its
   traces writes them in time slabs, so there a chunk is one slab long and as
@@ -25,7 +22,6 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,9 +31,24 @@ import numpy as np
 from ..atomic import atomic_folder, check_output_path
 from ..dataset import check_declared_sizes, from_dataset, to_dataset
 from ..result import Result
+from ..store import (
+    LAYER,
+    WriterLock,
+    check_overwrite,
+    codecs,
+    create,
+    kind_of,
+    quiet_zarr,
+    read_attributes,
+    refuse_links,
+    seal,
+    verify,
+)
 
 __all__ = ["save", "load", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
+#: seconds a whole-store save waits for another writer of the same store to finish
+_SAVE_WAIT = 120.0
 #: values (float64) per trace chunk: 1 MiB
 CHUNK_VALUES = 2**17
 
@@ -54,24 +65,10 @@ def trace_chunks(recorded: int, steps: int, time_chunk: int | None = None) -> tu
     return neurons, along_time
 
 
-@contextlib.contextmanager
-def _quiet_zarr(target: Path | None = None) -> Iterator[None]:
-    """Silence zarr's note that consolidated metadata is not yet part of the Zarr 3 spec; name ``target``
-    in a file-system error (zarr's writer thread reports a full disk without any file name)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
-        try:
-            yield
-        except OSError as error:
-            if target is None or error.errno is None:
-                raise
-            raise OSError(error.errno, error.strerror or str(error), str(target)) from None
-
-
 def _open(path: Path) -> Any:
     import xarray as xr
 
-    with _quiet_zarr():
+    with quiet_zarr():
         try:
             return xr.open_zarr(path, consolidated=True)
         except (KeyError, FileNotFoundError, ValueError, OSError):  # a store without consolidated metadata
@@ -84,43 +81,23 @@ def _digest(values: Any) -> str:
     return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
 
 
-def _mark_complete(path: Path, data: dict[str, str]) -> None:
-    """Record the manifest, then the completion mark (the last write), then consolidate the metadata.
-
-    ``data``: SHA-256 of the values of each variable held in memory (all but the traces).
-    """
+def _seal(path: Path) -> None:
+    """Mark the store complete, consolidate its metadata, and seal it with its manifest (the last write)."""
     import zarr
 
-    with _quiet_zarr():
+    with quiet_zarr():
         group = zarr.open_group(str(path), mode="r+")
-        manifest: dict[str, Any] = {}
-        for name, array in group.arrays():
-            entry = {
-                "shape": list(array.shape),
-                "metadata": _digest(np.frombuffer((path / name / "zarr.json").read_bytes(), np.uint8)),
-            }
-            if name in data:
-                entry["data"] = data[name]
-            manifest[name] = entry
-        group.attrs["lifsim_manifest"] = manifest  # type: ignore[assignment]
-        group.attrs["lifsim_complete"] = 1
+        group.attrs.update({"lifsim_complete": 1, LAYER: 1})
         zarr.consolidate_metadata(str(path))
+    seal(path, lazy=("v",))
 
 
 def _inspect(path: Path) -> None:
-    """Refuse a store with links or special files, a missing variable or shape, or missing chunk files."""
+    """A store of an older lifsim (no manifest file): refuse a missing variable or shape, or missing chunk files."""
     import json
     import math
     import os
-    import stat
 
-    for root, dirs, files in os.walk(path, followlinks=False):
-        for name in dirs + files:
-            mode = os.lstat(os.path.join(root, name)).st_mode
-            if stat.S_ISLNK(mode):
-                raise ValueError(f"it holds a symbolic link ({os.path.relpath(os.path.join(root, name), path)})")
-            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
-                raise ValueError(f"it holds a special file ({os.path.relpath(os.path.join(root, name), path)})")
     with open(path / "zarr.json") as handle:
         attributes = json.loads(handle.read(16 << 20)).get("attributes", {})
     if int(attributes.get("lifsim_complete", 0)) != 1:
@@ -194,42 +171,68 @@ class ZarrTraces:
         return f"ZarrTraces({str(self.path)!r}, shape={self.shape})"
 
 
-def _codecs() -> dict[str, Any]:
-    """Zstandard compression and a CRC-32C checksum per chunk: a damaged chunk is refused when read."""
-    from zarr.codecs import Crc32cCodec, ZstdCodec
-
-    return {"compressors": (ZstdCodec(), Crc32cCodec())}
-
-
 def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> None:
-    encoding: dict[str, dict] = {name: _codecs() for name in ds.variables}
+    encoding: dict[str, dict] = {name: codecs() for name in ds.variables}
     if "v" in ds:
         chunks = trace_chunks(ds["v"].shape[0], ds["v"].shape[1], time_chunk)
-        encoding["v"] = {"chunks": chunks, **_codecs()}
+        encoding["v"] = {"chunks": chunks, **codecs()}
         if ds["v"].chunks is not None:  # dask-backed: chunks must line up with the store's
             ds = ds.assign(v=ds["v"].chunk({"recorded": chunks[0], "time": chunks[1]}))
     ds.attrs["lifsim_complete"] = 0
-    with _quiet_zarr(target):
+    with quiet_zarr(target):
         ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
-    _mark_complete(path, {name: _digest(ds[name].values) for name in ds.variables if name != "v"})
+    _seal(path)
 
 
 def save(result: Result, target: Path) -> Path:
-    """Write ``result`` to ``target`` (.zarr); an existing store is replaced only when the new one is whole."""
+    """Write ``result`` to ``target`` (.zarr); an existing store is replaced only when the new one is whole.
+
+    Whether an existing store may be replaced is decided before (:func:`lifsim.formats.save`'s ``overwrite``).
+    """
     ds = to_dataset(result)
-    folder = atomic_folder(target)
+    with WriterLock(target).acquire(wait=_SAVE_WAIT):
+        return create(target, lambda path: _write(ds, path, target))
+
+
+def _bytes_on_disk(source: Path) -> int:
+    """The bytes of every file in the store (links were refused before)."""
+    import os
+
+    return sum(os.lstat(os.path.join(folder, name)).st_size for folder, _d, names in os.walk(source) for name in names)
+
+
+def _check_store(source: Path) -> None:
+    """Everything checked before a store is opened: its kind, then its manifest (or an old store's checks)."""
     try:
-        _write(ds, folder.path, target)
-        return folder.commit()
-    finally:
-        folder.abort()
+        refuse_links(source)
+        attributes = read_attributes(source)
+        kind = kind_of(attributes)
+        if kind == "sweep":
+            raise ValueError(f"{source}: a lifsim sweep, not a run; read it with lifsim.load_sweep")
+        if kind == "checkpoint" and not int((attributes or {}).get("lifsim_complete", 0)):
+            raise ValueError(
+                f"{source}: an unfinished distributed run (not completely written); finish it with --resume "
+                "(resume=True)"
+            )
+        if attributes is None or kind is None:
+            raise ValueError(f"{source}: cannot read as a lifsim result (not a lifsim Zarr store)")
+        if LAYER in attributes:
+            verify(source)
+        else:
+            _inspect(source)
+    except ValueError as error:
+        if str(error).startswith(str(source)):
+            raise
+        raise ValueError(f"{source}: cannot read as a lifsim result ({str(error)[:300]})") from None
+    except OSError as error:
+        raise ValueError(f"{source}: cannot read as a lifsim result ({error.strerror or error})") from None
 
 
 def load(source: Path) -> Result:
     """Read a run written by :func:`save` or streamed by :class:`TraceStore`; traces stay on disk."""
+    _check_store(source)
     try:
-        _inspect(source)
-        ds = check_declared_sizes(_open(source), str(source), lazy_traces=True)
+        ds = check_declared_sizes(_open(source), str(source), lazy_traces=True, on_disk=_bytes_on_disk(source))
         traces = ZarrTraces(source) if "v" in ds else None
         without_traces = ds.drop_vars(["v"]) if "v" in ds else ds
         loaded = without_traces.load()
@@ -261,12 +264,20 @@ class TraceStore:
     marks the store complete and moves it to ``path``; :meth:`abort` removes it.
     """
 
-    def __init__(self, path: str | Path, neurons: np.ndarray, t: np.ndarray, chunk_steps: int) -> None:
+    def __init__(
+        self, path: str | Path, neurons: np.ndarray, t: np.ndarray, chunk_steps: int, overwrite: bool = False
+    ) -> None:
         import dask.array as da
         import xarray as xr
 
         self.target = check_output_path(path, (".zarr",), "--data")
-        self.folder = atomic_folder(self.target)
+        check_overwrite(self.target, overwrite, "--data")
+        self.lock = WriterLock(self.target).acquire()
+        try:
+            self.folder = atomic_folder(self.target)
+        except BaseException:
+            self.lock.release()
+            raise
         self.store = self.folder.path
         self.chunk_steps = int(chunk_steps)
         shape = (len(neurons), len(t))
@@ -285,24 +296,32 @@ class TraceStore:
             },
             attrs={"lifsim_complete": 0},
         )
-        with _quiet_zarr(self.target):
+        with quiet_zarr(self.target), self._or_abort():
             template.to_zarr(
                 self.store,
                 mode="w",
                 compute=False,
                 consolidated=False,
                 encoding={
-                    name: {**_codecs(), **({"chunks": self.chunks} if name == "v" else {})}
+                    name: {**codecs(), **({"chunks": self.chunks} if name == "v" else {})}
                     for name in template.variables
                 },
             )
+
+    @contextlib.contextmanager
+    def _or_abort(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self.abort()
+            raise
 
     def write(self, first_step: int, block: np.ndarray) -> None:
         """Write traces (V) for steps ``first_step .. first_step + block.shape[1] - 1``."""
         import xarray as xr
 
         part = xr.Dataset({"v": (("recorded", "time"), block)})
-        with _quiet_zarr(self.target):
+        with quiet_zarr(self.target):
             part.to_zarr(
                 self.store,
                 region={"time": slice(first_step, first_step + block.shape[1]), "recorded": slice(0, block.shape[0])},
@@ -315,12 +334,16 @@ class TraceStore:
         ds = to_dataset(result, with_traces=False)
         ds = ds.drop_vars(["time", "recorded"], errors="ignore")
         ds.attrs["lifsim_complete"] = 0
-        with _quiet_zarr(self.target):
-            encoding = {name: _codecs() for name in ds.variables}
+        with quiet_zarr(self.target):
+            encoding = {name: codecs() for name in ds.variables}
             ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
-        _mark_complete(self.store, {name: _digest(ds[name].values) for name in ds.variables})
-        return self.folder.commit()
+        _seal(self.store)
+        try:
+            return self.folder.commit()
+        finally:
+            self.lock.release()
 
     def abort(self) -> None:
         """Remove the unfinished store."""
         self.folder.abort()
+        self.lock.release()

@@ -17,6 +17,12 @@ marks it complete and removes the parts folder.  After a crash, Ctrl-C or a
 SIGKILL of the client, the same command with ``--resume`` (``resume=True``)
 runs only the ranges without a done mark.  A store written by another run
 refuses to resume, saying so.
+
+The store is one of :mod:`lifsim.store`'s: created whole under a temporary
+name and moved into place, written by one client at a time (a second is
+refused), its links and special files refused before a resume, and sealed
+with a manifest when complete.  An existing store is replaced only with
+``overwrite=True`` (``--force``).
 """
 
 from __future__ import annotations
@@ -32,8 +38,20 @@ from typing import Any
 import numpy as np
 
 from ..atomic import check_output_path
+from ..engine.output import RangeOutput
 from ..engine.plan import RunPlan
-from .local import RangeOutput
+from ..store import (
+    LAYER,
+    WriterLock,
+    check_overwrite,
+    codecs,
+    create,
+    quiet_zarr,
+    read_attributes,
+    refuse_links,
+    seal,
+    sealed,
+)
 
 __all__ = ["RunStore", "run_identity"]
 
@@ -64,8 +82,11 @@ def run_identity(plan: RunPlan) -> str:
 class RunStore:
     """The resumable store of one distributed run (see the module docstring).  Picklable: workers get a copy."""
 
-    def __init__(self, path: str | os.PathLike, plan: RunPlan) -> None:
+    def __init__(self, path: str | os.PathLike, plan: RunPlan, overwrite: bool = False) -> None:
         self.target = check_output_path(path, (".zarr",), "--data")
+        self.overwrite = bool(overwrite)
+        self.lock = WriterLock(self.target, "data")
+        self.resuming = False
         self.parts = self.target.parent / f".{self.target.name}.parts"
         self.identity = run_identity(plan)
         self.recorded = 0 if plan.record is None else int(plan.record.size)
@@ -78,21 +99,23 @@ class RunStore:
     def check(self, resume: bool) -> int | None:
         """Read-only checks before anything runs; the task size of the store to resume (None: a new store).
 
-        Refuses an existing store without ``resume``, a store of another run, a complete one, a foreign one.
+        Refuses a store being written by another process, an existing store without ``resume`` (unless
+        ``overwrite``), a store of another run, a complete one, a foreign one, one holding links.
         """
-        import zarr
-
-        if not self.target.exists():
+        with self.lock:  # only a probe: the lock is taken for good by open()
+            pass
+        if not (self.target.exists() or self.target.is_symlink()):
             return None  # nothing to resume: the run starts afresh
         if not resume:
-            raise ValueError(
-                f"data: {self.target} exists; add --resume (resume=True) to finish an interrupted run, or choose "
-                "another path"
-            )
+            check_overwrite(self.target, self.overwrite, "data", resume=True)
+            return None  # replaced by a new store when the run starts
         try:
-            attributes: dict[str, Any] = dict(zarr.open_group(str(self.target), mode="r").attrs)
-        except Exception as error:  # noqa: BLE001  (anything that is not a store)
-            raise ValueError(f"data: {self.target} is not a lifsim run store ({type(error).__name__})") from None
+            refuse_links(self.target)
+            attributes = read_attributes(self.target)
+        except (ValueError, OSError) as error:
+            raise ValueError(f"data: {self.target} cannot be resumed: {error}") from None
+        if attributes is None:
+            raise ValueError(f"data: {self.target} is not a lifsim run store")
         if IDENTITY not in attributes:
             raise ValueError(f"data: {self.target} is not the store of a distributed lifsim run; it cannot resume")
         if attributes[IDENTITY] != self.identity:
@@ -100,25 +123,27 @@ class RunStore:
                 f"data: {self.target} was written by a different run (parameters, input, n, seed, steps or "
                 "recording differ); it cannot be resumed by this command"
             )
-        if int(attributes.get(COMPLETE, 0)) == 1:
+        if sealed(self.target) or (LAYER not in attributes and int(attributes.get(COMPLETE, 0)) == 1):
             raise ValueError(f"data: {self.target} is complete already; load it with lifsim.load")
+        self.resuming = True
         return int(attributes[TASK_SIZE])
 
     def open(self, blocks_per_task: int) -> set[int]:
-        """Create the store (task size ``blocks_per_task``), or, when :meth:`check` found one, list its finished
-        ranges (their first blocks)."""
+        """Take the writer's lock; create the store (task size ``blocks_per_task``), or, when :meth:`check`
+        found one to resume, list its finished ranges (their first blocks)."""
+        self.lock.acquire()
         self.blocks_per_task = blocks_per_task
-        if self.target.exists():
+        if self.resuming:
             self.parts.mkdir(exist_ok=True)
             return self.finished()
-        self._create(blocks_per_task)
+        shutil.rmtree(self.parts, ignore_errors=True)  # the done marks of a store being replaced
+        create(self.target, lambda path: self._create(path, blocks_per_task))
+        self.parts.mkdir(exist_ok=True)
         return set()
 
-    def _create(self, blocks_per_task: int) -> None:
+    def _create(self, path: Path, blocks_per_task: int) -> None:
         import dask.array as da
         import xarray as xr
-
-        from ..formats.zarr import _codecs, _quiet_zarr
 
         variables: dict[str, Any] = {}
         coords: dict[str, Any] = {"time": ("time", np.arange(self.steps) * self.dt, {"units": "s"})}
@@ -134,11 +159,10 @@ class RunStore:
             variables, coords=coords, attrs={COMPLETE: 0, IDENTITY: self.identity, TASK_SIZE: blocks_per_task}
         )
         encoding = {
-            name: {**_codecs(), **({"chunks": (1, self.steps)} if name == "v" else {})} for name in template.variables
+            name: {**codecs(), **({"chunks": (1, self.steps)} if name == "v" else {})} for name in template.variables
         }
-        self.parts.mkdir(exist_ok=True)
-        with _quiet_zarr(self.target):
-            template.to_zarr(self.target, mode="w-", compute=False, consolidated=False, encoding=encoding)
+        with quiet_zarr(self.target):
+            template.to_zarr(path, mode="w-", compute=False, consolidated=False, encoding=encoding)
 
     def finished(self) -> set[int]:
         """The first blocks of the ranges whose done mark is written."""
@@ -170,24 +194,46 @@ class RunStore:
             )
 
     def finish(self, result: Any) -> Path:
-        """Add the rest of ``result`` (its traces are in the store), mark the store complete, drop the parts."""
+        """Add the rest of ``result`` (its traces are in the store), seal the store, drop the parts."""
+        import zarr
+
         from ..dataset import to_dataset
-        from ..formats.zarr import _codecs, _digest, _mark_complete, _quiet_zarr
 
         ds = to_dataset(result, with_traces=False)
         ds = ds.drop_vars(["time", "recorded"], errors="ignore")
         ds.attrs[COMPLETE] = 0
         ds.attrs[IDENTITY] = self.identity  # the group's attributes are replaced by the dataset's: keep these
         ds.attrs[TASK_SIZE] = self.blocks_per_task
-        with _quiet_zarr(self.target):
-            encoding = {name: _codecs() for name in ds.variables}
-            ds.to_zarr(self.target, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
-        _mark_complete(self.target, {name: _digest(ds[name].values) for name in ds.variables})
-        shutil.rmtree(self.parts, ignore_errors=True)
+        try:
+            self._check_traces()
+            with quiet_zarr(self.target):
+                encoding = {name: codecs() for name in ds.variables}
+                ds.to_zarr(self.target, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
+                group = zarr.open_group(str(self.target), mode="r+")
+                group.attrs.update({COMPLETE: 1, LAYER: 1})
+                zarr.consolidate_metadata(str(self.target))
+            seal(self.target, lazy=("v",))
+            shutil.rmtree(self.parts, ignore_errors=True)
+        finally:
+            self.lock.release()
         return self.target
 
+    def _check_traces(self) -> None:
+        """Every recorded neuron's trace chunk is there (a deleted one would read as zeros), no link in the store."""
+        refuse_links(self.target)
+        if self.record is None:
+            return
+        folder = self.target / "v" / "c"
+        found = sum(len(names) for _root, _dirs, names in os.walk(folder))
+        if found != self.recorded:
+            raise ValueError(
+                f"data: {self.target}: the store holds {found} of its {self.recorded} trace chunks; it was damaged "
+                "while the run went"
+            )
+
     def abort(self) -> None:
-        """Keep what is written: the same command with ``--resume`` finishes it."""
+        """Keep what is written (the same command with ``--resume`` finishes it); give up the writer's lock."""
+        self.lock.release()
 
     # ------------------------------------------------------------ on a worker
     def write_range(self, part: RangeOutput) -> RangeOutput:
@@ -198,9 +244,7 @@ class RunStore:
         if part.trace is not None and part.trace_rows.size:
             import zarr
 
-            from ..formats.zarr import _quiet_zarr
-
-            with _quiet_zarr(self.target):
+            with quiet_zarr(self.target), zarr.config.set({"array.write_empty_chunks": True}):
                 array = zarr.open_array(str(self.target / "v"), mode="r+")
                 for row, values in zip(part.trace_rows.tolist(), part.trace):
                     array[row, :] = values

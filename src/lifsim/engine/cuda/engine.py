@@ -1,7 +1,7 @@
 """The GPU engine: ``engine="cuda"``, CUDA kernels through CuPy, the CPU engines' bits.
 
-The engine owns a whole range of neuron blocks (``run_range``, called by
-:func:`lifsim.runners.local.run_blocks` for the local and the Dask runner):
+The engine owns a whole range of neuron blocks (``run_range``, the entry every
+engine has, called by the local and the Dask runner alike):
 the range's state is copied to the GPU once and stays there; each chunk of
 time points is one launch of ``lif_advance`` (one thread per neuron, V in
 registers), after which ``lif_merge_nodes`` merges the nodes' statistics
@@ -32,8 +32,9 @@ from typing import Any
 import numpy as np
 
 from ...streams import CounterStream
+from ..output import RangeOutput, range_trace_rows, time_ordered
 from ..plan import RunPlan
-from .source import MAX_WHITE, NVRTC_OPTIONS, kernel_source
+from .source import MAX_WHITE, NODE, NVRTC_OPTIONS, kernel_source
 
 __all__ = [
     "run_range",
@@ -46,8 +47,6 @@ __all__ = [
     "DEVICE_BUDGET",
 ]
 
-#: neurons per thread block (a node of the canonical tree); smaller when the plan's blocks are smaller
-NODE = 1024
 #: bytes of per-node outputs a chunk may hold on the device (the chunk in time is cut to fit)
 DEVICE_BUDGET = 1 << 30
 #: threads per block of the merge kernel
@@ -202,10 +201,10 @@ def run_range(
     trace_sink: Callable[[int, np.ndarray], None] | None = None,
     chunk_steps: int | None = None,
     backend: Backend | None = None,
-) -> Any:
+) -> RangeOutput:
     """Run blocks ``first_block .. end_block - 1`` of ``plan`` through every time point on the GPU.
 
-    Returns a :class:`lifsim.runners.local.RangeOutput`, bit for bit what the
+    Returns a :class:`lifsim.engine.output.RangeOutput`, bit for bit what the
     CPU engines give for the range (see the module docstring).
     """
     check_plan(plan)
@@ -214,76 +213,56 @@ def run_range(
     return _run_range(plan, first_block, end_block, backend, progress, trace_sink, chunk_steps)
 
 
-def _run_range(
-    plan: RunPlan,
-    first_block: int,
-    end_block: int | None,
-    backend: Backend,
-    progress: Callable[..., Any] | None,
-    trace_sink: Callable[[int, np.ndarray], None] | None,
-    chunk_steps: int | None,
-) -> Any:
-    from ...runners.local import RangeOutput, range_trace_rows, time_ordered
+class _DeviceRange:
+    """One range of blocks on a backend: the state in device memory, the chunk length, the nodes."""
 
-    xp = backend.xp
-    end_block = plan.n_blocks if end_block is None else end_block
-    steps = plan.steps
-    lo, hi = plan.neuron_range(first_block, end_block)
-    size = hi - lo
-    node = node_size(plan)
-    nodes = -(-size // node)
-    n_lags = len(plan.lags)
-    n_rec = 0 if plan.record is None else int(plan.record.size)
-    per_column = 8 * nodes * (2 + n_lags) + 8 * n_rec
-    chunk = steps if chunk_steps is None else max(1, int(chunk_steps))
-    chunk = max(1, min(chunk, DEVICE_BUDGET // max(per_column, 1)))
-    model = plan.model
+    def __init__(self, plan: RunPlan, first_block: int, end_block: int, backend: Backend, chunk_steps: int | None):
+        xp = self.xp = backend.xp
+        self.plan, self.backend = plan, backend
+        self.lo, self.hi = plan.neuron_range(first_block, end_block)
+        self.size = self.hi - self.lo
+        self.node = node_size(plan)
+        self.nodes = -(-self.size // self.node)
+        self.n_lags = len(plan.lags)
+        self.n_rec = 0 if plan.record is None else int(plan.record.size)
+        per_column = 8 * self.nodes * (2 + self.n_lags) + 8 * self.n_rec
+        chunk = plan.steps if chunk_steps is None else max(1, int(chunk_steps))
+        self.chunk = max(1, min(chunk, DEVICE_BUDGET // max(per_column, 1)))
+        self.record_spikes = plan.spiking and plan.record_spikes
+        while self.chunk > 1 and 16 * self.nodes * self.room(self.chunk) > DEVICE_BUDGET:
+            self.chunk //= 2  # the spike buffers count against the budget
+        self.cap = self.room(self.chunk)
+        host = self.host = plan.new_state(first_block, end_block)
+        if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
+            host.snapshots[plan.snapshot_steps.index(0)] = host.v
+        self.refractory = host.hold.shape[0] > 0
+        self.device = {
+            "v": xp.asarray(host.v),
+            "hold": xp.asarray(host.hold if self.refractory else np.zeros(1, dtype=np.int64)),
+            "ref": xp.asarray(host.ref if plan.model.per_neuron_ref else np.zeros(1, dtype=np.int64)),
+            "spare": xp.asarray(np.ascontiguousarray(host.spare) if plan.n_white else np.zeros(1)),
+            "ring": xp.asarray(np.ascontiguousarray(host.ring) if plan.depth else np.zeros(1)),
+            "counts": xp.asarray(host.counts),
+            "snapshots": xp.asarray(np.ascontiguousarray(host.snapshots) if plan.snapshot_steps else np.zeros(1)),
+        }
+        schedule0 = plan.schedule(0, 1)
+        self.lags = xp.asarray(schedule0.lags if self.n_lags else np.zeros(1, dtype=np.int64))
+        self.rec_neurons = xp.asarray(schedule0.rec_neurons if self.n_rec else np.zeros(1, dtype=np.int64))
+        self.rec_rows = xp.asarray(schedule0.rec_rows if self.n_rec else np.zeros(1, dtype=np.int64))
+        node_counts = np.full(self.nodes, self.node, dtype=np.int64)
+        node_counts[-1] = self.size - self.node * (self.nodes - 1)
+        self.node_counts = xp.asarray(node_counts)
 
-    host = plan.new_state(first_block, end_block)
-    if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
-        host.snapshots[plan.snapshot_steps.index(0)] = host.v
-    refractory = host.hold.shape[0] > 0
-    device = {
-        "v": xp.asarray(host.v),
-        "hold": xp.asarray(host.hold if refractory else np.zeros(1, dtype=np.int64)),
-        "ref": xp.asarray(host.ref if model.per_neuron_ref else np.zeros(1, dtype=np.int64)),
-        "spare": xp.asarray(np.ascontiguousarray(host.spare) if plan.n_white else np.zeros(1)),
-        "ring": xp.asarray(np.ascontiguousarray(host.ring) if plan.depth else np.zeros(1)),
-        "counts": xp.asarray(host.counts),
-        "snapshots": xp.asarray(np.ascontiguousarray(host.snapshots) if plan.snapshot_steps else np.zeros(1)),
-    }
-    schedule0 = plan.schedule(0, 1)
-    lags = xp.asarray(schedule0.lags if n_lags else np.zeros(1, dtype=np.int64))
-    rec_neurons = xp.asarray(schedule0.rec_neurons if n_rec else np.zeros(1, dtype=np.int64))
-    rec_rows = xp.asarray(schedule0.rec_rows if n_rec else np.zeros(1, dtype=np.int64))
-    record_spikes = plan.spiking and plan.record_spikes
-
-    def room(width: int) -> int:
+    def room(self, width: int) -> int:
         """Spike buffer slots per node for a chunk of ``width`` points: 100 Hz and a little (more if needed)."""
-        return int(min(node * width, 64 + node * 100.0 * width * plan.params.dt)) if record_spikes else 1
+        if not self.record_spikes:
+            return 1
+        return int(min(self.node * width, 64 + self.node * 100.0 * width * self.plan.params.dt))
 
-    while chunk > 1 and 16 * nodes * room(chunk) > DEVICE_BUDGET:  # the spike buffers count against the budget
-        chunk //= 2
-    cap = room(chunk)
-
-    mean_total = np.empty(steps)
-    m2_total = np.empty(steps)
-    lag_total = np.zeros((n_lags, steps))
-    rows = range_trace_rows(plan, lo, hi)
-    keep_trace = plan.record is not None and trace_sink is None
-    full_trace = np.empty((rows.size, steps)) if keep_trace else None
-    spike_k_parts: list[np.ndarray] = []
-    spike_j_parts: list[np.ndarray] = []
-    node_counts = np.full(nodes, node, dtype=np.int64)
-    node_counts[-1] = size - node * (nodes - 1)
-    node_counts_device = xp.asarray(node_counts)
-
-    for k0 in range(0, steps, chunk):
-        k1 = min(steps, k0 + chunk)
-        width = k1 - k0
-        drive = plan.drive(k0, k1)
-        schedule = plan.schedule(k0, k1)
-        d = {
+    def drive(self, k0: int, k1: int) -> tuple[Any, dict[str, Any]]:
+        """The plan's lowered drive for ``k0 .. k1 - 1``, and its arrays on the device."""
+        xp, drive = self.xp, self.plan.drive(k0, k1)
+        return drive, {
             "kind": xp.asarray(_nonempty(drive.kind, np.int64)),
             "slot": xp.asarray(_nonempty(drive.slot, np.int64)),
             "u_first": xp.asarray(_nonempty(drive.u_first, np.int64)),
@@ -296,57 +275,96 @@ def _run_range(
             "u_key": xp.asarray(_nonempty(drive.u_key, np.uint64)),
             "w_key": xp.asarray(_nonempty(drive.w_key, np.uint64)),
         }
-        snap_row = xp.asarray(schedule.snap_row)
+
+    def outputs(self, width: int) -> dict[str, Any]:
+        """Fresh device buffers for one launch over ``width`` time points."""
+        xp, nodes, cap = self.xp, self.nodes, self.cap
+        return {
+            "trace": xp.zeros((max(self.n_rec, 1), width)),
+            "spike_k": xp.zeros(nodes * cap, dtype=np.int64),
+            "spike_j": xp.zeros(nodes * cap, dtype=np.int64),
+            "spike_n": xp.zeros(nodes, dtype=np.int64),
+            "mean": xp.empty((nodes, width)),
+            "m2": xp.empty((nodes, width)),
+            "lag": xp.zeros((nodes, max(self.n_lags, 1), width)),
+        }
+
+    def kernel_args(self, drive: Any, d: dict[str, Any], snap_row: Any, out: dict[str, Any], k0: int, k1: int) -> list:
+        """The ``lif_advance`` kernel's arguments, in its order (see :mod:`lifsim.engine.cuda.source`)."""
+        model, device, plan = self.plan.model, self.device, self.plan
+        return [
+            ("f8", model.a), ("f8", model.decay), ("f8", model.el), ("f8", model.r), ("f8", model.vr),
+            ("f8", model.vth), ("f8", model.lag_shift), ("i4", int(model.exact)), ("i4", int(model.spiking)),
+            ("i4", int(model.per_neuron_ref)), ("i8", model.ref_steps),
+            ("i8", drive.offset), ("i8", drive.rows.shape[1] if drive.rows.ndim == 2 else 0),
+            ("i8", drive.kind.size), ("i8", drive.w_key.size),
+            ("ptr", d["kind"]), ("ptr", d["slot"]), ("ptr", d["u_first"]), ("ptr", d["per_neuron"]),
+            ("ptr", d["mean"]), ("ptr", d["rows"]), ("ptr", d["u_amp"]), ("ptr", d["w_scale"]), ("ptr", d["arr"]),
+            ("ptr", d["u_key"]), ("ptr", d["w_key"]),
+            ("i8", self.lo), ("i8", self.hi), ("i4", self.node), ("i8", k0), ("i8", k1),
+            ("ptr", device["v"]), ("ptr", device["hold"]), ("i4", int(self.refractory)), ("ptr", device["ref"]),
+            ("ptr", device["spare"]), ("ptr", device["ring"]), ("i4", plan.depth), ("ptr", device["counts"]),
+            ("ptr", device["snapshots"]), ("ptr", snap_row),
+            ("ptr", self.lags), ("i4", self.n_lags), ("ptr", self.rec_neurons), ("ptr", self.rec_rows),
+            ("i4", self.n_rec), ("ptr", out["trace"]),
+            ("i4", int(self.record_spikes)), ("i8", self.cap), ("ptr", out["spike_k"]), ("ptr", out["spike_j"]),
+            ("ptr", out["spike_n"]),
+            ("ptr", out["mean"]), ("ptr", out["m2"]), ("ptr", out["lag"]),
+        ]  # fmt: skip
+
+    def launch(self, k0: int, k1: int) -> tuple[dict[str, Any], np.ndarray]:
+        """One chunk ``k0 .. k1 - 1`` on the device, run again with more room when a node's spikes overflow."""
+        device, record_spikes = self.device, self.record_spikes
+        drive, d = self.drive(k0, k1)
+        snap_row = self.xp.asarray(self.plan.schedule(k0, k1).snap_row)
         saved = {name: array.copy() for name, array in device.items() if name != "ring"} if record_spikes else None
-        saved_ring = device["ring"].copy() if record_spikes and plan.depth else None
+        saved_ring = device["ring"].copy() if record_spikes and self.plan.depth else None
         while True:
-            out = {
-                "trace": xp.zeros((max(n_rec, 1), width)),
-                "spike_k": xp.zeros(nodes * cap, dtype=np.int64),
-                "spike_j": xp.zeros(nodes * cap, dtype=np.int64),
-                "spike_n": xp.zeros(nodes, dtype=np.int64),
-                "mean": xp.empty((nodes, width)),
-                "m2": xp.empty((nodes, width)),
-                "lag": xp.zeros((nodes, max(n_lags, 1), width)),
-            }
-            args = [
-                ("f8", model.a), ("f8", model.decay), ("f8", model.el), ("f8", model.r), ("f8", model.vr),
-                ("f8", model.vth), ("f8", model.lag_shift), ("i4", int(model.exact)), ("i4", int(model.spiking)),
-                ("i4", int(model.per_neuron_ref)), ("i8", model.ref_steps),
-                ("i8", drive.offset), ("i8", drive.rows.shape[1] if drive.rows.ndim == 2 else 0),
-                ("i8", drive.kind.size), ("i8", drive.w_key.size),
-                ("ptr", d["kind"]), ("ptr", d["slot"]), ("ptr", d["u_first"]), ("ptr", d["per_neuron"]),
-                ("ptr", d["mean"]), ("ptr", d["rows"]), ("ptr", d["u_amp"]), ("ptr", d["w_scale"]), ("ptr", d["arr"]),
-                ("ptr", d["u_key"]), ("ptr", d["w_key"]),
-                ("i8", lo), ("i8", hi), ("i4", node), ("i8", k0), ("i8", k1),
-                ("ptr", device["v"]), ("ptr", device["hold"]), ("i4", int(refractory)), ("ptr", device["ref"]),
-                ("ptr", device["spare"]), ("ptr", device["ring"]), ("i4", plan.depth), ("ptr", device["counts"]),
-                ("ptr", device["snapshots"]), ("ptr", snap_row),
-                ("ptr", lags), ("i4", n_lags), ("ptr", rec_neurons), ("ptr", rec_rows), ("i4", n_rec),
-                ("ptr", out["trace"]),
-                ("i4", int(record_spikes)), ("i8", cap), ("ptr", out["spike_k"]), ("ptr", out["spike_j"]),
-                ("ptr", out["spike_n"]),
-                ("ptr", out["mean"]), ("ptr", out["m2"]), ("ptr", out["lag"]),
-            ]  # fmt: skip
-            backend.advance(nodes, node, args)
-            spike_n = backend.to_host(out["spike_n"])
-            if not record_spikes or spike_n.max(initial=0) <= cap:
-                break
+            out = self.outputs(k1 - k0)
+            self.backend.advance(self.nodes, self.node, self.kernel_args(drive, d, snap_row, out, k0, k1))
+            spike_n = self.backend.to_host(out["spike_n"])
+            if not record_spikes or spike_n.max(initial=0) <= self.cap:
+                return out, spike_n
             # a node fired more than its buffer holds: restore the state and run the chunk again with room for
             # all (the counter stream makes the second run identical)
             assert saved is not None
-            cap = int(spike_n.max() * 1.1) + 16
+            self.cap = int(spike_n.max() * 1.1) + 16
             for name, array in saved.items():
                 device[name][...] = array
             if saved_ring is not None:
                 device["ring"][...] = saved_ring
-        if record_spikes:
+
+
+def _run_range(
+    plan: RunPlan,
+    first_block: int,
+    end_block: int | None,
+    backend: Backend,
+    progress: Callable[..., Any] | None,
+    trace_sink: Callable[[int, np.ndarray], None] | None,
+    chunk_steps: int | None,
+) -> RangeOutput:
+    end_block = plan.n_blocks if end_block is None else end_block
+    steps = plan.steps
+    part = _DeviceRange(plan, first_block, end_block, backend, chunk_steps)
+    xp, nodes, n_lags, n_rec = backend.xp, part.nodes, part.n_lags, part.n_rec
+    mean_total, m2_total, lag_total = np.empty(steps), np.empty(steps), np.zeros((n_lags, steps))
+    rows = range_trace_rows(plan, part.lo, part.hi)
+    full_trace = np.empty((rows.size, steps)) if plan.record is not None and trace_sink is None else None
+    spike_k_parts: list[np.ndarray] = []
+    spike_j_parts: list[np.ndarray] = []
+    for k0 in range(0, steps, part.chunk):
+        k1 = min(steps, k0 + part.chunk)
+        out, spike_n = part.launch(k0, k1)
+        if part.record_spikes:
             # compaction on the device: each node's spikes, nodes in order (then sorted by time below)
+            cap = part.cap
             filled = xp.arange(cap)[None, :] < out["spike_n"][:, None]
             spike_k_parts.append(backend.to_host(out["spike_k"].reshape(nodes, cap)[filled]))
             spike_j_parts.append(backend.to_host(out["spike_j"].reshape(nodes, cap)[filled]))
-            cap = max(room(chunk), int(min(node * chunk, 1.25 * spike_n.max(initial=0) + 64)))  # the next chunk's
-        root = _merge_nodes(backend, node_counts_device, out["mean"], out["m2"], out["lag"], nodes, width, n_lags)
+            # the next chunk's room
+            part.cap = max(part.room(part.chunk), int(min(part.node * part.chunk, 1.25 * spike_n.max(initial=0) + 64)))
+        root = _merge_nodes(backend, part.node_counts, out["mean"], out["m2"], out["lag"], nodes, k1 - k0, n_lags)
         mean_total[k0:k1], m2_total[k0:k1] = root[0], root[1]
         if n_lags:
             lag_total[:, k0:k1] = root[2]
@@ -358,25 +376,23 @@ def _run_range(
                 assert full_trace is not None
                 full_trace[:, k0:k1] = trace[rows]
         if progress is not None:
-            progress(k1 * size, neuron_steps=True)
-
-    spike_k, spike_j = time_ordered(spike_k_parts, spike_j_parts) if record_spikes else (None, None)
-    counts = backend.to_host(device["counts"]).copy()
+            progress(k1 * part.size, neuron_steps=True)
+    spike_k, spike_j = time_ordered(spike_k_parts, spike_j_parts) if part.record_spikes else (None, None)
     snapshots = (
-        backend.to_host(device["snapshots"]).reshape(len(plan.snapshot_steps), size).copy()
+        backend.to_host(part.device["snapshots"]).reshape(len(plan.snapshot_steps), part.size).copy()
         if plan.snapshot_steps
-        else host.snapshots
+        else part.host.snapshots
     )
     return RangeOutput(
         first_block=first_block,
         end_block=end_block,
-        count=int(size),
+        count=int(part.size),
         mean=mean_total,
         m2=m2_total,
         lag=lag_total,
         spike_k=spike_k,
         spike_j=spike_j,
-        spike_count=counts,
+        spike_count=backend.to_host(part.device["counts"]).copy(),
         snapshots=snapshots,
         trace_rows=rows,
         trace=full_trace,

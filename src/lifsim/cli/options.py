@@ -13,23 +13,31 @@ commands that take it.  Everything else is derived from :data:`OPTIONS`:
 * the map from a parameter name in an API message (``t_max: ...``) to the
   option the user typed (``--t-max: ...``, or ``run.toml: t_max: ...``).
 
-Model parameter defaults and descriptions come from :class:`lifsim.params.LIFParams`
-(:data:`lifsim.params.PARAM_UNITS`, :data:`~lifsim.params.PARAM_DOCS`), input
-defaults from :mod:`lifsim.inputs`, output suffixes from
-:mod:`lifsim.formats` and :mod:`lifsim.plot`: a fact lives in one place.
+The defaults belong to the API, and the table reads them from there: model
+parameters and their descriptions from :class:`lifsim.params.LIFParams`
+(:data:`lifsim.params.PARAM_UNITS`, :data:`~lifsim.params.PARAM_DOCS`), the
+run length of ``fi`` and ``sweep`` from the ``study`` profile
+(:data:`lifsim.params.PROFILES`, :data:`COMMAND_PROFILES`), every other default
+from the signature of the function the command calls (:func:`lifsim.simulate`,
+:func:`lifsim.fi_curve`, :func:`lifsim.sweep`), input defaults from
+:mod:`lifsim.inputs`, output suffixes from :mod:`lifsim.formats`: a fact lives
+in one place, and ``lifsim fi`` is ``lifsim.fi_curve()`` with the same values.
+This module belongs to the command line: the library never imports it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .inputs import INPUT_KINDS, SineTerm, Step
-from .params import PARAM_DOCS, PARAM_UNITS, LIFParams
-from .units import DISPLAY_UNITS, format_display, to_si
+from ..defaults import DEFAULTS, FI
+from ..formats import FIGURE_SUFFIXES, TABLE_SUFFIXES
+from ..inputs import INPUT_KINDS, SineTerm, Step
+from ..network.model import BrunelParams
+from ..params import PARAM_DOCS, PARAM_UNITS, PROFILES, LIFParams
+from ..units import DISPLAY_UNITS, format_display, parse_int, to_si
 
 __all__ = [
     "Option",
@@ -59,10 +67,6 @@ QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS, GRID 
 
 #: suffixes of a sweep's data: NetCDF (written when done) or a Zarr store (written point by point, resumable)
 SWEEP_SUFFIXES = (".nc", ".zarr")
-#: suffixes of figure files (matplotlib picks the format from the suffix)
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
-#: suffixes of table files (f-I curves)
-TABLE_SUFFIXES = (".npz", ".csv")
 
 GROUP_TITLES = {
     "model": "model parameters (SI numbers, or values with units: 20ms, -60mV, 100MOhm, 250pA)",
@@ -199,7 +203,7 @@ class Option:
         """The help line with the command's default in display units."""
         text = self.command_help.get(command, self.help)
         if self.kind == PATH and self.group == "output" and self.suffixes.get(command):
-            from .formats import FORMATS
+            from ..formats import FORMATS
 
             labels = {s: f.label for f in FORMATS for s in f.suffixes}
             listed = ", ".join(f"{s} ({labels[s]})" if s in labels else s for s in self.suffixes[command])
@@ -276,7 +280,7 @@ class Option:
                 raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
             return raw
         if self.kind == GRID:
-            from .sweeps import parse_grid
+            from ..grid import parse_grid
 
             return parse_grid(raw, label)
         if self.kind == PATH:
@@ -318,32 +322,6 @@ def _split(raw: Any) -> list[Any]:
     return [raw]
 
 
-def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None = None) -> int:
-    """A whole number from ``raw``: an int, or text such as ``"1000"`` or ``"1e3"`` (integral scientific notation)."""
-    accepted = expected or ("a whole number" + (f" >= {low}" if low is not None else ""))
-    value: int | None = None
-    if isinstance(raw, bool):
-        value = None
-    elif isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float):
-        value = int(raw) if math.isfinite(raw) and raw == int(raw) and abs(raw) < 2**63 else None
-    elif isinstance(raw, str):
-        text = raw.strip().replace("_", "")
-        try:
-            value = int(text)
-        except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                number = math.nan
-            if math.isfinite(number) and number == int(number) and abs(number) < 2**63:
-                value = int(number)
-    if value is None or (low is not None and value < low):
-        raise ValueError(f"{label}: expected {accepted}, got {raw!r}")
-    return value
-
-
 # ---------------------------------------------------------------- the table
 
 #: LIFParams' own defaults (v0 None: E_L), read from the dataclass, not from an instance
@@ -353,11 +331,31 @@ _RUN = ("simulate", "fi")
 _RUN_ALL = ("simulate", "fi", "sweep")
 
 
+#: the parameter profile (:data:`lifsim.params.PROFILES`) each command starts from; the others: ``tutorial``
+COMMAND_PROFILES = {"fi": "study", "sweep": "study"}
+
+
 def _param(name: str, **extra: Any) -> Option:
     dimension = PARAM_UNITS[name][0]
     commands = tuple(extra.pop("commands", _MODEL))
     default = _DEFAULTS[name]
-    return Option(name, QUANTITY, PARAM_DOCS[name], "model", commands, default, dimension, **extra)
+    per_command = {
+        command: PROFILES[profile][name] for command, profile in COMMAND_PROFILES.items() if name in PROFILES[profile]
+    }
+    return Option(
+        name, QUANTITY, PARAM_DOCS[name], "model", commands, default, dimension, per_command=per_command, **extra
+    )
+
+
+def _api(command: str, name: str, dimension: str | None = None) -> Any:
+    """The API's default of ``name`` for ``command`` (:mod:`lifsim.defaults`; SI for a quantity)."""
+    default = DEFAULTS[command][name]
+    return to_si(default, dimension, name) if dimension is not None and default is not None else default
+
+
+def _per_command(name: str, dimension: str | None = None, commands: tuple[str, ...] = _RUN_ALL) -> dict[str, Any]:
+    """``name``'s API default for each command: simulate's, fi_curve's, sweep's."""
+    return {command: _api(command, name, dimension) for command in commands}
 
 
 def _figure_suffixes(*commands: str) -> dict[str, tuple[str, ...]]:
@@ -365,11 +363,11 @@ def _figure_suffixes(*commands: str) -> dict[str, tuple[str, ...]]:
 
 
 def _data_suffixes() -> dict[str, tuple[str, ...]]:
-    from .formats import RESULT_SUFFIXES
+    from ..formats import RESULT_SUFFIXES
 
     return {
         "simulate": RESULT_SUFFIXES,
-        "fi": TABLE_SUFFIXES,
+        "fi": (*TABLE_SUFFIXES, ".zarr"),  # a .zarr store: the f-I sweep itself, written point by point
         "sweep": SWEEP_SUFFIXES,
         "tutorial": (".npz",),
         "rerun": RESULT_SUFFIXES,
@@ -377,19 +375,19 @@ def _data_suffixes() -> dict[str, tuple[str, ...]]:
 
 
 def _engine_choices() -> tuple[str, ...]:
-    from .engine import listed
+    from ..engine import listed
 
     return ("auto", *listed())
 
 
 OPTIONS: tuple[Option, ...] = (
     # ---- model
-    _param("t_max", per_command={"fi": 1.0, "sweep": 1.0}),
-    _param("dt", per_command={"fi": 1e-4, "sweep": 1e-4}),
+    _param("t_max", slider=(20.0, 1000.0, 10.0)),
+    _param("dt", slider=(0.05, 2.0, 0.05)),
     _param("tau", slider=(2.0, 100.0, 1.0)),
-    _param("el"),
-    _param("vr"),
-    _param("vth"),
+    _param("el", slider=(-90.0, -40.0, 1.0)),
+    _param("vr", slider=(-90.0, -40.0, 1.0)),
+    _param("vth", slider=(-70.0, -20.0, 1.0)),
     _param("r", slider=(10.0, 500.0, 10.0)),
     _param(
         "i_mean",
@@ -417,7 +415,7 @@ OPTIONS: tuple[Option, ...] = (
         "input",
         ("simulate", "sweep"),
         "constant",
-        per_command={"sweep": "white"},
+        per_command={"sweep": _api("sweep", "input")},
         command_help={
             "sweep": "the drive at every point: white (I_mean + white noise of --sigma), constant, or uniform"
         },
@@ -430,10 +428,10 @@ OPTIONS: tuple[Option, ...] = (
         "uniform noise amplitude A in I_mean (1 + A xi), xi ~ U(-1, 1)",
         "input",
         ("simulate", "sweep"),
-        None,
+        _api("sweep", "amplitude", "dimensionless"),
         "dimensionless",
         default_text="the tutorial's 0.1 sqrt(t_max/dt)",
-        slider=(0.0, 3.0, 0.05),
+        slider=(0.0, 3.0, 0.0001),  # fine enough for the tutorial's 1.2247
         slider_start=(None, "the tutorial's value for the explorer's t_max and dt"),
     ),
     Option(
@@ -459,7 +457,7 @@ OPTIONS: tuple[Option, ...] = (
         default_text="none",
         slider=(0.0, 10.0, 0.5),
         slider_start=(3.0, "white noise needs a strength; 3 mV is a moderate one"),
-        per_command={"sweep": 5e-3},
+        per_command=_per_command("sigma", "voltage", ("fi", "sweep")),
     ),
     Option(
         "onset",
@@ -479,10 +477,19 @@ OPTIONS: tuple[Option, ...] = (
         suffixes={"simulate": (".npy",)},
     ),
     # ---- f-I sweep
-    Option("i_min", QUANTITY, "lowest mean current", "sweep", ("fi",), 0.0, "current"),
-    Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), 400e-12, "current"),
-    Option("points", INT, "number of currents", "sweep", ("fi",), 9, low=2),
-    Option("transient", QUANTITY, "initial time left out of the rates", "sweep", ("fi", "sweep"), 0.1, "time"),
+    Option("i_min", QUANTITY, "lowest mean current", "sweep", ("fi",), FI["currents"][0], "current"),
+    Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), FI["currents"][1], "current"),
+    Option("points", INT, "number of currents", "sweep", ("fi",), FI["currents"][2], low=2),
+    Option(
+        "transient",
+        QUANTITY,
+        "initial time left out of the rates",
+        "sweep",
+        ("fi", "sweep"),
+        _api("sweep", "transient", "time"),
+        "time",
+        per_command=_per_command("transient", "time", ("fi", "sweep")),
+    ),
     Option(
         "grid",
         GRID,
@@ -499,7 +506,7 @@ OPTIONS: tuple[Option, ...] = (
         "check everything, time a short calibration run, and print the tasks, memory, output size and time the "
         "run would take; run and write nothing",
         "run",
-        ("simulate", "sweep"),
+        ("simulate", "sweep", "rerun"),
         False,
     ),
     Option(
@@ -508,18 +515,20 @@ OPTIONS: tuple[Option, ...] = (
         "also keep each point's per-step mean and variance of V",
         "sweep",
         ("sweep",),
-        False,
+        _api("sweep", "per_step"),
     ),
     Option(
         "resume",
         FLAG,
         "finish an interrupted sweep in its .zarr store: only the missing points run",
         "run",
-        ("sweep", "simulate"),
+        ("sweep", "simulate", "fi"),
         False,
         command_help={
             "simulate": "finish an interrupted Dask run (--workers or --scheduler) in its .zarr store: only the "
-            "missing neuron ranges run"
+            "missing neuron ranges run",
+            "fi": "finish an interrupted f-I curve in its .zarr store (--data PATH.zarr): only the missing currents "
+            "run",
         },
     ),
     # ---- run
@@ -529,9 +538,9 @@ OPTIONS: tuple[Option, ...] = (
         "number of neurons (1000 or 1e3)",
         "run",
         _RUN_ALL,
-        1,
+        _api("simulate", "n"),
         low=1,
-        per_command={"fi": 100, "sweep": 100},
+        per_command=_per_command("n"),
         command_help={"fi": "neurons per current", "sweep": "neurons per grid point"},
         template=(1000, "an ensemble, so that the statistics mean something"),
         slider=(1.0, 2000.0, 1.0),
@@ -543,9 +552,13 @@ OPTIONS: tuple[Option, ...] = (
         "random seed: neuron j's noise depends only on (seed, j)",
         "run",
         _RUN_ALL,
-        0,
+        _api("simulate", "seed"),
         low=0,
-        command_help={"fi": "random seed: point p uses seed + p"},
+        per_command=_per_command("seed"),
+        command_help={
+            "fi": "random seed: the point p uses seed * 2**32 + p (lifsim.sweeps.point_seed)",
+            "sweep": "random seed: the grid point p (flat C-order index) uses seed * 2**32 + p",
+        },
     ),
     Option(
         "spiking",
@@ -553,7 +566,8 @@ OPTIONS: tuple[Option, ...] = (
         "threshold and reset (off: the tutorial's subthreshold membrane)",
         "run",
         ("simulate", "sweep"),
-        True,
+        _api("simulate", "spiking"),
+        per_command=_per_command("spiking", commands=("simulate", "sweep")),
         template=(False, "the tutorial's Part I membrane has no spikes"),
         slider_start=(False, "the tutorial's Part I membrane has no spikes"),
     ),
@@ -564,7 +578,8 @@ OPTIONS: tuple[Option, ...] = (
         "Ornstein-Uhlenbeck step for white noise)",
         "run",
         _RUN_ALL,
-        "euler",
+        _api("simulate", "method"),
+        per_command=_per_command("method"),
         choices=("euler", "exact"),
     ),
     Option(
@@ -574,7 +589,8 @@ OPTIONS: tuple[Option, ...] = (
         "lifsim[gpu]; never chosen by auto); auto: numba where installed",
         "run",
         _RUN_ALL,
-        "auto",
+        _api("simulate", "engine"),
+        per_command=_per_command("engine"),
         choices=(),  # filled from the engine registry below
     ),
     Option(
@@ -603,7 +619,7 @@ OPTIONS: tuple[Option, ...] = (
         "run on a Dask LocalCluster of this many single-threaded worker processes (same bits as one process; "
         "extra lifsim[dask])",
         "run",
-        ("simulate", "sweep"),
+        ("simulate", "fi", "sweep"),
         None,
         low=1,
         default_text="one process",
@@ -614,7 +630,7 @@ OPTIONS: tuple[Option, ...] = (
         "run on the Dask cluster whose scheduler is at this address, e.g. tcp://10.0.0.5:8786 (same bits as one "
         "process)",
         "run",
-        ("simulate", "sweep"),
+        ("simulate", "fi", "sweep"),
         None,
         default_text="$DASK_SCHEDULER_ADDRESS, else none",
         accepts="a scheduler address such as tcp://10.0.0.5:8786",
@@ -635,7 +651,7 @@ OPTIONS: tuple[Option, ...] = (
         "keep every spike time (counts and rates are always kept)",
         "run",
         ("simulate",),
-        True,
+        _api("simulate", "record_spikes"),
     ),
     Option(
         "lags",
@@ -643,7 +659,7 @@ OPTIONS: tuple[Option, ...] = (
         "autocovariance lags in steps, accumulated while the run goes",
         "run",
         ("simulate",),
-        (),
+        _api("simulate", "lags"),
         template=([1, 5, 10], "the autocovariance at three lags"),
     ),
     Option(
@@ -652,7 +668,7 @@ OPTIONS: tuple[Option, ...] = (
         "keep V of every neuron at these times (for histograms of V)",
         "run",
         ("simulate",),
-        (),
+        _api("simulate", "snapshots"),
         "time",
     ),
     # ---- output
@@ -665,12 +681,21 @@ OPTIONS: tuple[Option, ...] = (
         None,
         suffixes={},  # filled from the format registry below
         command_help={
-            "fi": "save the table: i (A), rate, rate_sem, rate_theory, rate_grid (Hz), with provenance",
+            "fi": "save the table: i (A), rate, rate_sem, rate_theory, rate_grid (Hz), with provenance; or, as a "
+            ".zarr store, the f-I sweep itself, point by point (resumable with --resume)",
             "tutorial": "save the exercise's arrays (t, i, v, v_mean, v_std)",
             "rerun": "save the new run",
             "sweep": "save the sweep (an xarray Dataset); a .zarr store receives each point as it finishes",
         },
         template=("run.nc", "a NetCDF file beside this one"),
+    ),
+    Option(
+        "force",
+        FLAG,
+        "replace an existing --data result (without it an existing file or store is refused, before the run)",
+        "output",
+        ("simulate", "fi", "sweep", "tutorial", "rerun"),
+        False,
     ),
     Option(
         "plot",
@@ -718,6 +743,133 @@ def _complete(options: tuple[Option, ...]) -> tuple[Option, ...]:
 
 
 OPTIONS = _complete(OPTIONS)
+
+# --- lifsim network (issue 18): the network's own rows, and the shared rows with the network's defaults.
+# Defaults come from lifsim.network.BrunelParams, so a fact lives in one place.
+
+_NETWORK = "network"
+#: result formats of a network run
+NETWORK_SUFFIXES = (".nc", ".zarr", ".npz", ".csv")
+
+_NETWORK_DEFAULTS = {f.name: f.default for f in dataclasses.fields(BrunelParams) if f.init}
+#: shared option -> network default (None: the model's default of the same name)
+_NETWORK_SHARED: dict[str, Any] = {
+    "t_max": None,
+    "dt": None,
+    "tau": None,
+    "el": None,
+    "vr": None,
+    "vth": None,
+    "t_ref": None,
+    "seed": None,
+    "engine": "auto",
+    "threads": None,
+    "data": None,
+    "plot": None,
+    "force": False,
+    "quiet": False,
+}
+_NETWORK_NETWORK_SHARED_HELP = {
+    "engine": "numba: the compiled kernel, threads meeting once per delay; numpy: the readable reference; "
+    "both give the same spikes",
+    "seed": "random seed: connectivity, initial V and external drive are functions of (seed, neuron, draw)",
+    "data": "save the network (spikes, rates, CVs, synchrony, theory; an xarray Dataset)",
+    "plot": "save the figure (raster, population activity, rate and CV distributions, theory)",
+    "t_max": "simulated time",
+}
+
+
+def with_network(options: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``options`` with the network command: its own rows first, then the shared rows extended."""
+    own = (
+        Option(
+            "n_exc",
+            INT,
+            "excitatory neurons N_E (N_I = N_E/4)",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["n_exc"],
+            low=4,
+        ),
+        Option(
+            "epsilon",
+            QUANTITY,
+            "connection probability: in-degrees C_E = eps N_E, C_I = eps N_I",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["epsilon"],
+            "dimensionless",
+        ),
+        Option(
+            "j",
+            QUANTITY,
+            "excitatory synaptic weight J (inhibitory: -g J)",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["j"],
+            "voltage",
+        ),
+        Option(
+            "g",
+            QUANTITY,
+            "relative strength of inhibition g",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["g"],
+            "dimensionless",
+        ),
+        Option(
+            "eta",
+            QUANTITY,
+            "external rate over threshold rate, nu_ext / nu_thr",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["eta"],
+            "dimensionless",
+        ),
+        Option(
+            "delay",
+            QUANTITY,
+            "synaptic delay D (a whole number of steps dt)",
+            "model",
+            (_NETWORK,),
+            _NETWORK_DEFAULTS["delay"],
+            "time",
+        ),
+        Option(
+            "record_spikes",
+            NEURONS,
+            "whose spikes the result keeps: all, none, E, I, K (the first K of each population) or START:STOP "
+            "(statistics always use every spike)",
+            "run",
+            (_NETWORK,),
+            "all",
+        ),
+    )
+    out = []
+    for option in options:
+        if option.name in _NETWORK_SHARED:
+            default = _NETWORK_SHARED[option.name]
+            if default is None and option.name in _NETWORK_DEFAULTS:
+                default = _NETWORK_DEFAULTS[option.name]
+            changes: dict[str, Any] = {
+                "commands": (*option.commands, _NETWORK),
+                "per_command": {**option.per_command, _NETWORK: default},
+            }
+            if option.name in _NETWORK_NETWORK_SHARED_HELP:
+                changes["command_help"] = {**option.command_help, _NETWORK: _NETWORK_NETWORK_SHARED_HELP[option.name]}
+            if option.name == "data":
+                changes["suffixes"] = {**option.suffixes, _NETWORK: NETWORK_SUFFIXES}
+            if option.name == "plot":
+                changes["suffixes"] = {**option.suffixes, _NETWORK: FIGURE_SUFFIXES}
+            if option.kind == CHOICE and option.name == "engine":
+                pass  # the network refuses cuda with one line (lifsim.network.run.choose_engine)
+            option = dataclasses.replace(option, **changes)
+        out.append(option)
+    return (*own, *out)
+
+
+OPTIONS = with_network(OPTIONS)
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 
 

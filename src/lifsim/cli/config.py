@@ -6,7 +6,7 @@ dashes (``t_max`` or ``t-max``); command-line flags override the file
 Relative paths in a file (``data``, ``plot``, ``input_file``) are taken from
 the file's own folder, so a config means the same wherever it is run from.
 The keys, their types and the commented template of ``lifsim init`` are all
-derived from the option table (:mod:`lifsim.options`).  The file is parsed
+derived from the option table (:mod:`lifsim.cli.options`).  The file is parsed
 with ``tomllib`` (``tomli`` before Python 3.11): reading it never runs code.
 Unknown keys and values of the wrong type are errors that name the file, the
 key and what is expected.

@@ -1,0 +1,52 @@
+"""``lifsim network``: Brunel's sparse excitatory-inhibitory network, with its mean-field theory."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Sequence
+from typing import Any
+
+from .common import add_options, resolve, wrote
+
+HELP = "Brunel's (2000) excitatory-inhibitory network: spikes, rates, CVs, synchrony beside the theory"
+
+_MODEL = ("n_exc", "epsilon", "j", "g", "eta", "delay", "tau", "el", "vth", "vr", "t_ref", "t_max", "dt", "seed")
+
+
+def add_parser(sub: Any) -> None:
+    parser = sub.add_parser("network", help=HELP, description=HELP + ".")
+    add_options(parser, "network")
+
+
+def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
+    from ..atomic import check_output_path
+    from ..formats import FIGURE_SUFFIXES
+    from ..network import BrunelParams
+    from ..network.record import parse_record
+    from ..network.run import choose_engine, network
+    from ..store import check_overwrite
+    from .options import NETWORK_SUFFIXES
+
+    values = resolve("network", args, labels=labels)
+    quiet = bool(values["quiet"])
+    params = BrunelParams(**values.pick(*_MODEL))
+    record = parse_record(values["record_spikes"])
+    engine = choose_engine(values["engine"])
+    if values["data"] is not None:
+        check_output_path(values["data"], NETWORK_SUFFIXES, values.label("data"))
+        check_overwrite(values["data"], bool(values["force"]), values.label("data"))
+    if values["plot"] is not None:
+        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
+    result = network(
+        params, engine=engine, threads=values["threads"], record_spikes=record, command="lifsim " + shlex.join(argv)
+    )
+    if not quiet:
+        print(result.summary())
+    if values["data"] is not None:
+        result.save(values["data"])
+        wrote(values["data"], "network", quiet)
+    if values["plot"] is not None:
+        result.plot(values["plot"])
+        wrote(values["plot"], "figure", quiet)
+    return 0

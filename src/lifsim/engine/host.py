@@ -1,0 +1,196 @@
+"""The host loop the CPU engines share: a range of blocks through every chunk of time points.
+
+The numpy and numba engines each define one kernel, ``advance(plan, drive,
+schedule, state, out, first_block, n_blocks, k0, k1)``, which advances some of
+the plan's blocks through the time points ``k0 .. k1 - 1`` (the state in
+place, the results into ``out``).  :func:`run_range` is their common entry
+(the engine protocol of :mod:`lifsim.engine`): it owns the range's state, cuts
+time into chunks, hands the kernel :data:`BLOCKS_PER_CALL` blocks at a time,
+grows the spike buffers (a call whose block overflowed is run again from its
+saved state; the counter stream makes the second run identical), reduces the
+blocks' statistics in the canonical tree (:mod:`lifsim.reduce`), and gives the
+recorded traces to a sink chunk by chunk or keeps them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from ..reduce import TreeStack
+from ..signals import raise_if_interrupted
+from ..streams import LegacyStream
+from .output import RangeOutput, range_trace_rows, time_ordered
+from .plan import Drive, Outputs, RunPlan, Schedule, State
+
+__all__ = ["run_range", "Kernel", "BLOCKS_PER_CALL", "CHUNK_BUDGET"]
+
+#: blocks given to a kernel at a time (the numba engine runs them in parallel)
+BLOCKS_PER_CALL = 32
+#: bytes of per-block outputs a kernel call may return (the chunk in time is cut to fit)
+CHUNK_BUDGET = 64 * 2**20
+
+Progress = Callable[..., None]
+TraceSink = Callable[[int, np.ndarray], None]
+
+
+class Kernel(Protocol):
+    """A CPU engine's kernel: advance blocks through time points ``k0 .. k1 - 1``."""
+
+    def __call__(
+        self,
+        plan: RunPlan,
+        drive: Drive,
+        schedule: Schedule,
+        state: State,
+        out: Outputs,
+        first_block: int,
+        n_blocks: int,
+        k0: int,
+        k1: int,
+    ) -> None: ...
+
+
+def _save(state: State, lo: int, hi: int) -> tuple[np.ndarray, ...]:
+    lo, hi = lo - state.base, hi - state.base
+    return tuple(
+        array[..., lo:hi].copy() if array.shape[-1] else array.copy()
+        for array in (state.v, state.hold, state.spare, state.ring, state.counts)
+    )
+
+
+def _restore(state: State, lo: int, hi: int, saved: tuple[np.ndarray, ...]) -> None:
+    lo, hi = lo - state.base, hi - state.base
+    for array, copy in zip((state.v, state.hold, state.spare, state.ring, state.counts), saved):
+        if array.shape[-1]:
+            array[..., lo:hi] = copy
+
+
+class _Range:
+    """One range of blocks on the host: its state, sums, spikes and traces, filled chunk by chunk."""
+
+    def __init__(self, plan: RunPlan, first_block: int, end_block: int, chunk_steps: int | None, keep: bool) -> None:
+        self.plan, self.first_block, self.end_block = plan, first_block, end_block
+        self.lo, hi = plan.neuron_range(first_block, end_block)
+        self.size = hi - self.lo
+        blocks = end_block - first_block
+        self.legacy = isinstance(plan.stream, LegacyStream)
+        self.per_call = blocks if self.legacy else min(BLOCKS_PER_CALL, blocks)  # legacy draws go in order
+        n_lags, steps = len(plan.lags), plan.steps
+        chunk = steps if chunk_steps is None else max(1, int(chunk_steps))
+        per_column = 8 * self.per_call * (2 + n_lags) + 8 * (0 if plan.record is None else plan.record.size)
+        self.chunk = max(1, min(chunk, CHUNK_BUDGET // max(per_column, 1)))
+        self.state = plan.new_state(first_block, end_block)
+        if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
+            self.state.snapshots[plan.snapshot_steps.index(0)] = self.state.v
+        self.mean, self.m2, self.lag = np.empty(steps), np.empty(steps), np.zeros((n_lags, steps))
+        self.spike_k: list[np.ndarray] = []
+        self.spike_j: list[np.ndarray] = []
+        self.rows = range_trace_rows(plan, self.lo, hi)
+        self.trace = np.empty((self.rows.size, steps)) if plan.record is not None and keep else None
+        self.record_spikes = plan.spiking and plan.record_spikes
+        self.cap = 0
+        if self.record_spikes:
+            rate_room = 1024 + plan.block * 100.0 * self.chunk * plan.params.dt
+            self.cap = self.size * self.chunk if self.legacy else int(min(plan.block * self.chunk, rate_room))
+        self.count = self.size
+
+    def call(self, kernel: Kernel, first: int, calls: int, k0: int, k1: int, trace: np.ndarray) -> Outputs:
+        """``calls`` blocks from ``first`` through ``k0 .. k1 - 1``, run again with more room if spikes overflow."""
+        plan, state = self.plan, self.state
+        width = k1 - k0
+        drive, schedule = plan.drive(k0, k1), plan.schedule(k0, k1)
+        lo, hi = plan.neuron_range(first, first + calls)
+        saved = None if self.legacy else _save(state, lo, hi)
+        while True:
+            out = Outputs(
+                mean=np.empty((calls, width)),
+                m2=np.empty((calls, width)),
+                lag=np.zeros((calls, len(plan.lags), width)),
+                spike_k=np.empty((calls, self.cap), dtype=np.int64),
+                spike_j=np.empty((calls, self.cap), dtype=np.int64),
+                spike_n=np.zeros(calls, dtype=np.int64),
+                trace=trace,
+            )
+            kernel(plan, drive, schedule, state, out, first, calls, k0, k1)
+            raise_if_interrupted()  # a signal that arrived while numba compiled (it could not raise then)
+            if not self.record_spikes or out.spike_n.max(initial=0) <= self.cap:
+                break
+            # a block fired more than its buffer holds: restore the blocks and run them again with
+            # room for all (the counter stream makes the second run identical)
+            assert saved is not None
+            self.cap = int(out.spike_n.max() * 1.1) + 16
+            _restore(state, lo, hi, saved)
+        if self.record_spikes and not self.legacy:
+            self.cap = int(min(plan.block * self.chunk, 1.25 * out.spike_n.max(initial=0) + 1024))
+        return out
+
+    def chunk_of_time(self, kernel: Kernel, k0: int, k1: int, progress: Progress | None) -> np.ndarray:
+        """Every block through ``k0 .. k1 - 1``; returns the chunk's traces (all recorded rows)."""
+        plan = self.plan
+        trace = np.empty((0 if plan.record is None else plan.record.size, k1 - k0))
+        stack = TreeStack()
+        for first in range(self.first_block, self.end_block, self.per_call):
+            calls = min(self.per_call, self.end_block - first)
+            out = self.call(kernel, first, calls, k0, k1, trace)
+            for g in range(calls):
+                m = min(plan.n, (first + g + 1) * plan.block) - (first + g) * plan.block
+                stack.push(m, out.mean[g], out.m2[g], out.lag[g])
+                if self.record_spikes:
+                    spikes = int(out.spike_n[g])
+                    self.spike_k.append(out.spike_k[g, :spikes].copy())
+                    self.spike_j.append(out.spike_j[g, :spikes].copy())
+            if progress is not None:
+                _lo, hi = plan.neuron_range(first, first + calls)
+                progress(k0 * self.size + (hi - self.lo) * (k1 - k0), neuron_steps=True)
+        self.count, self.mean[k0:k1], self.m2[k0:k1], self.lag[:, k0:k1] = stack.root()
+        return trace
+
+    def output(self) -> RangeOutput:
+        spike_k, spike_j = time_ordered(self.spike_k, self.spike_j) if self.record_spikes else (None, None)
+        return RangeOutput(
+            first_block=self.first_block,
+            end_block=self.end_block,
+            count=int(self.count),
+            mean=self.mean,
+            m2=self.m2,
+            lag=self.lag,
+            spike_k=spike_k,
+            spike_j=spike_j,
+            spike_count=self.state.counts,
+            snapshots=self.state.snapshots,
+            trace_rows=self.rows,
+            trace=self.trace,
+        )
+
+
+def run_range(
+    plan: RunPlan,
+    kernel: Kernel,
+    first_block: int = 0,
+    end_block: int | None = None,
+    *,
+    progress: Progress | None = None,
+    trace_sink: TraceSink | None = None,
+    chunk_steps: int | None = None,
+) -> RangeOutput:
+    """Run blocks ``first_block .. end_block - 1`` of ``plan`` through every time point with ``kernel``.
+
+    ``trace_sink(first_step, traces)`` receives the recorded traces chunk by
+    chunk (then they are not kept); ``chunk_steps`` fixes the chunk length;
+    ``progress(neuron_steps_done, neuron_steps=True)`` is called as it goes.
+    """
+    end_block = plan.n_blocks if end_block is None else end_block
+    part = _Range(plan, first_block, end_block, chunk_steps, keep=trace_sink is None)
+    for k0 in range(0, plan.steps, part.chunk):
+        k1 = min(plan.steps, k0 + part.chunk)
+        trace = part.chunk_of_time(kernel, k0, k1, progress)
+        if plan.record is not None:
+            if trace_sink is not None:
+                trace_sink(k0, trace)
+            else:
+                assert part.trace is not None
+                part.trace[:, k0:k1] = trace[part.rows]
+    return part.output()

@@ -1,0 +1,255 @@
+"""Brunel's (2000) model A: the parameters of a sparse excitatory-inhibitory network, validated, in SI units.
+
+``N_E`` excitatory and ``N_I = N_E / 4`` inhibitory LIF neurons (``tau dV/dt = E_L - V`` between
+inputs).  Every neuron receives exactly ``C_E = eps N_E`` excitatory and ``C_I = eps N_I``
+inhibitory connections from presynaptic neurons drawn at random, self-connections and repeated
+connections allowed (NEST's ``fixed_indegree`` defaults).  A spike of an excitatory neuron makes
+the potential of each target jump by ``J`` after the delay ``D``; an inhibitory one by ``-g J``.
+Each neuron also receives ``C_E`` independent Poisson inputs of weight ``J`` and rate
+``nu_ext = eta nu_thr``, ``nu_thr = (V_th - E_L) / (J C_E tau)`` (the external rate that brings
+the mean input to threshold).  The defaults are those of Brunel's Fig. 8 (the AI state needs
+``g = 5, eta = 2``).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+
+from ..errors import PlausibilityWarning
+from ..units import to_si
+
+__all__ = ["BrunelParams", "NETWORK_PARAM_UNITS", "RateWarning", "estimate_memory"]
+
+#: field -> (dimension, SI unit); the others are dimensionless
+NETWORK_PARAM_UNITS: dict[str, tuple[str, str]] = {
+    "j": ("voltage", "V"),
+    "delay": ("time", "s"),
+    "tau": ("time", "s"),
+    "el": ("voltage", "V"),
+    "vth": ("voltage", "V"),
+    "vr": ("voltage", "V"),
+    "t_ref": ("time", "s"),
+    "t_max": ("time", "s"),
+    "dt": ("time", "s"),
+}
+
+#: the largest mean external count per neuron and step that the Poisson sampler's table accepts
+MAX_LAMBDA = 500.0
+
+
+class RateWarning(PlausibilityWarning):
+    """The theory's rate reaches 1/t_ref (90% of it): the network saturates (it is not a bug)."""
+
+
+def _steps(value: float, dt: float, name: str) -> int:
+    """``value / dt`` as an int when it is a whole number of steps (1e-9 relative), else ValueError."""
+    ratio = value / dt
+    steps = round(ratio)
+    if abs(ratio - steps) > 1e-9 * max(1.0, abs(ratio)):
+        raise ValueError(f"{name}: {value!r} s is not a whole number of time steps dt = {dt!r} s")
+    return int(steps)
+
+
+@dataclass(frozen=True)
+class BrunelParams:
+    """Brunel (2000) model A network, SI units inside; strings with units accepted (``"1.5 ms"``).
+
+    Parameters
+    ----------
+    n_exc : int
+        Number of excitatory neurons N_E (default 10,000); N_I = N_E // 4 (``n_inh``).
+    epsilon : float
+        Connection probability eps in (0, 1]: C_E = round(eps N_E), C_I = round(eps N_I).
+    j : float
+        Excitatory synaptic weight J (V), default 0.1 mV; inhibitory weight is ``-g J``.
+    g : float
+        Relative strength of inhibition, >= 0.
+    eta : float
+        External rate relative to threshold rate, ``nu_ext = eta nu_thr``, >= 0.
+    delay : float
+        Synaptic delay D (s), default 1.5 ms: a whole number (>= 1) of steps dt.
+    tau, el, vth, vr, t_ref : float
+        Membrane time constant (s), resting potential E_L, threshold V_th, reset V_r (V), absolute
+        refractory period (s, a whole number of steps). Defaults 20 ms, 0, 20 mV, 10 mV, 2 ms.
+    t_max, dt : float
+        Simulated time (s, a whole number of steps, default 1.2 s) and time step (s, 0.1 ms).
+    seed : int
+        Seed of the counter stream (connectivity, initial V, external drive).
+
+    Raises
+    ------
+    ValueError
+        One line naming the bad value and what is accepted.
+    """
+
+    n_exc: int = 10_000
+    epsilon: float = 0.1
+    j: float = 0.1e-3
+    g: float = 5.0
+    eta: float = 2.0
+    delay: float = 1.5e-3
+    tau: float = 20e-3
+    el: float = 0.0
+    vth: float = 20e-3
+    vr: float = 10e-3
+    t_ref: float = 2e-3
+    t_max: float = 1.2
+    dt: float = 0.1e-3
+    seed: int = 0
+    # derived (not arguments)
+    n_inh: int = field(init=False)
+    c_exc: int = field(init=False)
+    c_inh: int = field(init=False)
+    steps: int = field(init=False)
+    delay_steps: int = field(init=False)
+    ref_steps: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        for name, (dimension, _unit) in NETWORK_PARAM_UNITS.items():
+            value = to_si(getattr(self, name), dimension, name)
+            if not math.isfinite(value):
+                raise ValueError(f"{name}: must be a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        for name in ("epsilon", "g", "eta"):
+            value = to_si(getattr(self, name), "dimensionless", name)
+            if not math.isfinite(value):
+                raise ValueError(f"{name}: must be a finite number, got {value!r}")
+            object.__setattr__(self, name, float(value))
+        for name in ("n_exc", "seed"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name}: expected an integer, got {value!r}")
+            object.__setattr__(self, name, int(value))
+        if self.n_exc < 4:
+            raise ValueError(f"n_exc: the network needs at least 4 excitatory neurons (N_I = N_E/4), got {self.n_exc}")
+        if self.n_exc > 2**31 // 2:
+            raise ValueError(f"n_exc: at most {2**30} neurons (int32 indices), got {self.n_exc}")
+        if self.seed < 0:
+            raise ValueError(f"seed: must be a non-negative integer, got {self.seed}")
+        if not 0.0 < self.epsilon <= 1.0:
+            raise ValueError(f"epsilon: the connection probability must be in (0, 1], got {self.epsilon!r}")
+        if self.g < 0:
+            raise ValueError(f"g: the relative inhibition must be >= 0, got {self.g!r}")
+        if self.eta < 0:
+            raise ValueError(f"eta: the relative external rate must be >= 0, got {self.eta!r}")
+        if self.j <= 0:
+            raise ValueError(f"j: the synaptic weight must be > 0 V, got {self.j!r}")
+        if self.dt <= 0:
+            raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
+        if self.tau <= 0:
+            raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
+        if not self.el <= self.vr < self.vth:
+            raise ValueError(
+                f"vr: the reset must satisfy el <= vr < vth, got el {self.el!r} V, vr {self.vr!r} V, vth {self.vth!r} V"
+            )
+        if self.t_ref < 0:
+            raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
+        if self.delay < self.dt * (1 - 1e-9):
+            raise ValueError(f"delay: {self.delay!r} s is shorter than the time step dt = {self.dt!r} s")
+        object.__setattr__(self, "delay_steps", _steps(self.delay, self.dt, "delay"))
+        object.__setattr__(self, "ref_steps", _steps(self.t_ref, self.dt, "t_ref"))
+        if self.t_max < self.dt:
+            raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
+        object.__setattr__(self, "steps", _steps(self.t_max, self.dt, "t_max"))
+        if self.steps >= 2**31:
+            raise ValueError(f"t_max: at most 2**31 - 1 steps, got {self.steps}")
+        object.__setattr__(self, "n_inh", self.n_exc // 4)
+        object.__setattr__(self, "c_exc", max(1, round(self.epsilon * self.n_exc)))
+        object.__setattr__(self, "c_inh", max(1, round(self.epsilon * self.n_inh)))
+        if self.lam > MAX_LAMBDA:
+            raise ValueError(
+                f"eta: the external drive C_E nu_ext dt = {self.lam:.4g} events per neuron and step "
+                f"exceeds {MAX_LAMBDA:g}; "
+                "lower eta or dt"
+            )
+
+    # ------------------------------------------------------------------ derived quantities
+    @property
+    def n(self) -> int:
+        """Total number of neurons N_E + N_I."""
+        return self.n_exc + self.n_inh
+
+    @property
+    def synapses(self) -> int:
+        """Number of synapses N (C_E + C_I)."""
+        return self.n * (self.c_exc + self.c_inh)
+
+    @property
+    def nu_thr(self) -> float:
+        """External rate per input (Hz) that brings the mean input to threshold: (V_th - E_L) / (J C_E tau)."""
+        return (self.vth - self.el) / (self.j * self.c_exc * self.tau)
+
+    @property
+    def nu_ext(self) -> float:
+        """Rate of each of the C_E external Poisson inputs (Hz): eta nu_thr."""
+        return self.eta * self.nu_thr
+
+    @property
+    def lam(self) -> float:
+        """Mean external event count per neuron and step, C_E nu_ext dt."""
+        return self.c_exc * self.nu_ext * self.dt
+
+    @property
+    def gamma(self) -> float:
+        """C_I / C_E (Brunel's gamma, 0.25 here)."""
+        return self.c_inh / self.c_exc
+
+    def replace(self, **changes: object) -> BrunelParams:
+        """A copy with ``changes`` applied (validated again)."""
+        values = self.as_dict()
+        values.update(changes)
+        return BrunelParams(**values)  # type: ignore[arg-type]
+
+    def as_dict(self) -> dict[str, object]:
+        """The arguments (not the derived fields), SI floats."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+
+    def derived(self) -> dict[str, object]:
+        """Everything, arguments and derived quantities, for provenance."""
+        out = asdict(self)
+        out.update(n=self.n, synapses=self.synapses, nu_thr=self.nu_thr, nu_ext=self.nu_ext, lam=self.lam)
+        return out
+
+    def check_memory(self, available: int | None = None) -> int:
+        """The estimated peak memory (bytes) of a run; ValueError when it exceeds the memory available now."""
+        from ..memory import available_memory, format_bytes
+
+        need = estimate_memory(self)
+        room = available_memory() if available is None else available
+        if room is not None and need > room:
+            raise ValueError(
+                f"n_exc: the network of {self.n:,} neurons and {self.synapses:,} synapses needs about "
+                f"{format_bytes(need)}, more than the {format_bytes(room)} available; use a smaller n_exc or epsilon"
+            )
+        return need
+
+    def warn_saturation(self, rate: float) -> None:
+        """Warn (:class:`RateWarning`) when a theory rate reaches 1/t_ref (90% of it: refractory 90% of the time)."""
+        if self.t_ref > 0 and rate >= 0.9 / self.t_ref:
+            warnings.warn(
+                f"the theory's rate {rate:.4g} Hz reaches 1/t_ref = {1 / self.t_ref:.4g} Hz: "
+                "the network saturates (g or eta too far from the AI state)",
+                RateWarning,
+                stacklevel=3,
+            )
+
+
+def estimate_memory(params: BrunelParams, spikes_per_neuron: float | None = None) -> int:
+    """Bytes a run needs at its peak: synapses, offsets, ring buffer, state and recorded spikes.
+
+    Connectivity: int32 targets (4 bytes per synapse) and int64 offsets per neuron; the build counts
+    sources in a first pass over the stream and fills in a second, so it needs no temporary per
+    synapse.  Spikes: 12 bytes each (int64 step + int32 neuron), estimated at 100 Hz unless given.
+    """
+    n = params.n
+    synapses = 4 * params.synapses + 8 * (n + 1)
+    ring = 2 * 4 * (params.delay_steps + 1) * n
+    state = n * (8 + 4 + 8)
+    rate = 100.0 if spikes_per_neuron is None else spikes_per_neuron / params.t_max
+    spikes = int(12 * n * rate * params.t_max * 2)  # the list and its sorted copy
+    populations = 2 * 8 * params.steps
+    return int(synapses + ring + state + spikes + populations + (64 << 20))

@@ -1,0 +1,48 @@
+"""Which neurons' spikes a network run keeps in its result (``--record-spikes``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .model import BrunelParams
+
+__all__ = ["parse_record", "record_mask"]
+
+_ACCEPTED = "'all', 'none', 'E', 'I', a count K (the first K neurons of each population) or a range START:STOP"
+
+
+def parse_record(value: object) -> str:
+    """The normalized selection text; ValueError naming what is accepted."""
+    text = str("all" if value is None else value).strip()
+    low = text.lower()
+    if low in ("all", "none"):
+        return low
+    if text in ("E", "I"):
+        return text
+    if text.isdigit():
+        return str(int(text))
+    if ":" in text:
+        a, _, b = text.partition(":")
+        if a.strip().isdigit() and b.strip().isdigit() and int(a) < int(b):
+            return f"{int(a)}:{int(b)}"
+    raise ValueError(f"record_spikes: expected {_ACCEPTED}, got {value!r}")
+
+
+def record_mask(params: BrunelParams, selection: str) -> np.ndarray:
+    """Boolean mask over the neurons (E first, then I) of ``selection`` (:func:`parse_record`)."""
+    selection = parse_record(selection)
+    mask = np.zeros(params.n, dtype=bool)
+    if selection == "all":
+        mask[:] = True
+    elif selection == "E":
+        mask[: params.n_exc] = True
+    elif selection == "I":
+        mask[params.n_exc :] = True
+    elif selection.isdigit():
+        k = int(selection)
+        mask[: min(k, params.n_exc)] = True
+        mask[params.n_exc : params.n_exc + min(k, params.n_inh)] = True
+    elif selection != "none":
+        a, b = (int(x) for x in selection.split(":"))
+        mask[a : min(b, params.n)] = True
+    return mask

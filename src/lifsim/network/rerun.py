@@ -1,0 +1,62 @@
+"""Running a saved network again from its provenance, and ``lifsim rerun`` of a network file.
+
+This module sits above :mod:`lifsim.network.run` (which makes results) and :mod:`lifsim.network.result`
+(which reads them), so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import os
+
+from .model import BrunelParams
+from .result import SUFFIXES, NetworkResult, load
+
+__all__ = ["rerun", "rerun_command"]
+
+
+def rerun(
+    result: NetworkResult | str | os.PathLike, engine: str | None = None, threads: int | None = None
+) -> tuple[NetworkResult, list[str]]:
+    """Run a saved network again from its provenance; the new result and the differences (empty: bit for bit)."""
+    from .run import network
+
+    old = result if isinstance(result, NetworkResult) else load(result)
+    prov = old.provenance
+    new = network(
+        BrunelParams(**prov["params"]),
+        engine=engine or prov["engine"],
+        threads=threads,
+        record_spikes=prov["record_spikes"],
+    )
+    differences = []
+    for name in ("spike_t", "spike_i", "population_rate", "neuron_rate"):
+        a, b = old.dataset[name].values, new.dataset[name].values
+        if a.shape != b.shape or a.tobytes() != b.tobytes():
+            differences.append(name)
+    return new, differences
+
+
+def rerun_command(path: str | os.PathLike, data: str | None, force: bool, quiet: bool) -> int:
+    """``lifsim rerun`` of a network result: run it again, compare, save with ``data``; the exit status."""
+    import sys
+
+    from ..errors import EXIT_DIFFERS
+
+    if data is not None:
+        from ..atomic import check_output_path
+        from ..store import check_overwrite
+
+        check_output_path(data, SUFFIXES, "--data")
+        check_overwrite(data, force, "--data")
+    new, differences = rerun(path)
+    if data is not None:
+        new.save(data)
+        if not quiet:
+            print(f"wrote {data} (network)")
+    if differences:
+        print(f"lifsim: rerun of {path} differs: {', '.join(differences)}", file=sys.stderr)
+        return EXIT_DIFFERS
+    if not quiet:
+        print(new.summary())
+        print(f"rerun of {path}: reproduced bit for bit")
+    return 0

@@ -1,0 +1,273 @@
+"""The result of a network run: an xarray Dataset, its terminal summary, and saving it.
+
+Layout (SI units; figures convert to ms and Hz):
+
+=====================  ====================  =====  ================================================
+variable               dims                  unit   meaning
+=====================  ====================  =====  ================================================
+``spike_t``            spike                 s      spike time ``(step + 1) dt`` (recorded neurons)
+``spike_i``            spike                        neuron: E 0 .. N_E - 1, then I
+``population_rate``    population, time      Hz     spikes per step over population size and dt
+``neuron_rate``        neuron                Hz     rate in the analysis window
+``neuron_cv``          neuron                       ISI CV in the window (NaN below 3 spikes)
+``rate``               population            Hz     mean of ``neuron_rate``
+``cv``                 population                   mean of the finite ``neuron_cv``
+``synchrony``          population                   Fano factor of 1 ms counts (2,000 neurons)
+``theory_rate``        --                    Hz     Brunel's self-consistent rate
+``theory_mu``          --                    V      mean input there
+``theory_sigma``       --                    V      input noise strength there
+=====================  ====================  =====  ================================================
+
+``attrs["lifsim_network"]`` holds the provenance as JSON (parameters, seed, engine, threads, stream
+versions, build and simulate times, record selection, analysis window); :func:`rerun` remakes
+the run from it.  Formats: ``.nc`` (NetCDF-4), ``.zarr``, ``.npz`` (all reloadable) and
+``.csv`` (the per-step population rates, provenance in ``#`` lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, statistics
+from .model import BrunelParams
+from .record import record_mask
+from .theory import Theory
+
+if TYPE_CHECKING:  # the run module builds results; a result only reads a run's fields
+    from .run import NetworkRun
+
+__all__ = ["NetworkResult", "SUFFIXES", "load", "is_network_result"]
+
+SUFFIXES = (".nc", ".zarr", ".npz", ".csv")
+ATTR = "lifsim_network"
+
+
+@dataclass
+class NetworkResult:
+    """A network run's Dataset (``dataset``) and provenance (``provenance``, also in the Dataset's attrs)."""
+
+    dataset: Any
+
+    @property
+    def provenance(self) -> dict[str, Any]:
+        return dict(json.loads(self.dataset.attrs[ATTR]))
+
+    @property
+    def params(self) -> BrunelParams:
+        return BrunelParams(**self.provenance["params"])
+
+    @classmethod
+    def from_run(cls, run: NetworkRun, theory: Theory, record: str, command: str | None = None) -> NetworkResult:
+        """Analyse ``run`` and lay it out as a Dataset."""
+        import xarray as xr
+
+        from ..request import stamp
+        from ..streams import STREAM_VERSION
+        from .keys import NETWORK_STREAM_VERSION
+
+        p = run.params
+        stats = statistics(p, run.spike_step, run.spike_i)
+        keep = record_mask(p, record)[run.spike_i]
+        spike_t = (run.spike_step[keep].astype(np.float64) + 1.0) * p.dt
+        provenance = {
+            "kind": "brunel-network",
+            "params": p.as_dict(),
+            "derived": {k: v for k, v in p.derived().items() if k not in p.as_dict()},
+            "engine": run.engine,
+            "threads": run.threads,
+            "block": run.block,
+            "record_spikes": record,
+            "stream": f"counter-splitmix64/{STREAM_VERSION}",
+            "network_stream_version": NETWORK_STREAM_VERSION,
+            "build_s": run.build_s,
+            "build_detail": run.extra,
+            "simulate_s": run.simulate_s,
+            "synapse_bytes": run.synapse_bytes,
+            "spikes_total": int(run.spike_i.size),
+            "analysis_start_s": stats.start * p.dt,
+            "synchrony": f"Fano factor of the spike count in {SYNCHRONY_BIN * 1e3:g} ms bins of the first "
+            f"{SYNCHRONY_NEURONS} neurons of each population (or all), over the analysis window",
+            **stamp(command),
+        }
+        time_s = (np.arange(p.steps, dtype=np.float64) + 1.0) * p.dt
+        hz = {"units": "Hz"}
+        ds = xr.Dataset(
+            data_vars={
+                "spike_t": ("spike", spike_t, {"units": "s", "long_name": "spike time"}),
+                "spike_i": ("spike", run.spike_i[keep].astype(np.int32), {"long_name": "neuron (E first, then I)"}),
+                "population_rate": (
+                    ("population", "time"),
+                    stats.population_rate,
+                    {**hz, "long_name": "population rate per step"},
+                ),
+                "neuron_rate": ("neuron", stats.neuron_rate, {**hz, "long_name": "rate in the analysis window"}),
+                "neuron_cv": ("neuron", stats.neuron_cv, {"long_name": "ISI coefficient of variation"}),
+                "rate": ("population", np.array(stats.mean_rate), {**hz, "long_name": "mean rate"}),
+                "cv": ("population", np.array(stats.mean_cv), {"long_name": "mean ISI CV"}),
+                "synchrony": (
+                    "population",
+                    np.array(stats.synchrony),
+                    {"long_name": "Fano factor of 1 ms population counts"},
+                ),
+                "theory_rate": ((), theory.rate, {**hz, "long_name": "self-consistent rate (Brunel 2000)"}),
+                "theory_mu": ((), theory.mu, {"units": "V", "long_name": "mean input at the theory's rate"}),
+                "theory_sigma": ((), theory.sigma, {"units": "V", "long_name": "input noise at the theory's rate"}),
+            },
+            coords={
+                "population": ("population", np.array(["E", "I"])),
+                "time": ("time", time_s, {"units": "s"}),
+                "neuron": ("neuron", np.arange(p.n, dtype=np.int32)),
+            },
+            attrs={ATTR: json.dumps(provenance)},
+        )
+        return cls(ds)
+
+    # ------------------------------------------------------------------ text
+    def summary(self) -> str:
+        """Per population: rate, CV and synchrony beside the theory; the last line ``build X s, simulate Y s``."""
+        ds, prov = self.dataset, self.provenance
+        p = self.params
+        theory = float(ds["theory_rate"])
+        lines = [
+            f"Brunel network: N_E {p.n_exc:,}, N_I {p.n_inh:,}, C_E {p.c_exc}, C_I {p.c_inh}, "
+            f"g {p.g:g}, eta {p.eta:g}, "
+            f"J {p.j * 1e3:g} mV, D {p.delay * 1e3:g} ms, {p.t_max * 1e3:g} ms in steps of {p.dt * 1e3:g} ms "
+            f"({prov['engine']}, {prov['threads']} thread{'s' if prov['threads'] != 1 else ''})",
+            f"statistics from {prov['analysis_start_s'] * 1e3:g} ms; theory (AI state): {theory:.2f} Hz, "
+            f"mu {float(ds['theory_mu']) * 1e3:.2f} mV, sigma {float(ds['theory_sigma']) * 1e3:.2f} mV",
+        ]
+        for index, name in enumerate(("E", "I")):
+            rate, cv, sync = (float(ds[v][index]) for v in ("rate", "cv", "synchrony"))
+            off = (rate - theory) / theory * 100 if theory > 0 else float("nan")
+            lines.append(
+                f"  {name}: rate {rate:.2f} Hz (theory {theory:.2f} Hz, {off:+.1f}%), CV {cv:.2f}, synchrony {sync:.1f}"
+            )
+        lines.append(f"build {prov['build_s']:.2f} s, simulate {prov['simulate_s']:.2f} s")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the result (``.nc``, ``.zarr``, ``.npz`` or ``.csv``, by suffix) atomically."""
+        from ..atomic import atomic_file, atomic_folder, check_output_path
+
+        target = check_output_path(path, SUFFIXES, "--data")
+        suffix = target.suffix.lower()
+        ds = self.dataset
+        if suffix == ".nc":
+            import io
+
+            image = io.BytesIO()
+            ds.to_netcdf(image, engine="h5netcdf")
+            with atomic_file(target) as tmp, open(tmp, "wb") as handle:
+                handle.write(image.getbuffer())
+        elif suffix == ".zarr":
+            import warnings
+
+            folder = atomic_folder(target)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # zarr's notices on Zarr 3 string arrays and consolidation
+                    ds.to_zarr(folder.path, mode="w", consolidated=True)
+            except BaseException:
+                folder.abort()
+                raise
+            folder.commit()
+        elif suffix == ".npz":
+            arrays = {name: np.asarray(ds[name].values) for name in ds.variables if name != "population"}
+            arrays["population"] = np.array(["E", "I"])
+            with atomic_file(target) as tmp, open(tmp, "wb") as handle:
+                np.savez(handle, **arrays, **{ATTR: np.array(ds.attrs[ATTR])})  # type: ignore[arg-type]
+        else:  # .csv: the per-step population rates
+            rates = ds["population_rate"].values
+            with atomic_file(target) as tmp, open(tmp, "w", newline="") as handle:
+                handle.write(f"# {ATTR}: {ds.attrs[ATTR]}\n")
+                handle.write("time (s),rate_E (Hz),rate_I (Hz)\n")
+                for t, e, i in zip(ds["time"].values.tolist(), rates[0].tolist(), rates[1].tolist()):
+                    handle.write(f"{t!r},{e!r},{i!r}\n")
+        return target
+
+    def plot(self, path: str | os.PathLike | None = None) -> Any:
+        """The figure (:func:`lifsim.network.plot.figure`), saved to ``path`` when given."""
+        from .plot import figure
+
+        fig = figure(self)
+        if path is not None:
+            fig.savefig(path, dpi=110)
+        return fig
+
+
+def load(path: str | os.PathLike) -> NetworkResult:
+    """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``)."""
+    import xarray as xr
+
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if not source.exists():
+        raise ValueError(f"load: {str(path)!r} does not exist")
+    if suffix == ".nc":
+        with xr.open_dataset(source, engine="h5netcdf") as ds:
+            data = ds.load()
+    elif suffix == ".zarr":
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with xr.open_zarr(source) as ds:
+                data = ds.load()
+    elif suffix == ".npz":
+        with np.load(source, allow_pickle=False) as z:
+            arrays = {name: z[name] for name in z.files}
+        dims = {
+            "spike_t": ("spike",),
+            "spike_i": ("spike",),
+            "population_rate": ("population", "time"),
+            "neuron_rate": ("neuron",),
+            "neuron_cv": ("neuron",),
+            "rate": ("population",),
+            "cv": ("population",),
+            "synchrony": ("population",),
+            "theory_rate": (),
+            "theory_mu": (),
+            "theory_sigma": (),
+        }
+        data = xr.Dataset(
+            {name: (d, arrays[name]) for name, d in dims.items()},
+            coords={"population": arrays["population"], "time": arrays["time"], "neuron": arrays["neuron"]},
+            attrs={ATTR: str(arrays[ATTR])},
+        )
+    else:
+        raise ValueError(f"load: a network result is a .nc, .zarr or .npz file, got {str(path)!r}")
+    if ATTR not in data.attrs:
+        raise ValueError(f"load: {str(path)!r} is not a lifsim network result (no {ATTR} provenance)")
+    return NetworkResult(data)
+
+
+def is_network_result(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a saved network result (its provenance attribute is looked up, no array read)."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".nc" and source.is_file():
+            import h5py
+
+            with h5py.File(source, "r") as handle:
+                return ATTR in handle.attrs
+        if suffix == ".npz" and source.is_file():
+            import zipfile
+
+            with zipfile.ZipFile(source) as archive:
+                return f"{ATTR}.npy" in archive.namelist()
+        if suffix == ".zarr" and source.is_dir():
+            for name in ("zarr.json", ".zattrs"):
+                meta = source / name
+                if meta.is_file() and ATTR in meta.read_text(errors="replace"):
+                    return True
+    except (OSError, ValueError):
+        return False
+    return False

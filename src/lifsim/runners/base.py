@@ -1,0 +1,209 @@
+"""What every runner shares: the memory guard, the progress bar, the estimate's common part, a job's shape.
+
+A runner (:class:`~lifsim.runners.local.Local`, :class:`~lifsim.runners.dask.Dask`)
+is where a run goes.  ``runner.job(plan, request, trace_store=..., chunk_steps=...,
+resume=...)`` checks everything that depends on where the run goes (memory,
+threads, the cluster, the stores) before any work and returns a :class:`Job`:
+``job.estimate()`` says what the run would take, running nothing (the dry
+run); ``job.run()`` runs it and returns the merged
+:class:`~lifsim.engine.output.RunOutput`; ``job.finish(result)`` completes the
+stores the run wrote; ``job.meta`` is the runner's part of the provenance.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..memory import available_memory, format_bytes, single_thread_native_pools
+
+if TYPE_CHECKING:
+    from ..engine.output import RunOutput
+    from ..engine.plan import RunPlan
+    from ..planning import RunEstimate
+    from ..request import ValidRequest
+    from ..result import Result
+
+__all__ = [
+    "Job",
+    "Runner",
+    "check_memory",
+    "expected_rate",
+    "make_progress",
+    "output_bytes",
+    "positive_int",
+    "MAX_TRACE_BYTES",
+    "STREAM_CHUNK_BYTES",
+]
+
+#: refuse to keep more than this many bytes of recorded traces in memory (stream them to a .zarr instead)
+MAX_TRACE_BYTES = 8 * 2**30
+#: bytes of traces per chunk of time streamed to a .zarr store
+STREAM_CHUNK_BYTES = 64 * 2**20
+#: rough cost per neuron-step (s) of each engine, to decide whether a run is long
+_COST = {"numba": 1.5e-9, "numpy": 2e-8, "cuda": 2e-11, "cuda-twin": 5e-9}
+
+
+class Job(Protocol):
+    """One run on one runner, checked and ready (see the module docstring)."""
+
+    meta: dict[str, object]
+
+    def estimate(self) -> RunEstimate: ...
+
+    def run(self) -> RunOutput: ...
+
+    def finish(self, result: Result) -> None: ...
+
+
+class Runner(Protocol):
+    """Where runs go: makes a checked :class:`Job` of a plan."""
+
+    def job(
+        self,
+        plan: RunPlan,
+        request: ValidRequest,
+        *,
+        trace_store: Any = None,
+        chunk_steps: int | None = None,
+        resume: bool = False,
+        overwrite: bool = False,
+    ) -> Job: ...
+
+
+def positive_int(value: object, name: str) -> int:
+    """``value`` as an int >= 1, or ``TypeError``/``ValueError`` naming ``name``."""
+    import numpy as np
+
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name}: expected a whole number >= 1, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name}: must be >= 1, got {value!r}")
+    return int(value)
+
+
+def stream_chunk_steps(request: ValidRequest, chunk_steps: int | None) -> int:
+    """Steps per chunk of traces streamed to a store: ``chunk_steps``, or about 64 MiB of traces."""
+    if chunk_steps is not None:
+        return positive_int(chunk_steps, "chunk_steps")
+    size = 0 if request.record is None else int(request.record.size)
+    return max(1, min(request.steps, STREAM_CHUNK_BYTES // (8 * max(1, size))))
+
+
+def expected_rate(request: ValidRequest) -> float:
+    """The stationary rate (Hz) the theory expects, for the memory estimate of the spike list (100 Hz when
+    there is no closed form)."""
+    if not request.spiking:
+        return 0.0
+    from ..theory import stationary_rate
+
+    try:
+        found = stationary_rate(request.params, request.inputs, request.method)
+    except (ValueError, ArithmeticError):
+        found = None
+    return 100.0 if found is None else max(found[0], 1.0)
+
+
+def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | None) -> int:
+    """Bytes this process needs for the run; ``ValueError`` when more than it can use, naming what is too large.
+
+    ``streamed_chunk``: the traces stream to a store, this many steps at a time, and are never held whole
+    (finding 5 of issue 16): only that chunk counts.  When the traces are what does not fit, the message names
+    ``record_v``, not ``n``.
+    """
+    single_thread_native_pools()  # before the writers load theirs (finding 15)
+    rate = expected_rate(request)
+    if streamed_chunk is None:  # the traces are held whole (the engine's chunk and the result's array)
+        needed = plan.memory_estimate(rate) + request.trace_bytes
+        without_traces = needed - 2 * request.trace_bytes
+    else:
+        needed = plan.memory_estimate(rate, chunk=streamed_chunk)
+        without_traces = needed
+    available = available_memory()
+    if available is not None and needed > available:
+        if request.record is not None and without_traces <= available:
+            raise ValueError(
+                f"record_v: {request.record.size} traces x {request.steps} steps need about {format_bytes(needed)} "
+                f"of memory with the run, more than the {format_bytes(available)} available; record fewer neurons "
+                "(e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
+            )
+        raise ValueError(
+            f"n: {request.n} neurons x {request.steps} steps need about {format_bytes(needed)} of memory (state, "
+            f"statistics, traces and spikes), more than the {format_bytes(available)} available; "
+            "use fewer neurons or steps"
+        )
+    if streamed_chunk is None and request.trace_bytes > MAX_TRACE_BYTES:
+        assert request.record is not None
+        raise ValueError(
+            f"record_v: {request.record.size} traces x {request.steps} steps need "
+            f"{request.trace_bytes / 2**30:.1f} GiB; record fewer neurons (e.g. '0:100') or stream them to disk "
+            "(trace_store='run.zarr', --data run.zarr)"
+        )
+    return needed
+
+
+def output_bytes(plan: RunPlan, request: ValidRequest) -> int:
+    """Bytes of the result's arrays (what a file holds before compression)."""
+    spikes = 0
+    if plan.spiking and plan.record_spikes:
+        spikes = int(plan.n * max(plan.steps - 1, 0) * plan.params.dt * expected_rate(request))
+    output = 8 * plan.steps * (3 + len(plan.lags)) + 8 * plan.n * (1 + len(plan.snapshot_steps)) + 16 * spikes
+    return output + request.trace_bytes
+
+
+def compile_notice(engine: str, progress: bool | None) -> None:
+    """Say on a terminal that the numba engine compiles (first run only)."""
+    if engine == "numba" and progress is not False and sys.stderr.isatty():
+        from ..engine import get
+
+        if get("numba").needs_compile():
+            print(
+                "lifsim: compiling the numba engine (first run only, about 20 s; later runs load it from the cache)",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def make_progress(progress: bool | None, engine: str, n: int, steps: int):  # type: ignore[no-untyped-def]
+    """A tqdm progress bar over neuron-steps, or None.
+
+    Shown when ``progress`` is True, or when it is None, stderr is a terminal
+    and the run is expected to last more than about 2 s.
+    """
+    if progress is False:
+        return None
+    if progress is None:
+        if not sys.stderr.isatty() or n * steps * _COST.get(engine, 2e-8) < 2.0:
+            return None
+    from tqdm import tqdm
+
+    return _Progress(
+        tqdm(total=n * steps, unit="neuron-step", unit_scale=True, desc="lifsim", leave=False, file=sys.stderr),
+        n,
+        steps,
+    )
+
+
+class _Progress:
+    """Adapts the engines' progress calls (steps done, or neurons done) to a tqdm bar of neuron-steps."""
+
+    def __init__(self, bar, n: int, steps: int) -> None:  # type: ignore[no-untyped-def]
+        self.bar, self.n, self.steps, self.done = bar, n, steps, 0
+
+    def update(self, count: int, *, neuron_steps: bool = False) -> None:
+        total = count if neuron_steps else count * self.n
+        if total > self.done:
+            self.bar.update(total - self.done)
+            self.done = total
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def check_progress(progress: object) -> bool | None:
+    """``progress``: True, False or None."""
+    import numpy as np
+
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress: expected True, False or None, got {progress!r}")
+    return None if progress is None else bool(progress)

@@ -1,0 +1,456 @@
+"""One layer for every Zarr store lifsim writes: a run (``--data run.zarr``), a distributed run's
+resumable store (:mod:`lifsim.runners.checkpoint`) and a sweep (:mod:`lifsim.sweeps`).
+
+Every store gets the same guarantees, written once here:
+
+* **Atomic creation** (:func:`create`): a store is built under a temporary name beside its target
+  (``.NAME.PID.RANDOM.tmp``) and moved into place in one step, so a Ctrl-C or a SIGKILL during its
+  creation leaves either nothing or the store that was there before; a killed writer's leftovers are
+  removed by the next one.
+* **One writer at a time** (:class:`WriterLock`): ``.NAME.lock`` beside the store, locked with
+  ``flock`` and holding the writer's process id.  A second writer is refused in one line naming that
+  process; the kernel releases the lock of a process that dies, even by SIGKILL.
+* **Resume marks** (:class:`Marks`): a store written piece by piece (a sweep's points) appends one
+  line per finished piece to ``lifsim-marks.jsonl``, with the SHA-256 of the files it wrote, after
+  those files are written; a torn last line (a writer killed mid-line) marks nothing.
+* **A manifest** (:func:`seal`): a complete store lists every file in ``lifsim-manifest.json`` with
+  its size and SHA-256 (bulk traces: size only; their chunks carry a CRC-32C checked when read).
+  The manifest is the last thing written: a store without one is unfinished.
+* **Checks before anything is read** (:func:`verify`, :meth:`Marks.verify`): symbolic links and
+  special files are refused (a chunk linked to ``/dev/zero`` would never end), and so is a missing,
+  resized, changed or unlisted file, or a folder where a file belongs.  A deleted or swapped chunk is
+  refused in one line, never read as NaN or as another point's values.
+* **No silent replacement** (:func:`check_overwrite`): an existing result is replaced only when the
+  caller says so (``--force``, ``overwrite=True``), and that is decided before any work.
+
+Errors are ``ValueError`` with one line of text; the callers prefix the path and what was being done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import stat
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .atomic import atomic_folder, file_mode
+
+__all__ = [
+    "LAYER",
+    "MANIFEST",
+    "MARKS",
+    "WriterLock",
+    "Marks",
+    "check_inflation",
+    "check_overwrite",
+    "codecs",
+    "create",
+    "file_digest",
+    "kind_of",
+    "quiet_zarr",
+    "read_attributes",
+    "refuse_links",
+    "refuse_same",
+    "seal",
+    "sealed",
+    "verify",
+]
+
+#: root attribute naming the version of this layer a store was written with (absent: an older lifsim)
+LAYER = "lifsim_store"
+#: the manifest of a complete store, and the resume marks of one being written (both at the store's root)
+MANIFEST, MARKS = "lifsim-manifest.json", "lifsim-marks.jsonl"
+#: the largest manifest, marks log or root metadata file read (bytes)
+_MAX_TEXT = 256 << 20
+
+
+def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "--data", resume: bool = False) -> None:
+    """Refuse to replace an existing result unless ``overwrite`` (``--force``) is given.
+
+    ``resume``: the caller can also finish the existing store (``--resume``), so the message offers that.
+    """
+    target = Path(path)
+    if overwrite or not (target.exists() or target.is_symlink()):
+        return
+    how = (
+        "add --resume (resume=True) to finish it, --force (overwrite=True) to replace it"
+        if resume
+        else ("add --force (overwrite=True) to replace it")
+    )
+    raise ValueError(f"{what}: {str(path)!r} exists; {how}, or choose another path")
+
+
+def refuse_same(source: str | os.PathLike, target: str | os.PathLike, what: str = "--data") -> None:
+    """Refuse writing ``target`` when it is ``source`` (the same file or store, through any link or name).
+
+    ``lifsim rerun a.npz --data a.npz`` would replace the result under test: never allowed, even with
+    ``--force``.
+    """
+    a, b = Path(source), Path(target)
+    try:
+        same = a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except OSError:
+        same = False
+    if same:
+        raise ValueError(
+            f"{what}: {str(target)!r} is the result being rerun ({str(source)!r}); a rerun never writes onto its "
+            "input, not even with --force; choose another path"
+        )
+
+
+@contextlib.contextmanager
+def quiet_zarr(target: Path | None = None) -> Iterator[None]:
+    """Silence zarr's note that consolidated metadata is not yet part of the Zarr 3 spec; name ``target``
+    in a file-system error (zarr's writer thread reports a full disk without any file name)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*[Cc]onsolidated metadata.*")
+        warnings.filterwarnings("ignore", message=".*is not recognized as a component of a Zarr hierarchy.*")
+        try:
+            yield
+        except OSError as error:
+            if target is None or error.errno is None:
+                raise
+            raise OSError(error.errno, error.strerror or str(error), str(target)) from None
+
+
+def codecs() -> dict[str, Any]:
+    """Zstandard compression and a CRC-32C checksum per chunk (an xarray ``encoding`` entry)."""
+    from zarr.codecs import Crc32cCodec, ZstdCodec
+
+    return {"compressors": (ZstdCodec(), Crc32cCodec())}
+
+
+#: a file's arrays may declare at most this many times the bytes the file holds, above a floor (finding 7 of
+#: issue 16: a 1.5 MB .npz claimed 1.6 GB); lifsim's own files are uncompressed (.nc, .npz) or hold
+#: float data that Zstandard shrinks far less than this
+MAX_RATIO, INFLATION_FLOOR = 100, 64 << 20
+
+
+def check_inflation(declared: int, on_disk: int, what: str = "the file") -> None:
+    """Refuse ``declared`` bytes of arrays from ``on_disk`` bytes of file beyond :data:`MAX_RATIO`.
+
+    Raises ``ValueError`` before anything is allocated, so a small file cannot make lifsim claim gigabytes.
+    """
+    from .memory import format_bytes
+
+    allowed = max(INFLATION_FLOOR, MAX_RATIO * max(0, int(on_disk)))
+    if declared > allowed:
+        raise ValueError(
+            f"{what} declares {format_bytes(declared)} of arrays in {format_bytes(on_disk)} on disk "
+            f"(more than {MAX_RATIO} times its size); it is damaged or hostile"
+        )
+
+
+# ---------------------------------------------------------------------------------------------- writers
+class _Held(Exception):
+    """The lock is held by another open file (``holder``: the pid written in it)."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(holder)
+        self.holder = holder
+
+
+class WriterLock:
+    """The lock that keeps a second writer off a store: ``.NAME.lock`` beside it, holding the writer's pid.
+
+    Picklable: a copy (sent to a Dask worker) holds no lock.
+    """
+
+    def __init__(self, target: Path, what: str = "--data") -> None:
+        self.target = Path(target)
+        self.what = what
+        folder = self.target.parent if str(self.target.parent) else Path(".")
+        self.path = folder / f".{self.target.name}.lock"
+        self._fd: int | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_fd": None}
+
+    @property
+    def held(self) -> bool:
+        """True while this process holds the lock."""
+        return self._fd is not None
+
+    def acquire(self, wait: float = 0.0) -> WriterLock:
+        """Take the lock, or raise ``ValueError`` naming the process that holds it.
+
+        ``wait``: seconds to wait for another writer to finish first (a store written at once, in a
+        moment); 0 refuses at once (a store written over a long run).
+        """
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return self._try()
+            except _Held as held:
+                if time.monotonic() >= deadline:
+                    raise ValueError(
+                        f"{self.what}: {str(self.target)!r} is being written by another lifsim process (pid "
+                        f"{held.holder}); wait for it to finish, stop it, or choose another path"
+                    ) from None
+                time.sleep(0.05)
+
+    def _try(self) -> WriterLock:
+        import fcntl
+
+        if self._fd is not None:
+            return self
+        for _attempt in range(5):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), file_mode())
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+                os.close(fd)
+                raise _Held(holder) from None
+            try:  # the previous holder may have removed the file between our open and our lock
+                current = os.stat(self.path).st_ino
+            except FileNotFoundError:
+                current = -1
+            if current != os.fstat(fd).st_ino:
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            self._fd = fd
+            return self
+        raise ValueError(f"{self.what}: could not lock {str(self.target)!r}; another process keeps replacing its lock")
+
+    def release(self) -> None:
+        """Give the lock up (and remove its file); nothing when not held."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> WriterLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def create(target: Path, build: Callable[[Path], None]) -> Path:
+    """Build a store with ``build(path)`` under a temporary name beside ``target``, then move it into place.
+
+    An existing store at ``target`` is swapped out in the same step (the caller has checked that it may
+    be replaced).  On any exception, Ctrl-C included, the temporary store is removed and ``target`` is
+    left as it was.
+    """
+    folder = atomic_folder(target)
+    try:
+        build(folder.path)
+        return folder.commit()
+    finally:
+        folder.abort()
+
+
+# ---------------------------------------------------------------------------------------------- checks
+def refuse_links(root: Path) -> None:
+    """Raise ``ValueError`` if ``root`` is, or holds, a symbolic link or a special file (nothing is read)."""
+    mode = os.lstat(root).st_mode
+    if stat.S_ISLNK(mode):
+        raise ValueError("it is a symbolic link")
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            path = os.path.join(folder, name)
+            mode = os.lstat(path).st_mode
+            if stat.S_ISLNK(mode):
+                raise ValueError(f"it holds a symbolic link ({os.path.relpath(path, root)})")
+            if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+                raise ValueError(f"it holds a special file ({os.path.relpath(path, root)})")
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a regular file's bytes (a link or special file is refused, not followed)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        digest = hashlib.sha256()
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_text(path: Path) -> str:
+    """A small text file of the store (manifest, marks, metadata), never through a link."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ValueError(f"{path.name} is not a regular file")
+        data = handle.read(_MAX_TEXT + 1)
+    if len(data) > _MAX_TEXT:
+        raise ValueError(f"{path.name} is larger than {_MAX_TEXT >> 20} MiB")
+    return data.decode("utf-8", errors="replace")
+
+
+def read_attributes(store: Path) -> dict[str, Any] | None:
+    """The root attributes of a Zarr store (format 3 or 2), read without zarr; None if it is not a store."""
+    for name, key in (("zarr.json", "attributes"), (".zattrs", None)):
+        path = store / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            document = json.loads(_read_text(path))
+        except (OSError, ValueError, RecursionError) as error:
+            raise ValueError(f"its metadata {name} cannot be read ({str(error)[:100]})") from None
+        if not isinstance(document, dict):
+            return None
+        attributes = document.get(key, {}) if key else document
+        return attributes if isinstance(attributes, dict) else None
+    return None
+
+
+def kind_of(attributes: Mapping[str, Any] | None) -> str | None:
+    """What a store holds, from its root attributes: ``"run"``, ``"checkpoint"``, ``"sweep"`` or None."""
+    if not attributes:
+        return None
+    if "lifsim_sweep_digest" in attributes or attributes.get("lifsim_kind") == "sweep":
+        return "sweep"
+    if "lifsim_schema" in attributes:
+        return "run"
+    if "lifsim_run_identity" in attributes:
+        return "checkpoint"
+    return None
+
+
+def _listing(store: Path) -> dict[str, int]:
+    """Every regular file of the store (relative path -> size), the manifest and marks left out."""
+    files: dict[str, int] = {}
+    for folder, _dirs, names in os.walk(store, followlinks=False):
+        for name in names:
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, store).replace(os.sep, "/")
+            if relative in (MANIFEST, MARKS) or (relative.startswith(f".{MANIFEST}.") and folder == str(store)):
+                continue
+            files[relative] = os.lstat(path).st_size
+    return files
+
+
+def _is_lazy(relative: str, lazy: Iterable[str]) -> bool:
+    return any(relative.startswith(f"{name}/c/") for name in lazy)
+
+
+def seal(store: Path, lazy: Iterable[str] = ()) -> None:
+    """Write the manifest of a complete store (the last write): every file's size and SHA-256.
+
+    ``lazy``: arrays read on demand (the traces ``v``), whose chunks get their size only: their contents
+    are checked by their CRC-32C when read, so loading stays cheap.  Removes the resume marks.
+    """
+    lazy = tuple(lazy)
+    refuse_links(store)
+    entries = {
+        relative: [size, None if _is_lazy(relative, lazy) else file_digest(store / relative)]
+        for relative, size in sorted(_listing(store).items())
+    }
+    text = json.dumps({"version": 1, "lazy": list(lazy), "files": entries}, indent=0)
+    partial = store / f".{MANIFEST}.{os.getpid()}"
+    with open(partial, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.chmod(partial, file_mode())
+    os.replace(partial, store / MANIFEST)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(store / MARKS)
+
+
+def sealed(store: Path) -> bool:
+    """True when the store has its manifest (it was completely written)."""
+    return (store / MANIFEST).is_file()
+
+
+def _check_file(store: Path, relative: str, size: int, digest: str | None) -> None:
+    path = store / relative
+    try:
+        mode = os.lstat(path)
+    except FileNotFoundError:
+        raise ValueError(f"{_name(relative)} is missing") from None
+    if stat.S_ISDIR(mode.st_mode):
+        raise ValueError(f"{_name(relative)} is a folder, expected a file")
+    if mode.st_size != size:
+        raise ValueError(f"{_name(relative)} has {mode.st_size} bytes; the store was written with {size}")
+    if digest is not None and file_digest(path) != digest:
+        raise ValueError(f"{_name(relative)} does not match its checksum (changed, damaged or swapped)")
+
+
+def _name(relative: str) -> str:
+    """``chunk rate/c/0/3`` or ``file rate/zarr.json``."""
+    return f"chunk {relative}" if "/c/" in f"/{relative}" else f"file {relative}"
+
+
+def verify(store: Path) -> None:
+    """Check a complete store against its manifest before anything is read (see the module docstring)."""
+    refuse_links(store)
+    if not sealed(store):
+        raise ValueError("it was not completely written (it has no manifest)")
+    try:
+        manifest = json.loads(_read_text(store / MANIFEST))
+        entries = manifest["files"]
+        listed = {str(k): (int(v[0]), None if v[1] is None else str(v[1])) for k, v in entries.items()}
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError):
+        raise ValueError(f"its manifest {MANIFEST} is damaged") from None
+    for relative, (size, digest) in listed.items():
+        _check_file(store, relative, size, digest)
+    unlisted = sorted(set(_listing(store)) - set(listed))
+    if unlisted:
+        raise ValueError(f"it holds {_name(unlisted[0])}, which its manifest does not list")
+
+
+class Marks:
+    """The resume marks of a store written piece by piece: ``lifsim-marks.jsonl`` at its root.
+
+    One JSON line per finished piece: its key and the SHA-256 of each file it wrote.
+    """
+
+    def __init__(self, store: Path) -> None:
+        self.store = Path(store)
+        self.path = self.store / MARKS
+
+    def add(self, key: str, files: Iterable[str]) -> None:
+        """Mark piece ``key`` finished, recording its files (paths relative to the store), already written."""
+        digests = {relative: file_digest(self.store / relative) for relative in files}
+        line = json.dumps({"key": key, "files": digests}, separators=(",", ":"))
+        with open(self.path, "a") as handle:
+            handle.write(line + "\n")
+
+    def read(self) -> dict[str, dict[str, str]]:
+        """The marks (key -> {file: digest}); a torn last line is left out; ``ValueError`` if damaged."""
+        if not (self.path.exists() or self.path.is_symlink()):
+            return {}
+        text = _read_text(self.path)
+        lines = text.split("\n")
+        marks: dict[str, dict[str, str]] = {}
+        for number, line in enumerate(lines[:-1], 1):  # the last piece has no newline yet: a torn line
+            try:
+                entry = json.loads(line)
+                marks[str(entry["key"])] = {str(k): str(v) for k, v in entry["files"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
+                raise ValueError(f"its resume marks ({MARKS}) are damaged at line {number}") from None
+        return marks
+
+    def verify(self) -> dict[str, dict[str, str]]:
+        """The marks, after checking that every marked file is there, a regular file, and unchanged."""
+        refuse_links(self.store)
+        marks = self.read()
+        for files in marks.values():
+            for relative, digest in files.items():
+                path = self.store / relative
+                try:
+                    mode = os.lstat(path).st_mode
+                except FileNotFoundError:
+                    raise ValueError(f"{_name(relative)} of a finished piece is missing") from None
+                if stat.S_ISDIR(mode):
+                    raise ValueError(f"{_name(relative)} is a folder, expected a file")
+                if file_digest(path) != digest:
+                    raise ValueError(f"{_name(relative)} does not match its checksum (changed, damaged or swapped)")
+        return marks

@@ -1,0 +1,303 @@
+"""A sweep's resumable ``.zarr`` store, and :func:`load_sweep`, on the store layer of :mod:`lifsim.store`.
+
+The store is created whole under a temporary name and moved into place (its arrays empty, its resume
+marks holding the SHA-256 of every metadata file), so an interrupted creation leaves nothing, or the
+store that was there.  Each finished grid point then writes its chunk files (one chunk per point and
+variable) and, after them, its resume mark with their SHA-256.  ``resume=True`` checks every mark
+against the files before it trusts it: a deleted, swapped, changed or linked chunk is refused in one
+line.  When every point is done the provenance is added and the store sealed with its manifest, which
+:func:`load_sweep` checks before reading anything.  One writer at a time: a second is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .store import (
+    LAYER,
+    Marks,
+    WriterLock,
+    check_inflation,
+    check_overwrite,
+    codecs,
+    create,
+    kind_of,
+    quiet_zarr,
+    read_attributes,
+    refuse_links,
+    seal,
+    sealed,
+    verify,
+)
+
+__all__ = ["SweepStore", "load_sweep"]
+
+#: the resume mark of the store's creation (its metadata files)
+CREATED = "created"
+
+
+class SweepStore:
+    """A resumable ``.zarr`` store of a sweep, written point by point (values first, then the point's mark).
+
+    Parameters
+    ----------
+    path : Path
+        The store (``.zarr``).
+    spec
+        What defines the sweep's numbers: ``digest()``, ``per_step`` and its fields as ``__dict__``.
+    coords : dict
+        Swept name -> values (SI), in the grid's order.
+    steps : int
+        Time steps of one point (the length of the per-step outputs).
+    outputs : mapping
+        Per-point output name -> (units, description).
+    units : mapping
+        Swept name -> SI unit of its values.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        spec: Any,
+        coords: Mapping[str, tuple[float, ...]],
+        steps: int,
+        *,
+        outputs: Mapping[str, tuple[str, str]],
+        units: Mapping[str, str],
+    ) -> None:
+        self.path, self.spec, self.coords, self.steps = Path(path), spec, dict(coords), int(steps)
+        self.outputs, self.units = dict(outputs), dict(units)
+        self.shape = tuple(len(v) for v in self.coords.values())
+        self.names = tuple(self.coords)
+        self.lock = WriterLock(self.path, "data")
+        self.marks = Marks(self.path)
+        self.complete = False
+        self._arrays: dict[str, Any] = {}
+
+    def _template(self) -> Any:
+        import dask.array as da
+        import xarray as xr
+
+        dims = self.names
+        one = (1,) * len(dims)
+        data: dict[str, Any] = {}
+        for name, (units, text) in self.outputs.items():
+            empty = da.full(self.shape, np.nan, chunks=one)
+            data[name] = xr.Variable(dims, empty, {"units": units, "description": text})
+        if self.spec.per_step:
+            for name, units in (("v_mean_t", "V"), ("v_var_t", "V**2")):
+                empty = da.full(self.shape + (self.steps,), np.nan, chunks=one + (self.steps,))
+                data[name] = xr.Variable(dims + ("t",), empty, {"units": units})
+        coords = {
+            name: xr.Variable(name, np.asarray(v), {"units": self.units[name]}) for name, v in self.coords.items()
+        }
+        ds = xr.Dataset(data, coords=coords)
+        ds.attrs.update(
+            {
+                "lifsim_sweep_spec": json.dumps(self.spec.__dict__, sort_keys=True),
+                "lifsim_sweep_digest": self.spec.digest(),
+                "lifsim_kind": "sweep",
+                "lifsim_complete": 0,
+                LAYER: 1,
+            }
+        )
+        return ds
+
+    def open(self, resume: bool, overwrite: bool = False) -> np.ndarray:
+        """Create the store (replacing an existing one only with ``overwrite``), or check it and resume it.
+
+        Returns the done mask.  Takes the writer's lock, held until :meth:`finish` or :meth:`close`.
+        """
+        self.lock.acquire()
+        try:
+            if (self.path.exists() or self.path.is_symlink()) and resume:
+                return self._resume()
+            check_overwrite(self.path, overwrite, "data", resume=True)
+            self._create()
+            return np.zeros(self.shape, dtype=bool)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _create(self) -> None:
+        template = self._template()
+        encoding = {name: codecs() for name in template.data_vars}
+
+        def build(path: Path) -> None:
+            with quiet_zarr(self.path):
+                template.to_zarr(path, mode="w", encoding=encoding, consolidated=False, compute=False)
+            files = [
+                os.path.relpath(os.path.join(folder, name), path).replace(os.sep, "/")
+                for folder, _dirs, names in os.walk(path)
+                for name in names
+            ]
+            Marks(path).add(CREATED, [name for name in files if name != "zarr.json"])
+
+        create(self.path, build)
+        self._arrays = {}
+
+    def _resume(self) -> np.ndarray:
+        """The done mask of the existing store, after checking that it is this sweep's and undamaged."""
+        try:
+            refuse_links(self.path)
+            attributes = read_attributes(self.path)
+        except (ValueError, OSError) as error:
+            raise ValueError(f"data: {self.path} cannot be resumed: {error}") from None
+        kind = kind_of(attributes)
+        if kind != "sweep" or attributes is None:
+            what = f"a lifsim {kind} store" if kind else "not a lifsim sweep store"
+            raise ValueError(f"data: {self.path} is {what}, not a sweep; it cannot be resumed")
+        if attributes.get("lifsim_sweep_digest") != self.spec.digest():
+            raise ValueError(
+                f"data: {self.path} was written by a different sweep (grid, parameters, n, seed or input "
+                "differ); it cannot be resumed by this command"
+            )
+        if LAYER not in attributes:
+            raise ValueError(
+                f"data: {self.path} was written by an older lifsim without resume marks; it cannot be resumed "
+                "(add --force to run the sweep again into it)"
+            )
+        try:
+            if sealed(self.path):
+                verify(self.path)
+                self.complete = True
+                return np.ones(self.shape, dtype=bool)
+            marks = self.marks.verify()
+        except (ValueError, OSError) as error:
+            raise ValueError(f"data: {self.path} cannot be resumed: {error}") from None
+        if CREATED not in marks:
+            raise ValueError(f"data: {self.path} cannot be resumed: its resume marks are damaged (no creation mark)")
+        done = np.zeros(self.shape, dtype=bool)
+        total = math.prod(self.shape)
+        for key in marks:
+            if key.isdigit() and int(key) < total:
+                done.ravel()[int(key)] = True
+        return done
+
+    def _array(self, name: str) -> Any:
+        import zarr
+
+        if name not in self._arrays:
+            self._arrays[name] = zarr.open_array(str(self.path / name), mode="r+")
+        return self._arrays[name]
+
+    def write(self, flat: int, values: Mapping[str, Any]) -> None:
+        """Store one finished point: its chunk files, then its resume mark (a torn write is never marked)."""
+        import zarr
+
+        index = tuple(int(i) for i in np.unravel_index(flat, self.shape))
+        files = []
+        with zarr.config.set({"array.write_empty_chunks": True}), quiet_zarr(self.path):
+            for name, value in values.items():
+                array = self._array(name)
+                value = np.asarray(value, dtype=np.float64)
+                where = index + ((slice(None),) if value.ndim else ())
+                array[where] = value
+                files.append(f"{name}/{array.metadata.encode_chunk_key(index + ((0,) if value.ndim else ()))}")
+        self.marks.add(str(flat), files)
+
+    def finish(self, meta: Mapping[str, Any]) -> Any:
+        """Check every mark, record the provenance, seal the store; return it as a Dataset (:func:`load_sweep`)."""
+        import zarr
+
+        try:
+            if not self.complete:
+                try:
+                    self.marks.verify()
+                except (ValueError, OSError) as error:
+                    raise ValueError(f"data: {self.path} was damaged while the sweep ran: {error}") from None
+                with quiet_zarr(self.path):
+                    group = zarr.open_group(str(self.path), mode="r+")
+                    group.attrs.update({"lifsim_meta": json.dumps(meta, default=str), "lifsim_complete": 1})
+                    zarr.consolidate_metadata(str(self.path))
+                seal(self.path)
+                self.complete = True
+        finally:
+            self.close()
+        return load_sweep(self.path)
+
+    def close(self) -> None:
+        """Give up the writer's lock (what is written stays: ``resume=True`` finishes it)."""
+        self._arrays = {}
+        self.lock.release()
+
+
+def load_sweep(path: str | os.PathLike) -> Any:
+    """A sweep saved by ``lifsim sweep --data`` (``.nc`` or a finished ``.zarr`` store), as an ``xarray.Dataset``.
+
+    A ``.zarr`` store is checked against its manifest first (links, missing, swapped or changed chunks are
+    refused); a run file (``lifsim.load``'s) is refused, saying so.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load_sweep: expected a file path, got {type(path).__name__} {path!r}")
+    target = Path(path)
+    if not (target.exists() or target.is_symlink()):
+        raise ValueError(f"load_sweep: {str(path)!r}: no such file")
+    suffix = target.suffix.lower()
+    if suffix == ".npz":
+        raise ValueError(f"{target}: a lifsim run file (.npz), not a sweep; read it with lifsim.load")
+    if suffix == ".zarr":
+        return _load_zarr(target)
+    if suffix == ".nc":
+        return _load_netcdf(target)
+    raise ValueError(f"load_sweep: {str(path)!r} must end in .zarr or .nc (a sweep written by lifsim sweep --data)")
+
+
+def _load_zarr(target: Path) -> Any:
+    import xarray as xr
+
+    try:
+        refuse_links(target)
+        attributes = read_attributes(target)
+    except (ValueError, OSError) as error:
+        raise ValueError(f"{target}: cannot read as a lifsim sweep ({error})") from None
+    kind = kind_of(attributes)
+    if kind in ("run", "checkpoint"):
+        raise ValueError(f"{target}: a lifsim run, not a sweep; read it with lifsim.load")
+    if kind != "sweep" or attributes is None:
+        raise ValueError(f"{target}: not a lifsim sweep (no sweep attributes in its Zarr metadata)")
+    if LAYER in attributes:
+        if not sealed(target):
+            raise ValueError(f"{target}: an unfinished sweep; finish it with --resume (resume=True)")
+        try:
+            verify(target)
+        except (ValueError, OSError) as error:
+            raise ValueError(f"{target}: damaged lifsim sweep store: {error}") from None
+    elif not int(attributes.get("lifsim_complete", 0)):
+        raise ValueError(f"{target}: an unfinished sweep; finish it with --resume (resume=True)")
+    try:
+        with quiet_zarr(target):
+            ds = xr.open_zarr(target, consolidated=LAYER in attributes).load()
+    except Exception as error:  # zarr raises its own types for damaged stores
+        raise ValueError(
+            f"{target}: cannot read as a lifsim sweep ({type(error).__name__}: {str(error)[:200]})"
+        ) from None
+    return ds.drop_vars("done", errors="ignore")
+
+
+def _load_netcdf(target: Path) -> Any:
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(target, engine="h5netcdf") as opened:
+            attributes = dict(opened.attrs)
+            if "lifsim_schema" in attributes:
+                raise ValueError("a lifsim run, not a sweep; read it with lifsim.load")
+            if attributes.get("title") != "lifsim sweep" or "rate" not in opened:
+                raise ValueError("not a lifsim sweep")
+            declared = sum(int(v.size) * v.dtype.itemsize for v in opened.variables.values())
+            check_inflation(declared, target.stat().st_size)
+            return opened.load()
+    except ValueError as error:
+        raise ValueError(f"{target}: {error}") from None
+    except Exception as error:  # h5py raises its own types for damaged files
+        raise ValueError(
+            f"{target}: cannot read as a lifsim sweep ({type(error).__name__}: {str(error)[:200]})"
+        ) from None

@@ -1,0 +1,273 @@
+"""The ``lifsim`` console script as the user meets it: a subprocess of the installed script.
+
+Every command's ``--help``, ``--version``, ``python -m lifsim``, a broken pipe,
+an internal error (with and without ``LIFSIM_DEBUG``), and SIGINT / SIGTERM from
+the first instant of start-up: each way out has its exit status
+(:data:`lifsim.errors.EXIT_STATUSES`) and at most one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from cli_helpers import in_tmp, lifsim_script, run_script  # noqa: F401 (in_tmp: autouse fixture)
+
+from lifsim import errors
+from lifsim.cli import build_parser
+
+
+def commands() -> list[str]:
+    """The subcommands of ``lifsim``, from its parser."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return sorted(action.choices)
+    raise AssertionError("lifsim has no subcommands")
+
+
+# ------------------------------------------------------------------ exit 0: --help and --version
+
+
+def test_every_help_exits_0():
+    """``lifsim --help`` and ``lifsim COMMAND --help`` for every command (all at once: one start-up's time)."""
+    running = {
+        command: subprocess.Popen(
+            [lifsim_script(), *([command] if command else []), "--help"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for command in ["", *commands()]
+    }
+    for command, process in running.items():
+        out, err = process.communicate(timeout=120)
+        assert (process.returncode, err) == (0, ""), (command, process.returncode, err[-500:])
+        assert out.startswith(f"usage: lifsim {command}".rstrip()), (command, out[:200])
+
+
+def test_version_exits_0():
+    from lifsim import __version__
+
+    done = run_script(["--version"])
+    assert (done.returncode, done.stdout, done.stderr) == (0, f"lifsim {__version__}\n", "")
+
+
+def test_python_m_lifsim_help_exits_0():
+    done = subprocess.run([sys.executable, "-m", "lifsim", "--help"], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.startswith("usage: lifsim")
+
+
+def test_no_command_is_bad_input():
+    done = run_script([])
+    assert done.returncode == errors.EXIT_USAGE and done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith("lifsim: error:"), done.stderr
+
+
+# ------------------------------------------------------------------ broken pipe
+
+
+def test_a_broken_pipe_is_quiet():
+    """The reader of stdout went away before lifsim wrote: no line, the status of a SIGPIPE death (141)."""
+    for argv in (["--help"], ["params"]):
+        process = subprocess.Popen([lifsim_script(), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()  # nobody reads: every write to stdout fails with EPIPE
+        err = process.stderr.read().decode()
+        process.wait(timeout=120)
+        process.stderr.close()
+        assert (process.returncode, err) == (errors.EXIT_BROKEN_PIPE, ""), (argv, process.returncode, err)
+
+
+def test_help_into_head_is_one_line_and_no_complaint():
+    done = subprocess.run(
+        ["bash", "-c", f"set -o pipefail; '{lifsim_script()}' --help | head -1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.startswith("usage: lifsim") and done.stdout.count("\n") == 1
+    assert done.stderr == "" and done.returncode in (0, errors.EXIT_BROKEN_PIPE), (done.returncode, done.stderr)
+
+
+# ------------------------------------------------------------------ internal errors
+
+FAULTS = {
+    # inside a command (a bug in lifsim or a library, met while the command runs)
+    "command": """
+        import lifsim.cli.params as module
+        def run(*args, **kwargs):
+            raise RuntimeError("injected fault\\nwith a second line")
+        module.run = run
+    """,
+    # outside the command, in the console script itself
+    "console": """
+        import lifsim.cli as module
+        def main(*args, **kwargs):
+            raise RuntimeError("injected fault\\nwith a second line")
+        module.main = main
+    """,
+}
+
+
+def _with_fault(tmp_path: Path, where: str) -> dict[str, str]:
+    """An environment whose interpreter imports a sitecustomize that plants a RuntimeError in lifsim."""
+    folder = tmp_path / f"fault-{where}"
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(textwrap.dedent(FAULTS[where]))
+    env = {k: v for k, v in os.environ.items() if k != "LIFSIM_DEBUG"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(folder), env.get("PYTHONPATH")]))
+    return env
+
+
+@pytest.mark.parametrize("where", sorted(FAULTS))
+def test_an_internal_error_is_one_line_and_exit_1(tmp_path, where):
+    done = run_script(["params"], env=_with_fault(tmp_path, where))
+    assert done.returncode == errors.EXIT_INTERNAL, (done.returncode, done.stderr[-800:])
+    assert done.stderr.splitlines() == [
+        "lifsim: internal error: RuntimeError: injected fault with a second line; "
+        "rerun with LIFSIM_DEBUG=1 for the traceback"
+    ]
+
+
+@pytest.mark.parametrize("where", sorted(FAULTS))
+def test_lifsim_debug_shows_the_traceback(tmp_path, where):
+    env = {**_with_fault(tmp_path, where), "LIFSIM_DEBUG": "1"}
+    done = run_script(["params"], env=env)
+    assert done.returncode == errors.EXIT_INTERNAL
+    lines = done.stderr.splitlines()
+    assert lines[0] == "Traceback (most recent call last):" and "sitecustomize.py" in done.stderr
+    assert lines[-1] == "lifsim: internal error: RuntimeError: injected fault with a second line"
+
+
+def test_the_exit_statuses_are_one_table():
+    table = errors.exit_status_table().splitlines()
+    statuses = [row[0] for row in errors.EXIT_STATUSES]
+    assert statuses == sorted(set(statuses)) and len(table) == 2 + len(statuses)
+    named = {getattr(errors, name) for name in errors.__all__ if name.startswith("EXIT_") and name != "EXIT_STATUSES"}
+    assert named == set(statuses) == {0, 1, 2, 3, 130, 141, 143}
+    assert (errors.EXIT_INTERRUPTED, errors.EXIT_BROKEN_PIPE, errors.EXIT_TERMINATED) == (
+        128 + signal.SIGINT,
+        128 + signal.SIGPIPE,
+        128 + signal.SIGTERM,
+    )
+
+
+# ------------------------------------------------------------------ signals from the first instant
+
+SAID = {
+    signal.SIGINT: (errors.EXIT_INTERRUPTED, "lifsim: interrupted"),
+    signal.SIGTERM: (errors.EXIT_TERMINATED, "lifsim: terminated"),
+}
+#: a frame of lifsim's own code in a traceback
+LIFSIM_FRAME = re.compile(r'File "[^"]*[/\\]lifsim[/\\][^"]*"')
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/PID/status (Linux)")
+
+
+def _default_signals() -> None:
+    """In the child before it runs lifsim: SIGINT as a terminal gives it, even where the tests were started
+    with SIGINT ignored (a background job of a script), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _lifsim_holds_signals(pid: int) -> bool:
+    """Whether lifsim's own handlers are set: Python never catches SIGTERM itself, lifsim sets it after SIGINT."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", text, re.M).group(1), 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def _signalled(signum: int, delay: float | None) -> tuple[bool, subprocess.CompletedProcess]:
+    """Start ``lifsim fi`` and send ``signum`` after ``delay`` s (None: the instant lifsim's handlers appear)."""
+    process = subprocess.Popen(
+        [lifsim_script(), "fi", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_default_signals,
+    )
+    if delay is None:
+        deadline = time.monotonic() + 60
+        while not _lifsim_holds_signals(process.pid) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.0002)
+    else:
+        time.sleep(delay)
+    held = _lifsim_holds_signals(process.pid)
+    process.send_signal(signum)
+    out, err = process.communicate(timeout=120)
+    return held, subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+@needs_proc
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_a_signal_from_the_first_instant_is_one_line(signum):
+    """From lifsim's first line of code on, SIGINT and SIGTERM give exactly their line and status.
+
+    Before that the interpreter itself is starting (a few to a few tens of milliseconds): the signal then
+    kills it as the signal does, or Python reports its own start-up failure, but never from lifsim's code.
+    """
+    status, line = SAID[signum]
+    said = 0
+    for delay in (None, 0, 0.001, 0.003, 0.006, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06, 0.08, 0.1, 0.13, 0.2, 0.4, 0.6):
+        held, done = _signalled(signum, delay)
+        outcome = (delay, held, done.returncode, done.stdout, done.stderr[-1500:])
+        if (done.returncode, done.stderr.splitlines()) == (status, [line]):
+            said += 1
+            assert done.stdout == "", outcome
+            continue
+        # not the line: only allowed while the interpreter was still starting, before lifsim's first line
+        assert not held and delay is not None, outcome
+        assert done.stdout == "" and not LIFSIM_FRAME.search(done.stderr), outcome
+        assert done.returncode == -signum or done.stderr.startswith("Fatal Python error"), outcome
+    assert said >= 4  # the later moments at least met lifsim's handlers
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(status.parent.name))
+    return found
+
+
+@needs_proc
+@pytest.mark.faults
+@pytest.mark.parametrize("to_group", [False, True], ids=["lifsim", "terminal"])
+def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, to_group):
+    """Ctrl-C on a --workers run: one line, and nothing after it from the worker processes or from
+    multiprocessing's resource tracker ("leaked semaphore objects").  From a terminal, Ctrl-C reaches the whole
+    process group, workers included."""
+    process = subprocess.Popen(
+        [lifsim_script(), "simulate", "--n", "200000", "--t-max", "10s", "--workers", "2", "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        start_new_session=True,
+        preexec_fn=_default_signals,
+    )
+    deadline = time.monotonic() + 90
+    while len(_children(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)  # the resource tracker and two workers
+    time.sleep(1.0)
+    assert process.poll() is None, process.communicate()
+    if to_group:
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=120)  # returns once every holder of stderr, workers too, is gone
+    assert (process.returncode, err) == (errors.EXIT_INTERRUPTED, "lifsim: interrupted\n")
