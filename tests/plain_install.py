@@ -46,7 +46,7 @@ def check() -> list[str]:
                         problems.append(f"{suffix}: saved although {missing} are not installed")
                     except MissingDependencyError as error:
                         print(f"optional format {suffix}: refused up front ({error})")
-                        if f"lifsim[{fmt.extra}]" not in str(error):
+                        if f'".[{fmt.extra}]"' not in str(error):
                             problems.append(f"{suffix}: the message does not name the extra: {error}")
         main_job = ["simulate", "--n", "100", "--input", "uniform", "--no-spiking", "--quiet"]
         for suffix in (".nc", ".zarr", ".npz", ".csv"):

@@ -111,7 +111,7 @@ def test_auto_never_picks_the_gpu_or_the_twin():
 def test_no_gpu_is_one_line(capsys):
     with pytest.raises(ValueError, match=r"engine: 'cuda' (needs cupy|cannot run here)") as caught:
         lifsim.simulate(P, n=10, engine="cuda")
-    assert "\n" not in str(caught.value) and ("lifsim[gpu]" in str(caught.value) or "device" in str(caught.value))
+    assert "\n" not in str(caught.value) and ('".[gpu]"' in str(caught.value) or "device" in str(caught.value))
     rc, _out, err = run_cli(capsys, ["simulate", "--n", "10", "--t-max", "10ms", "--engine", "cuda"])
     assert rc == 2 and err.startswith("lifsim: error: --engine: 'cuda'") and err.count("\n") == 1
 

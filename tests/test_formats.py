@@ -79,12 +79,12 @@ def hide(monkeypatch, package):
 
 def test_missing_package_is_an_import_error_naming_the_extra(monkeypatch, run, tmp_path):
     hide(monkeypatch, "pynwb")
-    with pytest.raises(MissingDependencyError, match=r"pip install 'lifsim\[nwb\]'") as info:
+    with pytest.raises(MissingDependencyError, match=r'pip install "\.\[nwb\]" in the lifsim folder') as info:
         run.save(str(tmp_path / "run.nwb"))
     assert isinstance(info.value, ImportError) and not isinstance(info.value, ValueError)
     assert info.value.extra == "nwb" and info.value.package == "pynwb"
     hide(monkeypatch, "neo")
-    with pytest.raises(MissingDependencyError, match=r"lifsim\[neo\]"):
+    with pytest.raises(MissingDependencyError, match=r'"\.\[neo\]"'):
         run.to_neo()
 
 
@@ -97,7 +97,7 @@ def test_cli_reports_a_missing_package_before_simulating(monkeypatch, capsys, tm
 
     monkeypatch.setattr(lifsim.simulation, "simulate", never)
     rc, out, err = run_cli(capsys, ["simulate", "--n", "10", "--data", "run.nwb"])
-    assert_one_line_error(rc, err, "--data", ".nwb", "pynwb", "lifsim[nwb]")
+    assert_one_line_error(rc, err, "--data", ".nwb", "pynwb", '".[nwb]"')
     assert out == "" and list(tmp_path.iterdir()) == []
 
 

@@ -36,10 +36,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .reduce import variance_from_m2
-from .result import Result, TraceSource
 
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
+
+    from .result import Result, TraceSource
 
 __all__ = ["SCHEMA", "to_dataset", "from_dataset", "check_declared_sizes", "VARIABLES"]
 
@@ -235,8 +236,12 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
     return xr.Dataset(data_vars=data, coords=coords, attrs=attrs)
 
 
-def from_dataset(ds: xr.Dataset, source: str = "dataset", traces: TraceSource | None = None) -> Result:
-    """Rebuild a :class:`~lifsim.result.Result` from :func:`to_dataset`'s layout.
+def from_dataset(
+    ds: xr.Dataset, result_type: type[Result], source: str = "dataset", traces: TraceSource | None = None
+) -> Result:
+    """Rebuild a :class:`~lifsim.result.Result` (``result_type``) from :func:`to_dataset`'s layout.
+
+    The format modules pass the class, so that this layout module sits below the result it describes.
 
     ``traces``: where the traces are read from on demand (then ``ds`` need
     not hold ``v``).  Raises ``ValueError`` naming ``source`` if the dataset is
@@ -298,7 +303,7 @@ def from_dataset(ds: xr.Dataset, source: str = "dataset", traces: TraceSource | 
         raise ValueError(f"{source}: damaged lifsim result ({str(error)[:200]})") from None
     except RecursionError:
         raise ValueError(f"{source}: damaged lifsim result (its provenance is nested too deeply)") from None
-    result = Result(
+    result = result_type(
         t=t,
         n=n,
         v_mean=v_mean,

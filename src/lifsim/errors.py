@@ -30,7 +30,7 @@ class MissingDependencyError(ImportError):
     """An optional package that a format or feature needs is not installed.
 
     The message names the package and the pip extra that installs it, e.g.
-    ``--data: writing .nwb needs pynwb; pip install 'lifsim[nwb]'``.
+    ``--data: writing .nwb needs pynwb; pip install ".[nwb]" in the lifsim folder``.
     """
 
     def __init__(self, message: str, *, package: str, extra: str | None = None) -> None:

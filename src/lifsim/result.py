@@ -15,7 +15,7 @@ __all__ = ["Result", "TraceSource"]
 
 
 class TraceSource(Protocol):
-    """Traces kept outside memory (see :class:`lifsim.formats.zarr.ZarrTraces`)."""
+    """Traces kept outside memory (see :class:`lifsim.formats.zarr_traces.ZarrTraces`)."""
 
     path: Path
     neurons: np.ndarray

@@ -180,6 +180,8 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
         value = int(raw) if math.isfinite(raw) and raw == int(raw) and abs(raw) < 2**63 else None
     elif isinstance(raw, str):
         text = raw.strip().replace("_", "")
+        for char in (c for c in text if not c.isascii() and c.isdigit()):  # int("１２") would be 12
+            raise ValueError(f"{label}: {raw!r} holds the non-ASCII digit {char!r} (U+{ord(char):04X}); write 0-9")
         try:
             value = int(text)
         except ValueError:

@@ -155,7 +155,7 @@ def choose_engine(engine: str, stream_kind: str) -> str:
         )
     chosen = ENGINES[engine]
     if chosen.requires is not None and importlib.util.find_spec(chosen.requires) is None:
-        how = f"pip install 'lifsim[{chosen.extra}]'" if chosen.extra else f"install {chosen.requires}"
+        how = f'pip install ".[{chosen.extra}]" in the lifsim folder' if chosen.extra else f"install {chosen.requires}"
         raise ValueError(
             f"engine: {engine!r} needs {chosen.requires}, which is not installed ({how}); "
             f"installed engines: {', '.join(installed(True))}"

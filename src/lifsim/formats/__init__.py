@@ -205,7 +205,7 @@ def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing
         if importlib.util.find_spec(package) is None:
             subject = f"{action} {'/'.join(fmt.suffixes) or fmt.label}"
             if fmt.extra is not None:
-                fix = f"pip install 'lifsim[{fmt.extra}]'"
+                fix = f'pip install ".[{fmt.extra}]" in the lifsim folder'
             else:  # a core dependency is missing: the installation is broken
                 fix = f"pip install {package} (a dependency of lifsim; reinstall lifsim)"
             raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=fmt.extra)

@@ -141,4 +141,4 @@ def _load(source: Path) -> Result:
     if failure is not None:  # raised here, outside the handler, so the half-opened file is freed now
         gc.collect()
         raise ValueError(f"{source}: cannot read as a lifsim result ({failure[:300]})")
-    return from_dataset(ds, source=str(source))
+    return from_dataset(ds, Result, source=str(source))

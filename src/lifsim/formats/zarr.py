@@ -21,75 +21,36 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..atomic import atomic_folder, check_output_path
 from ..dataset import check_declared_sizes, from_dataset, to_dataset
 from ..result import Result
 from ..store import (
     LAYER,
     WriterLock,
-    check_overwrite,
     codecs,
     create,
     kind_of,
     quiet_zarr,
     read_attributes,
     refuse_links,
-    seal,
     verify,
 )
+from .zarr_traces import CHUNK_VALUES, TraceStore, ZarrTraces, open_store, seal_store, trace_chunks
 
 __all__ = ["save", "load", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
 #: seconds a whole-store save waits for another writer of the same store to finish
 _SAVE_WAIT = 120.0
-#: values (float64) per trace chunk: 1 MiB
-CHUNK_VALUES = 2**17
-
-
-def trace_chunks(recorded: int, steps: int, time_chunk: int | None = None) -> tuple[int, int]:
-    """Chunk shape ``(neurons, steps)`` of the trace array ``v``.
-
-    ``time_chunk``: the time slab a streaming run writes at once (chunks must
-    not straddle two slabs); None for a run written at once, whose chunks
-    then span the whole run in time where 1 MiB allows.
-    """
-    along_time = min(steps, CHUNK_VALUES) if time_chunk is None else max(1, min(steps, int(time_chunk)))
-    neurons = max(1, min(recorded, CHUNK_VALUES // along_time))
-    return neurons, along_time
-
-
-def _open(path: Path) -> Any:
-    import xarray as xr
-
-    with quiet_zarr():
-        try:
-            return xr.open_zarr(path, consolidated=True)
-        except (KeyError, FileNotFoundError, ValueError, OSError):  # a store without consolidated metadata
-            return xr.open_zarr(path, consolidated=False)
 
 
 def _digest(values: Any) -> str:
     import hashlib
 
     return hashlib.sha256(np.ascontiguousarray(values).tobytes()).hexdigest()
-
-
-def _seal(path: Path) -> None:
-    """Mark the store complete, consolidate its metadata, and seal it with its manifest (the last write)."""
-    import zarr
-
-    with quiet_zarr():
-        group = zarr.open_group(str(path), mode="r+")
-        group.attrs.update({"lifsim_complete": 1, LAYER: 1})
-        zarr.consolidate_metadata(str(path))
-    seal(path, lazy=("v",))
 
 
 def _inspect(path: Path) -> None:
@@ -123,54 +84,6 @@ def _inspect(path: Path) -> None:
             raise ValueError(f"variable {name} has {found} of its {expected} chunks")
 
 
-class ZarrTraces:
-    """Recorded traces (V) kept in a Zarr store, read on demand.
-
-    Attributes
-    ----------
-    path : Path
-        The store.
-    neurons : ndarray
-        Neuron index of each row.
-    shape : tuple of int
-        ``(recorded neurons, steps)``.
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        with self._dataset() as ds:
-            if "v" not in ds:
-                raise ValueError(f"{self.path}: holds no traces")
-            self.neurons = np.asarray(ds["recorded"].values, dtype=np.int64)
-            self.shape = tuple(int(size) for size in ds["v"].shape)
-
-    @contextlib.contextmanager
-    def _dataset(self) -> Iterator[Any]:
-        ds = _open(self.path)
-        try:
-            yield ds
-        finally:
-            ds.close()
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes the whole trace array takes in memory."""
-        return 8 * self.shape[0] * self.shape[1]
-
-    def lazy(self) -> Any:
-        """The traces as a dask-backed ``xarray.DataArray`` (recorded, time); nothing read yet."""
-        return _open(self.path)["v"]
-
-    def read(self, rows: Any = None) -> np.ndarray:
-        """The traces of ``rows`` (positions in :attr:`neurons`; all by default) as an array (V)."""
-        with self._dataset() as ds:
-            v = ds["v"] if rows is None else ds["v"].isel(recorded=rows)
-            return np.asarray(v.values, dtype=np.float64)
-
-    def __repr__(self) -> str:
-        return f"ZarrTraces({str(self.path)!r}, shape={self.shape})"
-
-
 def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> None:
     encoding: dict[str, dict] = {name: codecs() for name in ds.variables}
     if "v" in ds:
@@ -181,7 +94,7 @@ def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> 
     ds.attrs["lifsim_complete"] = 0
     with quiet_zarr(target):
         ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
-    _seal(path)
+    seal_store(path)
 
 
 def save(result: Result, target: Path) -> Path:
@@ -232,7 +145,7 @@ def load(source: Path) -> Result:
     """Read a run written by :func:`save` or streamed by :class:`TraceStore`; traces stay on disk."""
     _check_store(source)
     try:
-        ds = check_declared_sizes(_open(source), str(source), lazy_traces=True, on_disk=_bytes_on_disk(source))
+        ds = check_declared_sizes(open_store(source), str(source), lazy_traces=True, on_disk=_bytes_on_disk(source))
         traces = ZarrTraces(source) if "v" in ds else None
         without_traces = ds.drop_vars(["v"]) if "v" in ds else ds
         loaded = without_traces.load()
@@ -251,99 +164,4 @@ def load(source: Path) -> Result:
         raise ValueError(
             f"{source}: cannot read as a lifsim result ({type(error).__name__}: {str(error)[:300]})"
         ) from None
-    return from_dataset(loaded, source=str(source), traces=traces)
-
-
-class TraceStore:
-    """A Zarr store that recorded traces stream into while a run goes.
-
-    Created empty (the ``v`` array's shape is known from the start) under a
-    temporary name beside ``path``; the engine hands over slabs of time
-    (:meth:`write`), so memory holds one slab, not the whole trace.
-    :meth:`finish` adds the rest of the run (statistics, spikes, provenance),
-    marks the store complete and moves it to ``path``; :meth:`abort` removes it.
-    """
-
-    def __init__(
-        self, path: str | Path, neurons: np.ndarray, t: np.ndarray, chunk_steps: int, overwrite: bool = False
-    ) -> None:
-        import dask.array as da
-        import xarray as xr
-
-        self.target = check_output_path(path, (".zarr",), "--data")
-        check_overwrite(self.target, overwrite, "--data")
-        self.lock = WriterLock(self.target).acquire()
-        try:
-            self.folder = atomic_folder(self.target)
-        except BaseException:
-            self.lock.release()
-            raise
-        self.store = self.folder.path
-        self.chunk_steps = int(chunk_steps)
-        shape = (len(neurons), len(t))
-        self.chunks = trace_chunks(shape[0], shape[1], self.chunk_steps)
-        template = xr.Dataset(
-            {
-                "v": (
-                    ("recorded", "time"),
-                    da.zeros(shape, chunks=self.chunks),
-                    {"units": "V", "long_name": "membrane potential"},
-                )
-            },
-            coords={
-                "time": ("time", t, {"units": "s", "long_name": "time"}),
-                "recorded": ("recorded", np.asarray(neurons, dtype=np.int64), {"long_name": "recorded neuron index"}),
-            },
-            attrs={"lifsim_complete": 0},
-        )
-        with quiet_zarr(self.target), self._or_abort():
-            template.to_zarr(
-                self.store,
-                mode="w",
-                compute=False,
-                consolidated=False,
-                encoding={
-                    name: {**codecs(), **({"chunks": self.chunks} if name == "v" else {})}
-                    for name in template.variables
-                },
-            )
-
-    @contextlib.contextmanager
-    def _or_abort(self) -> Iterator[None]:
-        try:
-            yield
-        except BaseException:
-            self.abort()
-            raise
-
-    def write(self, first_step: int, block: np.ndarray) -> None:
-        """Write traces (V) for steps ``first_step .. first_step + block.shape[1] - 1``."""
-        import xarray as xr
-
-        part = xr.Dataset({"v": (("recorded", "time"), block)})
-        with quiet_zarr(self.target):
-            part.to_zarr(
-                self.store,
-                region={"time": slice(first_step, first_step + block.shape[1]), "recorded": slice(0, block.shape[0])},
-                consolidated=False,
-                write_empty_chunks=True,
-            )
-
-    def finish(self, result: Result) -> Path:
-        """Add the rest of ``result`` (whose traces are in the store already), mark complete, move into place."""
-        ds = to_dataset(result, with_traces=False)
-        ds = ds.drop_vars(["time", "recorded"], errors="ignore")
-        ds.attrs["lifsim_complete"] = 0
-        with quiet_zarr(self.target):
-            encoding = {name: codecs() for name in ds.variables}
-            ds.to_zarr(self.store, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
-        _seal(self.store)
-        try:
-            return self.folder.commit()
-        finally:
-            self.lock.release()
-
-    def abort(self) -> None:
-        """Remove the unfinished store."""
-        self.folder.abort()
-        self.lock.release()
+    return from_dataset(loaded, Result, source=str(source), traces=traces)

@@ -250,6 +250,8 @@ def load(path: str | os.PathLike) -> NetworkResult:
 
 def is_network_result(path: str | os.PathLike) -> bool:
     """True when ``path`` is a saved network result (its provenance attribute is looked up, no array read)."""
+    import zipfile
+
     source = Path(path)
     suffix = source.suffix.lower()
     try:
@@ -259,8 +261,6 @@ def is_network_result(path: str | os.PathLike) -> bool:
             with h5py.File(source, "r") as handle:
                 return ATTR in handle.attrs
         if suffix == ".npz" and source.is_file():
-            import zipfile
-
             with zipfile.ZipFile(source) as archive:
                 return f"{ATTR}.npy" in archive.namelist()
         if suffix == ".zarr" and source.is_dir():
@@ -268,6 +268,6 @@ def is_network_result(path: str | os.PathLike) -> bool:
                 meta = source / name
                 if meta.is_file() and ATTR in meta.read_text(errors="replace"):
                     return True
-    except (OSError, ValueError):
+    except (OSError, ValueError, zipfile.BadZipFile):  # not a readable file of that kind: not a network result
         return False
     return False

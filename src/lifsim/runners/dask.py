@@ -17,7 +17,7 @@ progress bar.  The same object runs batches of small independent items
 (:meth:`Dask.map`, grid points of a sweep or an f-I curve), packed into tasks
 of about equal work (:func:`plan_batches`).
 
-``distributed`` is an optional dependency (``pip install "lifsim[dask]"``);
+``distributed`` is an optional dependency (``pip install ".[dask]"`` in the lifsim folder);
 this module imports it only when a cluster is used.
 """
 
@@ -80,7 +80,8 @@ def _need_distributed() -> Any:
         import distributed
     except ImportError:
         raise MissingDependencyError(
-            "runner: a Dask cluster needs the 'distributed' package; install it with pip install \"lifsim[dask]\"",
+            "runner: a Dask cluster needs the 'distributed' package; "
+            'install it with pip install ".[dask]" in the lifsim folder',
             package="distributed",
             extra="dask",
         ) from None
@@ -449,7 +450,7 @@ class DaskJob:
             self.store.abort()
             raise
         if self.plan.record is not None:
-            from ..formats.zarr import ZarrTraces
+            from ..formats.zarr_traces import ZarrTraces
 
             result.trace_source = ZarrTraces(self.store.target)
 

@@ -170,7 +170,7 @@ class LocalJob:
 
         plan, request = self.plan, self.request
         if self.trace_store is not None:
-            from ..formats.zarr import TraceStore
+            from ..formats.zarr_traces import TraceStore
 
             assert plan.record is not None and self.chunk_steps is not None
             times = np.arange(plan.steps) * plan.params.dt
@@ -212,6 +212,6 @@ class LocalJob:
         except BaseException:
             self.store.abort()
             raise
-        from ..formats.zarr import ZarrTraces
+        from ..formats.zarr_traces import ZarrTraces
 
         result.trace_source = ZarrTraces(self.store.target)

@@ -1,7 +1,7 @@
 """The GPU kernels as NVRTC and ptxas really build them, checked without a GPU.
 
 NVIDIA's runtime compiler and assembler install from PyPI and need no GPU
-(``pip install 'lifsim[cuda-check]'``, i.e. ``nvidia-cuda-nvrtc-cu12`` and
+(``pip install ".[cuda-check]"`` in the lifsim folder, i.e. ``nvidia-cuda-nvrtc-cu12`` and
 ``nvidia-cuda-nvcc-cu12``).  This module
 
 * compiles the exact source the engine hands to NVRTC
@@ -231,7 +231,7 @@ def unavailable() -> str | None:
     if find_ptxas() is None:
         missing.append("ptxas (pip install nvidia-cuda-nvcc-cu12)")
     if missing:
-        return "not found: " + " and ".join(missing) + "; or pip install 'lifsim[cuda-check]'"
+        return "not found: " + " and ".join(missing) + '; or pip install ".[cuda-check]" in the lifsim folder'
     return None
 
 

@@ -52,7 +52,7 @@ DEVICE_BUDGET = 1 << 30
 #: threads per block of the merge kernel
 MERGE_THREADS = 256
 
-INSTALL_HINT = "pip install 'lifsim[gpu]' (CuPy for CUDA 12) on a machine with an NVIDIA GPU"
+INSTALL_HINT = 'pip install ".[gpu]" in the lifsim folder (CuPy for CUDA 12) on a machine with an NVIDIA GPU'
 
 
 def unavailable() -> str | None:

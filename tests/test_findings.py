@@ -1,0 +1,172 @@
+"""Issue 16 findings whose sub-points had no test of their own (review R1), each through the installed ``lifsim``
+script in a subprocess, as the user meets it:
+
+- finding 2: an unexpected error is never "interrupted" (exit 130): a chunk whose bytes were damaged, met by
+  ``--resume``, and a scheduler port that answers in another protocol, each give one line;
+- finding 14: SIGINT while an ``.nwb`` run imports its writer gives the one line, never a KeyboardInterrupt
+  traceback from importlib;
+- finding 17: digits of other scripts are refused in whole-number options (``--n １２``), as in quantities.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+LIFSIM = shutil.which("lifsim", path=str(Path(sys.executable).parent)) or shutil.which("lifsim") or "lifsim"
+
+
+def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run the installed ``lifsim`` script in ``cwd``; return the finished process (text output)."""
+    return subprocess.run([LIFSIM, *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def one_line(done: subprocess.CompletedProcess, *needles: str) -> str:
+    """Exit status 2 and exactly one ``lifsim: error:`` line on stderr naming every needle."""
+    assert done.returncode == 2, (done.returncode, done.stderr[-1500:])
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lifsim: error:"), done.stderr[-1500:]
+    for needle in needles:
+        assert needle.lower() in lines[0].lower(), (needle, lines[0])
+    return lines[0]
+
+
+# ------------------------------------------------------------------ finding 2: unexpected errors are not "interrupted"
+
+SMALL = ["sweep", "--grid", "i_mean=100pA,200pA,300pA", "--input", "uniform", "--n", "20", "--t-max", "0.2 s"]
+
+
+def test_resume_onto_a_chunk_with_damaged_bytes_is_one_line_not_interrupted(tmp_path):
+    """numcodecs' RuntimeError on a damaged chunk during ``--resume`` used to end as ``lifsim: interrupted``, 130."""
+    assert cli(*SMALL, "--quiet", "--data", "s.zarr", cwd=tmp_path).returncode == 0
+    chunks = sorted(
+        p for p in (tmp_path / "s.zarr" / "rate").rglob("*") if p.is_file() and not p.name.startswith((".", "zarr"))
+    )
+    assert chunks, "the sweep store holds no rate chunk"
+    chunks[0].write_bytes(bytes(255 - b for b in chunks[0].read_bytes()))  # same size, every byte changed
+    done = cli(*SMALL, "--quiet", "--data", "s.zarr", "--resume", cwd=tmp_path)
+    assert done.returncode != 130 and "interrupted" not in done.stderr, done.stderr[-1500:]
+    one_line(done, "s.zarr")
+
+
+class _Garbage:
+    """A TCP server on 127.0.0.1 that answers every connection in HTTP, not Dask's protocol."""
+
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.address = f"tcp://127.0.0.1:{self.server.getsockname()[1]}"
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+            self.held.append(connection)
+
+    def close(self) -> None:
+        self.server.close()
+        for connection in self.held:
+            connection.close()
+
+
+@pytest.mark.timeout(120)
+def test_a_scheduler_port_answering_garbage_is_one_line_not_interrupted(tmp_path):
+    pytest.importorskip("distributed")
+    peer = _Garbage()
+    try:
+        done = cli("simulate", "--n", "10", "--t-max", "20 ms", "--scheduler", peer.address, cwd=tmp_path, timeout=90)
+    finally:
+        peer.close()
+    assert done.returncode != 130 and "interrupted" not in done.stderr, done.stderr[-1500:]
+    one_line(done, peer.address)
+
+
+# ------------------------------------------------------------------ finding 14: SIGINT while an .nwb run starts
+
+
+def _default_sigint() -> None:
+    """In the child: SIGINT as a terminal gives it, even where the tests run with SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+#: a frame of the lifsim package's own code in a traceback (the console script's wrapper is not one)
+LIFSIM_FRAME = re.compile(r'File "[^"]*[/\\]lifsim[/\\][^"]*"')
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigint_while_an_nwb_run_starts_is_one_line(tmp_path):
+    """A SIGINT 50 ms into an ``.nwb`` run printed a KeyboardInterrupt traceback from importlib (pynwb's import).
+
+    Before lifsim's first line the interpreter itself is starting: the signal may then end it as Python does,
+    but never with a frame of lifsim's code (the rule of test_console's first-instant test).
+    """
+    pytest.importorskip("pynwb")
+    said = 0
+    for delay in [0.005 * k for k in range(2, 31)] + [0.2, 0.3]:
+        for old in tmp_path.iterdir():
+            old.unlink()
+        argv = [LIFSIM, "simulate", "--n", "5", "--t-max", "20 ms", "--data", "x.nwb", "--quiet"]
+        process = subprocess.Popen(
+            argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint
+        )
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+        outcome = (delay, process.returncode, err[-1500:])
+        if process.returncode == 130 and err == "lifsim: interrupted\n":
+            assert out == "", outcome
+            said += 1
+            continue
+        # not the line: only while the interpreter was still starting, before any of lifsim's code ran
+        assert out == "" and not LIFSIM_FRAME.search(err), outcome
+        assert process.returncode == -signal.SIGINT or err.startswith("Fatal Python error"), outcome
+    assert said >= 10, "too few moments met lifsim's handlers"
+
+
+# ------------------------------------------------------------------ finding 17: whole numbers in ASCII digits only
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--n", "１２", "--dry-run"],  # full-width
+        ["simulate", "--n", "1٢", "--dry-run"],  # an Arabic-Indic digit after an ASCII one
+        ["simulate", "--seed", "१२", "--dry-run"],  # Devanagari
+        ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "１２", "--dry-run"],
+    ],
+    ids=["n-fullwidth", "n-mixed", "seed-devanagari", "sweep-n"],
+)
+def test_cli_refuses_non_ascii_digits_in_whole_numbers(tmp_path, argv):
+    option = argv[argv.index("--n") if "--n" in argv else argv.index("--seed")]
+    line = one_line(cli(*argv, cwd=tmp_path), option, "non-ASCII digit")
+    assert "U+" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parse_int_reads_ascii_digits_only():
+    from lifsim.units import parse_int
+
+    assert int("１２") == 12  # what Python alone would accept
+    assert [parse_int(text, "n") for text in ("12", " 12 ", "1_000", "1e3", "+7")] == [12, 12, 1000, 1000, 7]
+    for text in ("１２", "١٢", "1２", "²", "1e３"):
+        with pytest.raises(ValueError, match=r"^n: .* holds the non-ASCII digit .*; write 0-9$"):
+            parse_int(text, "n")
+    import lifsim
+
+    with pytest.raises(ValueError, match="non-ASCII digit"):
+        lifsim.sweep(lifsim.LIFParams(t_max="200 ms"), grid={"i_mean": ["100 pA"]}, n="１２")
