@@ -106,6 +106,7 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
 }
 
+
 def draw_figures() -> None:
     out = GENERATED / "figures"
     out.mkdir(parents=True, exist_ok=True)
@@ -129,6 +130,16 @@ def write_cli_reference() -> None:
     ]
     for name, command in sub.choices.items():
         lines += ["", f"## lifsim {name}", "", "```text", command.format_help().rstrip(), "```"]
+    from lifsim.errors import exit_status_table
+
+    lines += [
+        "",
+        "## Exit statuses",
+        "",
+        "Generated from `lifsim.errors.EXIT_STATUSES`, the table the console script exits by.",
+        "",
+    ]
+    lines += [exit_status_table().rstrip()]
     (GENERATED / "cli.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -159,9 +170,7 @@ def rate_caption(printed: str) -> str:
     found = re.search(r"in Hz, ([^;\n]*?(\d+(?:\.\d+)?) Hz)", printed)
     if not found:  # no rate panel
         return ""
-    return (
-        f"*The figure's \"rate (Hz)\" axis is the tutorial's: spikes per neuron per 1-ms step. In Hz: {found.group(1)}.*"
-    )
+    return f"*The figure's \"rate (Hz)\" axis is the tutorial's: spikes per neuron per 1-ms step. In Hz: {found.group(1)}.*"
 
 
 def shared_setup(module_source: str, current_source: str) -> str:
@@ -222,7 +231,7 @@ def write_companion() -> None:
         f"Neuromatch precourse W0D2, [*LIF Neuron Part II*]({PART2_URL}): each exercise's solution code (as the tests",
         "transcribe the published solutions: `tests/tutorial2_solutions.py`), the lifsim command that gives its",
         "numbers bit for bit, its output and figure. The figures keep the tutorial's labels, including its",
-        "\"rate (Hz)\" axis, which is spikes per neuron per 1-ms step: the caption under each figure gives the rate",
+        '"rate (Hz)" axis, which is spikes per neuron per 1-ms step: the caption under each figure gives the rate',
         "in Hz.",
         "",
         notes,
@@ -248,7 +257,9 @@ def write_companion() -> None:
         page += [f"![{ex}](/_generated/figures/companion/part2-{ex}.png)", "", rate_caption(printed)]
         if ex == "demo":
             page += ["", "![refractory periods](/_generated/figures/companion/part2-demo-tref.png)", ""]
-            page += ["The notebook's sliders, live: `lifsim.explore()` in Jupyter (the [Notebook](../../guide/notebook.md)"]
+            page += [
+                "The notebook's sliders, live: `lifsim.explore()` in Jupyter (the [Notebook](../../guide/notebook.md)"
+            ]
             page += ["page) moves the refractory period, the noise and every other parameter and redraws at once."]
     (folder / "part2.md").write_text("\n".join(page) + "\n", encoding="utf-8")
     (folder / "index.md").write_text(
@@ -316,7 +327,9 @@ def write_notebook_page(execute: bool = True) -> None:
         from nbclient import NotebookClient
 
         with tempfile.TemporaryDirectory() as folder:
-            NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}).execute()
+            NotebookClient(
+                notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": folder}}
+            ).execute()
     lines = [
         "# The example notebook",
         "",

@@ -48,6 +48,20 @@ TIERS: dict[str, str] = {
     # long statistical tests and a notebook kernel
     "tests/test_portable.py::test_moments": "slow",
     "tests/test_notebook.py::test_example_notebook_executes": "slow",
+    # whole commands run several times in subprocesses (10-30 s each on 2 cores); each has a quicker sibling
+    # in the default run that reaches the same code
+    "tests/test_docs.py::test_the_companion_pages_name_every_exercise": "slow",
+    "tests/test_store.py::test_a_sweep_is_not_replaced_without_force": "slow",
+    "tests/test_store.py::test_an_fi_table_is_not_replaced_without_force": "slow",
+    "tests/test_store.py::test_a_rerun_never_writes_onto_its_input": "slow",
+    "tests/test_store.py::test_sweep_and_run_loaders_tell_the_two_apart": "slow",
+    "tests/test_store.py::test_a_streamed_run_store_is_not_replaced_without_force": "slow",
+    "tests/test_tutorial_part2.py::test_every_part2_figure_draws": "slow",
+    "tests/test_readme.py::test_readme_figures_are_current": "slow",
+    "tests/test_defaults.py::test_fi_curve_written_as_a_store_is_a_resumable_sweep": "slow",
+    "tests/test_defaults.py::test_sweep_defaults_start_from_the_study_profile": "slow",
+    "tests/test_defaults.py::test_fi_with_noise_cli_and_python_give_the_same_table": "slow",
+    "tests/test_network_cli.py::test_network_command_saves_reruns_and_plots": "slow",
 }
 
 

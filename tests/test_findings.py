@@ -170,3 +170,18 @@ def test_parse_int_reads_ascii_digits_only():
 
     with pytest.raises(ValueError, match="non-ASCII digit"):
         lifsim.sweep(lifsim.LIFParams(t_max="200 ms"), grid={"i_mean": ["100 pA"]}, n="１２")
+
+
+# ------------------------------------------------------------------ finding 6: rerun has a dry run and a time estimate
+
+
+def test_rerun_dry_run_states_the_time_and_writes_nothing(tmp_path):
+    """``rerun`` had no dry run and no estimate: a small provenance could ask for hours unannounced."""
+    assert cli("simulate", "--n", "5", "--t-max", "20 ms", "--quiet", "--data", "a.npz", cwd=tmp_path).returncode == 0
+    before = sorted(tmp_path.iterdir())
+    done = cli("rerun", "a.npz", "--dry-run", "--data", "b.nc", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-1500:]
+    assert done.stdout.startswith("dry run: 5 neurons x 20 steps"), done.stdout
+    assert re.search(r"^  time: about [0-9.e+-]+ (s|min|h)", done.stdout, re.M), done.stdout
+    assert "nothing was run or written" in done.stdout
+    assert sorted(tmp_path.iterdir()) == before

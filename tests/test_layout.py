@@ -67,7 +67,10 @@ def test_the_library_never_imports_the_command_line(shape) -> None:  # type: ign
 
 def test_engines_never_import_runners(shape) -> None:  # type: ignore[no-untyped-def]
     offenders = sorted(
-        (m, t) for m, targets in shape.graph.items() if m.startswith("lifsim.engine") for t in targets
+        (m, t)
+        for m, targets in shape.graph.items()
+        if m.startswith("lifsim.engine")
+        for t in targets
         if t.startswith("lifsim.runners")
     )
     assert not offenders, offenders
@@ -80,8 +83,10 @@ def test_the_measure_sees_a_circle_and_a_long_function(tmp_path, monkeypatch) ->
     (package / "__init__.py").write_text("")
     (package / "a.py").write_text("def f():\n    from . import b\n")
     body = "".join("    x = 1\n" for _ in range(100))
-    (package / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import c\n"
-                                  "def g():\n    from .a import f\n" + "def h():\n" + body)
+    (package / "b.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import c\n"
+        "def g():\n    from .a import f\n" + "def h():\n" + body
+    )
     (package / "c.py").write_text("from .b import g\n")
     monkeypatch.setattr(import_graph, "ROOT", tmp_path)
     measured = import_graph.measure()

@@ -85,18 +85,12 @@ def simulate(
     in it; an existing store is replaced only with ``overwrite=True``.  None of ``threads``, ``block``,
     ``runner``, ``blocks_per_task`` or ``chunk_steps`` changes a bit.
 
-    Returns
-    -------
-    Result
-
-    Raises
-    ------
-    ValueError, TypeError
-        For invalid arguments, before any work, with a message naming the bad value.
+    Raises ``ValueError`` / ``TypeError`` for invalid arguments, before any work, naming the bad value.
     """
     record = Record(v=record_v, spikes=record_spikes, lags=lags, snapshots=snapshots)
-    request = RunRequest(params, inputs, n=n, seed=seed, method=method, spiking=spiking, steps=steps, engine=engine,
-                         record=record, stream=stream, block=block, device=device, command=command, config=config)
+    what: dict[str, Any] = dict(n=n, seed=seed, method=method, spiking=spiking, steps=steps, engine=engine)
+    what |= dict(stream=stream, block=block, device=device, command=command, config=config)
+    request = RunRequest(params, inputs, record=record, **what)
     where = as_runner(runner, threads=threads, progress=progress, blocks_per_task=blocks_per_task)
     stores = dict(trace_store=trace_store, chunk_steps=chunk_steps, resume=resume, overwrite=overwrite)
     return run(request, where, dry_run=_dry_run, **stores)  # type: ignore[return-value,arg-type]  # (estimate)

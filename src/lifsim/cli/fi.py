@@ -21,9 +21,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
-    from ..sweeps import fi_curve
     from ..params import LIFParams
     from ..store import check_overwrite
+    from ..sweeps import fi_curve
     from .options import FIGURE_SUFFIXES, TABLE_SUFFIXES
 
     values = resolve("fi", args, labels=labels)

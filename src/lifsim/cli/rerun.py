@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if values["data"] is not None:  # never onto its input, whatever the result holds
         refuse_same(args.result, values["data"], values.label("data"))
     if is_network_result(args.result):  # issue 18: a lifsim network result
-        from ..network.rerun import rerun_command
+        from ..network.reproduce import rerun_command
 
         return rerun_command(args.result, values["data"], bool(values["force"]), quiet)
     data_format = None

@@ -54,8 +54,8 @@ def load(path: Any) -> Any:
 
 
 def rerun(*args: Any, **kwargs: Any) -> Any:
-    """Rerun a saved network result (see :func:`lifsim.network.rerun.rerun`)."""
-    from .rerun import rerun as _rerun
+    """Rerun a saved network result (see :func:`lifsim.network.reproduce.rerun`)."""
+    from .reproduce import rerun as _rerun
 
     return _rerun(*args, **kwargs)
 
