@@ -62,6 +62,10 @@ TIERS: dict[str, str] = {
     "tests/test_defaults.py::test_sweep_defaults_start_from_the_study_profile": "slow",
     "tests/test_defaults.py::test_fi_with_noise_cli_and_python_give_the_same_table": "slow",
     "tests/test_network_cli.py::test_network_command_saves_reruns_and_plots": "slow",
+    # the overwrite refusal for each format: .npz stays in the default run
+    "tests/test_store.py::test_a_run_file_is_not_replaced_without_force[run.nc]": "slow",
+    "tests/test_store.py::test_a_run_file_is_not_replaced_without_force[run.zarr]": "slow",
+    "tests/test_store.py::test_a_run_file_is_not_replaced_without_force[run.csv]": "slow",
 }
 
 
