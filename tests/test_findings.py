@@ -185,3 +185,73 @@ def test_rerun_dry_run_states_the_time_and_writes_nothing(tmp_path):
     assert re.search(r"^  time: about [0-9.e+-]+ (s|min|h)", done.stdout, re.M), done.stdout
     assert "nothing was run or written" in done.stdout
     assert sorted(tmp_path.iterdir()) == before
+
+
+# ------------------------------------------------------------------ finding 7: a complete small file claiming gigabytes
+
+HOSTILE = """
+import io, json, sys, zipfile
+import numpy as np
+import lifsim
+
+path, n, steps = sys.argv[1], 50_000, 2_000
+run = lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=2)
+arrays = run.arrays(ddof=1)
+meta = json.loads(str(arrays.pop("meta")))
+meta.update(n=n, steps=steps)
+meta.setdefault("run", {})["record_v"] = None
+with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    for name, value in arrays.items():  # every member a genuine file holds, sized as the provenance says
+        value = np.asarray(value)
+        if value.ndim == 1 and value.shape[0] == run.meta["steps"]:
+            value = np.zeros(steps, value.dtype)
+        elif value.ndim == 1 and value.shape[0] == 2:
+            value = np.zeros(n, value.dtype)
+        buffer = io.BytesIO()
+        np.save(buffer, value)
+        archive.writestr(f"{name}.npy", buffer.getvalue())
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(json.dumps(meta)))
+    archive.writestr("meta.npy", buffer.getvalue())
+    with archive.open("v.npy", "w", force_zip64=True) as member:  # 800 MB of zeros, deflated to under 1 MB
+        header = io.BytesIO()
+        np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (n, steps)})
+        member.write(header.getvalue())
+        for _ in range(n // 1000):
+            member.write(bytes(8 * steps * 1000))
+"""
+
+GROWTH = """
+import resource, sys
+import lifsim
+
+lifsim.load(sys.argv[2])  # a genuine small file first: the load path's imports are in memory
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+try:
+    lifsim.load(sys.argv[1])
+    print("loaded")
+except ValueError as error:
+    print(str(error).replace(chr(10), " "))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 - before)
+"""
+
+
+def test_a_complete_small_file_claiming_gigabytes_is_refused_before_it_is_inflated(tmp_path):
+    """A 1.5 MB .npz made ``load`` and ``rerun`` allocate 1.6 GB: every member here is present and well formed,
+    so only the check of each member's size against the bytes in the file can refuse it."""
+    path = tmp_path / "big.npz"
+    made = subprocess.run([sys.executable, "-c", HOSTILE, str(path)], capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr[-1500:]
+    assert path.stat().st_size < 2 << 20
+    genuine = tmp_path / "small.npz"
+    assert (
+        cli("simulate", "--n", "2", "--t-max", "10 ms", "--quiet", "--data", str(genuine), cwd=tmp_path).returncode == 0
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", GROWTH, str(path), str(genuine)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
+    message, growth_mib = done.stdout.strip().splitlines()
+    assert "big.npz" in message and "more than 100 times" in message, message
+    assert int(growth_mib) < 64, f"refusing the file raised the peak by {growth_mib} MiB (800 MB declared)"
+    one_line(cli("rerun", "big.npz", cwd=tmp_path), "big.npz", "more than 100 times")
