@@ -590,7 +590,10 @@ def test_data_through_a_symlink_writes_the_linked_file(tmp_path):
     link = tmp_path / "link.npz"
     lifsim.simulate(n=2, seed=1).save(str(real))
     link.symlink_to(real)
-    lifsim.simulate(n=2, seed=7).save(str(link))
+    with pytest.raises(ValueError, match="exists"):  # the linked result is an existing result: never replaced silently
+        lifsim.simulate(n=2, seed=7).save(str(link))
+    assert lifsim.load(real).meta["seed"] == 1
+    lifsim.simulate(n=2, seed=7).save(str(link), overwrite=True)
     assert link.is_symlink() and lifsim.load(real).meta["seed"] == 7
 
 
