@@ -13,7 +13,7 @@ and the noiseless curve.
 import numpy as np
 
 import lifsim
-from lifsim.fi import fi_curve
+from lifsim import fi_curve
 from lifsim.plot import plot_fi_figure
 
 params = lifsim.LIFParams(t_max="0.6 s", dt="0.1 ms", t_ref="2 ms")
