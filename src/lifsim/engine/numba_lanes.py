@@ -1,0 +1,260 @@
+"""The numba engine's fast block kernel: a block in lane order, for the uniform-noise and white-noise inputs.
+
+A block of ``m`` neurons is ``groups = ceil(m / 32)`` groups of 32 (the canonical
+reduction's groups, :mod:`lifsim.reduce`).  Here the block's V is held in *lane
+order*: ``x[i * groups + q]`` is lane ``i`` of group ``q``, that is neuron
+``j0 + 32 q + i``.  Every per-step pass is then a loop over the groups with
+the lane fixed, contiguous in memory:
+
+* the update draws, integrates, applies threshold, reset and refractoriness
+  for eight groups per vector (the counter of neuron ``32 q + i`` advances by
+  ``32 * 2**32 * GAMMA`` from one group to the next: still one vector add per
+  number);
+* the statistics fold each group by halves (lane ``i`` + lane ``i + 16``, ...)
+  as vertical vector additions over the groups, instead of shuffling within
+  one group (:func:`lifsim.engine.numba_stats._lane_moments`), and the groups
+  are merged up the canonical tree with weights computed once per block;
+* spikes are found through a per-group count, so a step without spikes in a
+  group costs one compare for its 32 neurons, and are written in neuron order.
+
+Every arithmetic operation is the one of the neuron-order kernel and of the
+numpy reference, in the same order: the layout changes only which numbers
+sit side by side in a vector, never a result (stream version 2's bits).  The
+block goes back to neuron order at the end of each call, so the host's
+state, spike buffers and checkpoints see no difference.
+"""
+
+from __future__ import annotations
+
+from . import numba_setup  # noqa: F401  (first: numba's settings before any kernel is decorated)
+
+# isort: split
+
+import numpy as np
+from numba import njit
+
+from .numba_neuron import _settle, _white_update
+from .numba_random import _GAMMA, _STRIDE, _mix, _neg2log, _sincos
+from .numba_stats import _GROUP, _block_cross, _lane_moments, _merge_groups, _merge_weights, _partial_group
+
+__all__ = ["lanes_fit", "run_block_lanes"]
+
+#: the counter step from neuron j to neuron j + 32: 32 * 2**32 * GAMMA mod 2**64
+_STRIDE32 = np.uint64((0x9E3779B97F4A7C15 << 37) & 0xFFFFFFFFFFFFFFFF)
+_TWO_M52 = 2.0**-52
+#: fewest groups for the lane order: one 512-bit vector of groups
+MIN_GROUPS = 8
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def lanes_fit(m):  # type: ignore[no-untyped-def]
+    """True when a block of ``m`` neurons has groups enough to fill a vector in lane order."""
+    return (m + _GROUP - 1) // _GROUP >= MIN_GROUPS
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _lane(jj, groups):  # type: ignore[no-untyped-def]
+    """The lane-order index of the block's neuron ``jj``."""
+    return (jj % _GROUP) * groups + jj // _GROUP
+
+
+@njit(cache=True, error_model="numpy")
+def _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refractory, keep):  # type: ignore[no-untyped-def]
+    """Threshold, reset and refractoriness of every lane after the update; ``keep``: also mark the lanes that
+    fired in ``fired`` and count them per group in ``gfired`` (for spike recording and refractoriness)."""
+    vr, vth, spiking = model.vr, model.vth, model.spiking
+    if not keep:  # the leanest loop
+        for at in range(_GROUP * groups):
+            y = x[at]
+            f = (y > vth) & spiking
+            x[at] = vr if f else y
+            counts[at] += f
+        return
+    for i in range(_GROUP):
+        row = i * groups
+        for q in range(groups):
+            at = row + q
+            h = hold[at] if refractory else 0
+            ref_j = ref[at] if model.per_neuron_ref else model.ref_steps
+            y, h, f = _settle(x[at], h, ref_j, vr, vth, spiking)
+            fired[at] = f
+            gfired[q] += f
+            counts[at] += f
+            if refractory:
+                hold[at] = h
+            x[at] = y
+
+
+@njit(cache=True, error_model="numpy")
+def _lanes_uniform(model, x, counts, groups, j0, kk, mean, pre, amp, key, lean):  # type: ignore[no-untyped-def]
+    """The Euler update driven by ``mean (pre + A (2 U - 1))`` (one uniform term: W1's input); ``lean``: with
+    threshold and reset in the same pass (no refractoriness, no spike list), else before them."""
+    a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
+    z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
+    for i in range(_GROUP):
+        counter = z0 + np.uint64(i) * _STRIDE
+        row = i * groups
+        if lean:
+            for q in range(groups):
+                z = _mix(counter)
+                counter += _STRIDE32  # an induction: one vector add per number, no multiply
+                two_u = float(np.int64(z >> np.uint64(11))) * _TWO_M52  # 2 U, exactly
+                current = mean * (pre + amp * (two_u - 1.0))
+                v = x[row + q]
+                y = v + a * (el - v + r * current)
+                f = (y > vth) & spiking
+                x[row + q] = vr if f else y
+                counts[row + q] += f
+        else:
+            for q in range(groups):
+                z = _mix(counter)
+                counter += _STRIDE32
+                two_u = float(np.int64(z >> np.uint64(11))) * _TWO_M52
+                current = mean * (pre + amp * (two_u - 1.0))
+                v = x[row + q]
+                x[row + q] = v + a * (el - v + r * current)
+
+
+@njit(cache=True, error_model="numpy")
+def _lanes_white(model, x, spare, groups, j0, kk, base, has_base, w_mean, scale, key):  # type: ignore[no-untyped-def]
+    """The update driven by ``base`` plus one white-noise term (W2's input), before threshold: even steps make
+    the Box-Muller pair and keep its sine half in ``spare``, odd steps use it."""
+    if kk % 2 == 0:
+        pair = kk // 2
+        z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
+        z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+        for i in range(_GROUP):
+            c1 = z1 + np.uint64(i) * _STRIDE
+            c2 = z2 + np.uint64(i) * _STRIDE
+            row = i * groups
+            for q in range(groups):
+                rr = np.sqrt(_neg2log(_mix(c1)))
+                c, s = _sincos(_mix(c2))
+                c1 += _STRIDE32
+                c2 += _STRIDE32
+                spare[row + q] = rr * s
+                x[row + q] = _white_update(model, x[row + q], base, has_base, w_mean, scale, rr * c)
+    else:
+        for at in range(_GROUP * groups):
+            x[at] = _white_update(model, x[at], base, has_base, w_mean, scale, spare[at])
+
+
+@njit(cache=True, error_model="numpy")
+def _record(out, g, k, x_fired, gfired, groups, j0, m):  # type: ignore[no-untyped-def]
+    """Append this step's spikes of the block, in neuron order, to block ``g``'s buffer; clear the counts."""
+    cap = out.spike_k.shape[1]
+    for q in range(groups):
+        if gfired[q] > 0:
+            gfired[q] = 0
+            for i in range(_GROUP):
+                if x_fired[i * groups + q] and q * _GROUP + i < m:
+                    idx = out.spike_n[g]
+                    if idx < cap:
+                        out.spike_k[g, idx] = k
+                        out.spike_j[g, idx] = j0 + q * _GROUP + i
+                    out.spike_n[g] = idx + 1
+
+
+@njit(cache=True, error_model="numpy")
+def _to_lanes(src, dst, groups, m, fill):  # type: ignore[no-untyped-def]
+    """Neuron-order ``src[0:m]`` into lane-order ``dst`` (missing lanes of a partial group: ``fill``)."""
+    for at in range(dst.shape[0]):
+        dst[at] = fill
+    for jj in range(m):
+        dst[_lane(jj, groups)] = src[jj]
+
+
+@njit(cache=True, error_model="numpy")
+def _from_lanes(src, dst, groups, m):  # type: ignore[no-untyped-def]
+    """Lane-order ``src`` back into neuron-order ``dst[0:m]``."""
+    for jj in range(m):
+        dst[jj] = src[_lane(jj, groups)]
+
+
+@njit(cache=True, error_model="numpy")
+def _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gmean, gm2, w1, w2, buf, gsum):  # type: ignore[no-untyped-def]
+    """Time point ``k``'s canonical statistics, lag sums, traces and snapshot of the block."""
+    full = m // _GROUP
+    _lane_moments(x, groups, gmean, gm2)
+    if full < groups:
+        gmean[groups - 1], gm2[groups - 1] = _partial_group(x, groups, groups - 1, m - full * _GROUP, buf)
+    out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, groups, w1, w2)
+    n_lags = schedule.lags.shape[0]
+    if n_lags > 0:
+        _from_lanes(x, vt, groups, m)
+        depth = state.ring.shape[0]
+        slot = k % depth
+        for jj in range(m):
+            state.ring[slot, s0 + jj] = vt[jj]
+        for li in range(n_lags):
+            lag = schedule.lags[li]
+            if k >= lag:
+                previous = state.ring[(k - lag) % depth, s0 : s0 + m]
+                out.lag[g, li, c] = _block_cross(previous, vt, m, model.lag_shift, buf, gsum)
+    rec_lo = np.searchsorted(schedule.rec_neurons, j0)
+    rec_hi = np.searchsorted(schedule.rec_neurons, j0 + m)
+    for idx in range(rec_lo, rec_hi):
+        out.trace[schedule.rec_rows[idx], c] = x[_lane(schedule.rec_neurons[idx] - j0, groups)]
+    row = schedule.snap_row[c]
+    if row >= 0:
+        for jj in range(m):
+            state.snapshots[row, s0 + jj] = x[_lane(jj, groups)]
+
+
+@njit(cache=True, error_model="numpy")
+def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, white_index):  # type: ignore[no-untyped-def]
+    """Block ``g`` (neurons ``j0 .. j0 + m - 1``, at ``s0`` in the state arrays) through time points
+    ``k0 .. k1 - 1``, in lane order; ``white_index`` is the white part's index, or -1 for the uniform input."""
+    groups = (m + _GROUP - 1) // _GROUP
+    size = _GROUP * groups
+    refractory = state.hold.shape[0] > 0
+    record = schedule.record_spikes
+    keep = record or refractory
+    x = np.empty(size)
+    _to_lanes(state.v[s0 : s0 + m], x, groups, m, model.vr)
+    hold = np.zeros(size if refractory else 0, np.int64)
+    if refractory:
+        _to_lanes(state.hold[s0 : s0 + m], hold, groups, m, 0)
+    ref = np.zeros(size if model.per_neuron_ref else 0, np.int64)
+    if model.per_neuron_ref:
+        _to_lanes(state.ref[s0 : s0 + m], ref, groups, m, 0)
+    spare = np.zeros(size if white_index >= 0 else 0)
+    if white_index >= 0:
+        w = drive.slot[white_index]
+        _to_lanes(state.spare[w, s0 : s0 + m], spare, groups, m, 0.0)
+    counts = np.zeros(size, np.int64)
+    fired = np.zeros(size if keep else 0, np.bool_)
+    gfired = np.zeros(groups, np.int64)
+    gmean = np.empty(groups)
+    gm2 = np.empty(groups)
+    w1, w2 = _merge_weights(m)
+    buf = np.empty(_GROUP)
+    gsum = np.empty(groups)
+    vt = np.empty(m)
+    for k in range(k0, k1):
+        c = k - k0
+        if k > 0:
+            kk = k - 1
+            column = kk - drive.offset
+            if white_index < 0:
+                mean, pre, amp, key = drive.mean[0], drive.rows[drive.slot[0], column], drive.u_amp[0], drive.u_key[0]
+                _lanes_uniform(model, x, counts, groups, j0, kk, mean, pre, amp, key, not keep)
+            else:
+                base = drive.rows[drive.slot[0], column] if white_index == 1 else 0.0
+                w = drive.slot[white_index]
+                mean, scale, key = drive.mean[white_index], drive.w_scale[w], drive.w_key[w]
+                _lanes_white(model, x, spare, groups, j0, kk, base, white_index == 1, mean, scale, key)
+            if keep or white_index >= 0:
+                _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refractory, keep)
+            if record:
+                _record(out, g, k, fired, gfired, groups, j0, m)
+            elif keep:
+                gfired[:] = 0
+        _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gmean, gm2, w1, w2, buf, gsum)
+    _from_lanes(x, state.v[s0 : s0 + m], groups, m)
+    if refractory:
+        _from_lanes(hold, state.hold[s0 : s0 + m], groups, m)
+    if white_index >= 0:
+        _from_lanes(spare, state.spare[drive.slot[white_index], s0 : s0 + m], groups, m)
+    for jj in range(m):
+        state.counts[s0 + jj] += counts[_lane(jj, groups)]

@@ -1,0 +1,163 @@
+"""Counter-based random numbers for the numba kernels: SplitMix64 draws, uniforms and portable normals.
+
+Neuron ``j``'s draw ``d`` under a noise term's key is ``mix(key + (j * 2**32 + d + 1) * GAMMA)``
+(:class:`lifsim.streams.CounterStream`); normals are lifsim's portable Box-Muller
+(:mod:`lifsim.portable`) written as straight-line code that LLVM vectorises: the same operations in
+the same order, so the bits equal the numpy reference's.  numba's settings come from
+:mod:`.numba_setup`, imported first.
+"""
+
+from __future__ import annotations
+
+from . import numba_setup  # noqa: F401  (first: numba's settings before any kernel is decorated)
+
+# isort: split
+
+import numpy as np
+from numba import njit, types
+from numba.extending import intrinsic
+
+from ..portable import COS_COEFFICIENTS, LN2_HI, LN2_LO, LOG_COEFFICIENTS, PIO2, SIN_COEFFICIENTS, SQRT2
+
+__all__ = ["_GAMMA", "_STRIDE", "_TWO_M53", "_mix", "_raw", "_uniform", "_neg2log", "_sincos", "_pair", "_normal"]
+
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_TWO_M53 = 2.0**-53
+_TWO_M51 = 2.0**-51
+_TWO53 = np.uint64(1) << np.uint64(53)
+_MASK51 = (np.uint64(1) << np.uint64(51)) - np.uint64(1)
+_STRIDE = np.uint64((0x9E3779B97F4A7C15 << 32) & 0xFFFFFFFFFFFFFFFF)  # GAMMA * 2**32 mod 2**64
+_L0 = LOG_COEFFICIENTS[0]
+_L1 = LOG_COEFFICIENTS[1]
+_L2 = LOG_COEFFICIENTS[2]
+_L3 = LOG_COEFFICIENTS[3]
+_L4 = LOG_COEFFICIENTS[4]
+_L5 = LOG_COEFFICIENTS[5]
+_L6 = LOG_COEFFICIENTS[6]
+_S0 = SIN_COEFFICIENTS[0]
+_S1 = SIN_COEFFICIENTS[1]
+_S2 = SIN_COEFFICIENTS[2]
+_S3 = SIN_COEFFICIENTS[3]
+_S4 = SIN_COEFFICIENTS[4]
+_S5 = SIN_COEFFICIENTS[5]
+_C0 = COS_COEFFICIENTS[0]
+_C1 = COS_COEFFICIENTS[1]
+_C2 = COS_COEFFICIENTS[2]
+_C3 = COS_COEFFICIENTS[3]
+_C4 = COS_COEFFICIENTS[4]
+_C5 = COS_COEFFICIENTS[5]
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _mix(z):  # type: ignore[no-untyped-def]
+    """SplitMix64's output function (Stafford's Mix13) on a uint64."""
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _raw(key, j, draw):  # type: ignore[no-untyped-def]
+    """The uint64 draw ``draw`` (0-based) of neuron ``j`` (as CounterStream.raw)."""
+    return _mix(key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _uniform(key, j, draw):  # type: ignore[no-untyped-def]
+    """U[0, 1) with 53 random bits (as CounterStream.uniform)."""
+    return float(np.int64(_raw(key, j, draw) >> np.uint64(11))) * _TWO_M53
+
+
+@intrinsic
+def _float_bits(typingctx, x):  # type: ignore[no-untyped-def]
+    """The IEEE bits of a float64 as an int64 (a bit cast, vectorisable)."""
+    if x != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], context.get_value_type(types.int64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _bits_float(typingctx, x):  # type: ignore[no-untyped-def]
+    """The float64 with the IEEE bits of an int64 (a bit cast, vectorisable)."""
+    if x != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        return builder.bitcast(args[0], context.get_value_type(types.float64))
+
+    return types.float64(types.int64), codegen
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _neg2log(raw):  # type: ignore[no-untyped-def]
+    """``-2 ln(1 - u)`` of the draw ``raw``: lifsim.portable.neg2log's values, straight-line code.
+
+    ``m = 2**e f`` is split by bit casts of the exact float ``m`` (the same ``e``
+    and ``f`` as portable's shifts and division), and the polynomial is
+    unrolled, so that LLVM vectorises the whole function.
+    """
+    m = np.int64(_TWO53 - (raw >> np.uint64(11)))
+    bits = _float_bits(float(m))
+    e = (bits >> 52) - 1023
+    f = _bits_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = f > SQRT2
+    f = f * 0.5 if big else f
+    e = e + 1 if big else e
+    s = (f - 1.0) / (f + 1.0)
+    z = s * s
+    r = (((((_L6 * z + _L5) * z + _L4) * z + _L3) * z + _L2) * z + _L1) * z + _L0
+    ln_f = 2.0 * s + s * (z * r)
+    k = float(e - 53)
+    return -2.0 * (k * LN2_HI + (k * LN2_LO + ln_f))
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _sincos(raw):  # type: ignore[no-untyped-def]
+    """``(cos, sin)`` of ``2 pi u`` for the draw ``raw``: lifsim.portable.sincos_quarter's values, straight-line."""
+    k = raw >> np.uint64(11)
+    q = np.int64(k >> np.uint64(51))
+    w = float(np.int64(k & _MASK51)) * _TWO_M51
+    upper = w > 0.5
+    w = 1.0 - w if upper else w
+    x = w * PIO2
+    z = x * x
+    ps = ((((_S5 * z + _S4) * z + _S3) * z + _S2) * z + _S1) * z + _S0
+    sin_w = x + x * z * ps
+    pc = ((((_C5 * z + _C4) * z + _C3) * z + _C2) * z + _C1) * z + _C0
+    hz = 0.5 * z
+    c = 1.0 - hz
+    cos_w = c + (((1.0 - c) - hz) + z * (z * pc))
+    sin_p = cos_w if upper else sin_w
+    cos_p = sin_w if upper else cos_w
+    # quadrant q: an odd q swaps sine and cosine; q = 1, 2 negate the cosine, q = 2, 3 the sine
+    odd = (q & 1) == 1
+    cos_t = sin_p if odd else cos_p
+    sin_t = cos_p if odd else sin_p
+    cos_t = -cos_t if ((q + 1) & 2) == 2 else cos_t
+    sin_t = -sin_t if (q & 2) == 2 else sin_t
+    return cos_t, sin_t
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _pair(key, j, pair):  # type: ignore[no-untyped-def]
+    """The two normals of Box-Muller pair ``pair`` of neuron ``j``: draws 2 pair and 2 pair + 1."""
+    r = np.sqrt(_neg2log(_raw(key, j, 2 * pair)))
+    c, s = _sincos(_raw(key, j, 2 * pair + 1))
+    return r * c, r * s
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _normal(key, j, kk, spare, w, jj):  # type: ignore[no-untyped-def]
+    """N(0, 1) of neuron ``j`` at update step ``kk``: the cosine half of pair kk // 2 for even kk (its sine
+    half kept in ``spare[w, jj]``, ``jj`` the neuron's place in the block), that sine half for odd kk."""
+    if kk % 2 == 0:
+        z, other = _pair(key, j, kk // 2)
+        spare[w, jj] = other
+        return z
+    return spare[w, jj]
