@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .engine.output import RunOutput
+from .engine.output import RunOutput, steps_to_times
 from .engine.plan import RunPlan
 from .errors import PlausibilityWarning
 from .inputs import Input, array_values
@@ -192,7 +192,7 @@ def collect(request: ValidRequest, plan: RunPlan, output: RunOutput, extra: dict
         comoment=output.comoment,
         v=output.trace,
         v_neurons=request.record,
-        spike_t=None if output.spike_step is None else output.spike_step * params.dt,
+        spike_t=None if output.spike_step is None else steps_to_times(output.spike_step, params.dt),
         spike_i=output.spike_i,
         spike_count=output.spike_count,
         snapshot_t=np.array(request.snapshot_steps, dtype=np.int64) * params.dt,

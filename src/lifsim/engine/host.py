@@ -7,7 +7,10 @@ place, the results into ``out``).  :func:`run_range` is their common entry
 (the engine protocol of :mod:`lifsim.engine`): it owns the range's state, cuts
 time into chunks, hands the kernel :data:`BLOCKS_PER_CALL` blocks at a time,
 grows the spike buffers (a call whose block overflowed is run again from its
-saved state; the counter stream makes the second run identical), reduces the
+saved state; the counter stream makes the second run identical), gathers the
+spikes chunk by chunk into one (step, neuron) list (:mod:`.spike_list`; when
+spikes are recorded the chunks are cut so that one chunk's spikes stay small
+beside the list), reduces the
 blocks' statistics in the canonical tree (:mod:`lifsim.reduce`), and gives the
 recorded traces to a sink chunk by chunk or keeps them.
 """
@@ -22,8 +25,9 @@ import numpy as np
 from ..reduce import TreeStack
 from ..signals import raise_if_interrupted
 from ..streams import LegacyStream
-from .output import RangeOutput, range_trace_rows, time_ordered
+from .output import RangeOutput, range_trace_rows
 from .plan import Drive, Outputs, RunPlan, Schedule, State
+from .spike_list import CHUNK_SPIKES, PIECE_DTYPE, SpikeList
 
 __all__ = ["run_range", "Kernel", "BLOCKS_PER_CALL", "CHUNK_BUDGET"]
 
@@ -86,16 +90,26 @@ class _Range:
         if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
             self.state.snapshots[plan.snapshot_steps.index(0)] = self.state.v
         self.mean, self.m2, self.lag = np.empty(steps), np.empty(steps), np.zeros((n_lags, steps))
-        self.spike_k: list[np.ndarray] = []
-        self.spike_j: list[np.ndarray] = []
+        self.spikes = SpikeList()
         self.rows = range_trace_rows(plan, self.lo, hi)
         self.trace = np.empty((self.rows.size, steps)) if plan.record is not None and keep else None
         self.record_spikes = plan.spiking and plan.record_spikes
+        #: most spikes of one block in one step so far (a 100 Hz guess before the first call)
+        self.block_rate = plan.block * 100.0 * plan.params.dt
+        self.chunk_rate = 0.0  #: most spikes of one block in one step in this chunk
         self.cap = 0
-        if self.record_spikes:
-            rate_room = 1024 + plan.block * 100.0 * self.chunk * plan.params.dt
-            self.cap = self.size * self.chunk if self.legacy else int(min(plan.block * self.chunk, rate_room))
         self.count = self.size
+
+    def width(self, k0: int) -> int:
+        """Time points in the chunk from ``k0``: the budget's chunk, cut so that a chunk's spikes stay near
+        CHUNK_SPIKES when spikes are recorded (a short first chunk measures the rate)."""
+        width = self.chunk
+        if self.record_spikes and not self.legacy:
+            per_step = max(self.block_rate * (self.end_block - self.first_block), 1e-9)
+            width = max(1, min(width, int(CHUNK_SPIKES / per_step)))
+            if k0 == 0:
+                width = min(width, 64)
+        return width
 
     def call(self, kernel: Kernel, first: int, calls: int, k0: int, k1: int, trace: np.ndarray) -> Outputs:
         """``calls`` blocks from ``first`` through ``k0 .. k1 - 1``, run again with more room if spikes overflow."""
@@ -104,13 +118,16 @@ class _Range:
         drive, schedule = plan.drive(k0, k1), plan.schedule(k0, k1)
         lo, hi = plan.neuron_range(first, first + calls)
         saved = None if self.legacy else _save(state, lo, hi)
+        if self.record_spikes:  # room for every neuron of the range (legacy: one call) or for the rate seen so far
+            room = self.size * width if self.legacy else min(plan.block * width, 1.25 * self.block_rate * width + 1024)
+            self.cap = int(room)
         while True:
             out = Outputs(
                 mean=np.empty((calls, width)),
                 m2=np.empty((calls, width)),
                 lag=np.zeros((calls, len(plan.lags), width)),
-                spike_k=np.empty((calls, self.cap), dtype=np.int64),
-                spike_j=np.empty((calls, self.cap), dtype=np.int64),
+                spike_k=np.empty((calls, self.cap), dtype=PIECE_DTYPE),
+                spike_j=np.empty((calls, self.cap), dtype=PIECE_DTYPE),
                 spike_n=np.zeros(calls, dtype=np.int64),
                 trace=trace,
             )
@@ -124,7 +141,7 @@ class _Range:
             self.cap = int(out.spike_n.max() * 1.1) + 16
             _restore(state, lo, hi, saved)
         if self.record_spikes and not self.legacy:
-            self.cap = int(min(plan.block * self.chunk, 1.25 * out.spike_n.max(initial=0) + 1024))
+            self.chunk_rate = max(self.chunk_rate, out.spike_n.max(initial=0) / width)
         return out
 
     def chunk_of_time(self, kernel: Kernel, k0: int, k1: int, progress: Progress | None) -> np.ndarray:
@@ -132,6 +149,9 @@ class _Range:
         plan = self.plan
         trace = np.empty((0 if plan.record is None else plan.record.size, k1 - k0))
         stack = TreeStack()
+        k_parts: list[np.ndarray] = []
+        j_parts: list[np.ndarray] = []
+        j0s: list[int] = []
         for first in range(self.first_block, self.end_block, self.per_call):
             calls = min(self.per_call, self.end_block - first)
             out = self.call(kernel, first, calls, k0, k1, trace)
@@ -140,16 +160,22 @@ class _Range:
                 stack.push(m, out.mean[g], out.m2[g], out.lag[g])
                 if self.record_spikes:
                     spikes = int(out.spike_n[g])
-                    self.spike_k.append(out.spike_k[g, :spikes].copy())
-                    self.spike_j.append(out.spike_j[g, :spikes].copy())
+                    k_parts.append(out.spike_k[g, :spikes])
+                    j_parts.append(out.spike_j[g, :spikes])
+                    j0s.append((first + g) * plan.block)
             if progress is not None:
                 _lo, hi = plan.neuron_range(first, first + calls)
                 progress(k0 * self.size + (hi - self.lo) * (k1 - k0), neuron_steps=True)
+        if self.record_spikes:
+            self.spikes.add(k_parts, j_parts, j0s, k0, k1)
+            # the next chunk's guess: this chunk's busiest block, or half the last guess if it was quieter
+            self.block_rate = max(self.chunk_rate, self.block_rate * 0.5)
+            self.chunk_rate = 0.0
         self.count, self.mean[k0:k1], self.m2[k0:k1], self.lag[:, k0:k1] = stack.root()
         return trace
 
     def output(self) -> RangeOutput:
-        spike_k, spike_j = time_ordered(self.spike_k, self.spike_j) if self.record_spikes else (None, None)
+        spike_k, spike_j = self.spikes.arrays() if self.record_spikes else (None, None)
         return RangeOutput(
             first_block=self.first_block,
             end_block=self.end_block,
@@ -184,8 +210,9 @@ def run_range(
     """
     end_block = plan.n_blocks if end_block is None else end_block
     part = _Range(plan, first_block, end_block, chunk_steps, keep=trace_sink is None)
-    for k0 in range(0, plan.steps, part.chunk):
-        k1 = min(plan.steps, k0 + part.chunk)
+    k0 = 0
+    while k0 < plan.steps:
+        k1 = min(plan.steps, k0 + part.width(k0))
         trace = part.chunk_of_time(kernel, k0, k1, progress)
         if plan.record is not None:
             if trace_sink is not None:
@@ -193,4 +220,5 @@ def run_range(
             else:
                 assert part.trace is not None
                 part.trace[:, k0:k1] = trace[part.rows]
+        k0 = k1
     return part.output()

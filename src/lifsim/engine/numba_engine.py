@@ -280,7 +280,7 @@ def _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0,
                         idx = out.spike_n[g]
                         if idx < cap:
                             out.spike_k[g, idx] = k
-                            out.spike_j[g, idx] = j0 + jj
+                            out.spike_j[g, idx] = jj  # within the block
                         out.spike_n[g] = idx + 1
         mean, m2 = _block_moments(v, m, buf, gcount, gmean, gm2)
         out.mean[g, c] = mean

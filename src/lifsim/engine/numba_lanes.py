@@ -14,8 +14,9 @@ the lane fixed, contiguous in memory:
   as vertical vector additions over the groups, instead of shuffling within
   one group (:func:`lifsim.engine.numba_stats._lane_moments`), and the groups
   are merged up the canonical tree with weights computed once per block;
-* spikes are found through a per-group count, so a step without spikes in a
-  group costs one compare for its 32 neurons, and are written in neuron order.
+* spikes are found through a per-group bit mask (bit ``i``: lane ``i``
+  fired), so a group without spikes costs one compare per step, and a spike
+  one lowest-set-bit lookup; they are written in neuron order.
 
 Every arithmetic operation is the one of the neuron-order kernel and of the
 numpy reference, in the same order: the layout changes only which numbers
@@ -59,9 +60,9 @@ def _lane(jj, groups):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refractory, keep):  # type: ignore[no-untyped-def]
-    """Threshold, reset and refractoriness of every lane after the update; ``keep``: also mark the lanes that
-    fired in ``fired`` and count them per group in ``gfired`` (for spike recording and refractoriness)."""
+def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory, keep):  # type: ignore[no-untyped-def]
+    """Threshold, reset and refractoriness of every lane after the update; ``keep``: also set bit ``i`` of
+    ``masks[q]`` when lane ``i`` of group ``q`` fired (for the spike list)."""
     vr, vth, spiking = model.vr, model.vth, model.spiking
     if not keep:  # the leanest loop
         for at in range(_GROUP * groups):
@@ -77,8 +78,7 @@ def _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refract
             h = hold[at] if refractory else 0
             ref_j = ref[at] if model.per_neuron_ref else model.ref_steps
             y, h, f = _settle(x[at], h, ref_j, vr, vth, spiking)
-            fired[at] = f
-            gfired[q] += f
+            masks[q] |= np.int64(f) << i
             counts[at] += f
             if refractory:
                 hold[at] = h
@@ -86,19 +86,34 @@ def _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refract
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_uniform(model, x, counts, groups, j0, kk, mean, pre, amp, key, lean):  # type: ignore[no-untyped-def]
-    """The Euler update driven by ``mean (pre + A (2 U - 1))`` (one uniform term: W1's input); ``lean``: with
-    threshold and reset in the same pass (no refractoriness, no spike list), else before them."""
+def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode):  # type: ignore[no-untyped-def]
+    """The Euler update driven by ``mean (pre + A (2 U - 1))`` (one uniform term: W1's input).
+
+    ``mode`` 0: the update alone (threshold and refractoriness follow in :func:`_lanes_threshold`);
+    1: with threshold and reset in the same pass; 2: also marking the lanes that fired (spike list).
+    """
     a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
     z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
     for i in range(_GROUP):
         counter = z0 + np.uint64(i) * _STRIDE
         row = i * groups
-        if lean:
+        if mode == 2:
             for q in range(groups):
                 z = _mix(counter)
                 counter += _STRIDE32  # an induction: one vector add per number, no multiply
                 two_u = float(np.int64(z >> np.uint64(11))) * _TWO_M52  # 2 U, exactly
+                current = mean * (pre + amp * (two_u - 1.0))
+                v = x[row + q]
+                y = v + a * (el - v + r * current)
+                f = (y > vth) & spiking
+                x[row + q] = vr if f else y
+                counts[row + q] += f
+                masks[q] |= np.int64(f) << i  # bit i of the group's mask: lane i fired
+        elif mode == 1:
+            for q in range(groups):
+                z = _mix(counter)
+                counter += _STRIDE32
+                two_u = float(np.int64(z >> np.uint64(11))) * _TWO_M52
                 current = mean * (pre + amp * (two_u - 1.0))
                 v = x[row + q]
                 y = v + a * (el - v + r * current)
@@ -139,19 +154,33 @@ def _lanes_white(model, x, spare, groups, j0, kk, base, has_base, w_mean, scale,
             x[at] = _white_update(model, x[at], base, has_base, w_mean, scale, spare[at])
 
 
+#: de Bruijn's table: the index of the lowest set bit b of a 32-bit word is _DEBRUIJN[(b * 0x077CB531 mod 2**32) >> 27]
+_DEBRUIJN = np.array(
+    [0, 1, 28, 2, 29, 14, 24, 3, 30, 22, 20, 15, 25, 17, 4, 8]
+    + [31, 27, 13, 23, 21, 19, 16, 7, 26, 12, 18, 6, 11, 5, 10, 9],
+    dtype=np.int64,
+)
+
+
 @njit(cache=True, error_model="numpy")
-def _record(out, g, k, x_fired, gfired, groups, j0, m):  # type: ignore[no-untyped-def]
-    """Append this step's spikes of the block, in neuron order, to block ``g``'s buffer; clear the counts."""
+def _record(out, g, k, masks, groups, m):  # type: ignore[no-untyped-def]
+    """Append this step's spikes of the block, in neuron order, to block ``g``'s buffer, from the groups' masks
+    of lanes that fired (bit i: lane i); clear the masks."""
     cap = out.spike_k.shape[1]
     for q in range(groups):
-        if gfired[q] > 0:
-            gfired[q] = 0
-            for i in range(_GROUP):
-                if x_fired[i * groups + q] and q * _GROUP + i < m:
+        bits = masks[q]
+        if bits != 0:
+            masks[q] = 0
+            while bits != 0:
+                low = bits & -bits
+                i = _DEBRUIJN[((low * 0x077CB531) & 0xFFFFFFFF) >> 27]
+                bits ^= low
+                jj = q * _GROUP + i
+                if jj < m:
                     idx = out.spike_n[g]
                     if idx < cap:
                         out.spike_k[g, idx] = k
-                        out.spike_j[g, idx] = j0 + q * _GROUP + i
+                        out.spike_j[g, idx] = jj  # within the block
                     out.spike_n[g] = idx + 1
 
 
@@ -223,8 +252,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
         w = drive.slot[white_index]
         _to_lanes(state.spare[w, s0 : s0 + m], spare, groups, m, 0.0)
     counts = np.zeros(size, np.int64)
-    fired = np.zeros(size if keep else 0, np.bool_)
-    gfired = np.zeros(groups, np.int64)
+    masks = np.zeros(groups, np.int64)  # per group: bit i set when lane i fired this step
     gmean = np.empty(groups)
     gm2 = np.empty(groups)
     w1, w2 = _merge_weights(m)
@@ -238,18 +266,19 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
             column = kk - drive.offset
             if white_index < 0:
                 mean, pre, amp, key = drive.mean[0], drive.rows[drive.slot[0], column], drive.u_amp[0], drive.u_key[0]
-                _lanes_uniform(model, x, counts, groups, j0, kk, mean, pre, amp, key, not keep)
+                mode = 0 if refractory else (2 if record else 1)
+                _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode)
             else:
                 base = drive.rows[drive.slot[0], column] if white_index == 1 else 0.0
                 w = drive.slot[white_index]
                 mean, scale, key = drive.mean[white_index], drive.w_scale[w], drive.w_key[w]
                 _lanes_white(model, x, spare, groups, j0, kk, base, white_index == 1, mean, scale, key)
-            if keep or white_index >= 0:
-                _lanes_threshold(model, x, counts, hold, ref, fired, gfired, groups, refractory, keep)
+            if refractory or white_index >= 0:
+                _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory, keep)
             if record:
-                _record(out, g, k, fired, gfired, groups, j0, m)
+                _record(out, g, k, masks, groups, m)
             elif keep:
-                gfired[:] = 0
+                masks[:] = 0
         _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gmean, gm2, w1, w2, buf, gsum)
     _from_lanes(x, state.v[s0 : s0 + m], groups, m)
     if refractory:

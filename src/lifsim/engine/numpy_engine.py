@@ -158,5 +158,5 @@ def _record_spikes(out: Outputs, neurons: np.ndarray, k: int, first_block: int, 
         start = int(out.spike_n[g])
         room = max(0, min(mine.size, cap - start))
         out.spike_k[g, start : start + room] = k
-        out.spike_j[g, start : start + room] = mine[:room]
+        out.spike_j[g, start : start + room] = mine[:room] - (first_block + g) * block  # within the block
         out.spike_n[g] = start + mine.size

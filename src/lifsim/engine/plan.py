@@ -137,8 +137,8 @@ class Outputs(NamedTuple):
     mean: np.ndarray  #: (nb, C) each block's mean V (the root of its canonical subtree)
     m2: np.ndarray  #: (nb, C) each block's sum of squared deviations (V**2)
     lag: np.ndarray  #: (nb, L, C) each block's sum of (V[k - l] - shift)(V[k] - shift) (V**2)
-    spike_k: np.ndarray  #: (nb, cap) int64 time point of each spike
-    spike_j: np.ndarray  #: (nb, cap) int64 neuron of each spike
+    spike_k: np.ndarray  #: (nb, cap) int32 time point of each spike
+    spike_j: np.ndarray  #: (nb, cap) int32 neuron of each spike within its block
     spike_n: np.ndarray  #: (nb,) int64 spikes of each block (may exceed cap: then run again)
     trace: np.ndarray  #: (R, C) recorded V (V), rows of Schedule.rec_rows
 

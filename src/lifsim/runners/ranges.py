@@ -87,9 +87,11 @@ def merge_ranges(plan: RunPlan, ranges: Sequence[RangeOutput]) -> RunOutput:
         )
     spike_step = spike_i = None
     if plan.spiking and plan.record_spikes:
-        all_k = np.concatenate([r.spike_k for r in ranges if r.spike_k is not None])
-        all_j = np.concatenate([r.spike_j for r in ranges if r.spike_j is not None])
-        if len(ranges) > 1:
+        if len(ranges) == 1:  # one range (the local runner): its list as it is, no copy
+            all_k, all_j = ranges[0].spike_k, ranges[0].spike_j
+        else:
+            all_k = np.concatenate([r.spike_k for r in ranges if r.spike_k is not None])
+            all_j = np.concatenate([r.spike_j for r in ranges if r.spike_j is not None])
             order = np.argsort(all_k, kind="stable")  # ranges come in neuron order: (step, neuron) order
             all_k, all_j = all_k[order], all_j[order]
         spike_step, spike_i = all_k, all_j

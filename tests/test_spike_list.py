@@ -1,0 +1,57 @@
+"""The spike list: chunk pieces merged into (step, neuron) order, grown in place, turned into times in place."""
+
+import numpy as np
+
+import lifsim
+from lifsim import inputs
+from lifsim.engine.output import steps_to_times, time_ordered
+from lifsim.engine.spike_list import SpikeList
+
+
+def _pieces(rng, blocks, block, k0, k1):
+    k_parts, j_parts, j0s = [], [], []
+    for b in range(blocks):
+        count = int(rng.integers(0, 40))
+        k = np.sort(rng.integers(k0, k1, count)).astype(np.int32)
+        j = rng.integers(0, block, count).astype(np.int32)
+        order = np.lexsort((j, k))  # within a block: time order, neuron order within a step
+        k_parts.append(k[order])
+        j_parts.append(j[order])
+        j0s.append(b * block)
+    return k_parts, j_parts, j0s
+
+
+def test_chunks_merge_into_step_then_neuron_order():
+    rng = np.random.default_rng(3)
+    spikes = SpikeList(capacity=4)  # grows many times
+    all_k, all_j = [], []
+    for k0, k1 in ((0, 5), (5, 64), (64, 65), (65, 300)):
+        k_parts, j_parts, j0s = _pieces(rng, 9, 64, k0, k1)
+        spikes.add(k_parts, j_parts, j0s, k0, k1)
+        all_k += [k.astype(np.int64) for k in k_parts]
+        all_j += [j + j0 for j, j0 in zip(j_parts, j0s)]
+    step, neuron = spikes.arrays()
+    expected_k, expected_j = time_ordered(all_k, all_j)
+    assert step.dtype == np.int64 and neuron.dtype == np.int64
+    assert np.array_equal(step, expected_k) and np.array_equal(neuron, expected_j)
+    assert np.all(np.diff(step) >= 0)
+
+
+def test_steps_become_times_in_place_with_the_same_bits():
+    steps = np.arange(0, 3_000_000, 7, dtype=np.int64)
+    expected = steps * 1e-4
+    times = steps_to_times(steps, 1e-4)
+    assert np.shares_memory(times, steps)
+    assert times.tobytes() == expected.tobytes()
+
+
+def test_synchronous_bursts_overflow_the_buffers_and_keep_the_reference_bits():
+    # a strong constant current makes every neuron fire at the same steps: far more spikes per block and step
+    # than the first guess, so the buffers overflow and blocks are run again; the list must not change
+    params = lifsim.LIFParams(t_max=0.03, dt=1e-4)
+    kwargs = dict(n=5000, seed=2, record_v=None)
+    ref = lifsim.simulate(params, inputs.constant("2 nA"), engine="numpy", **kwargs)
+    run = lifsim.simulate(params, inputs.constant("2 nA"), engine="numba", **kwargs)
+    assert ref.total_spikes > 5000
+    assert run.spike_t.tobytes() == ref.spike_t.tobytes()
+    assert run.spike_i.tobytes() == ref.spike_i.tobytes()
