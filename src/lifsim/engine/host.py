@@ -84,6 +84,7 @@ class _Range:
         self.per_call = blocks if self.legacy else min(BLOCKS_PER_CALL, blocks)  # legacy draws go in order
         n_lags, steps = len(plan.lags), plan.steps
         chunk = steps if chunk_steps is None else max(1, int(chunk_steps))
+        self.fixed = chunk_steps is not None  #: the caller's chunk length, kept exactly
         per_column = 8 * self.per_call * (2 + n_lags) + 8 * (0 if plan.record is None else plan.record.size)
         self.chunk = max(1, min(chunk, CHUNK_BUDGET // max(per_column, 1)))
         self.state = plan.new_state(first_block, end_block)
@@ -101,10 +102,10 @@ class _Range:
         self.count = self.size
 
     def width(self, k0: int) -> int:
-        """Time points in the chunk from ``k0``: the budget's chunk, cut so that a chunk's spikes stay near
-        CHUNK_SPIKES when spikes are recorded (a short first chunk measures the rate)."""
+        """Time points in the chunk from ``k0``: the caller's chunk length, or the budget's chunk cut so that a
+        chunk's spikes stay near CHUNK_SPIKES when spikes are recorded (a short first chunk measures the rate)."""
         width = self.chunk
-        if self.record_spikes and not self.legacy:
+        if self.record_spikes and not self.legacy and not self.fixed:
             per_step = max(self.block_rate * (self.end_block - self.first_block), 1e-9)
             width = max(1, min(width, int(CHUNK_SPIKES / per_step)))
             if k0 == 0:
