@@ -91,10 +91,10 @@ class _Range:
         if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
             self.state.snapshots[plan.snapshot_steps.index(0)] = self.state.v
         self.mean, self.m2, self.lag = np.empty(steps), np.empty(steps), np.zeros((n_lags, steps))
-        self.spikes = SpikeList()
+        self.record_spikes = plan.spiking and plan.record_spikes
+        self.spikes = SpikeList() if self.record_spikes else None
         self.rows = range_trace_rows(plan, self.lo, hi)
         self.trace = np.empty((self.rows.size, steps)) if plan.record is not None and keep else None
-        self.record_spikes = plan.spiking and plan.record_spikes
         #: most spikes of one block in one step so far (a 100 Hz guess before the first call)
         self.block_rate = plan.block * 100.0 * plan.params.dt
         self.chunk_rate = 0.0  #: most spikes of one block in one step in this chunk
@@ -167,7 +167,7 @@ class _Range:
             if progress is not None:
                 _lo, hi = plan.neuron_range(first, first + calls)
                 progress(k0 * self.size + (hi - self.lo) * (k1 - k0), neuron_steps=True)
-        if self.record_spikes:
+        if self.spikes is not None:
             self.spikes.add(k_parts, j_parts, j0s, k0, k1)
             # the next chunk's guess: this chunk's busiest block, or half the last guess if it was quieter
             self.block_rate = max(self.chunk_rate, self.block_rate * 0.5)
@@ -176,7 +176,7 @@ class _Range:
         return trace
 
     def output(self) -> RangeOutput:
-        spike_k, spike_j = self.spikes.arrays() if self.record_spikes else (None, None)
+        spike_k, spike_j = self.spikes.arrays() if self.spikes is not None else (None, None)
         return RangeOutput(
             first_block=self.first_block,
             end_block=self.end_block,

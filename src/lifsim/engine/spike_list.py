@@ -30,6 +30,9 @@ class SpikeList:
     """Spikes of a range of neurons, appended chunk by chunk, kept in (step, neuron) order (int64 arrays)."""
 
     def __init__(self, capacity: int = 1 << 16) -> None:
+        from .numba_spikes import scatter  # imported before the run, not in its middle (numba only where needed)
+
+        self._scatter = scatter
         self.size = 0
         self._k = np.empty(max(int(capacity), 1), dtype=np.int64)
         self._j = np.empty(max(int(capacity), 1), dtype=np.int64)
@@ -50,9 +53,7 @@ class SpikeList:
         self._reserve(self.size + total)
         lengths = np.array([k.size for k in k_parts], dtype=np.int64)
         k_all, j_all = np.concatenate(k_parts), np.concatenate(j_parts)
-        from .numba_spikes import scatter  # numba only where spikes are recorded
-
-        scatter(k_all, j_all, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
+        self._scatter(k_all, j_all, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
         self.size += total
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
