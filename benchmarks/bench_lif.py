@@ -68,7 +68,9 @@ kw = dict(n=n, seed=1, engine=engine, record_spikes=record_spikes, progress=Fals
 if engine == "numba":
     kw["threads"] = int(threads)
 times = []
+r = None
 for rep in range(repeats + 1):
+    r = None  # the previous run's result (and its spike list) is freed first: the peak RSS is one run's
     t0 = time.perf_counter()
     r = lifsim.simulate(p, src, **kw)
     times.append(time.perf_counter() - t0)

@@ -1,9 +1,11 @@
 """The spike list: chunk pieces merged into (step, neuron) order, grown in place, turned into times in place."""
 
 import numpy as np
+import pytest
 
 import lifsim
 from lifsim import inputs
+from lifsim.engine import spike_list
 from lifsim.engine.output import steps_to_times, time_ordered
 from lifsim.engine.spike_list import SpikeList
 
@@ -21,7 +23,10 @@ def _pieces(rng, blocks, block, k0, k1):
     return k_parts, j_parts, j0s
 
 
-def test_chunks_merge_into_step_then_neuron_order():
+@pytest.mark.parametrize("cells", [4_000_000, 0])
+def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells):
+    # cells 0: every chunk too large for the parallel table: the serial merge orders it
+    monkeypatch.setattr(spike_list, "CHUNK_CELLS", cells)
     rng = np.random.default_rng(3)
     spikes = SpikeList(capacity=4)  # grows many times
     all_k, all_j = [], []

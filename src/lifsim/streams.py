@@ -76,6 +76,27 @@ answers), ``tests/test_portable.py`` (the normal transform against long
 double, known answers), ``tests/test_contract.py`` (SHA-256 of whole runs,
 rerun on every CI machine), ``tests/test_reduce.py`` (the canonical order).
 
+Networks (:mod:`lifsim.network`, network stream version 1, on the counter
+stream above; "engines" are its numpy and numba engines, "block" its neuron
+blocks; it has no worker processes):
+
+=============================  =======  =======  ===========  ========  ========
+quantity                       engines  threads  block        N prefix  machines
+=============================  =======  =======  ===========  ========  ========
+connectivity (sources)         bitwise  bitwise  bitwise      --  [3]   bitwise
+external Poisson counts        bitwise  bitwise  bitwise      bitwise   bitwise
+initial V                      bitwise  bitwise  bitwise      bitwise   bitwise
+spikes, V                      bitwise  bitwise  bitwise      --        bitwise [4]
+rates, CVs, synchrony          bitwise  bitwise  bitwise      --        bitwise [4]
+=============================  =======  =======  ===========  ========  ========
+
+[3] A source index is drawn in [0, N_E): another N_E draws other sources.
+[4] ``exp(-dt/tau)`` and ``exp(-lambda)`` are :func:`lifsim.portable.exp`;
+the update uses ``+ - *`` in a fixed order without fused multiply-add, and
+synaptic input is built from integer spike counts (exact in any order); the
+statistics' means use numpy's sums.  Proven by ``tests/test_network.py`` and
+``tests/test_network_engines.py``.
+
 Stream versions: 1 (lifsim before issue 10) drew normals with libm's
 ``log1p`` and ``cos`` and summed statistics in a machine-dependent order;
 files made with it carry no ``run["stream_version"]``, and ``lifsim rerun``

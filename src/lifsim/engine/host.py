@@ -27,7 +27,7 @@ from ..signals import raise_if_interrupted
 from ..streams import LegacyStream
 from .output import RangeOutput, range_trace_rows
 from .plan import Drive, Outputs, RunPlan, Schedule, State
-from .spike_list import CHUNK_SPIKES, PIECE_DTYPE, SpikeList
+from .spike_list import CHUNK_CELLS, CHUNK_SPIKES, PIECE_DTYPE, SpikeList
 
 __all__ = ["run_range", "Kernel", "BLOCKS_PER_CALL", "CHUNK_BUDGET"]
 
@@ -106,8 +106,9 @@ class _Range:
         chunk's spikes stay near CHUNK_SPIKES when spikes are recorded (a short first chunk measures the rate)."""
         width = self.chunk
         if self.record_spikes and not self.legacy and not self.fixed:
-            per_step = max(self.block_rate * (self.end_block - self.first_block), 1e-9)
-            width = max(1, min(width, int(CHUNK_SPIKES / per_step)))
+            blocks = self.end_block - self.first_block
+            per_step = max(self.block_rate * blocks, 1e-9)
+            width = max(1, min(width, int(CHUNK_SPIKES / per_step), CHUNK_CELLS // blocks))
             if k0 == 0:
                 width = min(width, 64)
         return width

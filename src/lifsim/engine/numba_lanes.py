@@ -201,13 +201,9 @@ def _from_lanes(src, dst, groups, m):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gmean, gm2, w1, w2, buf, gsum):  # type: ignore[no-untyped-def]
-    """Time point ``k``'s canonical statistics, lag sums, traces and snapshot of the block."""
-    full = m // _GROUP
-    _lane_moments(x, groups, gmean, gm2)
-    if full < groups:
-        gmean[groups - 1], gm2[groups - 1] = _partial_group(x, groups, groups - 1, m - full * _GROUP, buf)
-    out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, groups, w1, w2)
+def _observe_more(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, rec_lo, rec_hi, buf, gsum):  # type: ignore[no-untyped-def]
+    """Time point ``k``'s lag sums, traces (recorded neurons ``rec_lo .. rec_hi - 1`` of the schedule) and
+    snapshot of the block: what a run asks for besides its statistics."""
     n_lags = schedule.lags.shape[0]
     if n_lags > 0:
         _from_lanes(x, vt, groups, m)
@@ -220,8 +216,6 @@ def _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gme
             if k >= lag:
                 previous = state.ring[(k - lag) % depth, s0 : s0 + m]
                 out.lag[g, li, c] = _block_cross(previous, vt, m, model.lag_shift, buf, gsum)
-    rec_lo = np.searchsorted(schedule.rec_neurons, j0)
-    rec_hi = np.searchsorted(schedule.rec_neurons, j0 + m)
     for idx in range(rec_lo, rec_hi):
         out.trace[schedule.rec_rows[idx], c] = x[_lane(schedule.rec_neurons[idx] - j0, groups)]
     row = schedule.snap_row[c]
@@ -251,7 +245,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
     if white_index >= 0:
         w = drive.slot[white_index]
         _to_lanes(state.spare[w, s0 : s0 + m], spare, groups, m, 0.0)
-    counts = np.zeros(size, np.int64)
+    counts = np.zeros(size, np.int32)  # spikes in this call (fewer than its steps): half the traffic of int64
     masks = np.zeros(groups, np.int64)  # per group: bit i set when lane i fired this step
     gmean = np.empty(groups)
     gm2 = np.empty(groups)
@@ -259,6 +253,11 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
     buf = np.empty(_GROUP)
     gsum = np.empty(groups)
     vt = np.empty(m)
+    full = m // _GROUP
+    partial = full < groups
+    rec_lo = np.searchsorted(schedule.rec_neurons, j0)  # the block's recorded neurons: a slice of the sorted list
+    rec_hi = np.searchsorted(schedule.rec_neurons, j0 + m)
+    more = schedule.lags.shape[0] > 0 or rec_hi > rec_lo or (schedule.snap_row >= 0).any()
     for k in range(k0, k1):
         c = k - k0
         if k > 0:
@@ -279,7 +278,12 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 _record(out, g, k, masks, groups, m)
             elif keep:
                 masks[:] = 0
-        _observe(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, gmean, gm2, w1, w2, buf, gsum)
+        _lane_moments(x, groups, gmean, gm2)
+        if partial:
+            gmean[groups - 1], gm2[groups - 1] = _partial_group(x, groups, groups - 1, m - full * _GROUP, buf)
+        out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, groups, w1, w2)
+        if more:
+            _observe_more(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, rec_lo, rec_hi, buf, gsum)
     _from_lanes(x, state.v[s0 : s0 + m], groups, m)
     if refractory:
         _from_lanes(hold, state.hold[s0 : s0 + m], groups, m)

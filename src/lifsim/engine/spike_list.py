@@ -18,21 +18,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SpikeList", "PIECE_DTYPE", "CHUNK_SPIKES"]
+__all__ = ["SpikeList", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
 
 #: the kernels' per-call spike buffers: time point and neuron within the block
 PIECE_DTYPE = np.int32
 #: spikes in one chunk's pieces the host aims at (the chunk in time is cut to fit): 32 MB of pieces
 CHUNK_SPIKES = 4_000_000
+#: most (piece, step) cells of the ordering's table in one chunk (32 MB; the chunk in time is cut to fit)
+CHUNK_CELLS = 4_000_000
 
 
 class SpikeList:
     """Spikes of a range of neurons, appended chunk by chunk, kept in (step, neuron) order (int64 arrays)."""
 
     def __init__(self, capacity: int = 1 << 16) -> None:
-        from .numba_spikes import scatter  # imported before the run, not in its middle (numba only where needed)
+        from .numba_spikes import merge, scatter  # imported before the run, not in its middle (numba only here)
 
-        self._scatter = scatter
+        self._scatter, self._merge = scatter, merge
         self.size = 0
         self._k = np.empty(max(int(capacity), 1), dtype=np.int64)
         self._j = np.empty(max(int(capacity), 1), dtype=np.int64)
@@ -53,7 +55,8 @@ class SpikeList:
         self._reserve(self.size + total)
         lengths = np.array([k.size for k in k_parts], dtype=np.int64)
         k_all, j_all = np.concatenate(k_parts), np.concatenate(j_parts)
-        self._scatter(k_all, j_all, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
+        order = self._scatter if len(k_parts) * (k1 - k0) <= CHUNK_CELLS else self._merge
+        order(k_all, j_all, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
         self.size += total
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:

@@ -9,21 +9,8 @@ the same spikes, bit for bit, on any engine, thread count and block size), and r
 xarray Dataset with spikes, rates, CVs, synchrony and Brunel's self-consistent rate
 (:mod:`~lifsim.network.theory`).
 
-Reproducibility contract rows (network stream version 1, with the counter stream version 2):
-
-=============================  =======  =======  ===========  ========  ========
-quantity                       engines  threads  block        N prefix  machines
-=============================  =======  =======  ===========  ========  ========
-connectivity (sources)         bitwise  bitwise  bitwise      --  [1]   bitwise
-external Poisson counts        bitwise  bitwise  bitwise      bitwise   bitwise
-initial V                      bitwise  bitwise  bitwise      bitwise   bitwise
-spikes, V                      bitwise  bitwise  bitwise      --        bitwise [2]
-rates, CVs, synchrony          bitwise  bitwise  bitwise      --        bitwise [2]
-=============================  =======  =======  ===========  ========  ========
-
-[1] A source index is drawn in [0, N_E): another N_E draws other sources.
-[2] ``exp(-dt/tau)`` and ``exp(-lambda)`` are :func:`lifsim.portable.exp`, the update uses
-``+ - *`` in a fixed order without fused multiply-add; the statistics' means use numpy's sums.
+Its rows of the reproducibility contract (network stream version 1) are in the one contract, in
+:mod:`lifsim.streams`.
 
 Proven by ``tests/test_network.py`` and ``tests/test_network_engines.py``.
 """
