@@ -285,7 +285,8 @@ def write_benchmarks() -> None:
         spec.loader.exec_module(module)  # type: ignore[union-attr]
     finally:
         sys.path.remove(str(bench))
-    for name, source in (("lif", "results_lif.json"), ("amd", "results_w1_issue4_amd_epyc.json")):
+    runs = (("lif", "results_lif.json"), ("lif_before17", "results_lif_before_issue17.json"))
+    for name, source in runs + (("amd", "results_w1_issue4_amd_epyc.json"),):
         data = json.loads((bench / source).read_text(encoding="utf-8"))
         table = module.markdown_table(data["machine"], data["steps"], data["startup"], data["rows"])
         (folder / f"{name}.md").write_text(table + "\n", encoding="utf-8")

@@ -158,7 +158,7 @@ def compile_notice(engine: str, progress: bool | None) -> None:
 
         if get("numba").needs_compile():
             print(
-                "lifsim: compiling the numba engine (first run only, about 20 s; later runs load it from the cache)",
+                "lifsim: compiling the numba engine (first run only, about a minute; later runs load it from disk)",
                 file=sys.stderr,
                 flush=True,
             )
