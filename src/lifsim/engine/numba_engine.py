@@ -40,8 +40,6 @@ from .output import RangeOutput
 from .plan import DET, MOD, WHITE, Drive, Outputs, RunPlan, Schedule, State
 
 __all__ = ["run_range", "advance", "available", "needs_compile", "max_threads", "splitmix64_sequence", "draws"]
-# re-exported for the benchmarks' generator-alone kernels
-_REEXPORTED = (_GAMMA, _STRIDE, _TWO_M53, _mix, _neg2log, _sincos)
 
 
 def available() -> bool:
