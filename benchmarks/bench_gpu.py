@@ -97,11 +97,12 @@ def lifsim_row(work: str, n: int, steps: int, repeats: int, engine: str) -> dict
 
 GENERATOR = r"""
 extern "C" __global__ void draw_all(lif_u64 key, lif_i64 n, lif_i64 steps, int normal, double *out) {
+    /* normal: 0 uniforms, else the stream version of the normals (3 or 2) */
     const lif_i64 j = (lif_i64)blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= n) return;
     double acc = 0.0, spare = 0.0;
     for (lif_i64 kk = 0; kk < steps - 1; kk++)
-        acc += normal ? lif_normal(key, j, kk, &spare) : lif_uniform(key, j, kk);
+        acc += normal ? lif_normal(key, j, kk, &spare, normal) : lif_uniform(key, j, kk);
     out[j] = acc;
 }
 """
@@ -116,7 +117,9 @@ def generator_row(work: str, n: int, steps: int) -> dict:
     code = "#define LIF_FN __device__ __forceinline__\n" + constants() + _read("lif_core.h") + GENERATOR
     kernel = cupy.RawModule(code=code, options=NVRTC_OPTIONS).get_function("draw_all")
     out = cupy.empty(n)
-    args = (np.uint64(12345), np.int64(n), np.int64(steps), np.int32(work == "W2"), out)
+    from lifsim.streams import STREAM_VERSION
+
+    args = (np.uint64(12345), np.int64(n), np.int64(steps), np.int32(STREAM_VERSION if work == "W2" else 0), out)
     kernel(((n + 255) // 256,), (256,), args)
     cupy.cuda.Device().synchronize()
     start = time.perf_counter()

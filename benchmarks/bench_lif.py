@@ -83,7 +83,7 @@ print(json.dumps({"times": times[1:], "first": first, "warm": times[0], "spikes"
 GENERATOR_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from lifsim.engine.numba_random import _GAMMA, _STRIDE, _mix, _neg2log, _sincos  # first: numba's settings
+from lifsim.engine.numba_random import _GAMMA, _STRIDE, _box_muller_f32, _mix  # first: numba's settings
 from numba import njit, prange, set_num_threads
 n, threads, repeats, t_max, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 steps = int(round(t_max / 1e-4))
@@ -92,7 +92,7 @@ STRIDE32 = np.uint64((0x9E3779B97F4A7C15 << 37) & 0xFFFFFFFFFFFFFFFF)
 
 # The same count of numbers as the workload (one per neuron-step), in the engine's blocks of 2048
 # neurons and its lane order (64 groups of 32; the counter an induction), both halves of each
-# Box-Muller pair used, summed per neuron so nothing is optimised away; nothing else.
+# Box-Muller pair used (stream version 3: one draw a pair), summed per neuron so nothing is optimised away.
 
 @njit(parallel=True, error_model="numpy")
 def uniforms(n, steps, key, out):
@@ -117,17 +117,13 @@ def normals(n, steps, key, out):
         j0 = b * 2048
         acc = np.zeros(2048)
         for pair in range(steps // 2):
-            z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
-            z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+            z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA
             for i in range(32):
                 c1 = z1 + np.uint64(i) * _STRIDE
-                c2 = z2 + np.uint64(i) * _STRIDE
                 for q in range(64):
-                    rr = np.sqrt(_neg2log(_mix(c1)))
-                    c, s = _sincos(_mix(c2))
+                    c, s = _box_muller_f32(_mix(c1))  # stream version 3's transform: one draw a pair
                     c1 += STRIDE32
-                    c2 += STRIDE32
-                    acc[i * 64 + q] += rr * c + rr * s
+                    acc[i * 64 + q] += c + s
         out[b] = acc.sum()
 
 kernel = normals if kind == "normal" else uniforms

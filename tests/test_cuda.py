@@ -47,8 +47,18 @@ def test_constants_are_the_portable_transform_bits():
     values = {}
     for line in text.splitlines():
         _define, name, literal = line.split(" ", 2)
-        values[name] = float.fromhex(literal.strip("()"))
+        literal = literal.strip("()")
+        assert name.startswith("LIF_F_") == literal.endswith("f")  # the float32 constants are float literals
+        values[name] = float.fromhex(literal.rstrip("f"))
     assert values["LIF_SQRT2"] == portable.SQRT2 and values["LIF_LN2_LO"] == portable.LN2_LO
+    single = portable.F32
+    assert [values["LIF_F_LN2_HI"], values["LIF_F_LN2_LO"], values["LIF_F_PIO2"]] == [
+        single.LN2_HI,
+        single.LN2_LO,
+        single.PIO2,
+    ]
+    for letter, coefficients in (("L", single.LOG), ("S", single.SIN), ("C", single.COS)):
+        assert [np.float32(values[f"LIF_F_{letter}{i}"]) for i in range(4)] == list(coefficients)
     assert [values[f"LIF_L{i}"] for i in range(len(portable.LOG_COEFFICIENTS))] == list(portable.LOG_COEFFICIENTS)
     assert [values[f"LIF_S{i}"] for i in range(len(portable.SIN_COEFFICIENTS))] == list(portable.SIN_COEFFICIENTS)
     assert [values[f"LIF_C{i}"] for i in range(len(portable.COS_COEFFICIENTS))] == list(portable.COS_COEFFICIENTS)

@@ -7,6 +7,7 @@ import pytest
 
 import lifsim
 from lifsim import inputs
+from lifsim.streams import STREAM_VERSION
 
 
 def _euler_steps_to_threshold(p):
@@ -127,5 +128,5 @@ def test_result_arrays_and_metadata():
     data = run.arrays()
     assert {"t", "v_mean", "v_std", "v_var", "spike_t", "spike_i", "rate", "meta"} <= set(data)
     assert run.meta["seed"] == 3 and run.meta["params"]["tau"] == 0.02
-    assert run.meta["stream"]["stream"] == "counter-splitmix64/2"
+    assert run.meta["stream"]["stream"] == f"counter-splitmix64/{STREAM_VERSION}"
     assert "spikes" in run.summary()

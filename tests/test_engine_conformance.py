@@ -131,14 +131,17 @@ def test_registry_lists_and_refuses(engine):
 
 @pytest.mark.parametrize("refractory", [False, True])
 @pytest.mark.parametrize("method", ["euler", "exact"])
-@pytest.mark.parametrize("name", ["uniform", "white", "constant+white"])
+@pytest.mark.parametrize("name", ["uniform", "white", "constant+white", "white, stream version 2"])
 def test_large_blocks_give_the_reference_bits(engine, name, method, refractory):
     # n = 2500 makes blocks of 512 neurons and a last block of 452 (14 full groups and one of 4), the numba
     # engine's lane-order kernel; every output is compared, with refractoriness shared and per neuron
     if engine != "numba":
         pytest.skip("the lane-order kernel is the numba engine's (the other engines meet large blocks above)")
     params = P.replace(t_ref="2 ms", t_ref_std="1 ms") if refractory else P
+    version = 2 if "version 2" in name else 3
+    name = name.split(",")[0]
     kwargs = dict(n=2500, seed=5, method=method, record_v="440:520", lags=(1, 3), snapshots=("10 ms", "30 ms"))
+    kwargs |= dict(stream_version=version)
     ref = lifsim.simulate(params, SOURCES[name](), engine="numpy", **kwargs)
     assert ref.total_spikes > 0
     assert_bitwise(ref, lifsim.simulate(params, SOURCES[name](), engine=engine, **kwargs), name)

@@ -26,13 +26,14 @@ def test_splitmix64_known_answers_compiled():
     assert numba_engine.splitmix64_sequence(1234567, 5).tolist() == expected
 
 
+@pytest.mark.parametrize("version", [3, 2])
 @pytest.mark.parametrize("step", [0, 1, 12, 13, 2**20 + 1])
-def test_compiled_draws_equal_counter_stream_bit_for_bit(step):
+def test_compiled_draws_equal_counter_stream_bit_for_bit(step, version):
     neurons = np.arange(0, 100_000, 7)
-    stream = CounterStream(11)
-    u = numba_engine.draws(11, 2, neurons, step, "uniform")
+    stream = CounterStream(11, version)
+    u = numba_engine.draws(11, 2, neurons, step, "uniform", version)
     assert u.tobytes() == stream.uniform(2, step, neurons.astype(np.uint64)).tobytes()
-    z = numba_engine.draws(11, 2, neurons, step, "normal")
+    z = numba_engine.draws(11, 2, neurons, step, "normal", version)
     assert z.tobytes() == stream.normal(2, step, neurons.astype(np.uint64)).tobytes()
 
 

@@ -8,9 +8,14 @@ second libm's.  Measured on the grids below (and stated in the README):
 ``2 pi u`` within 1.41e-16 absolute (1.27 ulp where the value exceeds 0.5),
 a whole normal within 3 ulp of ``r`` (|z| < 8.6).
 
-Distribution: 10**8 normals from the counter stream (the compiled helper,
-bit for bit equal to the numpy reference) pass the moment, Kolmogorov-Smirnov
-and tail-frequency tests, and neighbouring neurons and steps are uncorrelated.
+Stream version 3's float32 transform (:func:`lifsim.portable.box_muller_f32`),
+on grids of its 32-bit halves: ``-2 ln(1 - u1)`` within 2.2 float32 ulp,
+``cos``/``sin`` within 1.2e-7 absolute, a whole normal within 2.1e-7 ``r``.
+
+Distribution, for each stream version: 10**8 normals from the counter stream
+(the compiled helper, bit for bit equal to the numpy reference) pass the
+moment, Kolmogorov-Smirnov and tail-frequency tests, and neighbouring neurons
+and steps are uncorrelated.
 """
 
 import math
@@ -95,6 +100,64 @@ def test_whole_normals_are_within_a_few_ulp_of_r():
         assert error.max() <= 2.5e-15
 
 
+def grid32(rng: np.random.Generator, count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Version-3 draws: ``M = 2**32 - (raw >> 32)`` dense on a log scale and uniformly (with both ends), the
+    lower halves uniform; returns ``(raw, M, lower half)``."""
+    log_spaced = np.floor(np.exp2(rng.uniform(0, 32, count // 2))).astype(np.uint64)
+    uniform = rng.integers(1, 2**32 + 1, count - count // 2, dtype=np.uint64)
+    m = np.concatenate([log_spaced, uniform, np.array([1, 2, 3, 2**31, 2**32 - 1, 2**32], dtype=np.uint64)])
+    low = rng.integers(0, 2**32, m.size, dtype=np.uint64)
+    low[:8] = [0, 2**30, 2**31, 3 * 2**30, 2**29, 1, 2**32 - 1, 2**30 - 1]  # exact quadrant points among them
+    return ((np.uint64(2**32) - m) << np.uint64(32)) | low, m, low
+
+
+@needs_extended
+def test_float32_log_is_within_about_two_float32_ulp():
+    raw, m, _ = grid32(np.random.default_rng(11), 2_000_000)
+    got = portable.neg2log_f32(raw)
+    assert got.dtype == np.float32
+    exact = -2 * np.log(m.astype(LONG) / LONG(2**32))  # 1 - u1 = M 2**-32, exact in long double
+    assert np.all(got[m == 2**32] == 0.0)  # u1 = 0: -2 ln 1 = 0 exactly
+    nonzero = m != 2**32
+    ulp32 = np.spacing(np.abs(got[nonzero])).astype(LONG)
+    error = (np.abs(got[nonzero].astype(LONG) - exact[nonzero]) / ulp32).astype(np.float64)
+    assert error.max() <= 2.5, error.max()  # measured 2.18 (2.02 on another grid)
+    assert got.max() == np.float32(64 * math.log(2))  # M = 1: the farthest reach, |z| <= 6.66
+
+
+@needs_extended
+def test_float32_sine_and_cosine_are_within_1_2e_7():
+    raw, _, low = grid32(np.random.default_rng(12), 2_000_000)
+    cos_t, sin_t = portable.sincos_f32(raw)
+    theta = 2 * PI_L * low.astype(LONG) / LONG(2**32)
+    for got, exact in ((cos_t, np.cos(theta)), (sin_t, np.sin(theta))):
+        assert got.dtype == np.float32
+        error = np.abs(got.astype(LONG) - exact).astype(np.float64)
+        assert error.max() <= 1.25e-7, error.max()  # measured 1.17e-7: about one float32 ulp of 1
+    assert cos_t[:4].tolist() == [1.0, 0.0, -1.0, 0.0] and sin_t[:4].tolist() == [0.0, 1.0, 0.0, -1.0]
+
+
+@needs_extended
+def test_float32_normals_are_within_about_two_float32_ulp_of_r():
+    raw, m, low = grid32(np.random.default_rng(13), 2_000_000)
+    z_cos, z_sin = portable.box_muller_f32(raw)
+    r = np.sqrt(-2 * np.log(m.astype(LONG) / LONG(2**32)))
+    theta = 2 * PI_L * low.astype(LONG) / LONG(2**32)
+    for got, exact in ((z_cos, r * np.cos(theta)), (z_sin, r * np.sin(theta))):
+        assert got.dtype == np.float64 and np.all(got == got.astype(np.float32))  # float32 values, widened exactly
+        error = np.abs(got.astype(LONG) - exact).astype(np.float64)
+        assert np.all(error <= 2.2e-7 * r.astype(np.float64)), (error / r.astype(np.float64)).max()  # 2.09e-7
+
+
+def test_versions_share_nothing_but_the_stream():
+    """Version 3 reads draw p for pair p, version 2 draws 2p and 2p + 1: different normals, both N(0, 1)."""
+    neurons = np.arange(10_000, dtype=np.uint64)
+    v2, v3 = CounterStream(5, 2).normal(0, 4, neurons), CounterStream(5, 3).normal(0, 4, neurons)
+    assert not np.any(v2 == v3)
+    raw = CounterStream(5).raw(0, neurons, 2)  # pair 2 of version 3 is draw 2
+    assert v3.tobytes() == portable.box_muller_f32(raw)[0].tobytes()
+
+
 def test_transform_agrees_with_the_platform_libm_to_rounding():
     """A second, independent reference that exists on every platform: numpy's float64 log1p, cos and sin."""
     rng = np.random.default_rng(4)
@@ -109,22 +172,31 @@ def test_transform_agrees_with_the_platform_libm_to_rounding():
     np.testing.assert_allclose(sin_t, np.sin(2 * np.pi * u2), rtol=0, atol=1e-15)
 
 
-def test_known_answers_pin_the_bits_on_every_machine():
+@pytest.mark.parametrize("version", [3, 2])
+def test_known_answers_pin_the_bits_on_every_machine(version):
     """The first normals of one stream as exact hex floats: a machine whose arithmetic differed would fail here."""
-    z = CounterStream(2024).normal(0, 0, np.arange(4, dtype=np.uint64))
-    z1 = CounterStream(2024).normal(0, 1, np.arange(4, dtype=np.uint64))
-    assert [x.hex() for x in z] == KNOWN_STEP0
-    assert [x.hex() for x in z1] == KNOWN_STEP1
+    z = CounterStream(2024, version).normal(0, 0, np.arange(4, dtype=np.uint64))
+    z1 = CounterStream(2024, version).normal(0, 1, np.arange(4, dtype=np.uint64))
+    assert [x.hex() for x in z] == KNOWN_STEP0[version]
+    assert [x.hex() for x in z1] == KNOWN_STEP1[version]
 
 
-#: stream version 2's values; checked to a few ulp against long double by the tests above
-KNOWN_STEP0 = ["0x1.4b2ebd6b9786cp-1", "0x1.17d7e6bfd564dp+1", "-0x1.f37eb87d8dab6p-2", "-0x1.312311e8f3c71p-4"]
-KNOWN_STEP1 = ["0x1.01efc03bcb363p-2", "-0x1.5e59fcd3585a9p+1", "0x1.39759e6de1485p+1", "0x1.621c430195b7ep-2"]
+#: each version's values; checked against long double by the tests above
+KNOWN_STEP0 = {
+    3: ["0x1.d145d40000000p-2", "0x1.b6f6ce0000000p+1", "0x1.3b28d00000000p+1", "0x1.83e01e0000000p-3"],
+    2: ["0x1.4b2ebd6b9786cp-1", "0x1.17d7e6bfd564dp+1", "-0x1.f37eb87d8dab6p-2", "-0x1.312311e8f3c71p-4"],
+}
+KNOWN_STEP1 = {
+    3: ["0x1.0cb0fa0000000p-1", "-0x1.6deddc0000000p-1", "0x1.a98fe00000000p-2", "0x1.31f19e0000000p-2"],
+    2: ["0x1.01efc03bcb363p-2", "-0x1.5e59fcd3585a9p+1", "0x1.39759e6de1485p+1", "0x1.621c430195b7ep-2"],
+}
 
 
-@pytest.fixture(scope="module")
-def many_normals():
-    """10**8 normals: 10**6 neurons x 100 steps of one counter stream (the compiled helper; numpy if absent)."""
+@pytest.fixture(scope="module", params=[3, 2], ids=["v3", "v2"])
+def many_normals(request):
+    """10**8 normals of stream version 3 or 2: 10**6 neurons x 100 steps of one counter stream (the compiled
+    helper; numpy if absent)."""
+    version = request.param
     neurons = np.arange(1_000_000)
     try:
         from lifsim.engine import numba_engine
@@ -134,10 +206,10 @@ def many_normals():
         steps = 100
 
         def draw(step: int) -> np.ndarray:
-            return numba_engine.draws(77, 0, neurons, step, "normal")
+            return numba_engine.draws(77, 0, neurons, step, "normal", version)
     except ImportError:  # pragma: no cover  (numpy reference: fewer draws, same bits)
         steps = 10
-        stream = CounterStream(77)
+        stream = CounterStream(77, version)
 
         def draw(step: int) -> np.ndarray:
             return stream.normal(0, step, neurons.astype(np.uint64))
@@ -182,7 +254,7 @@ def test_tail_frequencies(many_normals):
         assert abs(observed - expected) < 5 * math.sqrt(expected) + 1, (k, observed, expected)
     if n >= 10**8:
         assert np.count_nonzero(z > 5) > 20  # about 57 expected: the tail is there
-    assert z.max() < 8.6  # Box-Muller with 53-bit uniforms cannot go beyond 8.57
+    assert z.max() < 8.6  # Box-Muller with 53-bit uniforms cannot go beyond 8.57 (32-bit: 6.66)
 
 
 def test_neighbours_are_uncorrelated(many_normals):

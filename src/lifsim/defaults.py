@@ -10,7 +10,7 @@ Where a study differs from the tutorial, it says so through a named profile
 (:data:`lifsim.params.PROFILES`): ``sweep`` and ``fi_curve`` start from the
 ``study`` profile, 1 s at 0.1 ms.  Values are SI, or text with a unit.
 
-This module imports nothing heavier than :mod:`lifsim.params`, so that the
+This module imports nothing heavier than :mod:`lifsim.params` and :mod:`lifsim.streams`, so that the
 command line can read it without loading the simulation.
 """
 
@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .params import PROFILES
+from .streams import STREAM_VERSION
 
 __all__ = ["SIMULATE", "SWEEP", "FI", "STUDY_PROFILE", "DEFAULTS"]
 
@@ -33,6 +34,7 @@ SIMULATE: Mapping[str, Any] = MappingProxyType(
     {
         "n": 1,
         "seed": 0,
+        "stream_version": STREAM_VERSION,
         "method": "euler",
         "engine": "auto",
         "spiking": True,

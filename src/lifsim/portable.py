@@ -26,8 +26,27 @@ Against ``scipy``/libm the values differ by a few units in the last place
 the moment, Kolmogorov-Smirnov, tail and correlation tests there.
 
 Both outputs are used: the normal of step ``k`` is the cosine output of the
-pair ``p = k // 2`` for even ``k`` and its sine output for odd ``k``, the pair
-made from the stream's draws ``2p`` and ``2p + 1``.
+pair ``p = k // 2`` for even ``k`` and its sine output for odd ``k``.
+
+Two versions of the transform, one per stream version (:mod:`lifsim.streams`):
+
+* **version 3** (the default), :func:`box_muller_f32`: the pair ``p`` is made from
+  the one draw ``p``, its upper 32 bits giving ``1 - u1 = M 2**-32`` (``M`` in
+  ``[1, 2**32]``) and its lower 32 bits the angle (2 bits of quadrant, 30 of
+  fraction).  The range reduction is exact as in version 2 (``M = 2**e f``,
+  ``f`` folded to ``[sqrt(1/2), sqrt(2)]``, ``f - 1`` exact in float64); the
+  polynomials, the division, the square root and the products are then
+  evaluated in IEEE single precision (float32: ``2 atanh s`` to ``s**9``,
+  ``sin`` to ``x**9`` and ``cos`` to ``x**10``, Taylor coefficients rounded to
+  float32), and each normal is widened to float64 exactly.  Half the draws
+  and a fraction of the arithmetic of version 2.  Accuracy (measured in
+  ``tests/test_portable.py`` against 80-bit long double): ``-2 ln(1 - u1)``
+  within 2.2 float32 ulp, ``cos``/``sin`` within 1.2e-7 absolute, every
+  normal within 2.1e-7 ``r`` of the exact transform of its draw (``r`` the
+  pair's radius: about two float32 ulps); ``|z| <= sqrt(64 ln 2) = 6.66``.
+* **version 2**, :func:`box_muller`: the pair ``p`` from the draws ``2p`` and
+  ``2p + 1`` (53 bits each), everything in float64 as described above; within
+  a few units in the last place of the exact transform.
 """
 
 from __future__ import annotations
@@ -45,6 +64,10 @@ __all__ = [
     "neg2log",
     "sincos_quarter",
     "box_muller",
+    "neg2log_f32",
+    "sincos_f32",
+    "box_muller_f32",
+    "F32",
     "exp",
 ]
 
@@ -141,6 +164,74 @@ def box_muller(raw1: np.ndarray, raw2: np.ndarray) -> tuple[np.ndarray, np.ndarr
     r = np.sqrt(neg2log(raw1))
     cos_t, sin_t = sincos_quarter(raw2)
     return r * cos_t, r * sin_t
+
+
+class F32:
+    """The float32 constants of stream version 3's transform (each the float32 nearest the value named)."""
+
+    #: ln 2 = LN2_HI + LN2_LO, LN2_HI with 15 significant bits, so that k LN2_HI is exact for k <= 32
+    LN2_HI = np.float32(0.693145751953125)
+    LN2_LO = np.float32(0.6931471805599453 - 0.693145751953125)
+    #: 2 atanh s = 2 s + s z (2/3 + z (2/5 + z (2/7 + z 2/9))), z = s**2, |s| <= 0.1716 (truncation < 1e-9)
+    LOG = tuple(np.float32(2.0 / n) for n in (3, 5, 7, 9))
+    #: sin x = x + x (z (-1/3! + z (1/5! + z (-1/7! + z/9!)))), |x| <= pi/4 (truncation < 2e-9)
+    SIN = tuple(np.float32(c) for c in (-1 / 6, 1 / 120, -1 / 5040, 1 / 362880))
+    #: cos x = (1 - z/2) + z (z (1/4! + z (-1/6! + z (1/8! - z/10!)))) (truncation < 2e-10)
+    COS = tuple(np.float32(c) for c in (1 / 24, -1 / 720, 1 / 40320, -1 / 3628800))
+    PIO2 = np.float32(PIO2)
+    HALF = np.float32(0.5)
+    ONE = np.float32(1.0)
+    TWO = np.float32(2.0)
+
+
+_TWO32 = np.uint64(1) << np.uint64(32)
+_MASK32 = _TWO32 - np.uint64(1)
+_MASK30 = (np.uint64(1) << np.uint64(30)) - np.uint64(1)
+
+
+def neg2log_f32(raw: np.ndarray) -> np.ndarray:
+    """``-2 ln(1 - u1)`` in float32 for ``1 - u1 = (2**32 - (raw >> 32)) 2**-32`` of uint64 draws ``raw``."""
+    m = _TWO32 - (np.asarray(raw, dtype=np.uint64) >> np.uint64(32))  # 1 .. 2**32
+    e = np.zeros(m.shape, dtype=np.int64)
+    for shift in (32, 16, 8, 4, 2, 1):  # e = floor(log2 m)
+        found = (m >> (e + shift).astype(np.uint64)) != 0
+        e = np.where(found, e + shift, e)
+    f = m.astype(np.float64) / (np.uint64(1) << e.astype(np.uint64)).astype(np.float64)  # in [1, 2), exact
+    big = f > SQRT2
+    f = np.where(big, f * 0.5, f)
+    e = np.where(big, e + 1, e)
+    d = (f - 1.0).astype(np.float32)  # f - 1 exact in float64, one rounding to float32
+    s = d / (d + F32.TWO)
+    z = s * s
+    ln_f = (s + s) + s * (z * _horner(z, F32.LOG))
+    k = (32 - e).astype(np.float32)  # exact
+    x = (k * F32.LN2_HI - ln_f) + k * F32.LN2_LO  # -ln(1 - u1) >= 0
+    return x + x
+
+
+def sincos_f32(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(cos, sin)`` in float32 of the angle ``2 pi (raw mod 2**32) 2**-32`` of uint64 draws ``raw``."""
+    low = np.asarray(raw, dtype=np.uint64) & _MASK32
+    q = (low >> np.uint64(30)).astype(np.int64)  # the quadrant, 0..3
+    w = (low & _MASK30).astype(np.float64) * 2.0**-30  # the fraction of a quarter turn, exact
+    upper = w > 0.5
+    w = np.where(upper, 1.0 - w, w)  # exact
+    x = w.astype(np.float32) * F32.PIO2  # in [0, pi/4]
+    z = x * x
+    sin_w = x + x * (z * _horner(z, F32.SIN))
+    cos_w = (F32.ONE - F32.HALF * z) + z * (z * _horner(z, F32.COS))
+    sin_p = np.where(upper, cos_w, sin_w)
+    cos_p = np.where(upper, sin_w, cos_w)
+    cos_t = np.where(q == 0, cos_p, np.where(q == 1, -sin_p, np.where(q == 2, -cos_p, sin_p)))
+    sin_t = np.where(q == 0, sin_p, np.where(q == 1, cos_p, np.where(q == 2, -sin_p, -cos_p)))
+    return cos_t, sin_t
+
+
+def box_muller_f32(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stream version 3's two standard normals (float64, from float32 arithmetic) of the uint64 draws ``raw``."""
+    r = np.sqrt(neg2log_f32(raw))
+    cos_t, sin_t = sincos_f32(raw)
+    return (r * cos_t).astype(np.float64), (r * sin_t).astype(np.float64)
 
 
 def exp(x: float) -> float:

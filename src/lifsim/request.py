@@ -25,7 +25,7 @@ import numpy as np
 
 from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
-from .streams import STREAM_VERSION, CounterStream, LegacyStream
+from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
 from .units import to_si
 
 __all__ = ["Record", "RunRequest", "ValidRequest", "parse_neuron_selection", "MAX_NEURONS", "MAX_VOLTS", "stamp"]
@@ -87,7 +87,8 @@ class RunRequest:
     stream : CounterStream or LegacyStream, optional
         Overrides the stream made from ``seed`` (the tutorial replay's legacy stream).
     stream_version : int
-        The version of the random stream (:data:`lifsim.streams.STREAM_VERSION`); only the current one runs.
+        The version of the random stream: 3 (the default, :data:`lifsim.streams.STREAM_VERSION`) or 2 (the
+        normals of lifsim before issue 17); :data:`lifsim.streams.STREAM_VERSIONS` lists what this lifsim draws.
     block : int, optional
         Neurons per block, a power of two >= 32 (the result does not depend on it).
     device : int, optional
@@ -169,7 +170,7 @@ class ValidRequest:
                 "steps": self.steps,
                 "seed": self.stream.seed,
                 "stream": self.stream.kind,
-                "stream_version": STREAM_VERSION,
+                "stream_version": getattr(self.stream, "version", STREAM_VERSION),
                 "spiking": self.spiking,
                 "method": self.method,
                 "engine": self.engine,
@@ -295,18 +296,20 @@ def _snapshots(snapshots: object, dt: float, steps: int) -> tuple[int, ...]:
 
 
 def _stream(request: RunRequest) -> CounterStream | LegacyStream:
-    if request.stream_version != STREAM_VERSION:
-        raise ValueError(
-            f"stream_version: this lifsim draws random stream version {STREAM_VERSION}, got {request.stream_version!r}"
-        )
+    version = check_version(request.stream_version)
     if request.stream is None:
         seed = request.seed
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
             raise TypeError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
-        return CounterStream(int(seed))
+        return CounterStream(int(seed), version)
     if not isinstance(request.stream, (CounterStream, LegacyStream)):
         kind = type(request.stream).__name__
         raise TypeError(f"stream: expected a lifsim stream (lifsim.streams) or None, got {kind}")
+    if isinstance(request.stream, CounterStream) and request.stream.version != version:
+        raise ValueError(
+            f"stream_version: the stream given draws version {request.stream.version}, the request asks for "
+            f"{version}; give one of them"
+        )
     return request.stream
 
 
@@ -444,6 +447,7 @@ def _from_dict(cls: type[RunRequest], meta: Mapping[str, Any], input_array: Any,
             spiking=_flag(run["spiking"]),
             steps=int(run["steps"]),
             engine=run["engine"],
+            stream_version=int(run.get("stream_version", 1)),
             record=Record(
                 v=run["record_v"],
                 spikes=_flag(run["record_spikes"]),
@@ -472,7 +476,7 @@ def check_stream_version(run: Mapping[str, Any], meta: Mapping[str, Any], source
     version = run.get("stream_version", 1)
     if isinstance(version, bool) or not isinstance(version, int):
         raise ValueError(f"{source}: its provenance has an unreadable stream_version {str(version)[:40]!r}")
-    if version == STREAM_VERSION:
+    if version in STREAM_VERSIONS:
         return
     made_by = str(meta.get("lifsim_version", "an older lifsim"))[:40]
     why = (
@@ -482,7 +486,8 @@ def check_stream_version(run: Mapping[str, Any], meta: Mapping[str, Any], source
     )
     raise ValueError(
         f"{source}: made with random stream version {version} ({why}) by lifsim {made_by}; lifsim {__version__} "
-        f"draws stream version {STREAM_VERSION}, so a rerun here would differ by design, not by a bug. "
+        f"draws stream versions {' and '.join(map(str, STREAM_VERSIONS))}, so a rerun here would differ by design, "
+        "not by a bug. "
         f"Rerun it with lifsim {made_by}, or simulate it afresh"
     )
 

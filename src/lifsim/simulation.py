@@ -35,7 +35,7 @@ from .request import (
 from .result import Result
 from .runners.base import MAX_TRACE_BYTES, Runner, make_progress
 from .runners.local import Local
-from .streams import CounterStream, LegacyStream
+from .streams import STREAM_VERSION, CounterStream, LegacyStream
 
 __all__ = ["simulate", "run", "estimate", "as_runner", "parse_neuron_selection"]
 __all__ += ["MAX_NEURONS", "MAX_VOLTS", "MAX_TRACE_BYTES", "make_progress"]  # kept where they were
@@ -48,6 +48,7 @@ def simulate(
     n: int = 1,
     seed: int = 0,
     stream: CounterStream | LegacyStream | None = None,
+    stream_version: int = STREAM_VERSION,
     spiking: bool = True,
     method: Literal["euler", "exact"] = "euler",
     record_v: object = None,
@@ -72,7 +73,8 @@ def simulate(
 ) -> Result:
     """Simulate ``n`` independent LIF neurons driven by ``inputs`` (A; ``constant(params.i_mean)`` by default).
 
-    What to run: ``params``, ``inputs``, ``n``, ``seed``, ``stream``, ``spiking``, ``method``
+    What to run: ``params``, ``inputs``, ``n``, ``seed``, ``stream``, ``stream_version`` (3, the default, or
+    2: the normals of lifsim before issue 17, see :mod:`lifsim.streams`), ``spiking``, ``method``
     (``"euler"`` or ``"exact"``), ``steps``, ``engine``, ``device``, ``block``, ``command``, ``config``:
     the fields of :class:`~lifsim.request.RunRequest`.  What to keep besides the per-step statistics:
     ``record_v`` (neurons whose trace V is kept: ``"all"``, ``"a:b"``, indices), ``record_spikes``,
@@ -89,7 +91,8 @@ def simulate(
     """
     record = Record(v=record_v, spikes=record_spikes, lags=lags, snapshots=snapshots)
     what: dict[str, Any] = dict(n=n, seed=seed, method=method, spiking=spiking, steps=steps, engine=engine)
-    what |= dict(stream=stream, block=block, device=device, command=command, config=config)
+    what |= dict(stream=stream, stream_version=stream_version, block=block, device=device, command=command)
+    what |= dict(config=config)
     request = RunRequest(params, inputs, record=record, **what)
     where = as_runner(runner, threads=threads, progress=progress, blocks_per_task=blocks_per_task)
     stores = dict(trace_store=trace_store, chunk_steps=chunk_steps, resume=resume, overwrite=overwrite)

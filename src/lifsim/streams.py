@@ -23,10 +23,15 @@ starts at a 64-bit key derived from the seed by ``numpy.random.SeedSequence``
 ``j * 2**32 + 1 .. (j + 1) * 2**32`` of counters.  Hence neuron 17 of a
 10-neuron run receives exactly the numbers of neuron 17 of a 10-million-neuron
 run, whatever the block size, thread or process count.  Limits: 2**32 neurons
-and 2**31 steps (normals use two draws a step).
+and 2**32 steps.
 
-Reproducibility contract (stream version 2, ``counter-splitmix64/2``)
----------------------------------------------------------------------
+Reproducibility contract (stream versions 3 and 2, ``counter-splitmix64/3``)
+-----------------------------------------------------------------------------
+The contract holds for both stream versions this lifsim draws: version 3, the
+default, and version 2 (lifsim 0.2 before issue 17), which a run asks for with
+``stream_version=2`` (``--stream-version 2``) and which ``lifsim rerun`` picks
+for the files that name it.  They differ in the normals only (see
+:mod:`lifsim.portable`: float32 arithmetic and one draw a pair in version 3).
 In the manner of numpy's *Compatibility Guarantee*: with the counter stream,
 a run is a pure function of its arguments.  For each quantity, "bitwise"
 below means the same IEEE-754 bits, not "close":
@@ -45,7 +50,8 @@ autocovariance (co-moments)    bitwise  bitwise  bitwise      --  [2]   bitwise 
 
 How it is kept: the draws are integer functions of ``(seed, term, neuron,
 draw)``; normals use :mod:`lifsim.portable` (``+ - * /``, ``sqrt``, compares,
-selects and integer bit operations only, no libm, no fused multiply-add);
+selects, conversions and integer bit operations only, in float32 for version
+3 and float64 for version 2, no libm, no fused multiply-add);
 the exact method's ``exp(-dt/tau)`` is :func:`lifsim.portable.exp`
 (correctly rounded in decimal arithmetic, not the platform's libm);
 statistics are reduced in one canonical order (:mod:`lifsim.reduce`: groups
@@ -112,6 +118,7 @@ import numpy as np
 __all__ = [
     "REFRACTORY_STREAM",
     "STREAM_VERSION",
+    "STREAM_VERSIONS",
     "CounterStream",
     "LegacyStream",
     "StepDraws",
@@ -122,8 +129,11 @@ __all__ = [
 
 #: version of the counter stream and of the canonical reduction, recorded in every result.
 #: 1: normals from the platform's log1p and cos, statistics summed per block in any order;
-#: 2: portable Box-Muller (both outputs used) and the canonical reduction order (lifsim.reduce)
-STREAM_VERSION = 2
+#: 2: portable Box-Muller in float64 from two draws a pair, and the canonical reduction order (lifsim.reduce);
+#: 3: portable Box-Muller in float32 from one draw a pair (lifsim.portable.box_muller_f32); the rest as 2
+STREAM_VERSION = 3
+#: the versions this lifsim draws: a run asks for one (the default: STREAM_VERSION), a rerun takes its file's
+STREAM_VERSIONS = (2, 3)
 
 GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -169,14 +179,18 @@ class CounterStream:
     ----------
     seed : int
         Non-negative integer seed (any size: it is fed to ``SeedSequence``).
+    version : int
+        The stream version (:data:`STREAM_VERSIONS`); it fixes how normals are made.
     """
 
     kind = "counter"
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, version: int = STREAM_VERSION) -> None:
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed: must be a non-negative integer, got {seed!r}")
+        check_version(version)
         self.seed = int(seed)
+        self.version = int(version)
         self._keys: dict[int, np.uint64] = {}
 
     def _key(self, stream: int) -> np.uint64:
@@ -196,18 +210,30 @@ class CounterStream:
     def normal(self, stream: int, step: int, neurons: np.ndarray) -> np.ndarray:
         """Standard normal floats, one per neuron, at ``step``.
 
-        Lifsim's portable Box-Muller (:mod:`lifsim.portable`) on the draws
-        ``2 p`` and ``2 p + 1`` of pair ``p = step // 2``: its cosine output for an
-        even step, its sine output for an odd one.
+        Lifsim's portable Box-Muller (:mod:`lifsim.portable`) of pair
+        ``p = step // 2``: its cosine output for an even step, its sine output
+        for an odd one.  Version 3 makes the pair from draw ``p`` in float32
+        arithmetic, version 2 from the draws ``2 p`` and ``2 p + 1`` in float64.
         """
-        from .portable import box_muller
+        from .portable import box_muller, box_muller_f32
 
         pair = step // 2
-        z_cos, z_sin = box_muller(self.raw(stream, neurons, 2 * pair), self.raw(stream, neurons, 2 * pair + 1))
+        if self.version == 3:
+            z_cos, z_sin = box_muller_f32(self.raw(stream, neurons, pair))
+        else:
+            z_cos, z_sin = box_muller(self.raw(stream, neurons, 2 * pair), self.raw(stream, neurons, 2 * pair + 1))
         return z_cos if step % 2 == 0 else z_sin
 
     def describe(self) -> dict[str, object]:
-        return {"stream": f"counter-splitmix64/{STREAM_VERSION}", "seed": self.seed}
+        return {"stream": f"counter-splitmix64/{self.version}", "seed": self.seed}
+
+
+def check_version(version: object) -> int:
+    """``version`` if this lifsim draws that stream version, else ``ValueError`` naming the ones it draws."""
+    if isinstance(version, bool) or not isinstance(version, (int, np.integer)) or int(version) not in STREAM_VERSIONS:
+        known = " or ".join(str(v) for v in STREAM_VERSIONS)
+        raise ValueError(f"stream_version: this lifsim draws random stream version {known}, got {version!r}")
+    return int(version)
 
 
 class LegacyStream:

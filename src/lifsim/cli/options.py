@@ -561,6 +561,16 @@ OPTIONS: tuple[Option, ...] = (
         },
     ),
     Option(
+        "stream_version",
+        INT,
+        "random stream version: 3 (float32 normals, one draw a pair) or 2 (lifsim's normals before issue 17; "
+        "the version differs in the normals only, see the reproducibility contract)",
+        "run",
+        ("simulate",),
+        _api("simulate", "stream_version"),
+        low=2,
+    ),
+    Option(
         "spiking",
         FLAG,
         "threshold and reset (off: the tutorial's subthreshold membrane)",

@@ -19,6 +19,7 @@ HELP = "simulate an ensemble of LIF neurons"
 RUN_KEYWORDS = (
     "n",
     "seed",
+    "stream_version",
     "spiking",
     "method",
     "record_v",

@@ -30,11 +30,22 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, prange
 
-from ..streams import seed_key
+from ..streams import STREAM_VERSION, seed_key
 from .host import run_range as host_loop
 from .numba_lanes import lanes_fit, run_block_lanes
 from .numba_neuron import _settle, _white_update
-from .numba_random import _GAMMA, _STRIDE, _TWO_M53, _mix, _neg2log, _normal, _pair, _sincos, _uniform
+from .numba_random import (
+    _GAMMA,
+    _STRIDE,
+    _TWO_M53,
+    _box_muller_f32,
+    _mix,
+    _neg2log,
+    _normal,
+    _pair_of,
+    _sincos,
+    _uniform,
+)
 from .numba_stats import _GROUP, _block_cross, _block_moments
 from .output import RangeOutput
 from .plan import DET, MOD, WHITE, Drive, Outputs, RunPlan, Schedule, State
@@ -98,13 +109,19 @@ def _step_white(model, v, hold, ref, fired, counts, spare, j0, kk, base, has_bas
     m = v.shape[0]
     if kk % 2 == 0:
         pair = kk // 2
-        z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
+        z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA  # version 3: draw `pair`
+        z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA  # version 2: 2 pair, +1
         z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+        version3 = model.normals == 3
         for jj in range(m):
-            rr = np.sqrt(_neg2log(_mix(z1 + np.uint64(jj) * _STRIDE)))
-            c, s = _sincos(_mix(z2 + np.uint64(jj) * _STRIDE))
-            spare[jj] = rr * s
-            x = _white_update(model, v[jj], base, has_base, w_mean, scale, rr * c)
+            if version3:
+                zc, zs = _box_muller_f32(_mix(z0 + np.uint64(jj) * _STRIDE))
+            else:
+                rr = np.sqrt(_neg2log(_mix(z1 + np.uint64(jj) * _STRIDE)))
+                c, s = _sincos(_mix(z2 + np.uint64(jj) * _STRIDE))
+                zc, zs = rr * c, rr * s
+            spare[jj] = zs
+            x = _white_update(model, v[jj], base, has_base, w_mean, scale, zc)
             h = hold[jj] if refractory else 0
             ref_j = ref[jj] if model.per_neuron_ref else model.ref_steps
             x, h, f = _settle(x, h, ref_j, vr, vth, spiking)
@@ -142,7 +159,7 @@ def _step_general(model, drive, v, hold, ref, fired, counts, spare, zbuf, j0, kk
     for jj in range(v.shape[0]):
         j = j0 + jj
         for w in range(whites):
-            zbuf[w] = _normal(drive.w_key[w], j, kk, spare, w, jj)
+            zbuf[w] = _normal(drive.w_key[w], j, kk, spare, w, jj, model.normals)
         current = 0.0
         first = True
         for p in range(parts):
@@ -361,12 +378,12 @@ def _sequence(seed, count):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _draws(key, neurons, step, normal):  # type: ignore[no-untyped-def]
+def _draws(key, neurons, step, normal, normals):  # type: ignore[no-untyped-def]
     out = np.empty(neurons.shape[0])
     for index in range(neurons.shape[0]):
         j = neurons[index]
         if normal:
-            c, s = _pair(key, j, step // 2)
+            c, s = _pair_of(key, j, step // 2, normals)
             out[index] = c if step % 2 == 0 else s
         else:
             out[index] = _uniform(key, j, step)
@@ -378,9 +395,11 @@ def splitmix64_sequence(seed: int, count: int) -> np.ndarray:
     return _sequence(np.uint64(seed), count)
 
 
-def draws(seed: int, stream: int, neurons: np.ndarray, step: int, kind: str) -> np.ndarray:
-    """The compiled engine's uniform or normal draws for ``neurons`` at ``step`` (for tests)."""
-    return _draws(seed_key(seed, stream), np.asarray(neurons, dtype=np.int64), step, kind == "normal")
+def draws(
+    seed: int, stream: int, neurons: np.ndarray, step: int, kind: str, version: int = STREAM_VERSION
+) -> np.ndarray:
+    """The compiled engine's uniform or normal draws (stream ``version``) for ``neurons`` at ``step`` (for tests)."""
+    return _draws(seed_key(seed, stream), np.asarray(neurons, dtype=np.int64), step, kind == "normal", version)
 
 
 def needs_compile() -> bool:

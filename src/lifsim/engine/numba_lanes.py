@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit
 
 from .numba_neuron import _settle, _white_update
-from .numba_random import _GAMMA, _STRIDE, _mix, _neg2log, _sincos
+from .numba_random import _GAMMA, _STRIDE, _box_muller_f32, _mix, _neg2log, _sincos
 from .numba_stats import _GROUP, _block_cross, _lane_moments, _merge_groups, _merge_weights, _partial_group
 
 __all__ = ["lanes_fit", "run_block_lanes"]
@@ -60,17 +60,10 @@ def _lane(jj, groups):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory, keep):  # type: ignore[no-untyped-def]
-    """Threshold, reset and refractoriness of every lane after the update; ``keep``: also set bit ``i`` of
-    ``masks[q]`` when lane ``i`` of group ``q`` fired (for the spike list)."""
+def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory):  # type: ignore[no-untyped-def]
+    """Threshold, reset and refractoriness of every lane after an update that left them out (a run with
+    refractoriness); sets bit ``i`` of ``masks[q]`` when lane ``i`` of group ``q`` fired (for the spike list)."""
     vr, vth, spiking = model.vr, model.vth, model.spiking
-    if not keep:  # the leanest loop
-        for at in range(_GROUP * groups):
-            y = x[at]
-            f = (y > vth) & spiking
-            x[at] = vr if f else y
-            counts[at] += f
-        return
     for i in range(_GROUP):
         row = i * groups
         for q in range(groups):
@@ -131,10 +124,28 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_white(model, x, spare, groups, j0, kk, base, has_base, w_mean, scale, key):  # type: ignore[no-untyped-def]
-    """The update driven by ``base`` plus one white-noise term (W2's input), before threshold: even steps make
-    the Box-Muller pair and keep its sine half in ``spare``, odd steps use it."""
-    if kk % 2 == 0:
+def _lanes_white(model, x, spare, counts, masks, groups, j0, kk, base, has_base, w_mean, scale, key, fuse):  # type: ignore[no-untyped-def]
+    """The update driven by ``base`` plus one white-noise term (W2's input): even steps make the Box-Muller pair
+    and keep its sine half in ``spare``, odd steps use it.  With ``fuse`` (no refractoriness) threshold and reset
+    follow in the same pass, counting spikes and setting bit ``i`` of ``masks[q]`` when lane ``i`` of group ``q``
+    fired; without, :func:`_lanes_threshold` follows."""
+    vr, vth = model.vr, model.vth
+    firing = model.spiking and fuse  # False: f is always False, V is left as the update made it
+    if kk % 2 == 0 and model.normals == 3:
+        z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk // 2 + 1)) * _GAMMA  # draw kk // 2
+        for i in range(_GROUP):
+            c0 = z0 + np.uint64(i) * _STRIDE
+            row = i * groups
+            for q in range(groups):
+                zc, zs = _box_muller_f32(_mix(c0))
+                c0 += _STRIDE32
+                spare[row + q] = zs
+                y = _white_update(model, x[row + q], base, has_base, w_mean, scale, zc)
+                f = (y > vth) & firing
+                x[row + q] = vr if f else y
+                counts[row + q] += f
+                masks[q] |= np.int64(f) << i
+    elif kk % 2 == 0:
         pair = kk // 2
         z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
         z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
@@ -148,10 +159,20 @@ def _lanes_white(model, x, spare, groups, j0, kk, base, has_base, w_mean, scale,
                 c1 += _STRIDE32
                 c2 += _STRIDE32
                 spare[row + q] = rr * s
-                x[row + q] = _white_update(model, x[row + q], base, has_base, w_mean, scale, rr * c)
+                y = _white_update(model, x[row + q], base, has_base, w_mean, scale, rr * c)
+                f = (y > vth) & firing
+                x[row + q] = vr if f else y
+                counts[row + q] += f
+                masks[q] |= np.int64(f) << i
     else:
-        for at in range(_GROUP * groups):
-            x[at] = _white_update(model, x[at], base, has_base, w_mean, scale, spare[at])
+        for i in range(_GROUP):
+            row = i * groups
+            for q in range(groups):
+                y = _white_update(model, x[row + q], base, has_base, w_mean, scale, spare[row + q])
+                f = (y > vth) & firing
+                x[row + q] = vr if f else y
+                counts[row + q] += f
+                masks[q] |= np.int64(f) << i
 
 
 #: de Bruijn's table: the index of the lowest set bit b of a 32-bit word is _DEBRUIJN[(b * 0x077CB531 mod 2**32) >> 27]
@@ -271,12 +292,14 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 base = drive.rows[drive.slot[0], column] if white_index == 1 else 0.0
                 w = drive.slot[white_index]
                 mean, scale, key = drive.mean[white_index], drive.w_scale[w], drive.w_key[w]
-                _lanes_white(model, x, spare, groups, j0, kk, base, white_index == 1, mean, scale, key)
-            if refractory or white_index >= 0:
-                _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory, keep)
+                fuse = not refractory
+                has_base = white_index == 1
+                _lanes_white(model, x, spare, counts, masks, groups, j0, kk, base, has_base, mean, scale, key, fuse)
+            if refractory:
+                _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
             if record:
                 _record(out, g, k, masks, groups, m)
-            elif keep:
+            elif keep or white_index >= 0:
                 masks[:] = 0
         _lane_moments(x, groups, gmean, gm2)
         if partial:

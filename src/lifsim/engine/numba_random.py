@@ -2,8 +2,9 @@
 
 Neuron ``j``'s draw ``d`` under a noise term's key is ``mix(key + (j * 2**32 + d + 1) * GAMMA)``
 (:class:`lifsim.streams.CounterStream`); normals are lifsim's portable Box-Muller
-(:mod:`lifsim.portable`) written as straight-line code that LLVM vectorises: the same operations in
-the same order, so the bits equal the numpy reference's.  numba's settings come from
+(:mod:`lifsim.portable`: version 3 in float32 from one draw a pair, version 2 in float64 from two)
+written as straight-line code that LLVM vectorises: the same operations in the same order, so the
+bits equal the numpy reference's.  numba's settings come from
 :mod:`.numba_setup`, imported first.
 """
 
@@ -17,9 +18,22 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from ..portable import COS_COEFFICIENTS, LN2_HI, LN2_LO, LOG_COEFFICIENTS, PIO2, SIN_COEFFICIENTS, SQRT2
+from ..portable import COS_COEFFICIENTS, F32, LN2_HI, LN2_LO, LOG_COEFFICIENTS, PIO2, SIN_COEFFICIENTS, SQRT2
 
-__all__ = ["_GAMMA", "_STRIDE", "_TWO_M53", "_mix", "_raw", "_uniform", "_neg2log", "_sincos", "_pair", "_normal"]
+__all__ = [
+    "_GAMMA",
+    "_STRIDE",
+    "_TWO_M53",
+    "_mix",
+    "_raw",
+    "_uniform",
+    "_neg2log",
+    "_sincos",
+    "_pair",
+    "_box_muller_f32",
+    "_pair_of",
+    "_normal",
+]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -48,6 +62,20 @@ _C2 = COS_COEFFICIENTS[2]
 _C3 = COS_COEFFICIENTS[3]
 _C4 = COS_COEFFICIENTS[4]
 _C5 = COS_COEFFICIENTS[5]
+# stream version 3: float32 constants (numba keeps a global np.float32 a float32)
+_FL0, _FL1, _FL2, _FL3 = F32.LOG
+_FS0, _FS1, _FS2, _FS3 = F32.SIN
+_FC0, _FC1, _FC2, _FC3 = F32.COS
+_F_LN2_HI = F32.LN2_HI
+_F_LN2_LO = F32.LN2_LO
+_F_PIO2 = F32.PIO2
+_F_HALF = F32.HALF
+_F_ONE = F32.ONE
+_F_TWO = F32.TWO
+_TWO32 = np.uint64(1) << np.uint64(32)
+_MASK32 = _TWO32 - np.uint64(1)
+_MASK30 = (np.uint64(1) << np.uint64(30)) - np.uint64(1)
+_TWO_M30 = 2.0**-30
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -153,11 +181,56 @@ def _pair(key, j, pair):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _normal(key, j, kk, spare, w, jj):  # type: ignore[no-untyped-def]
+def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
+    """Stream version 3's two normals of one draw: lifsim.portable.box_muller_f32's values, straight-line code
+    (the range reduction exact in float64, then float32 arithmetic, each normal widened exactly)."""
+    m = np.int64(_TWO32 - (raw >> np.uint64(32)))
+    bits = _float_bits(float(m))
+    e = (bits >> 52) - 1023
+    f = _bits_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = f > SQRT2
+    f = f * 0.5 if big else f
+    e = e + 1 if big else e
+    d = np.float32(f - 1.0)
+    s = d / (d + _F_TWO)
+    z = s * s
+    ln_f = (s + s) + s * (z * (((_FL3 * z + _FL2) * z + _FL1) * z + _FL0))
+    k = np.float32(32 - e)
+    x = (k * _F_LN2_HI - ln_f) + k * _F_LN2_LO
+    r = np.sqrt(x + x)
+    low = raw & _MASK32
+    q = np.int64(low >> np.uint64(30))
+    w = float(np.int64(low & _MASK30)) * _TWO_M30
+    upper = w > 0.5
+    w = 1.0 - w if upper else w
+    xx = np.float32(w) * _F_PIO2
+    zz = xx * xx
+    sin_w = xx + xx * (zz * (((_FS3 * zz + _FS2) * zz + _FS1) * zz + _FS0))
+    cos_w = (_F_ONE - _F_HALF * zz) + zz * (zz * (((_FC3 * zz + _FC2) * zz + _FC1) * zz + _FC0))
+    sin_p = cos_w if upper else sin_w
+    cos_p = sin_w if upper else cos_w
+    odd = (q & 1) == 1
+    cos_t = sin_p if odd else cos_p
+    sin_t = cos_p if odd else sin_p
+    cos_t = -cos_t if ((q + 1) & 2) == 2 else cos_t
+    sin_t = -sin_t if (q & 2) == 2 else sin_t
+    return float(r * cos_t), float(r * sin_t)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _pair_of(key, j, pair, normals):  # type: ignore[no-untyped-def]
+    """The two normals of pair ``pair`` of neuron ``j`` in stream version ``normals`` (3: one draw, 2: two)."""
+    if normals == 3:
+        return _box_muller_f32(_raw(key, j, pair))
+    return _pair(key, j, pair)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _normal(key, j, kk, spare, w, jj, normals):  # type: ignore[no-untyped-def]
     """N(0, 1) of neuron ``j`` at update step ``kk``: the cosine half of pair kk // 2 for even kk (its sine
     half kept in ``spare[w, jj]``, ``jj`` the neuron's place in the block), that sine half for odd kk."""
     if kk % 2 == 0:
-        z, other = _pair(key, j, kk // 2)
+        z, other = _pair_of(key, j, kk // 2, normals)
         spare[w, jj] = other
         return z
     return spare[w, jj]

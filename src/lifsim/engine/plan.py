@@ -33,7 +33,7 @@ from ..inputs import Input, bind_streams
 from ..params import LIFParams
 from ..portable import exp as portable_exp
 from ..reduce import GROUP
-from ..streams import REFRACTORY_STREAM, CounterStream, LegacyStream, seed_key
+from ..streams import REFRACTORY_STREAM, STREAM_VERSION, CounterStream, LegacyStream, seed_key
 
 if TYPE_CHECKING:
     from ..request import ValidRequest
@@ -70,6 +70,7 @@ class Model(NamedTuple):
     ref_steps: int  #: refractory steps after a spike, when all neurons share it
     per_neuron_ref: bool  #: refractory steps per neuron (State.ref) instead of ref_steps
     lag_shift: float  #: the fixed shift (V) of the autocovariance sums: V0
+    normals: int  #: the stream version of the normals: 3 (float32, one draw a pair) or 2 (float64, two draws)
 
 
 #: kinds of lowered input parts
@@ -293,6 +294,7 @@ class RunPlan:
             ref_steps=params.refractory_steps,
             per_neuron_ref=per_neuron_ref,
             lag_shift=params.v0,
+            normals=int(getattr(stream, "version", STREAM_VERSION)),
         )
         probe = DriveParts(params, model, stream.seed, 0, 0)
         inputs.lower(probe)  # every input kind lowers itself; ValueError for one that cannot, before any work
@@ -443,7 +445,7 @@ def refractory_steps_per_neuron(
     """
     if params.t_ref_std == 0.0:
         return np.full(neurons.size, params.refractory_steps, dtype=np.int64)
-    z = CounterStream(stream.seed).normal(REFRACTORY_STREAM, 0, neurons)
+    z = CounterStream(stream.seed, getattr(stream, "version", STREAM_VERSION)).normal(REFRACTORY_STREAM, 0, neurons)
     t_ref = np.maximum(0.0, params.t_ref + params.t_ref_std * z)
     return np.rint(t_ref / params.dt).astype(np.int64)
 
@@ -457,7 +459,7 @@ def evaluate_drive(drive: Drive, model: Model, kk: int, neurons: np.ndarray) -> 
     current (A) and, for the exact method, the V increment (V) of each white
     term in order (the kernels add them to V one by one).
     """
-    from ..portable import box_muller
+    from ..portable import box_muller, box_muller_f32
     from ..streams import GOLDEN_GAMMA, splitmix64
 
     neurons = np.asarray(neurons, dtype=np.uint64)
@@ -470,7 +472,10 @@ def evaluate_drive(drive: Drive, model: Model, kk: int, neurons: np.ndarray) -> 
 
     def normal(key: np.uint64) -> np.ndarray:
         pair = kk // 2
-        z_cos, z_sin = box_muller(raw(key, 2 * pair), raw(key, 2 * pair + 1))
+        if model.normals == 3:
+            z_cos, z_sin = box_muller_f32(raw(key, pair))
+        else:
+            z_cos, z_sin = box_muller(raw(key, 2 * pair), raw(key, 2 * pair + 1))
         return z_cos if kk % 2 == 0 else z_sin
 
     column = kk - drive.offset

@@ -295,7 +295,7 @@ class _DeviceRange:
         return [
             ("f8", model.a), ("f8", model.decay), ("f8", model.el), ("f8", model.r), ("f8", model.vr),
             ("f8", model.vth), ("f8", model.lag_shift), ("i4", int(model.exact)), ("i4", int(model.spiking)),
-            ("i4", int(model.per_neuron_ref)), ("i8", model.ref_steps),
+            ("i4", int(model.per_neuron_ref)), ("i8", model.ref_steps), ("i4", model.normals),
             ("i8", drive.offset), ("i8", drive.rows.shape[1] if drive.rows.ndim == 2 else 0),
             ("i8", drive.kind.size), ("i8", drive.w_key.size),
             ("ptr", d["kind"]), ("ptr", d["slot"]), ("ptr", d["u_first"]), ("ptr", d["per_neuron"]),

@@ -8,8 +8,10 @@
  * reassociation, IEEE division and square root.
  *
  * The constants LIF_SQRT2, LIF_PIO2, LIF_LN2_HI, LIF_LN2_LO, LIF_L0..6, LIF_S0..5,
- * LIF_C0..5 are defined before this file by lifsim.engine.cuda.source from
- * lifsim.portable (hexadecimal literals: the exact bits).  Units: V, A, Ohm.
+ * LIF_C0..5 (stream version 2, double) and LIF_F_LN2_HI, LIF_F_LN2_LO, LIF_F_PIO2, LIF_F_L0..3,
+ * LIF_F_S0..3, LIF_F_C0..3 (stream version 3, float) are defined before this file by
+ * lifsim.engine.cuda.source from lifsim.portable (hexadecimal literals: the exact bits).
+ * Units: V, A, Ohm.
  */
 
 #ifndef LIF_FN
@@ -46,6 +48,7 @@ typedef struct {
     double a, decay, el, r, vr, vth, lag_shift;
     int exact, spiking, per_neuron_ref;
     lif_i64 ref_steps;
+    int normals; /* the stream version of the normals: 3 (float, one draw a pair) or 2 (double, two draws) */
 } lif_model;
 
 /* The lowered input of one chunk (lifsim.engine.plan.Drive); rows and arr are row-major, K columns. */
@@ -142,12 +145,53 @@ LIF_FN void lif_pair(lif_u64 key, lif_i64 j, lif_i64 pair, double *z_cos, double
     *z_sin = r * s;
 }
 
+/* stream version 3's two normals of one draw (lifsim.portable.box_muller_f32): the range reduction exact
+   in double, the polynomials, division, square root and products in float, each normal widened exactly */
+LIF_FN void lif_box_muller_f32(lif_u64 raw, double *z_cos, double *z_sin) {
+    lif_i64 m = (lif_i64)((1ULL << 32) - (raw >> 32));
+    lif_i64 bits = lif_float_bits((double)m);
+    lif_i64 e = (bits >> 52) - 1023;
+    double f = lif_bits_float((bits & 0xFFFFFFFFFFFFFLL) | 0x3FF0000000000000LL);
+    int big = f > LIF_SQRT2;
+    f = big ? f * 0.5 : f;
+    e = big ? e + 1 : e;
+    float d = (float)(f - 1.0);
+    float s = d / (d + 2.0f);
+    float z = s * s;
+    float ln_f = (s + s) + s * (z * (((LIF_F_L3 * z + LIF_F_L2) * z + LIF_F_L1) * z + LIF_F_L0));
+    float k = (float)(32 - e);
+    float x = (k * LIF_F_LN2_HI - ln_f) + k * LIF_F_LN2_LO;
+    float r = sqrtf(x + x);
+    lif_u64 low = raw & 0xFFFFFFFFULL;
+    lif_i64 q = (lif_i64)(low >> 30);
+    double w = (double)(lif_i64)(low & 0x3FFFFFFFULL) * 0x1p-30;
+    int upper = w > 0.5;
+    w = upper ? 1.0 - w : w;
+    float xx = (float)w * LIF_F_PIO2;
+    float zz = xx * xx;
+    float sin_w = xx + xx * (zz * (((LIF_F_S3 * zz + LIF_F_S2) * zz + LIF_F_S1) * zz + LIF_F_S0));
+    float cos_w = (1.0f - 0.5f * zz) + zz * (zz * (((LIF_F_C3 * zz + LIF_F_C2) * zz + LIF_F_C1) * zz + LIF_F_C0));
+    float sin_p = upper ? cos_w : sin_w;
+    float cos_p = upper ? sin_w : cos_w;
+    int odd = (q & 1) == 1;
+    float cos_t = odd ? sin_p : cos_p;
+    float sin_t = odd ? cos_p : sin_p;
+    cos_t = ((q + 1) & 2) == 2 ? -cos_t : cos_t;
+    sin_t = (q & 2) == 2 ? -sin_t : sin_t;
+    *z_cos = (double)(r * cos_t);
+    *z_sin = (double)(r * sin_t);
+}
+
 /* N(0, 1) of a white term at update step kk: the cosine half of pair kk / 2 on even kk (the sine half
-   kept in *spare), that sine half on odd kk */
-LIF_FN double lif_normal(lif_u64 key, lif_i64 j, lif_i64 kk, double *spare) {
+   kept in *spare), that sine half on odd kk; version 3 makes the pair from draw kk / 2, version 2 from
+   draws kk and kk + 1 */
+LIF_FN double lif_normal(lif_u64 key, lif_i64 j, lif_i64 kk, double *spare, int normals) {
     if (kk % 2 == 0) {
         double z, other;
-        lif_pair(key, j, kk / 2, &z, &other);
+        if (normals == 3)
+            lif_box_muller_f32(lif_raw(key, j, kk / 2), &z, &other);
+        else
+            lif_pair(key, j, kk / 2, &z, &other);
         *spare = other;
         return z;
     }
@@ -179,7 +223,7 @@ LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double 
                 if (drive->mean[p] == 0.0) continue;
                 value = drive->mean[p];
             } else {
-                double z = lif_normal(drive->w_key[index], j, kk, spare + index * stride);
+                double z = lif_normal(drive->w_key[index], j, kk, spare + index * stride, model->normals);
                 value = drive->mean[p] + drive->w_scale[index] * z;
             }
         } else {
@@ -194,7 +238,7 @@ LIF_FN double lif_update(const lif_model *model, const lif_drive *drive, double 
         double v_inf = model->el + model->r * current;
         x = v_inf + (v - v_inf) * model->decay;
         LIF_ROLLED for (lif_i64 w = 0; w < drive->whites; w++)
-            x = x + drive->w_scale[w] * lif_normal(drive->w_key[w], j, kk, spare + w * stride);
+            x = x + drive->w_scale[w] * lif_normal(drive->w_key[w], j, kk, spare + w * stride, model->normals);
     } else {
         x = v + model->a * (model->el - v + model->r * current);
     }
@@ -231,7 +275,7 @@ LIF_FN void lif_combine(lif_i64 na, double ma, double qa, lif_i64 nb, double mb,
 #define LIF_ADVANCE_PARAMS \
     /* the model */ \
     double a, double decay, double el, double r, double vr, double vth, double lag_shift, int exact, int spiking, \
-    int per_neuron_ref, lif_i64 ref_steps, \
+    int per_neuron_ref, lif_i64 ref_steps, int normals, \
     /* the chunk's lowered input */ \
     lif_i64 offset, lif_i64 columns, lif_i64 parts, lif_i64 whites, const lif_i64 *kind, const lif_i64 *slot, \
     const lif_i64 *u_first, const unsigned char *per_neuron, const double *mean, const double *rows, \
@@ -249,7 +293,7 @@ LIF_FN void lif_combine(lif_i64 na, double ma, double qa, lif_i64 nb, double mb,
 
 /* the model and the drive, from LIF_ADVANCE_PARAMS */
 #define LIF_UNPACK(model, drive) \
-    lif_model model = {a, decay, el, r, vr, vth, lag_shift, exact, spiking, per_neuron_ref, ref_steps}; \
+    lif_model model = {a, decay, el, r, vr, vth, lag_shift, exact, spiking, per_neuron_ref, ref_steps, normals}; \
     lif_drive drive = {offset, columns, parts, whites, kind, slot, u_first, per_neuron, mean, rows, u_amp, w_scale, \
                        arr, u_key, w_key}
 

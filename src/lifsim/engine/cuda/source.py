@@ -101,7 +101,14 @@ def constants() -> str:
     named.update({f"LIF_L{i}": c for i, c in enumerate(portable.LOG_COEFFICIENTS)})
     named.update({f"LIF_S{i}": c for i, c in enumerate(portable.SIN_COEFFICIENTS)})
     named.update({f"LIF_C{i}": c for i, c in enumerate(portable.COS_COEFFICIENTS)})
-    return "".join(f"#define {name} ({float(value).hex()})\n" for name, value in named.items())
+    single = {"LIF_F_LN2_HI": portable.F32.LN2_HI, "LIF_F_LN2_LO": portable.F32.LN2_LO, "LIF_F_PIO2": portable.F32.PIO2}
+    single.update({f"LIF_F_L{i}": c for i, c in enumerate(portable.F32.LOG)})
+    single.update({f"LIF_F_S{i}": c for i, c in enumerate(portable.F32.SIN)})
+    single.update({f"LIF_F_C{i}": c for i, c in enumerate(portable.F32.COS)})
+    return "".join(f"#define {name} ({float(value).hex()})\n" for name, value in named.items()) + "".join(
+        f"#define {name} ({float(value).hex()}f)\n"
+        for name, value in single.items()  # float32: exact
+    )
 
 
 def kernel_source(max_white: int = MAX_WHITE, node: int = NODE) -> str:
