@@ -33,7 +33,7 @@ def client():
 
 # -- test tiers ------------------------------------------------------------------------------------------------
 # The default run (`python -m pytest -q`) leaves out the tests marked slow, fuzz, faults, browser, docs or cluster
-# (pyproject's addopts); `python -m pytest -q -m "slow or fuzz or faults or browser or docs or cluster"` runs
+# (pyproject's addopts); `python -m pytest -q -n 0 -m "slow or fuzz or faults or browser or docs or cluster"` runs
 # them, and .ci/run runs both tiers.  Most suites carry their marker in their own file; these are marked here,
 # in one table, so that a test's tier can be changed without touching its file.  Every test that uses the
 # `client` fixture (a LocalCluster) is a cluster test as well.
@@ -76,6 +76,10 @@ TIERS: dict[str, str] = {
     "tests/test_engine_conformance.py::test_block_size_and_chunks_do_not_change_any_bit[numpy-white]": "slow",
     "tests/test_tutorial_part2.py::test_cli_part2": "slow",
     "tests/test_runners.py::test_one_dask_runner_object_serves_runs_and_batches": "cluster",
+    # 8-10 s each; their siblings in the default run: a member whose header claims more than it holds
+    # (test_store.py) and the network's other one-line refusals before running (test_network_cli.py)
+    "tests/test_findings.py::test_a_complete_small_file_claiming_gigabytes_is_refused_before_it_is_inflated": "slow",
+    "tests/test_network_cli.py::test_saturation_warns_on_one_line": "slow",
 }
 
 

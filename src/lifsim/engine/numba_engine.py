@@ -320,7 +320,7 @@ def _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0,
 @njit(parallel=True, cache=True, error_model="numpy")
 def _advance(model, drive, schedule, state, out, first_block, n_blocks, block, n, k0, k1):  # type: ignore[no-untyped-def]
     for g in prange(n_blocks):
-        _run_block(model, drive, schedule, state, out, g, first_block, block, n, k0, k1)
+        _run_block(model, drive, schedule, state, out, np.int64(g), first_block, block, n, k0, k1)  # one type
 
 
 def advance(
