@@ -79,7 +79,7 @@ def _count(text: str, where: str) -> int:
     return count
 
 
-def _range(name: str, text: str, where: str) -> tuple[float, ...]:
+def _range(name: str, text: str, where: str, dimension: str) -> tuple[float, ...]:
     parts = [part.strip() for part in text.split(":")]
     if len(parts) != 3:
         raise ValueError(f"{where}={text!r}: expected START:STOP:COUNT (both ends included), e.g. 0:400pA:21")
@@ -90,7 +90,7 @@ def _range(name: str, text: str, where: str) -> tuple[float, ...]:
     if unit and not _unit_of(stop):
         stop += unit
     count = _count(count_text, f"{where}={text!r}")
-    low, high = (to_si(end, grid_dimension(name), where) for end in (start, stop))
+    low, high = (to_si(end, dimension, where) for end in (start, stop))
     if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{where}={text!r}: START and STOP must be finite numbers")
     if count == 1 and low != high:
@@ -101,25 +101,23 @@ def _range(name: str, text: str, where: str) -> tuple[float, ...]:
     return tuple(float(v) for v in np.linspace(low, high, count))
 
 
-def _values(name: str, text: str, where: str) -> tuple[float, ...]:
-    """The SI values of one entry's text (see the module for the grammar)."""
+def _values(name: str, text: str, where: str, dimension: str) -> tuple[float, ...]:
+    """The SI values of one entry's text (see the module for the grammar), ``dimension`` the name's."""
     _check_ascii_digits(text, where)
     text = text.strip()
     if not text:
         raise ValueError(f"{where} has no values")
     if ":" in text:
-        return _range(name, text, where)
+        return _range(name, text, where, dimension)
     items = [item.strip() for item in text.split(",") if item.strip()]
     unit = next((_unit_of(item) for item in items if _unit_of(item)), "")
-    return tuple(
-        to_si(item if _unit_of(item) or not unit else item + unit, grid_dimension(name), where) for item in items
-    )
+    return tuple(to_si(item if _unit_of(item) or not unit else item + unit, dimension, where) for item in items)
 
 
-def _item(name: str, item: Any, where: str) -> float:
+def _item(item: Any, where: str, dimension: str) -> float:
     if isinstance(item, str):
         _check_ascii_digits(item, where)
-    return to_si(item, grid_dimension(name), where)
+    return to_si(item, dimension, where)
 
 
 def _checked(name: str, values: tuple[float, ...], where: str) -> tuple[float, ...]:
@@ -153,28 +151,33 @@ def _entries(raw: Any, label: str) -> list[tuple[str, Any]]:
     return entries
 
 
-def parse_grid(raw: Any, label: str = "grid") -> dict[str, tuple[float, ...]]:
+def parse_grid(
+    raw: Any, label: str = "grid", dimensions: Mapping[str, str] | None = None
+) -> dict[str, tuple[float, ...]]:
     """The grid from text (``"i_mean=0:400pA:21"``), a list of such texts, or a mapping name -> values.
 
     Returns ``{name: values}`` in SI units (s, V, A, Ohm; ``amplitude`` is a
     plain number), in the order given.  See the module for the grammar; bad
-    input raises ValueError naming the entry and what is accepted.
+    input raises ValueError naming the entry and what is accepted.  ``dimensions``
+    maps the names that may be swept to their dimension (default: the neuron's,
+    :data:`SWEEPABLE`; a network sweep passes the network's).
     """
+    dimensions = {name: grid_dimension(name) for name in SWEEPABLE} if dimensions is None else dimensions
     entries = _entries(raw, label)
     if not entries:
         raise ValueError(f"{label}: the grid is empty; give {_EXAMPLE}")
     grid: dict[str, tuple[float, ...]] = {}
     for name, values in entries:
-        if name not in SWEEPABLE:
-            raise ValueError(f"{label}: cannot sweep {name!r}; sweepable: {', '.join(SWEEPABLE)}")
+        if name not in dimensions:
+            raise ValueError(f"{label}: cannot sweep {name!r}; sweepable: {', '.join(dimensions)}")
         if name in grid:
             raise ValueError(f"{label}: {name} is given twice")
         where = f"{label}: {name}"
         if isinstance(values, str):
-            parsed = _values(name, values, where)
+            parsed = _values(name, values, where, dimensions[name])
         else:
             items = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
-            parsed = tuple(_item(name, item, where) for item in items)
+            parsed = tuple(_item(item, where, dimensions[name]) for item in items)
         grid[name] = _checked(name, parsed, where)
     total = math.prod(len(v) for v in grid.values())
     if total > MAX_POINTS:

@@ -85,13 +85,40 @@ class _Spec:
     per_step: bool
     fano_window: float
     stream: str
+    model: str = "neuron"  #: what runs at each point: "neuron" (an ensemble) or "network" (Brunel's)
 
     def digest(self) -> str:
-        return hashlib.sha256(json.dumps(self.__dict__, sort_keys=True).encode()).hexdigest()
+        fields = dict(self.__dict__)
+        if fields["model"] == "neuron":
+            del fields["model"]  # the digest of a neuron sweep is what it was before networks could be swept
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
+
+    @property
+    def outputs(self) -> dict[str, tuple[str, str]]:
+        """The per-point outputs of this sweep's model: name -> (units, description)."""
+        if self.model == "network":
+            from .network.sweep import OUTPUTS as NETWORK_OUTPUTS
+
+            return NETWORK_OUTPUTS
+        return OUTPUTS
+
+    def unit(self, name: str) -> str:
+        """The SI unit of the swept name ``name``."""
+        if self.model == "network":
+            from .network.sweep import units
+
+            return units(name)
+        return _display_unit_si(name)
 
 
-def _point_params(spec: _Spec, base: LIFParams, names: Sequence[str], values: Sequence[float]) -> tuple[LIFParams, Any]:
+def _point_params(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[float]) -> tuple[Any, Any]:
+    """The point's model (``LIFParams`` and its drive, or ``BrunelParams`` and None)."""
     from . import inputs
+
+    if spec.model == "network":
+        from .network.sweep import point_params
+
+        return point_params(base, names, values), None
 
     model = {name: value for name, value in zip(names, values) if name not in SWEPT_INPUT}
     settings = {"sigma": spec.sigma, "amplitude": spec.amplitude}
@@ -108,11 +135,30 @@ def _point_params(spec: _Spec, base: LIFParams, names: Sequence[str], values: Se
     return params, drive
 
 
-def _check_point(spec: _Spec, base: LIFParams, names: Sequence[str], values: Sequence[float]) -> None:
+def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[float]) -> None:
     """Raise ValueError or TypeError if the point ``values`` cannot run (see :func:`lifsim.grid.check_grid`)."""
     point_params, _drive = _point_params(spec, base, names, values)
-    if spec.method == "euler":
+    if spec.model == "network":
+        point_params.check_memory()
+    elif spec.method == "euler":
         point_params.check_method("euler")
+
+
+def _measure(
+    params: Any,
+    drive: Any,
+    spec: _Spec,
+    seed: int,
+    engine: str = "auto",
+    runner: Any = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """One grid point's outputs (``spec.outputs``): :func:`measure_point`, or the network's measure."""
+    if spec.model == "network":
+        from .network.sweep import measure
+
+        return measure(params, seed, engine, threads)
+    return measure_point(params, drive, spec, seed, engine, runner, threads)
 
 
 def measure_point(
@@ -207,7 +253,7 @@ def _batch_task(
     done = []
     for flat, values in points:
         params, drive = _point_params(spec, base, names, values)
-        done.append((flat, measure_point(params, drive, spec, point_seed(spec.seed, flat), engine)))
+        done.append((flat, _measure(params, drive, spec, point_seed(spec.seed, flat), engine)))
     return done
 
 
@@ -282,6 +328,48 @@ def _make_spec(
     return params, coords, spec
 
 
+def _is_network(params: Any) -> bool:
+    """Whether ``params`` is a network's (:class:`lifsim.network.BrunelParams`), without importing the network."""
+    return type(params).__name__ == "BrunelParams" and type(params).__module__.startswith("lifsim.network")
+
+
+def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) -> tuple[Any, dict, _Spec]:
+    """A network sweep's parameters, grid and :class:`_Spec` (see :mod:`lifsim.network.sweep`).
+
+    The neuron sweep's keywords (``input``, ``sigma``, ``n``, ...) do not apply: the network's
+    model is ``params``; ``seed`` is the sweep's seed, or ``params.seed`` when ``seed`` is left at 0.
+    """
+    from .network.analysis import SYNCHRONY_BIN, analysis_start
+    from .network.model import SWEEPABLE_DIMENSIONS as DIMENSIONS
+    from .streams import STREAM_VERSION
+    from .units import parse_int
+
+    for name, value in neuron_only.items():
+        if value != SWEEP[name]:
+            raise ValueError(
+                f"{name}: a network sweep takes its model from BrunelParams; {name} applies to neuron sweeps only"
+            )
+    coords = parse_grid(grid, "grid", DIMENSIONS)
+    seed = parse_int(seed, "seed", 0) or params.seed
+    spec = _Spec(
+        params={**params.as_dict(), "seed": 0},  # each point's network seed is point_seed(seed, p)
+        grid={k: list(v) for k, v in coords.items()},
+        input="network",
+        sigma=None,
+        amplitude=None,
+        n=params.n,
+        seed=seed,
+        method="exact",
+        transient=analysis_start(params) * params.dt,
+        spiking=True,
+        per_step=False,
+        fano_window=SYNCHRONY_BIN,
+        stream=f"counter-splitmix64/{STREAM_VERSION}",
+        model="network",
+    )
+    return params, coords, spec
+
+
 def sweep(
     params: LIFParams | None = None,
     grid: Mapping[str, Any] | Sequence[str] | str | None = None,
@@ -311,9 +399,11 @@ def sweep(
 
     Parameters
     ----------
-    params : LIFParams, optional
+    params : LIFParams or BrunelParams, optional
         The parameters every point starts from; by default the ``study`` profile
         (1 s at 0.1 ms), as ``lifsim sweep`` (its defaults: :data:`lifsim.defaults.SWEEP`).
+        A :class:`~lifsim.network.BrunelParams` sweeps Brunel's network instead: see
+        :mod:`lifsim.network.sweep` (the neuron-only keywords below do not apply).
     grid : mapping or list of str
         ``{"i_mean": "0:400pA:21", "tau": ["10 ms", "20 ms"]}`` or
         ``["i_mean=0:400pA:21", "tau=10ms,20ms"]``: any model parameter but
@@ -347,9 +437,10 @@ def sweep(
     """
     from .request import stamp
 
-    params, coords, spec = _make_spec(
-        params, grid, input, sigma, amplitude, n, seed, method, transient, spiking, per_step, fano_window
-    )
+    settings = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method, transient=transient)
+    settings |= dict(spiking=spiking, per_step=per_step, fano_window=fano_window)
+    make = _make_network_spec if _is_network(params) else _make_spec
+    params, coords, spec = make(params, grid, seed=seed, **settings)
     names = tuple(coords)
     shape = tuple(len(v) for v in coords.values())
     total = math.prod(shape)
@@ -363,8 +454,8 @@ def sweep(
         raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
     sweep_store = None
     if target is not None:
-        units = {name: _display_unit_si(name) for name in coords}
-        sweep_store = SweepStore(target, spec, coords, params.steps, outputs=OUTPUTS, units=units)
+        units = {name: spec.unit(name) for name in coords}
+        sweep_store = SweepStore(target, spec, coords, params.steps, outputs=spec.outputs, units=units)
     done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume), overwrite)
     todo = [(flat, values) for flat, values in points if not done_mask.ravel()[flat]]
     results = _run_points(spec, params, names, todo, total, sweep_store, engine, threads, runner, progress)
@@ -374,10 +465,7 @@ def sweep(
         "seeds": "point p (flat C-order index over the grid) uses seed * 2**32 + p",
         **stamp(command, config),
     }
-    if sweep_store is not None:
-        ds = sweep_store.finish(meta)
-    else:
-        ds = _dataset(spec, coords, results, params.steps)
+    ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
 
@@ -420,9 +508,7 @@ def _run_points(
         if cluster is None:
             for flat, values in todo:
                 point_params, drive = _point_params(spec, params, names, values)
-                land(
-                    flat, measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, threads=threads)
-                )
+                land(flat, _measure(point_params, drive, spec, point_seed(spec.seed, flat), engine, threads=threads))
         else:
             _run_on_cluster(dask_runner, cluster, spec, params, names, todo, engine, land)
     except BaseException:
@@ -447,6 +533,8 @@ def _estimate_sweep(
     from .planning import RunEstimate
     from .simulation import estimate
 
+    if spec.model == "network":
+        return _estimate_network_sweep(spec, base, names, points, engine)
     middle, values = points[len(points) // 2]  # a typical point (the first is often a silent corner)
     params, drive = _point_params(spec, base, names, values)
     one = estimate(
@@ -506,13 +594,45 @@ def _estimate_sweep(
     )
 
 
+def _estimate_network_sweep(
+    spec: _Spec, base: Any, names: tuple[str, ...], points: Sequence[tuple[int, tuple[float, ...]]], engine: str
+) -> Any:
+    """A network sweep's estimate: its middle point simulated for up to 0.1 s here, scaled to the whole run."""
+    import time
+
+    from .network.model import estimate_memory
+    from .network.sweep import measure, point_params
+    from .planning import RunEstimate
+
+    middle, values = points[len(points) // 2]
+    params = point_params(base, names, values)
+    short = params.replace(t_max=min(params.t_max, max(params.dt, round(0.1 / params.dt) * params.dt)))
+    measure(short, point_seed(spec.seed, middle), engine)  # the compiled kernels loaded
+    started = time.perf_counter()
+    measure(short, point_seed(spec.seed, middle), engine)
+    seconds = (time.perf_counter() - started) * params.steps / short.steps
+    return RunEstimate(
+        what=f"{len(points)} networks of {params.n:,} neurons x {params.steps} steps",
+        where="this machine",
+        tasks=len(points),
+        per_task="one network after another",
+        memory_here=estimate_memory(params),
+        memory_per_task=None,
+        worker_memory=None,
+        output_bytes=len(points) * 8 * len(spec.outputs),
+        ns_per_neuron_step=seconds / (params.n * params.steps) * 1e9,  # the whole network's step, every thread
+        calibration=f"the middle point for {short.t_max * 1e3:g} ms here",
+        seconds=seconds * len(points),
+    )
+
+
 def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[int, dict[str, Any]], steps: int) -> Any:
     import xarray as xr
 
     names = tuple(coords)
     shape = tuple(len(v) for v in coords.values())
     data: dict[str, Any] = {}
-    for name, (units, text) in OUTPUTS.items():
+    for name, (units, text) in spec.outputs.items():
         values = np.full(shape, np.nan)
         for flat, point in results.items():
             values.ravel()[flat] = point[name]
@@ -524,9 +644,7 @@ def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[in
             for flat, point in results.items():
                 flat_view[flat] = point[name]
             data[name] = xr.Variable(names + ("t",), values, {"units": units})
-    coord_vars = {
-        name: xr.Variable(name, np.asarray(v), {"units": _display_unit_si(name)}) for name, v in coords.items()
-    }
+    coord_vars = {name: xr.Variable(name, np.asarray(v), {"units": spec.unit(name)}) for name, v in coords.items()}
     return xr.Dataset(data, coords=coord_vars)
 
 
@@ -549,7 +667,7 @@ def _run_on_cluster(
 
     def spread(flat: Any, values: Any, client: Any) -> dict[str, Any]:
         point_params, drive = _point_params(spec, base, names, values)
-        return measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client)
+        return _measure(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client)
 
     dask_runner.map(
         _batch_task,
@@ -560,7 +678,7 @@ def _run_on_cluster(
         shared=(spec, base),
         args=(names, engine),
         spread=spread,
-        spreadable=lambda _flat, threads: spec.n >= 64 * threads,
+        spreadable=lambda _flat, threads: spec.model == "neuron" and spec.n >= 64 * threads,
         cluster=cluster,
     )
 

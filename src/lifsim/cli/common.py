@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,10 @@ __all__ = [
     "join_negative_values",
     "say",
     "wrote",
+    "runner_of",
+    "check_sweep_outputs",
+    "run_sweep",
+    "save_netcdf",
 ]
 
 
@@ -261,3 +266,96 @@ def runner_of(values: Values) -> int | str | None:
     if scheduler is not None:
         return str(scheduler)
     return os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+
+
+# ---------------------------------------------------------------- sweeps: lifsim sweep, lifsim network --grid
+
+
+def check_sweep_outputs(values: Any) -> None:
+    """Refuse, before anything runs, a sweep's --data or --plot path that cannot be written, and --resume without
+    a .zarr store."""
+    from ..atomic import check_output_path
+    from ..store import check_overwrite
+    from .options import FIGURE_SUFFIXES, SWEEP_SUFFIXES
+
+    data = values["data"]
+    if data is not None:
+        check_output_path(data, SWEEP_SUFFIXES, values.label("data"))
+        if not values["resume"]:
+            check_overwrite(data, bool(values["force"]), values.label("data"), resume=str(data).endswith(".zarr"))
+    if values["plot"] is not None:
+        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
+    if values["resume"] and (data is None or not str(data).endswith(".zarr")):
+        raise UsageError(f"{values.label('resume')}: needs --data PATH.zarr, the store of the sweep to finish")
+
+
+def run_sweep(
+    sweep: Any,
+    values: Any,
+    params: Any,
+    keywords: dict[str, Any],
+    argv: Sequence[str],
+    table: Any,
+    figure: Any,
+) -> int:
+    """Run ``sweep`` (:func:`lifsim.sweep`, handed in by the command so that this module sits below the library's
+    sweep layer) for ``lifsim sweep`` and ``lifsim network --grid``: a progress bar, the table printed, the data
+    written (a .zarr store point by point, or NetCDF at the end), the figure saved."""
+    quiet = bool(values["quiet"])
+    data = values["data"]
+    zarr_store = data if data is not None and str(data).endswith(".zarr") else None
+    if values["dry_run"]:
+        print(sweep(params, values["grid"], **keywords, runner=runner_of(values), dry_run=True).summary())
+        return 0
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        if bar is not None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+    try:
+        ds = sweep(
+            params,
+            values["grid"],
+            **keywords,
+            runner=runner_of(values),
+            store=zarr_store,
+            resume=bool(values["resume"]),
+            overwrite=bool(values["force"]),
+            progress=progress,
+            command="lifsim " + shlex.join(argv),
+            config=values.config,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    say(table(ds), quiet)
+    if data is not None:
+        if zarr_store is None:
+            save_netcdf(ds, data)
+        wrote(data, "sweep", quiet)
+    if values["plot"] is not None:
+        from ..plot import save_figure
+
+        save_figure(figure(ds), values["plot"])
+        wrote(values["plot"], "figure", quiet)
+    return 0
+
+
+def save_netcdf(ds: Any, path: str) -> None:
+    """The sweep as a NetCDF file, written whole or not at all."""
+    import io
+    from pathlib import Path
+
+    from ..atomic import atomic_file
+
+    buffer = io.BytesIO()
+    ds.to_netcdf(buffer, engine="h5netcdf")
+    with atomic_file(Path(path)) as temporary:
+        Path(temporary).write_bytes(buffer.getvalue())

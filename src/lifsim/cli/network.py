@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Sequence
 from typing import Any
 
-from .common import add_options, resolve, wrote
+from .common import UsageError, add_options, check_sweep_outputs, resolve, run_sweep, wrote
 
 HELP = "Brunel's (2000) excitatory-inhibitory network: spikes, rates, CVs, synchrony beside the theory"
 
@@ -31,8 +31,13 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     values = resolve("network", args, labels=labels)
     quiet = bool(values["quiet"])
     params = BrunelParams(**values.pick(*_MODEL))
-    record = parse_record(values["record_spikes"])
     engine = choose_engine(values["engine"])
+    if values["grid"] is not None:
+        return _sweep(values, params, argv)
+    for name in ("resume", "dry_run"):
+        if values[name]:
+            raise UsageError(f"{values.label(name)}: applies to a network sweep (--grid NAME=VALUES)")
+    record = parse_record(values["record_spikes"])
     if values["data"] is not None:
         check_output_path(values["data"], NETWORK_SUFFIXES, values.label("data"))
         check_overwrite(values["data"], bool(values["force"]), values.label("data"))
@@ -50,3 +55,14 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         result.plot(values["plot"])
         wrote(values["plot"], "figure", quiet)
     return 0
+
+
+def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
+    """``lifsim network --grid ...``: the network at every grid point, through the sweep layer (lifsim.sweep)."""
+    from ..network.plot import plot_phase_diagram
+    from ..network.sweep import format_table
+    from ..sweeps import sweep
+
+    check_sweep_outputs(values)
+    keywords = {"seed": values["seed"], "engine": values["engine"], "threads": values["threads"]}
+    return run_sweep(sweep, values, params, keywords, argv, format_table, plot_phase_diagram)

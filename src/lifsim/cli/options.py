@@ -280,9 +280,11 @@ class Option:
                 raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
             return raw
         if self.kind == GRID:
-            from ..grid import parse_grid
+            from ..grid import SWEEPABLE, grid_dimension, parse_grid
+            from ..network.model import SWEEPABLE_DIMENSIONS as NETWORK_DIMENSIONS
 
-            return parse_grid(raw, label)
+            # the names of either model (no name has two dimensions); the sweep checks them against its model
+            return parse_grid(raw, label, {**{n: grid_dimension(n) for n in SWEEPABLE}, **NETWORK_DIMENSIONS})
         if self.kind == PATH:
             if raw is False:
                 return None
@@ -778,13 +780,25 @@ _NETWORK_SHARED: dict[str, Any] = {
     "plot": None,
     "force": False,
     "quiet": False,
+    "grid": None,
+    "resume": False,
+    "dry_run": False,
+    "workers": None,
+    "scheduler": None,
 }
 _NETWORK_NETWORK_SHARED_HELP = {
+    "grid": "sweep the network over a grid (lifsim.sweep): a network parameter (g, eta, j, epsilon, delay, tau, "
+    "el, vth, vr, t_ref, n_exc) and its values, START:STOP:COUNT or V1,V2,...; repeat for more dimensions "
+    "(e.g. --grid g=3:8:11 --grid eta=1:4:7); point p's network uses seed * 2**32 + p",
+    "resume": "finish the network sweep in --data PATH.zarr (only the missing grid points run)",
+    "dry_run": "with --grid: time the middle point for 0.1 s and print what the sweep would take; run nothing",
     "engine": "numba: the compiled kernel, threads meeting once per delay; numpy: the readable reference; "
     "both give the same spikes",
     "seed": "random seed: connectivity, initial V and external drive are functions of (seed, neuron, draw)",
-    "data": "save the network (spikes, rates, CVs, synchrony, theory; an xarray Dataset)",
-    "plot": "save the figure (raster, population activity, rate and CV distributions, theory)",
+    "data": "save the network (spikes, rates, CVs, synchrony, theory; an xarray Dataset); with --grid the "
+    "sweep (.nc, or a resumable .zarr store written point by point)",
+    "plot": "save the figure (raster, population activity, rate and CV distributions, theory); with --grid the "
+    "phase diagram",
     "t_max": "simulated time",
 }
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
-import shlex
-import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .common import UsageError, add_options, resolve, runner_of, say, wrote
+from .common import UsageError, add_options, check_sweep_outputs, resolve, run_sweep
 
 HELP = "parameter sweep: an ensemble at every grid point, with theory (on a Dask cluster with --workers/--scheduler)"
 
@@ -20,94 +18,23 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
-    from ..atomic import check_output_path
     from ..params import LIFParams
-    from ..store import check_overwrite
     from ..sweeps import sweep
-    from .options import FIGURE_SUFFIXES, SWEEP_SUFFIXES
 
     values = resolve("sweep", args, labels=labels)
-    quiet = bool(values["quiet"])
     if values["grid"] is None:
         raise UsageError(f"{values.label('grid')}: required, e.g. --grid i_mean=0:400pA:21 --grid tau=10ms,20ms")
-    data = values["data"]
-    if data is not None:
-        check_output_path(data, SWEEP_SUFFIXES, values.label("data"))
-        if not values["resume"]:
-            check_overwrite(data, bool(values["force"]), values.label("data"), resume=str(data).endswith(".zarr"))
-    if values["plot"] is not None:
-        check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
-    if values["resume"] and (data is None or not str(data).endswith(".zarr")):
-        raise UsageError(f"{values.label('resume')}: needs --data PATH.zarr, the store of the sweep to finish")
+    check_sweep_outputs(values)
     params = LIFParams(**values.model())
-    bar = None
-    if not quiet and sys.stderr.isatty():
-        from tqdm.auto import tqdm
+    keywords = values.pick("sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine")
+    keywords["input"] = values["input"]
 
-        bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
+    def figure(ds: Any) -> Any:
+        from ..plot import plot_sweep
 
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
+        return plot_sweep(ds)
 
-    zarr_store = data if data is not None and str(data).endswith(".zarr") else None
-    if values["dry_run"]:
-        print(
-            sweep(
-                params,
-                values["grid"],
-                input=values["input"],
-                **values.pick(
-                    "sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine"
-                ),
-                runner=runner_of(values),
-                dry_run=True,
-            ).summary()
-        )
-        return 0
-    try:
-        ds = sweep(
-            params,
-            values["grid"],
-            input=values["input"],
-            **values.pick("sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine"),
-            runner=runner_of(values),
-            store=zarr_store,
-            resume=bool(values["resume"]),
-            overwrite=bool(values["force"]),
-            progress=progress,
-            command="lifsim " + shlex.join(argv),
-            config=values.config,
-        )
-    finally:
-        if bar is not None:
-            bar.close()
-    say(format_sweep(ds), quiet)
-    if data is not None:
-        if zarr_store is None:
-            save_netcdf(ds, data)
-        wrote(data, "sweep", quiet)
-    if values["plot"] is not None:
-        from ..plot import plot_sweep, save_figure
-
-        save_figure(plot_sweep(ds), values["plot"])
-        wrote(values["plot"], "figure", quiet)
-    return 0
-
-
-def save_netcdf(ds: Any, path: str) -> None:
-    """The sweep as a NetCDF file, written whole or not at all."""
-    import io
-    from pathlib import Path
-
-    from ..atomic import atomic_file
-
-    buffer = io.BytesIO()
-    ds.to_netcdf(buffer, engine="h5netcdf")
-    with atomic_file(Path(path)) as temporary:
-        Path(temporary).write_bytes(buffer.getvalue())
+    return run_sweep(sweep, values, params, keywords, argv, format_sweep, figure)
 
 
 def _cell(value: float, width: int, spec: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import PlausibilityWarning
 from ..units import to_si
 
-__all__ = ["BrunelParams", "NETWORK_PARAM_UNITS", "RateWarning", "estimate_memory"]
+__all__ = ["BrunelParams", "NETWORK_PARAM_UNITS", "SWEEPABLE_DIMENSIONS", "STATES", "RateWarning", "estimate_memory"]
 
 #: field -> (dimension, SI unit); the others are dimensionless
 NETWORK_PARAM_UNITS: dict[str, tuple[str, str]] = {
@@ -36,6 +36,15 @@ NETWORK_PARAM_UNITS: dict[str, tuple[str, str]] = {
     "t_max": ("time", "s"),
     "dt": ("time", "s"),
 }
+
+#: the names a network sweep's grid may hold (lifsim.network.sweep), and their dimension
+SWEEPABLE_DIMENSIONS = {
+    **{name: "dimensionless" for name in ("g", "eta", "epsilon", "n_exc")},
+    **{name: dim for name, (dim, _unit) in NETWORK_PARAM_UNITS.items() if name not in ("t_max", "dt")},
+}
+
+#: Brunel's (2000) Fig. 8 example states as (g, eta), marked on the phase diagram
+STATES = {"SR": (3.0, 2.0), "SI fast": (6.0, 4.0), "AI": (5.0, 2.0), "SI slow": (4.5, 0.9)}
 
 #: the largest mean external count per neuron and step that the Poisson sampler's table accepts
 MAX_LAMBDA = 500.0

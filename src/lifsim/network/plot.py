@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["figure", "RASTER_E", "RASTER_I"]
+__all__ = ["figure", "plot_phase_diagram", "RASTER_E", "RASTER_I"]
 
 RASTER_E = 100
 RASTER_I = 25
@@ -88,4 +88,126 @@ def figure(result: Any) -> Any:
     cv_ax.set_ylabel("density")
     cv_ax.set_title("irregularity (neurons with >= 3 spikes)")
     cv_ax.legend(fontsize="small")
+    return fig
+
+
+#: how the phase diagram labels a swept name (display factor, label)
+_AXIS = {
+    "g": (1.0, "relative inhibition g"),
+    "eta": (1.0, "external drive eta = nu_ext / nu_thr"),
+    "epsilon": (1.0, "connection probability epsilon"),
+    "n_exc": (1.0, "excitatory neurons N_E"),
+    "j": (1e3, "synaptic weight J (mV)"),
+    "el": (1e3, "E_L (mV)"),
+    "vth": (1e3, "V_th (mV)"),
+    "vr": (1e3, "V_reset (mV)"),
+    "delay": (1e3, "delay D (ms)"),
+    "tau": (1e3, "tau (ms)"),
+    "t_ref": (1e3, "t_ref (ms)"),
+}
+#: the phase diagram's panels: output, title, colour scale
+_PANELS = (
+    ("rate_exc", "E rate (Hz)", "log"),
+    ("rate_theory", "mean-field rate (Hz)", "log"),
+    ("cv_exc", "E ISI CV (irregularity)", "linear"),
+    ("synchrony_exc", "E synchrony (Fano factor, 1 ms bins)", "log"),
+)
+
+
+def _edges(values: np.ndarray) -> np.ndarray:
+    """Cell edges around grid values (midpoints, the ends mirrored)."""
+    if values.size == 1:
+        return np.array([values[0] - 0.5, values[0] + 0.5])
+    mid = (values[1:] + values[:-1]) / 2
+    return np.concatenate([[2 * values[0] - mid[0]], mid, [2 * values[-1] - mid[-1]]])
+
+
+def _title(ds: Any, names: list[str]) -> str:
+    """The figure's title: the network's size and run, and what was swept."""
+    import json
+
+    try:
+        params = json.loads(ds.attrs["lifsim_meta"])["sweep"]["params"]
+        size = f"N_E {params['n_exc']:,}, epsilon {params['epsilon']:g}, {params['t_max'] * 1e3:g} ms: "
+    except (KeyError, TypeError, ValueError):
+        size = ""
+    return f"Brunel network, {size}" + " x ".join(names)
+
+
+def plot_phase_diagram(ds: Any) -> Any:
+    """The figure of a network sweep (:func:`lifsim.sweep` with ``BrunelParams``).
+
+    Two swept names: a phase diagram in the manner of Brunel's (2000) Fig. 2, four maps over the
+    grid (the excitatory rate, the mean-field rate, the ISI CV and the synchrony), with Brunel's
+    example states SR, SI fast, AI and SI slow marked where they fall inside a (g, eta) grid.  One
+    swept name: the same four quantities as curves, the simulated rate beside the theory's.
+    """
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    from .model import STATES
+
+    names = list(ds["rate_exc"].dims)
+    if len(names) not in (1, 2):
+        raise ValueError(f"plot: a phase diagram shows one or two swept names, this sweep has {len(names)}")
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8), layout="constrained")
+    fig.suptitle(_title(ds, names))
+    if len(names) == 1:
+        (name,) = names
+        factor, label = _AXIS.get(name, (1.0, name))
+        x = ds[name].values * factor
+        for ax, (key, text, scale) in zip(axes.ravel(), _PANELS):
+            if key == "rate_theory":
+                ax.plot(x, ds["rate_exc"].values, "o-", color=E_COLOUR, label="simulated E")
+                ax.plot(x, ds["rate_inh"].values, "s--", color=I_COLOUR, label="simulated I", ms=4)
+                ax.plot(x, ds["rate_theory"].values, "k-", lw=1.5, label="mean-field theory")
+                ax.legend(fontsize="small")
+                text = "rate (Hz): simulation and theory"
+            else:
+                ax.plot(x, ds[key].values, "o-", color=E_COLOUR)
+            ax.set_yscale(scale)
+            ax.set_xlabel(label)
+            ax.set_title(text)
+        return fig
+    y_name, x_name = names  # rows are the first swept name
+    if "g" in names and "eta" in names:
+        x_name, y_name = "g", "eta"  # Brunel's axes: g across, eta up
+    fx, x_label = _AXIS.get(x_name, (1.0, x_name))
+    fy, y_label = _AXIS.get(y_name, (1.0, y_name))
+    x = ds[x_name].values * fx
+    y = ds[y_name].values * fy
+    rates = np.concatenate([ds[key].values.ravel() for key in ("rate_exc", "rate_theory")])
+    rates = rates[np.isfinite(rates) & (rates >= 0.1)]  # below 0.1 Hz: the colour bar's lowest colour
+    rate_norm = LogNorm(vmin=float(rates.min()), vmax=float(rates.max())) if rates.size else None
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.8")
+    for ax, (key, text, scale) in zip(axes.ravel(), _PANELS):
+        z = ds[key].transpose(y_name, x_name).values
+        norm = rate_norm if key.startswith("rate") else None
+        if key == "synchrony_exc":
+            finite = z[np.isfinite(z) & (z > 0)]
+            norm = LogNorm(vmin=float(finite.min()), vmax=float(finite.max())) if finite.size else None
+        shown = np.where(z > 0, z, np.nan) if scale == "log" else z
+        mesh = ax.pcolormesh(_edges(x), _edges(y), shown, norm=norm, cmap=cmap, shading="flat")
+        fig.colorbar(mesh, ax=ax, label=text, extend="min" if key.startswith("rate") else "neither")
+        if np.any(~np.isfinite(shown)):
+            ax.text(0.01, 0.01, "grey: silent (0 Hz) or undefined", transform=ax.transAxes, fontsize=7, va="bottom")
+        if scale == "log" and x_name == "g" and y_name == "eta" and key != "synchrony_exc":
+            x_in = np.linspace(x[0], x[-1], 200)
+            ax.plot(x_in, np.full_like(x_in, 1.0), color="w", lw=0.8, ls=":")  # eta = 1: threshold drive
+        if "g" in names:
+            g_at = 4.0 * (fx if x_name == "g" else fy)
+            if x_name == "g" and x[0] <= g_at <= x[-1]:
+                ax.axvline(g_at, color="w", lw=0.8, ls="--")  # g = 4: inhibition balances excitation
+        if x_name == "g" and y_name == "eta":
+            for state, (g, eta) in STATES.items():
+                if x[0] <= g <= x[-1] and y[0] <= eta <= y[-1]:
+                    ax.plot(g, eta, "o", mfc="none", mec="w", ms=9, mew=1.5)
+                    ax.annotate(state, (g, eta), xytext=(5, 5), textcoords="offset points", color="w", fontsize=8)
+        ax.set_xlabel(x_label)
+        ax.set_ylabel(y_label)
+        ax.set_title(text)
     return fig

@@ -1,0 +1,99 @@
+"""Network sweeps (issue 18): Brunel's network on a (g, eta) grid through the one sweep layer, beside its theory."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import xarray as xr
+from cli_helpers import run_script
+
+import lifsim
+from lifsim.network import BrunelParams
+from lifsim.network.analysis import statistics
+from lifsim.network.run import simulate_spikes
+from lifsim.sweeps import point_seed
+
+#: a small network (C_E = 100) and a short run: the sweep's numbers in seconds
+SMALL = BrunelParams(n_exc=400, epsilon=0.25, t_max=0.3)
+GRID = {"g": [3.0, 5.0], "eta": [1.0, 2.0, 4.0]}
+
+
+@pytest.fixture(scope="module")
+def swept():
+    return lifsim.sweep(SMALL, GRID, seed=7)
+
+
+def test_every_point_is_the_network_run_alone_with_its_point_seed(swept):
+    """The sweep's seeding rule is the neuron sweeps': point p is the network with seed point_seed(seed, p)."""
+    assert swept["rate_exc"].dims == ("g", "eta")
+    for flat, (g, eta) in enumerate((g, eta) for g in GRID["g"] for eta in GRID["eta"]):
+        alone = SMALL.replace(g=g, eta=eta, seed=point_seed(7, flat))
+        run = simulate_spikes(alone, "numpy")  # the readable reference engine, the sweep ran numba
+        stats = statistics(alone, run.spike_step, run.spike_i)
+        point = swept.sel(g=g, eta=eta)
+        assert float(point["rate_exc"]) == stats.mean_rate[0]
+        assert float(point["rate_inh"]) == stats.mean_rate[1]
+        assert float(point["synchrony_exc"]) == stats.synchrony[0]
+        assert np.array_equal(float(point["cv_exc"]), stats.mean_cv[0], equal_nan=True)
+
+
+def test_the_simulated_rates_follow_the_mean_field_theory(swept):
+    """Independent check: the Siegert self-consistent rate (lifsim.network.theory) against the spikes."""
+    rate, theory = swept["rate_exc"].values, swept["rate_theory"].values
+    assert np.all(np.isfinite(theory)) and np.all(theory > 0)
+    assert np.all(np.abs(rate / theory - 1) < 0.1), (rate, theory)  # measured within 6 %
+    assert np.all(np.diff(rate, axis=1) > 0)  # more drive, more firing
+    assert np.all(rate[1] < rate[0])  # more inhibition, less
+    assert swept["mu_theory"].attrs["units"] == "V" and swept["rate_exc"].attrs["units"] == "Hz"
+
+
+def test_neuron_sweep_keywords_are_refused_for_a_network():
+    with pytest.raises(ValueError, match="^sigma: a network sweep takes its model from BrunelParams"):
+        lifsim.sweep(SMALL, GRID, sigma="3 mV")
+    with pytest.raises(ValueError, match="cannot sweep 'i_mean'; sweepable: g, eta"):
+        lifsim.sweep(SMALL, {"i_mean": [1e-10, 2e-10]})
+    with pytest.raises(ValueError, match="grid point g=3, eta=600: eta: the external drive"):
+        lifsim.sweep(SMALL, {"g": [3.0], "eta": [1.0, 600.0]})  # every point is checked before any runs
+
+
+def test_the_command_line_sweeps_writes_a_resumable_store_and_draws_the_phase_diagram(tmp_path):
+    argv = ["network", "--n-exc", "400", "--epsilon", "0.25", "--t-max", "0.3s", "--seed", "7"]
+    argv += ["--grid", "g=3,5", "--grid", "eta=1:4:3", "--data", str(tmp_path / "phase.zarr")]
+    done = run_script([*argv, "--plot", str(tmp_path / "phase.png")], timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].split()[:3] == ["g", "eta", "E"] and len(lines) >= 7
+    assert (tmp_path / "phase.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    store = lifsim.load_sweep(tmp_path / "phase.zarr")
+    python = lifsim.sweep(SMALL, {"g": [3.0, 5.0], "eta": [1.0, 2.5, 4.0]}, seed=7)
+    for name in ("rate_exc", "rate_inh", "cv_exc", "synchrony_exc", "rate_theory"):
+        assert np.array_equal(store[name].values, python[name].values, equal_nan=True), name
+    again = run_script([*argv, "--resume", "--quiet"], timeout=300)  # nothing left to run: the same store
+    assert again.returncode == 0, again.stderr
+    assert np.array_equal(lifsim.load_sweep(tmp_path / "phase.zarr")["rate_exc"].values, store["rate_exc"].values)
+    refused = run_script([*argv, "--quiet"])  # the store exists: refused in one line, before any work
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "phase.zarr" in refused.stderr
+
+
+def test_the_command_line_refuses_what_a_network_cannot_sweep(tmp_path):
+    bad = run_script(["network", "--grid", "sigma=1,2mV", "--quiet"])
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1, bad.stderr
+    assert "cannot sweep 'sigma'" in bad.stderr and "g, eta" in bad.stderr
+    bad = run_script(["network", "--resume", "--quiet"])
+    assert bad.returncode == 2 and "--resume: applies to a network sweep" in bad.stderr, bad.stderr
+    neuron = run_script(["sweep", "--grid", "g=3,5", "--quiet"])
+    assert neuron.returncode == 2 and "cannot sweep 'g'" in neuron.stderr, neuron.stderr
+
+
+def test_a_one_dimensional_network_sweep_draws_curves(tmp_path):
+    from lifsim.network.plot import plot_phase_diagram
+    from lifsim.plot import save_figure
+
+    ds = lifsim.sweep(SMALL.replace(t_max=0.1), {"g": [4.0, 6.0]})
+    assert ds["rate_exc"].dims == ("g",) and math.isfinite(float(ds["rate_exc"][0]))
+    save_figure(plot_phase_diagram(ds), tmp_path / "line.png")
+    assert (tmp_path / "line.png").stat().st_size > 10_000
+    with pytest.raises(ValueError, match="one or two swept names"):
+        plot_phase_diagram(xr.Dataset({"rate_exc": (("a", "b", "c"), np.zeros((1, 1, 1)))}))
