@@ -39,6 +39,8 @@ FIGURES = {
     "sweep.png": "lifsim sweep --grid i_mean=50:400pA:8 --grid tau=10ms,20ms,40ms --sigma 5mV --n 200 --t-max 0.5s "
     "--data sweep.zarr --plot sweep.png",
     "network.png": "lifsim network --g 5 --eta 2 --t-max 0.5s --threads 2 --data net.nc --plot net.png",
+    "phase.png": "lifsim network --n-exc 1000 --epsilon 0.2 --t-max 0.5s --grid g=2:8:7 --grid eta=0.5:4:8 "
+    "--data phase.nc --plot phase.png",
 }
 
 #: a network run's last line, its timings (``build 2.58 s, simulate 3.90 s``), is kept without the numbers
