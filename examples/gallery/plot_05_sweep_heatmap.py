@@ -27,5 +27,10 @@ print(table.set_index(["i_mean (pA)", "tau (ms)"]).round(2).head(6).to_string())
 # %%
 # The maps: rate, CV and Fano factor over the grid, each beside its theory where there is one. Below 100 pA
 # (R I under V_th - E_L = 10 mV) the mean drive alone stays under threshold and the neurons fire only through the
-# noise; there the rate depends steeply on tau, as Siegert's formula says.
-fig = plot_sweep(ds)
+# noise; there the rate depends steeply on tau, as Siegert's formula says. The figure is the one ``lifsim sweep
+# --plot`` saves, six panels 15 inches wide; drawn here with larger text, so that it stays readable at the width
+# of this page.
+import matplotlib.pyplot as plt
+
+with plt.rc_context({"font.size": 17, "axes.titlesize": 17, "legend.fontsize": 13}):
+    fig = plot_sweep(ds)
