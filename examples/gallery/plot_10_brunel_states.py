@@ -12,8 +12,7 @@ below it, in the layout of his Fig. 8.
 # %%
 # Four runs of the default network (Brunel's Fig. 8 parameters: N_E = 10,000, epsilon = 0.1, J = 0.1 mV,
 # D = 1.5 ms, t_ref = 2 ms), 0.4 s each; the statistics use the last 0.2 s. ``record_spikes=50`` keeps the
-# spikes of the first 50 neurons of each population; rates, CVs and synchrony use every spike. The theory warns
-# that SR saturates (its rate reaches 1/t_ref): far from the AI state, as expected.
+# spikes of the first 50 neurons of each population; rates, CVs and synchrony use every spike.
 import matplotlib.pyplot as plt
 import numpy as np
 
