@@ -9,6 +9,8 @@ A parameter sweep: rate and CV maps
 # The grid: six mean currents from 50 to 400 pA and three time constants, each point an ensemble of 100 neurons
 # driven by white noise of 5 mV for 0.4 s (2 ms refractory period). Point ``p`` draws from seed ``5 * 2**32 + p``,
 # so any point gives the same numbers run alone with ``lifsim.simulate``.
+import matplotlib.pyplot as plt
+
 import lifsim
 from lifsim.plot import plot_sweep
 
@@ -30,7 +32,5 @@ print(table.set_index(["i_mean (pA)", "tau (ms)"]).round(2).head(6).to_string())
 # noise; there the rate depends steeply on tau, as Siegert's formula says. The figure is the one ``lifsim sweep
 # --plot`` saves, six panels 15 inches wide; drawn here with larger text, so that it stays readable at the width
 # of this page.
-import matplotlib.pyplot as plt
-
-with plt.rc_context({"font.size": 17, "axes.titlesize": 17, "legend.fontsize": 13}):
+with plt.rc_context({"font.size": 14, "axes.titlesize": 13, "legend.fontsize": 11}):
     fig = plot_sweep(ds)
