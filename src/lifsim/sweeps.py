@@ -437,9 +437,9 @@ def sweep(
     """
     from .request import stamp
 
-    settings = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method, transient=transient)
-    settings |= dict(spiking=spiking, per_step=per_step, fano_window=fano_window)
-    make = _make_network_spec if _is_network(params) else _make_spec
+    settings: dict[str, Any] = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method)
+    settings |= dict(transient=transient, spiking=spiking, per_step=per_step, fano_window=fano_window)
+    make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
     params, coords, spec = make(params, grid, seed=seed, **settings)
     names = tuple(coords)
     shape = tuple(len(v) for v in coords.values())
