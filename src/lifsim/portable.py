@@ -120,17 +120,23 @@ def _horner(x: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
     return p
 
 
-def neg2log(raw1: np.ndarray) -> np.ndarray:
-    """``-2 ln(1 - u1)`` for the uniform ``u1 = (raw1 >> 11) 2**-53`` of uint64 draws ``raw1``."""
-    m = _TWO53 - (np.asarray(raw1, dtype=np.uint64) >> _U53)  # 1 .. 2**53
+def _binade(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(e, f)`` with ``m = 2**e f`` exactly and ``f`` in ``[sqrt(1/2), sqrt(2)]``, for uint64 ``1 <= m <= 2**53``:
+    ``e = floor(log2 m)`` by a binary search on integer shifts, ``f`` by a division by a power of two (exact),
+    then ``f`` folded above ``sqrt(2)`` (a halving, exact)."""
     e = np.zeros(m.shape, dtype=np.int64)
-    for shift in (32, 16, 8, 4, 2, 1):  # e = floor(log2 m), by binary search on integer shifts
+    for shift in (32, 16, 8, 4, 2, 1):
         found = (m >> (e + shift).astype(np.uint64)) != 0
         e = np.where(found, e + shift, e)
     f = m.astype(np.float64) / (np.uint64(1) << e.astype(np.uint64)).astype(np.float64)  # in [1, 2), exact
     big = f > SQRT2
-    f = np.where(big, f * 0.5, f)
-    e = np.where(big, e + 1, e)
+    return np.where(big, e + 1, e), np.where(big, f * 0.5, f)
+
+
+def neg2log(raw1: np.ndarray) -> np.ndarray:
+    """``-2 ln(1 - u1)`` for the uniform ``u1 = (raw1 >> 11) 2**-53`` of uint64 draws ``raw1``."""
+    m = _TWO53 - (np.asarray(raw1, dtype=np.uint64) >> _U53)  # 1 .. 2**53
+    e, f = _binade(m)
     s = (f - 1.0) / (f + 1.0)
     z = s * s
     ln_f = 2.0 * s + s * (z * _horner(z, LOG_COEFFICIENTS))
@@ -192,14 +198,7 @@ _MASK30 = (np.uint64(1) << np.uint64(30)) - np.uint64(1)
 def neg2log_f32(raw: np.ndarray) -> np.ndarray:
     """``-2 ln(1 - u1)`` in float32 for ``1 - u1 = (2**32 - (raw >> 32)) 2**-32`` of uint64 draws ``raw``."""
     m = _TWO32 - (np.asarray(raw, dtype=np.uint64) >> np.uint64(32))  # 1 .. 2**32
-    e = np.zeros(m.shape, dtype=np.int64)
-    for shift in (32, 16, 8, 4, 2, 1):  # e = floor(log2 m)
-        found = (m >> (e + shift).astype(np.uint64)) != 0
-        e = np.where(found, e + shift, e)
-    f = m.astype(np.float64) / (np.uint64(1) << e.astype(np.uint64)).astype(np.float64)  # in [1, 2), exact
-    big = f > SQRT2
-    f = np.where(big, f * 0.5, f)
-    e = np.where(big, e + 1, e)
+    e, f = _binade(m)
     d = (f - 1.0).astype(np.float32)  # f - 1 exact in float64, one rounding to float32
     s = d / (d + F32.TWO)
     z = s * s

@@ -123,6 +123,17 @@ def _bits_float(typingctx, x):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
+def _binade(m):  # type: ignore[no-untyped-def]
+    """``(e, f)`` with ``m = 2**e f`` exactly, ``f`` in ``[sqrt(1/2), sqrt(2)]``, for an int64 ``1 <= m <= 2**53``:
+    by bit casts of the exact float ``m`` (lifsim.portable's shifts and division give the same ``e`` and ``f``)."""
+    bits = _float_bits(float(m))
+    e = (bits >> 52) - 1023
+    f = _bits_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
+    big = f > SQRT2
+    return (e + 1 if big else e), (f * 0.5 if big else f)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def _neg2log(raw):  # type: ignore[no-untyped-def]
     """``-2 ln(1 - u)`` of the draw ``raw``: lifsim.portable.neg2log's values, straight-line code.
 
@@ -131,12 +142,7 @@ def _neg2log(raw):  # type: ignore[no-untyped-def]
     unrolled, so that LLVM vectorises the whole function.
     """
     m = np.int64(_TWO53 - (raw >> np.uint64(11)))
-    bits = _float_bits(float(m))
-    e = (bits >> 52) - 1023
-    f = _bits_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = f > SQRT2
-    f = f * 0.5 if big else f
-    e = e + 1 if big else e
+    e, f = _binade(m)
     s = (f - 1.0) / (f + 1.0)
     z = s * s
     r = (((((_L6 * z + _L5) * z + _L4) * z + _L3) * z + _L2) * z + _L1) * z + _L0
@@ -185,12 +191,7 @@ def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
     """Stream version 3's two normals of one draw: lifsim.portable.box_muller_f32's values, straight-line code
     (the range reduction exact in float64, then float32 arithmetic, each normal widened exactly)."""
     m = np.int64(_TWO32 - (raw >> np.uint64(32)))
-    bits = _float_bits(float(m))
-    e = (bits >> 52) - 1023
-    f = _bits_float((bits & 0xFFFFFFFFFFFFF) | 0x3FF0000000000000)
-    big = f > SQRT2
-    f = f * 0.5 if big else f
-    e = e + 1 if big else e
+    e, f = _binade(m)
     d = np.float32(f - 1.0)
     s = d / (d + _F_TWO)
     z = s * s

@@ -93,15 +93,22 @@ LIF_FN double lif_bits_float(lif_i64 i) {
 }
 #endif
 
-/* -2 ln(1 - u) of a draw (lifsim.portable.neg2log) */
-LIF_FN double lif_neg2log(lif_u64 raw) {
-    lif_i64 m = (lif_i64)(LIF_TWO53 - (raw >> 11));
+/* m = 2^e f exactly, f in [sqrt(1/2), sqrt(2)], for 1 <= m <= 2^53 (lifsim.portable._binade), by bit casts */
+LIF_FN void lif_binade(lif_i64 m, lif_i64 *e_out, double *f_out) {
     lif_i64 bits = lif_float_bits((double)m);
     lif_i64 e = (bits >> 52) - 1023;
     double f = lif_bits_float((bits & 0xFFFFFFFFFFFFFLL) | 0x3FF0000000000000LL);
     int big = f > LIF_SQRT2;
-    f = big ? f * 0.5 : f;
-    e = big ? e + 1 : e;
+    *e_out = big ? e + 1 : e;
+    *f_out = big ? f * 0.5 : f;
+}
+
+/* -2 ln(1 - u) of a draw (lifsim.portable.neg2log) */
+LIF_FN double lif_neg2log(lif_u64 raw) {
+    lif_i64 m = (lif_i64)(LIF_TWO53 - (raw >> 11));
+    lif_i64 e;
+    double f;
+    lif_binade(m, &e, &f);
     double s = (f - 1.0) / (f + 1.0);
     double z = s * s;
     double r = (((((LIF_L6 * z + LIF_L5) * z + LIF_L4) * z + LIF_L3) * z + LIF_L2) * z + LIF_L1) * z + LIF_L0;
@@ -149,12 +156,9 @@ LIF_FN void lif_pair(lif_u64 key, lif_i64 j, lif_i64 pair, double *z_cos, double
    in double, the polynomials, division, square root and products in float, each normal widened exactly */
 LIF_FN void lif_box_muller_f32(lif_u64 raw, double *z_cos, double *z_sin) {
     lif_i64 m = (lif_i64)((1ULL << 32) - (raw >> 32));
-    lif_i64 bits = lif_float_bits((double)m);
-    lif_i64 e = (bits >> 52) - 1023;
-    double f = lif_bits_float((bits & 0xFFFFFFFFFFFFFLL) | 0x3FF0000000000000LL);
-    int big = f > LIF_SQRT2;
-    f = big ? f * 0.5 : f;
-    e = big ? e + 1 : e;
+    lif_i64 e;
+    double f;
+    lif_binade(m, &e, &f);
     float d = (float)(f - 1.0);
     float s = d / (d + 2.0f);
     float z = s * s;
