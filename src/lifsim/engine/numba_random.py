@@ -152,6 +152,21 @@ def _neg2log(raw):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
+def _turn(q, upper, cos_w, sin_w):  # type: ignore[no-untyped-def]
+    """``(cos, sin)`` of the whole angle from those of its folded fraction of a quarter turn (float32 or float64):
+    ``upper``, the fraction was folded (``sin(pi/2 w) = cos(pi/2 (1 - w))``); quadrant ``q``: an odd ``q`` swaps sine
+    and cosine, ``q`` = 1, 2 negate the cosine, ``q`` = 2, 3 the sine (selects and negations: exact)."""
+    sin_p = cos_w if upper else sin_w
+    cos_p = sin_w if upper else cos_w
+    odd = (q & 1) == 1
+    cos_t = sin_p if odd else cos_p
+    sin_t = cos_p if odd else sin_p
+    cos_t = -cos_t if ((q + 1) & 2) == 2 else cos_t
+    sin_t = -sin_t if (q & 2) == 2 else sin_t
+    return cos_t, sin_t
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def _sincos(raw):  # type: ignore[no-untyped-def]
     """``(cos, sin)`` of ``2 pi u`` for the draw ``raw``: lifsim.portable.sincos_quarter's values, straight-line."""
     k = raw >> np.uint64(11)
@@ -167,15 +182,7 @@ def _sincos(raw):  # type: ignore[no-untyped-def]
     hz = 0.5 * z
     c = 1.0 - hz
     cos_w = c + (((1.0 - c) - hz) + z * (z * pc))
-    sin_p = cos_w if upper else sin_w
-    cos_p = sin_w if upper else cos_w
-    # quadrant q: an odd q swaps sine and cosine; q = 1, 2 negate the cosine, q = 2, 3 the sine
-    odd = (q & 1) == 1
-    cos_t = sin_p if odd else cos_p
-    sin_t = cos_p if odd else sin_p
-    cos_t = -cos_t if ((q + 1) & 2) == 2 else cos_t
-    sin_t = -sin_t if (q & 2) == 2 else sin_t
-    return cos_t, sin_t
+    return _turn(q, upper, cos_w, sin_w)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -208,13 +215,7 @@ def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
     zz = xx * xx
     sin_w = xx + xx * (zz * (((_FS3 * zz + _FS2) * zz + _FS1) * zz + _FS0))
     cos_w = (_F_ONE - _F_HALF * zz) + zz * (zz * (((_FC3 * zz + _FC2) * zz + _FC1) * zz + _FC0))
-    sin_p = cos_w if upper else sin_w
-    cos_p = sin_w if upper else cos_w
-    odd = (q & 1) == 1
-    cos_t = sin_p if odd else cos_p
-    sin_t = cos_p if odd else sin_p
-    cos_t = -cos_t if ((q + 1) & 2) == 2 else cos_t
-    sin_t = -sin_t if (q & 2) == 2 else sin_t
+    cos_t, sin_t = _turn(q, upper, cos_w, sin_w)
     return float(r * cos_t), float(r * sin_t)
 
 
