@@ -85,6 +85,9 @@ def test_the_command_line_refuses_what_a_network_cannot_sweep(tmp_path):
     assert bad.returncode == 2 and "--resume: applies to a network sweep" in bad.stderr, bad.stderr
     neuron = run_script(["sweep", "--grid", "g=3,5", "--quiet"])
     assert neuron.returncode == 2 and "cannot sweep 'g'" in neuron.stderr, neuron.stderr
+    dry = run_script(["network", "--n-exc", "400", "--t-max", "0.3s", "--grid", "g=3,5", "--dry-run"], cwd=tmp_path)
+    assert dry.returncode == 0 and "dry run: 2 networks of 500 neurons x 3000 steps" in dry.stdout, dry.stdout
+    assert "nothing was run or written" in dry.stdout and not any(tmp_path.iterdir())
 
 
 def test_a_one_dimensional_network_sweep_draws_curves(tmp_path):

@@ -620,10 +620,19 @@ def _estimate_network_sweep(
         memory_per_task=None,
         worker_memory=None,
         output_bytes=len(points) * 8 * len(spec.outputs),
-        ns_per_neuron_step=seconds / (params.n * params.steps) * 1e9,  # the whole network's step, every thread
+        ns_per_neuron_step=seconds / (params.n * params.steps) * 1e9 * _threads_here(engine),
         calibration=f"the middle point for {short.t_max * 1e3:g} ms here",
         seconds=seconds * len(points),
     )
+
+
+def _threads_here(engine: str) -> int:
+    """The threads a run on ``engine`` uses in this process (1 for numpy)."""
+    if engine == "numpy":
+        return 1
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[int, dict[str, Any]], steps: int) -> Any:
