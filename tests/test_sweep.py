@@ -312,3 +312,24 @@ def test_slurm_example_runs_its_sweep_on_a_local_cluster(tmp_path):
         input="white",
     )
     assert_same(alone, load_sweep(store))
+
+
+def test_a_sweep_store_of_another_stream_version_is_refused_saying_so(tmp_path):
+    """A store begun by a lifsim that drew another random stream cannot be finished with this one's numbers."""
+    import json
+
+    from cli_helpers import run_script
+
+    argv = ["sweep", "--grid", "i_mean=100,200pA", "--n", "5", "--t-max", "150ms", "--quiet"]
+    argv += ["--data", str(tmp_path / "s.zarr")]
+    assert run_script(argv).returncode == 0
+    meta = tmp_path / "s.zarr" / "zarr.json"
+    text = json.loads(meta.read_text())
+    spec = json.loads(text["attributes"]["lifsim_sweep_spec"])
+    spec["stream"] = "counter-splitmix64/2"  # as lifsim before stream version 3 wrote it
+    text["attributes"]["lifsim_sweep_spec"] = json.dumps(spec, sort_keys=True)
+    text["attributes"]["lifsim_sweep_digest"] = "made-by-an-older-lifsim"
+    meta.write_text(json.dumps(text))
+    done = run_script([*argv, "--resume"])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "its random stream is counter-splitmix64/2, this lifsim draws counter-splitmix64/3" in done.stderr

@@ -143,6 +143,18 @@ class SweepStore:
         create(self.path, build)
         self._arrays = {}
 
+    def _differences(self, attributes: dict) -> str:
+        """What differs between the stored sweep's spec and this one: its field names, or the usual suspects."""
+        try:
+            stored = {"model": "neuron", **json.loads(attributes["lifsim_sweep_spec"])}  # before network sweeps
+            ours = json.loads(json.dumps(self.spec.__dict__, sort_keys=True))
+            names = sorted(name for name in set(stored) | set(ours) if stored.get(name) != ours.get(name))
+        except (KeyError, TypeError, ValueError):
+            names = []
+        if names == ["stream"]:
+            return f"its random stream is {stored['stream']}, this lifsim draws {ours['stream']}"
+        return f"{', '.join(names[:6])} differ" if names else "grid, parameters, n, seed or input differ"
+
     def _resume(self) -> np.ndarray:
         """The done mask of the existing store, after checking that it is this sweep's and undamaged."""
         try:
@@ -156,8 +168,8 @@ class SweepStore:
             raise ValueError(f"data: {self.path} is {what}, not a sweep; it cannot be resumed")
         if attributes.get("lifsim_sweep_digest") != self.spec.digest():
             raise ValueError(
-                f"data: {self.path} was written by a different sweep (grid, parameters, n, seed or input "
-                "differ); it cannot be resumed by this command"
+                f"data: {self.path} was written by a different sweep ({self._differences(attributes)}); "
+                "it cannot be resumed by this command"
             )
         if LAYER not in attributes:
             raise ValueError(
