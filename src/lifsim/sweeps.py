@@ -144,7 +144,7 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
         point_params.check_method("euler")
 
 
-def _measure(
+def measure_point(
     params: Any,
     drive: Any,
     spec: _Spec,
@@ -153,30 +153,18 @@ def _measure(
     runner: Any = None,
     threads: int | None = None,
 ) -> dict[str, Any]:
-    """One grid point's outputs (``spec.outputs``): :func:`measure_point`, or the network's measure."""
-    if spec.model == "network":
-        from .network.sweep import measure
-
-        return measure(params, seed, engine, threads)
-    return measure_point(params, drive, spec, seed, engine, runner, threads)
-
-
-def measure_point(
-    params: LIFParams,
-    drive: Any,
-    spec: _Spec,
-    seed: int,
-    engine: str = "auto",
-    runner: Any = None,
-    threads: int | None = None,
-) -> dict[str, Any]:
-    """Simulate one grid point and return its outputs (:data:`OUTPUTS`, SI; per-step arrays if asked).
+    """Simulate one grid point and return its outputs (``spec.outputs``: :data:`OUTPUTS`, SI; per-step arrays if
+    asked; a network sweep's point gives :data:`lifsim.network.sweep.OUTPUTS`).
 
     The rate after the transient: spikes per neuron per second with noise;
     ``1 / mean ISI`` for a noise-free drive, whose regular train a count in a
     window gets wrong by up to one spike (its standard error then comes from
     the spread of the intervals, counted in whole steps: 0 for a regular train).
     """
+    if spec.model == "network":  # Brunel's network at this point (lifsim.network.sweep): its own measure
+        from .network.sweep import measure
+
+        return measure(params, seed, engine, threads)
     from . import theory
     from .simulation import simulate
     from .spikes import cv_isi, fano_factor
@@ -253,7 +241,7 @@ def _batch_task(
     done = []
     for flat, values in points:
         params, drive = _point_params(spec, base, names, values)
-        done.append((flat, _measure(params, drive, spec, point_seed(spec.seed, flat), engine)))
+        done.append((flat, measure_point(params, drive, spec, point_seed(spec.seed, flat), engine)))
     return done
 
 
@@ -508,7 +496,8 @@ def _run_points(
         if cluster is None:
             for flat, values in todo:
                 point_params, drive = _point_params(spec, params, names, values)
-                land(flat, _measure(point_params, drive, spec, point_seed(spec.seed, flat), engine, threads=threads))
+                seed = point_seed(spec.seed, flat)
+                land(flat, measure_point(point_params, drive, spec, seed, engine, threads=threads))
         else:
             _run_on_cluster(dask_runner, cluster, spec, params, names, todo, engine, land)
     except BaseException:
@@ -558,15 +547,9 @@ def _estimate_sweep(
         finally:
             cluster.close()
     elif engine != "numpy":
-        import numba
-
-        threads = numba.get_num_threads()
+        threads = _threads_here(engine)
     total = len(points)
-    local_threads = 1
-    if engine != "numpy":
-        import numba
-
-        local_threads = numba.get_num_threads()
+    local_threads = _threads_here(engine)
     if spec.n * base.steps <= 20_000_000:  # small points: time a whole one (its theory and statistics included)
         import time
 
@@ -676,7 +659,7 @@ def _run_on_cluster(
 
     def spread(flat: Any, values: Any, client: Any) -> dict[str, Any]:
         point_params, drive = _point_params(spec, base, names, values)
-        return _measure(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client)
+        return measure_point(point_params, drive, spec, point_seed(spec.seed, flat), engine, runner=client)
 
     dask_runner.map(
         _batch_task,
