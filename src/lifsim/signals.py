@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from typing import Any
 
 __all__ = ["Terminated", "install", "raise_if_interrupted", "pending"]
@@ -45,13 +46,33 @@ def _handler(signum: int, frame: Any) -> None:
     raise _pending()
 
 
+def _drop_our_interrupt(previous: Any) -> Any:
+    """An ``sys.unraisablehook`` that drops the interrupt :func:`_handler` raised where Python cannot propagate it.
+
+    A signal can arrive while Python runs a weakref callback, a finaliser or a ctypes callback (importlib's module
+    locks use weakref callbacks while pynwb imports); the exception raised there is "ignored" and printed as a
+    traceback.  The mark stays in :func:`pending`, and the command raises it (:func:`raise_if_interrupted`) as
+    soon as control is back in ordinary code, so nothing is lost by not printing it.
+    """
+
+    def hook(info: Any) -> None:
+        if _pending is not None and isinstance(info.exc_value, KeyboardInterrupt):
+            return
+        previous(info)
+
+    hook.__lifsim_signals__ = True  # type: ignore[attr-defined]
+    return hook
+
+
 def install() -> None:
     """Handle SIGINT and SIGTERM (in the main thread; elsewhere nothing changes)."""
     try:
         signal.signal(signal.SIGINT, _handler)
         signal.signal(signal.SIGTERM, _handler)
     except ValueError:  # not the main thread
-        pass
+        return
+    if not getattr(sys.unraisablehook, "__lifsim_signals__", False):
+        sys.unraisablehook = _drop_our_interrupt(sys.unraisablehook)
 
 
 def pending() -> type[KeyboardInterrupt] | None:
