@@ -19,8 +19,17 @@ Usage::
     python benchmarks/bench_network.py --nest /work/nestvenv/bin/python              # AI and SR
     python benchmarks/bench_network.py --states AI,SR,SIfast,SIslow --threads 1,2 --repeats 2
 
+Brian2 2.9 ``cpp_standalone`` (``--brian2``, its own venv: ``pip install brian2 "numpy<2.4"``):
+``v`` with ``(unless refractory)`` and the exact integrator, threshold ``v >= V_th``, connectivity
+drawn by numpy (fixed in-degree, with self and repeated connections) and passed as index arrays,
+``on_pre = 'v_post += w*int(not_refractory_post)'`` (input during refractoriness dropped, as NEST
+and lifsim do), one ``PoissonInput`` of C_E sources per neuron with the same rule.  Its *simulate*
+is the binary's own run time (``device._last_run_time``); its *build* is the rest of the script
+(code generation, the C++ compile, the binary's set-up), so it includes a compile that NEST and
+lifsim do not have; *process* is the whole script.
+
 NEST lives in its own virtual environment (``pip install nest-simulator "numpy<2.4"``); without
-``--nest`` (or when it does not import) only lifsim runs.  Brian2 is not run (not installed here).
+``--nest`` or ``--brian2`` (or when they do not import) those simulators are not run.
 Results: a table on stdout, JSON in ``--json`` (default ``benchmarks/results_network.json``).
 """
 
@@ -90,6 +99,58 @@ for lo, hi in zip(np.r_[0, np.flatnonzero(np.diff(s)) + 1], np.r_[np.flatnonzero
         cvs.append(isi.std() / isi.mean())
 counts = np.histogram(t, bins=np.arange(start, t_max_ms + 1e-9, 1.0))[0]
 print(json.dumps({"build_s": t1 - t0, "simulate_s": t2 - t1, "rate": float(rate),
+                  "cv": float(np.mean(cvs)) if cvs else float("nan"),
+                  "synchrony": float(counts.var() / counts.mean()) if counts.mean() > 0 else float("nan")}))
+"""
+
+BRIAN2_SCRIPT = r"""
+import json, os, sys, tempfile, time
+t0 = time.perf_counter()
+import numpy as np
+from brian2 import (NeuronGroup, PoissonInput, SpikeMonitor, Synapses, defaultclock, device, ms, mV, prefs,
+                    run, set_device)
+g, eta, threads = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+n_exc, t_max_ms, folder = int(sys.argv[4]), float(sys.argv[5]), sys.argv[6]
+set_device("cpp_standalone", directory=folder, build_on_run=False)
+prefs.devices.cpp_standalone.openmp_threads = threads
+defaultclock.dt = 0.1 * ms
+n_inh = n_exc // 4
+n = n_exc + n_inh
+c_e, c_i = int(0.1 * n_exc), int(0.1 * n_inh)
+J, D, tau, theta, v_r, t_ref = 0.1 * mV, 1.5 * ms, 20 * ms, 20 * mV, 10 * mV, 2 * ms
+nu_th = theta / (J * c_e * tau)
+nu_ext = eta * nu_th
+G = NeuronGroup(n, "dv/dt = -v / tau : volt (unless refractory)", threshold="v >= theta", reset="v = v_r",
+                refractory=t_ref, method="exact")
+G.v = "rand() * theta"
+rng = np.random.default_rng(1)
+targets = np.arange(n)
+exc = Synapses(G[:n_exc], G, "w : volt (shared)", on_pre="v_post += w * int(not_refractory_post)", delay=D)
+exc.connect(i=rng.integers(0, n_exc, size=(n, c_e)).ravel(), j=np.repeat(targets, c_e))
+exc.w = J
+inh = Synapses(G[n_exc:], G, "w : volt (shared)", on_pre="v_post += w * int(not_refractory_post)", delay=D)
+inh.connect(i=rng.integers(0, n_inh, size=(n, c_i)).ravel(), j=np.repeat(targets, c_i))
+inh.w = -g * J
+drive = PoissonInput(G, "v", c_e, nu_ext, weight="J * int(not_refractory)")
+rec = SpikeMonitor(G[:min(2000, n_exc)])
+run(t_max_ms * ms)
+device.build(directory=folder, compile=True, run=True, debug=False)
+t2 = time.perf_counter()
+simulate = float(device._last_run_time)
+t = np.asarray(rec.t / ms); s = np.asarray(rec.i)
+start = t_max_ms - 1000.0 if t_max_ms > 1000.0 else t_max_ms / 2
+keep = t > start
+t, s = t[keep], s[keep]
+rate = keep.sum() / min(2000, n_exc) / ((t_max_ms - start) / 1000.0)
+cvs = []
+order = np.lexsort((t, s))
+t, s = t[order], s[order]
+for lo, hi in zip(np.r_[0, np.flatnonzero(np.diff(s)) + 1], np.r_[np.flatnonzero(np.diff(s)) + 1, s.size]):
+    isi = np.diff(t[lo:hi])
+    if isi.size >= 2:
+        cvs.append(isi.std() / isi.mean())
+counts = np.histogram(t, bins=np.arange(start, t_max_ms + 1e-9, 1.0))[0]
+print(json.dumps({"build_s": t2 - t0 - simulate, "simulate_s": simulate, "rate": float(rate),
                   "cv": float(np.mean(cvs)) if cvs else float("nan"),
                   "synchrony": float(counts.var() / counts.mean()) if counts.mean() > 0 else float("nan")}))
 """
@@ -188,9 +249,33 @@ def run_nest(python: str, state: str, threads: int, n_exc: int, t_max: float) ->
     return {"simulator": "NEST", "state": state, "threads": threads, "process_s": wall, "peak_mib": peak, **result}
 
 
+def run_brian2(python: str, state: str, threads: int, n_exc: int, t_max: float) -> dict:
+    g, eta = STATES[state]
+    with tempfile.TemporaryDirectory() as folder:
+        script = os.path.join(folder, "brunel_brian2.py")
+        Path(script).write_text(BRIAN2_SCRIPT)
+        out, wall, peak = _peak_of(
+            [python, script, str(g), str(eta), str(threads), str(n_exc), str(t_max * 1e3), os.path.join(folder, "b2")]
+        )
+    result = json.loads(out.strip().splitlines()[-1])
+    return {"simulator": "Brian2", "state": state, "threads": threads, "process_s": wall, "peak_mib": peak, **result}
+
+
+def _importable(python: str | None, module: str, name: str) -> str | None:
+    """``python`` if ``module`` imports there, else None (with a line on stderr)."""
+    if not python:
+        return None
+    probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        print(f"{name} does not import with {python}; not run", file=sys.stderr)
+        return None
+    return python
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nest", help="a Python interpreter with nest-simulator installed")
+    parser.add_argument("--brian2", help="a Python interpreter with brian2 installed (cpp_standalone, g++)")
     parser.add_argument("--states", default="AI,SR", help="comma-separated: AI, SR, SIfast, SIslow")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--n-exc", type=int, default=10_000)
@@ -207,23 +292,17 @@ def main(argv: list[str] | None = None) -> int:
     WAIT_POLICY["OMP_WAIT_POLICY"] = args.omp_wait_policy
     states = [s.strip() for s in args.states.split(",") if s.strip()]
     threads = [int(t) for t in args.threads.split(",")]
-    nest_python = args.nest
-    if nest_python:
-        probe = subprocess.run([nest_python, "-c", "import nest"], capture_output=True, text=True)
-        if probe.returncode != 0:
-            print(f"NEST does not import with {nest_python}; running lifsim only", file=sys.stderr)
-            nest_python = None
+    peers = {"NEST": _importable(args.nest, "nest", "NEST"), "Brian2": _importable(args.brian2, "brian2", "Brian2")}
+    runners = {"lifsim": lambda s, t: run_lifsim(s, t, args.n_exc, args.t_max)}
+    if peers["NEST"]:
+        runners["NEST"] = lambda s, t: run_nest(str(peers["NEST"]), s, t, args.n_exc, args.t_max)
+    if peers["Brian2"]:
+        runners["Brian2"] = lambda s, t: run_brian2(str(peers["Brian2"]), s, t, args.n_exc, args.t_max)
     rows = []
     for state in states:
         for t in threads:
-            names = ["lifsim"] + (["NEST"] if nest_python else [])
-            for name in names:
-                tries = [
-                    run_lifsim(state, t, args.n_exc, args.t_max)
-                    if name == "lifsim"
-                    else run_nest(str(nest_python), state, t, args.n_exc, args.t_max)
-                    for _ in range(max(1, args.repeats))
-                ]
+            for run in runners.values():
+                tries = [run(state, t) for _ in range(max(1, args.repeats))]
                 best = min(tries, key=lambda r: r["simulate_s"])
                 rows.append(best)
                 print(

@@ -77,3 +77,103 @@ def test_saturation_warns_on_one_line(tmp_path):
         line for line in done.stderr.splitlines() if line.startswith("lifsim: warning: ")
     ]
     assert "reaches 1/t_ref = 500 Hz" in done.stderr
+
+
+# ------------------------------------------------------------------ the network's files go through the run's layers
+
+
+def _flip_spike_bytes(path):
+    """Change bytes inside the stored spike times (found by their value), as a bad disk would."""
+    import numpy as np
+
+    import lifsim.network as ln
+
+    spikes = ln.load(path).dataset["spike_t"].values
+    raw = bytearray(path.read_bytes())
+    needle = np.ascontiguousarray(spikes[5:7]).tobytes()
+    at = raw.find(needle)
+    assert at > 0, "the spike times are stored uncompressed"
+    raw[at + 3] ^= 0x10
+    path.write_bytes(bytes(raw))
+
+
+def _change_a_zarr_chunk(path):
+    chunk = next(p for p in sorted((path / "spike_t" / "c").rglob("*")) if p.is_file())
+    raw = bytearray(chunk.read_bytes())
+    raw[-1] ^= 0x01
+    chunk.write_bytes(bytes(raw))
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("name", "harm", "needle"),
+    [
+        ("net.nc", _flip_spike_bytes, "cannot read as a lifsim network result"),
+        ("net.zarr", _change_a_zarr_chunk, "checksum"),
+        ("net.npz", _truncate, "not a lifsim .npz file"),
+    ],
+)
+def test_a_damaged_network_file_is_refused_in_one_line(tmp_path, name, harm, needle):
+    """A network result is written and read by the run's own layers (NetCDF checksums, the Zarr store's manifest,
+    the npz reader): a damaged file is one line from ``lifsim rerun`` and a ValueError from the API, never
+    silently different numbers."""
+    import lifsim.network as ln
+
+    done = lifsim("network", "--n-exc", "200", "--t-max", "0.1s", "--data", name, "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / name
+    assert ln.rerun(path)[1] == []  # whole: it reruns bit for bit
+    harm(path)
+    failed = lifsim("rerun", name, cwd=tmp_path)
+    assert failed.returncode == 2 and failed.stderr.count("\n") == 1, failed.stderr
+    assert needle in failed.stderr and name in failed.stderr, failed.stderr
+    with pytest.raises(ValueError, match=needle) as error:
+        ln.load(path)
+    assert "\n" not in str(error.value)
+
+
+def test_a_network_store_is_not_read_as_a_run_or_a_sweep(tmp_path):
+    import lifsim as package
+    import lifsim.network as ln
+
+    done = lifsim("network", "--n-exc", "200", "--t-max", "0.05s", "--data", "net.zarr", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(ValueError, match=r"a lifsim network, not a run; read it with lifsim\.network\.load"):
+        package.load(tmp_path / "net.zarr")
+    with pytest.raises(ValueError, match=r"a lifsim network, not a sweep"):
+        package.load_sweep(tmp_path / "net.zarr")
+    assert (tmp_path / "net.zarr" / "lifsim-manifest.json").is_file()  # sealed by the store layer
+    assert ln.load(tmp_path / "net.zarr").dataset["spike_t"].size > 0
+
+
+def test_a_network_as_nwb_holds_every_neuron_its_spikes_and_the_theory(tmp_path):
+    """``--data net.nwb``: pynwb reads one unit per neuron whose spike times are the ``.nc`` twin's, the
+    population rates and the theory; a neuron left out by ``--record-spikes`` says so."""
+    pynwb = pytest.importorskip("pynwb")
+    import numpy as np
+
+    import lifsim.network as ln
+
+    argv = ("network", "--n-exc", "200", "--t-max", "0.1s", "--record-spikes", "E", "--quiet")
+    for name in ("net.nwb", "net.nc"):
+        done = lifsim(*argv, "--data", name, cwd=tmp_path)
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+    twin = ln.load(tmp_path / "net.nc").dataset
+    with pynwb.NWBHDF5IO(str(tmp_path / "net.nwb"), "r") as io:
+        nwb = io.read()
+        units = nwb.units.to_dataframe()
+        assert len(units) == 250 and list(units["population"][:200].unique()) == ["E"]
+        assert units["spikes_recorded"][:200].all() and not units["spikes_recorded"][200:].any()
+        spike_t, spike_i = twin["spike_t"].values, twin["spike_i"].values
+        for j in (0, 57, 199):
+            assert np.array_equal(units["spike_times"][j], np.sort(spike_t[spike_i == j]))
+        assert np.array_equal(units["rate"].values, twin["neuron_rate"].values)
+        rate_e = nwb.processing["population"]["rate_E"].data[:]
+        assert np.array_equal(rate_e, twin["population_rate"].values[0])
+        assert nwb.processing["theory"]["rate"].data[0] == float(twin["theory_rate"])
+        assert '"g": 5.0' in nwb.notes
+    again = lifsim(*argv, "--data", "net.nwb", cwd=tmp_path)  # an existing file: refused without --force
+    assert again.returncode == 2 and "net.nwb" in again.stderr and again.stderr.count("\n") == 1, again.stderr

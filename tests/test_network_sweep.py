@@ -83,6 +83,9 @@ def test_the_command_line_refuses_what_a_network_cannot_sweep(tmp_path):
     assert "cannot sweep 'sigma'" in bad.stderr and "g, eta" in bad.stderr
     bad = run_script(["network", "--resume", "--quiet"])
     assert bad.returncode == 2 and "--resume: applies to a network sweep" in bad.stderr, bad.stderr
+    spikes = run_script(["network", "--grid", "g=3,5", "--record-spikes", "E", "--quiet"])
+    assert spikes.returncode == 2 and spikes.stderr.count("\n") == 1, spikes.stderr
+    assert "--record-spikes: a network sweep keeps rates" in spikes.stderr, spikes.stderr
     neuron = run_script(["sweep", "--grid", "g=3,5", "--quiet"])
     assert neuron.returncode == 2 and "cannot sweep 'g'" in neuron.stderr, neuron.stderr
     dry = run_script(["network", "--n-exc", "400", "--t-max", "0.3s", "--grid", "g=3,5", "--dry-run"], cwd=tmp_path)

@@ -311,11 +311,14 @@ def read_attributes(store: Path) -> dict[str, Any] | None:
 
 
 def kind_of(attributes: Mapping[str, Any] | None) -> str | None:
-    """What a store holds, from its root attributes: ``"run"``, ``"checkpoint"``, ``"sweep"`` or None."""
+    """What a store holds, from its root attributes: ``"run"``, ``"checkpoint"``, ``"sweep"``, ``"network"`` or
+    None."""
     if not attributes:
         return None
     if "lifsim_sweep_digest" in attributes or attributes.get("lifsim_kind") == "sweep":
         return "sweep"
+    if "lifsim_network" in attributes:  # a network result (lifsim.network.result)
+        return "network"
     if "lifsim_schema" in attributes:
         return "run"
     if "lifsim_run_identity" in attributes:

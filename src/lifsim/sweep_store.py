@@ -273,6 +273,8 @@ def _load_zarr(target: Path) -> Any:
     kind = kind_of(attributes)
     if kind in ("run", "checkpoint"):
         raise ValueError(f"{target}: a lifsim run, not a sweep; read it with lifsim.load")
+    if kind == "network":
+        raise ValueError(f"{target}: a lifsim network, not a sweep; read it with lifsim.network.load")
     if kind != "sweep" or attributes is None:
         raise ValueError(f"{target}: not a lifsim sweep (no sweep attributes in its Zarr metadata)")
     if LAYER in attributes:

@@ -21,11 +21,10 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
-    from ..formats import FIGURE_SUFFIXES
+    from ..formats import FIGURE_SUFFIXES, check_target
     from ..network import BrunelParams
     from ..network.record import parse_record
     from ..network.run import choose_engine, network
-    from ..store import check_overwrite
     from .options import NETWORK_SUFFIXES
 
     values = resolve("network", args, labels=labels)
@@ -38,9 +37,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         if values[name]:
             raise UsageError(f"{values.label(name)}: applies to a network sweep (--grid NAME=VALUES)")
     record = parse_record(values["record_spikes"])
-    if values["data"] is not None:
-        check_output_path(values["data"], NETWORK_SUFFIXES, values.label("data"))
-        check_overwrite(values["data"], bool(values["force"]), values.label("data"))
+    if values["data"] is not None:  # suffix, folder, the format's packages, an existing file: before the run
+        check_target(values["data"], values.label("data"), NETWORK_SUFFIXES, overwrite=bool(values["force"]))
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     result = network(
@@ -49,7 +47,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if not quiet:
         print(result.summary())
     if values["data"] is not None:
-        result.save(values["data"])
+        result.save(values["data"], overwrite=bool(values["force"]))
         wrote(values["data"], "network", quiet)
     if values["plot"] is not None:
         result.plot(values["plot"])
@@ -64,5 +62,10 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
     from ..sweeps import sweep
 
     check_sweep_outputs(values)
+    if values.given("record_spikes"):  # a sweep keeps each point's statistics, never its spikes
+        raise UsageError(
+            f"{values.label('record_spikes')}: a network sweep keeps rates, CVs, synchrony and theory per grid point, "
+            "not spikes; run one point without --grid to keep its spikes"
+        )
     keywords = {"seed": values["seed"], "engine": values["engine"], "threads": values["threads"]}
     return run_sweep(sweep, values, params, keywords, argv, format_table, plot_phase_diagram)

@@ -35,7 +35,7 @@ from typing import Any
 from ..defaults import DEFAULTS, FI
 from ..formats import FIGURE_SUFFIXES, TABLE_SUFFIXES
 from ..inputs import INPUT_KINDS, SineTerm, Step
-from ..network.model import BrunelParams
+from ..network.model import NETWORK_SUFFIXES, BrunelParams
 from ..params import PARAM_DOCS, PARAM_UNITS, PROFILES, LIFParams
 from ..units import DISPLAY_UNITS, format_display, parse_int, to_si
 
@@ -761,7 +761,6 @@ OPTIONS = _complete(OPTIONS)
 
 _NETWORK = "network"
 #: result formats of a network run
-NETWORK_SUFFIXES = (".nc", ".zarr", ".npz", ".csv")
 
 _NETWORK_DEFAULTS = {f.name: f.default for f in dataclasses.fields(BrunelParams) if f.init}
 #: shared option -> network default (None: the model's default of the same name)

@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,18 +30,19 @@ from ..dataset import check_declared_sizes, from_dataset, to_dataset
 from ..memory import available_memory
 from ..result import Result
 
-__all__ = ["save", "load"]
+__all__ = ["save", "load", "write_dataset", "read_dataset"]
 
 #: HDF5 structure around the arrays: a generous allowance
 _OVERHEAD = 1 << 20
 
 
 def _checksummed(ds: object) -> dict[str, dict]:
-    """Fletcher-32 checksums on every non-empty array, so that a damaged file is refused on reading."""
+    """Fletcher-32 checksums on every non-empty numeric array, so that a damaged file is refused on reading
+    (HDF5 filters cannot take variable-length strings, such as the labels "E", "I": the SHA-256 covers those)."""
     return {
         name: {"fletcher32": True}
         for name, variable in ds.variables.items()  # type: ignore[attr-defined]
-        if variable.ndim and variable.size
+        if variable.ndim and variable.size and variable.dtype.kind not in "OUS"
     }
 
 
@@ -50,7 +51,17 @@ def save(result: Result, target: Path) -> Path:
 
     Every array carries an HDF5 Fletcher-32 checksum; the provenance carries a SHA-256.
     """
-    ds = to_dataset(result)
+    return write_dataset(to_dataset(result), target)
+
+
+def write_dataset(ds: Any, target: Path) -> Path:
+    """Write any lifsim Dataset (a run's, a network's) to ``target`` (.nc) atomically, with the checksums.
+
+    Every array gets an HDF5 Fletcher-32 checksum and a SHA-256 in the ``lifsim_sha256`` attribute; the file is
+    built in memory and written with plain file I/O (or straight to a disk whose room was checked, when it is too
+    large for memory).
+    """
+    ds = ds.copy()
     ds.attrs["lifsim_sha256"] = json.dumps(_digests(ds))
     needed = int(ds.nbytes) + _OVERHEAD
     check_free_space(target, needed, "--data")
@@ -93,7 +104,9 @@ def _digests(ds: Any) -> dict[str, str]:
     digests = {}
     for name, variable in ds.variables.items():
         digest = hashlib.sha256()
-        if variable.chunks and variable.ndim == 2:  # traces kept on disk: hashed a block of rows at a time
+        if variable.dtype.kind in "OUS":  # labels ("E", "I"): their text (a file gives them back as objects)
+            digest.update("\0".join(map(str, np.asarray(variable.values).ravel().tolist())).encode())
+        elif variable.chunks and variable.ndim == 2:  # traces kept on disk: hashed a block of rows at a time
             start = 0
             for rows in variable.chunks[0]:
                 digest.update(np.ascontiguousarray(variable[start : start + rows].values).tobytes())
@@ -117,17 +130,26 @@ def _verify(ds: Any) -> None:
 
 def load(source: Path) -> Result:
     """Read a run written by :func:`save` (everything into memory, after checking its declared sizes)."""
+    return from_dataset(read_dataset(source, check_declared_sizes), Result, source=str(source))
+
+
+def read_dataset(source: Path, check: Callable[..., Any] | None = None, what: str = "a lifsim result") -> Any:
+    """The Dataset in ``source`` (.nc), loaded and checked against its checksums; ``check(opened, name,
+    on_disk=size)`` vets the declared sizes before any array is read.  Any failure: one ``ValueError``
+    "<source>: cannot read as <what> (<why>)"."""
     with _quiet_half_opened_files():
-        return _load(source)
+        return _read(source, check, what)
 
 
-def _load(source: Path) -> Result:
+def _read(source: Path, check: Callable[..., Any] | None, what: str) -> Any:
     import xarray as xr
 
     failure = None
     try:
         with xr.open_dataset(source, engine="h5netcdf") as opened:
-            ds = check_declared_sizes(opened, str(source), on_disk=source.stat().st_size).load()
+            if check is not None:
+                opened = check(opened, str(source), on_disk=source.stat().st_size)
+            ds = opened.load()
         _verify(ds)
     except ValueError as error:
         message = str(error)
@@ -140,5 +162,5 @@ def _load(source: Path) -> Result:
         failure = f"{type(error).__name__}: {error}"
     if failure is not None:  # raised here, outside the handler, so the half-opened file is freed now
         gc.collect()
-        raise ValueError(f"{source}: cannot read as a lifsim result ({failure[:300]})")
-    return from_dataset(ds, Result, source=str(source))
+        raise ValueError(f"{source}: cannot read as {what} ({failure[:300]})")
+    return ds

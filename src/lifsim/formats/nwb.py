@@ -9,6 +9,18 @@
 * ``processing/ensemble``: ``v_mean`` and ``v_std`` (V, ddof 1) per step;
 * ``units``: one row per neuron with its spike times (s);
 * ``notes``: the parameters and the run's provenance as JSON.
+
+A network result (:func:`save_network`, ``lifsim network --data net.nwb``):
+
+* ``units``: one row per neuron, with its spike times (s; empty for a neuron
+  whose spikes were not recorded), ``neuron`` (E 0 .. N_E - 1, then I),
+  ``population`` ("E", "I"), ``spikes_recorded``, ``rate`` (Hz, in the
+  analysis window) and ``isi_cv``;
+* ``processing/population``: ``rate_E`` and ``rate_I`` (Hz per step) and the
+  per-population ``mean_rate``, ``mean_cv`` and ``synchrony``;
+* ``processing/theory``: Brunel's self-consistent rate (Hz), mu and sigma (V);
+* ``notes``: the provenance as JSON (parameters, seed, stream versions, build
+  and simulate times), from which ``lifsim rerun`` of the ``.nc`` twin works.
 """
 
 from __future__ import annotations
@@ -17,13 +29,27 @@ import datetime
 import json
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..atomic import atomic_file
 from ..result import Result
 
-__all__ = ["save"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..network.result import NetworkResult
+
+__all__ = ["save", "save_network"]
+
+
+def _start_time(created: Any) -> datetime.datetime:
+    """The session's start: the run's creation time, or now."""
+    try:
+        if created:
+            return datetime.datetime.fromisoformat(str(created))
+    except ValueError:
+        pass
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def save(result: Result, target: Path, *, session_description: str | None = None) -> Path:
@@ -32,11 +58,7 @@ def save(result: Result, target: Path, *, session_description: str | None = None
 
     result.load_traces()
     meta = result.meta
-    created = meta.get("created")
-    try:
-        start = datetime.datetime.fromisoformat(created) if created else datetime.datetime.now(datetime.timezone.utc)
-    except ValueError:
-        start = datetime.datetime.now(datetime.timezone.utc)
+    start = _start_time(meta.get("created"))
     nwb = NWBFile(
         session_description=session_description or f"lifsim simulation of {result.n} LIF neurons",
         identifier=str(uuid.uuid4()),
@@ -110,6 +132,89 @@ def save(result: Result, target: Path, *, session_description: str | None = None
         nwb.add_unit_column(name="neuron", description="lifsim neuron index")
         for j in range(result.n):
             nwb.add_unit(spike_times=times[bounds[j] : bounds[j + 1]], neuron=j)
+    with atomic_file(target, suffix=".tmp.nwb") as tmp, NWBHDF5IO(tmp, "w") as io:
+        io.write(nwb)
+    return target
+
+
+def save_network(result: NetworkResult, target: Path) -> Path:
+    """Write a network result to an NWB 2 file at ``target`` (atomically); see the module docstring."""
+    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+
+    ds, prov, p = result.dataset, result.provenance, result.params
+    nwb = NWBFile(
+        session_description=f"lifsim simulation of Brunel's (2000) network: {p.n_exc} excitatory and {p.n_inh} "
+        f"inhibitory LIF neurons, g {p.g:g}, eta {p.eta:g}",
+        identifier=str(uuid.uuid4()),
+        session_start_time=_start_time(prov.get("created")),
+        notes=json.dumps(prov),
+        source_script="lifsim " + str(prov.get("lifsim_version")),
+        source_script_file_name=str(prov.get("command") or "lifsim.network"),
+    )
+    spike_t = np.asarray(ds["spike_t"].values)
+    spike_i = np.asarray(ds["spike_i"].values)
+    order = np.lexsort((spike_t, spike_i))
+    times, owners = spike_t[order], spike_i[order]
+    bounds = np.searchsorted(owners, np.arange(p.n + 1))
+    from ..network.record import record_mask
+
+    recorded = record_mask(p, str(prov.get("record_spikes", "all")))
+    rates = np.asarray(ds["neuron_rate"].values, dtype=np.float64)
+    cvs = np.asarray(ds["neuron_cv"].values, dtype=np.float64)
+    for name, description in (
+        ("neuron", "lifsim neuron index: excitatory 0 .. N_E - 1, then inhibitory"),
+        ("population", "E (excitatory) or I (inhibitory)"),
+        ("spikes_recorded", "whether this neuron's spike times were kept (--record-spikes)"),
+        ("rate", "firing rate in the analysis window (Hz)"),
+        ("isi_cv", "ISI coefficient of variation in the analysis window (NaN below 3 spikes)"),
+    ):
+        nwb.add_unit_column(name=name, description=description)
+    for j in range(p.n):
+        nwb.add_unit(
+            spike_times=times[bounds[j] : bounds[j + 1]],
+            neuron=j,
+            population="E" if j < p.n_exc else "I",
+            spikes_recorded=bool(recorded[j]),
+            rate=float(rates[j]),
+            isi_cv=float(cvs[j]),
+        )
+    time_s = np.asarray(ds["time"].values)
+    rate = 1.0 / p.dt
+    population = nwb.create_processing_module(name="population", description="population activity and statistics")
+    for index, label in enumerate(("E", "I")):
+        population.add(
+            TimeSeries(
+                name=f"rate_{label}",
+                data=np.asarray(ds["population_rate"].values[index], dtype=np.float64),
+                unit="Hz",
+                rate=rate,
+                starting_time=float(time_s[0]),
+                description=f"population rate of the {label} neurons: spikes in the step over population size and dt",
+            )
+        )
+    for name, unit in (("rate", "Hz"), ("cv", "n/a"), ("synchrony", "n/a")):
+        population.add(
+            TimeSeries(
+                name=f"mean_{name}" if name != "synchrony" else name,
+                data=np.asarray(ds[name].values, dtype=np.float64),
+                unit=unit,
+                rate=1.0,
+                description=f"{ds[name].attrs.get('long_name', name)} of the populations E and I (in that order)",
+            )
+        )
+    theory = nwb.create_processing_module(
+        name="theory", description="Brunel's (2000) mean-field theory: the self-consistent stationary rate (AI state)"
+    )
+    for name, unit in (("theory_rate", "Hz"), ("theory_mu", "volts"), ("theory_sigma", "volts")):
+        theory.add(
+            TimeSeries(
+                name=name.removeprefix("theory_"),
+                data=np.array([float(ds[name])]),
+                unit=unit,
+                rate=1.0,
+                description=str(ds[name].attrs.get("long_name", name)),
+            )
+        )
     with atomic_file(target, suffix=".tmp.nwb") as tmp, NWBHDF5IO(tmp, "w") as io:
         io.write(nwb)
     return target

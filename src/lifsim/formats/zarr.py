@@ -41,7 +41,7 @@ from ..store import (
 )
 from .zarr_traces import CHUNK_VALUES, TraceStore, ZarrTraces, open_store, seal_store, trace_chunks
 
-__all__ = ["save", "load", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
+__all__ = ["save", "load", "write_dataset", "read_dataset", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
 #: seconds a whole-store save waits for another writer of the same store to finish
 _SAVE_WAIT = 120.0
@@ -102,7 +102,19 @@ def save(result: Result, target: Path) -> Path:
 
     Whether an existing store may be replaced is decided before (:func:`lifsim.formats.save`'s ``overwrite``).
     """
-    ds = to_dataset(result)
+    return write_dataset(to_dataset(result), target)
+
+
+def write_dataset(ds: Any, target: Path) -> Path:
+    """Write any lifsim Dataset (a run's, a network's) to the store ``target`` through the store layer: built
+    under a temporary name, one writer at a time, sealed with its manifest, moved into place when whole.
+
+    Labels (fixed-width numpy strings such as the populations "E", "I") are stored as Zarr 3's variable-length
+    strings, a data type of the specification (fixed-width UTF-32 is not, and other readers may not know it)."""
+    labels = {name: ds[name].astype(object) for name in ds.variables if ds[name].dtype.kind == "U"}
+    if labels:
+        ds = ds.assign_coords({k: v for k, v in labels.items() if k in ds.coords})
+        ds = ds.assign({k: v for k, v in labels.items() if k not in ds.coords})
     with WriterLock(target).acquire(wait=_SAVE_WAIT):
         return create(target, lambda path: _write(ds, path, target))
 
@@ -114,14 +126,23 @@ def _bytes_on_disk(source: Path) -> int:
     return sum(os.lstat(os.path.join(folder, name)).st_size for folder, _d, names in os.walk(source) for name in names)
 
 
-def _check_store(source: Path) -> None:
+#: how to read each kind of store that is not the one asked for
+_READERS = {
+    "sweep": "lifsim.load_sweep",
+    "network": "lifsim.network.load",
+    "run": "lifsim.load",
+    "checkpoint": "lifsim.load",
+}
+
+
+def _check_store(source: Path, wanted: str = "run") -> None:
     """Everything checked before a store is opened: its kind, then its manifest (or an old store's checks)."""
     try:
         refuse_links(source)
         attributes = read_attributes(source)
         kind = kind_of(attributes)
-        if kind == "sweep":
-            raise ValueError(f"{source}: a lifsim sweep, not a run; read it with lifsim.load_sweep")
+        if kind is not None and kind not in (("run", "checkpoint") if wanted == "run" else (wanted,)):
+            raise ValueError(f"{source}: a lifsim {kind}, not a {wanted}; read it with {_READERS[kind]}")
         if kind == "checkpoint" and not int((attributes or {}).get("lifsim_complete", 0)):
             raise ValueError(
                 f"{source}: an unfinished distributed run (not completely written); finish it with --resume "
@@ -139,6 +160,18 @@ def _check_store(source: Path) -> None:
         raise ValueError(f"{source}: cannot read as a lifsim result ({str(error)[:300]})") from None
     except OSError as error:
         raise ValueError(f"{source}: cannot read as a lifsim result ({error.strerror or error})") from None
+
+
+def read_dataset(source: Path, kind: str) -> Any:
+    """The Dataset of a store of ``kind`` (``"network"``) written by :func:`write_dataset`, loaded whole after its
+    manifest was checked; any failure is one ``ValueError`` naming the store."""
+    _check_store(source, kind)
+    try:
+        return open_store(source).load()
+    except Exception as error:  # zarr raises its own types for damaged stores
+        raise ValueError(
+            f"{source}: cannot read as a lifsim {kind} ({type(error).__name__}: {str(error)[:300]})"
+        ) from None
 
 
 def load(source: Path) -> Result:

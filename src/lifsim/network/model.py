@@ -22,7 +22,19 @@ import numpy as np
 from ..errors import PlausibilityWarning
 from ..units import to_si
 
-__all__ = ["BrunelParams", "NETWORK_PARAM_UNITS", "SWEEPABLE_DIMENSIONS", "STATES", "RateWarning", "estimate_memory"]
+__all__ = [
+    "BrunelParams",
+    "NETWORK_PARAM_UNITS",
+    "NETWORK_SUFFIXES",
+    "SWEEPABLE_DIMENSIONS",
+    "STATES",
+    "RateWarning",
+    "estimate_memory",
+]
+
+#: the files a network result is written to (lifsim.network.result; the CLI's --data): reloadable .nc, .zarr and
+#: .npz, the per-step population rates as .csv, and NWB 2 (extra lifsim[nwb]; read with pynwb)
+NETWORK_SUFFIXES = (".nc", ".zarr", ".npz", ".csv", ".nwb")
 
 #: field -> (dimension, SI unit); the others are dimensionless
 NETWORK_PARAM_UNITS: dict[str, tuple[str, str]] = {

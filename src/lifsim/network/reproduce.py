@@ -42,15 +42,13 @@ def rerun_command(path: str | os.PathLike, data: str | None, force: bool, quiet:
 
     from ..errors import EXIT_DIFFERS
 
-    if data is not None:
-        from ..atomic import check_output_path
-        from ..store import check_overwrite
+    if data is not None:  # suffix, folder, the format's packages, an existing file: before the run
+        from ..formats import check_target
 
-        check_output_path(data, SUFFIXES, "--data")
-        check_overwrite(data, force, "--data")
+        check_target(data, "--data", SUFFIXES, overwrite=force)
     new, differences = rerun(path)
     if data is not None:
-        new.save(data)
+        new.save(data, overwrite=force)
         if not quiet:
             print(f"wrote {data} (network)")
     if differences:

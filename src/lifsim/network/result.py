@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, statistics
-from .model import BrunelParams
+from .model import NETWORK_SUFFIXES, BrunelParams
 from .record import record_mask
 from .theory import Theory
 
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the run module builds results; a result only reads a run's 
 
 __all__ = ["NetworkResult", "SUFFIXES", "load", "is_network_result"]
 
-SUFFIXES = (".nc", ".zarr", ".npz", ".csv")
+SUFFIXES = NETWORK_SUFFIXES
 ATTR = "lifsim_network"
 
 
@@ -152,32 +152,30 @@ class NetworkResult:
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ files
-    def save(self, path: str | os.PathLike) -> Path:
-        """Write the result (``.nc``, ``.zarr``, ``.npz`` or ``.csv``, by suffix) atomically."""
-        from ..atomic import atomic_file, atomic_folder, check_output_path
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> Path:
+        """Write the result (``.nc``, ``.zarr``, ``.npz``, ``.csv`` or ``.nwb``, by suffix) atomically.
 
-        target = check_output_path(path, SUFFIXES, "--data")
+        An existing file or store is refused unless ``overwrite=True`` (the command line's ``--force``), and
+        a missing package of the format (pynwb for ``.nwb``) is named before anything is written.
+        """
+        from ..atomic import atomic_file
+        from ..formats import check_target
+
+        _fmt, target = check_target(path, "--data", SUFFIXES, overwrite=overwrite)
         suffix = target.suffix.lower()
         ds = self.dataset
-        if suffix == ".nc":
-            import io
+        if suffix == ".nc":  # the run's own NetCDF writer: SHA-256 and Fletcher-32 checksums, atomic
+            from ..formats.netcdf import write_dataset
 
-            image = io.BytesIO()
-            ds.to_netcdf(image, engine="h5netcdf")
-            with atomic_file(target) as tmp, open(tmp, "wb") as handle:
-                handle.write(image.getbuffer())
-        elif suffix == ".zarr":
-            import warnings
+            write_dataset(ds, target)
+        elif suffix == ".zarr":  # the store layer: a writer lock, a manifest of checksums, atomic creation
+            from ..formats.zarr import write_dataset as write_store
 
-            folder = atomic_folder(target)
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # zarr's notices on Zarr 3 string arrays and consolidation
-                    ds.to_zarr(folder.path, mode="w", consolidated=True)
-            except BaseException:
-                folder.abort()
-                raise
-            folder.commit()
+            write_store(ds, target)
+        elif suffix == ".nwb":  # Neurodata Without Borders 2 (extra lifsim[nwb]; checked above)
+            from ..formats.nwb import save_network
+
+            save_network(self, target)
         elif suffix == ".npz":
             arrays = {name: np.asarray(ds[name].values) for name in ds.variables if name != "population"}
             arrays["population"] = np.array(["E", "I"])
@@ -211,18 +209,17 @@ def load(path: str | os.PathLike) -> NetworkResult:
     if not source.exists():
         raise ValueError(f"load: {str(path)!r} does not exist")
     if suffix == ".nc":
-        with xr.open_dataset(source, engine="h5netcdf") as ds:
-            data = ds.load()
-    elif suffix == ".zarr":
-        import warnings
+        from ..formats.netcdf import read_dataset
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with xr.open_zarr(source) as ds:
-                data = ds.load()
+        data = read_dataset(source, what="a lifsim network result")
+    elif suffix == ".zarr":
+        from ..formats.zarr import read_dataset as read_store
+
+        data = read_store(source, "network")
     elif suffix == ".npz":
-        with np.load(source, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in z.files}
+        from ..formats.npz import read_arrays
+
+        arrays = read_arrays(source)  # the zip members' CRC-32s checked; never unpickled
         dims = {
             "spike_t": ("spike",),
             "spike_i": ("spike",),
@@ -236,6 +233,9 @@ def load(path: str | os.PathLike) -> NetworkResult:
             "theory_mu": (),
             "theory_sigma": (),
         }
+        missing = [name for name in (*dims, "population", "time", "neuron", ATTR) if name not in arrays]
+        if missing:
+            raise ValueError(f"{source}: not a lifsim network result (no {missing[0]} in it)")
         data = xr.Dataset(
             {name: (d, arrays[name]) for name, d in dims.items()},
             coords={"population": arrays["population"], "time": arrays["time"], "neuron": arrays["neuron"]},
