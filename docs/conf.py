@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -56,6 +57,7 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx_gallery.gen_gallery",
     "sphinx_copybutton",
+    "sphinx_codeautolink",  # names in every page's Python code blocks link to their API pages
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = [
@@ -77,6 +79,10 @@ myst_heading_anchors = 3
 #: only the guide's explicit doctest blocks run (docstring examples are illustrations, not self-contained)
 doctest_test_doctest_blocks = ""
 myst_enable_extensions = ["dollarmath"]
+#: a page's code blocks read as one program (the import in its first block names lifsim in the later ones)
+codeautolink_concat_default = True
+codeautolink_warn_on_missing_inventory = False  # numpy, xarray: no intersphinx inventories offline
+codeautolink_warn_on_failed_resolve = False
 html_theme = "pydata_sphinx_theme"
 html_title = "lifsim"
 html_theme_options = {
@@ -270,6 +276,17 @@ def write_companion() -> None:
     )
 
 
+def write_contract() -> None:
+    """The reproducibility contract's tables, notes and proofs, cut from :mod:`lifsim.streams`'s docstring (their one
+    source) into ``_generated/contract.rst``, which the guide's Reproducibility page includes."""
+    import lifsim.streams
+
+    text = inspect.cleandoc(lifsim.streams.__doc__ or "")
+    start = text.index("In the manner of numpy's")
+    end = text.index("Stream versions: 1")
+    (GENERATED / "contract.rst").write_text(text[start:end].rstrip() + "\n", encoding="utf-8")
+
+
 def write_benchmarks() -> None:
     """The benchmark tables, rendered from the results files by the code that prints them."""
     import importlib.util
@@ -278,13 +295,20 @@ def write_benchmarks() -> None:
     folder = GENERATED / "benchmarks"
     folder.mkdir(parents=True, exist_ok=True)
     bench = ROOT / "benchmarks"
-    sys.path.insert(0, str(bench))  # bench_lif imports its neighbour _machine
-    try:
-        spec = importlib.util.spec_from_file_location("lifsim_bench_lif", bench / "bench_lif.py")
-        module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-    finally:
-        sys.path.remove(str(bench))
+
+    def bench_module(name: str) -> Any:
+        sys.path.insert(0, str(bench))  # the benchmarks import their neighbour _machine
+        try:
+            spec = importlib.util.spec_from_file_location(f"lifsim_{name}", bench / f"{name}.py")
+            loaded = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+            spec.loader.exec_module(loaded)  # type: ignore[union-attr]
+            return loaded
+        finally:
+            sys.path.remove(str(bench))
+
+    module = bench_module("bench_lif")
+    network = json.loads((bench / "results_network.json").read_text(encoding="utf-8"))["runs"][0]
+    (folder / "network.md").write_text(bench_module("bench_network").markdown_table(network) + "\n", encoding="utf-8")
     runs = (("lif", "results_lif.json"), ("lif_before17", "results_lif_before_issue17.json"))
     for name, source in runs + (("amd", "results_w1_issue4_amd_epyc.json"),):
         data = json.loads((bench / source).read_text(encoding="utf-8"))
@@ -379,6 +403,7 @@ def generate(app: object) -> None:
         draw_figures()
     write_cli_reference()
     write_companion()
+    write_contract()
     write_benchmarks()
     write_notebook_page(execute=builder != "doctest")
     STAMP.write_text("generated\n", encoding="utf-8")

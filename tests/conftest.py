@@ -45,6 +45,7 @@ TIERS: dict[str, str] = {
     "tests/test_sweep.py::test_slurm_example_runs_its_sweep_on_a_local_cluster": "cluster",
     "tests/test_resume.py::test_resume_after_the_client_is_killed": "cluster",
     "tests/test_defaults.py::test_fi_curve_runs_on_dask_workers_with_the_same_bits": "cluster",
+    "tests/test_network_sweep.py::test_a_network_sweep_on_two_workers_gives_the_same_bits": "cluster",
     # long statistical tests and a notebook kernel
     "tests/test_portable.py::test_moments": "slow",
     "tests/test_notebook.py::test_example_notebook_executes": "slow",

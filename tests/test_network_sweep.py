@@ -103,3 +103,15 @@ def test_a_one_dimensional_network_sweep_draws_curves(tmp_path):
     assert (tmp_path / "line.png").stat().st_size > 10_000
     with pytest.raises(ValueError, match="one or two swept names"):
         plot_phase_diagram(xr.Dataset({"rate_exc": (("a", "b", "c"), np.zeros((1, 1, 1)))}))
+
+
+def test_a_network_sweep_on_two_workers_gives_the_same_bits(swept, tmp_path):
+    """``lifsim network --grid ... --workers 2`` (a Dask LocalCluster, from the command line): every point's
+    statistics are the in-process sweep's bits, whichever worker ran it."""
+    argv = ["network", "--n-exc", "400", "--epsilon", "0.25", "--t-max", "0.3s", "--seed", "7", "--quiet"]
+    argv += ["--grid", "g=3,5", "--grid", "eta=1,2,4", "--workers", "2", "--data", str(tmp_path / "two.zarr")]
+    done = run_script(argv, timeout=600)
+    assert done.returncode == 0, done.stderr
+    store = lifsim.load_sweep(tmp_path / "two.zarr")
+    for name in ("rate_exc", "rate_inh", "cv_exc", "cv_inh", "synchrony_exc", "synchrony_inh", "rate_theory"):
+        assert np.array_equal(store[name].values, swept[name].values, equal_nan=True), name

@@ -140,3 +140,34 @@ def test_no_page_says_how_to_install_from_an_index():
     """lifsim is not on a package index: no page tells a reader to `pip install lifsim`."""
     for path in [README, *GUIDE, ROOT / "docs" / "index.md", ROOT / "docs" / "getting-started.md"]:
         assert not re.search(r"pip install ['\"]?lifsim", path.read_text()), path.name
+
+
+def _speed_rows() -> list[str]:
+    """The README's speed table, row by row, computed from the benchmarks' results files (the newest runs)."""
+    lif = json.loads((ROOT / "benchmarks" / "results_lif.json").read_text())
+    network = json.loads((ROOT / "benchmarks" / "results_network.json").read_text())["runs"][0]
+    rows = []
+    for state in ("AI", "SR"):
+        found = {r["simulator"]: r for r in network["rows"] if r["state"] == state and r["threads"] == 2}
+        ours, nest = found["lifsim"]["simulate_s"], found["NEST"]["simulate_s"]
+        rows.append(
+            f"| Brunel's network (12,500 neurons, 1.2 s), {state} state, simulate phase | {ours:.2f} s "
+            f"| NEST 3.10: {nest:.2f} s | {nest / ours:.1f}x |"
+        )
+    for work, label in (("W2", "white noise"), ("W1", "uniform noise")):
+        at = [r for r in lif["rows"] if r["workload"] == work and r["n"] == 1_000_000]
+        ours = next(r["ns_per_neuron_step"] for r in at if r["engine"] == "lifsim numba, 2 thread(s)")
+        brian2 = min(r["ns_per_neuron_step"] for r in at if r["engine"].startswith("Brian2"))
+        rows.append(
+            f"| 10^6 independent neurons, {label} ({work}), per neuron-step | {ours:.2f} ns "
+            f"| Brian2 2.9 standalone: {brian2:.2f} ns | {brian2 / ours:.1f}x |"
+        )
+    return rows
+
+
+def test_the_readmes_speed_table_is_the_benchmarks_newest_results():
+    """The README's speed figures are the results files' (one fact, one source: a new benchmark run that changes
+    them fails here until the README says the same)."""
+    text = README.read_text()
+    for row in _speed_rows():
+        assert row in text, f"the README lacks: {row}"
