@@ -11,6 +11,7 @@ import sys
 
 __all__ = [
     "MissingDependencyError",
+    "require",
     "PlausibilityWarning",
     "EXIT_OK",
     "EXIT_INTERNAL",
@@ -37,6 +38,23 @@ class MissingDependencyError(ImportError):
         super().__init__(message, name=package)
         self.package = package
         self.extra = extra
+
+
+def require(package: str, *, extra: str | None, subject: str, what: str = "--data") -> None:
+    """Raise :class:`MissingDependencyError` unless ``package`` is installed (looked up, not imported).
+
+    ``subject`` says what needs it ("writing .nwb"); ``extra`` is the pip extra that installs it (None: a core
+    dependency, so the installation is broken).
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(package) is not None:
+        return
+    if extra is not None:
+        fix = f'pip install ".[{extra}]" in the lifsim folder'
+    else:
+        fix = f"pip install {package} (a dependency of lifsim; reinstall lifsim)"
+    raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=extra)
 
 
 class PlausibilityWarning(UserWarning):

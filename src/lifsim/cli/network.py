@@ -21,11 +21,11 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
-    from ..formats import FIGURE_SUFFIXES, check_target
+    from ..formats import FIGURE_SUFFIXES
     from ..network import BrunelParams
     from ..network.record import parse_record
+    from ..network.result import check_target
     from ..network.run import choose_engine, network
-    from .options import NETWORK_SUFFIXES
 
     values = resolve("network", args, labels=labels)
     quiet = bool(values["quiet"])
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             raise UsageError(f"{values.label(name)}: applies to a network sweep (--grid NAME=VALUES)")
     record = parse_record(values["record_spikes"])
     if values["data"] is not None:  # suffix, folder, the format's packages, an existing file: before the run
-        check_target(values["data"], values.label("data"), NETWORK_SUFFIXES, overwrite=bool(values["force"]))
+        check_target(values["data"], bool(values["force"]), values.label("data"))
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     result = network(

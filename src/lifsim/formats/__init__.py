@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..atomic import FIGURE_SUFFIXES as _FIGURE_SUFFIXES
 from ..atomic import check_output_path
-from ..errors import MissingDependencyError
+from ..errors import require
 from ..store import check_overwrite
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -202,13 +202,7 @@ def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing
     The packages are looked up, not imported, so the check is cheap.
     """
     for package in fmt.requires:
-        if importlib.util.find_spec(package) is None:
-            subject = f"{action} {'/'.join(fmt.suffixes) or fmt.label}"
-            if fmt.extra is not None:
-                fix = f'pip install ".[{fmt.extra}]" in the lifsim folder'
-            else:  # a core dependency is missing: the installation is broken
-                fix = f"pip install {package} (a dependency of lifsim; reinstall lifsim)"
-            raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=fmt.extra)
+        require(package, extra=fmt.extra, subject=f"{action} {'/'.join(fmt.suffixes) or fmt.label}", what=what)
 
 
 def check_target(

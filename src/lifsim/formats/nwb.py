@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..atomic import atomic_file
-from ..result import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..network.result import NetworkResult
+    from ..result import Result
 
 __all__ = ["save", "save_network"]
 

@@ -28,23 +28,10 @@ import numpy as np
 
 from ..dataset import check_declared_sizes, from_dataset, to_dataset
 from ..result import Result
-from ..store import (
-    LAYER,
-    WriterLock,
-    codecs,
-    create,
-    kind_of,
-    quiet_zarr,
-    read_attributes,
-    refuse_links,
-    verify,
-)
-from .zarr_traces import CHUNK_VALUES, TraceStore, ZarrTraces, open_store, seal_store, trace_chunks
+from ..store import LAYER, READERS, kind_of, open_store, read_attributes, refuse_links, verify, write_dataset
+from .zarr_traces import CHUNK_VALUES, TraceStore, ZarrTraces, trace_chunks
 
-__all__ = ["save", "load", "write_dataset", "read_dataset", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
-
-#: seconds a whole-store save waits for another writer of the same store to finish
-_SAVE_WAIT = 120.0
+__all__ = ["save", "load", "ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
 
 def _digest(values: Any) -> str:
@@ -84,39 +71,20 @@ def _inspect(path: Path) -> None:
             raise ValueError(f"variable {name} has {found} of its {expected} chunks")
 
 
-def _write(ds: Any, path: Path, target: Path, time_chunk: int | None = None) -> None:
-    encoding: dict[str, dict] = {name: codecs() for name in ds.variables}
-    if "v" in ds:
-        chunks = trace_chunks(ds["v"].shape[0], ds["v"].shape[1], time_chunk)
-        encoding["v"] = {"chunks": chunks, **codecs()}
-        if ds["v"].chunks is not None:  # dask-backed: chunks must line up with the store's
-            ds = ds.assign(v=ds["v"].chunk({"recorded": chunks[0], "time": chunks[1]}))
-    ds.attrs["lifsim_complete"] = 0
-    with quiet_zarr(target):
-        ds.to_zarr(path, mode="w", consolidated=False, encoding=encoding, write_empty_chunks=True)
-    seal_store(path)
-
-
 def save(result: Result, target: Path) -> Path:
     """Write ``result`` to ``target`` (.zarr); an existing store is replaced only when the new one is whole.
 
     Whether an existing store may be replaced is decided before (:func:`lifsim.formats.save`'s ``overwrite``).
+    Traces ``v`` are chunked by :func:`trace_chunks`; everything else is :func:`lifsim.store.write_dataset`'s.
     """
-    return write_dataset(to_dataset(result), target)
-
-
-def write_dataset(ds: Any, target: Path) -> Path:
-    """Write any lifsim Dataset (a run's, a network's) to the store ``target`` through the store layer: built
-    under a temporary name, one writer at a time, sealed with its manifest, moved into place when whole.
-
-    Labels (fixed-width numpy strings such as the populations "E", "I") are stored as Zarr 3's variable-length
-    strings, a data type of the specification (fixed-width UTF-32 is not, and other readers may not know it)."""
-    labels = {name: ds[name].astype(object) for name in ds.variables if ds[name].dtype.kind == "U"}
-    if labels:
-        ds = ds.assign_coords({k: v for k, v in labels.items() if k in ds.coords})
-        ds = ds.assign({k: v for k, v in labels.items() if k not in ds.coords})
-    with WriterLock(target).acquire(wait=_SAVE_WAIT):
-        return create(target, lambda path: _write(ds, path, target))
+    ds = to_dataset(result)
+    encoding: dict[str, dict] = {}
+    if "v" in ds:
+        chunks = trace_chunks(ds["v"].shape[0], ds["v"].shape[1])
+        encoding["v"] = {"chunks": chunks}
+        if ds["v"].chunks is not None:  # dask-backed: chunks must line up with the store's
+            ds = ds.assign(v=ds["v"].chunk({"recorded": chunks[0], "time": chunks[1]}))
+    return write_dataset(ds, target, encoding)
 
 
 def _bytes_on_disk(source: Path) -> int:
@@ -126,15 +94,6 @@ def _bytes_on_disk(source: Path) -> int:
     return sum(os.lstat(os.path.join(folder, name)).st_size for folder, _d, names in os.walk(source) for name in names)
 
 
-#: how to read each kind of store that is not the one asked for
-_READERS = {
-    "sweep": "lifsim.load_sweep",
-    "network": "lifsim.network.load",
-    "run": "lifsim.load",
-    "checkpoint": "lifsim.load",
-}
-
-
 def _check_store(source: Path, wanted: str = "run") -> None:
     """Everything checked before a store is opened: its kind, then its manifest (or an old store's checks)."""
     try:
@@ -142,7 +101,7 @@ def _check_store(source: Path, wanted: str = "run") -> None:
         attributes = read_attributes(source)
         kind = kind_of(attributes)
         if kind is not None and kind not in (("run", "checkpoint") if wanted == "run" else (wanted,)):
-            raise ValueError(f"{source}: a lifsim {kind}, not a {wanted}; read it with {_READERS[kind]}")
+            raise ValueError(f"{source}: a lifsim {kind}, not a {wanted}; read it with {READERS[kind]}")
         if kind == "checkpoint" and not int((attributes or {}).get("lifsim_complete", 0)):
             raise ValueError(
                 f"{source}: an unfinished distributed run (not completely written); finish it with --resume "
@@ -160,18 +119,6 @@ def _check_store(source: Path, wanted: str = "run") -> None:
         raise ValueError(f"{source}: cannot read as a lifsim result ({str(error)[:300]})") from None
     except OSError as error:
         raise ValueError(f"{source}: cannot read as a lifsim result ({error.strerror or error})") from None
-
-
-def read_dataset(source: Path, kind: str) -> Any:
-    """The Dataset of a store of ``kind`` (``"network"``) written by :func:`write_dataset`, loaded whole after its
-    manifest was checked; any failure is one ``ValueError`` naming the store."""
-    _check_store(source, kind)
-    try:
-        return open_store(source).load()
-    except Exception as error:  # zarr raises its own types for damaged stores
-        raise ValueError(
-            f"{source}: cannot read as a lifsim {kind} ({type(error).__name__}: {str(error)[:300]})"
-        ) from None
 
 
 def load(source: Path) -> Result:

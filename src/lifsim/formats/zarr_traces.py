@@ -16,12 +16,12 @@ import numpy as np
 
 from ..atomic import atomic_folder, check_output_path
 from ..dataset import to_dataset
-from ..store import LAYER, WriterLock, check_overwrite, codecs, quiet_zarr, seal
+from ..store import WriterLock, check_overwrite, codecs, open_store, quiet_zarr, seal_store
 
 if TYPE_CHECKING:
     from ..result import Result
 
-__all__ = ["ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES", "open_store", "seal_store"]
+__all__ = ["ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
 #: values (float64) per trace chunk: 1 MiB
 CHUNK_VALUES = 2**17
@@ -37,27 +37,6 @@ def trace_chunks(recorded: int, steps: int, time_chunk: int | None = None) -> tu
     along_time = min(steps, CHUNK_VALUES) if time_chunk is None else max(1, min(steps, int(time_chunk)))
     neurons = max(1, min(recorded, CHUNK_VALUES // along_time))
     return neurons, along_time
-
-
-def open_store(path: Path) -> Any:
-    import xarray as xr
-
-    with quiet_zarr():
-        try:
-            return xr.open_zarr(path, consolidated=True)
-        except (KeyError, FileNotFoundError, ValueError, OSError):  # a store without consolidated metadata
-            return xr.open_zarr(path, consolidated=False)
-
-
-def seal_store(path: Path) -> None:
-    """Mark the store complete, consolidate its metadata, and seal it with its manifest (the last write)."""
-    import zarr
-
-    with quiet_zarr():
-        group = zarr.open_group(str(path), mode="r+")
-        group.attrs.update({"lifsim_complete": 1, LAYER: 1})
-        zarr.consolidate_metadata(str(path))
-    seal(path, lazy=("v",))
 
 
 class ZarrTraces:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from .model import BrunelParams
-from .result import SUFFIXES, NetworkResult, load
+from .result import NetworkResult, check_target, load
 
 __all__ = ["rerun", "rerun_command"]
 
@@ -43,9 +43,7 @@ def rerun_command(path: str | os.PathLike, data: str | None, force: bool, quiet:
     from ..errors import EXIT_DIFFERS
 
     if data is not None:  # suffix, folder, the format's packages, an existing file: before the run
-        from ..formats import check_target
-
-        check_target(data, "--data", SUFFIXES, overwrite=force)
+        check_target(data, force)
     new, differences = rerun(path)
     if data is not None:
         new.save(data, overwrite=force)

@@ -34,6 +34,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..atomic import atomic_file, check_output_path
+from ..errors import require
+from ..netcdf_io import read_dataset as read_netcdf
+from ..netcdf_io import write_dataset as write_netcdf
+from ..npz_io import read_arrays, save_arrays
+from ..store import check_overwrite
+from ..store import read_dataset as read_store
+from ..store import write_dataset as write_store
 from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, statistics
 from .model import NETWORK_SUFFIXES, BrunelParams
 from .record import record_mask
@@ -42,7 +50,7 @@ from .theory import Theory
 if TYPE_CHECKING:  # the run module builds results; a result only reads a run's fields
     from .run import NetworkRun
 
-__all__ = ["NetworkResult", "SUFFIXES", "load", "is_network_result"]
+__all__ = ["NetworkResult", "SUFFIXES", "check_target", "load", "is_network_result"]
 
 SUFFIXES = NETWORK_SUFFIXES
 ATTR = "lifsim_network"
@@ -158,29 +166,20 @@ class NetworkResult:
         An existing file or store is refused unless ``overwrite=True`` (the command line's ``--force``), and
         a missing package of the format (pynwb for ``.nwb``) is named before anything is written.
         """
-        from ..atomic import atomic_file
-        from ..formats import check_target
-
-        _fmt, target = check_target(path, "--data", SUFFIXES, overwrite=overwrite)
-        suffix = target.suffix.lower()
+        target, suffix = check_target(path, overwrite)
         ds = self.dataset
-        if suffix == ".nc":  # the run's own NetCDF writer: SHA-256 and Fletcher-32 checksums, atomic
-            from ..formats.netcdf import write_dataset
-
-            write_dataset(ds, target)
+        if suffix == ".nc":  # the run's own NetCDF layer: SHA-256 and Fletcher-32 checksums, atomic
+            write_netcdf(ds, target)
         elif suffix == ".zarr":  # the store layer: a writer lock, a manifest of checksums, atomic creation
-            from ..formats.zarr import write_dataset as write_store
-
             write_store(ds, target)
         elif suffix == ".nwb":  # Neurodata Without Borders 2 (extra lifsim[nwb]; checked above)
             from ..formats.nwb import save_network
 
             save_network(self, target)
-        elif suffix == ".npz":
+        elif suffix == ".npz":  # the run's own npz layer: atomic
             arrays = {name: np.asarray(ds[name].values) for name in ds.variables if name != "population"}
             arrays["population"] = np.array(["E", "I"])
-            with atomic_file(target) as tmp, open(tmp, "wb") as handle:
-                np.savez(handle, **arrays, **{ATTR: np.array(ds.attrs[ATTR])})  # type: ignore[arg-type]
+            save_arrays(target, {**arrays, ATTR: np.array(ds.attrs[ATTR])})
         else:  # .csv: the per-step population rates
             rates = ds["population_rate"].values
             with atomic_file(target) as tmp, open(tmp, "w", newline="") as handle:
@@ -200,6 +199,18 @@ class NetworkResult:
         return fig
 
 
+def check_target(path: str | os.PathLike, overwrite: bool = False, what: str = "--data") -> tuple[Path, str]:
+    """Everything about a network result's output path that can be checked before a run: its suffix
+    (:data:`SUFFIXES`), its folder, the format's package (pynwb for ``.nwb``) and that it names no existing result
+    unless ``overwrite`` (``--force``); the path and its suffix."""
+    target = check_output_path(path, SUFFIXES, what)
+    suffix = target.suffix.lower()
+    if suffix == ".nwb":
+        require("pynwb", extra="nwb", subject="writing .nwb", what=what)
+    check_overwrite(path, overwrite, what)
+    return target, suffix
+
+
 def load(path: str | os.PathLike) -> NetworkResult:
     """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``)."""
     import xarray as xr
@@ -209,16 +220,10 @@ def load(path: str | os.PathLike) -> NetworkResult:
     if not source.exists():
         raise ValueError(f"load: {str(path)!r} does not exist")
     if suffix == ".nc":
-        from ..formats.netcdf import read_dataset
-
-        data = read_dataset(source, what="a lifsim network result")
+        data = read_netcdf(source, what="a lifsim network result")
     elif suffix == ".zarr":
-        from ..formats.zarr import read_dataset as read_store
-
         data = read_store(source, "network")
     elif suffix == ".npz":
-        from ..formats.npz import read_arrays
-
         arrays = read_arrays(source)  # the zip members' CRC-32s checked; never unpickled
         dims = {
             "spike_t": ("spike",),

@@ -1,0 +1,128 @@
+"""``.npz`` archives of named arrays, written atomically and read without trusting them.
+
+The one npz layer under every ``.npz`` lifsim writes (a run's, :mod:`lifsim.formats.npz`; a network's,
+:mod:`lifsim.network.result`; tables): written under a temporary name and renamed into place when whole;
+read with ``allow_pickle=False`` (nothing in a file can run code), each member's size checked three ways
+before anything is allocated, and a damaged archive (a zip member's CRC-32 that does not match) refused
+as one ``ValueError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .atomic import atomic_file, check_output_path
+
+__all__ = ["save_arrays", "read_arrays", "open_archive", "read_member", "MAX_META_BYTES"]
+
+
+def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping | None = None) -> Path:
+    """Write ``arrays`` (and ``meta`` as a JSON string under ``meta``) to ``path`` atomically."""
+    target = check_output_path(path, (".npz",), "--data")
+    payload = dict(arrays)
+    if meta is not None:
+        payload["meta"] = np.array(json.dumps(meta))
+    with atomic_file(target) as tmp, open(tmp, "wb") as handle:
+        np.savez(handle, **payload)  # type: ignore[arg-type]
+    return target
+
+
+#: the first bytes of a zip archive (.npz) and of a single numpy array (.npy)
+_ZIP_MAGIC, _NPY_MAGIC = b"PK\x03\x04", b"\x93NUMPY"
+#: the provenance of a run is a few kilobytes; refuse a meta member larger than this
+MAX_META_BYTES = 16 << 20
+#: room for a member's .npy header
+_HEADER = 4096
+
+
+def open_archive(path: str | os.PathLike) -> Any:
+    """An opened ``.npz`` archive (members read on access, never unpickled); ``ValueError`` otherwise."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(6)
+    except OSError as error:
+        raise ValueError(f"{path}: cannot read ({error.strerror or error})") from None
+    if head[:4] != _ZIP_MAGIC:
+        what = "an empty file" if not head else "a single .npy array" if head == _NPY_MAGIC else "not a zip archive"
+        raise ValueError(f"{path}: not a lifsim .npz file ({what})")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {str(error)[:200]})") from None
+
+
+def read_member(data: Any, name: str, limit: int, source: object) -> np.ndarray:
+    """Member ``name`` of an opened archive, refused unless its size is at most ``limit`` bytes.
+
+    The size is checked three ways before anything is allocated: what the zip directory declares
+    against ``limit``, the decompressed against the compressed size (:func:`_check_inflation`), and
+    what the member's ``.npy`` header declares (shape x item size) against the member's size.
+    """
+    info = data.zip.getinfo(f"{name}.npy")
+    size = info.file_size
+    if size > limit + _HEADER:
+        raise ValueError(f"{name} declares {size} bytes, at most {limit + _HEADER} fit this run")
+    _check_inflation(info)
+    declared = _declared_bytes(data, name)
+    if declared > size:
+        raise ValueError(f"{name} declares {declared} bytes of values in a member of {size} bytes")
+    try:
+        value: np.ndarray = data[name]
+    except ValueError as error:
+        if "pickle" in str(error):
+            raise ValueError(f"{name} holds Python objects, which lifsim never reads") from None
+        raise
+    return value
+
+
+#: a deflated member may expand at most this many times (lifsim writes its members uncompressed), above a floor
+MAX_RATIO, RATIO_FLOOR = 100, 1 << 20
+
+
+def _check_inflation(info: zipfile.ZipInfo) -> None:
+    """Refuse a member whose declared size is not what its bytes in the file can hold."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.file_size != info.compress_size:
+            raise ValueError(f"{info.filename} declares {info.file_size} bytes but holds {info.compress_size}")
+    elif info.file_size > max(RATIO_FLOOR, MAX_RATIO * info.compress_size):
+        raise ValueError(
+            f"{info.filename} declares {info.file_size} bytes compressed into {info.compress_size} "
+            f"(more than {MAX_RATIO} times); it is damaged or hostile"
+        )
+
+
+def _declared_bytes(data: Any, name: str) -> int:
+    """What member ``name``'s ``.npy`` header declares (shape x item size), read without its values."""
+    from numpy.lib import format as npy
+
+    with data.zip.open(f"{name}.npy") as handle:
+        version = npy.read_magic(handle)
+        if version == (1, 0):
+            shape, _order, dtype = npy.read_array_header_1_0(handle)
+        elif version == (2, 0):
+            shape, _order, dtype = npy.read_array_header_2_0(handle)
+        else:
+            raise ValueError(f"{name} has an .npy header of unknown version {version}")
+    if dtype.hasobject:
+        raise ValueError(f"{name} holds Python objects, which lifsim never reads")
+    return math.prod(int(d) for d in shape) * dtype.itemsize
+
+
+def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` file (never unpickles anything); ``ValueError`` naming the file otherwise."""
+    data = open_archive(path)
+    try:
+        with data:
+            return {name: read_member(data, name, MAX_META_BYTES << 6, path) for name in data.files}
+    except ValueError as error:
+        raise ValueError(f"{path}: not a lifsim .npz file ({error})") from None
+    except Exception as error:  # damaged archives raise many types
+        raise ValueError(f"{path}: not a lifsim .npz file ({type(error).__name__}: {str(error)[:200]})") from None
