@@ -50,6 +50,26 @@ from _machine import machine  # noqa: E402
 
 STATES = {"AI": (5.0, 2.0), "SR": (3.0, 2.0), "SIfast": (6.0, 4.0), "SIslow": (4.5, 0.9)}
 
+#: the statistics both peers' scripts print (as lifsim's: the last 1 s, the first 2,000 excitatory neurons, their
+#: ISI CVs, the Fano factor of their count in 1 ms bins), run in the peer's own interpreter
+PEER_STATISTICS = r"""
+def statistics(t, s, n_exc, t_max_ms):
+    start = t_max_ms - 1000.0 if t_max_ms > 1000.0 else t_max_ms / 2
+    keep = t > start
+    t, s = t[keep], s[keep]
+    rate = keep.sum() / min(2000, n_exc) / ((t_max_ms - start) / 1000.0)
+    cvs = []
+    order = np.lexsort((t, s))
+    t, s = t[order], s[order]
+    for lo, hi in zip(np.r_[0, np.flatnonzero(np.diff(s)) + 1], np.r_[np.flatnonzero(np.diff(s)) + 1, s.size]):
+        isi = np.diff(t[lo:hi])
+        if isi.size >= 2:
+            cvs.append(isi.std() / isi.mean())
+    counts = np.histogram(t, bins=np.arange(start, t_max_ms + 1e-9, 1.0))[0]
+    return {"rate": float(rate), "cv": float(np.mean(cvs)) if cvs else float("nan"),
+            "synchrony": float(counts.var() / counts.mean()) if counts.mean() > 0 else float("nan")}
+"""
+
 NEST_SCRIPT = r"""
 import json, sys, time
 import numpy as np
@@ -75,7 +95,7 @@ rec = nest.Create("spike_recorder")
 nest.CopyModel("static_synapse", "exc", {"weight": j, "delay": d})
 nest.CopyModel("static_synapse", "inh", {"weight": -g * j, "delay": d})
 nest.Connect(noise, nodes_e + nodes_i, syn_spec="exc")
-nest.Connect(nodes_e[:2000], rec)
+nest.Connect(nodes_e[:min(2000, n_exc)], rec)
 nest.Connect(nodes_e, nodes_e + nodes_i, {"rule": "fixed_indegree", "indegree": c_e}, "exc")
 nest.Connect(nodes_i, nodes_e + nodes_i, {"rule": "fixed_indegree", "indegree": c_i}, "inh")
 nest.Prepare()
@@ -85,22 +105,7 @@ t2 = time.perf_counter()
 nest.Cleanup()
 ev = rec.get("events")
 t = np.asarray(ev["times"]); s = np.asarray(ev["senders"])
-start = t_max_ms - 1000.0 if t_max_ms > 1000.0 else t_max_ms / 2
-keep = t > start
-t, s = t[keep], s[keep] - s.min() if s.size else s
-n = min(2000, n_exc)
-rate = keep.sum() / n / ((t_max_ms - start) / 1000.0)
-cvs = []
-order = np.lexsort((t, s))
-t, s = t[order], s[order]
-for lo, hi in zip(np.r_[0, np.flatnonzero(np.diff(s)) + 1], np.r_[np.flatnonzero(np.diff(s)) + 1, s.size]):
-    isi = np.diff(t[lo:hi])
-    if isi.size >= 2:
-        cvs.append(isi.std() / isi.mean())
-counts = np.histogram(t, bins=np.arange(start, t_max_ms + 1e-9, 1.0))[0]
-print(json.dumps({"build_s": t1 - t0, "simulate_s": t2 - t1, "rate": float(rate),
-                  "cv": float(np.mean(cvs)) if cvs else float("nan"),
-                  "synchrony": float(counts.var() / counts.mean()) if counts.mean() > 0 else float("nan")}))
+print(json.dumps({"build_s": t1 - t0, "simulate_s": t2 - t1, **statistics(t, s, n_exc, t_max_ms)}))
 """
 
 BRIAN2_SCRIPT = r"""
@@ -138,21 +143,7 @@ device.build(directory=folder, compile=True, run=True, debug=False)
 t2 = time.perf_counter()
 simulate = float(device._last_run_time)
 t = np.asarray(rec.t / ms); s = np.asarray(rec.i)
-start = t_max_ms - 1000.0 if t_max_ms > 1000.0 else t_max_ms / 2
-keep = t > start
-t, s = t[keep], s[keep]
-rate = keep.sum() / min(2000, n_exc) / ((t_max_ms - start) / 1000.0)
-cvs = []
-order = np.lexsort((t, s))
-t, s = t[order], s[order]
-for lo, hi in zip(np.r_[0, np.flatnonzero(np.diff(s)) + 1], np.r_[np.flatnonzero(np.diff(s)) + 1, s.size]):
-    isi = np.diff(t[lo:hi])
-    if isi.size >= 2:
-        cvs.append(isi.std() / isi.mean())
-counts = np.histogram(t, bins=np.arange(start, t_max_ms + 1e-9, 1.0))[0]
-print(json.dumps({"build_s": t2 - t0 - simulate, "simulate_s": simulate, "rate": float(rate),
-                  "cv": float(np.mean(cvs)) if cvs else float("nan"),
-                  "synchrony": float(counts.var() / counts.mean()) if counts.mean() > 0 else float("nan")}))
+print(json.dumps({"build_s": t2 - t0 - simulate, "simulate_s": simulate, **statistics(t, s, n_exc, t_max_ms)}))
 """
 
 
@@ -239,7 +230,7 @@ def run_lifsim(state: str, threads: int, n_exc: int, t_max: float) -> dict:
 def run_nest(python: str, state: str, threads: int, n_exc: int, t_max: float) -> dict:
     g, eta = STATES[state]
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
-        handle.write(NEST_SCRIPT)
+        handle.write(PEER_STATISTICS + NEST_SCRIPT)
         script = handle.name
     try:
         out, wall, peak = _peak_of([python, script, str(g), str(eta), str(threads), str(n_exc), str(t_max * 1e3)])
@@ -253,7 +244,7 @@ def run_brian2(python: str, state: str, threads: int, n_exc: int, t_max: float) 
     g, eta = STATES[state]
     with tempfile.TemporaryDirectory() as folder:
         script = os.path.join(folder, "brunel_brian2.py")
-        Path(script).write_text(BRIAN2_SCRIPT)
+        Path(script).write_text(PEER_STATISTICS + BRIAN2_SCRIPT)
         out, wall, peak = _peak_of(
             [python, script, str(g), str(eta), str(threads), str(n_exc), str(t_max * 1e3), os.path.join(folder, "b2")]
         )
