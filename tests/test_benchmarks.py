@@ -1,0 +1,27 @@
+"""The benchmark scripts run and keep their results files' shape (the docs render those files)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_network_benchmark_runs_and_puts_its_run_first(tmp_path):
+    """``bench_network.py`` on a small network, lifsim only: its table, and the run put before the ones the
+    results file holds (the docs render ``runs[0]``)."""
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps({"runs": [{"note": "an earlier run", "rows": []}]}))
+    argv = [sys.executable, str(ROOT / "benchmarks" / "bench_network.py"), "--states", "AI", "--threads", "1"]
+    argv += ["--n-exc", "400", "--t-max", "0.1", "--lifsim-repeats", "1", "--json", str(results), "--note", "tiny"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    runs = json.loads(results.read_text())["runs"]
+    assert [run.get("note") for run in runs] == ["tiny", "an earlier run"]
+    (row,) = runs[0]["rows"]
+    assert row["simulator"] == "lifsim" and row["state"] == "AI" and row["threads"] == 1
+    assert row["simulate_s"] > 0 and row["rate"] > 0 and row["theory"] > 0
+    assert "| AI | lifsim | 1 |" in done.stdout and "N_E = 400" in done.stdout
