@@ -315,21 +315,20 @@ def test_slurm_example_runs_its_sweep_on_a_local_cluster(tmp_path):
 
 
 def test_a_sweep_store_of_another_stream_version_is_refused_saying_so(tmp_path):
-    """A store begun by a lifsim that drew another random stream cannot be finished with this one's numbers."""
-    import json
-
+    """``--stream-version 2`` sweeps with stream version 2's normals (as ``lifsim.sweep(..., stream_version=2)``);
+    its store is resumed only by a sweep that draws the same version, and the refusal says how."""
     from cli_helpers import run_script
 
     argv = ["sweep", "--grid", "i_mean=100,200pA", "--n", "5", "--t-max", "150ms", "--quiet"]
     argv += ["--data", str(tmp_path / "s.zarr")]
-    assert run_script(argv).returncode == 0
-    meta = tmp_path / "s.zarr" / "zarr.json"
-    text = json.loads(meta.read_text())
-    spec = json.loads(text["attributes"]["lifsim_sweep_spec"])
-    spec["stream"] = "counter-splitmix64/2"  # as lifsim before stream version 3 wrote it
-    text["attributes"]["lifsim_sweep_spec"] = json.dumps(spec, sort_keys=True)
-    text["attributes"]["lifsim_sweep_digest"] = "made-by-an-older-lifsim"
-    meta.write_text(json.dumps(text))
+    assert run_script([*argv, "--stream-version", "2"]).returncode == 0
+    params = lifsim.params.profile("study", t_max="150 ms")  # what lifsim sweep --t-max 150ms runs
+    grid = {"i_mean": "100pA,200pA"}
+    assert_same(sweep(params, grid, n=5, stream_version=2), load_sweep(tmp_path / "s.zarr"))
+    newer = sweep(params, grid, n=5)  # version 3: white noise from other normals
+    assert not np.array_equal(newer["v_var"].values, load_sweep(tmp_path / "s.zarr")["v_var"].values)
     done = run_script([*argv, "--resume"])
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert "its random stream is counter-splitmix64/2, this lifsim draws counter-splitmix64/3" in done.stderr
+    assert "its random stream is counter-splitmix64/2, this sweep draws counter-splitmix64/3" in done.stderr
+    assert "resume it with --stream-version 2" in done.stderr
+    assert run_script([*argv, "--resume", "--stream-version", "2"]).returncode == 0

@@ -152,7 +152,11 @@ class SweepStore:
         except (KeyError, TypeError, ValueError):
             names = []
         if names == ["stream"]:
-            return f"its random stream is {stored['stream']}, this lifsim draws {ours['stream']}"
+            version = str(stored["stream"]).rsplit("/", 1)[-1]
+            return (
+                f"its random stream is {stored['stream']}, this sweep draws {ours['stream']}; resume it with "
+                f"--stream-version {version} (stream_version={version})"
+            )
         return f"{', '.join(names[:6])} differ" if names else "grid, parameters, n, seed or input differ"
 
     def _resume(self) -> np.ndarray:

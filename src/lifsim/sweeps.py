@@ -102,6 +102,11 @@ class _Spec:
             return NETWORK_OUTPUTS
         return OUTPUTS
 
+    @property
+    def stream_version(self) -> int:
+        """The random stream version every point draws (:mod:`lifsim.streams`), from ``stream``."""
+        return int(self.stream.rsplit("/", 1)[1])
+
     def unit(self, name: str) -> str:
         """The SI unit of the swept name ``name``."""
         if self.model == "network":
@@ -174,6 +179,7 @@ def measure_point(
         drive,
         n=spec.n,
         seed=seed,
+        stream_version=spec.stream_version,
         method=spec.method,  # type: ignore[arg-type]
         spiking=spec.spiking,
         engine=engine,
@@ -266,9 +272,10 @@ def _make_spec(
     spiking: bool,
     per_step: bool,
     fano_window: float | str,
+    stream_version: int = SWEEP["stream_version"],
 ) -> tuple[LIFParams, dict[str, tuple[float, ...]], _Spec]:
     """Check a sweep's arguments; return its parameters, its grid and its :class:`_Spec`."""
-    from .streams import STREAM_VERSION
+    from .streams import check_version
     from .units import parse_int
 
     params = profile(STUDY_PROFILE) if params is None else params
@@ -311,7 +318,7 @@ def _make_spec(
         spiking=bool(spiking),
         per_step=bool(per_step),
         fano_window=fano_s,
-        stream=f"counter-splitmix64/{STREAM_VERSION}",
+        stream=f"counter-splitmix64/{check_version(stream_version)}",
     )
     return params, coords, spec
 
@@ -367,6 +374,7 @@ def sweep(
     amplitude: float | str | None = SWEEP["amplitude"],
     n: int = SWEEP["n"],
     seed: int = SWEEP["seed"],
+    stream_version: int = SWEEP["stream_version"],
     method: str = SWEEP["method"],
     transient: float | str = SWEEP["transient"],
     spiking: bool = SWEEP["spiking"],
@@ -400,8 +408,8 @@ def sweep(
         The drive: ``I_mean`` plus white noise of ``sigma`` (V), constant
         ``I_mean``, or the tutorial's uniform noise of relative ``amplitude``
         (None: the tutorial's ``0.1 sqrt(t_max / dt)``, as :func:`lifsim.inputs.uniform_noise`).
-    n, seed, method, spiking, engine, threads
-        As in :func:`lifsim.simulate`; point ``p`` uses ``point_seed(seed, p)``.
+    n, seed, stream_version, method, spiking, engine, threads
+        As in :func:`lifsim.simulate`; point ``p`` uses ``point_seed(seed, p)``; a store keeps the stream version.
     transient : float or str
         Initial time (s) left out of every stationary estimate.
     per_step : bool
@@ -428,7 +436,7 @@ def sweep(
     settings: dict[str, Any] = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method)
     settings |= dict(transient=transient, spiking=spiking, per_step=per_step, fano_window=fano_window)
     make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
-    params, coords, spec = make(params, grid, seed=seed, **settings)
+    params, coords, spec = make(params, grid, seed=seed, stream_version=stream_version, **settings)
     names = tuple(coords)
     shape = tuple(len(v) for v in coords.values())
     total = math.prod(shape)
@@ -689,6 +697,7 @@ def fi_curve(
     n: int = FI["n"],
     sigma: float | str | None = FI["sigma"],
     seed: int = FI["seed"],
+    stream_version: int = FI["stream_version"],
     method: str = FI["method"],
     transient: float | str = FI["transient"],
     engine: str = FI["engine"],
@@ -724,6 +733,8 @@ def fi_curve(
     seed : int
         Seed; point ``p`` uses ``point_seed(seed, p) = seed * 2**32 + p``, so
         no two seeds share a point's noise.
+    stream_version : int
+        The random stream version (3 or 2), as in :func:`lifsim.sweep`.
     method : {"euler", "exact"}
     transient : float or str
         Initial time (s) left out of the rate, so the rate is the stationary one.
@@ -748,6 +759,7 @@ def fi_curve(
         sigma=sigma_v,
         n=n,
         seed=seed,
+        stream_version=stream_version,
         method=method,
         transient=transient,
         engine=engine,

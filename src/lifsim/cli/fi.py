@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     curve = fi_curve(
         params,
         currents,
-        **values.pick("n", "sigma", "seed", "method", "transient", "engine", "threads"),
+        **values.pick("n", "sigma", "seed", "stream_version", "method", "transient", "engine", "threads"),
         runner=runner_of(values),
         store=store,
         resume=bool(values["resume"]),

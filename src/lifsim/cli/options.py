@@ -568,9 +568,10 @@ OPTIONS: tuple[Option, ...] = (
         "random stream version: 3 (float32 normals, one draw a pair) or 2 (lifsim's normals before issue 17; "
         "the version differs in the normals only, see the reproducibility contract)",
         "run",
-        ("simulate",),
+        _RUN_ALL,
         _api("simulate", "stream_version"),
         low=2,
+        per_command=_per_command("stream_version"),
     ),
     Option(
         "spiking",

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     check_sweep_outputs(values)
     params = LIFParams(**values.model())
     keywords = values.pick("sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine")
+    keywords["stream_version"] = values["stream_version"]
     keywords["input"] = values["input"]
 
     def figure(ds: Any) -> Any:
