@@ -48,11 +48,35 @@ def check() -> list[str]:
                         print(f"optional format {suffix}: refused up front ({error})")
                         if f'".[{fmt.extra}]"' not in str(error):
                             problems.append(f"{suffix}: the message does not name the extra: {error}")
+        problems += check_network(Path(folder))
         main_job = ["simulate", "--n", "100", "--input", "uniform", "--no-spiking", "--quiet"]
         for suffix in (".nc", ".zarr", ".npz", ".csv"):
             target = str(Path(folder) / f"job{suffix}")
             if main([*main_job, "--data", target, "--plot", str(Path(folder) / "job.png")]) != 0:
                 problems.append(f"lifsim simulate --data {suffix} failed in a plain install")
+    return problems
+
+
+def check_network(folder: Path) -> list[str]:
+    """A network result in every core format (the same file layers as a run's), and .nwb refused up front."""
+    import lifsim.network as ln
+
+    problems = []
+    net = ln.network(n_exc=200, t_max=0.05, engine="numpy")
+    for suffix in (".nc", ".zarr", ".npz", ".csv"):
+        try:
+            net.save(folder / f"net{suffix}")
+            if suffix != ".csv" and not ln.load(folder / f"net{suffix}").dataset.equals(net.dataset):
+                problems.append(f"network {suffix}: the round trip changed the data")
+            print(f"network format {suffix}: saved" + (" and loaded" if suffix != ".csv" else ""))
+        except Exception as error:
+            problems.append(f"network {suffix}: {type(error).__name__}: {error}")
+    if importlib.util.find_spec("pynwb") is None:
+        try:
+            net.save(folder / "net.nwb")
+            problems.append("network .nwb: saved although pynwb is not installed")
+        except MissingDependencyError as error:
+            print(f"network format .nwb: refused up front ({error})")
     return problems
 
 
