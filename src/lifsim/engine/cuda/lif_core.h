@@ -117,6 +117,20 @@ LIF_FN double lif_neg2log(lif_u64 raw) {
     return -2.0 * (k * LIF_LN2_HI + (k * LIF_LN2_LO + ln_f));
 }
 
+/* the quadrant turn of both stream versions' cosine and sine (lifsim.portable's; T double or float): the pair
+   (sin_w, cos_w) of the folded angle, swapped back in the upper half of the quadrant (upper), then turned to
+   quadrant q; selects and negations only, so exact in either type */
+#define LIF_TURN(T, q, upper, sin_w, cos_w, cos_out, sin_out)            \
+    do {                                                                  \
+        T lif_sin_p_ = (upper) ? (cos_w) : (sin_w);                        \
+        T lif_cos_p_ = (upper) ? (sin_w) : (cos_w);                        \
+        int lif_odd_ = ((q) & 1) == 1;                                     \
+        T lif_cos_t_ = lif_odd_ ? lif_sin_p_ : lif_cos_p_;                 \
+        T lif_sin_t_ = lif_odd_ ? lif_cos_p_ : lif_sin_p_;                 \
+        (cos_out) = (((q) + 1) & 2) == 2 ? -lif_cos_t_ : lif_cos_t_;       \
+        (sin_out) = ((q) & 2) == 2 ? -lif_sin_t_ : lif_sin_t_;             \
+    } while (0)
+
 /* (cos, sin) of 2 pi u for a draw (lifsim.portable.sincos_quarter) */
 LIF_FN void lif_sincos(lif_u64 raw, double *cos_out, double *sin_out) {
     lif_u64 k = raw >> 11;
@@ -132,15 +146,7 @@ LIF_FN void lif_sincos(lif_u64 raw, double *cos_out, double *sin_out) {
     double hz = 0.5 * z;
     double c = 1.0 - hz;
     double cos_w = c + (((1.0 - c) - hz) + z * (z * pc));
-    double sin_p = upper ? cos_w : sin_w;
-    double cos_p = upper ? sin_w : cos_w;
-    int odd = (q & 1) == 1;
-    double cos_t = odd ? sin_p : cos_p;
-    double sin_t = odd ? cos_p : sin_p;
-    cos_t = ((q + 1) & 2) == 2 ? -cos_t : cos_t;
-    sin_t = (q & 2) == 2 ? -sin_t : sin_t;
-    *cos_out = cos_t;
-    *sin_out = sin_t;
+    LIF_TURN(double, q, upper, sin_w, cos_w, *cos_out, *sin_out);
 }
 
 /* the two normals of Box-Muller pair `pair` of neuron j (draws 2 pair and 2 pair + 1) */
@@ -175,13 +181,8 @@ LIF_FN void lif_box_muller_f32(lif_u64 raw, double *z_cos, double *z_sin) {
     float zz = xx * xx;
     float sin_w = xx + xx * (zz * (((LIF_F_S3 * zz + LIF_F_S2) * zz + LIF_F_S1) * zz + LIF_F_S0));
     float cos_w = (1.0f - 0.5f * zz) + zz * (zz * (((LIF_F_C3 * zz + LIF_F_C2) * zz + LIF_F_C1) * zz + LIF_F_C0));
-    float sin_p = upper ? cos_w : sin_w;
-    float cos_p = upper ? sin_w : cos_w;
-    int odd = (q & 1) == 1;
-    float cos_t = odd ? sin_p : cos_p;
-    float sin_t = odd ? cos_p : sin_p;
-    cos_t = ((q + 1) & 2) == 2 ? -cos_t : cos_t;
-    sin_t = (q & 2) == 2 ? -sin_t : sin_t;
+    float cos_t, sin_t;
+    LIF_TURN(float, q, upper, sin_w, cos_w, cos_t, sin_t);
     *z_cos = (double)(r * cos_t);
     *z_sin = (double)(r * sin_t);
 }
