@@ -1,4 +1,9 @@
-"""Helpers shared by the CLI tests: run ``lifsim`` in-process and check its one-line errors."""
+"""Helpers shared by the CLI tests: run ``lifsim`` in-process and check its one-line errors; tell Python's own
+start-up reports from lifsim's when a signal meets the installed script."""
+
+import re
+import signal
+from pathlib import Path
 
 import pytest
 
@@ -56,6 +61,46 @@ def lifsim_script() -> str:
 
     here = os.path.join(os.path.dirname(sys.executable), "lifsim")
     return here if os.path.exists(here) else (shutil.which("lifsim") or pytest.skip("no lifsim console script"))
+
+
+# ------------------------------------------------------------------ signals while the interpreter starts
+
+#: a frame of the lifsim package's own code in a traceback (the console script's wrapper is not one)
+LIFSIM_FRAME = re.compile(r'File "[^"]*[/\\]lifsim[/\\][^"]*"')
+needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/PID/status (Linux)")
+
+
+def default_sigint() -> None:
+    """In the child before it runs lifsim: SIGINT as a terminal gives it, even where the tests were started
+    with SIGINT ignored (a background job of a script), which the child would inherit."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def lifsim_holds_signals(pid: int) -> bool:
+    """Whether lifsim's own handlers are set in process ``pid``: Python never catches SIGTERM itself, lifsim's
+    console script sets it right after SIGINT, in its first statements."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", text, re.M).group(1), 16)
+    return bool(caught >> (signal.SIGTERM - 1) & 1)
+
+
+def interpreter_start_failed(stderr: str) -> bool:
+    """Python's own report of a SIGINT that met the interpreter's start-up, before lifsim's first line.
+
+    ``Fatal Python error: ...``; or a traceback through importlib's frozen modules only, ending in
+    ``KeyboardInterrupt`` (``python: failed to set __main__.__loader__``, or a bare one); or Python's
+    ``Exception ignored in: <function _get_module_lock.<locals>.cb ...>`` with the same frozen traceback: the
+    interrupt met importlib's weakref callback, where Python cannot raise it, so Python printed it and went on
+    (the command then runs to its end).
+    """
+    if stderr.startswith("Fatal Python error"):
+        return True
+    lines = stderr.strip().splitlines()
+    frames = [line for line in lines if line.lstrip().startswith("File ")]
+    return bool(lines) and lines[-1].startswith("KeyboardInterrupt") and all("<frozen " in frame for frame in frames)
 
 
 def run_script(argv, *, timeout=120, **kwargs):

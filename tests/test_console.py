@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -19,7 +18,16 @@ import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import in_tmp, lifsim_script, run_script  # noqa: F401 (in_tmp: autouse fixture)
+from cli_helpers import (  # noqa: F401 (in_tmp: autouse fixture)
+    LIFSIM_FRAME,
+    default_sigint,
+    in_tmp,
+    interpreter_start_failed,
+    lifsim_holds_signals,
+    lifsim_script,
+    needs_proc,
+    run_script,
+)
 
 from lifsim import errors
 from lifsim.cli import build_parser
@@ -166,36 +174,6 @@ SAID = {
     signal.SIGINT: (errors.EXIT_INTERRUPTED, "lifsim: interrupted"),
     signal.SIGTERM: (errors.EXIT_TERMINATED, "lifsim: terminated"),
 }
-#: a frame of lifsim's own code in a traceback
-LIFSIM_FRAME = re.compile(r'File "[^"]*[/\\]lifsim[/\\][^"]*"')
-needs_proc = pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc/PID/status (Linux)")
-
-
-def _default_signals() -> None:
-    """In the child before it runs lifsim: SIGINT as a terminal gives it, even where the tests were started
-    with SIGINT ignored (a background job of a script), which the child would inherit."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _lifsim_holds_signals(pid: int) -> bool:
-    """Whether lifsim's own handlers are set: Python never catches SIGTERM itself, lifsim sets it after SIGINT."""
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", text, re.M).group(1), 16)
-    return bool(caught >> (signal.SIGTERM - 1) & 1)
-
-
-def _interpreter_start_failed(stderr: str) -> bool:
-    """Python's own report of a start-up cut short by SIGINT, raised inside the interpreter's start-up
-    (``Fatal Python error: ...``, or ``python: failed to set __main__.__loader__`` and a traceback through
-    importlib's frozen modules only, ending in ``KeyboardInterrupt``)."""
-    if stderr.startswith("Fatal Python error"):
-        return True
-    lines = stderr.strip().splitlines()
-    frames = [line for line in lines if line.lstrip().startswith("File ")]
-    return bool(lines) and lines[-1].startswith("KeyboardInterrupt") and all("<frozen " in frame for frame in frames)
 
 
 def _signalled(signum: int, delay: float | None) -> tuple[bool, subprocess.CompletedProcess]:
@@ -205,15 +183,15 @@ def _signalled(signum: int, delay: float | None) -> tuple[bool, subprocess.Compl
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_default_signals,
+        preexec_fn=default_sigint,
     )
     if delay is None:
         deadline = time.monotonic() + 60
-        while not _lifsim_holds_signals(process.pid) and time.monotonic() < deadline and process.poll() is None:
+        while not lifsim_holds_signals(process.pid) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.0002)
     else:
         time.sleep(delay)
-    held = _lifsim_holds_signals(process.pid)
+    held = lifsim_holds_signals(process.pid)
     process.send_signal(signum)
     out, err = process.communicate(timeout=120)
     return held, subprocess.CompletedProcess(process.args, process.returncode, out, err)
@@ -239,7 +217,7 @@ def test_a_signal_from_the_first_instant_is_one_line(signum):
         # not the line: only allowed while the interpreter was still starting, before lifsim's first line
         assert not held and delay is not None, outcome
         assert done.stdout == "" and not LIFSIM_FRAME.search(done.stderr), outcome
-        assert done.returncode == -signum or _interpreter_start_failed(done.stderr), outcome
+        assert done.returncode == -signum or interpreter_start_failed(done.stderr), outcome
     assert said >= 4  # the later moments at least met lifsim's handlers
 
 
@@ -269,7 +247,7 @@ def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, to_group):
         text=True,
         cwd=tmp_path,
         start_new_session=True,
-        preexec_fn=_default_signals,
+        preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 90
     while len(_children(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
