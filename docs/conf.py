@@ -51,6 +51,7 @@ extensions = [
     "myst_parser",
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.viewcode",  # every API page links to its highlighted source, inside the site (no internet needed)
     "numpydoc",
     "sphinx.ext.mathjax",
     "sphinx-mathjax-offline",  # MathJax from the site's own _static, not a CDN
@@ -169,12 +170,26 @@ def run_command(argv: list[str]) -> str:
 
 PART1_URL = "https://compneuro.neuromatch.io/tutorials/W0D1_PythonWorkshop1/student/W0D1_Tutorial1.html"
 PART2_URL = "https://compneuro.neuromatch.io/tutorials/W0D2_PythonWorkshop2/student/W0D2_Tutorial1.html"
+#: Part II's exercise headings as the Neuromatch page prints them (its anchors are made from them; "refactory" is
+#: the page's own spelling), read from the published build (NeuromatchAcademy/precourse, gh-pages, 2026-01)
+PART2_HEADINGS = {
+    "1": "Coding Exercise 1: Plotting a histogram",
+    "2": "Coding Exercise 2: Adding spiking to the LIF neuron",
+    "3": "Coding Exercise 3: Using Boolean indexing",
+    "4": "Coding Exercise 4: Making a binary raster plot",
+    "5": "Coding Exercise 5: Investigating refactory periods",
+    "demo": "Interactive Demo 1: Random refractory period",
+    "6": "Coding Exercise 6: Rewriting code with functions",
+    "7": "Coding Exercise 7: Making a LIF class",
+}
 
 
 def slug(heading: str) -> str:
-    """The anchor a Jupyter Book page gives a heading."""
-    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
-    return kept.strip().replace(" ", "-")
+    """The anchor a Jupyter Book page gives a heading: its section's id, docutils' ``make_id`` of the heading (runs
+    of other characters become one hyphen: "Using enumerate & indexing" is ``using-enumerate-indexing``)."""
+    from docutils.nodes import make_id
+
+    return make_id(heading)
 
 
 def rate_caption(printed: str) -> str:
@@ -262,7 +277,8 @@ def write_companion() -> None:
         printed = run_command(["tutorial", "--part", "2", ex, "--plot", str(plot)])
         name = "Interactive Demo 1" if ex == "demo" else f"Coding Exercise {ex}"
         heading = f"## {'Demo' if ex == 'demo' else 'Exercise ' + ex}: {PART2_TITLES[ex]}"
-        page += ["", heading, "", f"In the tutorial: [{name}]({PART2_URL}).", "", "The tutorial's code:"]
+        link = f"{PART2_URL}#{slug(PART2_HEADINGS[ex])}"
+        page += ["", heading, "", f"In the tutorial: [{name}]({link}).", "", "The tutorial's code:"]
         page += ["", "```python", "\n\n".join(inspect.getsource(f).rstrip() for f in code[ex]), "```", ""]
         page += ["With lifsim:", "", "```bash", f"lifsim tutorial --part 2 {ex} --plot part2-{ex}.png", "```", ""]
         page += ["```text", printed.replace(str(figures) + "/", ""), "```", ""]

@@ -99,6 +99,14 @@ def test_the_companion_pages_name_every_exercise(tmp_path, monkeypatch):
         assert "spec/" not in page  # no file outside the repository is cited
         assert page.count("In the tutorial: [") == page.count("\n## Exercise ") + page.count("\n## Demo")
     assert part2.count("In Hz: ") >= 6  # a caption with the rate in Hz under the figures with a rate panel
+    # each exercise links to its section: section ids as the published Neuromatch pages have them (read from their
+    # built HTML), where a heading's "&" and ":" make one hyphen, not two
+    for anchor in ("coding-exercise-12-using-enumerate-indexing", "coding-exercise-1-defining-parameters"):
+        assert f"W0D1_Tutorial1.html#{anchor})" in part1, anchor
+    for anchor in ("coding-exercise-5-investigating-refactory-periods", "interactive-demo-1-random-refractory-period"):
+        assert f"W0D2_Tutorial1.html#{anchor})" in part2, anchor
+    assert len(re.findall(r"W0D2_Tutorial1\.html#[a-z0-9-]+\)", part2)) == 8
+    assert "--" not in "".join(re.findall(r"\.html#([^)]*)\)", part1 + part2))
     assert "lifsim.explore()" in part2  # the demo points to the live sliders
 
 

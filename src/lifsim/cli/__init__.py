@@ -48,12 +48,33 @@ COMMANDS = {
 }
 
 
+class _ShowVersions(argparse.Action):
+    """``--versions``: print :func:`lifsim.versions.show_versions` and exit 0, as ``--version`` does."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:  # noqa: A002
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: object, values: object, option: object = None
+    ) -> None:
+        from ..versions import show_versions
+
+        show_versions()
+        parser.exit(0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``lifsim`` command."""
     from .. import __version__
 
     parser = Parser(prog="lifsim", description="Leaky integrate-and-fire neuron simulation.")
     parser.add_argument("--version", action="version", version=f"lifsim {__version__}")
+    parser.add_argument(
+        "--versions",
+        action=_ShowVersions,
+        help="show the versions of lifsim, Python and every package lifsim uses, and the machine (for a bug "
+        "report), and exit",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for module in COMMANDS.values():
