@@ -23,6 +23,14 @@ def _pieces(rng, blocks, block, k0, k1):
     return k_parts, j_parts, j0s
 
 
+def _rows(parts, cap=48):
+    """The pieces as a chunk's buffers: a row per block, its first entries the piece, the rest garbage."""
+    rows = np.full((len(parts), cap), -7, dtype=np.int32)
+    for p, part in enumerate(parts):
+        rows[p, : part.size] = part
+    return rows
+
+
 @pytest.mark.parametrize("cells", [4_000_000, 0])
 def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells):
     # cells 0: every chunk too large for the parallel table: the serial merge orders it
@@ -32,7 +40,8 @@ def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells):
     all_k, all_j = [], []
     for k0, k1 in ((0, 5), (5, 64), (64, 65), (65, 300)):
         k_parts, j_parts, j0s = _pieces(rng, 9, 64, k0, k1)
-        spikes.add(k_parts, j_parts, j0s, k0, k1)
+        lengths = np.array([k.size for k in k_parts])
+        spikes.add(_rows(k_parts), _rows(j_parts), lengths, np.array(j0s), k0, k1, expect=int(lengths.sum()) * 3)
         all_k += [k.astype(np.int64) for k in k_parts]
         all_j += [j + j0 for j, j0 in zip(j_parts, j0s)]
     step, neuron = spikes.arrays()

@@ -72,6 +72,27 @@ def _restore(state: State, lo: int, hi: int, saved: tuple[np.ndarray, ...]) -> N
             array[..., lo:hi] = copy
 
 
+class _ChunkSpikes:
+    """One chunk's spike buffers for every block of a range: row ``b`` holds block ``b``'s spikes (time point,
+    neuron within the block) in time order, ``n[b]`` of them.  The kernel writes each call's rows in place and
+    the spike list orders the rows straight from here (no gathered copy)."""
+
+    def __init__(self, blocks: int, cap: int) -> None:
+        self.cap = cap
+        self.k = np.empty((blocks, cap), dtype=PIECE_DTYPE)
+        self.j = np.empty((blocks, cap), dtype=PIECE_DTYPE)
+        self.n = np.zeros(blocks, dtype=np.int64)
+
+    def grow(self, cap: int, kept: int) -> None:
+        """Room for ``cap`` spikes per block, keeping the first ``kept`` rows (the calls already done)."""
+        for name in ("k", "j"):
+            old = getattr(self, name)
+            new = np.empty((old.shape[0], cap), dtype=PIECE_DTYPE)
+            new[:kept, : self.cap] = old[:kept]
+            setattr(self, name, new)
+        self.cap = cap
+
+
 class _Range:
     """One range of blocks on the host: its state, sums, spikes and traces, filled chunk by chunk."""
 
@@ -98,7 +119,6 @@ class _Range:
         #: most spikes of one block in one step so far (a 100 Hz guess before the first call)
         self.block_rate = plan.block * 100.0 * plan.params.dt
         self.chunk_rate = 0.0  #: most spikes of one block in one step in this chunk
-        self.cap = 0
         self.count = self.size
 
     def width(self, k0: int) -> int:
@@ -113,34 +133,35 @@ class _Range:
                 width = min(width, 64)
         return width
 
-    def call(self, kernel: Kernel, first: int, calls: int, k0: int, k1: int, trace: np.ndarray) -> Outputs:
+    def call(
+        self, kernel: Kernel, first: int, calls: int, k0: int, k1: int, trace: np.ndarray, spikes: _ChunkSpikes
+    ) -> Outputs:
         """``calls`` blocks from ``first`` through ``k0 .. k1 - 1``, run again with more room if spikes overflow."""
         plan, state = self.plan, self.state
         width = k1 - k0
         drive, schedule = plan.drive(k0, k1), plan.schedule(k0, k1)
         lo, hi = plan.neuron_range(first, first + calls)
         saved = None if self.legacy else _save(state, lo, hi)
-        if self.record_spikes:  # room for every neuron of the range (legacy: one call) or for the rate seen so far
-            room = self.size * width if self.legacy else min(plan.block * width, 1.25 * self.block_rate * width + 1024)
-            self.cap = int(room)
+        rows = slice(first - self.first_block, first - self.first_block + calls)
         while True:
+            spikes.n[rows] = 0
             out = Outputs(
                 mean=np.empty((calls, width)),
                 m2=np.empty((calls, width)),
                 lag=np.zeros((calls, len(plan.lags), width)),
-                spike_k=np.empty((calls, self.cap), dtype=PIECE_DTYPE),
-                spike_j=np.empty((calls, self.cap), dtype=PIECE_DTYPE),
-                spike_n=np.zeros(calls, dtype=np.int64),
+                spike_k=spikes.k[rows],  # this call's rows of the chunk's buffers: no copy is ever gathered
+                spike_j=spikes.j[rows],
+                spike_n=spikes.n[rows],
                 trace=trace,
             )
             kernel(plan, drive, schedule, state, out, first, calls, k0, k1)
             raise_if_interrupted()  # a signal that arrived while numba compiled (it could not raise then)
-            if not self.record_spikes or out.spike_n.max(initial=0) <= self.cap:
+            if not self.record_spikes or out.spike_n.max(initial=0) <= spikes.cap:
                 break
             # a block fired more than its buffer holds: restore the blocks and run them again with
             # room for all (the counter stream makes the second run identical)
             assert saved is not None
-            self.cap = int(out.spike_n.max() * 1.1) + 16
+            spikes.grow(int(out.spike_n.max() * 1.1) + 16, rows.start)
             _restore(state, lo, hi, saved)
         if self.record_spikes and not self.legacy:
             self.chunk_rate = max(self.chunk_rate, out.spike_n.max(initial=0) / width)
@@ -149,27 +170,28 @@ class _Range:
     def chunk_of_time(self, kernel: Kernel, k0: int, k1: int, progress: Progress | None) -> np.ndarray:
         """Every block through ``k0 .. k1 - 1``; returns the chunk's traces (all recorded rows)."""
         plan = self.plan
-        trace = np.empty((0 if plan.record is None else plan.record.size, k1 - k0))
+        width = k1 - k0
+        trace = np.empty((0 if plan.record is None else plan.record.size, width))
         stack = TreeStack()
-        k_parts: list[np.ndarray] = []
-        j_parts: list[np.ndarray] = []
-        j0s: list[int] = []
+        blocks = self.end_block - self.first_block
+        cap: float = 0
+        if self.record_spikes:  # room for every neuron of the range (legacy: one call) or for the rate seen so far
+            cap = self.size * width if self.legacy else min(plan.block * width, 1.25 * self.block_rate * width + 1024)
+        spikes = _ChunkSpikes(blocks, int(cap))
         for first in range(self.first_block, self.end_block, self.per_call):
             calls = min(self.per_call, self.end_block - first)
-            out = self.call(kernel, first, calls, k0, k1, trace)
+            out = self.call(kernel, first, calls, k0, k1, trace, spikes)
             for g in range(calls):
                 m = min(plan.n, (first + g + 1) * plan.block) - (first + g) * plan.block
                 stack.push(m, out.mean[g], out.m2[g], out.lag[g])
-                if self.record_spikes:
-                    spikes = int(out.spike_n[g])
-                    k_parts.append(out.spike_k[g, :spikes])
-                    j_parts.append(out.spike_j[g, :spikes])
-                    j0s.append((first + g) * plan.block)
             if progress is not None:
                 _lo, hi = plan.neuron_range(first, first + calls)
-                progress(k0 * self.size + (hi - self.lo) * (k1 - k0), neuron_steps=True)
+                progress(k0 * self.size + (hi - self.lo) * width, neuron_steps=True)
         if self.spikes is not None:
-            self.spikes.add(k_parts, j_parts, j0s, k0, k1)
+            j0s = np.arange(self.first_block, self.end_block, dtype=np.int64) * plan.block
+            found = int(spikes.n.sum())
+            expect = self.spikes.size + found + found * (plan.steps - k1) // width  # the whole run at this rate
+            self.spikes.add(spikes.k, spikes.j, spikes.n, j0s, k0, k1, expect=expect)
             # the next chunk's guess: this chunk's busiest block, or half the last guess if it was quieter
             self.block_rate = max(self.chunk_rate, self.block_rate * 0.5)
             self.chunk_rate = 0.0

@@ -16,21 +16,18 @@ __all__ = ["scatter", "merge"]
 def scatter(k, j, lengths, j0s, k0, width, out_k, out_j, start):  # type: ignore[no-untyped-def]
     """The pieces ``k``, ``j`` in (step, neuron) order into ``out_k``, ``out_j`` from ``start``.
 
-    ``k``, ``j`` are the pieces concatenated: piece ``p`` is ``lengths[p]`` spikes of neurons
-    ``j0s[p] + j``, in time order, and the pieces come in neuron order.  Each piece's spikes at
+    ``k``, ``j`` hold a piece per row: piece ``p`` is the first ``lengths[p]`` entries of row ``p``,
+    spikes of neurons ``j0s[p] + j[p]``, in time order, and the pieces come in neuron order.  Each piece's spikes at
     a step land after those of the same step in earlier pieces and of earlier steps: the place
     of piece ``p``'s run at step ``c`` is a prefix sum over (step, piece) of the runs' lengths.
     Counting the runs and copying them are parallel over the pieces (each writes its own
     places); only the prefix sum over steps x pieces is serial.
     """
     pieces = lengths.shape[0]
-    first = np.zeros(pieces + 1, np.int64)
-    for p in range(pieces):
-        first[p + 1] = first[p] + lengths[p]
     runs = np.zeros((pieces, width), np.int64)  # spikes of piece p at step k0 + c (a row per piece: no false sharing)
     for p in prange(pieces):
-        for s in range(first[p], first[p + 1]):
-            runs[p, k[s] - k0] += 1
+        for s in range(lengths[p]):
+            runs[p, k[p, s] - k0] += 1
     at = start
     for c in range(width):  # the runs' places, in (step, piece) order
         for p in range(pieces):
@@ -39,11 +36,11 @@ def scatter(k, j, lengths, j0s, k0, width, out_k, out_j, start):  # type: ignore
             at += size
     for p in prange(pieces):
         j0 = j0s[p]
-        for s in range(first[p], first[p + 1]):
-            c = k[s] - k0
+        for s in range(lengths[p]):
+            c = k[p, s] - k0
             place = runs[p, c]
-            out_k[place] = k[s]
-            out_j[place] = j0 + j[s]
+            out_k[place] = k[p, s]
+            out_j[place] = j0 + j[p, s]
             runs[p, c] = place + 1
 
 
@@ -53,21 +50,15 @@ def merge(k, j, lengths, j0s, k0, width, out_k, out_j, start):  # type: ignore[n
     step, each piece's run at that step in piece order, one cursor per piece; serial."""
     pieces = lengths.shape[0]
     cursor = np.zeros(pieces, np.int64)
-    end = np.zeros(pieces, np.int64)
-    total = 0
-    for p in range(pieces):
-        cursor[p] = total
-        total += lengths[p]
-        end[p] = total
     at = start
     for step in range(k0, k0 + width):
         for p in range(pieces):
             s = cursor[p]
-            e = end[p]
+            e = lengths[p]
             j0 = j0s[p]
-            while s < e and k[s] == step:
+            while s < e and k[p, s] == step:
                 out_k[at] = step
-                out_j[at] = j0 + j[s]
+                out_j[at] = j0 + j[p, s]
                 at += 1
                 s += 1
             cursor[p] = s

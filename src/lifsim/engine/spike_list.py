@@ -1,15 +1,18 @@
 """A run's spike list, built chunk by chunk in (step, neuron) order with little more memory than the list itself.
 
 The CPU kernels write each block's spikes, in time order, as ``int32`` pairs
-(time point, neuron within the block) into per-call buffers.  After every
-chunk of time the host hands the chunk's pieces, in block order, to
-:meth:`SpikeList.add`, which puts them in (step, neuron) order with a counting
-sort on the step (O(spikes), stable, so neurons stay in order within a step)
-and appends them to two ``int64`` arrays (step, neuron).  Those arrays grow in
-place (``ndarray.resize``: the C library's ``realloc``, which moves large
-blocks by remapping pages, not by copying them), so the peak memory of a run
-that records ``S`` spikes is the list's own ``16 S`` bytes plus one chunk's
-pieces, not several copies of the list.
+(time point, neuron within the block) into one chunk's buffers (a row per
+block).  After every chunk of time the host hands those rows, in block order,
+to :meth:`SpikeList.add`, which puts them in (step, neuron) order with a
+counting sort on the step (O(spikes), stable, so neurons stay in order within
+a step) straight from the rows (no gathered copy) and appends them to two
+``int64`` arrays (step, neuron).  Room for the whole run, at the rate seen so
+far, is made once, in memory that is not touched until the ordering writes it
+(in parallel); a list that outgrows it grows in place (``ndarray.resize``: the
+C library's ``realloc``, which moves large blocks by remapping pages, not by
+copying them).  So the peak memory of a run that records ``S`` spikes is the
+list's own ``16 S`` bytes plus one chunk's buffers, not several copies of the
+list.
 :func:`lifsim.engine.output.steps_to_times` then turns the step array into
 spike times (s) in place.
 """
@@ -22,8 +25,8 @@ __all__ = ["SpikeList", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
 
 #: the kernels' per-call spike buffers: time point and neuron within the block
 PIECE_DTYPE = np.int32
-#: spikes in one chunk's pieces the host aims at (the chunk in time is cut to fit): 32 MB of pieces
-CHUNK_SPIKES = 4_000_000
+#: spikes in one chunk's buffers the host aims at (the chunk in time is cut to fit): about 20 MB of buffers
+CHUNK_SPIKES = 2_000_000
 #: most (piece, step) cells of the ordering's table in one chunk (32 MB; the chunk in time is cut to fit)
 CHUNK_CELLS = 4_000_000
 
@@ -39,24 +42,37 @@ class SpikeList:
         self._k = np.empty(max(int(capacity), 1), dtype=np.int64)
         self._j = np.empty(max(int(capacity), 1), dtype=np.int64)
 
-    def _reserve(self, size: int) -> None:
+    def _reserve(self, size: int, expect: int = 0) -> None:
+        """Room for ``size`` spikes, and for ``expect`` (the run's expected total) where that is more.
+
+        While the list is small against the room it needs, the room is new, untouched memory (``np.empty``:
+        its pages cost nothing until the ordering writes them, in parallel) and the few spikes held are copied
+        over; a long list grows in place instead (``resize``: no copy, but the added part is zero-filled)."""
         if size <= self._k.size:
             return
-        new = size + size // 16  # resize zero-fills (touches) what it adds: keep the overshoot small
+        new = max(size + size // 16, expect)  # resize zero-fills (touches) what it adds: keep the overshoot small
+        if 4 * self.size <= new:
+            for name in ("_k", "_j"):
+                fresh = np.empty(new, dtype=np.int64)
+                fresh[: self.size] = getattr(self, name)[: self.size]
+                setattr(self, name, fresh)
+            return
         self._k.resize(new, refcheck=False)
         self._j.resize(new, refcheck=False)
 
-    def add(self, k_parts: list[np.ndarray], j_parts: list[np.ndarray], j0s: list[int], k0: int, k1: int) -> None:
-        """Append one chunk's pieces (time points ``k0 .. k1 - 1``): piece ``p`` holds spikes of neurons
-        ``j0s[p] + j_parts[p]`` in time order, and the pieces come in neuron order."""
-        total = sum(int(k.size) for k in k_parts)
+    def add(
+        self, k: np.ndarray, j: np.ndarray, lengths: np.ndarray, j0s: np.ndarray, k0: int, k1: int, expect: int = 0
+    ) -> None:
+        """Append one chunk (time points ``k0 .. k1 - 1``) from its spike buffers: row ``p`` of ``k``, ``j``
+        holds ``lengths[p]`` spikes of neurons ``j0s[p] + j[p]`` in time order, and the rows come in neuron
+        order.  ``expect``: the spikes the whole run is expected to hold (room is made for them at once)."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        total = int(lengths.sum())
         if total == 0:
             return
-        self._reserve(self.size + total)
-        lengths = np.array([k.size for k in k_parts], dtype=np.int64)
-        k_all, j_all = np.concatenate(k_parts), np.concatenate(j_parts)
-        order = self._scatter if len(k_parts) * (k1 - k0) <= CHUNK_CELLS else self._merge
-        order(k_all, j_all, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
+        self._reserve(self.size + total, int(expect))
+        order = self._scatter if lengths.size * (k1 - k0) <= CHUNK_CELLS else self._merge
+        order(k, j, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
         self.size += total
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
