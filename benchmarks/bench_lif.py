@@ -328,6 +328,69 @@ def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str])
     return plan
 
 
+#: where each interleaved child takes its count of timed runs (the rest of its arguments stay as planned)
+REPEATS_ARGUMENT = {id(LIFSIM_CHILD): 3, id(GENERATOR_CHILD): 2}
+
+
+def _run_one(code: str, child_args: list, args: argparse.Namespace) -> dict:
+    python = sys.executable
+    if code is BRIAN2_CHILD:
+        python = args.brian2
+    elif code is NEST_CHILD:
+        python = args.nest
+    try:
+        return run_child(python, code, child_args, args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {args.timeout:.0f} s"}
+
+
+def _merged(results: list[dict]) -> dict:
+    """One row's rounds as one result: every timed run, the first round's start-up, the largest peak memory."""
+    failed = [r for r in results if "error" in r]
+    if failed:
+        return failed[0]
+    merged = dict(results[0])
+    merged["times"] = [time for r in results for time in r["times"]]
+    merged["rss_mb"] = max(r["rss_mb"] for r in results)
+    return merged
+
+
+def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Run the plan; yield (label, work, N, code, arguments, result, wall seconds) per row, in the plan's order.
+
+    lifsim's rows and the generators' rows of one workload and size are measured in interleaved rounds: each round
+    runs every one of them once (a fresh process, one warm-up run, one timed run), and a row's figure is the median
+    over the rounds, so that a machine whose speed drifts (a shared host) biases no row against another in the
+    ratios.  The peers' rows (long, and compiled anew each time) run once, with their own repeats, in between.
+    """
+    groups: dict[tuple[str, int], list[int]] = {}
+    for index, (_label, work, n, code, _child_args) in enumerate(plan):
+        if id(code) in REPEATS_ARGUMENT:
+            groups.setdefault((work, n), []).append(index)
+    done: dict[int, tuple[dict, float]] = {}
+    for index, (label, work, n, code, child_args) in enumerate(plan):
+        if index in done:
+            pass
+        elif id(code) in REPEATS_ARGUMENT:
+            members = groups[(work, n)]
+            rounds: dict[int, list[dict]] = {member: [] for member in members}
+            walls = dict.fromkeys(members, 0.0)
+            for _round in range(args.repeats):
+                for member in members:
+                    member_code, member_args = plan[member][3], list(plan[member][4])
+                    member_args[REPEATS_ARGUMENT[id(member_code)]] = 1
+                    started = time.perf_counter()
+                    rounds[member].append(_run_one(member_code, member_args, args))
+                    walls[member] += time.perf_counter() - started
+            for member in members:
+                done[member] = (_merged(rounds[member]), walls[member])
+        else:
+            started = time.perf_counter()
+            done[index] = (_run_one(code, child_args, args), time.perf_counter() - started)
+        result, wall = done.pop(index)
+        yield label, work, n, code, child_args, result, wall
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", default="W1,W2", help="which workloads (default W1,W2)")
@@ -403,24 +466,14 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for label, work, n, code, child_args in plan:
-        python = sys.executable
-        if code is BRIAN2_CHILD:
-            python = args.brian2
-        elif code is NEST_CHILD:
-            python = args.nest
-        started = time.perf_counter()
-        try:
-            result = run_child(python, code, child_args, args.timeout)
-        except subprocess.TimeoutExpired:
-            result = {"error": f"timed out after {args.timeout:.0f} s"}
+    for label, work, n, _code, _args, result, wall in measure(plan, args):
         row = {
             "engine": label,
             "workload": work,
             "n": n,
             "steps": steps,
             **result,
-            "wall_s": time.perf_counter() - started,
+            "wall_s": wall,
         }
         if "times" in result and result["times"]:
             median = statistics.median(result["times"])
