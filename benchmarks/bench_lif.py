@@ -11,9 +11,11 @@ Gaussian white noise of ``sigma`` 5 mV instead of the uniform noise, Euler-
 Maruyama, threshold and reset; in Brian2
 ``dv/dt = (EL - v + R*I_mean)/tau + sigma*xi*tau**-0.5``.  Both give about 9.9 Hz.
 
-Each lifsim measurement runs in a fresh subprocess so its peak RSS is its own;
-the time is the median of ``--repeats`` runs after one warm-up run (which also
-compiles: its extra time is reported as the start-up time).  Brian2's time is
+Each lifsim measurement runs in a fresh subprocess so its peak RSS is its own
+(one warm-up run, which also compiles: its extra time is reported as the
+start-up time, then one timed run); lifsim's and the generators' rows of one
+workload and size take turns, ``--repeats`` rounds of them, and a row's time is
+the median of its rounds, so that a machine whose speed drifts favours no row.  Brian2's time is
 its compiled binary's run time only (its C++ build is the start-up time), the
 median of 2 runs (1 run at N = 1e6).  The "generator alone" rows draw the same
 count of numbers as the workload (one per neuron-step) in the engine's blocks

@@ -285,6 +285,8 @@ def test_dataset_layout(small_result):
     assert round(total) == t.size
     prov = small_result.provenance
     assert prov["params"]["g"] == 5.0 and prov["engine"] == "numpy" and prov["build_s"] >= 0
+    # the network's own stream is named, not the ensembles' (whose version numbers count something else)
+    assert prov["stream"] == "counter-splitmix64/network-1" and prov["network_stream_version"] == 1
     summary = small_result.summary()
     assert summary.splitlines()[-1].startswith("build ") and ", simulate " in summary.splitlines()[-1]
     assert "theory" in summary and "CV" in summary and "synchrony" in summary

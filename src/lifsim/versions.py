@@ -17,21 +17,29 @@ from importlib import metadata
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["versions", "show_versions"]
+__all__ = ["versions", "show_versions", "cpu_model"]
 
 #: what a package that is not installed shows
 MISSING = "not installed"
 
 
-def _cpu() -> str:
-    """The CPU's model name (Linux: /proc/cpuinfo), else what :mod:`platform` knows."""
+def cpu_model() -> str:
+    """The CPU's model name, with its family and model numbers where the name alone is generic (under a
+    hypervisor, two generations of Xeon both say "Intel(R) Xeon(R) Processor"); Linux: /proc/cpuinfo, elsewhere
+    what :mod:`platform` knows."""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            name, _, value = line.partition(":")
+            if not name.strip():
+                break  # the first processor's entry is enough
+            fields.setdefault(name.strip(), value.strip())
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown"
+    model = fields.get("model name") or platform.processor() or platform.machine() or "unknown"
+    if "cpu family" in fields and "model" in fields:
+        model += f" (family {fields['cpu family']}, model {fields['model']})"
+    return model
 
 
 #: extras of lifsim's own developers (building the documentation, running the tests): not in a user's report
@@ -85,7 +93,7 @@ def versions() -> dict[str, str]:
         "lifsim": __version__,
         "python": sys.version.split()[0] + f" ({platform.python_implementation()}, {sys.executable})",
         "os": f"{platform.system()} {platform.release()} ({platform.machine()})",
-        "cpu": f"{_cpu()}, {os.cpu_count()} logical cores",
+        "cpu": f"{cpu_model()}, {os.cpu_count()} logical cores",
     }
     for name, extra, condition in _requirements():
         version = _installed(name)

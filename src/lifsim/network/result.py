@@ -76,7 +76,6 @@ class NetworkResult:
         import xarray as xr
 
         from ..request import stamp
-        from ..streams import STREAM_VERSION
         from .keys import NETWORK_STREAM_VERSION
 
         p = run.params
@@ -91,7 +90,8 @@ class NetworkResult:
             "threads": run.threads,
             "block": run.block,
             "record_spikes": record,
-            "stream": f"counter-splitmix64/{STREAM_VERSION}",
+            # the network's own draws (connectivity, Poisson input, initial V): no normals of the ensemble streams
+            "stream": f"counter-splitmix64/network-{NETWORK_STREAM_VERSION}",
             "network_stream_version": NETWORK_STREAM_VERSION,
             "build_s": run.build_s,
             "build_detail": run.extra,
