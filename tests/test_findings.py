@@ -125,7 +125,7 @@ def test_sigint_while_an_nwb_run_starts_is_one_line(tmp_path):
         out, err = process.communicate(timeout=120)
         outcome = (delay, held, process.returncode, err[-1500:], sorted(p.name for p in tmp_path.iterdir()))
         if process.returncode == 130 and err == "lifsim: interrupted\n":
-            assert out == "" and not any(tmp_path.iterdir()), outcome
+            assert out == "", outcome
             said += 1
             continue
         # not the line: only while the interpreter was still starting, before any of lifsim's code ran
