@@ -330,8 +330,8 @@ def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str])
     return plan
 
 
-#: where each interleaved child takes its count of timed runs (the rest of its arguments stay as planned)
-REPEATS_ARGUMENT = {id(LIFSIM_CHILD): 3, id(GENERATOR_CHILD): 2}
+#: the children measured in interleaved rounds, and where each takes its count of timed runs
+REPEATS_ARGUMENT = {LIFSIM_CHILD: 3, GENERATOR_CHILD: 2}
 
 
 def _run_one(code: str, child_args: list, args: argparse.Namespace) -> dict:
@@ -352,13 +352,13 @@ def _merged(results: list[dict]) -> dict:
     if failed:
         return failed[0]
     merged = dict(results[0])
-    merged["times"] = [time for r in results for time in r["times"]]
+    merged["times"] = [seconds for r in results for seconds in r["times"]]
     merged["rss_mb"] = max(r["rss_mb"] for r in results)
     return merged
 
 
 def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """Run the plan; yield (label, work, N, code, arguments, result, wall seconds) per row, in the plan's order.
+    """Run the plan; yield (label, work, N, result, wall seconds) per row, in the plan's order.
 
     lifsim's rows and the generators' rows of one workload and size are measured in interleaved rounds: each round
     runs every one of them once (a fresh process, one warm-up run, one timed run), and a row's figure is the median
@@ -367,30 +367,28 @@ def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[
     """
     groups: dict[tuple[str, int], list[int]] = {}
     for index, (_label, work, n, code, _child_args) in enumerate(plan):
-        if id(code) in REPEATS_ARGUMENT:
+        if code in REPEATS_ARGUMENT:
             groups.setdefault((work, n), []).append(index)
     done: dict[int, tuple[dict, float]] = {}
     for index, (label, work, n, code, child_args) in enumerate(plan):
-        if index in done:
-            pass
-        elif id(code) in REPEATS_ARGUMENT:
+        if code not in REPEATS_ARGUMENT:
+            started = time.perf_counter()
+            done[index] = (_run_one(code, child_args, args), time.perf_counter() - started)
+        elif index not in done:  # the first row of its group: the whole group, round by round
             members = groups[(work, n)]
             rounds: dict[int, list[dict]] = {member: [] for member in members}
             walls = dict.fromkeys(members, 0.0)
             for _round in range(args.repeats):
                 for member in members:
                     member_code, member_args = plan[member][3], list(plan[member][4])
-                    member_args[REPEATS_ARGUMENT[id(member_code)]] = 1
+                    member_args[REPEATS_ARGUMENT[member_code]] = 1
                     started = time.perf_counter()
                     rounds[member].append(_run_one(member_code, member_args, args))
                     walls[member] += time.perf_counter() - started
             for member in members:
                 done[member] = (_merged(rounds[member]), walls[member])
-        else:
-            started = time.perf_counter()
-            done[index] = (_run_one(code, child_args, args), time.perf_counter() - started)
         result, wall = done.pop(index)
-        yield label, work, n, code, child_args, result, wall
+        yield label, work, n, result, wall
 
 
 def main() -> int:
@@ -468,7 +466,7 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for label, work, n, _code, _args, result, wall in measure(plan, args):
+    for label, work, n, result, wall in measure(plan, args):
         row = {
             "engine": label,
             "workload": work,

@@ -141,7 +141,8 @@ class _Range:
         width = k1 - k0
         drive, schedule = plan.drive(k0, k1), plan.schedule(k0, k1)
         lo, hi = plan.neuron_range(first, first + calls)
-        saved = None if self.legacy else _save(state, lo, hi)
+        # the state before the call, for a rerun if a block's spikes overflow its buffer (recorded spikes only)
+        saved = _save(state, lo, hi) if self.record_spikes and not self.legacy else None
         rows = slice(first - self.first_block, first - self.first_block + calls)
         while True:
             spikes.n[rows] = 0
