@@ -11,7 +11,8 @@ spike-mask passes beside it:
 2. with the Euler update of V;
 3. with threshold and reset;
 4. with the spike count (the W1 kernel's loop);
-5. the kernel's ``_lanes_uniform`` itself (mode 1, W1; mode 2, W1s's spike masks);
+5. the kernel's ``_lanes_uniform`` itself (mode 1, W1; mode 2, W1s's spike masks), which
+   runs rows 1 and 4 as two passes over the block (all draws first, then the update);
 6. the canonical statistics of the step (lane moments, group merges).
 
 Rows 1-4 are written out here with the kernel's arithmetic in its order;
@@ -106,8 +107,9 @@ def _kernel(mode: int):  # type: ignore[no-untyped-def]
     @njit(error_model="numpy")
     def run(model, x, counts, groups, steps):  # type: ignore[no-untyped-def]
         masks = np.zeros(groups, np.int64)
+        two_u = np.empty(groups * 32)  # the kernel's scratch: the step's draws, made in a first pass
         for kk in range(steps):
-            numba_lanes._lanes_uniform(model, x, counts, masks, groups, 0, kk, MEAN, PRE, AMP, KEY, mode)
+            numba_lanes._lanes_uniform(model, x, counts, masks, groups, 0, kk, MEAN, PRE, AMP, KEY, mode, two_u)
             masks[:] = 0
 
     return run

@@ -85,7 +85,7 @@ print(json.dumps({"times": times[1:], "first": first, "warm": times[0], "spikes"
 GENERATOR_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from lifsim.engine.numba_random import _GAMMA, _STRIDE, _box_muller_f32, _mix  # first: numba's settings
+from lifsim.engine.numba_random import _GAMMA, _STRIDE, _angle_f32, _mix, _radius_f32  # first: numba's settings
 from numba import njit, prange, set_num_threads
 n, threads, repeats, t_max, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 steps = int(round(t_max / 1e-4))
@@ -94,7 +94,8 @@ STRIDE32 = np.uint64((0x9E3779B97F4A7C15 << 37) & 0xFFFFFFFFFFFFFFFF)
 
 # The same count of numbers as the workload (one per neuron-step), in the engine's blocks of 2048
 # neurons and its lane order (64 groups of 32; the counter an induction), both halves of each
-# Box-Muller pair used (stream version 3: one draw a pair), summed per neuron so nothing is optimised away.
+# Box-Muller pair used (stream version 3: one draw a pair, in the W2 kernel's three passes), summed per
+# neuron so nothing is optimised away.
 
 @njit(parallel=True, error_model="numpy")
 def uniforms(n, steps, key, out):
@@ -118,14 +119,20 @@ def normals(n, steps, key, out):
     for b in prange(blocks):
         j0 = b * 2048
         acc = np.zeros(2048)
+        raw = np.empty(64, np.uint64)
+        rad = np.empty(64, np.float32)
         for pair in range(steps // 2):
             z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA
             for i in range(32):
                 c1 = z1 + np.uint64(i) * _STRIDE
-                for q in range(64):
-                    c, s = _box_muller_f32(_mix(c1))  # stream version 3's transform: one draw a pair
+                for q in range(64):  # the kernel's three passes: draws, radii, then angles and normals
+                    raw[q] = _mix(c1)
                     c1 += STRIDE32
-                    acc[i * 64 + q] += c + s
+                for q in range(64):
+                    rad[q] = _radius_f32(raw[q])
+                for q in range(64):
+                    c, s = _angle_f32(raw[q])
+                    acc[i * 64 + q] += float(rad[q] * c) + float(rad[q] * s)
         out[b] = acc.sum()
 
 kernel = normals if kind == "normal" else uniforms

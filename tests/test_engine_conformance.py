@@ -145,3 +145,18 @@ def test_large_blocks_give_the_reference_bits(engine, name, method, refractory):
     ref = lifsim.simulate(params, SOURCES[name](), engine="numpy", **kwargs)
     assert ref.total_spikes > 0
     assert_bitwise(ref, lifsim.simulate(params, SOURCES[name](), engine=engine, **kwargs), name)
+
+
+@pytest.mark.parametrize("refractory", [False, True])
+@pytest.mark.parametrize("name", ["uniform", "white", "white, stream version 2"])
+def test_large_blocks_without_a_spike_list_give_the_reference_bits(engine, name, refractory):
+    # without recorded spikes the lane-order kernel takes its other loops (no spike masks; W1's and W2's path)
+    if engine != "numba":
+        pytest.skip("the lane-order kernel is the numba engine's")
+    params = P.replace(t_ref="2 ms") if refractory else P
+    version = 2 if "version 2" in name else 3
+    kwargs = dict(n=2500, seed=9, record_spikes=False, stream_version=version, record_v="0:40")
+    ref = lifsim.simulate(params, SOURCES[name.split(",")[0]](), engine="numpy", **kwargs)
+    run = lifsim.simulate(params, SOURCES[name.split(",")[0]](), engine=engine, **kwargs)
+    assert ref.spike_count.sum() > 0 and run.spike_t is None
+    assert_bitwise(ref, run, name)

@@ -31,6 +31,8 @@ __all__ = [
     "_sincos",
     "_pair",
     "_box_muller_f32",
+    "_radius_f32",
+    "_angle_f32",
     "_pair_of",
     "_normal",
 ]
@@ -194,9 +196,9 @@ def _pair(key, j, pair):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
-    """Stream version 3's two normals of one draw: lifsim.portable.box_muller_f32's values, straight-line code
-    (the range reduction exact in float64, then float32 arithmetic, each normal widened exactly)."""
+def _radius_f32(raw):  # type: ignore[no-untyped-def]
+    """Stream version 3's radius ``sqrt(-2 ln(1 - u1))`` (float32) of one draw: the upper 32 bits, the range
+    reduction exact in float64, then float32 arithmetic (lifsim.portable.neg2log_f32's values, then the root)."""
     m = np.int64(_TWO32 - (raw >> np.uint64(32)))
     e, f = _binade(m)
     d = np.float32(f - 1.0)
@@ -205,7 +207,13 @@ def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
     ln_f = (s + s) + s * (z * (((_FL3 * z + _FL2) * z + _FL1) * z + _FL0))
     k = np.float32(32 - e)
     x = (k * _F_LN2_HI - ln_f) + k * _F_LN2_LO
-    r = np.sqrt(x + x)
+    return np.sqrt(x + x)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _angle_f32(raw):  # type: ignore[no-untyped-def]
+    """Stream version 3's ``(cos, sin)`` (float32) of the angle in the lower 32 bits of one draw
+    (lifsim.portable.sincos_f32's values)."""
     low = raw & _MASK32
     q = np.int64(low >> np.uint64(30))
     w = float(np.int64(low & _MASK30)) * _TWO_M30
@@ -215,7 +223,16 @@ def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
     zz = xx * xx
     sin_w = xx + xx * (zz * (((_FS3 * zz + _FS2) * zz + _FS1) * zz + _FS0))
     cos_w = (_F_ONE - _F_HALF * zz) + zz * (zz * (((_FC3 * zz + _FC2) * zz + _FC1) * zz + _FC0))
-    cos_t, sin_t = _turn(q, upper, cos_w, sin_w)
+    return _turn(q, upper, cos_w, sin_w)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _box_muller_f32(raw):  # type: ignore[no-untyped-def]
+    """Stream version 3's two normals of one draw: lifsim.portable.box_muller_f32's values, straight-line code
+    (the radius times the cosine and the sine, in float32, each normal widened exactly).  A loop over many
+    draws may run the halves as separate passes (:func:`_radius_f32`, :func:`_angle_f32`): the same bits."""
+    r = _radius_f32(raw)
+    cos_t, sin_t = _angle_f32(raw)
     return float(r * cos_t), float(r * sin_t)
 
 
