@@ -13,11 +13,12 @@ Maruyama, threshold and reset; in Brian2
 
 Each lifsim measurement runs in a fresh subprocess so its peak RSS is its own
 (one warm-up run, which also compiles: its extra time is reported as the
-start-up time, then one timed run); lifsim's and the generators' rows of one
-workload and size take turns, ``--repeats`` rounds of them, and a row's time is
-the median of its rounds, so that a machine whose speed drifts favours no row.  Brian2's time is
-its compiled binary's run time only (its C++ build is the start-up time), the
-median of 2 runs (1 run at N = 1e6).  The "generator alone" rows draw the same
+start-up time, then one timed run); lifsim's, the generators' and Brian2's rows
+of one workload and size take turns, ``--repeats`` rounds of them, and a row's
+time is the median of its rounds, so that a machine whose speed drifts favours
+no row.  Brian2's time is its compiled binary's run time only: its project is
+built in the first round (the C++ build is its start-up time) and its binary
+runs once in each round.  The "generator alone" rows draw the same
 count of numbers as the workload (one per neuron-step) in the engine's blocks
 and do nothing else: the floor for a simulation that draws them.
 
@@ -174,44 +175,54 @@ print(json.dumps({"times": times[1:], "first": times[0], "warm": times[0],
 """
 
 BRIAN2_CHILD = r"""
-import json, os, resource, sys, tempfile, time
+import json, os, resource, subprocess, sys, time
 t_start = time.perf_counter()
 n, threads, runs, t_max, work = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
-import brian2 as b2
+directory = sys.argv[6]  # the row's project directory: built in the first round, its binary run again after
+built = os.path.join(directory, "lifsim_bench.json")
 times = []
-first = None
-for rep in range(runs):
-    b2.device.reinit(); b2.device.activate()
-    b2.set_device("cpp_standalone", directory=tempfile.mkdtemp(), build_on_run=False)
-    b2.prefs.devices.cpp_standalone.openmp_threads = threads
-    b2.defaultclock.dt = 0.1 * b2.ms
-    tau, el, vr, vth = 20 * b2.ms, -60 * b2.mV, -70 * b2.mV, -50 * b2.mV
-    R = 100 * b2.Mohm
-    if work == "W2":
-        I_mean, sigma = 60 * b2.pA, 5 * b2.mV
-        eqs = "dv/dt = (el - v + R * I_mean) / tau + sigma * xi * tau ** -0.5 : volt"
-    else:
-        I_mean, A = 250 * b2.pA, 1.2247
-        eqs = ("dv/dt = (el - v + R * I) / tau : volt\n"
-               "I = I_mean * (1 + A * (2 * rand() - 1)) : amp (constant over dt)")
-    group = b2.NeuronGroup(n, eqs, threshold="v > vth", reset="v = vr", method="euler")
-    group.v = el
-    rate = b2.PopulationRateMonitor(group)
-    b2.run(t_max * b2.second)
+if os.path.exists(built):  # a later round: the compiled binary alone, as cpp_standalone runs it
+    saved = json.load(open(built))
+    binary = "main.exe" if os.name == "nt" else "main"
+    for rep in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([os.path.join(".", binary)], cwd=directory, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    print(json.dumps({"times": times, "first": saved["first"], "compile_s": saved["compile_s"],
+                      "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                      "rate_hz": saved["rate_hz"]}))
+    raise SystemExit(0)
+import brian2 as b2
+b2.set_device("cpp_standalone", build_on_run=False)
+b2.prefs.devices.cpp_standalone.openmp_threads = threads
+b2.defaultclock.dt = 0.1 * b2.ms
+tau, el, vr, vth = 20 * b2.ms, -60 * b2.mV, -70 * b2.mV, -50 * b2.mV
+R = 100 * b2.Mohm
+if work == "W2":
+    I_mean, sigma = 60 * b2.pA, 5 * b2.mV
+    eqs = "dv/dt = (el - v + R * I_mean) / tau + sigma * xi * tau ** -0.5 : volt"
+else:
+    I_mean, A = 250 * b2.pA, 1.2247
+    eqs = ("dv/dt = (el - v + R * I) / tau : volt\n"
+           "I = I_mean * (1 + A * (2 * rand() - 1)) : amp (constant over dt)")
+group = b2.NeuronGroup(n, eqs, threshold="v > vth", reset="v = vr", method="euler")
+group.v = el
+rate = b2.PopulationRateMonitor(group)
+b2.run(t_max * b2.second)
+t0 = time.perf_counter()
+b2.device.build(directory=directory, run=False, compile=True)
+compiled = time.perf_counter()
+b2.device.run()
+t1 = time.perf_counter()
+times.append(t1 - compiled)  # the binary's run time only (the C++ build is reported as start-up)
+for rep in range(runs - 1):
     t0 = time.perf_counter()
-    b2.device.build(run=False, compile=True)
-    compiled = time.perf_counter()
     b2.device.run()
-    t1 = time.perf_counter()
-    # the binary's run time only (the C++ build is reported as start-up)
-    times.append(t1 - compiled)
-    if rep == 0:
-        first = t1 - t_start
-        compile_s = compiled - t0
-    spikes = float(sum(rate.rate[:] * b2.defaultclock.dt * n))
-print(json.dumps({"times": times, "first": first, "compile_s": compile_s,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "rate_hz": spikes / (n * t_max)}))
+    times.append(time.perf_counter() - t0)
+spikes = float(sum(rate.rate[:] * b2.defaultclock.dt * n))
+result = {"first": t1 - t_start, "compile_s": compiled - t0, "rate_hz": spikes / (n * t_max)}
+json.dump(result, open(built, "w"))
+print(json.dumps(dict(result, times=times, rss_mb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)))
 """
 
 NEST_CHILD = r"""
@@ -318,7 +329,6 @@ def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str])
                     ("numpy, tutorial style ([n, steps] arrays)", work, n, TUTORIAL_STYLE_CHILD, [n, 1, args.t_max])
                 )
             if args.brian2 and n <= args.peer_max_n:
-                runs = 1 if n >= 1_000_000 else 2
                 for threads in (1, 2):
                     plan.append(
                         (
@@ -326,7 +336,7 @@ def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str])
                             work,
                             n,
                             BRIAN2_CHILD,
-                            [n, threads, runs, args.t_max, work],
+                            [n, threads, args.repeats, args.t_max, work, _project(args, work, n, threads)],
                         )
                     )
             if args.nest and work == "W1" and n <= args.peer_max_n:
@@ -337,8 +347,13 @@ def build_plan(args: argparse.Namespace, sizes: list[int], workloads: list[str])
     return plan
 
 
+def _project(args: argparse.Namespace, work: str, n: int, threads: int) -> str:
+    """The directory of one Brian2 row's standalone project (under ``args.peer_dir``, made by ``main``)."""
+    return str(Path(args.peer_dir) / f"brian2-{work}-{n}-{threads}")
+
+
 #: the children measured in interleaved rounds, and where each takes its count of timed runs
-REPEATS_ARGUMENT = {LIFSIM_CHILD: 3, GENERATOR_CHILD: 2}
+REPEATS_ARGUMENT = {LIFSIM_CHILD: 3, GENERATOR_CHILD: 2, BRIAN2_CHILD: 2}
 
 
 def _run_one(code: str, child_args: list, args: argparse.Namespace) -> dict:
@@ -367,10 +382,11 @@ def _merged(results: list[dict]) -> dict:
 def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Run the plan; yield (label, work, N, result, wall seconds) per row, in the plan's order.
 
-    lifsim's rows and the generators' rows of one workload and size are measured in interleaved rounds: each round
-    runs every one of them once (a fresh process, one warm-up run, one timed run), and a row's figure is the median
+    lifsim's, the generators' and Brian2's rows of one workload and size are measured in interleaved rounds: each
+    round runs every one of them once (lifsim and the generators: a fresh process, one warm-up run, one timed run;
+    Brian2: its project built in the first round, its binary run once in each), and a row's figure is the median
     over the rounds, so that a machine whose speed drifts (a shared host) biases no row against another in the
-    ratios.  The peers' rows (long, and compiled anew each time) run once, with their own repeats, in between.
+    ratios.  NEST's rows run once, with their own repeats, in between.
     """
     groups: dict[tuple[str, int], list[int]] = {}
     for index, (_label, work, n, code, _child_args) in enumerate(plan):
@@ -424,6 +440,18 @@ def main() -> int:
     if unknown:
         parser.error(f"--workloads: unknown {', '.join(unknown)}; accepted: {', '.join(WORKLOADS)}")
     steps = int(round(args.t_max / 1e-4))
+    import shutil
+    import tempfile
+
+    args.peer_dir = tempfile.mkdtemp(prefix="lifsim-bench-brian2-")  # the Brian2 rows' projects, removed at the end
+    try:
+        return _run(args, sizes, workloads, steps)
+    finally:
+        shutil.rmtree(args.peer_dir, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, sizes: list[int], workloads: list[str], steps: int) -> int:
+    """The benchmark itself (``main`` parsed the arguments)."""
     plan = build_plan(args, sizes, workloads)
 
     rows = []
