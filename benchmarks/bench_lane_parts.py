@@ -46,7 +46,6 @@ from lifsim.engine.plan import Model  # noqa: E402
 #: the block: 64 groups of 32 lanes
 NEURONS = 2048
 GROUPS = NEURONS // 32
-_TWO_M52 = 2.0**-52
 #: the tutorial's neuron (W1): dt 0.1 ms, tau 20 ms
 MODEL = Model(
     a=1e-4 / 0.02,
@@ -83,7 +82,7 @@ def _part(upto: int):  # type: ignore[no-untyped-def]
                 for q in range(groups):
                     z = _mix(counter)
                     counter += stride32
-                    two_u = float(np.int64(z >> np.uint64(11))) * _TWO_M52
+                    two_u = float(z & numba_lanes._HIGH53) * 2.0**-63  # the kernel's conversion
                     if upto == 1:
                         x[row + q] = two_u
                         continue

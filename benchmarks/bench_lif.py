@@ -92,6 +92,7 @@ n, threads, repeats, t_max, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.a
 steps = int(round(t_max / 1e-4))
 set_num_threads(threads)
 STRIDE32 = np.uint64((0x9E3779B97F4A7C15 << 37) & 0xFFFFFFFFFFFFFFFF)
+HIGH53 = np.uint64(0xFFFFFFFFFFFFF800)
 
 # The same count of numbers as the workload (one per neuron-step), in the engine's blocks of 2048
 # neurons and its lane order (64 groups of 32; the counter an induction), both halves of each
@@ -111,7 +112,7 @@ def uniforms(n, steps, key, out):
                 for q in range(64):
                     z = _mix(counter)
                     counter += STRIDE32
-                    acc[i * 64 + q] += float(np.int64(z >> np.uint64(11))) * 2.0**-52
+                    acc[i * 64 + q] += float(z & HIGH53) * 2.0**-63  # 2 U, as the kernel converts it
         out[b] = acc.sum()
 
 @njit(parallel=True, error_model="numpy")
