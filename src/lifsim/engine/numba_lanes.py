@@ -9,14 +9,22 @@ the lane fixed, contiguous in memory:
 * the update draws, integrates, applies threshold, reset and refractoriness
   for eight groups per vector (the counter of neuron ``32 q + i`` advances by
   ``32 * 2**32 * GAMMA`` from one group to the next: still one vector add per
-  number);
+  number); the draws are made in passes of their own, stored in a scratch
+  array and read by the integration's pass (W1: all of a step's uniforms,
+  then the update; W2's even steps: a lane's draws, their radii, then the
+  angles, the normals and the update), because a number's long chain of
+  dependent operations, alone in its loop, lets the processor overlap more
+  numbers at once (measured on a Xeon: W1 6-11 %, a normal pair about
+  20 % less time);
 * the statistics fold each group by halves (lane ``i`` + lane ``i + 16``, ...)
   as vertical vector additions over the groups, instead of shuffling within
   one group (:func:`lifsim.engine.numba_stats._lane_moments`), and the groups
   are merged up the canonical tree with weights computed once per block;
 * spikes are found through a per-group bit mask (bit ``i``: lane ``i``
   fired), so a group without spikes costs one compare per step, and a spike
-  one lowest-set-bit lookup; they are written in neuron order.
+  one lowest-set-bit lookup; they are written in neuron order.  The masks
+  are kept only when spikes are recorded (or refractoriness needs its own
+  pass).
 
 Every arithmetic operation is the one of the neuron-order kernel and of the
 numpy reference, in the same order: the layout changes only which numbers
@@ -97,7 +105,7 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
     generator is a long chain of dependent operations (two 64-bit multiplies);
     alone in its loop, the processor overlaps more of its chains than when each
     is followed by the update's (the same operations, so the same bits; about
-    10 % less time per neuron-step on a Xeon).  ``2 U`` is converted from the draw's upper 53 bits in place
+    6-11 % less time per neuron-step on a Xeon).  ``2 U`` is converted from the draw's upper 53 bits in place
     (a mask and an unsigned conversion instead of a shift and a signed one: the same value exactly; the
     number alone, drawn, converted and stored, took 7 % less time on a Xeon).
 
