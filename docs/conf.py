@@ -1,6 +1,7 @@
 """Sphinx configuration of lifsim's documentation site.
 
-    pip install ".[docs]" && sphinx-build -W -b html docs docs/_build/html && sphinx-build -W -b doctest docs docs/_build/doctest
+    pip install ".[docs]"
+    sphinx-build -W -b html docs docs/_build/html && sphinx-build -W -b doctest docs docs/_build/doctest
 
 The pages are written by hand in ``docs/`` (the README is the short front page of the repository, not a source of
 the site).  Every page that shows a figure shows one this build has just made: ``builder-inited`` runs
@@ -197,7 +198,8 @@ def rate_caption(printed: str) -> str:
     found = re.search(r"in Hz, ([^;\n]*?(\d+(?:\.\d+)?) Hz)", printed)
     if not found:  # no rate panel
         return ""
-    return f"*The figure's \"rate (Hz)\" axis is the tutorial's: spikes per neuron per 1-ms step. In Hz: {found.group(1)}.*"
+    axis = "*The figure's \"rate (Hz)\" axis is the tutorial's: spikes per neuron per 1-ms step."
+    return f"{axis} In Hz: {found.group(1)}.*"
 
 
 def shared_setup(module_source: str, current_source: str) -> str:
@@ -222,8 +224,8 @@ def write_companion() -> None:
         "# Part I: the LIF neuron",
         "",
         f"Neuromatch precourse W0D1, [*LIF Neuron Part I*]({PART1_URL}): each exercise's solution code (as the tests",
-        "run it: `tests/tutorial_solutions.py`, with the tutorial's own helpers), the one lifsim command that gives its",
-        "numbers bit for bit, what that command prints and the figure it draws.",
+        "run it: `tests/tutorial_solutions.py`, with the tutorial's own helpers), the one lifsim command that gives",
+        "its numbers bit for bit, what that command prints and the figure it draws.",
     ]
     for ex, title in TITLES.items():
         argv = ["tutorial", str(ex)]
@@ -344,8 +346,9 @@ def write_benchmarks() -> None:
         "",
         "| work | one thread (s) | one process, 2 threads (s) | LocalCluster, 2 workers (s) | efficiency (cluster) |",
         "|---|---:|---:|---:|---:|",
-        f"| ensemble W2, N = {ens['n']:,}, {ens['steps'] * 1e-4:g} s, {ens['tasks']} tasks | {ens['one_thread_s']:.2f} | "
-        f"{ens['threads_s']:.2f} | {ens['cluster_s']:.2f} | {ens['efficiency_cluster']:.2f} |",
+        f"| ensemble W2, N = {ens['n']:,}, {ens['steps'] * 1e-4:g} s, {ens['tasks']} tasks | "
+        f"{ens['one_thread_s']:.2f} | {ens['threads_s']:.2f} | {ens['cluster_s']:.2f} | "
+        f"{ens['efficiency_cluster']:.2f} |",
         f"| sweep, {sweep['points']} points x {sweep['n']:,} neurons x 1 s | {sweep['one_thread_s']:.2f} | "
         f"{sweep['threads_s']:.2f} | {sweep['cluster_s']:.2f} | {sweep['efficiency_cluster']:.2f} |",
         "",
