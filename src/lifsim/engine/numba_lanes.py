@@ -96,6 +96,16 @@ def _euler_uniform(v, two_u, a, el, r, mean, pre, amp):  # type: ignore[no-untyp
     return v + a * (el - v + r * current)
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _fire(x, counts, at, y, vth, vr, firing):  # type: ignore[no-untyped-def]
+    """Lane ``at`` after an update to ``y`` (V): threshold and reset (when ``firing``), its spike counted;
+    returns whether it fired (the fused updates' threshold; :func:`_lanes_threshold` adds refractoriness)."""
+    f = (y > vth) & firing
+    x[at] = vr if f else y
+    counts[at] += f
+    return f
+
+
 @njit(cache=True, error_model="numpy")
 def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, two_u):  # type: ignore[no-untyped-def]
     """The Euler update driven by ``mean (pre + A (2 U - 1))`` (one uniform term: W1's input).
@@ -125,16 +135,11 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
             row = i * groups
             for q in range(groups):
                 y = _euler_uniform(x[row + q], two_u[row + q], a, el, r, mean, pre, amp)
-                f = (y > vth) & spiking
-                x[row + q] = vr if f else y
-                counts[row + q] += f
+                f = _fire(x, counts, row + q, y, vth, vr, spiking)
                 masks[q] |= np.int64(f) << i  # bit i of the group's mask: lane i fired
     elif mode == 1:
         for at in range(_GROUP * groups):
-            y = _euler_uniform(x[at], two_u[at], a, el, r, mean, pre, amp)
-            f = (y > vth) & spiking
-            x[at] = vr if f else y
-            counts[at] += f
+            _fire(x, counts, at, _euler_uniform(x[at], two_u[at], a, el, r, mean, pre, amp), vth, vr, spiking)
     else:
         for at in range(_GROUP * groups):
             x[at] = _euler_uniform(x[at], two_u[at], a, el, r, mean, pre, amp)
@@ -147,9 +152,7 @@ def _white_settle(model, step, x, counts, masks, at, q, i, z, mark):  # type: ig
     reset, its spike counted and (``mark``) marked in ``masks[q]``."""
     base, has_base, w_mean, scale, firing = step
     y = _white_update(model, x[at], base, has_base, w_mean, scale, z)
-    f = (y > model.vth) & firing
-    x[at] = model.vr if f else y
-    counts[at] += f
+    f = _fire(x, counts, at, y, model.vth, model.vr, firing)
     if mark:
         masks[q] |= np.int64(f) << i
 
