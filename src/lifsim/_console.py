@@ -40,7 +40,7 @@ def _leave_at_start(signum: int, frame: object) -> None:
     _leave(status, line)
 
 
-def _take_signals(handler: "Callable[[int, object], None]") -> None:
+def _take_signals(handler: "Callable[[int, object], None] | int") -> None:
     """Handle SIGINT, then SIGTERM, with ``handler``."""
     for signum in (_signal.SIGINT, _signal.SIGTERM):
         _signal.signal(signum, handler)
@@ -104,6 +104,37 @@ def _leave(status: int, message: str | None) -> None:
         os._exit(status)
 
 
+def _close_progress_bars() -> None:
+    """Close tqdm's bars (they clear their line), so that lifsim's line does not end a half-drawn bar."""
+    tqdm = sys.modules.get("tqdm")
+    for bar in list(getattr(getattr(tqdm, "tqdm", None), "_instances", ())):
+        try:
+            bar.close()
+        except Exception:  # noqa: BLE001 - never in the way of leaving
+            pass
+
+
+def _leave_while_compiling(interrupt: type[KeyboardInterrupt]) -> None:
+    """A signal while numba compiles: remove what this process was writing and leave from the handler.
+
+    Raising there would unwind through numba's half-built LLVM objects, whose clean-up can crash the process
+    (:mod:`lifsim.signals`); nothing of the run is computed yet, and a store's finished ranges are already on disk.
+    """
+    try:
+        _take_signals(_signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
+        atomic = sys.modules.get("lifsim.atomic")
+        if atomic is not None:
+            atomic.cleanup_after_interrupt()  # temporary files and folders, zarr's writer drained first
+        store = sys.modules.get("lifsim.store")
+        if store is not None:
+            store.release_held_locks()  # the writers' lock files
+        _close_progress_bars()
+    except BaseException:  # noqa: BLE001 - a second signal, or a clean-up that failed: leave all the same
+        pass
+    finally:
+        _leave(*(_SAID[_signal.SIGTERM] if issubclass(interrupt, Terminated) else _SAID[_signal.SIGINT]))
+
+
 def _entry_point() -> bool:
     """Whether this process is the ``lifsim`` command (its script, or ``python -m lifsim``), not a program
     that merely imports this module (a test, a documentation build)."""
@@ -150,7 +181,8 @@ def main() -> None:
     try:
         from .signals import install
 
-        install()  # from here on, both signals raise, and every clean-up on the way out runs
+        install(leave=_leave_while_compiling)  # from here on, both signals raise and every clean-up on the way
+        # out runs; a signal while numba compiles leaves from the handler
         from .memory import single_thread_native_pools
 
         single_thread_native_pools()  # under ulimit -v, before numpy and SciPy load OpenBLAS (issue 16, finding 15)

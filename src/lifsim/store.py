@@ -163,6 +163,16 @@ class _Held(Exception):
         self.holder = holder
 
 
+#: the writer locks this process holds (released by :func:`release_held_locks` when it leaves at once)
+_HELD: set[WriterLock] = set()
+
+
+def release_held_locks() -> None:
+    """Give up every writer lock this process holds (a process leaving without unwinding, after a signal)."""
+    for lock in list(_HELD):
+        lock.release()
+
+
 class WriterLock:
     """The lock that keeps a second writer off a store: ``.NAME.lock`` beside it, holding the writer's pid.
 
@@ -227,6 +237,7 @@ class WriterLock:
             os.ftruncate(fd, 0)
             os.write(fd, f"{os.getpid()}\n".encode())
             self._fd = fd
+            _HELD.add(self)
             return self
         raise ValueError(f"{self.what}: could not lock {str(self.target)!r}; another process keeps replacing its lock")
 
@@ -238,6 +249,7 @@ class WriterLock:
             os.unlink(self.path)
         os.close(self._fd)
         self._fd = None
+        _HELD.discard(self)
 
     def __enter__(self) -> WriterLock:
         return self.acquire()

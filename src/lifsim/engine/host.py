@@ -156,7 +156,7 @@ class _Range:
                 trace=trace,
             )
             kernel(plan, drive, schedule, state, out, first, calls, k0, k1)
-            raise_if_interrupted()  # a signal that arrived while numba compiled (it could not raise then)
+            raise_if_interrupted()  # a signal kept while numba compiled (signals.install without a leave function)
             if not self.record_spikes or out.spike_n.max(initial=0) <= spikes.cap:
                 break
             # a block fired more than its buffer holds: restore the blocks and run them again with
