@@ -265,8 +265,9 @@ class TreeStack:
         """Add the next node; ``extra`` holds sums (merged by addition), e.g. the lag sums.
 
         ``height``: the node is the root of ``2**height`` blocks that start at a
-        multiple of ``2**height`` (a runner's aligned range); all pushed nodes of
-        one stack must have the same height.
+        multiple of ``2**height`` (a runner's aligned range, a kernel call's blocks);
+        a node may follow only nodes of its height or higher (then the stack is what
+        pushing its blocks one by one would have made).
         """
         while self.stack and self.stack[-1][0] == height:
             _h, c, m, q, e = self.stack.pop()

@@ -22,7 +22,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..reduce import TreeStack
+from ..reduce import TreeStack, combine
 from ..signals import raise_if_interrupted
 from ..streams import LegacyStream
 from .output import RangeOutput, range_trace_rows
@@ -70,6 +70,21 @@ def _restore(state: State, lo: int, hi: int, saved: tuple[np.ndarray, ...]) -> N
     for array, copy in zip((state.v, state.hold, state.spare, state.ring, state.counts), saved):
         if array.shape[-1]:
             array[..., lo:hi] = copy
+
+
+def _subtree_root(sizes: np.ndarray, out: Outputs) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The root of one call's blocks (a power of two of them, at an aligned place of the range's tree): the
+    canonical tree's merges level by level, each level's pairs in one vectorised :func:`combine`.
+
+    The same merges, operand for operand, as pushing the blocks one by one onto the range's
+    :class:`~lifsim.reduce.TreeStack` (a binary counter whose first merges are these pairs), so the same bits;
+    one numpy call per level instead of a Python merge per block (a million neurons: 489 blocks per chunk).
+    """
+    counts, mean, m2, lag = sizes.astype(np.int64), out.mean, out.m2, out.lag
+    while counts.shape[0] > 1:
+        counts, mean, m2 = combine(counts[0::2], mean[0::2], m2[0::2], counts[1::2], mean[1::2], m2[1::2])
+        lag = lag[0::2] + lag[1::2]
+    return int(counts[0]), mean[0], m2[0], lag[0]
 
 
 class _ChunkSpikes:
@@ -182,9 +197,15 @@ class _Range:
         for first in range(self.first_block, self.end_block, self.per_call):
             calls = min(self.per_call, self.end_block - first)
             out = self.call(kernel, first, calls, k0, k1, trace, spikes)
-            for g in range(calls):
-                m = min(plan.n, (first + g + 1) * plan.block) - (first + g) * plan.block
-                stack.push(m, out.mean[g], out.m2[g], out.lag[g])
+            sizes = (
+                np.minimum(plan.n, np.arange(first + 1, first + calls + 1) * plan.block)
+                - np.arange(first, first + calls) * plan.block
+            )
+            if calls & (calls - 1) == 0 and (first - self.first_block) % calls == 0:
+                stack.push(*_subtree_root(sizes, out), height=calls.bit_length() - 1)
+            else:  # a last, shorter call: its blocks one by one
+                for g in range(calls):
+                    stack.push(int(sizes[g]), out.mean[g], out.m2[g], out.lag[g])
             if progress is not None:
                 _lo, hi = plan.neuron_range(first, first + calls)
                 progress(k0 * self.size + (hi - self.lo) * width, neuron_steps=True)
