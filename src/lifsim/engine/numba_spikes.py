@@ -17,31 +17,39 @@ def scatter(k, j, lengths, j0s, k0, width, out_k, out_j, start):  # type: ignore
     """The pieces ``k``, ``j`` in (step, neuron) order into ``out_k``, ``out_j`` from ``start``.
 
     ``k``, ``j`` hold a piece per row: piece ``p`` is the first ``lengths[p]`` entries of row ``p``,
-    spikes of neurons ``j0s[p] + j[p]``, in time order, and the pieces come in neuron order.  Each piece's spikes at
-    a step land after those of the same step in earlier pieces and of earlier steps: the place
-    of piece ``p``'s run at step ``c`` is a prefix sum over (step, piece) of the runs' lengths.
-    Counting the runs and copying them are parallel over the pieces (each writes its own
-    places); only the prefix sum over steps x pieces is serial.
+    spikes of neurons ``j0s[p] + j[p]``, in time order, and the pieces come in neuron order.  A counting
+    sort on the step, written step by step: ``first[p, c]`` is where piece ``p``'s spikes of step
+    ``k0 + c`` begin in its row (a prefix sum along the row), ``places[c]`` where step ``k0 + c``'s
+    spikes begin in the output (a prefix sum over the steps' totals); then each step's spikes are
+    gathered from the pieces in piece order and written one after the other.  Counting, the totals
+    and the gathering are parallel (over pieces, steps and steps); the output is written in order,
+    and a piece's row is read forward step after step, so both stay in cache.
     """
     pieces = lengths.shape[0]
-    runs = np.zeros((pieces, width), np.int64)  # spikes of piece p at step k0 + c (a row per piece: no false sharing)
+    first = np.zeros((pieces, width + 1), np.int64)  # a row per piece: no false sharing while counting
     for p in prange(pieces):
         for s in range(lengths[p]):
-            runs[p, k[p, s] - k0] += 1
-    at = start
-    for c in range(width):  # the runs' places, in (step, piece) order
+            first[p, k[p, s] - k0 + 1] += 1
+        for c in range(width):
+            first[p, c + 1] += first[p, c]
+    places = np.empty(width + 1, np.int64)
+    for c in prange(width):
+        total = 0
         for p in range(pieces):
-            size = runs[p, c]
-            runs[p, c] = at
-            at += size
-    for p in prange(pieces):
-        j0 = j0s[p]
-        for s in range(lengths[p]):
-            c = k[p, s] - k0
-            place = runs[p, c]
-            out_k[place] = k[p, s]
-            out_j[place] = j0 + j[p, s]
-            runs[p, c] = place + 1
+            total += first[p, c + 1] - first[p, c]
+        places[c + 1] = total
+    places[0] = start
+    for c in range(width):
+        places[c + 1] += places[c]
+    for c in prange(width):
+        at = places[c]
+        step = k0 + c
+        for p in range(pieces):
+            j0 = j0s[p]
+            for s in range(first[p, c], first[p, c + 1]):
+                out_k[at] = step
+                out_j[at] = j0 + j[p, s]
+                at += 1
 
 
 @njit(cache=True, error_model="numpy")
