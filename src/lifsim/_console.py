@@ -114,6 +114,22 @@ def _close_progress_bars() -> None:
             pass
 
 
+def _said(terminated: bool) -> tuple[int, str]:
+    """The exit status and line of an interrupt: SIGTERM's, or Ctrl-C's."""
+    return _SAID[_signal.SIGTERM if terminated else _signal.SIGINT]
+
+
+def _remove_what_was_written() -> None:
+    """After an interrupt: this process's temporary files and folders (zarr's writer drained first) and its
+    writers' lock files (already released where the exception unwound through their owners)."""
+    atomic = sys.modules.get("lifsim.atomic")
+    if atomic is not None:
+        atomic.cleanup_after_interrupt()
+    store = sys.modules.get("lifsim.store")
+    if store is not None:
+        store.release_held_locks()
+
+
 def _leave_while_compiling(interrupt: type[KeyboardInterrupt]) -> None:
     """A signal while numba compiles: remove what this process was writing and leave from the handler.
 
@@ -122,17 +138,12 @@ def _leave_while_compiling(interrupt: type[KeyboardInterrupt]) -> None:
     """
     try:
         _take_signals(_signal.SIG_IGN)  # a second Ctrl-C does not cut the clean-up short
-        atomic = sys.modules.get("lifsim.atomic")
-        if atomic is not None:
-            atomic.cleanup_after_interrupt()  # temporary files and folders, zarr's writer drained first
-        store = sys.modules.get("lifsim.store")
-        if store is not None:
-            store.release_held_locks()  # the writers' lock files
+        _remove_what_was_written()
         _close_progress_bars()
     except BaseException:  # noqa: BLE001 - a second signal, or a clean-up that failed: leave all the same
         pass
     finally:
-        _leave(*(_SAID[_signal.SIGTERM] if issubclass(interrupt, Terminated) else _SAID[_signal.SIGINT]))
+        _leave(*_said(issubclass(interrupt, Terminated)))
 
 
 def _entry_point() -> bool:
@@ -202,12 +213,8 @@ def main() -> None:
 
         interrupt = pending()  # a signal arrived: whatever a library made of the KeyboardInterrupt, it is one
         if isinstance(error, KeyboardInterrupt) or interrupt is not None:
-            atomic = sys.modules.get("lifsim.atomic")
-            if atomic is not None:
-                atomic.cleanup_after_interrupt()
-            terminated = isinstance(error, Terminated) or interrupt is Terminated
-            status = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-            message = "lifsim: terminated" if terminated else "lifsim: interrupted"
+            _remove_what_was_written()
+            status, message = _said(isinstance(error, Terminated) or interrupt is Terminated)
         else:  # a bug (in lifsim or a library) outside the command itself
             status, message = EXIT_INTERNAL, internal_error(error)
     finally:
