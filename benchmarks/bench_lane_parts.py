@@ -74,6 +74,7 @@ def _part(upto: int):  # type: ignore[no-untyped-def]
     @njit(error_model="numpy")
     def run(model, x, counts, groups, steps):  # type: ignore[no-untyped-def]
         a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
+        scaled = AMP * 2.0**-63
         for kk in range(steps):
             z0 = KEY + np.uint64(kk + 1) * _GAMMA
             for i in range(32):
@@ -82,11 +83,11 @@ def _part(upto: int):  # type: ignore[no-untyped-def]
                 for q in range(groups):
                     z = _mix(counter)
                     counter += stride32
-                    two_u = float(z & numba_lanes._HIGH53) * 2.0**-63  # the kernel's conversion
+                    t = float(np.int64((z & numba_lanes._HIGH53) ^ numba_lanes._SIGN))  # the kernel's (2U - 1) 2**63
                     if upto == 1:
-                        x[row + q] = two_u
+                        x[row + q] = t
                         continue
-                    current = MEAN * (PRE + AMP * (two_u - 1.0))
+                    current = MEAN * (PRE + scaled * t)  # A 2**-63 t: A (2U - 1), the same double
                     v = x[row + q]
                     y = v + a * (el - v + r * current)
                     if upto == 2:

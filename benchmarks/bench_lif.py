@@ -112,7 +112,7 @@ def uniforms(n, steps, key, out):
                 for q in range(64):
                     z = _mix(counter)
                     counter += STRIDE32
-                    acc[i * 64 + q] += float(z & HIGH53) * 2.0**-63  # 2 U, as the kernel converts it
+                    acc[i * 64 + q] += float(z & HIGH53) * 2.0**-63  # 2 U: the draw as a uniform double
         out[b] = acc.sum()
 
 @njit(parallel=True, error_model="numpy")

@@ -62,3 +62,27 @@ def test_recording_a_subset_costs_only_the_subset():
     run = lifsim.simulate(P, SOURCES["uniform"], n=10_000, engine="numba", record_v="100:110")
     assert run.v.shape == (10, P.steps)
     assert run.v.nbytes == 10 * P.steps * 8
+
+
+@pytest.mark.parametrize("amp", [1.2247, -0.75, 0.0, 1e300, 2.0**-959, 1e-300, 2.0**-1000, 5e-324])
+def test_lane_kernel_noise_term_is_the_reference_product_for_any_amplitude(amp):
+    # the lane kernel multiplies its whole-number draw t = (2U - 1) 2**63 by A 2**-63 when that is exact; with a
+    # tiny A (A 2**-63 subnormal: the last four amplitudes) it must scale t back first.  Here V = 0, E_L = 0,
+    # a = R = mean = 1 and pre = 0, so V after the step is the noise term A (2U - 1) (plus zeros), bit for bit
+    from lifsim.engine.numba_lanes import _lanes_uniform
+    from lifsim.engine.plan import Model
+    from lifsim.streams import splitmix64
+
+    model = Model(1.0, 1.0, 0.0, 1.0, -1.0, 1.0, 0.0, False, False, 0, False, 0.0, 3)
+    groups, j0, kk, key = 8, 256, 5, np.uint64(0x1234_5678_9ABC_DEF0)
+    x = np.zeros(32 * groups)
+    counts, masks, scratch = np.zeros(32 * groups, np.int32), np.zeros(groups, np.int64), np.empty(32 * groups)
+    _lanes_uniform(model, x, counts, masks, groups, j0, kk, 1.0, 0.0, amp, key, 0, scratch)
+    neurons = np.uint64(j0) + np.arange(32 * groups, dtype=np.uint64)
+    raw = splitmix64(key + ((neurons << np.uint64(32)) + np.uint64(kk + 1)) * np.uint64(0x9E3779B97F4A7C15))
+    two_u = (raw >> np.uint64(11)).astype(np.float64) * 2.0**-52
+    v, a, el, r, mean, pre = 0.0, 1.0, 0.0, 1.0, 1.0, 0.0
+    expected = v + a * (el - v + r * (mean * (pre + amp * (two_u - 1.0))))  # the reference's order: A (2U - 1) + 0
+    lane = (np.arange(32 * groups) % 32) * groups + np.arange(32 * groups) // 32  # neuron jj sits at x[lane[jj]]
+    assert x[lane].tobytes() == expected.tobytes()
+    assert np.unique(expected).size > 1 or amp == 0.0

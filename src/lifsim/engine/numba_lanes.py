@@ -54,6 +54,10 @@ _STRIDE32 = np.uint64((0x9E3779B97F4A7C15 << 37) & 0xFFFFFFFFFFFFFFFF)
 #: (at most 53 significant bits convert exactly; the scaling is by a power of two), one shift fewer per number
 _HIGH53 = np.uint64(0xFFFFFFFFFFFFF800)
 _TWO_M63 = 2.0**-63
+_TWO_63 = 2.0**63
+#: the sign bit: ``(z & _HIGH53) ^ _SIGN`` read as an int64 is ``(z & _HIGH53) - 2**63``, so its float times 2**-63 is
+#: ``2 U - 1`` exactly (the mask and the flip are one ternary-logic instruction on AVX-512)
+_SIGN = np.uint64(0x8000000000000000)
 #: fewest groups for the lane order: one 512-bit vector of groups
 MIN_GROUPS = 8
 
@@ -70,6 +74,14 @@ def _lane(jj, groups):  # type: ignore[no-untyped-def]
     return (jj % _GROUP) * groups + jj // _GROUP
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _mark(masks, q, i, fired):  # type: ignore[no-untyped-def]
+    """Set bit ``i`` of group ``q``'s mask when lane ``i`` ``fired``: an OR of the bit selected by the compare's
+    mask (the bit is the same for the whole loop over groups; ``int(fired) << i`` costs two vector operations
+    more per eight lanes: W1s's update loop 16-19 % less time on a Xeon)."""
+    masks[q] |= (np.int64(1) << i) if fired else np.int64(0)
+
+
 @njit(cache=True, error_model="numpy")
 def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory):  # type: ignore[no-untyped-def]
     """Threshold, reset and refractoriness of every lane after an update that left them out (a run with
@@ -82,7 +94,7 @@ def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory):  #
             h = hold[at] if refractory else 0
             ref_j = ref[at] if model.per_neuron_ref else model.ref_steps
             y, h, f = _settle(x[at], h, ref_j, vr, vth, spiking)
-            masks[q] |= np.int64(f) << i
+            _mark(masks, q, i, f)
             counts[at] += f
             if refractory:
                 hold[at] = h
@@ -90,9 +102,14 @@ def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory):  #
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _euler_uniform(v, two_u, a, el, r, mean, pre, amp):  # type: ignore[no-untyped-def]
-    """V after one Euler step driven by ``mean (pre + amp (2U - 1))`` (A), ``two_u`` = 2U."""
-    current = mean * (pre + amp * (two_u - 1.0))
+def _euler_uniform(v, t, a, el, r, mean, pre, amp, folded):  # type: ignore[no-untyped-def]
+    """V after one Euler step driven by ``mean (pre + A (2U - 1))`` (A), from ``t = (2U - 1) 2**63`` (a whole number).
+
+    ``folded``: ``amp`` is ``A 2**-63`` (exact), and ``amp t`` is ``A (2U - 1)``
+    rounded once, the same double; otherwise ``amp`` is ``A`` and ``t`` is scaled back first.
+    """
+    noise = amp * t if folded else amp * (t * _TWO_M63)
+    current = mean * (pre + noise)
     return v + a * (el - v + r * current)
 
 
@@ -106,43 +123,57 @@ def _fire(x, counts, at, y, vth, vr, firing):  # type: ignore[no-untyped-def]
     return f
 
 
+@njit(inline="always", cache=True, error_model="numpy")
+def _uniform_update(model, x, counts, masks, groups, mean, pre, amp, mode, t, folded):  # type: ignore[no-untyped-def]
+    """The update pass of :func:`_lanes_uniform` over the draws ``t`` (``folded``: see :func:`_euler_uniform`)."""
+    a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
+    if mode == 2:
+        for i in range(_GROUP):
+            row = i * groups
+            for q in range(groups):
+                y = _euler_uniform(x[row + q], t[row + q], a, el, r, mean, pre, amp, folded)
+                _mark(masks, q, i, _fire(x, counts, row + q, y, vth, vr, spiking))
+    elif mode == 1:
+        for at in range(_GROUP * groups):
+            _fire(x, counts, at, _euler_uniform(x[at], t[at], a, el, r, mean, pre, amp, folded), vth, vr, spiking)
+    else:
+        for at in range(_GROUP * groups):
+            x[at] = _euler_uniform(x[at], t[at], a, el, r, mean, pre, amp, folded)
+
+
 @njit(cache=True, error_model="numpy")
-def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, two_u):  # type: ignore[no-untyped-def]
+def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, t):  # type: ignore[no-untyped-def]
     """The Euler update driven by ``mean (pre + A (2 U - 1))`` (one uniform term: W1's input).
 
-    Two passes over the block: the first draws every lane's ``2 U`` into the
-    scratch ``two_u`` (one float per lane), the second integrates.  The
-    generator is a long chain of dependent operations (two 64-bit multiplies);
-    alone in its loop, the processor overlaps more of its chains than when each
-    is followed by the update's (the same operations, so the same bits; about
-    6-11 % less time per neuron-step on a Xeon).  ``2 U`` is converted from the draw's upper 53 bits in place
-    (a mask and an unsigned conversion instead of a shift and a signed one: the same value exactly; the
-    number alone, drawn, converted and stored, took 7 % less time on a Xeon).
+    Two passes over the block: the first draws every lane's number into the
+    scratch ``t``, the second integrates.  The generator is a long chain of
+    dependent operations (two 64-bit multiplies); alone in its loop, the
+    processor overlaps more of its chains than when each is followed by the
+    update's (the same operations, so the same bits; about 6-11 % less time
+    per neuron-step on a Xeon).
+
+    The number is stored as ``t = (2U - 1) 2**63``, a whole number: the draw's upper 53 bits with the sign bit
+    flipped (``z & _HIGH53 ^ _SIGN``, one instruction), read as an int64 and converted (exact: at most 53
+    significant bits).  The update then multiplies ``t`` by ``A 2**-63``: the product is ``A (2U - 1)`` rounded
+    once, the same double as the reference's ``A (2U - 1)``, because scaling by a power of two is exact while
+    ``A 2**-63`` is a normal number (checked here, with ``A``'s own path otherwise).  Two vector operations per
+    number fewer than converting ``2U``, scaling it and subtracting 1, and the same bits.
 
     ``mode`` 0: the update alone (threshold and refractoriness follow in :func:`_lanes_threshold`);
     1: with threshold and reset in the same pass; 2: also marking the lanes that fired (spike list).
     """
-    a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
     z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
     for i in range(_GROUP):
         counter = z0 + np.uint64(i) * _STRIDE
         row = i * groups
         for q in range(groups):
-            two_u[row + q] = float(_mix(counter) & _HIGH53) * _TWO_M63  # 2 U, exactly
+            t[row + q] = float(np.int64((_mix(counter) & _HIGH53) ^ _SIGN))  # (2U - 1) 2**63, exactly
             counter += _STRIDE32  # an induction: one vector add per number, no multiply
-    if mode == 2:
-        for i in range(_GROUP):
-            row = i * groups
-            for q in range(groups):
-                y = _euler_uniform(x[row + q], two_u[row + q], a, el, r, mean, pre, amp)
-                f = _fire(x, counts, row + q, y, vth, vr, spiking)
-                masks[q] |= np.int64(f) << i  # bit i of the group's mask: lane i fired
-    elif mode == 1:
-        for at in range(_GROUP * groups):
-            _fire(x, counts, at, _euler_uniform(x[at], two_u[at], a, el, r, mean, pre, amp), vth, vr, spiking)
+    scaled = amp * _TWO_M63
+    if scaled * _TWO_63 == amp:  # A 2**-63 exact (not a subnormal that lost bits; A not NaN)
+        _uniform_update(model, x, counts, masks, groups, mean, pre, scaled, mode, t, True)
     else:
-        for at in range(_GROUP * groups):
-            x[at] = _euler_uniform(x[at], two_u[at], a, el, r, mean, pre, amp)
+        _uniform_update(model, x, counts, masks, groups, mean, pre, amp, mode, t, False)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -154,7 +185,7 @@ def _white_settle(model, step, x, counts, masks, at, q, i, z, mark):  # type: ig
     y = _white_update(model, x[at], base, has_base, w_mean, scale, z)
     f = _fire(x, counts, at, y, model.vth, model.vr, firing)
     if mark:
-        masks[q] |= np.int64(f) << i
+        _mark(masks, q, i, f)
 
 
 @njit(cache=True, error_model="numpy")
@@ -299,7 +330,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
     if white_index >= 0:
         w = drive.slot[white_index]
         _to_lanes(state.spare[w, s0 : s0 + m], spare, groups, m, 0.0)
-    two_u = np.empty(size if white_index < 0 else 0)  # the uniform kernel's draws of one step
+    draws = np.empty(size if white_index < 0 else 0)  # the uniform kernel's draws of one step
     raw = np.empty(groups if white_index >= 0 else 0, np.uint64)  # the white kernel's draws of one lane
     rad = np.empty(groups if white_index >= 0 else 0, np.float32)  # and their radii
     counts = np.zeros(size, np.int32)  # spikes in this call (fewer than its steps): half the traffic of int64
@@ -323,7 +354,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
             if white_index < 0:
                 mean, pre, amp, key = drive.mean[0], drive.rows[drive.slot[0], column], drive.u_amp[0], drive.u_key[0]
                 mode = 0 if refractory else (2 if record else 1)
-                _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, two_u)
+                _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, draws)
             else:
                 base = drive.rows[drive.slot[0], column] if white_index == 1 else 0.0
                 w = drive.slot[white_index]
