@@ -102,14 +102,11 @@ def _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory):  #
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _euler_uniform(v, t, a, el, r, mean, pre, amp, folded):  # type: ignore[no-untyped-def]
-    """V after one Euler step driven by ``mean (pre + A (2U - 1))`` (A), from ``t = (2U - 1) 2**63`` (a whole number).
-
-    ``folded``: ``amp`` is ``A 2**-63`` (exact), and ``amp t`` is ``A (2U - 1)``
-    rounded once, the same double; otherwise ``amp`` is ``A`` and ``t`` is scaled back first.
-    """
-    noise = amp * t if folded else amp * (t * _TWO_M63)
-    current = mean * (pre + noise)
+def _euler_uniform(v, t, a, el, r, mean, pre, amp):  # type: ignore[no-untyped-def]
+    """V after one Euler step driven by ``mean (pre + A (2U - 1))`` (A), where ``amp t`` is ``A (2U - 1)``
+    rounded once (:func:`_lanes_uniform`: ``A 2**-63`` times the whole number ``(2U - 1) 2**63``, or ``A`` times
+    ``2U - 1``: the same double)."""
+    current = mean * (pre + amp * t)
     return v + a * (el - v + r * current)
 
 
@@ -121,24 +118,6 @@ def _fire(x, counts, at, y, vth, vr, firing):  # type: ignore[no-untyped-def]
     x[at] = vr if f else y
     counts[at] += f
     return f
-
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _uniform_update(model, x, counts, masks, groups, mean, pre, amp, mode, t, folded):  # type: ignore[no-untyped-def]
-    """The update pass of :func:`_lanes_uniform` over the draws ``t`` (``folded``: see :func:`_euler_uniform`)."""
-    a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
-    if mode == 2:
-        for i in range(_GROUP):
-            row = i * groups
-            for q in range(groups):
-                y = _euler_uniform(x[row + q], t[row + q], a, el, r, mean, pre, amp, folded)
-                _mark(masks, q, i, _fire(x, counts, row + q, y, vth, vr, spiking))
-    elif mode == 1:
-        for at in range(_GROUP * groups):
-            _fire(x, counts, at, _euler_uniform(x[at], t[at], a, el, r, mean, pre, amp, folded), vth, vr, spiking)
-    else:
-        for at in range(_GROUP * groups):
-            x[at] = _euler_uniform(x[at], t[at], a, el, r, mean, pre, amp, folded)
 
 
 @njit(cache=True, error_model="numpy")
@@ -154,14 +133,16 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
 
     The number is stored as ``t = (2U - 1) 2**63``, a whole number: the draw's upper 53 bits with the sign bit
     flipped (``z & _HIGH53 ^ _SIGN``, one instruction), read as an int64 and converted (exact: at most 53
-    significant bits).  The update then multiplies ``t`` by ``A 2**-63``: the product is ``A (2U - 1)`` rounded
+    significant bits).  The update multiplies ``t`` by ``A 2**-63``: the product is ``A (2U - 1)`` rounded
     once, the same double as the reference's ``A (2U - 1)``, because scaling by a power of two is exact while
-    ``A 2**-63`` is a normal number (checked here, with ``A``'s own path otherwise).  Two vector operations per
-    number fewer than converting ``2U``, scaling it and subtracting 1, and the same bits.
+    ``A 2**-63`` is a normal number.  Two vector operations per number fewer than converting ``2U``, scaling
+    it and subtracting 1, and the same bits.  A tiny ``A`` (``A 2**-63`` below the normal range, checked per
+    call) takes one more pass that scales ``t`` to ``2U - 1`` (exact) and is multiplied by ``A`` itself.
 
     ``mode`` 0: the update alone (threshold and refractoriness follow in :func:`_lanes_threshold`);
     1: with threshold and reset in the same pass; 2: also marking the lanes that fired (spike list).
     """
+    a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
     z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
     for i in range(_GROUP):
         counter = z0 + np.uint64(i) * _STRIDE
@@ -169,75 +150,122 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
         for q in range(groups):
             t[row + q] = float(np.int64((_mix(counter) & _HIGH53) ^ _SIGN))  # (2U - 1) 2**63, exactly
             counter += _STRIDE32  # an induction: one vector add per number, no multiply
-    scaled = amp * _TWO_M63
-    if scaled * _TWO_63 == amp:  # A 2**-63 exact (not a subnormal that lost bits; A not NaN)
-        _uniform_update(model, x, counts, masks, groups, mean, pre, scaled, mode, t, True)
+    factor = amp * _TWO_M63
+    if factor * _TWO_63 != amp:  # A 2**-63 not exact (a subnormal that lost bits, or A not a number)
+        factor = amp
+        for at in range(_GROUP * groups):
+            t[at] *= _TWO_M63  # 2U - 1, exactly
+    if mode == 2:
+        for i in range(_GROUP):
+            row = i * groups
+            for q in range(groups):
+                y = _euler_uniform(x[row + q], t[row + q], a, el, r, mean, pre, factor)
+                _mark(masks, q, i, _fire(x, counts, row + q, y, vth, vr, spiking))
+    elif mode == 1:
+        for at in range(_GROUP * groups):
+            _fire(x, counts, at, _euler_uniform(x[at], t[at], a, el, r, mean, pre, factor), vth, vr, spiking)
     else:
-        _uniform_update(model, x, counts, masks, groups, mean, pre, amp, mode, t, False)
+        for at in range(_GROUP * groups):
+            x[at] = _euler_uniform(x[at], t[at], a, el, r, mean, pre, factor)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _white_settle(model, step, x, counts, masks, at, q, i, z, mark):  # type: ignore[no-untyped-def]
+def _white_settle(model, how, values, x, counts, masks, at, q, i, z):  # type: ignore[no-untyped-def]
     """Lane ``at`` (lane ``i`` of group ``q``) through one white-noise step with the normal ``z``: the update
-    (``step``: the input ``(base, has_base, w_mean, scale)`` and ``firing``), then (``firing``) threshold and
-    reset, its spike counted and (``mark``) marked in ``masks[q]``."""
-    base, has_base, w_mean, scale, firing = step
-    y = _white_update(model, x[at], base, has_base, w_mean, scale, z)
+    (``values``: the input's ``(base, w_mean, scale)``), then (``firing``) threshold and reset, its spike counted
+    and (``mark``) marked in ``masks[q]``; ``how`` is ``(exact, has_base, firing, mark)``."""
+    exact, has_base, firing, mark = how
+    base, w_mean, scale = values
+    y = _white_update(model, exact, x[at], base, has_base, w_mean, scale, z)
     f = _fire(x, counts, at, y, model.vth, model.vr, firing)
     if mark:
         _mark(masks, q, i, f)
 
 
 @njit(cache=True, error_model="numpy")
-def _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad):  # type: ignore[no-untyped-def]
+def _pairs_f32(raw, rad, normal, spare, row, c0, groups):  # type: ignore[no-untyped-def]
+    """Stream version 3's Box-Muller pairs of one lane (``groups`` of them, the first draw's counter ``c0``):
+    the cosine halves into ``normal``, the sine halves into ``spare[row:]``.  Three passes over the groups, the
+    draws into the scratch ``raw``, the radii into ``rad``, then the angles and the normals: the generator's
+    long dependent chains cut into loops whose iterations the processor overlaps (the same operations, the
+    same bits; about 20 % less time per pair on a Xeon)."""
+    for q in range(groups):
+        raw[q] = _mix(c0)
+        c0 += _STRIDE32
+    for q in range(groups):
+        rad[q] = _radius_f32(raw[q])
+    for q in range(groups):
+        cos_t, sin_t = _angle_f32(raw[q])
+        spare[row + q] = float(rad[q] * sin_t)
+        normal[q] = float(rad[q] * cos_t)
+
+
+@njit(cache=True, error_model="numpy")
+def _pairs_f64(normal, spare, row, c1, c2, groups):  # type: ignore[no-untyped-def]
+    """Stream version 2's Box-Muller pairs of one lane (two draws a pair, counters ``c1`` and ``c2``), as
+    :func:`_pairs_f32`."""
+    for q in range(groups):
+        rr = np.sqrt(_neg2log(_mix(c1)))
+        c, s = _sincos(_mix(c2))
+        c1 += _STRIDE32
+        c2 += _STRIDE32
+        spare[row + q] = rr * s
+        normal[q] = rr * c
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _white_pass(model, how, x, spare, counts, masks, groups, j0, kk, values, key, scratch):  # type: ignore[no-untyped-def]
+    """One white-noise step of the block (:func:`_lanes_white`) with the switches ``how``."""
+    raw, rad, normal = scratch
+    if kk % 2 == 0:
+        pair = kk // 2
+        for i in range(_GROUP):
+            row = i * groups
+            if model.normals == 3:
+                c0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA + np.uint64(i) * _STRIDE
+                _pairs_f32(raw, rad, normal, spare, row, c0, groups)
+            else:
+                z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
+                z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+                _pairs_f64(normal, spare, row, z1 + np.uint64(i) * _STRIDE, z2 + np.uint64(i) * _STRIDE, groups)
+            for q in range(groups):
+                _white_settle(model, how, values, x, counts, masks, row + q, q, i, normal[q])
+    elif how[3]:
+        for i in range(_GROUP):
+            row = i * groups
+            for q in range(groups):
+                _white_settle(model, how, values, x, counts, masks, row + q, q, i, spare[row + q])
+    else:
+        for at in range(_GROUP * groups):
+            _white_settle(model, how, values, x, counts, masks, at, 0, 0, spare[at])
+
+
+@njit(cache=True, error_model="numpy")
+def _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad, normal):  # type: ignore[no-untyped-def]
     """The update driven by ``base`` plus one white-noise term (W2's input): even steps make the Box-Muller pair
     and keep its sine half in ``spare``, odd steps use it.  ``step`` is ``(base, has_base, w_mean, scale,
     firing)``: with ``firing`` (a spiking run without refractoriness) threshold and reset follow in the same pass,
     counting spikes and, with ``mark`` (spikes recorded), setting bit ``i`` of ``masks[q]`` when lane ``i`` of
     group ``q`` fired; with refractoriness, :func:`_lanes_threshold` follows.
 
-    Stream version 3's even steps run in three passes over each lane's groups: the draws into the scratch
-    ``raw``, the radii into ``rad``, then the angles, the normals and the update (the generator's long
-    dependent chains cut into loops whose iterations the processor overlaps: the same operations, the same
-    bits, about 20 % less time per normal pair on a Xeon)."""
-    if kk % 2 == 0 and model.normals == 3:
-        z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk // 2 + 1)) * _GAMMA  # draw kk // 2
-        for i in range(_GROUP):
-            c0 = z0 + np.uint64(i) * _STRIDE
-            row = i * groups
-            for q in range(groups):
-                raw[q] = _mix(c0)
-                c0 += _STRIDE32
-            for q in range(groups):
-                rad[q] = _radius_f32(raw[q])
-            for q in range(groups):
-                cos_t, sin_t = _angle_f32(raw[q])
-                spare[row + q] = float(rad[q] * sin_t)
-                zc = float(rad[q] * cos_t)
-                _white_settle(model, step, x, counts, masks, row + q, q, i, zc, mark)
-    elif kk % 2 == 0:
-        pair = kk // 2
-        z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
-        z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
-        for i in range(_GROUP):
-            c1 = z1 + np.uint64(i) * _STRIDE
-            c2 = z2 + np.uint64(i) * _STRIDE
-            row = i * groups
-            for q in range(groups):
-                rr = np.sqrt(_neg2log(_mix(c1)))
-                c, s = _sincos(_mix(c2))
-                c1 += _STRIDE32
-                c2 += _STRIDE32
-                spare[row + q] = rr * s
-                _white_settle(model, step, x, counts, masks, row + q, q, i, rr * c, mark)
-    elif mark:
-        for i in range(_GROUP):
-            row = i * groups
-            for q in range(groups):
-                _white_settle(model, step, x, counts, masks, row + q, q, i, spare[row + q], True)
+    An even step makes each lane's pairs (:func:`_pairs_f32`, :func:`_pairs_f64`: the cosine halves into the
+    scratch ``normal``) and then updates the lane.  The long runs' case (Euler, firing, no spike list) has the
+    update's switches as constants, one copy of the step for each ``has_base``: LLVM then leaves out the exact
+    method's arithmetic and the switches' selects instead of computing both sides for every lane (a block's
+    white-noise step 4-7 % less time on a Xeon, interleaved); any other run takes the copy that reads them at
+    run time.  The pairs are made by calls that every copy shares, so that each copy adds only its update
+    loops to the compile (two more copies: about 5 s of a first compile's 40).  The same operations on the
+    values used, so the same bits."""
+    base, has_base, w_mean, scale, firing = step
+    values = (base, w_mean, scale)
+    scratch = (raw, rad, normal)
+    if model.exact or not firing or mark:
+        how = (model.exact, has_base, firing, mark)
+        _white_pass(model, how, x, spare, counts, masks, groups, j0, kk, values, key, scratch)
+    elif has_base:
+        _white_pass(model, (False, True, True, False), x, spare, counts, masks, groups, j0, kk, values, key, scratch)
     else:
-        for at in range(_GROUP * groups):
-            _white_settle(model, step, x, counts, masks, at, 0, 0, spare[at], False)
+        _white_pass(model, (False, False, True, False), x, spare, counts, masks, groups, j0, kk, values, key, scratch)
 
 
 #: de Bruijn's table: the index of the lowest set bit b of a 32-bit word is _DEBRUIJN[(b * 0x077CB531 mod 2**32) >> 27]
@@ -333,6 +361,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
     draws = np.empty(size if white_index < 0 else 0)  # the uniform kernel's draws of one step
     raw = np.empty(groups if white_index >= 0 else 0, np.uint64)  # the white kernel's draws of one lane
     rad = np.empty(groups if white_index >= 0 else 0, np.float32)  # and their radii
+    normal = np.empty(groups if white_index >= 0 else 0)  # and the pairs' cosine halves
     counts = np.zeros(size, np.int32)  # spikes in this call (fewer than its steps): half the traffic of int64
     masks = np.zeros(groups, np.int64)  # per group: bit i set when lane i fired this step
     gmean = np.empty(groups)
@@ -362,7 +391,8 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 # with refractoriness, _lanes_threshold follows (and marks the lanes that fired)
                 firing = model.spiking and not refractory  # False: V is left as the update made it
                 step = (base, white_index == 1, mean, scale, firing)
-                _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, record and firing, raw, rad)
+                mark = record and firing
+                _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad, normal)
             if refractory:
                 _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
             if record:
