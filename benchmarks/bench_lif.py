@@ -86,7 +86,8 @@ print(json.dumps({"times": times[1:], "first": first, "warm": times[0], "spikes"
 GENERATOR_CHILD = r"""
 import json, resource, sys, time
 import numpy as np
-from lifsim.engine.numba_random import _GAMMA, _STRIDE, _angle_f32, _mix, _radius_f32  # first: numba's settings
+from lifsim.engine.numba_random import _GAMMA, _STRIDE, _angle_f32, _mix  # first: numba's settings
+from lifsim.engine.numba_random import _radius_from, _radius_reduce
 from numba import njit, prange, set_num_threads
 n, threads, repeats, t_max, kind = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
 steps = int(round(t_max / 1e-4))
@@ -123,15 +124,18 @@ def normals(n, steps, key, out):
         acc = np.zeros(2048)
         raw = np.empty(64, np.uint64)
         rad = np.empty(64, np.float32)
+        k32 = np.empty(64, np.float32)
         for pair in range(steps // 2):
             z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA
             for i in range(32):
                 c1 = z1 + np.uint64(i) * _STRIDE
-                for q in range(64):  # the kernel's three passes: draws, radii, then angles and normals
+                for q in range(64):  # the kernel's four passes: draws, radii's reductions, radii, angles and normals
                     raw[q] = _mix(c1)
                     c1 += STRIDE32
                 for q in range(64):
-                    rad[q] = _radius_f32(raw[q])
+                    rad[q], k32[q] = _radius_reduce(raw[q])
+                for q in range(64):
+                    rad[q] = _radius_from(rad[q], k32[q])
                 for q in range(64):
                     c, s = _angle_f32(raw[q])
                     acc[i * 64 + q] += float(rad[q] * c) + float(rad[q] * s)

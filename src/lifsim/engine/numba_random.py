@@ -32,6 +32,8 @@ __all__ = [
     "_pair",
     "_box_muller_f32",
     "_radius_f32",
+    "_radius_reduce",
+    "_radius_from",
     "_angle_f32",
     "_pair_of",
     "_normal",
@@ -196,18 +198,31 @@ def _pair(key, j, pair):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _radius_f32(raw):  # type: ignore[no-untyped-def]
-    """Stream version 3's radius ``sqrt(-2 ln(1 - u1))`` (float32) of one draw: the upper 32 bits, the range
-    reduction exact in float64, then float32 arithmetic (lifsim.portable.neg2log_f32's values, then the root)."""
+def _radius_reduce(raw):  # type: ignore[no-untyped-def]
+    """The exact range reduction of stream version 3's radius (float64 and integer work): ``(d, k)`` as float32,
+    ``d = f - 1`` and ``k = 32 - e`` for the upper 32 bits' ``m = 2**32 - hi = 2**e f``."""
     m = np.int64(_TWO32 - (raw >> np.uint64(32)))
     e, f = _binade(m)
-    d = np.float32(f - 1.0)
+    return np.float32(f - 1.0), np.float32(32 - e)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _radius_from(d, k):  # type: ignore[no-untyped-def]
+    """Stream version 3's radius from its reduction ``(d, k)`` (:func:`_radius_reduce`): float32 arithmetic only,
+    so that a loop of it alone runs sixteen lanes to a 512-bit vector."""
     s = d / (d + _F_TWO)
     z = s * s
     ln_f = (s + s) + s * (z * (((_FL3 * z + _FL2) * z + _FL1) * z + _FL0))
-    k = np.float32(32 - e)
     x = (k * _F_LN2_HI - ln_f) + k * _F_LN2_LO
     return np.sqrt(x + x)
+
+
+@njit(inline="always", cache=True, error_model="numpy")
+def _radius_f32(raw):  # type: ignore[no-untyped-def]
+    """Stream version 3's radius ``sqrt(-2 ln(1 - u1))`` (float32) of one draw: the upper 32 bits, the range
+    reduction exact in float64, then float32 arithmetic (lifsim.portable.neg2log_f32's values, then the root)."""
+    d, k = _radius_reduce(raw)
+    return _radius_from(d, k)
 
 
 @njit(inline="always", cache=True, error_model="numpy")
