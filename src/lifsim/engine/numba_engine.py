@@ -39,6 +39,7 @@ from .numba_random import (
     _STRIDE,
     _TWO_M53,
     _box_muller_f32,
+    _counter,
     _mix,
     _neg2log,
     _normal,
@@ -69,7 +70,7 @@ def _step_uniform(model, v, hold, ref, fired, counts, j0, kk, mean, pre, amp, ke
     """
     a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
     n_fired = 0
-    z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
+    z0 = _counter(key, j0, kk)
     if not refractory and not keep_fired:  # the leanest loop
         for jj in range(v.shape[0]):
             z = _mix(z0 + np.uint64(jj) * _STRIDE)
@@ -109,9 +110,9 @@ def _step_white(model, v, hold, ref, fired, counts, spare, j0, kk, base, has_bas
     m = v.shape[0]
     if kk % 2 == 0:
         pair = kk // 2
-        z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA  # version 3: draw `pair`
-        z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA  # version 2: 2 pair, +1
-        z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
+        z0 = _counter(key, j0, pair)  # version 3: draw `pair`
+        z1 = _counter(key, j0, 2 * pair)  # version 2: 2 pair, + 1
+        z2 = _counter(key, j0, 2 * pair + 1)
         version3 = model.normals == 3
         for jj in range(m):
             if version3:

@@ -43,7 +43,7 @@ import numpy as np
 from numba import njit
 
 from .numba_neuron import _settle, _white_update
-from .numba_random import _GAMMA, _STRIDE, _angle_f32, _mix, _neg2log, _radius_from, _radius_reduce, _sincos
+from .numba_random import _STRIDE, _angle_f32, _counter, _mix, _neg2log, _radius_from, _radius_reduce, _sincos
 from .numba_stats import _GROUP, _block_cross, _lane_moments, _merge_groups, _merge_weights, _partial_group
 
 __all__ = ["lanes_fit", "run_block_lanes"]
@@ -143,7 +143,7 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
     1: with threshold and reset in the same pass; 2: also marking the lanes that fired (spike list).
     """
     a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
-    z0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(kk + 1)) * _GAMMA
+    z0 = _counter(key, j0, kk)
     for i in range(_GROUP):
         counter = z0 + np.uint64(i) * _STRIDE
         row = i * groups
@@ -224,15 +224,16 @@ def _white_pass(model, how, x, spare, counts, masks, groups, j0, kk, values, key
     raw, rad, k32, normal = scratch
     if kk % 2 == 0:
         pair = kk // 2
+        v3 = model.normals == 3
+        first = _counter(key, j0, pair if v3 else 2 * pair)  # version 3: draw pair; version 2: draws 2 pair, + 1
+        second = _counter(key, j0, 2 * pair + 1)
         for i in range(_GROUP):
             row = i * groups
-            if model.normals == 3:
-                c0 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(pair + 1)) * _GAMMA + np.uint64(i) * _STRIDE
-                _pairs_f32(raw, rad, k32, normal, spare, row, c0, groups)
+            lane = np.uint64(i) * _STRIDE
+            if v3:
+                _pairs_f32(raw, rad, k32, normal, spare, row, first + lane, groups)
             else:
-                z1 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 1)) * _GAMMA
-                z2 = key + ((np.uint64(j0) << np.uint64(32)) + np.uint64(2 * pair + 2)) * _GAMMA
-                _pairs_f64(normal, spare, row, z1 + np.uint64(i) * _STRIDE, z2 + np.uint64(i) * _STRIDE, groups)
+                _pairs_f64(normal, spare, row, first + lane, second + lane, groups)
             for q in range(groups):
                 _white_settle(model, how, values, x, counts, masks, row + q, q, i, normal[q])
     elif how[3]:

@@ -25,6 +25,7 @@ __all__ = [
     "_STRIDE",
     "_TWO_M53",
     "_mix",
+    "_counter",
     "_raw",
     "_uniform",
     "_neg2log",
@@ -91,9 +92,16 @@ def _mix(z):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
+def _counter(key, j, draw):  # type: ignore[no-untyped-def]
+    """The SplitMix64 state whose output is draw ``draw`` (0-based) of neuron ``j``; neuron ``j + 1``'s is this
+    plus ``_STRIDE`` (mod 2**64), so a block's kernels advance it by additions."""
+    return key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA
+
+
+@njit(inline="always", cache=True, error_model="numpy")
 def _raw(key, j, draw):  # type: ignore[no-untyped-def]
     """The uint64 draw ``draw`` (0-based) of neuron ``j`` (as CounterStream.raw)."""
-    return _mix(key + ((np.uint64(j) << np.uint64(32)) + np.uint64(draw + 1)) * _GAMMA)
+    return _mix(_counter(key, j, draw))
 
 
 @njit(inline="always", cache=True, error_model="numpy")
