@@ -162,16 +162,31 @@ def test_large_blocks_without_a_spike_list_give_the_reference_bits(engine, name,
     assert_bitwise(ref, run, name)
 
 
+WHOLE_BLOCK_CASES = [
+    ("uniform", "euler"),
+    ("white", "euler"),
+    ("constant+white", "euler"),
+    ("white, stream version 2", "euler"),
+    ("constant+white", "exact"),
+    ("white, stream version 2", "exact"),
+]
+
+
 @pytest.mark.parametrize("record_spikes", [True, False])
 @pytest.mark.parametrize("refractory", [False, True])
-@pytest.mark.parametrize("name", ["uniform", "white", "constant+white"])
-def test_whole_blocks_give_the_reference_bits(engine, name, refractory, record_spikes):
-    # a block of 2048 neurons (64 groups of 32, the largest block: most of a large run) and a last block of 452
-    # in the lane-order kernel, against the numpy reference, with and without a spike list and refractoriness
+@pytest.mark.parametrize(("name", "method"), WHOLE_BLOCK_CASES)
+def test_whole_blocks_give_the_reference_bits(engine, name, method, refractory, record_spikes):
+    # a block of 2048 neurons (64 groups of 32, the largest block: most of a large run; the white-noise kernel's
+    # copy compiled for exactly that many groups) and a last block of 452 (the copy for any count) in the
+    # lane-order kernel, against the numpy reference, with and without a spike list and refractoriness, both
+    # update methods and both streams of normals
     if engine != "numba":
         pytest.skip("the lane-order kernel is the numba engine's")
     params = P.replace(t_ref="2 ms", t_ref_std="1 ms") if refractory else P
+    version = 2 if "version 2" in name else 3
+    name = name.split(",")[0]
     kwargs = dict(n=2500, block=2048, seed=11, record_spikes=record_spikes, record_v="2040:2060", lags=(2,))
+    kwargs |= dict(method=method, stream_version=version)
     ref = lifsim.simulate(params, SOURCES[name](), engine="numpy", **kwargs)
     assert ref.spike_count.sum() > 0
     assert_bitwise(ref, lifsim.simulate(params, SOURCES[name](), engine=engine, **kwargs), name)

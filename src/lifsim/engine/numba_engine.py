@@ -122,7 +122,7 @@ def _step_white(model, v, hold, ref, fired, counts, spare, j0, kk, base, has_bas
                 c, s = _sincos(_mix(z2 + np.uint64(jj) * _STRIDE))
                 zc, zs = rr * c, rr * s
             spare[jj] = zs
-            x = _white_update(model, model.exact, v[jj], base, has_base, w_mean, scale, zc)
+            x = _white_update(model, v[jj], base, has_base, w_mean, scale, zc)
             h = hold[jj] if refractory else 0
             ref_j = ref[jj] if model.per_neuron_ref else model.ref_steps
             x, h, f = _settle(x, h, ref_j, vr, vth, spiking)
@@ -133,7 +133,7 @@ def _step_white(model, v, hold, ref, fired, counts, spare, j0, kk, base, has_bas
             v[jj] = x
     else:
         for jj in range(m):
-            x = _white_update(model, model.exact, v[jj], base, has_base, w_mean, scale, spare[jj])
+            x = _white_update(model, v[jj], base, has_base, w_mean, scale, spare[jj])
             h = hold[jj] if refractory else 0
             ref_j = ref[jj] if model.per_neuron_ref else model.ref_steps
             x, h, f = _settle(x, h, ref_j, vr, vth, spiking)

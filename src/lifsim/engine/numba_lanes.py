@@ -11,11 +11,15 @@ the lane fixed, contiguous in memory:
   ``32 * 2**32 * GAMMA`` from one group to the next: still one vector add per
   number); the draws are made in passes of their own, stored in a scratch
   array and read by the integration's pass (W1: all of a step's uniforms,
-  then the update; W2's even steps: a lane's draws, their radii, then the
-  angles, the normals and the update), because a number's long chain of
-  dependent operations, alone in its loop, lets the processor overlap more
-  numbers at once (measured on a Xeon: W1 6-11 %, a normal pair about
-  20 % less time);
+  then the update; W2's even steps: lane by lane the draws, their radii,
+  then the angles and the normals, and then the update), because a number's
+  long chain of dependent operations, alone in its loop, lets the processor
+  overlap more numbers at once (measured on a Xeon: W1 6-11 %, a normal pair
+  about 20 % less time);
+* a full block's white-noise step is compiled with its count of groups as a
+  constant (:data:`FULL_GROUPS`): its loops over the groups are short (64
+  iterations) and many, and their runtime overlap checks and remainder loops
+  cost about a quarter of the step;
 * the statistics fold each group by halves (lane ``i`` + lane ``i + 16``, ...)
   as vertical vector additions over the groups, instead of shuffling within
   one group (:func:`lifsim.engine.numba_stats._lane_moments`), and the groups
@@ -45,6 +49,7 @@ from numba import njit
 from .numba_neuron import _settle, _white_update
 from .numba_random import _STRIDE, _angle_f32, _counter, _mix, _neg2log, _radius_from, _radius_reduce, _sincos
 from .numba_stats import _GROUP, _block_cross, _lane_moments, _merge_groups, _merge_weights, _partial_group
+from .plan import BLOCK
 
 __all__ = ["lanes_fit", "run_block_lanes"]
 
@@ -60,6 +65,11 @@ _TWO_63 = 2.0**63
 _SIGN = np.uint64(0x8000000000000000)
 #: fewest groups for the lane order: one 512-bit vector of groups
 MIN_GROUPS = 8
+#: the groups of a full block (``plan.BLOCK`` neurons, the blocks of every run of 4,096 neurons or more): the
+#: white-noise kernel is compiled once more with this count as a constant, so that LLVM knows the trip counts of
+#: its many short loops over the groups (no runtime overlap checks, no remainder loops): a full block's
+#: white-noise step about 25 % less time on a Xeon, the same operations, so the same bits
+FULL_GROUPS = BLOCK // _GROUP
 
 
 @njit(inline="always", cache=True, error_model="numpy")
@@ -173,77 +183,57 @@ def _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key,
 def _white_settle(model, how, values, x, counts, masks, at, q, i, z):  # type: ignore[no-untyped-def]
     """Lane ``at`` (lane ``i`` of group ``q``) through one white-noise step with the normal ``z``: the update
     (``values``: the input's ``(base, w_mean, scale)``), then (``firing``) threshold and reset, its spike counted
-    and (``mark``) marked in ``masks[q]``; ``how`` is ``(exact, has_base, firing, mark)``."""
-    exact, has_base, firing, mark = how
+    and (``mark``) marked in ``masks[q]``; ``how`` is ``(has_base, firing, mark)``."""
+    has_base, firing, mark = how
     base, w_mean, scale = values
-    y = _white_update(model, exact, x[at], base, has_base, w_mean, scale, z)
+    y = _white_update(model, x[at], base, has_base, w_mean, scale, z)
     f = _fire(x, counts, at, y, model.vth, model.vr, firing)
     if mark:
         _mark(masks, q, i, f)
 
 
 @njit(cache=True, error_model="numpy")
-def _pairs_f32(raw, rad, k32, normal, spare, row, c0, groups):  # type: ignore[no-untyped-def]
-    """Stream version 3's Box-Muller pairs of one lane (``groups`` of them, the first draw's counter ``c0``):
-    the cosine halves into ``normal``, the sine halves into ``spare[row:]``.  Four passes over the groups: the
-    draws into the scratch ``raw``; the radii's exact reductions (float64 and integer work) into ``rad`` and
-    ``k32``; the radii themselves, float32 only, in place in ``rad``; then the angles and the normals.  The
-    generator's long dependent chains are cut into loops whose iterations the processor overlaps, and the
-    float32 pass runs sixteen lanes to a vector where a loop with 64-bit work runs eight (the same operations,
-    the same bits; a normal pair about 20 % less time on a Xeon from the passes, 9-11 % more from the float32
-    pass)."""
-    for q in range(groups):
-        raw[q] = _mix(c0)
-        c0 += _STRIDE32
-    for q in range(groups):
-        rad[q], k32[q] = _radius_reduce(raw[q])
-    for q in range(groups):
-        rad[q] = _radius_from(rad[q], k32[q])
-    for q in range(groups):
-        cos_t, sin_t = _angle_f32(raw[q])
-        spare[row + q] = float(rad[q] * sin_t)
-        normal[q] = float(rad[q] * cos_t)
+def _pairs_f32(raw, rad, k32, normal, spare, first, groups):  # type: ignore[no-untyped-def]
+    """Stream version 3's Box-Muller pairs of the whole block (lane ``i``'s first draw has the counter ``first +
+    i _STRIDE``): the cosine halves into ``normal``, the sine halves into ``spare``, both in lane order.  Lane by
+    lane, four passes over the groups: the draws into the scratch ``raw``; the radii's exact reductions (float64
+    and integer work) into ``rad`` and ``k32``; the radii themselves, float32 only, in place in ``rad``; then the
+    angles and the normals.  The generator's long dependent chains are cut into loops whose iterations the
+    processor overlaps, and the float32 pass runs sixteen lanes to a vector where a loop with 64-bit work runs
+    eight (the same operations, the same bits; a normal pair about 20 % less time on a Xeon from the passes, 9-11 %
+    more from the float32 pass).  One call a step: a call per lane cost about 15 % of the generator's time."""
+    for i in range(_GROUP):
+        row = i * groups
+        c0 = first + np.uint64(i) * _STRIDE
+        for q in range(groups):
+            raw[q] = _mix(c0)
+            c0 += _STRIDE32
+        for q in range(groups):
+            rad[q], k32[q] = _radius_reduce(raw[q])
+        for q in range(groups):
+            rad[q] = _radius_from(rad[q], k32[q])
+        for q in range(groups):
+            cos_t, sin_t = _angle_f32(raw[q])
+            spare[row + q] = float(rad[q] * sin_t)
+            normal[row + q] = float(rad[q] * cos_t)
 
 
 @njit(cache=True, error_model="numpy")
-def _pairs_f64(normal, spare, row, c1, c2, groups):  # type: ignore[no-untyped-def]
-    """Stream version 2's Box-Muller pairs of one lane (two draws a pair, counters ``c1`` and ``c2``), as
-    :func:`_pairs_f32`."""
-    for q in range(groups):
-        rr = np.sqrt(_neg2log(_mix(c1)))
-        c, s = _sincos(_mix(c2))
-        c1 += _STRIDE32
-        c2 += _STRIDE32
-        spare[row + q] = rr * s
-        normal[q] = rr * c
-
-
-@njit(inline="always", cache=True, error_model="numpy")
-def _white_pass(model, how, x, spare, counts, masks, groups, j0, kk, values, key, scratch):  # type: ignore[no-untyped-def]
-    """One white-noise step of the block (:func:`_lanes_white`) with the switches ``how``."""
-    raw, rad, k32, normal = scratch
-    if kk % 2 == 0:
-        pair = kk // 2
-        v3 = model.normals == 3
-        first = _counter(key, j0, pair if v3 else 2 * pair)  # version 3: draw pair; version 2: draws 2 pair, + 1
-        second = _counter(key, j0, 2 * pair + 1)
-        for i in range(_GROUP):
-            row = i * groups
-            lane = np.uint64(i) * _STRIDE
-            if v3:
-                _pairs_f32(raw, rad, k32, normal, spare, row, first + lane, groups)
-            else:
-                _pairs_f64(normal, spare, row, first + lane, second + lane, groups)
-            for q in range(groups):
-                _white_settle(model, how, values, x, counts, masks, row + q, q, i, normal[q])
-    elif how[3]:
-        for i in range(_GROUP):
-            row = i * groups
-            for q in range(groups):
-                _white_settle(model, how, values, x, counts, masks, row + q, q, i, spare[row + q])
-    else:
-        for at in range(_GROUP * groups):
-            _white_settle(model, how, values, x, counts, masks, at, 0, 0, spare[at])
+def _pairs_f64(normal, spare, first, second, groups):  # type: ignore[no-untyped-def]
+    """Stream version 2's Box-Muller pairs of the whole block (two draws a pair: lane ``i``'s counters ``first + i
+    _STRIDE`` and ``second + i _STRIDE``), as :func:`_pairs_f32`."""
+    for i in range(_GROUP):
+        row = i * groups
+        lane = np.uint64(i) * _STRIDE
+        c1 = first + lane
+        c2 = second + lane
+        for q in range(groups):
+            rr = np.sqrt(_neg2log(_mix(c1)))
+            c, s = _sincos(_mix(c2))
+            c1 += _STRIDE32
+            c2 += _STRIDE32
+            spare[row + q] = rr * s
+            normal[row + q] = rr * c
 
 
 @njit(cache=True, error_model="numpy")
@@ -254,24 +244,30 @@ def _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark
     counting spikes and, with ``mark`` (spikes recorded), setting bit ``i`` of ``masks[q]`` when lane ``i`` of
     group ``q`` fired; with refractoriness, :func:`_lanes_threshold` follows.
 
-    An even step makes each lane's pairs (:func:`_pairs_f32`, :func:`_pairs_f64`: the cosine halves into the
-    scratch ``normal``) and then updates the lane.  The long runs' case (Euler, firing, no spike list) has the
-    update's switches as constants, one copy of the step for each ``has_base``: LLVM then leaves out the exact
-    method's arithmetic and the switches' selects instead of computing both sides for every lane (a block's
-    white-noise step 4-7 % less time on a Xeon, interleaved); any other run takes the copy that reads them at
-    run time.  The pairs are made by calls that every copy shares, so that each copy adds only its update
-    loops to the compile (two more copies: about 5 s of a first compile's 40).  The same operations on the
-    values used, so the same bits."""
+    An even step makes the block's pairs (:func:`_pairs_f32`, :func:`_pairs_f64`: the cosine halves into the
+    block-sized scratch ``normal``) and then updates the block from them, in the loop an odd step runs on
+    ``spare``.  :func:`run_block_lanes` calls it with ``groups`` a constant for a full block
+    (:data:`FULL_GROUPS`): with the loops' trip counts known, copies of the step with the update's switches as
+    constants (which an earlier version kept: 4-7 % less time then) gave nothing more, so there is one."""
     base, has_base, w_mean, scale, firing = step
+    how = (has_base, firing, mark)
     values = (base, w_mean, scale)
-    scratch = (raw, rad, k32, normal)
-    if model.exact or not firing or mark:
-        how = (model.exact, has_base, firing, mark)
-        _white_pass(model, how, x, spare, counts, masks, groups, j0, kk, values, key, scratch)
-    elif has_base:
-        _white_pass(model, (False, True, True, False), x, spare, counts, masks, groups, j0, kk, values, key, scratch)
+    z = spare  # an odd step: the sine halves the even step kept
+    if kk % 2 == 0:
+        pair = kk // 2
+        if model.normals == 3:  # one draw a pair
+            _pairs_f32(raw, rad, k32, normal, spare, _counter(key, j0, pair), groups)
+        else:  # draws 2 pair and 2 pair + 1
+            _pairs_f64(normal, spare, _counter(key, j0, 2 * pair), _counter(key, j0, 2 * pair + 1), groups)
+        z = normal
+    if mark:
+        for i in range(_GROUP):
+            row = i * groups
+            for q in range(groups):
+                _white_settle(model, how, values, x, counts, masks, row + q, q, i, z[row + q])
     else:
-        _white_pass(model, (False, False, True, False), x, spare, counts, masks, groups, j0, kk, values, key, scratch)
+        for at in range(_GROUP * groups):
+            _white_settle(model, how, values, x, counts, masks, at, 0, 0, z[at])
 
 
 #: de Bruijn's table: the index of the lowest set bit b of a 32-bit word is _DEBRUIJN[(b * 0x077CB531 mod 2**32) >> 27]
@@ -368,7 +364,7 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
     raw = np.empty(groups if white_index >= 0 else 0, np.uint64)  # the white kernel's draws of one lane
     rad = np.empty(groups if white_index >= 0 else 0, np.float32)  # and their radii
     k32 = np.empty(groups if white_index >= 0 else 0, np.float32)  # and the radii's binary exponents
-    normal = np.empty(groups if white_index >= 0 else 0)  # and the pairs' cosine halves
+    normal = np.empty(size if white_index >= 0 else 0)  # the white kernel's cosine halves of one even step
     counts = np.zeros(size, np.int32)  # spikes in this call (fewer than its steps): half the traffic of int64
     masks = np.zeros(groups, np.int64)  # per group: bit i set when lane i fired this step
     gmean = np.empty(groups)
@@ -399,7 +395,12 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 firing = model.spiking and not refractory  # False: V is left as the update made it
                 step = (base, white_index == 1, mean, scale, firing)
                 mark = record and firing
-                _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad, k32, normal)
+                if groups == FULL_GROUPS:  # a full block: the loops' trip counts compiled in (see FULL_GROUPS)
+                    _lanes_white(
+                        model, x, spare, counts, masks, FULL_GROUPS, j0, kk, step, key, mark, raw, rad, k32, normal
+                    )
+                else:
+                    _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad, k32, normal)
             if refractory:
                 _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
             if record:

@@ -32,10 +32,10 @@ def _settle(x, h, ref_j, vr, vth, spiking):  # type: ignore[no-untyped-def]
 
 
 @njit(inline="always", cache=True, error_model="numpy")
-def _white_update(model, exact, v_j, base, has_base, w_mean, scale, z):  # type: ignore[no-untyped-def]
-    """V after one step driven by ``base + (w_mean + scale z)`` (Euler) or (``exact``: ``model.exact``, passed on
-    its own so that a kernel may pass a constant and LLVM drop the other method) the exact step with its OU noise."""
-    if exact:
+def _white_update(model, v_j, base, has_base, w_mean, scale, z):  # type: ignore[no-untyped-def]
+    """V after one step driven by ``base + (w_mean + scale z)`` (Euler) or (``model.exact``) the exact step with
+    its OU noise."""
+    if model.exact:
         if w_mean != 0.0:
             current = base + w_mean if has_base else w_mean
         else:
