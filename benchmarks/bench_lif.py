@@ -16,9 +16,12 @@ Each lifsim measurement runs in a fresh subprocess so its peak RSS is its own
 start-up time, then one timed run); lifsim's, the generators' and Brian2's rows
 of one workload and size take turns, ``--repeats`` rounds of them, and a row's
 time is the median of its rounds, so that a machine whose speed drifts favours
-no row.  Brian2's time is its compiled binary's run time only: its project is
-built in the first round (the C++ build is its start-up time) and its binary
-runs once in each round.  The "generator alone" rows draw the same
+no row.  The goals' ratios pair the rows round by round: each is the median
+over the rounds of the ratio of two rows' times in the same round (taken a
+minute or less apart), with the rounds' lowest and highest beside it.
+Brian2's time is its compiled binary's run time only: its project is built in
+the first round (the C++ build is its start-up time) and its binary runs once
+in each round.  The "generator alone" rows draw the same
 count of numbers as the workload (one per neuron-step) in the engine's blocks
 and do nothing else: the floor for a simulation that draws them.
 
@@ -381,6 +384,8 @@ def _merged(results: list[dict]) -> dict:
     merged = dict(results[0])
     merged["times"] = [seconds for r in results for seconds in r["times"]]
     merged["rss_mb"] = max(r["rss_mb"] for r in results)
+    if all(len(r["times"]) == 1 for r in results):
+        merged["rounds"] = len(results)  # times[r] is round r's: rows of one group pair up round by round
     return merged
 
 
@@ -556,39 +561,79 @@ def _row(rows: list[dict], engine: str, work: str, n: int) -> dict:
     return found[0] if found and "ns_per_neuron_step" in found[0] else {}
 
 
+def _fastest(rows: list[dict], engine_prefix: str, work: str, n: int) -> dict:
+    """The row with the fewest ns/neuron-step among those whose engine label starts with ``engine_prefix``."""
+    found = [
+        row
+        for row in rows
+        if row["engine"].startswith(engine_prefix)
+        and row["workload"] == work
+        and row["n"] == n
+        and "ns_per_neuron_step" in row
+    ]
+    return min(found, key=lambda row: row["ns_per_neuron_step"]) if found else {}
+
+
+def paired_ratio(top: dict, bottom: dict) -> tuple[float, float, float]:
+    """The ratio of two rows' times as (median, lowest, highest) over the rounds they ran in together.
+
+    Rows of one workload and size run in interleaved rounds (:func:`measure`), one timed run each per round,
+    so ``times[r]`` of both rows come from round ``r``, taken a minute or less apart: the ratio within a round
+    is free of the host's drift between rounds (a shared host's speed changes by up to 1.5x within minutes).
+    Rows without a time per round (NEST, a failed round, a results file from before the rounds were kept) give
+    the ratio of their medians and no range (nan).
+    """
+    if not top or not bottom:
+        return float("nan"), float("nan"), float("nan")
+    a, b = top.get("times", []), bottom.get("times", [])
+    scale = top["n"] * top["steps"] / (bottom["n"] * bottom["steps"])  # seconds to ns/neuron-step, both rows
+    if len(a) == len(b) and len(a) > 0 and top.get("rounds") == bottom.get("rounds") == len(a):
+        ratios = sorted(x / y / scale for x, y in zip(a, b))
+        return statistics.median(ratios), ratios[0], ratios[-1]
+    return top["ns_per_neuron_step"] / bottom["ns_per_neuron_step"], float("nan"), float("nan")
+
+
 def targets(rows: list[dict]) -> list[str]:
-    """Issue 17's goals, as ratios measured in this run (N >= 1e5), each with its verdict."""
+    """Issue 17's goals, as ratios measured in this run (N >= 1e5), each with its verdict: the median over the
+    rounds of the ratio within a round (:func:`paired_ratio`), and the rounds' lowest and highest."""
     lines = [
-        "| N | goal | measured | met |",
-        "|---:|---|---:|:---:|",
+        "| N | goal | measured: median of the rounds' ratios | the rounds' lowest - highest | met |",
+        "|---:|---|---:|---:|:---:|",
     ]
 
-    def add(n: int, goal: str, value: float, ok: bool) -> None:
+    def add(n: int, goal: str, ratio: tuple[float, float, float], ok: bool) -> None:
+        value, low, high = ratio
+        spread = f"{low:.2f} - {high:.2f}" if low == low else "-"
         if value == value:  # a goal whose rows this run did not measure is left out
-            lines.append(f"| {n:,} | {goal} | {value:.2f} | {'yes' if ok else 'NO'} |")
+            lines.append(f"| {n:,} | {goal} | {value:.2f} | {spread} | {'yes' if ok else 'NO'} |")
 
     for n in sorted({row["n"] for row in rows if row["n"] >= 100_000}):
-        w1, w2 = _ns(rows, LIFSIM_BEST, "W1", n), _ns(rows, LIFSIM_BEST, "W2", n)
-        w1s = _ns(rows, LIFSIM_BEST, "W1s", n)
-        b1, b2 = _ns(rows, "Brian2", "W1", n), _ns(rows, "Brian2", "W2", n)
-        g1 = _ns(rows, "uniform generator alone, 2", "W1", n)
-        g2 = _ns(rows, "normal generator alone, 2", "W2", n)
-        if b1 == b1:
-            add(n, "W1: Brian2 best / lifsim >= 8", b1 / w1, b1 / w1 >= 8)
-        if b2 == b2:
-            add(n, "W2: Brian2 best / lifsim >= 8", b2 / w2, b2 / w2 >= 8)
-        add(n, "W1 / uniform generator alone <= 2", w1 / g1, w1 / g1 <= 2)
-        add(n, "W2 / normal generator alone <= 1.5", w2 / g2, w2 / g2 <= 1.5)
-        add(n, "W1s / W1 <= 1.5", w1s / w1, w1s / w1 <= 1.5)
+        w1, w2 = _row(rows, LIFSIM_BEST, "W1", n), _row(rows, LIFSIM_BEST, "W2", n)
+        w1s = _row(rows, LIFSIM_BEST, "W1s", n)
+        b1, b2 = _fastest(rows, "Brian2", "W1", n), _fastest(rows, "Brian2", "W2", n)
+        g1 = _row(rows, "uniform generator alone, 2 thread(s)", "W1", n)
+        g2 = _row(rows, "normal generator alone, 2 thread(s)", "W2", n)
+        for work, peer, lifsim_row in (("W1", b1, w1), ("W2", b2, w2)):
+            if peer:
+                ratio = paired_ratio(peer, lifsim_row)
+                add(n, f"{work}: Brian2 best / lifsim >= 8", ratio, ratio[0] >= 8)
+        ratio = paired_ratio(w1, g1)
+        add(n, "W1 / uniform generator alone <= 2", ratio, ratio[0] <= 2)
+        ratio = paired_ratio(w2, g2)
+        add(n, "W2 / normal generator alone <= 1.5", ratio, ratio[0] <= 1.5)
+        ratio = paired_ratio(w1s, w1)
+        add(n, "W1s / W1 <= 1.5", ratio, ratio[0] <= 1.5)
         for work in ("W1", "W1s", "W2"):
-            one = _ns(rows, "lifsim numba, 1 thread", work, n)
-            two = _ns(rows, "lifsim numba, 2 thread", work, n)
-            add(n, f"{work}: 2 threads / 1 thread speed-up >= 1.8", one / two, one / two >= 1.8)
-        spiking, quiet = _row(rows, LIFSIM_BEST, "W1s", n), _row(rows, LIFSIM_BEST, "W1", n)
+            one = _row(rows, "lifsim numba, 1 thread(s)", work, n)
+            two = _row(rows, "lifsim numba, 2 thread(s)", work, n)
+            ratio = paired_ratio(one, two)
+            add(n, f"{work}: 2 threads / 1 thread speed-up >= 1.8", ratio, ratio[0] >= 1.8)
+        spiking, quiet = w1s, w1
         if spiking and quiet and spiking.get("spikes"):
             own = 16 * spiking["spikes"] / 2**20  # (float64 time, int64 neuron)
             extra = spiking["rss_mb"] - quiet["rss_mb"]
-            add(n, f"W1s peak RSS over W1's / the spikes' own {own:.0f} MB <= 1.5", extra / own, extra <= 1.5 * own)
+            ratio = (extra / own, float("nan"), float("nan"))  # the largest of the rounds' peaks: no range
+            add(n, f"W1s peak RSS over W1's / the spikes' own {own:.0f} MB <= 1.5", ratio, extra <= 1.5 * own)
     return lines
 
 
