@@ -65,7 +65,7 @@ _TWO_63 = 2.0**63
 _SIGN = np.uint64(0x8000000000000000)
 #: fewest groups for the lane order: one 512-bit vector of groups
 MIN_GROUPS = 8
-#: the groups of a full block (``plan.BLOCK`` neurons, the blocks of every run of 4,096 neurons or more): the
+#: the groups of a full block (``plan.BLOCK`` neurons: the blocks of every run of more than 8,192 neurons): the
 #: white-noise kernel is compiled once more with this count as a constant, so that LLVM knows the trip counts of
 #: its many short loops over the groups (no runtime overlap checks, no remainder loops): a full block's
 #: white-noise step about 25 % less time on a Xeon, the same operations, so the same bits
