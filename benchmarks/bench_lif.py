@@ -544,16 +544,8 @@ def _run(args: argparse.Namespace, sizes: list[int], workloads: list[str], steps
 
 
 def _ns(rows: list[dict], engine_prefix: str, work: str, n: int) -> float:
-    """The fastest ns/neuron-step among rows whose engine label starts with ``engine_prefix``."""
-    found = [
-        row["ns_per_neuron_step"]
-        for row in rows
-        if row["engine"].startswith(engine_prefix)
-        and row["workload"] == work
-        and row["n"] == n
-        and "ns_per_neuron_step" in row
-    ]
-    return min(found) if found else float("nan")
+    """The fastest ns/neuron-step among rows whose engine label starts with ``engine_prefix`` (nan: none)."""
+    return float(_fastest(rows, engine_prefix, work, n).get("ns_per_neuron_step", float("nan")))
 
 
 def _row(rows: list[dict], engine: str, work: str, n: int) -> dict:
