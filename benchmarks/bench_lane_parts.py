@@ -13,10 +13,12 @@ spike-mask passes beside it:
 4. with the spike count (the W1 kernel's loop);
 5. the kernel's ``_lanes_uniform`` itself (mode 1, W1; mode 2, W1s's spike masks), which
    runs rows 1 and 4 as two passes over the block (all draws first, then the update);
-6. the canonical statistics of the step (lane moments, group merges).
+6. W1s's kernel loop followed by the spike list's scan of the masks (``_record``: each spike's time point and
+   neuron appended to the block's buffer);
+7. the canonical statistics of the step (lane moments, group merges).
 
 Rows 1-4 are written out here with the kernel's arithmetic in its order;
-rows 5-6 call the engine's functions.  Each row's figure is the best of
+rows 5-7 call the engine's functions.  Each row's figure is the best of
 ``--rounds`` runs taken in turn (interleaved), in ns per neuron-step.
 
 Usage::
@@ -41,7 +43,7 @@ from _machine import machine  # noqa: E402
 from lifsim.engine import numba_lanes  # noqa: E402  (first: numba's settings)
 from lifsim.engine.numba_random import _GAMMA, _STRIDE, _mix  # noqa: E402
 from lifsim.engine.numba_stats import _lane_moments, _merge_groups, _merge_weights  # noqa: E402
-from lifsim.engine.plan import Model  # noqa: E402
+from lifsim.engine.plan import Model, Outputs  # noqa: E402
 
 #: the block: 64 groups of 32 lanes
 NEURONS = 2048
@@ -72,7 +74,7 @@ def _part(upto: int):  # type: ignore[no-untyped-def]
     stride32 = numba_lanes._STRIDE32
 
     @njit(error_model="numpy")
-    def run(model, x, counts, groups, steps):  # type: ignore[no-untyped-def]
+    def run(model, x, counts, groups, steps, out):  # type: ignore[no-untyped-def]
         a, el, r, vr, vth, spiking = model.a, model.el, model.r, model.vr, model.vth, model.spiking
         scaled = AMP * 2.0**-63
         for kk in range(steps):
@@ -102,15 +104,20 @@ def _part(upto: int):  # type: ignore[no-untyped-def]
 
 
 def _kernel(mode: int):  # type: ignore[no-untyped-def]
+    """The kernel's W1 loop (``mode`` 1), W1s's (2: spike masks), or W1s's followed by the spike scan (3)."""
     from numba import njit
 
     @njit(error_model="numpy")
-    def run(model, x, counts, groups, steps):  # type: ignore[no-untyped-def]
+    def run(model, x, counts, groups, steps, out):  # type: ignore[no-untyped-def]
         masks = np.zeros(groups, np.int64)
         two_u = np.empty(groups * 32)  # the kernel's scratch: the step's draws, made in a first pass
         for kk in range(steps):
-            numba_lanes._lanes_uniform(model, x, counts, masks, groups, 0, kk, MEAN, PRE, AMP, KEY, mode, two_u)
-            masks[:] = 0
+            numba_lanes._lanes_uniform(model, x, counts, masks, groups, 0, kk, MEAN, PRE, AMP, KEY, min(mode, 2), two_u)
+            if mode == 3:
+                out.spike_n[0] = 0  # the buffer's first entries, every step: its writes stay in cache
+                numba_lanes._record(out, 0, kk + 1, masks, groups, groups * 32)
+            else:
+                masks[:] = 0
 
     return run
 
@@ -119,7 +126,7 @@ def _statistics():  # type: ignore[no-untyped-def]
     from numba import njit
 
     @njit(error_model="numpy")
-    def run(model, x, counts, groups, steps):  # type: ignore[no-untyped-def]
+    def run(model, x, counts, groups, steps, out):  # type: ignore[no-untyped-def]
         gmean, gm2 = np.empty(groups), np.empty(groups)
         w1, w2 = _merge_weights(groups * 32)
         total = 0.0
@@ -140,6 +147,7 @@ ROWS = (
     ("+ spike count (W1's loop)", _part, 4),
     ("the kernel's loop, W1 (mode 1)", _kernel, 1),
     ("the kernel's loop, W1s (mode 2: spike masks)", _kernel, 2),
+    ("+ the spike scan (W1s's _record)", _kernel, 3),
     ("the statistics of a step (moments, merges)", None, 0),
 )
 
@@ -149,13 +157,23 @@ def measure(steps: int, rounds: int) -> list[tuple[str, float]]:
     runs = [factory(arg) if factory is not None else _statistics() for _label, factory, arg in ROWS]
     x = np.full(NEURONS, MODEL.el)
     counts = np.zeros(NEURONS, np.int32)
+    cap = NEURONS  # room for one step's spikes of the block
+    out = Outputs(
+        mean=np.empty((1, 1)),
+        m2=np.empty((1, 1)),
+        lag=np.zeros((1, 0, 1)),
+        spike_k=np.zeros((1, cap), np.int32),
+        spike_j=np.zeros((1, cap), np.int32),
+        spike_n=np.zeros(1, np.int64),
+        trace=np.empty((0, 1)),
+    )
     for run in runs:  # compile
-        run(MODEL, x, counts, GROUPS, 2)
+        run(MODEL, x, counts, GROUPS, 2, out)
     best = [float("inf")] * len(runs)
     for _round in range(rounds):
         for index, run in enumerate(runs):
             started = time.perf_counter()
-            run(MODEL, x, counts, GROUPS, steps)
+            run(MODEL, x, counts, GROUPS, steps, out)
             best[index] = min(best[index], (time.perf_counter() - started) / (NEURONS * steps) * 1e9)
     return [(label, ns) for (label, _factory, _arg), ns in zip(ROWS, best)]
 

@@ -34,7 +34,7 @@ def test_the_lane_parts_benchmark_times_every_part():
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     rows = [line.rsplit(None, 1) for line in done.stdout.splitlines()[2:]]
-    assert [label.strip() for label, _ns in rows][0].startswith("the number alone") and len(rows) == 7, done.stdout
+    assert [label.strip() for label, _ns in rows][0].startswith("the number alone") and len(rows) == 8, done.stdout
     assert all(float(ns) > 0 for _label, ns in rows), done.stdout
     bad = subprocess.run([*argv[:2], "--steps", "0"], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2 and "--steps" in bad.stderr.splitlines()[-1]
