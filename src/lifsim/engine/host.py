@@ -129,6 +129,7 @@ class _Range:
         self.mean, self.m2, self.lag = np.empty(steps), np.empty(steps), np.zeros((n_lags, steps))
         self.record_spikes = plan.spiking and plan.record_spikes
         self.spikes = SpikeList() if self.record_spikes else None
+        self.buffers: _ChunkSpikes | None = None  #: the chunks' spike buffers, kept from one chunk to the next
         self.rows = range_trace_rows(plan, self.lo, hi)
         self.trace = np.empty((self.rows.size, steps)) if plan.record is not None and keep else None
         #: most spikes of one block in one step so far (a 100 Hz guess before the first call)
@@ -147,6 +148,16 @@ class _Range:
             if k0 == 0:
                 width = min(width, 64)
         return width
+
+    def spike_buffers(self, blocks: int, cap: int) -> _ChunkSpikes:
+        """The chunk's spike buffers: the last chunk's when they have room for ``cap`` spikes per block (memory
+        already written once: new buffers every chunk had their pages zeroed again by the kernel's first
+        writes), else new ones."""
+        held = self.buffers
+        if held is None or held.cap < cap or held.k.shape[0] != blocks:
+            held = self.buffers = None  # the old buffers go before the new are made
+            held = self.buffers = _ChunkSpikes(blocks, cap)
+        return held
 
     def call(
         self, kernel: Kernel, first: int, calls: int, k0: int, k1: int, trace: np.ndarray, spikes: _ChunkSpikes
@@ -193,7 +204,7 @@ class _Range:
         cap: float = 0
         if self.record_spikes:  # room for every neuron of the range (legacy: one call) or for the rate seen so far
             cap = self.size * width if self.legacy else min(plan.block * width, 1.25 * self.block_rate * width + 1024)
-        spikes = _ChunkSpikes(blocks, int(cap))
+        spikes = self.spike_buffers(blocks, int(cap))
         for first in range(self.first_block, self.end_block, self.per_call):
             calls = min(self.per_call, self.end_block - first)
             out = self.call(kernel, first, calls, k0, k1, trace, spikes)
