@@ -133,16 +133,33 @@ def test_result_arrays_and_metadata():
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba"])
-def test_many_blocks_give_the_canonical_tree_of_all_neurons(engine):
-    """157 blocks of 32 neurons (four kernel calls of 32 blocks, each merged as one subtree, and a last call of
-    29 merged block by block): the run's mean and m2 are the canonical tree's over every neuron's trace, bit for
-    bit, computed here from the recorded traces by lifsim.reduce's group and tree definitions."""
+@pytest.mark.parametrize("per_call", [32, 64, 256])
+def test_many_blocks_give_the_canonical_tree_of_all_neurons(engine, per_call, monkeypatch):
+    """157 blocks of 32 neurons given to the kernel 32, 64 or all at a time (host.CALL_BLOCK_STEPS set so;
+    each call's blocks pushed as their largest aligned powers of two: 32 + 32 + 32 + 32 + 16 + 8 + 4 + 1,
+    64 + 64 + 16 + 8 + 4 + 1, 128 + 16 + 8 + 4 + 1): the run's mean and m2 are the canonical tree's over every
+    neuron's trace, bit for bit, computed here from the recorded traces by lifsim.reduce's group and tree
+    definitions."""
+    from lifsim.engine import host
     from lifsim.reduce import group_nodes, tree_merge
 
-    params = lifsim.LIFParams(t_max=0.01, dt=1e-4)
+    params = lifsim.LIFParams(t_max=0.01, dt=1e-4)  # 100 steps: one chunk (no spikes recorded)
+    monkeypatch.setattr(host, "CALL_BLOCK_STEPS", per_call * 100)
+    calls = []
+    kernel = host._Range.call
+    monkeypatch.setattr(host._Range, "call", lambda self, *a: calls.append((a[4] - a[3], a[2])) or kernel(self, *a))
     run = lifsim.simulate(
-        params, inputs.uniform_noise(params.i_mean), n=5000, block=32, seed=4, record_v="all", engine=engine
+        params,
+        inputs.uniform_noise(params.i_mean),
+        n=5000,
+        block=32,
+        seed=4,
+        record_v="all",
+        record_spikes=False,
+        engine=engine,
     )
+    per_call = min(per_call, 157)
+    assert calls == [(100, per_call)] * (157 // per_call) + ([(100, 157 % per_call)] if 157 % per_call else [])
     count, mean, m2 = tree_merge(*group_nodes(run.v))
     assert count == 5000
     assert run.v_mean.tobytes() == mean.tobytes() and run.v_m2.tobytes() == m2.tobytes()

@@ -51,12 +51,15 @@ def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells):
     assert np.all(np.diff(step) >= 0)
 
 
-def test_steps_become_times_in_place_with_the_same_bits():
-    steps = np.arange(0, 3_000_000, 7, dtype=np.int64)
-    expected = steps * 1e-4
-    times = steps_to_times(steps, 1e-4)
-    assert np.shares_memory(times, steps)
+@pytest.mark.parametrize("dt", [1e-4, 2.5e-5, 0.1, 1 / 3])
+def test_steps_become_times_in_place_with_the_same_bits(dt):
+    steps = np.concatenate([np.arange(0, 3_000_000, 7), [2**40 + 1, 2**53 - 1]]).astype(np.int64)
+    expected = steps * dt
+    times = steps_to_times(steps, dt)
+    assert np.shares_memory(times, steps) and times.dtype == np.float64
     assert times.tobytes() == expected.tobytes()
+    view = np.arange(10, dtype=np.int64)[::2]  # not contiguous: a new array, the same values
+    assert steps_to_times(view, dt).tobytes() == (view * dt).tobytes()
 
 
 def test_synchronous_bursts_overflow_the_buffers_and_keep_the_reference_bits():

@@ -5,7 +5,8 @@ schedule, state, out, first_block, n_blocks, k0, k1)``, which advances some of
 the plan's blocks through the time points ``k0 .. k1 - 1`` (the state in
 place, the results into ``out``).  :func:`run_range` is their common entry
 (the engine protocol of :mod:`lifsim.engine`): it owns the range's state, cuts
-time into chunks, hands the kernel :data:`BLOCKS_PER_CALL` blocks at a time,
+time into chunks, hands the kernel at least :data:`BLOCKS_PER_CALL` blocks at a time (more in short chunks, up to
+about :data:`CALL_BLOCK_STEPS` block-steps a call),
 grows the spike buffers (a call whose block overflowed is run again from its
 saved state; the counter stream makes the second run identical), gathers the
 spikes chunk by chunk into one (step, neuron) list (:mod:`.spike_list`; when
@@ -29,10 +30,15 @@ from .output import RangeOutput, range_trace_rows
 from .plan import Drive, Outputs, RunPlan, Schedule, State
 from .spike_list import CHUNK_CELLS, CHUNK_SPIKES, PIECE_DTYPE, SpikeList
 
-__all__ = ["run_range", "Kernel", "BLOCKS_PER_CALL", "CHUNK_BUDGET"]
+__all__ = ["run_range", "Kernel", "BLOCKS_PER_CALL", "CALL_BLOCK_STEPS", "CHUNK_BUDGET"]
 
-#: blocks given to a kernel at a time (the numba engine runs them in parallel)
+#: fewest blocks given to a kernel at a time (the numba engine runs them in parallel)
 BLOCKS_PER_CALL = 32
+#: block-steps a kernel call aims at: a short chunk (spikes recorded: a few hundred steps) gives each call more
+#: blocks, a power of two of them or the whole range, so that the host's work between calls (while the threads
+#: wait) is done a few times a chunk, not once per 32 blocks; a long chunk keeps 32 (a call's length bounds how long
+#: Ctrl-C waits)
+CALL_BLOCK_STEPS = 32 * 4096
 #: bytes of per-block outputs a kernel call may return (the chunk in time is cut to fit)
 CHUNK_BUDGET = 64 * 2**20
 
@@ -72,19 +78,36 @@ def _restore(state: State, lo: int, hi: int, saved: tuple[np.ndarray, ...]) -> N
             array[..., lo:hi] = copy
 
 
-def _subtree_root(sizes: np.ndarray, out: Outputs) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
-    """The root of one call's blocks (a power of two of them, at an aligned place of the range's tree): the
-    canonical tree's merges level by level, each level's pairs in one vectorised :func:`combine`.
+def _subtree_root(
+    sizes: np.ndarray, mean: np.ndarray, m2: np.ndarray, lag: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """The root of a power of two of blocks at an aligned place of the range's tree (their sizes and per-block
+    rows): the canonical tree's merges level by level, each level's pairs in one vectorised :func:`combine`.
 
     The same merges, operand for operand, as pushing the blocks one by one onto the range's
     :class:`~lifsim.reduce.TreeStack` (a binary counter whose first merges are these pairs), so the same bits;
     one numpy call per level instead of a Python merge per block (a million neurons: 489 blocks per chunk).
     """
-    counts, mean, m2, lag = sizes.astype(np.int64), out.mean, out.m2, out.lag
+    counts = sizes.astype(np.int64)
     while counts.shape[0] > 1:
         counts, mean, m2 = combine(counts[0::2], mean[0::2], m2[0::2], counts[1::2], mean[1::2], m2[1::2])
         lag = lag[0::2] + lag[1::2]
     return int(counts[0]), mean[0], m2[0], lag[0]
+
+
+def _push_call(stack: TreeStack, offset: int, sizes: np.ndarray, out: Outputs) -> None:
+    """Push one call's blocks (the range's blocks ``offset ..``) onto ``stack`` as the powers of two of ``calls``
+    (its binary digits), largest first (each run's root by :func:`_subtree_root`).  ``offset`` is a multiple of
+    a power of two at least ``calls`` (:meth:`_Range.blocks_per_call`), so each run of ``2**h`` blocks starts at a
+    multiple of ``2**h`` and the stack ends as pushing the blocks one by one would leave it."""
+    done, calls = 0, sizes.shape[0]
+    assert offset % (1 << (calls - 1).bit_length()) == 0, "a call starts at a multiple of its power of two"
+    while done < calls:
+        run = 1 << ((calls - done).bit_length() - 1)
+        part = slice(done, done + run)
+        root = _subtree_root(sizes[part], out.mean[part], out.m2[part], out.lag[part])
+        stack.push(*root, height=run.bit_length() - 1)
+        done += run
 
 
 class _ChunkSpikes:
@@ -121,7 +144,8 @@ class _Range:
         n_lags, steps = len(plan.lags), plan.steps
         chunk = steps if chunk_steps is None else max(1, int(chunk_steps))
         self.fixed = chunk_steps is not None  #: the caller's chunk length, kept exactly
-        per_column = 8 * self.per_call * (2 + n_lags) + 8 * (0 if plan.record is None else plan.record.size)
+        self.block_column = 8 * (2 + n_lags)  #: bytes of a call's outputs per block and time point
+        per_column = self.block_column * self.per_call + 8 * (0 if plan.record is None else plan.record.size)
         self.chunk = max(1, min(chunk, CHUNK_BUDGET // max(per_column, 1)))
         self.state = plan.new_state(first_block, end_block)
         if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
@@ -148,6 +172,20 @@ class _Range:
             if k0 == 0:
                 width = min(width, 64)
         return width
+
+    def blocks_per_call(self, width: int) -> int:
+        """Blocks per kernel call in a chunk of ``width`` time points: :data:`BLOCKS_PER_CALL` doubled while a
+        call stays within :data:`CALL_BLOCK_STEPS` block-steps and its outputs within :data:`CHUNK_BUDGET`, at
+        most the range's blocks (legacy streams: always all of them, their draws go in order)."""
+        per_call = self.per_call
+        if not self.legacy:
+            while (
+                2 * per_call * width <= CALL_BLOCK_STEPS
+                and 2 * per_call * width * self.block_column <= CHUNK_BUDGET
+                and per_call < self.end_block - self.first_block
+            ):
+                per_call *= 2
+        return min(per_call, self.end_block - self.first_block)
 
     def spike_buffers(self, blocks: int, cap: int) -> _ChunkSpikes:
         """The chunk's spike buffers: the last chunk's when they have room for ``cap`` spikes per block (memory
@@ -205,18 +243,15 @@ class _Range:
         if self.record_spikes:  # room for every neuron of the range (legacy: one call) or for the rate seen so far
             cap = self.size * width if self.legacy else min(plan.block * width, 1.25 * self.block_rate * width + 1024)
         spikes = self.spike_buffers(blocks, int(cap))
-        for first in range(self.first_block, self.end_block, self.per_call):
-            calls = min(self.per_call, self.end_block - first)
+        per_call = self.blocks_per_call(width)
+        for first in range(self.first_block, self.end_block, per_call):
+            calls = min(per_call, self.end_block - first)
             out = self.call(kernel, first, calls, k0, k1, trace, spikes)
             sizes = (
                 np.minimum(plan.n, np.arange(first + 1, first + calls + 1) * plan.block)
                 - np.arange(first, first + calls) * plan.block
             )
-            if calls & (calls - 1) == 0 and (first - self.first_block) % calls == 0:
-                stack.push(*_subtree_root(sizes, out), height=calls.bit_length() - 1)
-            else:  # a last, shorter call: its blocks one by one
-                for g in range(calls):
-                    stack.push(int(sizes[g]), out.mean[g], out.m2[g], out.lag[g])
+            _push_call(stack, first - self.first_block, sizes, out)
             if progress is not None:
                 _lo, hi = plan.neuron_range(first, first + calls)
                 progress(k0 * self.size + (hi - self.lo) * width, neuron_steps=True)

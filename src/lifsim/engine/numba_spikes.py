@@ -9,7 +9,7 @@ from . import numba_setup  # noqa: F401  (first: numba's settings before any ker
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["scatter", "merge"]
+__all__ = ["scatter", "merge", "times_in_place"]
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
@@ -70,3 +70,13 @@ def merge(k, j, lengths, j0s, k0, width, out_k, out_j, start):  # type: ignore[n
                 at += 1
                 s += 1
             cursor[p] = s
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def times_in_place(steps, times, dt):  # type: ignore[no-untyped-def]
+    """Each step ``k`` of the int64 array ``steps`` replaced by its time ``k dt`` (s) in ``times``, the same memory
+    read as float64 (``steps.view(np.float64)``, passed in: writes through a view taken inside a parallel
+    function did not reach the array):
+    ``float(k) * dt``, numpy's ``steps * dt`` bit for bit; each element read before it is written; in parallel."""
+    for i in prange(steps.shape[0]):
+        times[i] = float(steps[i]) * dt

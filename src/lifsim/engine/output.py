@@ -97,12 +97,12 @@ def time_ordered(k_parts: list[np.ndarray], j_parts: list[np.ndarray]) -> tuple[
 
 def steps_to_times(spike_step: np.ndarray, dt: float) -> np.ndarray:
     """``spike_step * dt`` (s) as float64, written over ``spike_step``'s memory when it is an int64 array of its
-    own (no second copy of a long spike list); the same values as ``spike_step * dt``."""
+    own (no second copy of a long spike list), by all the numba engine's threads; the same values as
+    ``spike_step * dt`` (each step converted exactly, then one rounded product)."""
     if spike_step.dtype != np.int64 or not spike_step.flags.c_contiguous or not spike_step.flags.writeable:
         return spike_step * dt
+    from .numba_spikes import times_in_place  # numba is imported already: the spike list ordered these steps
+
     times = spike_step.view(np.float64)
-    block = 1 << 20
-    for start in range(0, spike_step.size, block):
-        stop = min(spike_step.size, start + block)
-        times[start:stop] = spike_step[start:stop] * dt  # the block is read whole before it is written
+    times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
     return times
