@@ -6,8 +6,8 @@ import pytest
 import lifsim
 from lifsim import inputs
 from lifsim.engine import spike_list
-from lifsim.engine.output import steps_to_times, time_ordered
-from lifsim.engine.spike_list import SpikeList
+from lifsim.engine.output import time_ordered
+from lifsim.engine.spike_list import SpikeList, steps_to_times
 
 
 def _pieces(rng, blocks, block, k0, k1):

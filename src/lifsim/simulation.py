@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .engine.output import RunOutput, steps_to_times
+from .engine.output import RunOutput
 from .engine.plan import RunPlan
+from .engine.spike_list import steps_to_times
 from .errors import PlausibilityWarning
 from .inputs import Input, array_values
 from .params import LIFParams

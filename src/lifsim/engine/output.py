@@ -17,7 +17,7 @@ from ..reduce import Moments
 if TYPE_CHECKING:
     from .plan import RunPlan
 
-__all__ = ["RunOutput", "RangeOutput", "range_trace_rows", "time_ordered", "steps_to_times"]
+__all__ = ["RunOutput", "RangeOutput", "range_trace_rows", "time_ordered"]
 
 
 @dataclass
@@ -93,16 +93,3 @@ def time_ordered(k_parts: list[np.ndarray], j_parts: list[np.ndarray]) -> tuple[
     all_j = np.concatenate(j_parts) if j_parts else np.zeros(0, dtype=np.int64)
     order = np.argsort(all_k, kind="stable")
     return all_k[order], all_j[order]
-
-
-def steps_to_times(spike_step: np.ndarray, dt: float) -> np.ndarray:
-    """``spike_step * dt`` (s) as float64, written over ``spike_step``'s memory when it is an int64 array of its
-    own (no second copy of a long spike list), by all the numba engine's threads; the same values as
-    ``spike_step * dt`` (each step converted exactly, then one rounded product)."""
-    if spike_step.dtype != np.int64 or not spike_step.flags.c_contiguous or not spike_step.flags.writeable:
-        return spike_step * dt
-    from .numba_spikes import times_in_place  # numba is imported already: the spike list ordered these steps
-
-    times = spike_step.view(np.float64)
-    times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
-    return times

@@ -13,15 +13,14 @@ C library's ``realloc``, which moves large blocks by remapping pages, not by
 copying them).  So the peak memory of a run that records ``S`` spikes is the
 list's own ``16 S`` bytes plus one chunk's buffers, not several copies of the
 list.
-:func:`lifsim.engine.output.steps_to_times` then turns the step array into
-spike times (s) in place.
+:func:`steps_to_times` then turns the step array into spike times (s) in place.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SpikeList", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
+__all__ = ["SpikeList", "steps_to_times", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
 
 #: the kernels' per-call spike buffers: time point and neuron within the block
 PIECE_DTYPE = np.int32
@@ -83,3 +82,16 @@ class SpikeList:
         self._k = self._j = np.empty(0, dtype=np.int64)
         self.size = 0
         return k, j
+
+
+def steps_to_times(spike_step: np.ndarray, dt: float) -> np.ndarray:
+    """``spike_step * dt`` (s) as float64, written over ``spike_step``'s memory when it is an int64 array of its
+    own (no second copy of a long spike list), by all the numba engine's threads; the same values as
+    ``spike_step * dt`` (each step converted exactly, then one rounded product)."""
+    if spike_step.dtype != np.int64 or not spike_step.flags.c_contiguous or not spike_step.flags.writeable:
+        return spike_step * dt
+    from .numba_spikes import times_in_place  # numba is imported already: SpikeList ordered these steps
+
+    times = spike_step.view(np.float64)
+    times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
+    return times
