@@ -364,6 +364,27 @@ def _project(args: argparse.Namespace, work: str, n: int, threads: int) -> str:
 REPEATS_ARGUMENT = {LIFSIM_CHILD: 3, GENERATOR_CHILD: 2, BRIAN2_CHILD: 2}
 
 
+def round_group(work: str, n: int) -> tuple[str, int]:
+    """The rows measured in the same rounds: a workload's and size's, W1s's with W1's (the goal W1s / W1 pairs
+    them)."""
+    return ("W1" if work == "W1s" else work), n
+
+
+def round_order(label: str, work: str) -> int:
+    """A row's place in its group's round (the table keeps the plan's order): the rows of a goal's ratio one
+    after the other where they can be (generator 2 threads, lifsim 2 threads, W1s 2 threads, W1s 1 thread, then
+    lifsim 1 thread: four of the five ratios of adjacent rows, seconds apart on a host whose speed drifts within
+    minutes), the generators' 1-thread rows first, Brian2's and the numpy engine's last."""
+    threads = 2 if "2 thread" in label else 1
+    if "generator" in label:
+        return threads - 1  # 0, 1
+    if label.startswith("lifsim numba"):
+        if work == "W1s":
+            return 3 if threads == 2 else 4
+        return 2 if threads == 2 else 5
+    return 6
+
+
 def _run_one(code: str, child_args: list, args: argparse.Namespace) -> dict:
     python = sys.executable
     if code is BRIAN2_CHILD:
@@ -392,23 +413,23 @@ def _merged(results: list[dict]) -> dict:
 def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Run the plan; yield (label, work, N, result, wall seconds) per row, in the plan's order.
 
-    lifsim's, the generators' and Brian2's rows of one workload and size are measured in interleaved rounds: each
-    round runs every one of them once (lifsim and the generators: a fresh process, one warm-up run, one timed run;
-    Brian2: its project built in the first round, its binary run once in each), and a row's figure is the median
-    over the rounds, so that a machine whose speed drifts (a shared host) biases no row against another in the
+    lifsim's, the generators' and Brian2's rows of one workload and size (W1s's with W1's) are measured in
+    interleaved rounds, in :func:`round_order`: each round runs every one of them once (lifsim and the generators:
+    a fresh process, one warm-up run, one timed run; Brian2: its project built in the first round, its binary run
+    once in each), and a row's figure is the median over the rounds, so that a machine whose speed drifts (a shared host) biases no row against another in the
     ratios.  NEST's rows run once, with their own repeats, in between.
     """
     groups: dict[tuple[str, int], list[int]] = {}
     for index, (_label, work, n, code, _child_args) in enumerate(plan):
         if code in REPEATS_ARGUMENT:
-            groups.setdefault((work, n), []).append(index)
+            groups.setdefault(round_group(work, n), []).append(index)
     done: dict[int, tuple[dict, float]] = {}
     for index, (label, work, n, code, child_args) in enumerate(plan):
         if code not in REPEATS_ARGUMENT:
             started = time.perf_counter()
             done[index] = (_run_one(code, child_args, args), time.perf_counter() - started)
         elif index not in done:  # the first row of its group: the whole group, round by round
-            members = groups[(work, n)]
+            members = sorted(groups[round_group(work, n)], key=lambda m: (round_order(plan[m][0], plan[m][1]), m))
             rounds: dict[int, list[dict]] = {member: [] for member in members}
             walls = dict.fromkeys(members, 0.0)
             for _round in range(args.repeats):

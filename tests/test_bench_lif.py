@@ -102,3 +102,44 @@ def test_from_json_prints_the_table_and_verdicts(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "On a test machine" in done.stdout
     assert "| 100,000 | W1 / uniform generator alone <= 2 | 2.00 | 1.82 - 2.14 | yes |" in done.stdout
+
+
+def test_a_round_runs_each_goals_rows_one_after_the_other(bench, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """W1s's rows share W1's rounds (W1s / W1 is a goal), and a round runs the rows of a ratio next to each other:
+    generator 2 threads, lifsim 2 threads, W1s 2 threads, W1s 1 thread, lifsim 1 thread; the table keeps the
+    plan's order.  The children are not run: a stand-in records the order and returns one time."""
+    import argparse
+
+    args = argparse.Namespace(
+        repeats=2, t_max=0.01, numpy_max_n=0, tutorial_n=0, peer_max_n=0, brian2=None, nest=None, timeout=10
+    )
+    plan = bench.build_plan(args, [100_000], ["W1", "W2"])
+    ran: list[tuple[str, str]] = []
+
+    def without_repeats(code, child_args):  # type: ignore[no-untyped-def]
+        return [None if at == bench.REPEATS_ARGUMENT[code] else value for at, value in enumerate(child_args)]
+
+    def stand_in(code, child_args, _args):  # type: ignore[no-untyped-def]
+        key = without_repeats(code, child_args)
+        index = next(i for i, entry in enumerate(plan) if entry[3] is code and without_repeats(code, entry[4]) == key)
+        ran.append((plan[index][0], plan[index][1]))
+        return {"times": [1.0], "rss_mb": 1.0, "startup_s": 0.0, "rate_hz": 1.0}
+
+    monkeypatch.setattr(bench, "_run_one", stand_in)
+    table = [(label, work) for label, work, _n, _result, _wall in bench.measure(plan, args)]
+    assert table == [(label, work) for label, work, *_rest in plan]
+    w1_round = [
+        ("uniform generator alone, 1 thread(s)", "W1"),
+        ("uniform generator alone, 2 thread(s)", "W1"),
+        ("lifsim numba, 2 thread(s)", "W1"),
+        ("lifsim numba, 2 thread(s)", "W1s"),
+        ("lifsim numba, 1 thread(s)", "W1s"),
+        ("lifsim numba, 1 thread(s)", "W1"),
+    ]
+    w2_round = [
+        ("normal generator alone, 1 thread(s)", "W2"),
+        ("normal generator alone, 2 thread(s)", "W2"),
+        ("lifsim numba, 2 thread(s)", "W2"),
+        ("lifsim numba, 1 thread(s)", "W2"),
+    ]
+    assert ran == w1_round * 2 + w2_round * 2
