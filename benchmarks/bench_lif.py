@@ -416,8 +416,8 @@ def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[
     lifsim's, the generators' and Brian2's rows of one workload and size (W1s's with W1's) are measured in
     interleaved rounds, in :func:`round_order`: each round runs every one of them once (lifsim and the generators:
     a fresh process, one warm-up run, one timed run; Brian2: its project built in the first round, its binary run
-    once in each), and a row's figure is the median over the rounds, so that a machine whose speed drifts (a shared host) biases no row against another in the
-    ratios.  NEST's rows run once, with their own repeats, in between.
+    once in each), and a row's figure is the median over the rounds, so that a machine whose speed drifts (a shared
+    host) biases no row against another in the ratios.  NEST's rows run once, with their own repeats, in between.
     """
     groups: dict[tuple[str, int], list[int]] = {}
     for index, (_label, work, n, code, _child_args) in enumerate(plan):
