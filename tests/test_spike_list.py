@@ -51,8 +51,16 @@ def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells):
     assert np.all(np.diff(step) >= 0)
 
 
+@pytest.mark.parametrize("compiled", [True, False])
 @pytest.mark.parametrize("dt", [1e-4, 2.5e-5, 0.1, 1 / 3])
-def test_steps_become_times_in_place_with_the_same_bits(dt):
+def test_steps_become_times_in_place_with_the_same_bits(dt, compiled, monkeypatch):
+    """On all threads where the CPU engine loaded numba's ordering, by numpy blocks elsewhere: the same bits."""
+    import sys
+
+    import lifsim.engine.numba_spikes  # noqa: F401  (what a CPU engine's run has loaded)
+
+    if not compiled:  # a process that never loaded it (the CUDA engine, a Dask client)
+        monkeypatch.delitem(sys.modules, "lifsim.engine.numba_spikes")
     steps = np.concatenate([np.arange(0, 3_000_000, 7), [2**40 + 1, 2**53 - 1]]).astype(np.int64)
     expected = steps * dt
     times = steps_to_times(steps, dt)

@@ -18,6 +18,8 @@ list.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 __all__ = ["SpikeList", "steps_to_times", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
@@ -86,12 +88,21 @@ class SpikeList:
 
 def steps_to_times(spike_step: np.ndarray, dt: float) -> np.ndarray:
     """``spike_step * dt`` (s) as float64, written over ``spike_step``'s memory when it is an int64 array of its
-    own (no second copy of a long spike list), by all the numba engine's threads; the same values as
-    ``spike_step * dt`` (each step converted exactly, then one rounded product)."""
+    own (no second copy of a long spike list); the same values as ``spike_step * dt`` (each step converted
+    exactly, then one rounded product).  In a process whose CPU engine ordered the spikes (numba's
+    :mod:`.numba_spikes` loaded) on all its threads; elsewhere (the CUDA engine, a Dask client, a machine
+    without a working numba) by numpy, a block at a time, so the conversion never imports numba at the end
+    of a finished run."""
     if spike_step.dtype != np.int64 or not spike_step.flags.c_contiguous or not spike_step.flags.writeable:
         return spike_step * dt
-    from .numba_spikes import times_in_place  # numba is imported already: SpikeList ordered these steps
-
     times = spike_step.view(np.float64)
-    times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
+    compiled = sys.modules.get(f"{__package__}.numba_spikes")
+    if compiled is not None:
+        compiled.times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
+        return times
+    flat_steps, flat_times = spike_step.reshape(-1), times.reshape(-1)
+    block = 1 << 20
+    for start in range(0, flat_steps.size, block):
+        stop = min(flat_steps.size, start + block)
+        flat_times[start:stop] = flat_steps[start:stop] * dt  # the block is read whole before it is written
     return times
