@@ -190,3 +190,17 @@ def test_whole_blocks_give_the_reference_bits(engine, name, method, refractory, 
     ref = lifsim.simulate(params, SOURCES[name](), engine="numpy", **kwargs)
     assert ref.spike_count.sum() > 0
     assert_bitwise(ref, lifsim.simulate(params, SOURCES[name](), engine=engine, **kwargs), name)
+
+
+@pytest.mark.parametrize("record_spikes", [True, False])
+@pytest.mark.parametrize("name", ["uniform", "white"])
+def test_a_block_of_64_groups_with_a_partial_last_group_gives_the_reference_bits(engine, name, record_spikes):
+    # a last block of 2,040 neurons: 64 groups (the update's and the statistics' copies compiled for a full
+    # block's count of groups), the last one holding 24 neurons and 8 missing lanes that no statistic or spike
+    # may see
+    if engine != "numba":
+        pytest.skip("the lane-order kernel is the numba engine's")
+    kwargs = dict(n=4088, block=2048, seed=13, record_spikes=record_spikes, record_v="4070:4088", lags=(1,))
+    ref = lifsim.simulate(P, SOURCES[name](), engine="numpy", **kwargs)
+    assert ref.spike_count.sum() > 0
+    assert_bitwise(ref, lifsim.simulate(P, SOURCES[name](), engine=engine, **kwargs), name)

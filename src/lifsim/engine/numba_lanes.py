@@ -16,10 +16,11 @@ the lane fixed, contiguous in memory:
   long chain of dependent operations, alone in its loop, lets the processor
   overlap more numbers at once (measured on a Xeon: W1 6-11 %, a normal pair
   about 20 % less time);
-* a full block's white-noise step is compiled with its count of groups as a
-  constant (:data:`FULL_GROUPS`): its loops over the groups are short (64
-  iterations) and many, and their runtime overlap checks and remainder loops
-  cost about a quarter of the step;
+* a full block's step (either input's update, and the statistics) is
+  compiled with its count of groups as a constant (:data:`FULL_GROUPS`): its
+  loops over the groups are short (64 iterations) and many, and their runtime
+  overlap checks and remainder loops cost about a quarter of a white-noise step
+  on a Xeon, and a tenth of W1's on an AMD EPYC;
 * the statistics fold each group by halves (lane ``i`` + lane ``i + 16``, ...)
   as vertical vector additions over the groups, instead of shuffling within
   one group (:func:`lifsim.engine.numba_stats._lane_moments`), and the groups
@@ -67,9 +68,10 @@ _SIGN = np.uint64(0x8000000000000000)
 #: fewest groups for the lane order: one 512-bit vector of groups
 MIN_GROUPS = 8
 #: the groups of a full block (``plan.BLOCK`` neurons: the blocks of every run of more than 8,192 neurons): the
-#: white-noise kernel is compiled once more with this count as a constant, so that LLVM knows the trip counts of
-#: its many short loops over the groups (no runtime overlap checks, no remainder loops): a full block's
-#: white-noise step about 25 % less time on a Xeon, the same operations, so the same bits
+#: update of each input and the step's statistics are compiled once more with this count as a constant, so that
+#: LLVM knows the trip counts of their many short loops over the groups (no runtime overlap checks, no remainder
+#: loops, the moments' and merges' loops unrolled), the same operations, so the same bits: a full block's
+#: white-noise step about 25 % less time on a Xeon; W1 on one thread about 10 % less time on an AMD EPYC (Zen 5)
 FULL_GROUPS = BLOCK // _GROUP
 
 
@@ -389,7 +391,10 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
             if white_index < 0:
                 mean, pre, amp, key = drive.mean[0], drive.rows[drive.slot[0], column], drive.u_amp[0], drive.u_key[0]
                 mode = 0 if refractory else (2 if record else 1)
-                _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, draws)
+                if groups == FULL_GROUPS:  # a full block: the loops' trip counts compiled in (see FULL_GROUPS)
+                    _lanes_uniform(model, x, counts, masks, FULL_GROUPS, j0, kk, mean, pre, amp, key, mode, draws)
+                else:
+                    _lanes_uniform(model, x, counts, masks, groups, j0, kk, mean, pre, amp, key, mode, draws)
             else:
                 base = drive.rows[drive.slot[0], column] if white_index == 1 else 0.0
                 w = drive.slot[white_index]
@@ -410,10 +415,18 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 _record(out, g, k, masks, groups, m)
             elif refractory:  # _lanes_threshold marked the lanes that fired: no spike list wants them
                 masks[:] = 0
-        _lane_moments(x, groups, gmean, gm2)
-        if partial:
+        # the statistics as the update: a full block's trip counts compiled in (one function taking both counts
+        # measured slower: W1 0.36 against 0.33 ns per neuron-step on an AMD EPYC)
+        if groups == FULL_GROUPS:
+            _lane_moments(x, FULL_GROUPS, gmean, gm2)
+        else:
+            _lane_moments(x, groups, gmean, gm2)
+        if partial:  # the last group's own fold: only its first lanes hold neurons
             gmean[groups - 1], gm2[groups - 1] = _partial_group(x, groups, groups - 1, m - full * _GROUP, buf)
-        out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, groups, w1, w2)
+        if groups == FULL_GROUPS:
+            out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, FULL_GROUPS, w1, w2)
+        else:
+            out.mean[g, c], out.m2[g, c] = _merge_groups(gmean, gm2, groups, w1, w2)
         if more:
             _observe_more(model, schedule, state, out, g, x, vt, groups, m, j0, s0, k, c, rec_lo, rec_hi, buf, gsum)
     _from_lanes(x, state.v[s0 : s0 + m], groups, m)
