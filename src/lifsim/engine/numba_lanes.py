@@ -412,7 +412,10 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
             if refractory:
                 _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
             if record:
-                _record(out, g, k, masks, groups, m)
+                if groups == FULL_GROUPS:
+                    _record(out, g, k, masks, FULL_GROUPS, m)
+                else:
+                    _record(out, g, k, masks, groups, m)
             elif refractory:  # _lanes_threshold marked the lanes that fired: no spike list wants them
                 masks[:] = 0
         # the statistics as the update: a full block's trip counts compiled in (one function taking both counts
