@@ -16,8 +16,8 @@ the lane fixed, contiguous in memory:
   long chain of dependent operations, alone in its loop, lets the processor
   overlap more numbers at once (measured on a Xeon: W1 6-11 %, a normal pair
   about 20 % less time);
-* a full block's step (either input's update, and the statistics) is
-  compiled with its count of groups as a constant (:data:`FULL_GROUPS`): its
+* a full block's step (either input's update, the spike scan and the
+  statistics) is compiled with its count of groups as a constant (:data:`FULL_GROUPS`): its
   loops over the groups are short (64 iterations) and many, and their runtime
   overlap checks and remainder loops cost about a quarter of a white-noise step
   on a Xeon, and a tenth of W1's on an AMD EPYC;
