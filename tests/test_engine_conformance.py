@@ -193,14 +193,18 @@ def test_whole_blocks_give_the_reference_bits(engine, name, method, refractory, 
 
 
 @pytest.mark.parametrize("record_spikes", [True, False])
+@pytest.mark.parametrize("refractory", [False, True])
 @pytest.mark.parametrize("name", ["uniform", "white"])
-def test_a_block_of_64_groups_with_a_partial_last_group_gives_the_reference_bits(engine, name, record_spikes):
+def test_a_block_of_64_groups_with_a_partial_last_group_gives_the_reference_bits(
+    engine, name, refractory, record_spikes
+):
     # a last block of 2,040 neurons: 64 groups (the update's and the statistics' copies compiled for a full
     # block's count of groups), the last one holding 24 neurons and 8 missing lanes that no statistic or spike
     # may see
     if engine != "numba":
         pytest.skip("the lane-order kernel is the numba engine's")
+    params = P.replace(t_ref="2 ms", t_ref_std="1 ms") if refractory else P
     kwargs = dict(n=4088, block=2048, seed=13, record_spikes=record_spikes, record_v="4070:4088", lags=(1,))
-    ref = lifsim.simulate(P, SOURCES[name](), engine="numpy", **kwargs)
+    ref = lifsim.simulate(params, SOURCES[name](), engine="numpy", **kwargs)
     assert ref.spike_count.sum() > 0
-    assert_bitwise(ref, lifsim.simulate(P, SOURCES[name](), engine=engine, **kwargs), name)
+    assert_bitwise(ref, lifsim.simulate(params, SOURCES[name](), engine=engine, **kwargs), name)

@@ -410,7 +410,10 @@ def run_block_lanes(model, drive, schedule, state, out, g, j0, m, s0, k0, k1, wh
                 else:
                     _lanes_white(model, x, spare, counts, masks, groups, j0, kk, step, key, mark, raw, rad, k32, normal)
             if refractory:
-                _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
+                if groups == FULL_GROUPS:
+                    _lanes_threshold(model, x, counts, hold, ref, masks, FULL_GROUPS, refractory)
+                else:
+                    _lanes_threshold(model, x, counts, hold, ref, masks, groups, refractory)
             if record:
                 if groups == FULL_GROUPS:
                     _record(out, g, k, masks, FULL_GROUPS, m)
