@@ -333,7 +333,11 @@ def write_benchmarks() -> None:
     module = bench_module("bench_lif")
     network = json.loads((bench / "results_network.json").read_text(encoding="utf-8"))["runs"][0]
     (folder / "network.md").write_text(bench_module("bench_network").markdown_table(network) + "\n", encoding="utf-8")
-    runs = (("lif", "results_lif.json"), ("lif_before17", "results_lif_before_issue17.json"))
+    runs = (
+        ("lif", "results_lif.json"),
+        ("lif_intel", "results_lif_intel_xeon.json"),
+        ("lif_before17", "results_lif_before_issue17.json"),
+    )
     for name, source in runs + (("amd", "results_w1_issue4_amd_epyc.json"),):
         data = json.loads((bench / source).read_text(encoding="utf-8"))
         table = module.markdown_table(data["machine"], data["steps"], data["startup"], data["rows"])
