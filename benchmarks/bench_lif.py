@@ -445,6 +445,11 @@ def measure(plan: list[Measurement], args: argparse.Namespace):  # type: ignore[
         yield label, work, n, result, wall
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    """SIGTERM's handler: leave through an exception, so that the running child is killed on the way out."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workloads", default="W1,W2", help="which workloads (default W1,W2)")
@@ -472,7 +477,12 @@ def main() -> int:
         parser.error(f"--workloads: unknown {', '.join(unknown)}; accepted: {', '.join(WORKLOADS)}")
     steps = int(round(args.t_max / 1e-4))
     import shutil
+    import signal
     import tempfile
+
+    # SIGTERM (`kill`, a CI timeout) leaves as Ctrl-C does: subprocess.run then kills the running measurement before
+    # this process ends (with the default handler a child went on computing, and skewed whatever was timed next)
+    signal.signal(signal.SIGTERM, _terminate)
 
     args.peer_dir = tempfile.mkdtemp(prefix="lifsim-bench-brian2-")  # the Brian2 rows' projects, removed at the end
     try:

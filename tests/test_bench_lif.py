@@ -143,3 +143,80 @@ def test_a_round_runs_each_goals_rows_one_after_the_other(bench, monkeypatch) ->
         ("lifsim numba, 1 thread(s)", "W2"),
     ]
     assert ran == w1_round * 2 + w2_round * 2
+
+
+@pytest.mark.faults
+def test_a_terminated_benchmark_leaves_no_measurement_running(tmp_path):
+    # `kill` (SIGTERM) on the benchmark while a child measures: the child goes with it (a child left running
+    # skewed the times of whatever was measured next)
+    import os
+    import signal
+    import time
+
+    bench = subprocess.Popen(
+        [
+            sys.executable,
+            str(BENCH),
+            "--sizes",
+            "1e3",
+            "--workloads",
+            "W1",
+            "--repeats",
+            "1",
+            "--t-max",
+            "50",
+            "--numpy-max-n",
+            "0",
+            "--tutorial-n",
+            "0",
+            "--json",
+            str(tmp_path / "out.json"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def children() -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == bench.pid and fields[0] != "Z":
+                    found.append(int(entry.name))
+        return found
+
+    deadline = time.monotonic() + 60
+    while not children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    running = children()
+    try:
+        assert running, "the benchmark started no measurement"
+        time.sleep(1.0)  # the child is measuring
+        bench.send_signal(signal.SIGTERM)
+        assert bench.wait(timeout=30) == 128 + signal.SIGTERM
+        for _ in range(50):
+            left = [pid for pid in running if _state(pid) not in ("", "Z")]
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, f"measurements {left} still run after the benchmark ended"
+    finally:
+        for pid in running:  # whatever the verdict, nothing is left running
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if bench.poll() is None:
+            bench.kill()
+            bench.wait()
+
+
+def _state(pid: int) -> str:
+    """A process's state letter (``Z``: a zombie), or "" when it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""

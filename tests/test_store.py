@@ -31,7 +31,9 @@ LIFSIM = shutil.which("lifsim") or str(Path(sys.executable).with_name("lifsim"))
 GRID = ["--grid", "i_mean=100pA,200pA,300pA"]
 SMALL = ["sweep", *GRID, "--input", "uniform", "--n", "20", "--t-max", "0.2 s", "--quiet"]
 #: a sweep that runs for several seconds (12 points)
-LONG = ["sweep", "--grid", "i_mean=100:400pA:12", "--input", "uniform", "--n", "400", "--t-max", "1 s", "--quiet"]
+# a sweep that runs for seconds (about 5 s on an AMD EPYC, more on slower hosts): the signals below must reach it
+# mid-sweep (12 points of 400 neurons ended within the tests' 2 s once the kernels got faster)
+LONG = ["sweep", "--grid", "i_mean=100:400pA:48", "--input", "uniform", "--n", "4000", "--t-max", "1 s", "--quiet"]
 P = lifsim.LIFParams(t_max="200 ms")
 API_GRID = {"i_mean": ["100 pA", "200 pA", "300 pA"]}
 
@@ -226,9 +228,9 @@ def test_a_second_writer_is_refused_in_one_line(tmp_path):
         with pytest.raises(ValueError, match=f"another lifsim process \\(pid {first.pid}\\)"):
             sweep(
                 lifsim.LIFParams(t_max="1 s"),
-                {"i_mean": "100:400pA:12"},
+                {"i_mean": "100:400pA:48"},
                 input="uniform",
-                n=400,
+                n=4000,
                 store=tmp_path / "s.zarr",
                 overwrite=True,
             )
