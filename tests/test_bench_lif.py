@@ -177,16 +177,8 @@ def test_a_terminated_benchmark_leaves_no_measurement_running(tmp_path):
     )
 
     def children() -> list[int]:
-        found = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                except OSError:
-                    continue
-                if int(fields[1]) == bench.pid and fields[0] != "Z":
-                    found.append(int(entry.name))
-        return found
+        pids = (int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit())
+        return [pid for pid in pids if _stat(pid)[1] == bench.pid and _stat(pid)[0] != "Z"]
 
     deadline = time.monotonic() + 60
     while not children() and time.monotonic() < deadline:
@@ -198,7 +190,7 @@ def test_a_terminated_benchmark_leaves_no_measurement_running(tmp_path):
         bench.send_signal(signal.SIGTERM)
         assert bench.wait(timeout=30) == 128 + signal.SIGTERM
         for _ in range(50):
-            left = [pid for pid in running if _state(pid) not in ("", "Z")]
+            left = [pid for pid in running if _stat(pid)[0] not in ("", "Z")]
             if not left:
                 break
             time.sleep(0.1)
@@ -214,9 +206,10 @@ def test_a_terminated_benchmark_leaves_no_measurement_running(tmp_path):
             bench.wait()
 
 
-def _state(pid: int) -> str:
-    """A process's state letter (``Z``: a zombie), or "" when it is gone."""
+def _stat(pid: int) -> tuple[str, int]:
+    """A process's state letter (``Z``: a zombie) and its parent's pid, or ("", 0) when it is gone."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return ""
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return "", 0

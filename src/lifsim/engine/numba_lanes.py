@@ -16,8 +16,8 @@ the lane fixed, contiguous in memory:
   long chain of dependent operations, alone in its loop, lets the processor
   overlap more numbers at once (measured on a Xeon: W1 6-11 %, a normal pair
   about 20 % less time);
-* a full block's step (either input's update, the spike scan and the
-  statistics) is compiled with its count of groups as a constant (:data:`FULL_GROUPS`): its
+* a full block's step (either input's update, the threshold pass, the spike
+  scan and the statistics) is compiled with its count of groups as a constant (:data:`FULL_GROUPS`): its
   loops over the groups are short (64 iterations) and many, and their runtime
   overlap checks and remainder loops cost about a quarter of a white-noise step
   on a Xeon, and a tenth of W1's on an AMD EPYC;
@@ -68,7 +68,8 @@ _SIGN = np.uint64(0x8000000000000000)
 #: fewest groups for the lane order: one 512-bit vector of groups
 MIN_GROUPS = 8
 #: the groups of a full block (``plan.BLOCK`` neurons: the blocks of every run of more than 8,192 neurons): the
-#: update of each input and the step's statistics are compiled once more with this count as a constant, so that
+#: update of each input, the threshold pass (refractoriness), the spike scan and the step's statistics are
+#: compiled once more with this count as a constant (:func:`run_block_lanes` calls each in two branches), so that
 #: LLVM knows the trip counts of their many short loops over the groups (no runtime overlap checks, no remainder
 #: loops, the moments' and merges' loops unrolled), the same operations, so the same bits: a full block's
 #: white-noise step about 25 % less time on a Xeon; W1 on one thread about 10 % less time on an AMD EPYC (Zen 5)
