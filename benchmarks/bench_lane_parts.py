@@ -115,7 +115,7 @@ def _kernel(mode: int):  # type: ignore[no-untyped-def]
             numba_lanes._lanes_uniform(model, x, counts, masks, groups, 0, kk, MEAN, PRE, AMP, KEY, min(mode, 2), two_u)
             if mode == 3:
                 out.spike_n[0] = 0  # the buffer's first entries, every step: its writes stay in cache
-                numba_lanes._record(out, 0, kk + 1, masks, groups, groups * 32)
+                numba_lanes._record(out, 0, kk + 1, masks, counts, True, groups, groups * 32)
             else:
                 masks[:] = 0
 
