@@ -745,3 +745,81 @@ def test_result_plot_saves_a_figure(tmp_path, snapshot_run):
     figure = snapshot_run.plot(str(tmp_path / "run.png"))
     assert (tmp_path / "run.png").read_bytes()[:4] == b"\x89PNG"
     assert figure is not None
+
+
+# ------------------------------------------------------------------ arguments: units and one-line errors
+
+
+def test_times_take_units_as_everywhere_in_lifsim():
+    t = np.array([0.01, 0.02, 0.06, 0.12])
+    i = np.array([0, 1, 0, 1])
+    assert spikes.population_rate(t, 2, "200 ms") == spikes.population_rate(t, 2, 0.2) == 10.0
+    with_units = spikes.rate_over_time(t, 2, "0 ms", "200 ms", bin_width="50 ms")
+    plain = spikes.rate_over_time(t, 2, 0.0, 0.2, bin_width=0.05)
+    np.testing.assert_array_equal(with_units[0], plain[0])
+    np.testing.assert_array_equal(with_units[1], [20.0, 10.0, 10.0, 0.0])
+    assert spikes.fano_factor(t, i, 2, "50 ms", 0, "200 ms") == spikes.fano_factor(t, i, 2, 0.05, 0, 0.2)
+    assert spikes.cv_isi(t, i, dt="0.1 ms") == spikes.cv_isi(t, i, dt=1e-4)
+    _, edges = spikes.voltage_histogram(np.full(10, -0.06), bins=4, range=("-70 mV", "-50 mV"))
+    np.testing.assert_allclose(edges[[0, -1]], [-0.07, -0.05])
+
+
+def test_a_bin_longer_than_the_window_is_refused_not_a_wrong_rate():
+    # two spikes of 10 neurons in 0.2 s is 1 Hz; one 1 s bin would have said 0.2 Hz, centred outside the window
+    with pytest.raises(ValueError, match=r"^bin_width: 1\.0 s is longer than the span 0\.2 s"):
+        spikes.rate_over_time(np.array([0.01, 0.02]), 10, 0.0, 0.2, bin_width=1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (lambda: spikes.rate_over_time([0.1], 1, 0, 1, "5 mV"), ValueError, r"^bin_width: unknown or wrong unit 'mV'"),
+        (lambda: spikes.rate_over_time([0.1], 1, "0 ms", "x", 0.1), ValueError, r"^t_stop: cannot read 'x'"),
+        (lambda: spikes.rate_over_time([0.1], 1, 0, 1, float("inf")), ValueError, r"^bin_width: expected a finite"),
+        (lambda: spikes.rate_over_time([np.nan], 1, 0, 1, 0.1), ValueError, r"^spike_t: expected finite spike times"),
+        (lambda: spikes.rate_over_time([0.1], 1.5, 0, 1, 0.1), ValueError, r"^n: expected a whole number of neurons"),
+        (lambda: spikes.rate_over_time(["a"], 1, 0, 1, 0.1), TypeError, r"^spike_t: expected an array of spike"),
+        (lambda: spikes.population_rate([0.1], 0, 1.0), ValueError, r"^n: expected a whole number of neurons >= 1"),
+        (lambda: spikes.spike_counts([0], 0), ValueError, r"^n: expected a whole number of neurons >= 1, got 0"),
+        (lambda: spikes.cv_isi([0.1, 0.2], [0, 0], ddof=-1), ValueError, r"^ddof: expected a whole number >= 0"),
+        (lambda: spikes.cv_isi([0.1, 0.2], [0, 0], dt="0 ms"), ValueError, r"^dt: must be a finite time > 0"),
+        (lambda: spikes.binary_raster([0, 500], [0, 1], 2, 100), ValueError, r"^spike_steps: step 500 is outside"),
+        (lambda: spikes.binary_raster([-1], [0], 2, 100), ValueError, r"^spike_steps: step -1 is outside"),
+        (lambda: spikes.binary_raster([0.5], [0], 2, 100), ValueError, r"^spike_steps: expected whole time steps"),
+        (lambda: spikes.binary_raster([1], [2], 2, 100), ValueError, r"^spike_i: index 2 is outside the n = 2"),
+        (lambda: spikes.binary_raster([1, 2], [0], 2, 100), ValueError, r"^spike_steps and spike_i: need the same"),
+        (lambda: spikes.binary_raster([1], [0], 2, 0), ValueError, r"^steps: expected a whole number of time steps"),
+        (lambda: spikes.voltage_histogram(np.zeros(10), bins=0), ValueError, r"^bins: expected a whole number of bins"),
+        (lambda: spikes.voltage_histogram(np.zeros(10), bins=[1, 0]), ValueError, r"^bins: expected a whole number"),
+        (lambda: spikes.voltage_histogram([np.nan], bins=3), ValueError, r"^v: expected finite potentials"),
+        (lambda: spikes.voltage_histogram([0.0], range=(1, 0)), ValueError, r"^range: expected \(low, high\)"),
+        (lambda: spikes.voltage_histogram([0.0], range=(0,)), ValueError, r"^range: expected \(low, high\)"),
+    ],
+)
+def test_bad_arguments_raise_one_line_naming_the_argument(call, error, message):
+    with pytest.raises(error, match=message) as caught:
+        call()
+    assert "\n" not in str(caught.value)
+
+
+def test_cv_with_no_more_intervals_than_ddof_is_nan_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(spikes.cv_isi([0.1, 0.2, 0.35], [0, 0, 0], ddof=2))
+    assert spikes.cv_isi([0.1, 0.2, 0.35, 0.45], [0, 0, 0, 0], ddof=2) > 0
+
+
+def test_binary_raster_takes_whole_float_steps():
+    image = spikes.binary_raster(np.array([0.0, 5.0]), np.array([0, 1]), 2, 10)
+    assert image[0, 0] and image[1, 5] and image.sum() == 2
+
+
+def test_the_figures_rate_bin_takes_a_unit_and_is_checked_against_the_run():
+    run = lifsim.simulate(lifsim.LIFParams(t_max=0.1), lifsim.inputs.constant("300 pA"), n=5, engine="numpy")
+    figure = plot.plot_result(run, rate_bin="5 ms")
+    assert any(ax.get_title() == "population rate (5 ms bins)" for ax in figure.axes)
+    plt.close(figure)
+    with pytest.raises(ValueError, match=r"^rate_bin: expected a time > 0 s and at most the run's 0\.1 s, got 1\.0$"):
+        plot.plot_result(run, rate_bin="1 s")

@@ -258,3 +258,12 @@ def test_theory_bad_arguments_give_one_line(call, args, error, needles):
     assert "\n" not in message and len(message) < 400
     for needle in needles:
         assert needle in message, (needle, message)
+
+
+def test_siegert_rate_takes_currents_of_any_shape_and_keeps_it():
+    currents = np.array([[60e-12, 80e-12], [100e-12, 120e-12]])
+    grid = theory.siegert_rate(P, "5 mV", currents)
+    assert grid.shape == (2, 2)
+    flat = theory.siegert_rate(P, "5 mV", currents.ravel())
+    np.testing.assert_array_equal(grid.ravel(), flat)
+    assert grid[0, 0] == theory.siegert_rate(P, "5 mV", "60 pA")

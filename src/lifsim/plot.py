@@ -439,9 +439,18 @@ def plot_result(
     run's trace panel zooms in on its first dozen interspike intervals.
 
     ``theory``: ``"auto"`` (computed from the run's provenance), None (none),
-    or :class:`lifsim.theory.EulerMoments` to draw.
+    or :class:`lifsim.theory.EulerMoments` to draw.  ``rate_bin``: the
+    population rate's bin (s, or a string with a unit), at most the run's
+    length (default: a hundredth of it, at least one step).
     """
     from .spikes import isi, rate_over_time
+    from .units import to_si
+
+    if rate_bin is not None:
+        rate_bin = to_si(rate_bin, "time", "rate_bin")
+        length = result.steps * result.dt
+        if not (np.isfinite(rate_bin) and 0 < rate_bin <= length * (1 + 1e-9)):
+            raise ValueError(f"rate_bin: expected a time > 0 s and at most the run's {length:g} s, got {rate_bin!r}")
 
     # plotting sits below the result in the layers: it reads a Result through its attributes
     if not all(hasattr(result, name) for name in ("t", "v_mean", "meta", "spikes", "n")):

@@ -16,15 +16,25 @@ Examples
 >>> cv_isi(t, i)
 0.0
 
-Windows and bins are half-open, ``[start, stop)``.  Spike times on a grid
-(``k * dt``) and window edges on the same grid are compared with a tolerance
-of 1e-9 window widths, so round-off never moves a spike on an edge into the
-previous window.
+Windows and bins are half-open, ``[start, stop)``, and tile the span from
+its start: a partial last window or bin is dropped, and one longer than the
+span is refused.  Spike times on a grid (``k * dt``) and window edges on the
+same grid are compared with a tolerance of 1e-9 window widths, so round-off
+never moves a spike on an edge into the previous window.
+
+Times (``duration``, ``bin_width``, ``window``, ``t_start``, ``t_stop``,
+``dt``) are seconds or strings with a unit (``"5 ms"``), as everywhere in
+lifsim; bad arguments raise ``ValueError`` or ``TypeError`` naming the
+argument and what it accepts.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from .units import parse_int, to_si
 
 __all__ = [
     "spike_counts",
@@ -40,18 +50,58 @@ __all__ = [
 
 
 def _spikes(spike_t: np.ndarray, spike_i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(spike_t, dtype=np.float64).ravel()
+    t = _times(spike_t)
     i = np.asarray(spike_i).ravel()
     if t.shape != i.shape:
         raise ValueError(f"spike_t and spike_i: need the same length, got {t.size} and {i.size}")
     return t, _indices(i)
 
 
-def _positive(value: float, name: str, unit: str) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: must be a finite number > 0 {unit}, got {value!r}")
-    return value
+def _times(spike_t: np.ndarray) -> np.ndarray:
+    """The spike times (s) as a flat float64 array: finite real numbers."""
+    try:
+        t = np.asarray(spike_t, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise TypeError("spike_t: expected an array of spike times in s (real numbers)") from None
+    if t.size and not np.isfinite(t).all():
+        at = int(np.flatnonzero(~np.isfinite(t))[0])
+        raise ValueError(f"spike_t: expected finite spike times in s, got {float(t[at])!r} at position {at}")
+    return t
+
+
+def _time(value: object, name: str) -> float:
+    """A finite time (s) from seconds or a string with a unit."""
+    seconds = to_si(value, "time", name)
+    if not math.isfinite(seconds):
+        raise ValueError(f"{name}: expected a finite time in s or with a unit (s, ms), got {value!r}")
+    return seconds
+
+
+def _positive(value: object, name: str, unit: str = "s") -> float:
+    seconds = _time(value, name)
+    if seconds <= 0:
+        raise ValueError(f"{name}: must be a finite time > 0 {unit}, got {value!r}")
+    return seconds
+
+
+def _neurons(n: object) -> int:
+    """The number of neurons: a whole number >= 1."""
+    return parse_int(n, "n", low=1, expected="a whole number of neurons >= 1")
+
+
+def _span(t_start: object, t_stop: object) -> tuple[float, float]:
+    start, stop = _time(t_start, "t_start"), _time(t_stop, "t_stop")
+    if not stop > start:
+        raise ValueError(f"t_stop: must be after t_start = {start} s, got {stop} s")
+    return start, stop
+
+
+def _tiles(width: float, name: str, start: float, stop: float) -> int:
+    """How many windows of ``width`` (s) tile ``[start, stop)`` (a partial last one dropped); at least one."""
+    count = int(np.floor((stop - start) / width + 1e-9))
+    if count < 1:
+        raise ValueError(f"{name}: {width} s is longer than the span {stop - start} s from t_start to t_stop")
+    return count
 
 
 def _indices(spike_i: np.ndarray, n: int | None = None) -> np.ndarray:
@@ -85,6 +135,7 @@ def spike_counts(spike_i: np.ndarray, n: int) -> np.ndarray:
     -------
     ndarray of int, shape (n,)
     """
+    n = _neurons(n)
     return np.bincount(_indices(spike_i, n), minlength=n)
 
 
@@ -102,10 +153,10 @@ def population_rate(spike_t: np.ndarray, n: int, duration: float, t_start: float
     t_start : float
         Start of the window (s).
     """
-    duration = _positive(duration, "duration", "s")
-    if n < 1:
-        raise ValueError(f"n: must be >= 1, got {n}")
-    t = np.asarray(spike_t, dtype=np.float64)
+    duration = _positive(duration, "duration")
+    n = _neurons(n)
+    t_start = _time(t_start, "t_start")
+    t = _times(spike_t)
     inside = np.count_nonzero((t >= t_start) & (t < t_start + duration))
     return inside / (n * duration)
 
@@ -115,6 +166,9 @@ def rate_over_time(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Population rate (Hz) in bins of ``bin_width`` (s) from ``t_start`` to ``t_stop`` (s).
 
+    The bins tile ``[t_start, t_stop)`` from ``t_start``; a partial last bin is dropped (its spikes are not
+    counted), and a bin longer than the span is refused.
+
     Returns
     -------
     centers : ndarray
@@ -122,14 +176,12 @@ def rate_over_time(
     rate : ndarray
         Spikes per neuron per second in each bin (Hz).
     """
-    bin_width = _positive(bin_width, "bin_width", "s")
-    if n < 1:
-        raise ValueError(f"n: must be >= 1, got {n}")
-    if not t_stop > t_start:
-        raise ValueError(f"t_stop: must be after t_start = {t_start} s, got {t_stop}")
-    bins = max(1, int(np.floor((t_stop - t_start) / bin_width + 1e-9)))
+    bin_width = _positive(bin_width, "bin_width")
+    n = _neurons(n)
+    t_start, t_stop = _span(t_start, t_stop)
+    bins = _tiles(bin_width, "bin_width", t_start, t_stop)
     edges = t_start + bin_width * np.arange(bins + 1)
-    t = np.asarray(spike_t, dtype=np.float64).ravel()
+    t = _times(spike_t)
     k = _window_index(t, t_start, bin_width)
     counts = np.bincount(k[(k >= 0) & (k < bins)], minlength=bins)
     return (edges[:-1] + edges[1:]) / 2, counts / (n * bin_width)
@@ -153,7 +205,7 @@ def cv_isi(spike_t: np.ndarray, spike_i: np.ndarray, ddof: int = 0, dt: float | 
     """Coefficient of variation of the pooled ISIs: ``std(ISI) / mean(ISI)``.
 
     0 for a regular train, close to 1 for a Poisson train; NaN with fewer
-    than two intervals.  (For an ensemble of identical stationary neurons
+    than two intervals (or no more than ``ddof``).  (For an ensemble of identical stationary neurons
     pooling is the usual estimate; use :func:`isi` per neuron for per-neuron CVs.)
 
     ``dt`` (s): the time step of a simulation whose spike times lie on the grid
@@ -161,11 +213,13 @@ def cv_isi(spike_t: np.ndarray, spike_i: np.ndarray, ddof: int = 0, dt: float | 
     gives exactly 0 instead of the round-off of the times (a train at 0.1,
     0.2, 0.3 s gives ~1e-16 without it).
     """
+    ddof = parse_int(ddof, "ddof", low=0, expected="a whole number >= 0 (delta degrees of freedom)")
+    step = None if dt is None else _positive(dt, "dt")
     intervals = isi(spike_t, spike_i)
-    if intervals.size < 2:
+    if intervals.size < 2 or intervals.size <= ddof:
         return float("nan")
-    if dt is not None:
-        intervals = np.rint(intervals / _positive(dt, "dt", "s"))
+    if step is not None:
+        intervals = np.rint(intervals / step)
     return float(np.std(intervals, ddof=ddof) / np.mean(intervals))
 
 
@@ -176,14 +230,12 @@ def window_counts(
 
     Windows of ``window`` (s) tile ``[t_start, t_stop)``; a partial last window is dropped.
     """
-    window = _positive(window, "window", "s")
+    window = _positive(window, "window")
+    n = _neurons(n)
     t, i = _spikes(spike_t, spike_i)
     _indices(i, n)
-    if not t_stop > t_start:
-        raise ValueError(f"t_stop: must be after t_start = {t_start} s, got {t_stop}")
-    windows = int(np.floor((t_stop - t_start) / window + 1e-9))
-    if windows < 1:
-        raise ValueError(f"window: {window} s is longer than the span {t_stop - t_start} s")
+    t_start, t_stop = _span(t_start, t_stop)
+    windows = _tiles(window, "window", t_start, t_stop)
     k = _window_index(t, t_start, window)
     keep = (t >= t_start) & (k < windows)
     counts = np.zeros((n, windows), dtype=np.int64)
@@ -208,9 +260,28 @@ def fano_factor(
 
 
 def binary_raster(spike_steps: np.ndarray, spike_i: np.ndarray, n: int, steps: int) -> np.ndarray:
-    """Spikes as a boolean image ``[n, steps]``: True where neuron ``j`` spiked at step ``k``."""
+    """Spikes as a boolean image ``[n, steps]``: True where neuron ``j`` spiked at step ``k``.
+
+    ``spike_steps``: each spike's time step, a whole number in ``0 .. steps - 1`` (``round(t / dt)`` of a spike
+    time ``t``); ``spike_i``: its neuron, in ``0 .. n - 1``."""
+    n = _neurons(n)
+    steps = parse_int(steps, "steps", low=1, expected="a whole number of time steps >= 1")
+    k = np.asarray(spike_steps).ravel()
+    if k.size and k.dtype.kind == "f":
+        if not np.isfinite(k).all() or (k != np.rint(k)).any():
+            bad = k[~np.isfinite(k) | (k != np.rint(k))][0]
+            raise ValueError(f"spike_steps: expected whole time steps (round(t / dt)), got {float(bad)!r}")
+    elif k.size and k.dtype.kind not in "iub":
+        raise TypeError(f"spike_steps: expected an array of whole time steps, got {k.dtype} values")
+    k = k.astype(np.int64)
+    i = _indices(spike_i, n)
+    if k.shape != i.shape:
+        raise ValueError(f"spike_steps and spike_i: need the same length, got {k.size} and {i.size}")
+    if k.size and (k.min() < 0 or k.max() >= steps):
+        bad = k.min() if k.min() < 0 else k.max()
+        raise ValueError(f"spike_steps: step {bad} is outside the {steps} steps 0 .. {steps - 1}")
     image = np.zeros((n, steps), dtype=bool)
-    image[np.asarray(spike_i, dtype=np.int64), np.asarray(spike_steps, dtype=np.int64)] = True
+    image[i, k] = True
     return image
 
 
@@ -219,5 +290,23 @@ def voltage_histogram(v: np.ndarray, bins: int | np.ndarray = 50, range: tuple[f
     values = np.asarray(v, dtype=np.float64).ravel()
     if values.size == 0:
         raise ValueError("v: no values to histogram")
-    density, edges = np.histogram(values, bins=bins, range=range, density=True)
+    if not np.isfinite(values).all():
+        raise ValueError("v: expected finite potentials in V, got NaN or infinity")
+    bins_accepted = "a whole number of bins >= 1, or an increasing array of edges (V)"
+    if np.ndim(bins) == 0:
+        bins = parse_int(bins, "bins", low=1, expected=bins_accepted)
+    else:
+        edges_in = np.asarray(bins, dtype=np.float64)
+        if edges_in.ndim != 1 or edges_in.size < 2 or not (np.diff(edges_in) > 0).all():
+            raise ValueError(f"bins: expected {bins_accepted}")
+    span = None
+    if range is not None:
+        accepted = "(low, high) potentials in V or with a unit, low < high"
+        if isinstance(range, (str, bytes)) or np.ndim(range) != 1 or len(range) != 2:
+            raise ValueError(f"range: expected {accepted}, got {range!r}")
+        lo, hi = (to_si(value, "voltage", "range") for value in range)
+        if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
+            raise ValueError(f"range: expected {accepted}, got {range!r}")
+        span = (lo, hi)
+    density, edges = np.histogram(values, bins=bins, range=span, density=True)
     return density, edges

@@ -376,8 +376,8 @@ def siegert_rate(
     sigma : float or str
         Noise strength (V, or a string with a unit such as ``"5 mV"``), > 0.
     i_mean : float, str, list or ndarray, optional
-        Mean current(s) (A, or strings with units such as ``"60 pA"``);
-        default ``params.i_mean``.
+        Mean current(s) (A, or strings with units such as ``"60 pA"``), of
+        any shape; default ``params.i_mean``.
     dt_correction : float or str, optional
         A simulation time step (s): raise the threshold by
         ``DISCRETE_THRESHOLD_SHIFT * sigma * sqrt(dt / tau)`` (0.58 times the
@@ -389,7 +389,7 @@ def siegert_rate(
     Returns
     -------
     float or ndarray
-        Rate(s) in Hz (a float for a scalar ``i_mean``).
+        Rate(s) in Hz (a float for a scalar ``i_mean``, else an array of its shape).
     """
     from scipy.integrate import quad
 
@@ -402,7 +402,7 @@ def siegert_rate(
             raise ValueError(f"dt_correction: must be a time step >= 0 s, got {dt_correction!r}")
         shift = DISCRETE_THRESHOLD_SHIFT * sigma * np.sqrt(step / params.tau)
     mu_shaped = _as_mu(params, i_mean)
-    mu = np.atleast_1d(mu_shaped)
+    mu = mu_shaped.ravel()  # any shape: one rate per current, returned in the currents' shape
     rates = np.empty_like(mu)
     for index, m in enumerate(mu):
         with np.errstate(over="ignore", invalid="ignore"):
