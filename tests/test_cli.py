@@ -509,3 +509,23 @@ def test_rate_of_a_run_without_duration_is_nan():
     result = lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=2)
     result.t = result.t[:1]
     assert np.isnan(result.rate)
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            "simulate --n 10 --snapshots 500ms",
+            "lifsim: error: --snapshots: 500 ms is not a time on the grid 0, dt, ..., 149 ms of the run (dt = 1 ms)",
+        ),
+        (
+            "simulate --n 1e20",
+            "lifsim: error: --n: '1e20' is larger than 2**63 - 1, the largest whole number lifsim takes",
+        ),
+    ],
+)
+def test_the_script_names_bad_values_in_the_units_typed(argv, line):
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, line, "")

@@ -272,3 +272,16 @@ def test_cli_fi_bad_transient_fails_cleanly(capsys, tmp_path, transient):
     out, err = capsys.readouterr()
     assert_one_line_error(rc, err, "transient")
     assert not (tmp_path / "fi.npz").exists()
+
+
+def test_a_curve_draws_its_figure_as_a_run_does(noise_free_curve, tmp_path):
+    import matplotlib.pyplot as plt
+
+    figure = noise_free_curve.plot(tmp_path / "fi.png")
+    assert (tmp_path / "fi.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    axis = figure.axes[0]
+    assert (axis.get_xlabel(), axis.get_ylabel()) == ("mean input current $I_{mean}$ (pA)", "firing rate (Hz)")
+    assert not plt.fignum_exists(figure.number)  # closed once saved
+    with pytest.raises(ValueError, match=r"^path: "):
+        noise_free_curve.plot(tmp_path / "fi.txt")
+    assert not (tmp_path / "fi.txt").exists()

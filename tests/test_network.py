@@ -338,3 +338,19 @@ def test_package_is_callable_and_warning_is_a_plausibility_warning():
         lifsim.network(n_exc=40, t_max=0.005, engine="cuda")
     with pytest.raises(TypeError, match="^params: expected a BrunelParams"):
         lifsim.network({"g": 5})
+
+
+def test_the_network_theory_the_docs_name_is_an_attribute_after_import_lifsim():
+    """network.md names ``lifsim.network.theory``: reachable after a plain ``import lifsim`` (a fresh process, so
+    no earlier import made it), without importing numba."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, lifsim\n"
+        "rate = lifsim.network.theory.self_consistent_rate(lifsim.network.BrunelParams()).rate\n"
+        "print(round(rate, 2), 'numba' in sys.modules)\n"
+        "try:\n    lifsim.network.no_such_part\nexcept AttributeError as error:\n    print(error)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["37.95 False", "module 'lifsim.network' has no attribute 'no_such_part'"]

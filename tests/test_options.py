@@ -99,6 +99,12 @@ def test_whole_numbers_refuse_the_rest(text):
         parse_int(text, "--n", 1)
 
 
+@pytest.mark.parametrize("text", ["1e20", "-1e19", "9223372036854775808.0"])
+def test_a_whole_number_too_large_is_named_as_too_large(text):
+    with pytest.raises(ValueError, match=rf"^--n: '{text}' is larger than 2\*\*63 - 1, the largest whole number"):
+        parse_int(text, "--n", 1)
+
+
 def test_cli_n_in_scientific_notation(capsys, tmp_path):
     run_ok(capsys, ["simulate", "--n", "1e3", "--t-max", "5ms", "--quiet", "--data", "x.npz"])
     assert lifsim.load(tmp_path / "x.npz").n == 1000
@@ -134,3 +140,11 @@ def test_every_option_has_help_and_a_known_group():
     for option in OPTIONS:
         assert option.help and option.group in GROUP_TITLES, option.name
         assert option.commands, option.name
+
+
+def test_each_commands_help_titles_its_sweep_options_for_itself():
+    from cli_helpers import run_script
+
+    sweep, fi = run_script("sweep --help").stdout, run_script("fi --help").stdout
+    assert "\nparameter sweep:\n  --transient TIME" in sweep and "f-I sweep:" not in sweep
+    assert "\nf-I sweep:\n" in fi and "parameter sweep:" not in fi

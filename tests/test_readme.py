@@ -171,3 +171,23 @@ def test_the_readmes_speed_table_is_the_benchmarks_newest_results():
     text = README.read_text()
     for row in _speed_rows():
         assert row in text, f"the README lacks: {row}"
+
+
+def test_the_setup_pages_extras_table_names_every_package_of_each_extra():
+    """The extras are written twice, in pyproject.toml and on the Set-up page: each extra's row names every
+    requirement pyproject gives it (other extras by name, in backquotes), so the two cannot drift apart."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    rows = {}
+    for line in (ROOT / "docs" / "guide" / "setup.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and re.fullmatch(r"`[a-z0-9-]+`", cells[0]):
+            rows[cells[0].strip("`")] = cells[1]
+    assert set(rows) == set(extras)
+    for extra, requirements in extras.items():
+        for requirement in requirements:
+            name = re.match(r"[A-Za-z0-9_.-]+(\[[^\]]+\])?", requirement).group(0)
+            wanted = [f"`{part}`" for part in re.findall(r"[a-z0-9-]+", name.split("[")[1])] if "[" in name else [name]
+            for word in wanted:
+                assert word.lower() in rows[extra].lower(), f"{extra}: {word} missing from the Set-up page's row"

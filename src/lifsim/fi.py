@@ -128,6 +128,21 @@ class FICurve:
             lines.append(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
         return "\n".join(lines)
 
+    def plot(self, path: str | None = None, *, xkcd: bool = False) -> Any:
+        """The figure of ``lifsim fi`` (:func:`lifsim.plot.plot_fi_figure`: rates in Hz against current in pA,
+        with the theory); saved to ``path`` (``.png``, ``.svg``, ``.pdf``) if given.  Returns the matplotlib
+        Figure (closed once saved), as :meth:`lifsim.Result.plot` does."""
+        from .plot import plot_fi_figure, save_figure
+
+        if path is not None:
+            from .atomic import FIGURE_SUFFIXES, check_output_path
+
+            check_output_path(path, FIGURE_SUFFIXES, "path")
+        figure = plot_fi_figure(self, xkcd=xkcd)
+        if path is not None:
+            save_figure(figure, path)
+        return figure
+
     def save(self, path: str, overwrite: bool = False) -> Path:
         """Save the table with its provenance: ``.npz`` (arrays and ``meta``) or ``.csv`` (units in the header).
 

@@ -419,13 +419,26 @@ def _trace_window(result: Result, spikes_per_neuron: float) -> float:
     return end
 
 
+def _rate_bin(rate_bin: float | str | None, result: Result) -> float | None:
+    """``plot_result``'s ``rate_bin`` in s (seconds or a string with a unit): > 0 and at most the run's length."""
+    if rate_bin is None:
+        return None
+    from .units import to_si
+
+    width = to_si(rate_bin, "time", "rate_bin")
+    length = result.steps * result.dt
+    if not (np.isfinite(width) and 0 < width <= length * (1 + 1e-9)):
+        raise ValueError(f"rate_bin: expected a time > 0 s and at most the run's {length:g} s, got {width!r}")
+    return width
+
+
 def plot_result(
     result: Result,
     *,
     xkcd: bool = False,
     max_traces: int = 10,
     theory: EulerMoments | None | str = "auto",
-    rate_bin: float | None = None,
+    rate_bin: float | str | None = None,
 ) -> plt.Figure:
     """The standard figure of a run, in ms, mV and Hz.
 
@@ -439,18 +452,12 @@ def plot_result(
     run's trace panel zooms in on its first dozen interspike intervals.
 
     ``theory``: ``"auto"`` (computed from the run's provenance), None (none),
-    or :class:`lifsim.theory.EulerMoments` to draw.  ``rate_bin``: the
-    population rate's bin (s, or a string with a unit), at most the run's
-    length (default: a hundredth of it, at least one step).
+    or :class:`lifsim.theory.EulerMoments` to draw.  ``rate_bin``: the rate's
+    bin (s or with a unit), at most the run (default: a hundredth of it).
     """
     from .spikes import isi, rate_over_time
-    from .units import to_si
 
-    if rate_bin is not None:
-        rate_bin = to_si(rate_bin, "time", "rate_bin")
-        length = result.steps * result.dt
-        if not (np.isfinite(rate_bin) and 0 < rate_bin <= length * (1 + 1e-9)):
-            raise ValueError(f"rate_bin: expected a time > 0 s and at most the run's {length:g} s, got {rate_bin!r}")
+    rate_bin = _rate_bin(rate_bin, result)
 
     # plotting sits below the result in the layers: it reads a Result through its attributes
     if not all(hasattr(result, name) for name in ("t", "v_mean", "meta", "spikes", "n")):

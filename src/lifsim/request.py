@@ -26,7 +26,7 @@ import numpy as np
 from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
-from .units import to_si
+from .units import format_display, to_si
 
 __all__ = ["Record", "RunRequest", "ValidRequest", "parse_neuron_selection", "MAX_NEURONS", "MAX_VOLTS", "stamp"]
 
@@ -507,9 +507,9 @@ def _grid_step(time: float | str, dt: float, steps: int) -> int:
     ratio = value / dt
     k = int(round(ratio)) if np.isfinite(ratio) and abs(ratio) < 2**62 else -1
     if k < 0 or abs(ratio - k) > 1e-6 or not k < steps:
-        raise ValueError(
-            f"snapshots: {time!r} is not a time on the grid 0, dt, ..., {(steps - 1) * dt!r} s (dt = {dt!r} s)"
-        )
+        shown = repr(time) if isinstance(time, str) or not np.isfinite(value) else format_display(value, "time")
+        last, step = format_display((steps - 1) * dt, "time"), format_display(dt, "time")
+        raise ValueError(f"snapshots: {shown} is not a time on the grid 0, dt, ..., {last} of the run (dt = {step})")
     return k
 
 

@@ -191,6 +191,19 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
                 number = math.nan
             if math.isfinite(number) and number == int(number) and abs(number) < 2**63:
                 value = int(number)
+    if value is None and _whole_but_huge(raw):
+        raise ValueError(f"{label}: {raw!r} is larger than 2**63 - 1, the largest whole number lifsim takes")
     if value is None or (low is not None and value < low):
         raise ValueError(f"{label}: expected {accepted}, got {raw!r}")
     return value
+
+
+def _whole_but_huge(raw: Any) -> bool:
+    """Whether ``raw`` (a float or text) is a whole number beyond 2**63 - 1 in size (``"1e20"``)."""
+    if isinstance(raw, bool) or not isinstance(raw, (float, str)):
+        return False
+    try:
+        number = float(raw.strip().replace("_", "") if isinstance(raw, str) else raw)
+    except ValueError:
+        return False
+    return math.isfinite(number) and number == int(number) and abs(number) >= 2**63

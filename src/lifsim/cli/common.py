@@ -91,7 +91,7 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
     Every value option stores None when absent, so that a config file's value
     or the table's default can fill it in (:func:`resolve`).
     """
-    from .options import GROUP_TITLES
+    from .options import group_title
 
     if config:
         parser.add_argument(
@@ -100,7 +100,7 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
     groups: dict[str, Any] = {}
     for option in for_command(command):
         if option.group not in groups:
-            groups[option.group] = parser.add_argument_group(GROUP_TITLES[option.group])
+            groups[option.group] = parser.add_argument_group(group_title(option.group, command))
         group = groups[option.group]
         help_text = option.help_for(command).replace("%", "%%")
         if option.kind == FLAG:

@@ -116,7 +116,7 @@ def template(command: str = "simulate") -> str:
     keys without a default are commented out with an example; where the
     template sets another value than the default, its comment says so and why.
     """
-    from .options import GROUP_TITLES
+    from .options import group_title
 
     lines = [
         f"# lifsim run configuration: `lifsim {command} --config run.toml`",
@@ -129,7 +129,7 @@ def template(command: str = "simulate") -> str:
     for option in for_command(command):
         if option.group != group:
             group = option.group
-            lines += ["", f"# --- {GROUP_TITLES[group]}"]
+            lines += ["", f"# --- {group_title(group, command)}"]
         default = option.default_for(command)
         comment = option.help_for(command)  # ends in "(default ...)"
         if option.template is not None:

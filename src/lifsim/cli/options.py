@@ -44,6 +44,7 @@ __all__ = [
     "OPTIONS",
     "BY_NAME",
     "GROUP_TITLES",
+    "group_title",
     "for_command",
     "parse_int",
     "api_name_to_flag",
@@ -75,6 +76,14 @@ GROUP_TITLES = {
     "run": "run",
     "output": "output",
 }
+#: (group, command) -> the group's title where a command gives it another
+_COMMAND_GROUP_TITLES = {("sweep", "sweep"): "parameter sweep"}
+
+
+def group_title(group: str, command: str) -> str:
+    """The title of option group ``group`` in ``command``'s help and configuration template."""
+    return _COMMAND_GROUP_TITLES.get((group, command), GROUP_TITLES[group])
+
 
 _METAVARS = {
     "time": "TIME",

@@ -17,6 +17,7 @@ Proven by ``tests/test_network.py`` and ``tests/test_network_engines.py``.
 
 from __future__ import annotations
 
+import pkgutil
 import sys
 import types
 from typing import Any
@@ -45,6 +46,19 @@ def rerun(*args: Any, **kwargs: Any) -> Any:
     from .reproduce import rerun as _rerun
 
     return _rerun(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    """The package's modules as attributes, imported on first use (``lifsim.network.theory`` after ``import
+    lifsim``), so that ``import lifsim`` stays light."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_SUBMODULES = frozenset(module.name for module in pkgutil.iter_modules(__path__) if not module.name.startswith("_"))
 
 
 class _CallableModule(types.ModuleType):
