@@ -75,6 +75,10 @@ def test_the_command_line_sweeps_writes_a_resumable_store_and_draws_the_phase_di
     assert np.array_equal(lifsim.load_sweep(tmp_path / "phase.zarr")["rate_exc"].values, store["rate_exc"].values)
     refused = run_script([*argv, "--quiet"])  # the store exists: refused in one line, before any work
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "phase.zarr" in refused.stderr
+    swapped = [*argv[:-6], "--grid", "eta=1:4:3", "--grid", "g=3,5", *argv[-2:]]  # the same grid, another order
+    refused = run_script([*swapped, "--resume", "--quiet"])
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+    assert "was made with its grid in the order g, eta; this sweep gives it as eta, g" in refused.stderr
 
 
 def test_the_command_line_refuses_what_a_network_cannot_sweep(tmp_path):

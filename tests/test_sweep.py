@@ -192,6 +192,52 @@ def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
     assert_same(uninterrupted, load_sweep(store))
 
 
+def test_a_store_is_not_resumed_with_its_grid_in_another_order(tmp_path, uninterrupted):
+    """The same --grid options in another order are another sweep: a point's flat index, so its seed and its place,
+    follow the order.  Resumed so, points landed at the wrong coordinates (exit 0) or a non-square grid crashed."""
+    store = tmp_path / "sweep.zarr"
+    process = lifsim_cli([*CLI, "--data", str(store)], tmp_path)
+    marks = store / "lifsim-marks.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if marks.exists() and marks.read_text().count('"key":"') - 1 >= 3:
+            break
+        time.sleep(0.005)
+    assert process.poll() is None, "the sweep finished before the kill"
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    landed = marks.read_text()
+    swapped = [*CLI[:1], *CLI[3:5], *CLI[1:3], *CLI[5:]]  # --grid tau=... --grid i_mean=...
+    assert swapped[1:5] == ["--grid", "tau=10ms,20ms", "--grid", "i_mean=50:350pA:8"]
+    done = subprocess.run(
+        [sys.executable, "-m", "lifsim", *swapped, "--data", str(store), "--resume", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (
+        f"lifsim: error: --data: {store} was made with its grid in the order i_mean, tau; this sweep gives it as "
+        "tau, i_mean. A point's seed follows the order: give the grid (--grid options, or the grid mapping's keys) "
+        "in the store's order to resume it\n"
+    )
+    assert marks.read_text() == landed  # nothing written
+    params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms")
+    with pytest.raises(ValueError, match=r"was made with its grid in the order i_mean, tau;"):
+        swapped_grid = {"tau": "10ms,20ms", "i_mean": "50:350pA:8"}
+        sweep(params, swapped_grid, n=2000, seed=4, sigma="5 mV", store=store, resume=True)
+    rc = subprocess.run(
+        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--resume", "--quiet"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert rc.returncode == 0, rc.stderr
+    assert_same(uninterrupted, load_sweep(store))
+
+
 def test_a_store_is_never_overwritten_or_resumed_by_another_sweep(capsys, tmp_path):
     store = str(tmp_path / "s.zarr")
     args = ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "20", "--t-max", "0.2 s", "--quiet", "--data", store]

@@ -159,6 +159,22 @@ class SweepStore:
             )
         return f"{', '.join(names[:6])} differ" if names else "grid, parameters, n, seed or input differ"
 
+    def _check_grid_order(self) -> None:
+        """Refuse a store whose grid has this sweep's names and values in another order.
+
+        The spec's digest sorts the grid's names, so it cannot tell ``--grid a=.. --grid b=..`` from the
+        reverse; but a point's flat index, and so its seed, follows the order: resumed in another order, points
+        would land at the wrong coordinates.  The order is the stored arrays' dimensions."""
+        stored = _dimension_names(self.path / next(iter(self.outputs)))
+        if stored is None:
+            raise ValueError(f"data: {self.path} cannot be resumed: the dimensions of its arrays cannot be read")
+        if tuple(stored) != self.names:
+            raise ValueError(
+                f"data: {self.path} was made with its grid in the order {', '.join(stored)}; this sweep gives it as "
+                f"{', '.join(self.names)}. A point's seed follows the order: give the grid (--grid options, or the "
+                "grid mapping's keys) in the store's order to resume it"
+            )
+
     def _resume(self) -> np.ndarray:
         """The done mask of the existing store, after checking that it is this sweep's and undamaged."""
         try:
@@ -180,6 +196,7 @@ class SweepStore:
                 f"data: {self.path} was written by an older lifsim without resume marks; it cannot be resumed "
                 "(add --force to run the sweep again into it)"
             )
+        self._check_grid_order()
         try:
             if sealed(self.path):
                 verify(self.path)
@@ -319,3 +336,24 @@ def _load_netcdf(target: Path) -> Any:
         raise ValueError(
             f"{target}: cannot read as a lifsim sweep ({type(error).__name__}: {str(error)[:200]})"
         ) from None
+
+
+def _dimension_names(array: Path) -> list[str] | None:
+    """The dimension names of a Zarr array (format 3's ``dimension_names``, or format 2's ``_ARRAY_DIMENSIONS``
+    attribute), read without zarr; None when they cannot be read."""
+    for name, get in (
+        ("zarr.json", lambda document: document.get("dimension_names")),
+        (".zattrs", lambda document: document.get("_ARRAY_DIMENSIONS")),
+    ):
+        path = array / name
+        if not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            names = get(document) if isinstance(document, dict) else None
+        except (OSError, ValueError, RecursionError):
+            return None
+        if isinstance(names, list) and all(isinstance(item, str) for item in names):
+            return names
+        return None
+    return None
