@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -529,3 +530,56 @@ def test_the_script_names_bad_values_in_the_units_typed(argv, line):
 
     done = run_script(argv)
     assert (done.returncode, done.stderr.strip(), done.stdout) == (2, line, "")
+
+
+@pytest.mark.parametrize(
+    ("argv", "warning"),
+    [
+        (
+            ["simulate", "--n", "100", "--t-max", "0.5", "--tau", "20"],
+            "lifsim: warning: --tau: 20 s is far outside the usual range (0.1 ms to 1 s); plain numbers are SI units "
+            "(s, V, A, Ohm): did you mean a value with a unit?",
+        ),
+        (
+            ["network", "--n-exc", "400", "--t-max", "0.2s", "--j", "0.1"],
+            "lifsim: warning: --j: 100 mV is far outside the usual range (1 uV to 20 mV); plain numbers are SI units "
+            "(s, V, A, Ohm): did you mean a value with a unit?",
+        ),
+        (
+            ["network", "--n-exc", "400", "--t-max", "0.2s", "--grid", "g=3,5", "--delay", "1.5"],
+            "lifsim: warning: --delay: 1.5 s is far outside the usual range (0.1 to 100 ms); plain numbers are SI "
+            "units (s, V, A, Ohm): did you mean a value with a unit?",
+        ),
+    ],
+)
+def test_a_unit_slip_is_said_before_the_run_not_after_it(argv, warning):
+    """The warning is the first line the script writes, before the run's header and results (stdout unbuffered,
+    merged with stderr: the lines in the order they were written); it used to come after the whole run."""
+    from cli_helpers import lifsim_script
+
+    done = subprocess.run(
+        [lifsim_script(), *argv],
+        capture_output=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert lines[0] == warning and lines.count(warning) == 1
+    assert len(lines) > 2  # the run's own lines follow
+
+
+def test_a_network_whose_connection_probability_rounds_away_is_warned_about():
+    from cli_helpers import run_script
+
+    done = run_script(["network", "--n-exc", "400", "--t-max", "0.1s", "--epsilon", "0.001", "--quiet"])
+    assert done.returncode == 0
+    assert done.stderr.splitlines()[:2] == [
+        "lifsim: warning: --epsilon: C_E = round(eps N) = 1 is far from eps N = 0.4 (connection probability 0.0025 "
+        "instead of 0.001); use a larger epsilon or n_exc",
+        "lifsim: warning: --epsilon: C_I = round(eps N) = 1 is far from eps N = 0.1 (connection probability 0.01 "
+        "instead of 0.001); use a larger epsilon or n_exc",
+    ]

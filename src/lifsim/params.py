@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .units import format_display, format_si, to_si
+from .units import format_display, to_si, unit_slips
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "profile", "describe_profiles"]
 
@@ -244,15 +244,7 @@ class LIFParams:
             ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
             ("t_ref_std", 0.0, 0.1, "s", "0 to 100 ms"),
         )
-        out = []
-        for name, low, high, unit, text in ranges:
-            value = getattr(self, name)
-            if not low <= value <= high:
-                out.append(
-                    f"{name}: {format_si(value, unit)} is far outside the usual range ({text}); "
-                    "plain numbers are SI units (s, V, A, Ohm): did you mean a value with a unit?"
-                )
-        return out
+        return unit_slips(self, ranges)
 
     def replace(self, **changes: object) -> LIFParams:
         """Return a copy with some fields changed (values may carry units)."""

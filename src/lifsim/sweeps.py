@@ -145,6 +145,7 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
     point_params, _drive = _point_params(spec, base, names, values)
     if spec.model == "network":
         point_params.check_memory()
+        point_params.warn_plausibility()  # a slip of units, said before any point runs
     elif spec.method == "euler":
         point_params.check_method("euler")
 

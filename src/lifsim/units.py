@@ -17,7 +17,16 @@ import re
 from numbers import Real
 from typing import Any
 
-__all__ = ["DIMENSIONS", "DISPLAY_UNITS", "to_si", "format_si", "display_factor", "format_display", "parse_int"]
+__all__ = [
+    "DIMENSIONS",
+    "DISPLAY_UNITS",
+    "to_si",
+    "format_si",
+    "display_factor",
+    "format_display",
+    "parse_int",
+    "unit_slips",
+]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
 DIMENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -135,6 +144,22 @@ def to_si(value: object, dimension: str, name: str) -> float:
     if inverse.is_integer():
         return number / inverse
     return number * factor
+
+
+def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ...]) -> list[str]:
+    """The attributes of ``values`` that are valid but far outside their usual range, each in words.
+
+    ``ranges``: ``(name, low, high, SI unit, the range in words)``.  A slip of units gives such values
+    (``--tau 20`` is 20 s, ``--j 0.1`` is 100 mV); the runs warn about each one before they start."""
+    out = []
+    for name, low, high, unit, text in ranges:
+        value = getattr(values, name)
+        if not low <= value <= high:
+            out.append(
+                f"{name}: {format_si(value, unit)} is far outside the usual range ({text}); "
+                f"plain numbers are SI units (s, V, A, Ohm): did you mean a value with a unit?"
+            )
+    return out
 
 
 def format_si(value: float, unit: str) -> str:

@@ -19,7 +19,7 @@ import argparse
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..errors import (
     EXIT_BROKEN_PIPE,
@@ -109,21 +109,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     labels: dict[str, str] = {}  # option name -> what the user typed, for messages
     try:
         tokens = join_negative_values(sys.argv[1:] if argv is None else argv)
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings():
             warnings.simplefilter("always")
-            try:
-                return _run(tokens, labels)
-            finally:
-                said = set()
-                for warning in caught:
-                    text = cli_message(str(warning.message), labels)
-                    if issubclass(warning.category, (PlausibilityWarning, RuntimeWarning)) and text not in said:
-                        said.add(text)  # once, however many points of a sweep raised it
-                        warn(_one_line(text))
+            warnings.showwarning = _say_at_once(labels)
+            return _run(tokens, labels)
     except SystemExit:  # --help and --version (argparse): the console script exits with its code
         raise
     except BaseException as error:  # every other way out: one line and its exit status
         return _failed(error, labels)
+
+
+def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that says each plausibility or numeric warning in one line as it is raised
+    (before the run that follows it, not after an hour of compute), once however many points of a sweep raise it;
+    other warnings (a library's deprecations) are not the user's business."""
+    said: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
+        text = cli_message(str(message), labels)
+        if issubclass(category, (PlausibilityWarning, RuntimeWarning)) and text not in said:
+            said.add(text)
+            warn(_one_line(text))
+
+    return show
 
 
 def _failed(error: BaseException, labels: dict[str, str]) -> int:

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from ..errors import PlausibilityWarning
-from ..units import to_si
+from ..units import to_si, unit_slips
 
 __all__ = [
     "BrunelParams",
@@ -247,6 +247,37 @@ class BrunelParams:
                 f"{format_bytes(need)}, more than the {format_bytes(room)} available; use a smaller n_exc or epsilon"
             )
         return need
+
+    def plausibility(self) -> list[str]:
+        """Values that are valid but far outside what Brunel's network is built from, each in words: a slip of
+        units (``j=0.1`` is 100 mV, ``tau=20`` is 20 s, ``delay=1.5`` is 1.5 s), or a connection probability
+        so small that rounding makes the in-degrees another probability."""
+        out = unit_slips(
+            self,
+            (
+                ("j", 1e-6, 20e-3, "V", "1 uV to 20 mV"),
+                ("tau", 1e-4, 1.0, "s", "0.1 ms to 1 s"),
+                ("delay", 0.0, 0.1, "s", "0.1 to 100 ms"),
+                ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
+                ("el", -0.2, 0.2, "V", "-200 to 200 mV"),
+                ("vr", -0.2, 0.2, "V", "-200 to 200 mV"),
+                ("vth", -0.2, 0.2, "V", "-200 to 200 mV"),
+            ),
+        )
+        for name, count, size in (("C_E", self.c_exc, self.n_exc), ("C_I", self.c_inh, self.n_inh)):
+            wanted = self.epsilon * size
+            if abs(count - wanted) > 0.1 * wanted:
+                out.append(
+                    f"epsilon: {name} = round(eps N) = {count} is far from eps N = {wanted:.3g} "
+                    f"(connection probability {count / size:.3g} instead of {self.epsilon:g}); use a larger "
+                    "epsilon or n_exc"
+                )
+        return out
+
+    def warn_plausibility(self) -> None:
+        """Warn (:class:`~lifsim.errors.PlausibilityWarning`) about each of :meth:`plausibility`'s values."""
+        for text in self.plausibility():
+            warnings.warn(text, PlausibilityWarning, stacklevel=3)
 
     def warn_saturation(self, rate: float) -> None:
         """Warn (:class:`RateWarning`) when a theory rate reaches 1/t_ref (90% of it: refractory 90% of the time)."""

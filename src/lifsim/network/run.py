@@ -153,6 +153,7 @@ def network(
         base = base.replace(**changes)
     selection = parse_record(record_spikes)
     choose_engine(engine)
+    base.warn_plausibility()  # a slip of units, said before the run
     theory = self_consistent_rate(base)  # warns before the run when the network saturates
     run = simulate_spikes(base, engine, threads, block)
     return NetworkResult.from_run(run, theory, selection, command=command)
