@@ -583,3 +583,33 @@ def test_a_network_whose_connection_probability_rounds_away_is_warned_about():
         "lifsim: warning: --epsilon: C_I = round(eps N) = 1 is far from eps N = 0.1 (connection probability 0.01 "
         "instead of 0.001); use a larger epsilon or n_exc",
     ]
+
+
+@pytest.mark.parametrize("name", ["b.nc", "b.npz", "b.zarr"])
+def test_a_data_file_without_room_is_refused_before_the_run(capsys, monkeypatch, name):
+    """The folder's free room is checked against the run's arrays (spikes at the theory's rate) before any
+    compute: a full disk used to be found only when the finished run was written."""
+    import shutil
+
+    import lifsim.simulation
+
+    monkeypatch.setattr(shutil, "disk_usage", lambda _folder: shutil._ntuple_diskusage(10**9, 10**9 - 65536, 65536))
+    monkeypatch.setattr(lifsim.simulation, "simulate", lambda *a, **k: pytest.fail("the run started"))
+    argv = ["simulate", "--n", "2000", "--t-max", "30s", "--input", "white", "--sigma", "5mV", "--data", name]
+    rc, out, err = run_cli(capsys, argv)
+    assert rc == 2 and out == ""
+    expected = rf"lifsim: error: --data: '{name}' needs about [0-9.]+ MiB, and its folder has 64 KiB free\n"
+    assert re.fullmatch(expected, err), err
+
+
+def test_a_csv_says_before_the_run_what_it_will_not_hold():
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--n", "50", "--t-max", "0.1s", "--record-v", "0:10", "--data", "a.csv"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        "lifsim: warning: --data: a .csv holds the per-step table only; the recorded traces (--record-v) and the "
+        "spikes of this run will not be in it (.nc, .zarr or .npz keep everything)"
+    )
+    quiet = run_script(["simulate", "--n", "50", "--t-max", "0.1s", "--no-spiking", "--data", "b.csv", "--quiet"])
+    assert quiet.returncode == 0 and quiet.stderr == ""  # a table is all such a run keeps: nothing left out

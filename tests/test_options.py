@@ -148,3 +148,27 @@ def test_each_commands_help_titles_its_sweep_options_for_itself():
     sweep, fi = run_script("sweep --help").stdout, run_script("fi --help").stdout
     assert "\nparameter sweep:\n  --transient TIME" in sweep and "f-I sweep:" not in sweep
     assert "\nf-I sweep:\n" in fi and "parameter sweep:" not in fi
+
+
+def test_the_network_help_says_its_grid_is_optional_under_its_own_title():
+    from cli_helpers import run_script
+
+    text = " ".join(run_script("network --help").stdout.split())
+    assert "network sweep: --grid GRID sweep the network over a grid" in text
+    assert "(default none: one network)" in text and "(default required)" not in text
+    rerun = " ".join(run_script("rerun --help").stdout.split())
+    assert "--no-data no data output --force" in rerun  # rerun reads no config file: nothing to override
+
+
+@pytest.mark.parametrize(("written", "neurons"), [("1e3", 1000), ("2000.0", 2000), ("1000", 1000)])
+def test_a_config_file_takes_counts_as_the_command_line_does(tmp_path, written, neurons):
+    """The template says "number of neurons (1000 or 1e3)": TOML reads 1e3 as a float, which was refused."""
+    from cli_helpers import run_script
+
+    (tmp_path / "run.toml").write_text(f"n = {written}\nt_max = '20 ms'\n")
+    done = run_script(["simulate", "--config", str(tmp_path / "run.toml"), "--no-data", "--no-plot"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"lifsim: {neurons} neuron(s), ")
+    (tmp_path / "bad.toml").write_text("n = 1.5\n")
+    bad = run_script(["simulate", "--config", str(tmp_path / "bad.toml")])
+    assert bad.returncode == 2 and bad.stderr.endswith("key 'n': expected a whole number >= 1, got 1.5\n"), bad.stderr

@@ -90,11 +90,10 @@ def simulate(
 
     Raises ``ValueError`` / ``TypeError`` for invalid arguments, before any work, naming the bad value.
     """
-    record = Record(v=record_v, spikes=record_spikes, lags=lags, snapshots=snapshots)
     what: dict[str, Any] = dict(n=n, seed=seed, method=method, spiking=spiking, steps=steps, engine=engine)
     what |= dict(stream=stream, stream_version=stream_version, block=block, device=device, command=command)
-    what |= dict(config=config)
-    request = RunRequest(params, inputs, record=record, **what)
+    what |= dict(config=config, record_v=record_v, record_spikes=record_spikes, lags=lags, snapshots=snapshots)
+    request = _request(params, inputs, what)
     where = as_runner(runner, threads=threads, progress=progress, blocks_per_task=blocks_per_task)
     stores = dict(trace_store=trace_store, chunk_steps=chunk_steps, resume=resume, overwrite=overwrite)
     return run(request, where, dry_run=_dry_run, **stores)  # type: ignore[return-value,arg-type]  # (estimate)
@@ -128,6 +127,29 @@ def run(
     result = collect(valid, plan, job.run(), {"runner": job.meta, **({"device": gpu} if gpu is not None else {})})
     job.finish(result)
     return checked(result)
+
+
+def _request(params: LIFParams | None, inputs: Input | None, what: dict[str, Any]) -> RunRequest:
+    """The :class:`~lifsim.request.RunRequest` of :func:`simulate`'s keywords ``what`` (what to run and keep)."""
+    keep = {name: what.pop(name) for name in ("record_v", "record_spikes", "lags", "snapshots") if name in what}
+    record = Record(
+        v=keep.get("record_v"),
+        spikes=keep.get("record_spikes", True),
+        lags=keep.get("lags", ()),
+        snapshots=keep.get("snapshots", ()),
+    )
+    return RunRequest(params, inputs, record=record, **what)
+
+
+def output_size(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
+    """Bytes of the arrays :func:`simulate` with these arguments would return (what a file holds before
+    compression; the spikes at the theory's rate, or 100 Hz): checked as the run is, nothing run.  ``threads``,
+    ``runner`` and the other keywords of where it runs are ignored (they change no bit)."""
+    from .runners.base import output_bytes
+
+    where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
+    valid = _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
+    return output_bytes(RunPlan.from_request(valid), valid)
 
 
 def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> RunEstimate:

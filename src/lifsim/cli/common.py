@@ -124,7 +124,7 @@ def add_options(parser: argparse.ArgumentParser, command: str, *, config: bool =
                 dest=option.name,
                 action="store_const",
                 const=False,
-                help=f"no {option.name} output (overrides a config file's {option.name})",
+                help=f"no {option.name} output" + (f" (overrides a config file's {option.name})" if config else ""),
             )
 
 

@@ -77,7 +77,7 @@ GROUP_TITLES = {
     "output": "output",
 }
 #: (group, command) -> the group's title where a command gives it another
-_COMMAND_GROUP_TITLES = {("sweep", "sweep"): "parameter sweep"}
+_COMMAND_GROUP_TITLES = {("sweep", "sweep"): "parameter sweep", ("sweep", "network"): "network sweep"}
 
 
 def group_title(group: str, command: str) -> str:
@@ -158,6 +158,7 @@ class Option:
     slider_start: tuple[Any, str] | None = None
     short: str | None = None
     elsewhere: Mapping[str, str] = field(default_factory=dict)
+    command_default_text: Mapping[str, str] = field(default_factory=dict)  #: a command's words for a None default
     accepts: str | None = None  #: what a ``text`` value must look like, for messages
     text_metavar: str = "KIND[+KIND]"  #: a ``text`` value's placeholder in usage lines
 
@@ -217,14 +218,16 @@ class Option:
             labels = {s: f.label for f in FORMATS for s in f.suffixes}
             listed = ", ".join(f"{s} ({labels[s]})" if s in labels else s for s in self.suffixes[command])
             text = f"{text}: {listed}"
-        return f"{text} (default {self.show(self.default_for(command))})"
+        default = self.default_for(command)
+        shown = self.command_default_text[command] if default is None and command in self.command_default_text else None
+        return f"{text} (default {shown or self.show(default)})"
 
     # ------------------------------------------------------------ values
     def toml_types(self) -> tuple[type, ...]:
         """Python types a TOML value of this option may have."""
         return {
             QUANTITY: (str, int, float),
-            INT: (int,),
+            INT: (int, float),  # 1000 or 1e3 (a float in TOML): a whole number, as on the command line
             FLAG: (bool,),
             CHOICE: (str,),
             TEXT: (str,),
@@ -722,7 +725,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "plot",
         PATH,
-        "save a figure",
+        "save a figure (a figure already there is replaced: figures are redrawn from the data, which --force guards)",
         "output",
         ("simulate", "fi", "sweep", "tutorial"),
         None,
@@ -891,6 +894,8 @@ def with_network(options: tuple[Any, ...]) -> tuple[Any, ...]:
             }
             if option.name in _NETWORK_NETWORK_SHARED_HELP:
                 changes["command_help"] = {**option.command_help, _NETWORK: _NETWORK_NETWORK_SHARED_HELP[option.name]}
+            if option.name == "grid":
+                changes["command_default_text"] = {_NETWORK: "none: one network"}
             if option.name == "data":
                 changes["suffixes"] = {**option.suffixes, _NETWORK: NETWORK_SUFFIXES}
             if option.name == "plot":

@@ -99,6 +99,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     )
     if values["resume"] and not (distributed and streamed):
         raise UsageError("--resume: finishes a Dask run (--workers or --scheduler) in its --data PATH.zarr store")
+    if values["data"] is not None and not values["resume"]:
+        _check_data_room(checked, values)
     if values["dry_run"]:
         from ..simulation import estimate
 
@@ -136,3 +138,37 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         save_figure(plot_result(result, xkcd=bool(values["xkcd"])), values["plot"])
         wrote(values["plot"], "figure", quiet)
     return 0
+
+
+#: the smallest share of the arrays' bytes a compressed format (Zarr: zstd) is assumed to need on disk
+COMPRESSED_SHARE = 0.25
+
+
+def _check_data_room(checked: dict[str, Any], values: Values) -> None:
+    """Before the run: refuse a --data file whose folder lacks the room for it (the run's arrays at the theory's
+    rate; a quarter of them for a compressed Zarr store), and say what a .csv leaves out (it holds the per-step
+    table only), instead of learning either after the compute."""
+    from ..atomic import check_free_space
+    from ..simulation import output_size
+    from .common import warn
+
+    data_format = checked["data_format"]
+    keywords = values.pick(*RUN_KEYWORDS)
+    if data_format is not None and data_format.name == "csv":
+        left_out = []
+        if keywords["record_v"] is not None:
+            left_out.append("the recorded traces (--record-v)")
+        if keywords["spiking"] and keywords["record_spikes"]:
+            left_out.append("the spikes")
+        if keywords["snapshots"]:
+            left_out.append("the snapshots")
+        if left_out:
+            warn(
+                f"--data: a .csv holds the per-step table only; {' and '.join(left_out)} of this run will not be in "
+                "it (.nc, .zarr or .npz keep everything)"
+            )
+        return
+    needed = output_size(checked["params"], checked["inputs"], **keywords)
+    if data_format is not None and data_format.name == "zarr":
+        needed = int(needed * COMPRESSED_SHARE)
+    check_free_space(Path(values["data"]), needed, "--data")
