@@ -468,6 +468,9 @@ def test_one_time_point_is_refused_up_front(capsys):
         (["--input", "white", "--sigma", "5"], "--sigma: 5.0 V is far outside"),
         (["--el", "-60", "--vr", "-70", "--vth", "-50"], "--el: -60 V"),
         (["--i-mean", "250"], "--i-mean: 250 A"),
+        (["--input", "uniform", "--amplitude", "1e6"], "--input: R I reaches 25 kV (R = 100 MOhm), far outside"),
+        (["--input", "step", "--onset", "2s"], "--onset: 2 s is outside the run (0 to 149 ms): the step never"),
+        (["--input", "step", "--onset", "-5ms"], "--onset: -5 ms is outside the run (0 to 149 ms): the step is on"),
     ],
 )
 def test_unit_slips_are_warned_about(capsys, argv, needle):

@@ -126,7 +126,8 @@ def umask():
 def test_written_files_respect_the_umask(capsys, tmp_path, umask, mask):
     umask(mask)
     for suffix in (".npz", ".nc", ".csv", ".zarr", ".nwb"):
-        run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", "--data", f"run{suffix}"])
+        spikes = ["--no-record-spikes"] if suffix == ".csv" else []  # a .csv holds none (and would say so)
+        run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", *spikes, "--data", f"run{suffix}"])
     run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", "--plot", "run.png"])
     run_ok(capsys, ["init", "run.toml"])
     for path in tmp_path.rglob("*"):

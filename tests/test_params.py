@@ -131,3 +131,8 @@ def test_describe_names_every_parameter_with_unit():
     for fragment in ("t_max", "150 ms", "tau", "20 ms", "-60 mV", "100 MOhm", "250 pA"):
         assert fragment in text
     assert format_si(0.02, "s") == "20 ms"
+
+
+def test_a_reset_above_the_threshold_names_both_in_millivolts():
+    with pytest.raises(ValueError, match=r"^vr: the reset potential -70 mV must be below the threshold vth = -80 mV"):
+        LIFParams(vth="-80 mV")

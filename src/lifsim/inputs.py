@@ -205,6 +205,16 @@ class Input:
         """An upper bound of ``|R I|`` (V) over the run: ``R`` times :meth:`current_bound`."""
         return params.r * self.current_bound(params)
 
+    def slip_bound(self, params: LIFParams) -> float:
+        """:meth:`current_bound` (A) with white noise at its mean only: the currents a user set, which a slip of
+        units or amplitude makes absurd (white noise's bound, ten standard deviations of one step's current,
+        grows as ``dt`` shrinks and says nothing about units)."""
+        return self.current_bound(params)
+
+    def onsets(self) -> tuple[float, ...]:
+        """The times (s) at which the input switches (a step's onset), for the check that they fall in the run."""
+        return ()
+
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """The noise moments the closed-form theory needs (:class:`TheoryMoments`).
 
@@ -458,6 +468,10 @@ class WhiteNoise(Input, NoiseTerm):
         """``|mean|`` plus ten standard deviations of the per-step current, ``10 (sigma / R) sqrt(tau / dt)`` (A)."""
         return abs(_mean_of(self.mean, params)) + 10.0 * self.sigma / params.r * math.sqrt(params.tau / params.dt)
 
+    def slip_bound(self, params: LIFParams) -> float:
+        """``|mean|`` (A): the fluctuations' bound is no slip of units."""
+        return abs(_mean_of(self.mean, params))
+
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """Variance ``(sigma / R)**2 tau / dt`` (A**2) per step, all of it Gaussian white noise of strength sigma."""
         return TheoryMoments(
@@ -504,6 +518,9 @@ class Step(Input):
     def current_bound(self, params: LIFParams) -> float:
         """The larger of ``|amplitude|`` and ``|baseline|`` (A)."""
         return max(abs(_mean_of(self.amplitude, params)), abs(self.baseline))
+
+    def onsets(self) -> tuple[float, ...]:
+        return (self.onset,)
 
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """No noise; the mean changes at the onset, so no stationary rate."""
@@ -635,6 +652,13 @@ class Sum(Input):
         for part in self.parts:
             total += part.current_bound(params)
         return total
+
+    def slip_bound(self, params: LIFParams) -> float:
+        """The sum of the parts' bounds (A)."""
+        return sum(part.slip_bound(params) for part in self.parts)
+
+    def onsets(self) -> tuple[float, ...]:
+        return tuple(onset for part in self.parts for onset in part.onsets())
 
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """The parts' moments added up (independent noises: variances add)."""

@@ -144,7 +144,10 @@ class LIFParams:
         if self.r <= 0:
             raise ValueError(f"r: membrane resistance must be > 0 Ohm, got {self.r!r}")
         if not self.vr < self.vth:
-            raise ValueError(f"vr: reset potential {self.vr!r} V must be below the threshold vth = {self.vth!r} V")
+            raise ValueError(
+                f"vr: the reset potential {format_display(self.vr, 'voltage')} must be below the threshold vth = "
+                f"{format_display(self.vth, 'voltage')} (change vr or vth)"
+            )
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
         if self.t_ref_std < 0:

@@ -26,7 +26,7 @@ import numpy as np
 from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
-from .units import format_display, to_si
+from .units import format_display, format_si, to_si
 
 __all__ = ["Record", "RunRequest", "ValidRequest", "parse_neuron_selection", "MAX_NEURONS", "MAX_VOLTS", "stamp"]
 
@@ -352,6 +352,22 @@ def plausibility(request: ValidRequest) -> list[str]:
             out.append(
                 f"sigma: {part.sigma!r} V is far outside the usual range (0 to 100 mV); "
                 "plain numbers are SI units (V): did you mean a value with a unit such as 5mV?"
+            )
+    if not any(text.startswith("i_mean:") for text in out):
+        with np.errstate(over="ignore"):
+            drive = request.params.r * request.inputs.slip_bound(request.params)
+        if drive > 1.0:  # R I of tens of mV drives a neuron; a volt is a unit slip or an amplitude of thousands
+            out.append(
+                f"input: R I reaches {format_si(drive, 'V')} (R = {format_display(request.params.r, 'resistance')}), "
+                "far outside the usual range (up to 1 V): check the input's currents (plain numbers are A) and "
+                "amplitude (a plain factor of I_mean)"
+            )
+    end = (request.steps - 1) * request.params.dt
+    for onset in request.inputs.onsets():
+        if not 0.0 <= onset <= end:
+            out.append(
+                f"onset: {format_display(onset, 'time')} is outside the run (0 to {format_display(end, 'time')}): "
+                + ("the step never switches on" if onset > end else "the step is on from the start")
             )
     return out
 
