@@ -16,6 +16,7 @@ from cli_helpers import PNG_MAGIC, assert_one_line_error, in_tmp, run_cli, run_o
 # SAMPLE OUTPUT of exercises 1-4, copied from spec/lif-neuron-part-1.md (kept in test_tutorial.py)
 from test_tutorial import SAMPLE_OUTPUT as TUTORIAL_OUTPUT
 
+import lifsim
 from lifsim.cli import main
 from lifsim.params import PARAM_DOCS, PARAM_UNITS
 
@@ -616,3 +617,14 @@ def test_a_csv_says_before_the_run_what_it_will_not_hold():
     )
     quiet = run_script(["simulate", "--n", "50", "--t-max", "0.1s", "--no-spiking", "--data", "b.csv", "--quiet"])
     assert quiet.returncode == 0 and quiet.stderr == ""  # a table is all such a run keeps: nothing left out
+
+
+def test_the_memory_estimate_never_expects_more_than_a_spike_a_step():
+    """The continuous theory's rate has no ceiling (400 A gave 1e14 Hz): the spike list was estimated at
+    tens of thousands of TiB for 50 neurons and the run refused, blaming --n."""
+    from lifsim.request import RunRequest
+    from lifsim.runners.base import expected_rate
+
+    params = lifsim.LIFParams(t_max="0.2 s", dt="0.1 ms", i_mean=400.0, t_ref="0.2 ms")
+    request = RunRequest(params, lifsim.inputs.white_noise(sigma="5 mV"), n=50).validate()
+    assert expected_rate(request) == pytest.approx(1 / 3e-4)

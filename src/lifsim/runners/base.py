@@ -101,7 +101,11 @@ def expected_rate(request: ValidRequest) -> float:
         found = stationary_rate(request.params, request.inputs, request.method)
     except (ValueError, ArithmeticError):
         found = None
-    return 100.0 if found is None else max(found[0], 1.0)
+    # a neuron spikes at most once a step, and then waits out its refractory steps: the continuous theory's rate
+    # has no such ceiling (a drive of a kilovolt gave 1e14 Hz, and a spike list of petabytes for 50 neurons)
+    hold = 0 if request.params.t_ref_std > 0 else request.params.refractory_steps  # per-neuron periods: any
+    ceiling = 1.0 / (request.params.dt * (1 + hold))
+    return 100.0 if found is None else min(max(found[0], 1.0), ceiling)
 
 
 def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | None) -> int:
