@@ -172,3 +172,12 @@ def test_a_config_file_takes_counts_as_the_command_line_does(tmp_path, written, 
     (tmp_path / "bad.toml").write_text("n = 1.5\n")
     bad = run_script(["simulate", "--config", str(tmp_path / "bad.toml")])
     assert bad.returncode == 2 and bad.stderr.endswith("key 'n': expected a whole number >= 1, got 1.5\n"), bad.stderr
+
+
+def test_an_unknown_grid_name_is_told_which_names_each_command_sweeps():
+    from cli_helpers import run_script
+
+    done = run_script("sweep --grid foo=1,2")
+    assert done.returncode == 2
+    assert done.stderr.startswith("lifsim: error: --grid: cannot sweep 'foo'; lifsim sweep takes tau, el, ")
+    assert "; lifsim network g, eta, " in done.stderr  # each list under its command, not one list of both

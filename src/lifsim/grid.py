@@ -152,7 +152,7 @@ def _entries(raw: Any, label: str) -> list[tuple[str, Any]]:
 
 
 def parse_grid(
-    raw: Any, label: str = "grid", dimensions: Mapping[str, str] | None = None
+    raw: Any, label: str = "grid", dimensions: Mapping[str, str] | None = None, *, accepted: str | None = None
 ) -> dict[str, tuple[float, ...]]:
     """The grid from text (``"i_mean=0:400pA:21"``), a list of such texts, or a mapping name -> values.
 
@@ -160,7 +160,8 @@ def parse_grid(
     plain number), in the order given.  See the module for the grammar; bad
     input raises ValueError naming the entry and what is accepted.  ``dimensions``
     maps the names that may be swept to their dimension (default: the neuron's,
-    :data:`SWEEPABLE`; a network sweep passes the network's).
+    :data:`SWEEPABLE`; a network sweep passes the network's); ``accepted``: how an
+    unknown name's message lists them (default "sweepable: " and the names).
     """
     dimensions = {name: grid_dimension(name) for name in SWEEPABLE} if dimensions is None else dimensions
     entries = _entries(raw, label)
@@ -169,7 +170,7 @@ def parse_grid(
     grid: dict[str, tuple[float, ...]] = {}
     for name, values in entries:
         if name not in dimensions:
-            raise ValueError(f"{label}: cannot sweep {name!r}; sweepable: {', '.join(dimensions)}")
+            raise ValueError(f"{label}: cannot sweep {name!r}; {accepted or 'sweepable: ' + ', '.join(dimensions)}")
         if name in grid:
             raise ValueError(f"{label}: {name} is given twice")
         where = f"{label}: {name}"

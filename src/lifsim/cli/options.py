@@ -296,7 +296,9 @@ class Option:
             from ..network.model import SWEEPABLE_DIMENSIONS as NETWORK_DIMENSIONS
 
             # the names of either model (no name has two dimensions); the sweep checks them against its model
-            return parse_grid(raw, label, {**{n: grid_dimension(n) for n in SWEEPABLE}, **NETWORK_DIMENSIONS})
+            accepted = f"lifsim sweep takes {', '.join(SWEEPABLE)}; lifsim network {', '.join(NETWORK_DIMENSIONS)}"
+            dimensions = {**{n: grid_dimension(n) for n in SWEEPABLE}, **NETWORK_DIMENSIONS}
+            return parse_grid(raw, label, dimensions, accepted=accepted)
         if self.kind == PATH:
             if raw is False:
                 return None
