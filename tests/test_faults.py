@@ -79,6 +79,11 @@ def is_complete_copy_of(path: Path, expected: lifsim.Result) -> bool:
         return np.array_equal(nwb.processing["ensemble"]["v_mean"].data[:], expected.v_mean)
 
 
+def said(stderr: str) -> list[str]:
+    """The lines of ``stderr`` but the note a .csv target gives before the run (what the table will not hold)."""
+    return [line for line in stderr.splitlines() if not line.startswith("lifsim: warning: --data: a .csv holds")]
+
+
 def litter(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
 
@@ -97,7 +102,7 @@ def test_signal_at_a_random_moment(tmp_path, runs, suffix, signum):
         stdout, stderr = process.communicate(timeout=120)
         status = process.returncode
         assert "Traceback" not in stderr and stdout == "", stderr
-        lines = stderr.splitlines()
+        lines = said(stderr)
         if signum == signal.SIGKILL:
             assert status in (0, -signal.SIGKILL)
         elif status == 0:  # it finished before the signal came
@@ -168,7 +173,7 @@ def test_full_disk_is_one_line_and_keeps_what_was_there(small_disk, suffix):
     )
     _out, err = process.communicate(timeout=180)
     assert process.returncode == 2, (process.returncode, err)  # not 139, a segmentation fault
-    lines = err.splitlines()
+    lines = said(err)
     assert len(lines) == 1 and lines[0].startswith("lifsim: error:") and target.name in lines[0], lines
     assert snapshot(target) == before
     assert litter(small_disk) == []

@@ -162,32 +162,35 @@ def uninterrupted():
     return sweep(params, {"i_mean": "50:350pA:8", "tau": "10ms,20ms"}, n=2000, seed=4, sigma="5 mV")
 
 
-@pytest.mark.parametrize("moment", range(3))
-def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
-    store = tmp_path / "sweep.zarr"
-    process = lifsim_cli([*CLI, "--data", str(store)], tmp_path)
-    # kill it once a random number of its 16 points have landed (their resume marks are lines of the marks log)
-    wanted = random.Random(moment).randint(1, 12)
+def killed_after(store, cwd, wanted):
+    """Start the CLI sweep into ``store`` and SIGKILL it once ``wanted`` of its 16 points have landed (their
+    resume marks are lines of the marks log, less the creation's mark)."""
+    process = lifsim_cli([*CLI, "--data", str(store)], cwd)
     marks = store / "lifsim-marks.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        landed = marks.read_text().count('"key":"') - 1 if marks.exists() else 0  # less the creation's mark
-        if landed >= wanted:
+        if marks.exists() and marks.read_text().count('"key":"') - 1 >= wanted:
             break
         time.sleep(0.005)
     assert process.poll() is None, "the sweep finished before the kill"
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=60)
+
+
+def resumed(argv, store, cwd):
+    """``python -m lifsim ARGV --data STORE --resume --quiet``, finished (a CompletedProcess)."""
+    command = [sys.executable, "-m", "lifsim", *argv, "--data", str(store), "--resume", "--quiet"]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("moment", range(3))
+def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
+    store = tmp_path / "sweep.zarr"
+    killed_after(store, tmp_path, random.Random(moment).randint(1, 12))
     if store.exists():
         with pytest.raises(ValueError, match="unfinished sweep|not a lifsim sweep"):
             load_sweep(store)
-    rc = subprocess.run(
-        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--resume", "--quiet"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rc = resumed(CLI, store, tmp_path)
     assert rc.returncode == 0, rc.stderr
     assert_same(uninterrupted, load_sweep(store))
 
@@ -196,44 +199,23 @@ def test_a_store_is_not_resumed_with_its_grid_in_another_order(tmp_path, uninter
     """The same --grid options in another order are another sweep: a point's flat index, so its seed and its place,
     follow the order.  Resumed so, points landed at the wrong coordinates (exit 0) or a non-square grid crashed."""
     store = tmp_path / "sweep.zarr"
-    process = lifsim_cli([*CLI, "--data", str(store)], tmp_path)
-    marks = store / "lifsim-marks.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if marks.exists() and marks.read_text().count('"key":"') - 1 >= 3:
-            break
-        time.sleep(0.005)
-    assert process.poll() is None, "the sweep finished before the kill"
-    process.send_signal(signal.SIGKILL)
-    process.communicate(timeout=60)
-    landed = marks.read_text()
+    killed_after(store, tmp_path, 3)
+    landed = (store / "lifsim-marks.jsonl").read_text()
     swapped = [*CLI[:1], *CLI[3:5], *CLI[1:3], *CLI[5:]]  # --grid tau=... --grid i_mean=...
     assert swapped[1:5] == ["--grid", "tau=10ms,20ms", "--grid", "i_mean=50:350pA:8"]
-    done = subprocess.run(
-        [sys.executable, "-m", "lifsim", *swapped, "--data", str(store), "--resume", "--quiet"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    done = resumed(swapped, store, tmp_path)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == (
         f"lifsim: error: --data: {store} was made with its grid in the order i_mean, tau; this sweep gives it as "
         "tau, i_mean. A point's seed follows the order: give the grid (--grid options, or the grid mapping's keys) "
         "in the store's order to resume it\n"
     )
-    assert marks.read_text() == landed  # nothing written
+    assert (store / "lifsim-marks.jsonl").read_text() == landed  # nothing written
     params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms")
     with pytest.raises(ValueError, match=r"was made with its grid in the order i_mean, tau;"):
         swapped_grid = {"tau": "10ms,20ms", "i_mean": "50:350pA:8"}
         sweep(params, swapped_grid, n=2000, seed=4, sigma="5 mV", store=store, resume=True)
-    rc = subprocess.run(
-        [sys.executable, "-m", "lifsim", *CLI, "--data", str(store), "--resume", "--quiet"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rc = resumed(CLI, store, tmp_path)
     assert rc.returncode == 0, rc.stderr
     assert_same(uninterrupted, load_sweep(store))
 
