@@ -285,3 +285,11 @@ def test_a_curve_draws_its_figure_as_a_run_does(noise_free_curve, tmp_path):
     with pytest.raises(ValueError, match=r"^path: "):
         noise_free_curve.plot(tmp_path / "fi.txt")
     assert not (tmp_path / "fi.txt").exists()
+
+
+def test_a_current_slip_in_the_curve_names_the_curves_own_options():
+    from cli_helpers import run_script
+
+    done = run_script(["fi", "--i-max", "1A", "--n", "5", "--t-max", "0.3s", "--points", "2", "--quiet"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0].startswith("lifsim: warning: --i-min/--i-max: 1 A is far outside the usual")

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     from .options import FIGURE_SUFFIXES, TABLE_SUFFIXES
 
     values = resolve("fi", args, labels=labels)
+    # the curve's points are its currents: what a point's i_mean says is about --i-min .. --i-max (fi has no --i-mean)
+    labels["i_mean"] = f"{values.label('i_min')}/{values.label('i_max')}"
     quiet = bool(values["quiet"])
     data = values["data"]
     store = data if data is not None and str(data).lower().endswith(".zarr") else None

@@ -142,6 +142,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
 
 #: the smallest share of the arrays' bytes a compressed format (Zarr: zstd) is assumed to need on disk
 COMPRESSED_SHARE = 0.25
+#: bytes a number of the .csv table takes at least (a lower bound: most take 18-20 with their comma)
+CSV_CHARACTERS = 16
 
 
 def _check_data_room(checked: dict[str, Any], values: Values) -> None:
@@ -167,8 +169,10 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
                 f"--data: a .csv holds the per-step table only; {' and '.join(left_out)} of this run will not be in "
                 "it (.nc, .zarr or .npz keep everything)"
             )
-        return
-    needed = output_size(checked["params"], checked["inputs"], **keywords)
+        columns = 4 + len(keywords["lags"] or ())  # t, v_mean, v_std, v_var and one per lag
+        needed = checked["params"].steps * columns * CSV_CHARACTERS
+    else:
+        needed = output_size(checked["params"], checked["inputs"], **keywords)
     if data_format is not None and data_format.name == "zarr":
         needed = int(needed * COMPRESSED_SHARE)
     check_free_space(Path(values["data"]), needed, "--data")
