@@ -166,8 +166,8 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
             left_out.append("the snapshots")
         if left_out:
             warn(
-                f"--data: a .csv holds the per-step table only; {' and '.join(left_out)} of this run will not be in "
-                "it (.nc, .zarr or .npz keep everything)"
+                f"{values.label('data')}: a .csv holds the per-step table only; {' and '.join(left_out)} of this run "
+                "will not be in it (.nc, .zarr or .npz keep everything)"
             )
         columns = 4 + len(keywords["lags"] or ())  # t, v_mean, v_std, v_var and one per lag
         needed = checked["params"].steps * columns * CSV_CHARACTERS
@@ -175,4 +175,4 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
         needed = output_size(checked["params"], checked["inputs"], **keywords)
     if data_format is not None and data_format.name == "zarr":
         needed = int(needed * COMPRESSED_SHARE)
-    check_free_space(Path(values["data"]), needed, "--data")
+    check_free_space(Path(values["data"]), needed, values.label("data"))
