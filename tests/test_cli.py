@@ -472,6 +472,7 @@ def test_one_time_point_is_refused_up_front(capsys):
         (["--input", "uniform", "--amplitude", "1e6"], "--input: R I reaches 25 kV (R = 100 MOhm), far outside"),
         (["--input", "step", "--onset", "2s"], "--onset: 2 s is outside the run (0 to 149 ms): the step never"),
         (["--input", "step", "--onset", "-5ms"], "--onset: -5 ms is outside the run (0 to 149 ms): the step is on"),
+        (["--no-spiking", "--t-ref", "2ms"], "--t-ref: 2 ms has no effect on a run without spiking"),
     ],
 )
 def test_unit_slips_are_warned_about(capsys, argv, needle):
@@ -629,3 +630,17 @@ def test_the_memory_estimate_never_expects_more_than_a_spike_a_step():
     params = lifsim.LIFParams(t_max="0.2 s", dt="0.1 ms", i_mean=400.0, t_ref="0.2 ms")
     request = RunRequest(params, lifsim.inputs.white_noise(sigma="5 mV"), n=50).validate()
     assert expected_rate(request) == pytest.approx(1 / 3e-4)
+
+
+def test_a_lag_asked_for_twice_is_refused_as_a_snapshot_is(capsys):
+    rc, _out, err = run_cli(capsys, ["simulate", "--n", "10", "--lags", "1,1"])
+    assert_one_line_error(rc, err, "--lags", "each lag can be asked for once", "[1, 1]")
+
+
+def test_a_silent_network_says_it_has_no_cv_or_synchrony_rather_than_nan():
+    from cli_helpers import run_script
+
+    done = run_script(["network", "--n-exc", "400", "--t-max", "0.2s", "--eta", "0"])
+    assert done.returncode == 0, done.stderr
+    assert "nan" not in done.stdout
+    assert "  E: rate 0.00 Hz (theory 0.00 Hz), CV none (fewer than two spikes a neuron), synchrony none" in done.stdout

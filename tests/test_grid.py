@@ -254,3 +254,9 @@ def test_cli_million_point_dry_run_finishes(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "1000000 grid points" in proc.stdout
     assert elapsed < 30, f"{elapsed:.1f} s"  # the process start and imports included
+
+
+@pytest.mark.parametrize("text", ["i_mean=1pA,,2pA", "i_mean=1pA,2pA,", "i_mean=,1pA"])
+def test_an_empty_value_in_a_list_is_refused_not_dropped(text):
+    with pytest.raises(ValueError, match=r"^grid: i_mean: an empty value in '.*' \(two commas together"):
+        parse_grid(text)

@@ -109,7 +109,9 @@ def _values(name: str, text: str, where: str, dimension: str) -> tuple[float, ..
         raise ValueError(f"{where} has no values")
     if ":" in text:
         return _range(name, text, where, dimension)
-    items = [item.strip() for item in text.split(",") if item.strip()]
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):  # "1pA,,2pA" or "1pA,": a value left out, as --record-v refuses "0,,1"
+        raise ValueError(f"{where}: an empty value in {text!r} (two commas together, or one at an end)")
     unit = next((_unit_of(item) for item in items if _unit_of(item)), "")
     return tuple(to_si(item if _unit_of(item) or not unit else item + unit, dimension, where) for item in items)
 

@@ -283,6 +283,8 @@ def _lags(lags: object, steps: int) -> tuple[int, ...]:
     for lag in out:
         if lag >= steps:
             raise ValueError(f"lags: lag {lag} must be below the number of steps {steps}")
+    if len(set(out)) != len(out):  # as snapshots: a second copy would be a second, identical row
+        raise ValueError(f"lags: each lag can be asked for once, got {_short(list(lags))}")
     return out
 
 
@@ -362,6 +364,11 @@ def plausibility(request: ValidRequest) -> list[str]:
                 "far outside the usual range (up to 1 V): check the input's currents (plain numbers are A) and "
                 "amplitude (a plain factor of I_mean)"
             )
+    if not request.spiking and (request.params.t_ref > 0 or request.params.t_ref_std > 0):
+        out.append(
+            f"t_ref: {format_display(request.params.t_ref, 'time')} has no effect on a run without spiking (V is "
+            "never reset, so never held)"
+        )
     end = (request.steps - 1) * request.params.dt
     for onset in request.inputs.onsets():
         if not 0.0 <= onset <= end:

@@ -27,6 +27,7 @@ the run from it.  Formats: ``.nc`` (NetCDF-4), ``.zarr``, ``.npz`` (all reloadab
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,9 +153,12 @@ class NetworkResult:
         ]
         for index, name in enumerate(("E", "I")):
             rate, cv, sync = (float(ds[v][index]) for v in ("rate", "cv", "synchrony"))
-            off = (rate - theory) / theory * 100 if theory > 0 else float("nan")
+            off = f", {(rate - theory) / theory * 100:+.1f}%" if theory > 0 else ""
+            # a silent population has no intervals (CV) and no fluctuations (synchrony): say so, not nan
+            cv_text = f"{cv:.2f}" if math.isfinite(cv) else "none (fewer than two spikes a neuron)"
+            sync_text = f"{sync:.1f}" if math.isfinite(sync) else "none (no activity)"
             lines.append(
-                f"  {name}: rate {rate:.2f} Hz (theory {theory:.2f} Hz, {off:+.1f}%), CV {cv:.2f}, synchrony {sync:.1f}"
+                f"  {name}: rate {rate:.2f} Hz (theory {theory:.2f} Hz{off}), CV {cv_text}, synchrony {sync_text}"
             )
         lines.append(f"build {prov['build_s']:.2f} s, simulate {prov['simulate_s']:.2f} s")
         return "\n".join(lines)
