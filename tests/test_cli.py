@@ -644,3 +644,29 @@ def test_a_silent_network_says_it_has_no_cv_or_synchrony_rather_than_nan():
     assert done.returncode == 0, done.stderr
     assert "nan" not in done.stdout
     assert "  E: rate 0.00 Hz (theory 0.00 Hz), CV none (fewer than two spikes a neuron), synchrony none" in done.stdout
+
+
+def test_the_tutorial_demo_warns_about_a_refractory_period_without_its_unit():
+    from cli_helpers import run_script
+
+    done = run_script(["tutorial", "--part", "2", "demo", "--t-ref", "20"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0].startswith("lifsim: warning: --t-ref: 20 is 20 s, far outside the usual range")
+    assert run_script(["tutorial", "--part", "2", "demo", "--t-ref", "20ms"]).stderr == ""
+
+
+def test_rerun_names_an_f_i_table_or_a_tutorial_file_for_what_it_is(tmp_path):
+    from cli_helpers import run_script
+
+    made = [["fi", "--n", "5", "--t-max", "0.3s", "--points", "2", "--data", "f.npz", "--quiet"]]
+    made.append(["tutorial", "4", "--data", "t4.npz"])
+    for argv in made:
+        assert run_script(argv, cwd=tmp_path).returncode == 0
+    table = run_script(["rerun", "f.npz"], cwd=tmp_path)
+    assert table.returncode == 2 and table.stderr.startswith("lifsim: error: f.npz: an f-I table ('lifsim fi --n 5")
+    assert table.stderr.endswith(
+        "not a run: it is read with numpy.load and made again by its command; lifsim load and rerun take a run's file\n"
+    )
+    exercise = run_script(["rerun", "t4.npz"], cwd=tmp_path)
+    assert exercise.returncode == 2
+    assert exercise.stderr.startswith("lifsim: error: t4.npz: the arrays of tutorial exercise 4 ('lifsim tutorial 4')")

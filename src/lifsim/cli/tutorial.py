@@ -129,6 +129,13 @@ def _settings(args: argparse.Namespace, exercise: Any) -> dict[str, float]:
         if not math.isfinite(value) or value < 0:
             raise UsageError(f"{flag}: expected a finite time >= 0 (e.g. 10ms), got {text!r}")
         settings[dest] = value
+        if value > 0.1:  # the range LIFParams.plausibility gives t_ref: a slip of units (--t-ref 20 is 20 s)
+            from .common import warn
+
+            warn(
+                f"{flag}: {text} is {value:g} s, far outside the usual range (0 to 100 ms); plain numbers are SI "
+                "units (s): did you mean a value with a unit?"
+            )
     return settings
 
 

@@ -56,6 +56,26 @@ def _limits(meta: dict) -> dict[str, int]:
     return limits
 
 
+class _NotARun(ValueError):
+    """A lifsim .npz of another kind than a run (its message says which)."""
+
+
+def _refuse_other_kinds(meta: dict, source: Path) -> None:
+    """Name what a lifsim .npz that is not a run holds (an f-I table, a tutorial exercise's arrays) instead of
+    calling it an incomplete run."""
+    command = str(meta.get("command", ""))[:120]
+    if meta.get("kind") == "f-I curve":
+        raise _NotARun(
+            f"{source}: an f-I table ('{command}'), not a run: it is read with numpy.load and made again by its "
+            "command; lifsim load and rerun take a run's file"
+        )
+    if "tutorial" in meta and "exercise" in meta:
+        raise _NotARun(
+            f"{source}: the arrays of tutorial exercise {meta['exercise']} ('{command}'), not a run: it is read with "
+            "numpy.load and made again by its command; lifsim load and rerun take a run's file"
+        )
+
+
 def load(source: Path) -> Result:
     """Read a run written by :func:`save`: sizes checked against the provenance first, unknown members ignored."""
     data = open_archive(source)
@@ -66,6 +86,7 @@ def load(source: Path) -> Result:
             meta = json.loads(str(read_member(data, "meta", MAX_META_BYTES, source)))
             if not isinstance(meta, dict) or "params" not in meta:
                 raise ValueError("meta has no parameters")
+            _refuse_other_kinds(meta, source)
             limits = _limits(meta)
             arrays = {
                 name: read_member(data, name, limit, source) for name, limit in limits.items() if name in data.files
@@ -93,6 +114,8 @@ def load(source: Path) -> Result:
             input_array=arrays.get("input_array"),
             meta=meta,
         )
+    except _NotARun:
+        raise
     except KeyError as error:
         raise ValueError(f"{source}: not a complete lifsim result (missing {str(error)[:100]})") from None
     except (TypeError, ValueError, OverflowError, IndexError, json.JSONDecodeError) as error:
