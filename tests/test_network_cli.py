@@ -60,6 +60,8 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
             "--n-exc: the network of 100,000 neurons and 10,000,000,000 synapses needs about",
         ),
         (["--record-spikes", "some"], "--record-spikes: expected"),
+        (["--n-exc", "400", "--record-spikes", "0:99999"], "--record-spikes: 0:99999 reaches beyond the network's 500"),
+        (["--n-exc", "400", "--record-spikes", "500"], "--record-spikes: 500 neurons of each population is more than"),
     ],
 )
 def test_bad_input_one_line_before_running(tmp_path, argv, needle):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .model import BrunelParams
 
-__all__ = ["parse_record", "record_mask"]
+__all__ = ["parse_record", "record_mask", "check_record"]
 
 _ACCEPTED = "'all', 'none', 'E', 'I', a count K (the first K neurons of each population) or a range START:STOP"
 
@@ -46,3 +46,20 @@ def record_mask(params: BrunelParams, selection: str) -> np.ndarray:
         a, b = (int(x) for x in selection.split(":"))
         mask[a : min(b, params.n)] = True
     return mask
+
+
+def check_record(params: BrunelParams, selection: str) -> None:
+    """ValueError when ``selection`` names neurons the network does not have (as ``record_v`` of a run does)."""
+    selection = parse_record(selection)
+    if ":" in selection:
+        a, b = (int(x) for x in selection.split(":"))
+        if b > params.n:
+            raise ValueError(
+                f"record_spikes: {selection} reaches beyond the network's {params.n:,} neurons (0:{params.n} is all "
+                "of them, E first)"
+            )
+    elif selection.isdigit() and int(selection) > params.n_exc:
+        raise ValueError(
+            f"record_spikes: {selection} neurons of each population is more than its N_E = {params.n_exc:,} "
+            "(give 'all', or a count up to N_E)"
+        )

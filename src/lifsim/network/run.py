@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .model import BrunelParams
-from .record import parse_record
+from .record import check_record, parse_record
 
 __all__ = ["network", "simulate_spikes", "ENGINES", "NetworkRun", "choose_engine"]
 
@@ -152,6 +152,7 @@ def network(
     if changes:
         base = base.replace(**changes)
     selection = parse_record(record_spikes)
+    check_record(base, selection)
     choose_engine(engine)
     base.warn_plausibility()  # a slip of units, said before the run
     theory = self_consistent_rate(base)  # warns before the run when the network saturates
