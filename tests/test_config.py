@@ -434,6 +434,19 @@ def test_fi_template_reads_and_runs(capsys, tmp_path):
     assert run_ok(capsys, ["fi", "--config", "fi.toml", "--no-plot", "--no-data"]) == ""
 
 
+def test_sweep_template_reads_and_runs_its_example_grid(tmp_path):
+    from cli_helpers import run_script
+
+    assert run_script(["init", "sweep.toml", "--for", "sweep"], cwd=tmp_path).returncode == 0
+    text = (tmp_path / "sweep.toml").read_text()
+    assert 'grid = ["i_mean=50:350pA:7", "tau=10ms,20ms"]' in text
+    text = text.replace('t_max = "1 s"', 't_max = "200 ms"').replace("n = 100", "n = 5")
+    (tmp_path / "sweep.toml").write_text(text)
+    done = run_script(["sweep", "--config", "sweep.toml", "--no-plot", "--no-data"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) >= 15  # the table of its 14 points
+
+
 def test_config_paths_are_relative_to_the_config(capsys, tmp_path):
     (tmp_path / "cfg").mkdir()
     write(tmp_path / "cfg" / "run.toml", 'n = 3\nt_max = "20 ms"\ndata = "out.npz"\nplot = "out.png"\nquiet = true\n')

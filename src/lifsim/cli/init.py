@@ -17,7 +17,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--for",
         dest="command_for",
-        choices=("simulate", "fi"),
+        choices=("simulate", "fi", "sweep"),
         default="simulate",
         help="the command the file configures (default simulate)",
     )

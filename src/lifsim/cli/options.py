@@ -515,6 +515,7 @@ OPTIONS: tuple[Option, ...] = (
         ("sweep",),
         None,
         default_text="required",
+        template=(["i_mean=50:350pA:7", "tau=10ms,20ms"], "an example grid: the sweep needs one"),
     ),
     Option(
         "dry_run",
