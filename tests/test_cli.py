@@ -670,3 +670,9 @@ def test_rerun_names_an_f_i_table_or_a_tutorial_file_for_what_it_is(tmp_path):
     exercise = run_script(["rerun", "t4.npz"], cwd=tmp_path)
     assert exercise.returncode == 2
     assert exercise.stderr.startswith("lifsim: error: t4.npz: the arrays of tutorial exercise 4 ('lifsim tutorial 4')")
+
+
+def test_tutorial_list_with_an_exercise_says_which_it_does(capsys):
+    rc, out, err = run_cli(capsys, ["tutorial", "--list", "5"])
+    assert_one_line_error(rc, err, "--list", "replay 5 without --list")
+    assert out == ""

@@ -67,6 +67,8 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     part = str(args.part).strip()
     if part not in ("1", "2"):
         raise UsageError(f"--part: expected 1 or 2, got {args.part!r}")
+    if args.list and args.exercise is not None:
+        raise UsageError(f"--list: lists the exercises; replay {args.exercise} without --list")
     if args.list or args.exercise is None:
         _list(REGISTRY[int(part)], int(part), bool(args.list))
         return 0
