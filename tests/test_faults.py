@@ -142,14 +142,12 @@ def test_two_writers_on_one_path(tmp_path, runs, suffix):
     assert litter(tmp_path) == []
 
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 2 MiB tmpfs, where the tests may mount one (root on Linux); skipped otherwise."""
-    mount = tmp_path / "small"
+def tmpfs(mount: Path, size: str):  # type: ignore[no-untyped-def]
+    """A tmpfs of ``size`` at ``mount``, where the tests may mount one (root on Linux); skipped otherwise."""
     mount.mkdir()
     try:
         done = subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, timeout=10
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True, timeout=10
         )
     except (OSError, subprocess.TimeoutExpired):
         pytest.skip("cannot mount a tmpfs here")
@@ -157,6 +155,28 @@ def small_disk(tmp_path):
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()[:80]})")
     yield mount
     subprocess.run(["umount", str(mount)], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 2 MiB tmpfs: a run's output does not fit (refused before the run, its room checked)."""
+    yield from tmpfs(tmp_path / "small", "2m")
+
+
+@pytest.fixture
+def filling_disk(tmp_path):
+    """A 32 MiB tmpfs: room for the run when it starts, filled by the test while it runs."""
+    yield from tmpfs(tmp_path / "filling", "32m")
+
+
+def fill(folder: Path) -> None:
+    """Write zeros into ``folder/filler`` until the disk is full."""
+    with open(folder / "filler", "wb") as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 65536)
+        except OSError:
+            pass
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
@@ -179,14 +199,29 @@ def test_full_disk_is_one_line_and_keeps_what_was_there(small_disk, suffix):
     assert litter(small_disk) == []
 
 
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".zarr"])
+def test_a_disk_that_fills_during_the_run_is_one_line_and_keeps_what_was_there(filling_disk, suffix):
+    """The room is checked before the run; a disk that another program fills meanwhile is met by the write itself:
+    one line, the earlier result intact, nothing left behind."""
+    target = filling_disk / f"out{suffix}"
+    small = lifsim_process(["simulate", "--n", "3", "--quiet", "--data", target.name], filling_disk)
+    assert small.wait(timeout=120) == 0, small.stderr.read()
+    before = snapshot(target)
+    argv = ["simulate", "--n", "20000", "--t-max", "40s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+    process = lifsim_process([*argv, "--no-record-spikes", "--data", target.name, "--force"], filling_disk)
+    time.sleep(1.5)  # past the checks (start-up about 0.6 s), within the run (about 4 s of simulation)
+    assert process.poll() is None, "the run ended before the disk was filled"
+    fill(filling_disk)
+    _out, err = process.communicate(timeout=180)
+    assert process.returncode == 2, (process.returncode, err)
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("lifsim: error:") and target.name in lines[0], lines
+    assert snapshot(target) == before
+    assert litter(filling_disk) == []
+
+
 def test_init_on_a_full_disk_leaves_no_empty_config(small_disk):
-    filler = small_disk / "filler"
-    with open(filler, "wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-        except OSError:
-            pass
+    fill(small_disk)
     process = lifsim_process(["init", "run.toml"], small_disk)
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 2 and len(err.splitlines()) == 1, err

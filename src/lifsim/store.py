@@ -234,8 +234,14 @@ class WriterLock:
             if current != os.fstat(fd).st_ino:
                 os.close(fd)
                 continue
-            os.ftruncate(fd, 0)
-            os.write(fd, f"{os.getpid()}\n".encode())
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, f"{os.getpid()}\n".encode())
+            except OSError as error:  # a full disk: no lock file left behind, and the message names the target
+                os.close(fd)
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+                raise OSError(error.errno, error.strerror, str(self.target)) from None
             self._fd = fd
             _HELD.add(self)
             return self
@@ -269,6 +275,10 @@ def create(target: Path, build: Callable[[Path], None]) -> Path:
     try:
         build(folder.path)
         return folder.commit()
+    except OSError as error:
+        if error.filename is None and error.errno is not None:  # zarr's writes name no file: say which store
+            raise OSError(error.errno, error.strerror, str(target)) from None
+        raise
     finally:
         folder.abort()
 

@@ -49,7 +49,8 @@ def record_mask(params: BrunelParams, selection: str) -> np.ndarray:
 
 
 def check_record(params: BrunelParams, selection: str) -> None:
-    """ValueError when ``selection`` names neurons the network does not have (as ``record_v`` of a run does)."""
+    """ValueError when a range ``selection`` names neurons the network does not have (as ``record_v`` of a run
+    does); a count K is "at most K of each population" (a benchmark keeps the same K at every size)."""
     selection = parse_record(selection)
     if ":" in selection:
         a, b = (int(x) for x in selection.split(":"))
@@ -58,8 +59,3 @@ def check_record(params: BrunelParams, selection: str) -> None:
                 f"record_spikes: {selection} reaches beyond the network's {params.n:,} neurons (0:{params.n} is all "
                 "of them, E first)"
             )
-    elif selection.isdigit() and int(selection) > params.n_exc:
-        raise ValueError(
-            f"record_spikes: {selection} neurons of each population is more than its N_E = {params.n_exc:,} "
-            "(give 'all', or a count up to N_E)"
-        )
