@@ -131,13 +131,8 @@ def run(
 
 def _request(params: LIFParams | None, inputs: Input | None, what: dict[str, Any]) -> RunRequest:
     """The :class:`~lifsim.request.RunRequest` of :func:`simulate`'s keywords ``what`` (what to run and keep)."""
-    keep = {name: what.pop(name) for name in ("record_v", "record_spikes", "lags", "snapshots") if name in what}
-    record = Record(
-        v=keep.get("record_v"),
-        spikes=keep.get("record_spikes", True),
-        lags=keep.get("lags", ()),
-        snapshots=keep.get("snapshots", ()),
-    )
+    fields = {"record_v": "v", "record_spikes": "spikes", "lags": "lags", "snapshots": "snapshots"}
+    record = Record(**{field: what.pop(name) for name, field in fields.items() if name in what})
     return RunRequest(params, inputs, record=record, **what)
 
 

@@ -323,6 +323,22 @@ def _read_text(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+def array_dimensions(array: Path) -> list[str] | None:
+    """The dimension names of a Zarr array (format 3's ``dimension_names``, format 2's ``_ARRAY_DIMENSIONS``),
+    read without zarr; None when they cannot be read."""
+    for name, key in (("zarr.json", "dimension_names"), (".zattrs", "_ARRAY_DIMENSIONS")):
+        path = array / name
+        if not (path.exists() or path.is_symlink()):
+            continue
+        try:
+            document = json.loads(_read_text(path))
+        except (OSError, ValueError, RecursionError):
+            return None
+        names = document.get(key) if isinstance(document, dict) else None
+        return names if isinstance(names, list) and all(isinstance(item, str) for item in names) else None
+    return None
+
+
 def read_attributes(store: Path) -> dict[str, Any] | None:
     """The root attributes of a Zarr store (format 3 or 2), read without zarr; None if it is not a store."""
     for name, key in (("zarr.json", "attributes"), (".zattrs", None)):

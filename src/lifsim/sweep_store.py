@@ -24,6 +24,7 @@ from .store import (
     LAYER,
     Marks,
     WriterLock,
+    array_dimensions,
     check_inflation,
     check_overwrite,
     codecs,
@@ -165,7 +166,7 @@ class SweepStore:
         The spec's digest sorts the grid's names, so it cannot tell ``--grid a=.. --grid b=..`` from the
         reverse; but a point's flat index, and so its seed, follows the order: resumed in another order, points
         would land at the wrong coordinates.  The order is the stored arrays' dimensions."""
-        stored = _dimension_names(self.path / next(iter(self.outputs)))
+        stored = array_dimensions(self.path / next(iter(self.outputs)))
         if stored is None:
             raise ValueError(f"data: {self.path} cannot be resumed: the dimensions of its arrays cannot be read")
         if tuple(stored) != self.names:
@@ -336,24 +337,3 @@ def _load_netcdf(target: Path) -> Any:
         raise ValueError(
             f"{target}: cannot read as a lifsim sweep ({type(error).__name__}: {str(error)[:200]})"
         ) from None
-
-
-def _dimension_names(array: Path) -> list[str] | None:
-    """The dimension names of a Zarr array (format 3's ``dimension_names``, or format 2's ``_ARRAY_DIMENSIONS``
-    attribute), read without zarr; None when they cannot be read."""
-    for name, get in (
-        ("zarr.json", lambda document: document.get("dimension_names")),
-        (".zattrs", lambda document: document.get("_ARRAY_DIMENSIONS")),
-    ):
-        path = array / name
-        if not path.is_file():
-            continue
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            names = get(document) if isinstance(document, dict) else None
-        except (OSError, ValueError, RecursionError):
-            return None
-        if isinstance(names, list) and all(isinstance(item, str) for item in names):
-            return names
-        return None
-    return None

@@ -197,12 +197,13 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
     """A whole number from ``raw``: an int, or text such as ``"1000"`` or ``"1e3"`` (integral scientific notation)."""
     accepted = expected or ("a whole number" + (f" >= {low}" if low is not None else ""))
     value: int | None = None
+    number = math.nan  # the float a float or a text gave, when not read as an int
     if isinstance(raw, bool):
         value = None
     elif isinstance(raw, int):
         value = raw
     elif isinstance(raw, float):
-        value = int(raw) if math.isfinite(raw) and raw == int(raw) and abs(raw) < 2**63 else None
+        number = raw
     elif isinstance(raw, str):
         text = raw.strip().replace("_", "")
         for char in (c for c in text if not c.isascii() and c.isdigit()):  # int("１２") would be 12
@@ -213,22 +214,11 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
             try:
                 number = float(text)
             except ValueError:
-                number = math.nan
-            if math.isfinite(number) and number == int(number) and abs(number) < 2**63:
-                value = int(number)
-    if value is None and _whole_but_huge(raw):
-        raise ValueError(f"{label}: {raw!r} is larger than 2**63 - 1, the largest whole number lifsim takes")
+                pass
+    if value is None and math.isfinite(number) and number == int(number):
+        if abs(number) >= 2**63:
+            raise ValueError(f"{label}: {raw!r} is larger than 2**63 - 1, the largest whole number lifsim takes")
+        value = int(number)
     if value is None or (low is not None and value < low):
         raise ValueError(f"{label}: expected {accepted}, got {raw!r}")
     return value
-
-
-def _whole_but_huge(raw: Any) -> bool:
-    """Whether ``raw`` (a float or text) is a whole number beyond 2**63 - 1 in size (``"1e20"``)."""
-    if isinstance(raw, bool) or not isinstance(raw, (float, str)):
-        return False
-    try:
-        number = float(raw.strip().replace("_", "") if isinstance(raw, str) else raw)
-    except ValueError:
-        return False
-    return math.isfinite(number) and number == int(number) and abs(number) >= 2**63
