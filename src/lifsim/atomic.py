@@ -25,6 +25,7 @@ __all__ = [
     "FIGURE_SUFFIXES",
     "check_output_path",
     "check_free_space",
+    "check_room_for",
     "atomic_file",
     "atomic_folder",
     "umask",
@@ -76,6 +77,20 @@ def check_free_space(target: Path, needed: int, what: str) -> None:
         raise ValueError(
             f"{what}: {str(target)!r} needs about {format_bytes(needed)}, and its folder has {format_bytes(free)} free"
         )
+
+
+def check_room_for(target: Path, what: str, *, array_bytes: int, table_bytes: int) -> None:
+    """Before a run: raise ``ValueError`` when the folder of ``target`` lacks the room its file will need at
+    least: a ``.csv`` its ``table_bytes``, a ``.nc`` or ``.npz`` (arrays stored uncompressed) its
+    ``array_bytes``.  Both are lower bounds from the caller (spikes below the theory's rate, the shortest
+    numbers of a table), so a run refused here could not have been written.  Compressed or partial formats
+    (``.zarr``, ``.nwb``) are checked as they are written: zstd shrinks a synchronous run's spikes 20-fold and
+    more, so no size before the run bounds them."""
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        check_free_space(target, table_bytes, what)
+    elif suffix in (".nc", ".npz"):
+        check_free_space(target, array_bytes, what)
 
 
 def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:

@@ -136,15 +136,16 @@ def _request(params: LIFParams | None, inputs: Input | None, what: dict[str, Any
     return RunRequest(params, inputs, record=record, **what)
 
 
-def output_size(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
-    """Bytes of the arrays :func:`simulate` with these arguments would return (what a file holds before
-    compression; the spikes at the theory's rate, or 100 Hz): checked as the run is, nothing run.  ``threads``,
-    ``runner`` and the other keywords of where it runs are ignored (they change no bit)."""
-    from .runners.base import output_bytes
+def least_output_size(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
+    """At least how many bytes of arrays :func:`simulate` with these arguments would return (what a file holds
+    before compression; the spikes at half the theory's rate, none without a closed form): checked as the run
+    is, nothing run.  ``threads``, ``runner`` and the other keywords of where it runs are ignored (they change
+    no bit)."""
+    from .runners.base import least_output_bytes
 
     where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
     valid = _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
-    return output_bytes(RunPlan.from_request(valid), valid)
+    return least_output_bytes(RunPlan.from_request(valid), valid)
 
 
 def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> RunEstimate:

@@ -248,6 +248,17 @@ def warn(text: str) -> None:
     print(f"lifsim: warning: {text}", file=sys.stderr)
 
 
+def csv_note(what: str, left_out: Sequence[str]) -> None:
+    """Before a run saved as ``.csv``: say which of its recorded data (the non-empty ``left_out``) the per-step
+    table will not hold, rather than drop them without a word."""
+    dropped = [text for text in left_out if text]
+    if dropped:
+        warn(
+            f"{what}: a .csv holds the per-step table only; {' and '.join(dropped)} of this run will not be in it "
+            "(.nc, .zarr or .npz keep everything)"
+        )
+
+
 def option_of(name: str) -> Option:
     from .options import BY_NAME
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .common import UsageError, add_options, check_sweep_outputs, resolve, run_sweep, wrote
@@ -37,8 +38,9 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         if values[name]:
             raise UsageError(f"{values.label(name)}: applies to a network sweep (--grid NAME=VALUES)")
     record = parse_record(values["record_spikes"])
-    if values["data"] is not None:  # suffix, folder, the format's packages, an existing file: before the run
-        check_target(values["data"], bool(values["force"]), values.label("data"))
+    if values["data"] is not None:  # suffix, folder, the format's packages, an existing file, room: before the run
+        target, _ = check_target(values["data"], bool(values["force"]), values.label("data"))
+        _check_data_room(target, values.label("data"), params, record)
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     result = network(
@@ -53,6 +55,21 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         result.plot(values["plot"])
         wrote(values["plot"], "figure", quiet)
     return 0
+
+
+#: bytes a row of the network's .csv takes at least: a time of 3 characters or more, two rates of 3 ("0.0")
+CSV_ROW = 12
+
+
+def _check_data_room(target: Path, what: str, params: Any, record: str) -> None:
+    """Refuse a --data file whose folder lacks its room before the run, and say what a .csv leaves out."""
+    from ..atomic import check_room_for
+    from ..network.result import least_output_bytes
+    from .common import csv_note
+
+    if target.suffix.lower() == ".csv":
+        csv_note(what, ["the spikes and the per-neuron rates and CVs" if record != "none" else ""])
+    check_room_for(target, what, array_bytes=least_output_bytes(params, record), table_bytes=CSV_ROW * params.steps)
 
 
 def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:

@@ -140,9 +140,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     return 0
 
 
-#: the smallest share of the arrays' bytes a compressed format (Zarr: zstd) is assumed to need on disk
-COMPRESSED_SHARE = 0.25
-#: bytes a number of the .csv table takes at least (a lower bound: most take 18-20 with their comma)
+#: bytes a number of the run's .csv table takes at least (a lower bound: its floats' repr and comma take 18-20)
 CSV_CHARACTERS = 16
 
 
@@ -150,29 +148,25 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
     """Before the run: refuse a --data file whose folder lacks the room for it (the run's arrays at the theory's
     rate; a quarter of them for a compressed Zarr store), and say what a .csv leaves out (it holds the per-step
     table only), instead of learning either after the compute."""
-    from ..atomic import check_free_space
-    from ..simulation import output_size
-    from .common import warn
+    from ..atomic import check_room_for
+    from ..simulation import least_output_size
+    from .common import csv_note
 
     data_format = checked["data_format"]
     keywords = values.pick(*RUN_KEYWORDS)
     if data_format is not None and data_format.name == "csv":
-        left_out = []
-        if keywords["record_v"] is not None:
-            left_out.append("the recorded traces (--record-v)")
-        if keywords["spiking"] and keywords["record_spikes"]:
-            left_out.append("the spikes")
-        if keywords["snapshots"]:
-            left_out.append("the snapshots")
-        if left_out:
-            warn(
-                f"{values.label('data')}: a .csv holds the per-step table only; {' and '.join(left_out)} of this run "
-                "will not be in it (.nc, .zarr or .npz keep everything)"
-            )
-        columns = 4 + len(keywords["lags"] or ())  # t, v_mean, v_std, v_var and one per lag
-        needed = checked["params"].steps * columns * CSV_CHARACTERS
-    else:
-        needed = output_size(checked["params"], checked["inputs"], **keywords)
-    if data_format is not None and data_format.name == "zarr":
-        needed = int(needed * COMPRESSED_SHARE)
-    check_free_space(Path(values["data"]), needed, values.label("data"))
+        csv_note(
+            values.label("data"),
+            [
+                "the recorded traces (--record-v)" if keywords["record_v"] is not None else "",
+                "the spikes" if keywords["spiking"] and keywords["record_spikes"] else "",
+                "the snapshots" if keywords["snapshots"] else "",
+            ],
+        )
+    columns = 4 + len(keywords["lags"] or ())  # the .csv's t, v_mean, v_std, v_var and one per lag
+    check_room_for(
+        Path(values["data"]),
+        values.label("data"),
+        array_bytes=least_output_size(checked["params"], checked["inputs"], **keywords),
+        table_bytes=checked["params"].steps * columns * CSV_CHARACTERS,
+    )

@@ -51,7 +51,7 @@ from .theory import Theory
 if TYPE_CHECKING:  # the run module builds results; a result only reads a run's fields
     from .run import NetworkRun
 
-__all__ = ["NetworkResult", "SUFFIXES", "check_target", "load", "is_network_result"]
+__all__ = ["NetworkResult", "SUFFIXES", "check_target", "least_output_bytes", "load", "is_network_result"]
 
 SUFFIXES = NETWORK_SUFFIXES
 ATTR = "lifsim_network"
@@ -213,6 +213,27 @@ def check_target(path: str | os.PathLike, overwrite: bool = False, what: str = "
         require("pynwb", extra="nwb", subject="writing .nwb", what=what)
     check_overwrite(path, overwrite, what)
     return target, suffix
+
+
+#: the share of the mean-field rate a lower bound of the spikes counts on: a network in a synchronous state fires
+#: away from its asynchronous theory (Brunel's state SI fires at about half of it)
+LEAST_RATE_SHARE = 0.25
+
+
+def least_output_bytes(params: BrunelParams, record: str) -> int:
+    """At least how many bytes of arrays a run's result holds (a file's size before compression; nothing run):
+    the recorded neurons' spikes at :data:`LEAST_RATE_SHARE` of the theory's rate
+    (:func:`~lifsim.network.theory.self_consistent_rate`), 12 bytes each; the per-step times and population
+    rates; the per-neuron rates, CVs and indices."""
+    import warnings
+
+    from .theory import self_consistent_rate
+
+    with warnings.catch_warnings():  # the run says the theory's warnings itself
+        warnings.simplefilter("ignore")
+        rate = LEAST_RATE_SHARE * self_consistent_rate(params).rate
+    spikes = int(record_mask(params, record).sum()) * min(rate, 1.0 / max(params.t_ref, params.dt)) * params.t_max
+    return int(12 * spikes) + 3 * 8 * params.steps + 20 * params.n
 
 
 def load(path: str | os.PathLike) -> NetworkResult:

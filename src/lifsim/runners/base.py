@@ -31,6 +31,7 @@ __all__ = [
     "expected_rate",
     "make_progress",
     "output_bytes",
+    "least_output_bytes",
     "positive_int",
     "MAX_TRACE_BYTES",
     "STREAM_CHUNK_BYTES",
@@ -90,11 +91,8 @@ def stream_chunk_steps(request: ValidRequest, chunk_steps: int | None) -> int:
     return max(1, min(request.steps, STREAM_CHUNK_BYTES // (8 * max(1, size))))
 
 
-def expected_rate(request: ValidRequest) -> float:
-    """The stationary rate (Hz) the theory expects, for the memory estimate of the spike list (100 Hz when
-    there is no closed form)."""
-    if not request.spiking:
-        return 0.0
+def _theory_rate(request: ValidRequest) -> tuple[float | None, float]:
+    """The stationary rate (Hz) of the theory's closed form (None without one) and the rate no neuron can pass."""
     from ..theory import stationary_rate
 
     try:
@@ -105,7 +103,29 @@ def expected_rate(request: ValidRequest) -> float:
     # has no such ceiling (a drive of a kilovolt gave 1e14 Hz, and a spike list of petabytes for 50 neurons)
     hold = 0 if request.params.t_ref_std > 0 else request.params.refractory_steps  # per-neuron periods: any
     ceiling = 1.0 / (request.params.dt * (1 + hold))
-    return 100.0 if found is None else min(max(found[0], 1.0), ceiling)
+    return (None if found is None else found[0]), ceiling
+
+
+def expected_rate(request: ValidRequest) -> float:
+    """The stationary rate (Hz) the theory expects, for the memory estimate of the spike list (100 Hz when
+    there is no closed form)."""
+    if not request.spiking:
+        return 0.0
+    found, ceiling = _theory_rate(request)
+    return 100.0 if found is None else min(max(found, 1.0), ceiling)
+
+
+#: the share of the theory's rate a lower bound of the spikes counts on (a grid of dt fires below the continuous
+#: theory, by a few per cent at the tutorial's settings)
+LEAST_RATE_SHARE = 0.5
+
+
+def least_output_bytes(plan: RunPlan, request: ValidRequest) -> int:
+    """A lower bound of :func:`output_bytes`, for refusing a file before the run only where it cannot fit: the
+    spikes at :data:`LEAST_RATE_SHARE` of the theory's rate, none without a closed form."""
+    found, ceiling = _theory_rate(request) if request.spiking else (None, 0.0)
+    rate = 0.0 if found is None else LEAST_RATE_SHARE * min(found, ceiling)
+    return output_bytes(plan, request, rate)
 
 
 def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | None) -> int:
@@ -146,11 +166,13 @@ def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | Non
     return needed
 
 
-def output_bytes(plan: RunPlan, request: ValidRequest) -> int:
-    """Bytes of the result's arrays (what a file holds before compression)."""
+def output_bytes(plan: RunPlan, request: ValidRequest, rate: float | None = None) -> int:
+    """Bytes of the result's arrays (what a file holds before compression), the spikes at ``rate`` (Hz; default
+    :func:`expected_rate`)."""
     spikes = 0
     if plan.spiking and plan.record_spikes:
-        spikes = int(plan.n * max(plan.steps - 1, 0) * plan.params.dt * expected_rate(request))
+        rate = expected_rate(request) if rate is None else rate
+        spikes = int(plan.n * max(plan.steps - 1, 0) * plan.params.dt * rate)
     output = 8 * plan.steps * (3 + len(plan.lags)) + 8 * plan.n * (1 + len(plan.snapshot_steps)) + 16 * spikes
     return output + request.trace_bytes
 
