@@ -260,3 +260,38 @@ def test_cli_million_point_dry_run_finishes(tmp_path):
 def test_an_empty_value_in_a_list_is_refused_not_dropped(text):
     with pytest.raises(ValueError, match=r"^grid: i_mean: an empty value in '.*' \(two commas together"):
         parse_grid(text)
+
+
+def test_a_plain_list_value_far_from_its_unit_and_near_as_si_is_warned_about():
+    """``4e-10,200pA`` takes 4e-10 pA, as the grammar says; its SI reading (400 pA) is what was likely meant."""
+    from lifsim.errors import PlausibilityWarning
+
+    with pytest.warns(PlausibilityWarning) as caught:
+        grid = parse_grid("i_mean=4e-10,200pA")
+    assert grid == {"i_mean": (4e-22, 2e-10)}
+    assert [str(w.message) for w in caught] == [
+        "grid: i_mean: 4e-10 takes the list's unit (4e-10 pA), far from the other values; as a plain number (SI) "
+        "it would be 400 pA: write a unit on each value if that was meant"
+    ]
+
+
+@pytest.mark.parametrize("text", ["i_mean=0,100,200pA", "tau=10,20,40ms", "i_mean=1,10000pA", "vth=-50,-0.045V"])
+def test_a_plain_list_value_in_its_unit_is_not_warned_about(text):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parse_grid(text)
+
+
+def test_the_sweep_table_names_the_units_of_its_grid(tmp_path):
+    argv = ["sweep", "--grid", "tau=10,20ms", "--grid", "i_mean=4e-10,300pA", "--n", "2", "--t-max", "50ms"]
+    proc = lifsim_cli(tmp_path, *argv, "--transient", "10ms", "--engine", "numpy")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].split() == ["tau", "(ms)", "i_mean", "(pA)", "rate", "(Hz)", "theory", "CV"] + [
+        "Fano",
+        "V",
+        "mean",
+        "(mV)",
+    ]
+    assert proc.stderr.splitlines()[0].startswith("lifsim: warning: --grid: i_mean: 4e-10 takes the list's unit")

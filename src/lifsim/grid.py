@@ -7,7 +7,9 @@ Grammar of one grid entry (``lifsim sweep --grid``, ``lifsim.sweep(grid=...)``):
     NAME=V1,V2,...          a list of values
 
 A unit on either end of a range applies to both (``0:400pA:21``), and a unit on
-one list item applies to the items without one (``10,20,40ms``).  Numbers are
+one list item applies to the items without one (``10,20,40ms``; an item whose
+plain SI reading lies near the others and its reading in their unit far from
+them, as in ``4e-10,200pA``, is warned about).  Numbers are
 ASCII: digits of other scripts (``１２``, ``١٢``), which Python's ``float`` would
 accept, are refused, and so are repeated values (``10ms,0.01``), a range whose
 points coincide, and values that are NaN or infinite.  A mapping
@@ -113,7 +115,41 @@ def _values(name: str, text: str, where: str, dimension: str) -> tuple[float, ..
     if not all(items):  # "1pA,,2pA" or "1pA,": a value left out, as --record-v refuses "0,,1"
         raise ValueError(f"{where}: an empty value in {text!r} (two commas together, or one at an end)")
     unit = next((_unit_of(item) for item in items if _unit_of(item)), "")
-    return tuple(to_si(item if _unit_of(item) or not unit else item + unit, dimension, where) for item in items)
+    values = tuple(to_si(item if _unit_of(item) or not unit else item + unit, dimension, where) for item in items)
+    if unit:
+        _warn_inherited_slips(items, values, unit, where, dimension)
+    return values
+
+
+#: a plain list item is taken for an SI value written by mistake when its SI reading lies within this factor of
+#: the items that have units, and its reading in their unit lies farther than :data:`_FAR` from them
+_NEAR, _FAR = 100.0, 1000.0
+
+
+def _warn_inherited_slips(items: Sequence[str], values: Sequence[float], unit: str, where: str, dimension: str) -> None:
+    """Warn about a list item without a unit whose reading in the list's unit (``4e-10,200pA``: 4e-10 pA) is
+    far from the items with units while its plain SI reading (4e-10 A = 400 pA) is near them."""
+    import warnings
+
+    from .errors import PlausibilityWarning
+    from .units import format_display
+
+    sized = [abs(v) for item, v in zip(items, values) if _unit_of(item) and v != 0]
+    if not sized:
+        return
+    low, high = min(sized), max(sized)
+    for item, value in zip(items, values):
+        if _unit_of(item) or value == 0:
+            continue
+        plain = abs(to_si(item, dimension, where))
+        if low / _NEAR <= plain <= high * _NEAR and not low / _FAR <= abs(value) <= high * _FAR:
+            meant = format_display(to_si(item, dimension, where), dimension)
+            warnings.warn(
+                f"{where}: {item} takes the list's unit ({item} {unit}), far from the other values; as a plain "
+                f"number (SI) it would be {meant}: write a unit on each value if that was meant",
+                PlausibilityWarning,
+                stacklevel=2,
+            )
 
 
 def _item(item: Any, where: str, dimension: str) -> float:

@@ -45,21 +45,23 @@ def _cell(value: float, width: int, spec: str) -> str:
 
 
 def format_sweep(ds: Any) -> str:
-    """The sweep as a table: the grid's values in display units, rate, theory, CV, Fano factor."""
+    """The sweep as a table: the grid's values in display units (named in the header), rate, theory, CV, Fano
+    factor."""
     import numpy as np
 
     from ..sweeps import _dimension
-    from ..units import display_factor
+    from ..units import DISPLAY_UNITS, display_factor
 
     names = [name for name in ds.rate.dims]
-    header = " ".join(f"{name:>10}" for name in names)
+    units = [DISPLAY_UNITS[_dimension(name)][0] if _dimension(name) in DISPLAY_UNITS else "" for name in names]
+    header = " ".join(f"{name + (f' ({unit})' if unit else ''):>12}" for name, unit in zip(names, units))
     lines = [f"{header} {'rate (Hz)':>10} {'theory':>9} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
     for flat in range(int(np.prod(ds.rate.shape))):
         index = np.unravel_index(flat, ds.rate.shape)
         cells = []
         for name, i in zip(names, index):
             value = float(ds[name].values[i]) * display_factor(_dimension(name))
-            cells.append(f"{value:10.4g}")
+            cells.append(f"{value:12.4g}")
         pick = dict(zip(names, index))
         row = {key: float(ds[key].isel(pick).values) for key in ("rate", "rate_theory", "cv", "fano", "v_mean")}
         lines.append(
