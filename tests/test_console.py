@@ -94,6 +94,19 @@ def test_a_broken_pipe_is_quiet():
         assert (process.returncode, err) == (errors.EXIT_BROKEN_PIPE, ""), (argv, process.returncode, err)
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+@pytest.mark.parametrize("argv", [["params"], ["--help"], ["--version"], ["simulate", "--help"], ["tutorial", "1"]])
+def test_output_that_cannot_be_written_is_one_line_naming_stdout(argv):
+    """``> /dev/full`` (a full disk behind a redirection): the output is lost, so the status is not 0 and the line
+    says it was stdout (it said only "No space left on device", and --help's loss was silent with status 0)."""
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([lifsim_script(), *argv], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert (done.returncode, done.stderr.splitlines()) == (
+        errors.EXIT_USAGE,
+        ["lifsim: error: stdout: No space left on device (the output was not all written)"],
+    ), argv
+
+
 def test_help_into_head_is_one_line_and_no_complaint():
     done = subprocess.run(
         ["bash", "-c", f"set -o pipefail; '{lifsim_script()}' --help | head -1"],

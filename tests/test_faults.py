@@ -30,12 +30,13 @@ FORMATS = (".npz", ".nc", ".zarr", ".csv", ".nwb")
 RUN = ["simulate", "--n", "20000", "--t-max", "0.5s", "--dt", "0.1ms", "--record-v", "0:500", "--quiet"]
 
 
-def lifsim_process(argv: list[str], cwd: Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def lifsim_process(argv: list[str], cwd: Path, stdout: object = subprocess.PIPE) -> subprocess.Popen:
+    """``python -m lifsim argv`` in ``cwd``, unbuffered where stdout is a pipe (a redirected file: as a user's)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"} if stdout is subprocess.PIPE else dict(os.environ)
     return subprocess.Popen(
         [sys.executable, "-m", "lifsim", *argv],
         cwd=cwd,
-        stdout=subprocess.PIPE,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
@@ -218,6 +219,20 @@ def test_a_disk_that_fills_during_the_run_is_one_line_and_keeps_what_was_there(f
     assert len(lines) == 1 and lines[0].startswith("lifsim: error:") and target.name in lines[0], lines
     assert snapshot(target) == before
     assert litter(filling_disk) == []
+
+
+@pytest.mark.parametrize("argv", [["params"], ["simulate", "--help"], ["--version"]])
+def test_output_redirected_onto_a_full_disk_is_one_line_not_a_silent_loss(small_disk, argv):
+    """``lifsim simulate --help > file`` on a full disk left an empty file with status 0 (argparse drops the
+    error of its write; the last flush's was dropped too)."""
+    fill(small_disk)
+    with open(small_disk / "out.txt", "w") as out:
+        process = lifsim_process(argv, small_disk, stdout=out)
+        _out, err = process.communicate(timeout=60)
+    assert (process.returncode, err.splitlines()) == (
+        2,
+        ["lifsim: error: stdout: No space left on device (the output was not all written)"],
+    ), argv
 
 
 def test_init_on_a_full_disk_leaves_no_empty_config(small_disk):

@@ -88,7 +88,13 @@ def _leave(status: int, message: str | None) -> None:
         except BrokenPipeError:  # the reader went away before the last of the output
             if status == 0:
                 status = 141  # EXIT_BROKEN_PIPE
-        except (OSError, ValueError):
+        except OSError as error:  # a full disk behind `> file`: the output (--help's too) was lost
+            if status == 0:
+                status, message = (
+                    2,
+                    f"lifsim: error: stdout: {error.strerror or error} (the output was not all written)",
+                )
+        except ValueError:
             pass
         if status == 0 and _stdout_broken():
             status = 141

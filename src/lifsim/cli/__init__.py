@@ -20,6 +20,7 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..errors import (
     EXIT_BROKEN_PIPE,
@@ -107,16 +108,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``--help`` and ``--version`` raise ``SystemExit(0)``, as argparse does.
     """
     labels: dict[str, str] = {}  # option name -> what the user typed, for messages
+    stdout = sys.stdout
     try:
         tokens = join_negative_values(sys.argv[1:] if argv is None else argv)
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.showwarning = _say_at_once(labels)
+            if stdout is not None:
+                sys.stdout = NamedOutput(stdout)  # type: ignore[assignment]
             return _run(tokens, labels)
-    except SystemExit:  # --help and --version (argparse): the console script exits with its code
+    except SystemExit as leaving:  # --help and --version (argparse): the console script exits with its code
+        lost = getattr(sys.stdout, "lost", None)
+        if lost is not None and leaving.code in (0, None):  # argparse drops a failed write of its help
+            return _failed(lost, labels)
         raise
     except BaseException as error:  # every other way out: one line and its exit status
         return _failed(error, labels)
+    finally:
+        sys.stdout = stdout
+
+
+class NamedOutput:
+    """``sys.stdout`` while a command runs: a write that fails names ``stdout`` (``lifsim params > /dev/full``
+    said only "No space left on device", as if a data file had failed).  A broken pipe stays what it is."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.lost: OSError | None = None  #: the first failed write (argparse's help drops it)
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._named(error) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise self._named(error) from None
+
+    def _named(self, error: OSError) -> OSError:
+        named = OSError(error.errno, error.strerror or str(error), "stdout")
+        self.lost = self.lost or named
+        return named
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
@@ -160,6 +202,8 @@ def _failed(error: BaseException, labels: dict[str, str]) -> int:
         return EXIT_USAGE
     if isinstance(error, OSError):
         text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        if error.filename == "stdout":  # the output lifsim prints, not a file it writes
+            text = f"stdout: {error.strerror or error} (the output was not all written)"
         print(f"lifsim: error: {_one_line(text)}", file=sys.stderr)
         return EXIT_USAGE
     if not isinstance(error, Exception):  # GeneratorExit and the like: not ours to end
