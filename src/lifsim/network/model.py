@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from ..errors import PlausibilityWarning
-from ..units import to_si, unit_slips
+from ..units import format_display, to_si, unit_slips
 
 __all__ = [
     "BrunelParams",
@@ -71,7 +71,10 @@ def _steps(value: float, dt: float, name: str) -> int:
     ratio = value / dt
     steps = round(ratio)
     if abs(ratio - steps) > 1e-9 * max(1.0, abs(ratio)):
-        raise ValueError(f"{name}: {value!r} s is not a whole number of time steps dt = {dt!r} s")
+        raise ValueError(
+            f"{name}: {format_display(value, 'time')} is not a whole number of time steps dt = "
+            f"{format_display(dt, 'time')}; choose a dt that divides it (or a {name} that is a multiple of dt)"
+        )
     return int(steps)
 
 
@@ -170,11 +173,17 @@ class BrunelParams:
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
         if self.delay < self.dt * (1 - 1e-9):
-            raise ValueError(f"delay: {self.delay!r} s is shorter than the time step dt = {self.dt!r} s")
+            raise ValueError(
+                f"delay: {format_display(self.delay, 'time')} is shorter than the time step dt = "
+                f"{format_display(self.dt, 'time')}"
+            )
         object.__setattr__(self, "delay_steps", _steps(self.delay, self.dt, "delay"))
         object.__setattr__(self, "ref_steps", _steps(self.t_ref, self.dt, "t_ref"))
         if self.t_max < self.dt:
-            raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
+            raise ValueError(
+                f"t_max: {format_display(self.t_max, 'time')} must be at least one time step dt = "
+                f"{format_display(self.dt, 'time')}"
+            )
         object.__setattr__(self, "steps", _steps(self.t_max, self.dt, "t_max"))
         if self.steps >= 2**31:
             raise ValueError(f"t_max: at most 2**31 - 1 steps, got {self.steps}")
@@ -182,9 +191,12 @@ class BrunelParams:
         object.__setattr__(self, "c_exc", max(1, round(self.epsilon * self.n_exc)))
         object.__setattr__(self, "c_inh", max(1, round(self.epsilon * self.n_inh)))
         if self.lam > MAX_LAMBDA:
+            slips = [text for text in self.plausibility() if text.split(":")[0] in ("j", "tau", "vth", "el")]
+            if slips:  # the drive is eta times the rate that reaches threshold: a slip there is the cause
+                raise ValueError(f"{slips[0]} (the external drive it implies is {self.lam:.4g} events a step)")
             raise ValueError(
                 f"eta: the external drive C_E nu_ext dt = {self.lam:.4g} events per neuron and step "
-                f"exceeds {MAX_LAMBDA:g}; "
+                f"exceeds {MAX_LAMBDA:g} (nu_ext = eta nu_thr = {self.eta:g} x {self.nu_thr:.4g} Hz); "
                 "lower eta or dt"
             )
 
