@@ -526,7 +526,8 @@ def test_rate_of_a_run_without_duration_is_nan():
         ),
         (
             "simulate --n 1e20",
-            "lifsim: error: --n: '1e20' is larger than 2**63 - 1, the largest whole number lifsim takes",
+            "lifsim: error: --n: '1e20' is a floating-point number beyond 2**63, where whole numbers are no longer "
+            "exact; write it in digits",
         ),
     ],
 )

@@ -64,6 +64,13 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
             "--n-exc: the network of 100,000 neurons and 10,000,000,000 synapses needs about",
         ),
         (["--record-spikes", "some"], "--record-spikes: expected"),
+        (["--engine", "cuda"], '--engine: expected "auto" or "numpy" or "numba", got \'cuda\''),
+        (["--workers", "2"], "--workers: applies to a network sweep (--grid NAME=VALUES)"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler: applies to a network sweep (--grid NAME=VALUES)"),
+        (
+            ["--grid", "g=3,5", "--grid", "eta=1,2", "--grid", "j=0.1,0.2mV", "--plot", "p.png"],
+            "--plot: a network sweep's phase diagram shows one or two swept names, this grid has 3 (g, eta, j)",
+        ),
         (["--n-exc", "400", "--record-spikes", "0:99999"], "--record-spikes: 0:99999 reaches beyond the network's 500"),
     ],
 )
@@ -182,3 +189,26 @@ def test_a_network_as_nwb_holds_every_neuron_its_spikes_and_the_theory(tmp_path)
         assert '"g": 5.0' in nwb.notes
     again = lifsim(*argv, "--data", "net.nwb", cwd=tmp_path)  # an existing file: refused without --force
     assert again.returncode == 2 and "net.nwb" in again.stderr and again.stderr.count("\n") == 1, again.stderr
+
+
+def test_help_offers_the_network_engines_only(tmp_path):
+    done = lifsim("network", "--help", cwd=tmp_path)
+    assert done.returncode == 0 and "--engine {auto,numpy,numba}" in done.stdout
+
+
+def test_record_spikes_takes_counts_as_every_count_does():
+    from lifsim.network.record import parse_record
+
+    assert [parse_record(v) for v in ("1e3", "1000", "e", "i", "ALL")] == ["1000", "1000", "E", "I", "all"]
+
+
+def test_the_numpy_build_is_estimated_at_its_own_peak():
+    """The reference build sorts int64 sources (about 29 bytes a synapse measured): refused before the build with
+    a pointer to the numba engine, where the numba build (4 bytes a synapse) fits."""
+    from lifsim.network import BrunelParams
+
+    params = BrunelParams(n_exc=16000, epsilon=0.5)
+    room = 2 * 2**30
+    params.check_memory(available=room, engine="numba")
+    with pytest.raises(ValueError, match=r"^n_exc: .* or the numba engine \(its build needs 4 bytes a synapse"):
+        params.check_memory(available=room, engine="numpy")

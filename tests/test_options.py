@@ -101,7 +101,8 @@ def test_whole_numbers_refuse_the_rest(text):
 
 @pytest.mark.parametrize("text", ["1e20", "-1e19", "9223372036854775808.0"])
 def test_a_whole_number_too_large_is_named_as_too_large(text):
-    with pytest.raises(ValueError, match=rf"^--n: '{text}' is larger than 2\*\*63 - 1, the largest whole number"):
+    """Not "the largest whole number lifsim takes": a seed takes any size, written in digits."""
+    with pytest.raises(ValueError, match=rf"^--n: '{text}' is a floating-point number beyond 2\*\*63, where whole"):
         parse_int(text, "--n", 1)
 
 

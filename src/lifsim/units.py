@@ -217,7 +217,10 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
                 pass
     if value is None and math.isfinite(number) and number == int(number):
         if abs(number) >= 2**63:
-            raise ValueError(f"{label}: {raw!r} is larger than 2**63 - 1, the largest whole number lifsim takes")
+            raise ValueError(
+                f"{label}: {raw!r} is a floating-point number beyond 2**63, where whole numbers are no longer exact; "
+                "write it in digits"
+            )
         value = int(number)
     if value is None or (low is not None and value < low):
         raise ValueError(f"{label}: expected {accepted}, got {raw!r}")

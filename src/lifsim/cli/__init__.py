@@ -198,7 +198,10 @@ def _failed(error: BaseException, labels: dict[str, str]) -> int:
         print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, MemoryError):
-        print("lifsim: error: not enough memory for this run; use fewer neurons (--n) or steps", file=sys.stderr)
+        print(
+            "lifsim: error: not enough memory for this run; use fewer neurons (--n, or --n-exc of a network) or steps",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if isinstance(error, OSError):
         text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")

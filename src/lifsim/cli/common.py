@@ -199,7 +199,7 @@ def resolve(command: str, args: argparse.Namespace, *, labels: dict[str, str] | 
         if name in raw:
             value, label = raw[name]
             result.labels[name] = label
-            result.values[name] = option.parse(value, label)
+            result.values[name] = option.parse(value, label, command)
         else:
             result.values[name] = option.default_for(command)
     return result

@@ -79,13 +79,14 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, Any]:
             )
         option = keys[name]
         if not isinstance(value, option.toml_types()) or (isinstance(value, bool) and bool not in option.toml_types()):
-            raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {type(value).__name__} {value!r}")
+            wanted = option.expected(command)
+            raise ValueError(f"{where}: key {key!r} must be {wanted}, got {type(value).__name__} {value!r}")
         if option.kind == PATH and isinstance(value, bool):
             if value:
                 raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {value!r}")
         elif option.kind == PATH and isinstance(value, str) and not Path(value).is_absolute():
             value = str(source.parent / value) if str(source.parent) not in ("", ".") else value
-        option.parse(value, f"{where}: key {key!r}")  # refuse a bad value now, not after a run
+        option.parse(value, f"{where}: key {key!r}", command)  # refuse a bad value now, not after a run
         config[name] = value
     return config
 

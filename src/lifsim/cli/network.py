@@ -34,7 +34,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     engine = choose_engine(values["engine"])
     if values["grid"] is not None:
         return _sweep(values, params, argv)
-    for name in ("resume", "dry_run"):
+    for name in ("resume", "dry_run", "workers", "scheduler"):  # a single network runs here, on --threads
         if values[name]:
             raise UsageError(f"{values.label(name)}: applies to a network sweep (--grid NAME=VALUES)")
     record = parse_record(values["record_spikes"])
@@ -79,6 +79,11 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
     from ..sweeps import sweep
 
     check_sweep_outputs(values)
+    if values["plot"] is not None and len(values["grid"]) > 2:  # before the sweep, not after it
+        raise UsageError(
+            f"{values.label('plot')}: a network sweep's phase diagram shows one or two swept names, this grid has "
+            f"{len(values['grid'])} ({', '.join(values['grid'])}); keep --data and draw slices of it"
+        )
     if values.given("record_spikes"):  # a sweep keeps each point's statistics, never its spikes
         raise UsageError(
             f"{values.label('record_spikes')}: a network sweep keeps rates, CVs, synchrony and theory per grid point, "

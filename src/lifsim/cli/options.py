@@ -35,7 +35,7 @@ from typing import Any
 from ..defaults import DEFAULTS, FI
 from ..formats import FIGURE_SUFFIXES, TABLE_SUFFIXES
 from ..inputs import INPUT_KINDS, SineTerm, Step
-from ..network.model import NETWORK_SUFFIXES, BrunelParams
+from ..network.model import NETWORK_ENGINES, NETWORK_SUFFIXES, BrunelParams
 from ..params import PARAM_DOCS, PARAM_UNITS, PROFILES, LIFParams
 from ..units import DISPLAY_UNITS, format_display, parse_int, to_si
 
@@ -160,6 +160,7 @@ class Option:
     elsewhere: Mapping[str, str] = field(default_factory=dict)
     command_default_text: Mapping[str, str] = field(default_factory=dict)  #: a command's words for a None default
     accepts: str | None = None  #: what a ``text`` value must look like, for messages
+    command_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  #: a command's own ``choices``
     text_metavar: str = "KIND[+KIND]"  #: a ``text`` value's placeholder in usage lines
 
     # ------------------------------------------------------------ derived facts
@@ -183,7 +184,7 @@ class Option:
         if self.kind == INT:
             return "N"
         if self.kind == CHOICE:
-            return "{" + ",".join(self.choices) + "}"
+            return "{" + ",".join(self.choices_for(command)) + "}"
         if self.kind == TEXT:
             return self.text_metavar
         if self.kind == PATH:
@@ -238,8 +239,12 @@ class Option:
             GRID: (list, str, dict),
         }[self.kind]
 
-    def expected(self) -> str:
-        """What a value must look like, for error messages."""
+    def choices_for(self, command: str | None) -> tuple[str, ...]:
+        """The values a ``choice`` takes in ``command`` (any command's: None)."""
+        return self.command_choices.get(command, self.choices) if command is not None else self.choices
+
+    def expected(self, command: str | None = None) -> str:
+        """What a value must look like (in ``command``), for error messages."""
         if self.kind == QUANTITY:
             if self.dimension == "dimensionless":
                 return "a number"
@@ -252,7 +257,7 @@ class Option:
         return {
             INT: "a whole number" + (f" >= {self.low}" if self.low is not None else ""),
             FLAG: "true or false",
-            CHOICE: " or ".join(f'"{c}"' for c in self.choices),
+            CHOICE: " or ".join(f'"{c}"' for c in self.choices_for(command)),
             TEXT: self.accepts or f'an input kind ({", ".join(INPUT_KINDS)}) or a sum such as "sine+uniform"',
             GRID: 'NAME=START:STOP:COUNT or NAME=V1,V2,... (e.g. "i_mean=0:400pA:21", "tau=10ms,20ms")',
             INT_LIST: 'a list of whole numbers >= 0 (steps), e.g. [1, 5, 10] or "1,5,10"',
@@ -267,10 +272,11 @@ class Option:
                 return float(value)
         return {"time": 10e-3, "voltage": 5e-3, "current": 100e-12, "resistance": 100e6}.get(self.dimension or "", 1.0)
 
-    def parse(self, raw: Any, label: str) -> Any:
+    def parse(self, raw: Any, label: str, command: str | None = None) -> Any:
         """Convert a value from the command line (text) or a config file (TOML) into lifsim's.
 
-        ``label`` names where it came from (``--tau``, ``run.toml: tau``) in errors.
+        ``label`` names where it came from (``--tau``, ``run.toml: tau``) in errors; ``command``, where given,
+        the command whose choices a ``choice`` takes.
         Quantities become SI floats, ints ints, lists tuples; a path set to false becomes None.
         """
         if raw is None:
@@ -284,8 +290,8 @@ class Option:
                 raise ValueError(f"{label}: expected true or false, got {raw!r}")
             return raw
         if self.kind == CHOICE:
-            if raw not in self.choices:
-                raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
+            if raw not in self.choices_for(command):
+                raise ValueError(f"{label}: expected {self.expected(command)}, got {raw!r}")
             return raw
         if self.kind == TEXT:
             if not isinstance(raw, str):
@@ -815,6 +821,10 @@ _NETWORK_NETWORK_SHARED_HELP = {
     "plot": "save the figure (raster, population activity, rate and CV distributions, theory); with --grid the "
     "phase diagram",
     "t_max": "simulated time",
+    "workers": "with --grid: run the sweep's points on a Dask LocalCluster of this many worker processes (same "
+    "bits as one process; extra lifsim[dask]); one network runs here, on --threads",
+    "scheduler": "with --grid: run the sweep's points on the Dask cluster whose scheduler is at this address "
+    "(same bits as one process)",
 }
 
 
@@ -903,8 +913,8 @@ def with_network(options: tuple[Any, ...]) -> tuple[Any, ...]:
                 changes["suffixes"] = {**option.suffixes, _NETWORK: NETWORK_SUFFIXES}
             if option.name == "plot":
                 changes["suffixes"] = {**option.suffixes, _NETWORK: FIGURE_SUFFIXES}
-            if option.kind == CHOICE and option.name == "engine":
-                pass  # the network refuses cuda with one line (lifsim.network.run.choose_engine)
+            if option.name == "engine":  # the network's engines (lifsim.network.run.ENGINES): no cuda
+                changes["command_choices"] = {**option.command_choices, _NETWORK: NETWORK_ENGINES}
             option = dataclasses.replace(option, **changes)
         out.append(option)
     return (*own, *out)

@@ -73,6 +73,7 @@ def build_numpy(params: BrunelParams, block: int = 4096) -> Connectivity:
         )
         parts.append(src.ravel())
     sources = np.concatenate(parts)
+    del parts  # the peak is the sort's: sources, the order and the targets (SYNAPSE_BYTES)
     targets_flat = np.repeat(np.arange(n, dtype=np.int32), params.c_exc + params.c_inh)
     order = np.argsort(sources, kind="stable")
     offsets = np.zeros(n + 1, dtype=np.int64)

@@ -35,6 +35,8 @@ __all__ = [
 #: the files a network result is written to (lifsim.network.result; the CLI's --data): reloadable .nc, .zarr and
 #: .npz, the per-step population rates as .csv, and NWB 2 (extra lifsim[nwb]; read with pynwb)
 NETWORK_SUFFIXES = (".nc", ".zarr", ".npz", ".csv", ".nwb")
+#: the engines a network runs on ("auto": numba where installed); the neuron engines' cuda is not one of them
+NETWORK_ENGINES = ("auto", "numpy", "numba")
 
 #: field -> (dimension, SI unit); the others are dimensionless
 NETWORK_PARAM_UNITS: dict[str, tuple[str, str]] = {
@@ -247,16 +249,19 @@ class BrunelParams:
         out.update(n=self.n, synapses=self.synapses, nu_thr=self.nu_thr, nu_ext=self.nu_ext, lam=self.lam)
         return out
 
-    def check_memory(self, available: int | None = None) -> int:
-        """The estimated peak memory (bytes) of a run; ValueError when it exceeds the memory available now."""
+    def check_memory(self, available: int | None = None, engine: str = "numba") -> int:
+        """The estimated peak memory (bytes) of a run on ``engine``; ValueError when it exceeds the memory
+        available now."""
         from ..memory import available_memory, format_bytes
 
-        need = estimate_memory(self)
+        need = estimate_memory(self, engine=engine)
         room = available_memory() if available is None else available
         if room is not None and need > room:
+            other = "" if engine != "numpy" else ", or the numba engine (its build needs 4 bytes a synapse, not 32)"
             raise ValueError(
                 f"n_exc: the network of {self.n:,} neurons and {self.synapses:,} synapses needs about "
-                f"{format_bytes(need)}, more than the {format_bytes(room)} available; use a smaller n_exc or epsilon"
+                f"{format_bytes(need)}, more than the {format_bytes(room)} available; use a smaller n_exc or "
+                f"epsilon{other}"
             )
         return need
 
@@ -302,15 +307,17 @@ class BrunelParams:
             )
 
 
-def estimate_memory(params: BrunelParams, spikes_per_neuron: float | None = None) -> int:
-    """Bytes a run needs at its peak: synapses, offsets, ring buffer, state and recorded spikes.
+#: bytes per synapse at the connectivity build's peak, per engine: numba's build counts sources in a first pass
+#: over the stream and fills int32 targets in a second (no temporary per synapse); numpy's reference draws every
+#: source (int64), sorts them (an int64 order) and gathers the int32 targets (29 bytes a synapse measured)
+SYNAPSE_BYTES = {"numba": 4, "numpy": 32}
 
-    Connectivity: int32 targets (4 bytes per synapse) and int64 offsets per neuron; the build counts
-    sources in a first pass over the stream and fills in a second, so it needs no temporary per
-    synapse.  Spikes: 12 bytes each (int64 step + int32 neuron), estimated at 100 Hz unless given.
-    """
+
+def estimate_memory(params: BrunelParams, spikes_per_neuron: float | None = None, engine: str = "numba") -> int:
+    """Bytes a run on ``engine`` needs at its peak: synapses (:data:`SYNAPSE_BYTES`), offsets, ring buffer,
+    state and recorded spikes (12 bytes each: int64 step + int32 neuron, estimated at 100 Hz unless given)."""
     n = params.n
-    synapses = 4 * params.synapses + 8 * (n + 1)
+    synapses = SYNAPSE_BYTES.get(engine, 4) * params.synapses + 8 * (n + 1)
     ring = 2 * 4 * (params.delay_steps + 1) * n
     state = n * (8 + 4 + 8)
     rate = 100.0 if spikes_per_neuron is None else spikes_per_neuron / params.t_max

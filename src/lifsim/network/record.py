@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..units import parse_int
 from .model import BrunelParams
 
 __all__ = ["parse_record", "record_mask", "check_record"]
@@ -17,10 +18,13 @@ def parse_record(value: object) -> str:
     low = text.lower()
     if low in ("all", "none"):
         return low
-    if text in ("E", "I"):
-        return text
-    if text.isdigit():
-        return str(int(text))
+    if low in ("e", "i"):
+        return low.upper()
+    if ":" not in text:  # a count: 1000 or 1e3, as counts are everywhere
+        try:
+            return str(parse_int(text, "record_spikes", low=0))
+        except ValueError:
+            pass
     if ":" in text:
         a, _, b = text.partition(":")
         if a.strip().isdigit() and b.strip().isdigit() and int(a) < int(b):

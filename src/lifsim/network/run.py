@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from .model import BrunelParams
+from .model import NETWORK_ENGINES, BrunelParams
 from .record import check_record, parse_record
 
 __all__ = ["network", "simulate_spikes", "ENGINES", "NetworkRun", "choose_engine"]
 
-ENGINES = ("auto", "numpy", "numba")
+ENGINES = NETWORK_ENGINES
 
 
 def choose_engine(engine: str | None) -> str:
@@ -65,7 +65,7 @@ def simulate_spikes(
         raise ValueError(f"threads: must be a positive integer, got {threads!r}")
     if block is not None and (isinstance(block, bool) or int(block) < 1):
         raise ValueError(f"block: must be a positive number of neurons, got {block!r}")
-    params.check_memory()
+    params.check_memory(engine=name)
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
     if name == "numpy":
