@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 
+import lifsim
 from lifsim.network import BrunelParams, RateWarning, keys
 from lifsim.network import connectivity as conn_mod
 from lifsim.network.model import estimate_memory
@@ -354,3 +355,22 @@ def test_the_network_theory_the_docs_name_is_an_attribute_after_import_lifsim():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out == ["37.95 False", "module 'lifsim.network' has no attribute 'no_such_part'"]
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".npz", ".zarr", ".csv"])
+def test_readers_of_other_kinds_point_a_network_file_to_its_reader(tmp_path, suffix):
+    """lifsim.load said "not a lifsim result (attribute lifsim_schema is 'None' ...)" of a network's .nc, and
+    lifsim.load_sweep sent a network's .npz to lifsim.load, which refused it in turn."""
+    from lifsim.store import is_network_file
+
+    path = tmp_path / f"net{suffix}"
+    lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02)).save(path)
+    assert is_network_file(path)
+    with pytest.raises(ValueError, match=r"a lifsim network, not a run; read it with lifsim\.network\.load"):
+        lifsim.load(path)
+    if suffix != ".csv":
+        with pytest.raises(ValueError, match=r"a lifsim network, not a sweep; read it with lifsim\.network\.load"):
+            lifsim.load_sweep(path)
+    run = tmp_path / f"run{suffix}"
+    lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=3).save(run)
+    assert not is_network_file(run)

@@ -505,6 +505,42 @@ class Marks:
         return marks
 
 
+#: the attribute (a ``.csv``'s first comment key) that holds a network result's provenance (:mod:`lifsim.network`)
+NETWORK_ATTR = "lifsim_network"
+
+
+def is_network_file(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a saved network result in any of its formats (its provenance is looked up, no array
+    is read): what :func:`load` and ``lifsim rerun`` send to :func:`lifsim.network.load`, or name."""
+    import zipfile
+
+    source = Path(path)
+    suffix = source.suffix.lower()
+    try:
+        if suffix in (".nc", ".nwb") and source.is_file():
+            import h5py
+
+            with h5py.File(source, "r") as handle:
+                if suffix == ".nc":
+                    return NETWORK_ATTR in handle.attrs
+                notes = handle["general/notes"][()] if "general/notes" in handle else b""
+                return b'"kind": "brunel-network"' in (notes if isinstance(notes, bytes) else str(notes).encode())
+        if suffix == ".npz" and source.is_file():
+            with zipfile.ZipFile(source) as archive:
+                return f"{NETWORK_ATTR}.npy" in archive.namelist()
+        if suffix == ".csv" and source.is_file():
+            with open(source, "rb") as handle:
+                return handle.read(len(NETWORK_ATTR) + 3) == f"# {NETWORK_ATTR}:".encode()
+        if suffix == ".zarr" and source.is_dir():
+            for name in ("zarr.json", ".zattrs"):
+                meta = source / name
+                if meta.is_file() and NETWORK_ATTR in meta.read_text(errors="replace"):
+                    return True
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):  # not a readable file of that kind
+        return False
+    return False
+
+
 # ---------------------------------------------------------------------------------------- Datasets as stores
 #: how to read each kind of store (:func:`kind_of`), for the message when another kind was asked for
 READERS = {

@@ -29,6 +29,7 @@ from .store import (
     check_overwrite,
     codecs,
     create,
+    is_network_file,
     kind_of,
     quiet_zarr,
     read_attributes,
@@ -275,6 +276,8 @@ def load_sweep(path: str | os.PathLike) -> Any:
     if not (target.exists() or target.is_symlink()):
         raise ValueError(f"load_sweep: {str(path)!r}: no such file")
     suffix = target.suffix.lower()
+    if is_network_file(target):
+        raise ValueError(f"{target}: a lifsim network, not a sweep; read it with lifsim.network.load")
     if suffix == ".npz":
         raise ValueError(f"{target}: a lifsim run file (.npz), not a sweep; read it with lifsim.load")
     if suffix == ".zarr":

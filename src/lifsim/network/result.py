@@ -40,7 +40,8 @@ from ..errors import require
 from ..netcdf_io import read_dataset as read_netcdf
 from ..netcdf_io import write_dataset as write_netcdf
 from ..npz_io import read_arrays, save_arrays
-from ..store import check_overwrite
+from ..store import NETWORK_ATTR, check_overwrite
+from ..store import is_network_file as is_network_result
 from ..store import read_dataset as read_store
 from ..store import write_dataset as write_store
 from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, statistics
@@ -54,7 +55,7 @@ if TYPE_CHECKING:  # the run module builds results; a result only reads a run's 
 __all__ = ["NetworkResult", "SUFFIXES", "check_target", "least_output_bytes", "load", "is_network_result"]
 
 SUFFIXES = NETWORK_SUFFIXES
-ATTR = "lifsim_network"
+ATTR = NETWORK_ATTR
 
 
 @dataclass
@@ -276,28 +277,3 @@ def load(path: str | os.PathLike) -> NetworkResult:
     if ATTR not in data.attrs:
         raise ValueError(f"load: {str(path)!r} is not a lifsim network result (no {ATTR} provenance)")
     return NetworkResult(data)
-
-
-def is_network_result(path: str | os.PathLike) -> bool:
-    """True when ``path`` is a saved network result (its provenance attribute is looked up, no array read)."""
-    import zipfile
-
-    source = Path(path)
-    suffix = source.suffix.lower()
-    try:
-        if suffix == ".nc" and source.is_file():
-            import h5py
-
-            with h5py.File(source, "r") as handle:
-                return ATTR in handle.attrs
-        if suffix == ".npz" and source.is_file():
-            with zipfile.ZipFile(source) as archive:
-                return f"{ATTR}.npy" in archive.namelist()
-        if suffix == ".zarr" and source.is_dir():
-            for name in ("zarr.json", ".zattrs"):
-                meta = source / name
-                if meta.is_file() and ATTR in meta.read_text(errors="replace"):
-                    return True
-    except (OSError, ValueError, zipfile.BadZipFile):  # not a readable file of that kind: not a network result
-        return False
-    return False
