@@ -645,7 +645,8 @@ def test_a_silent_network_says_it_has_no_cv_or_synchrony_rather_than_nan():
     done = run_script(["network", "--n-exc", "400", "--t-max", "0.2s", "--eta", "0"])
     assert done.returncode == 0, done.stderr
     assert "nan" not in done.stdout
-    assert "  E: rate 0.00 Hz (theory 0.00 Hz), CV none (fewer than two spikes a neuron), synchrony none" in done.stdout
+    expected = "  E: rate 0.00 Hz (theory 0.00 Hz), CV none (no neuron with three spikes in the window), synchrony none"
+    assert expected in done.stdout
 
 
 def test_the_tutorial_demo_warns_about_a_refractory_period_without_its_unit():

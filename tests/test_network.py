@@ -374,3 +374,15 @@ def test_readers_of_other_kinds_point_a_network_file_to_its_reader(tmp_path, suf
     run = tmp_path / f"run{suffix}"
     lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=3).save(run)
     assert not is_network_file(run)
+
+
+def test_a_silent_networks_mean_field_is_drawn_grey_as_its_simulation_is():
+    """The mean field of a network below threshold solves to rates like 1e-41 Hz: drawn as silent (grey), not as
+    the colour bar's lowest colour beside a grey simulated 0 Hz."""
+    from lifsim.network.plot import SILENT_RATE, plot_phase_diagram
+
+    ds = lifsim.sweep(BrunelParams(n_exc=400, t_max=0.05), grid={"g": "4,5", "eta": "0.5,2"})
+    assert 0 < float(ds["rate_theory"].sel(g=5, eta=0.5)) < SILENT_RATE
+    fig = plot_phase_diagram(ds)
+    shown = fig.axes[2].collections[0].get_array()  # the mean-field panel (after the E rate panel and its bar)
+    assert np.ma.count_masked(shown) == int((ds["rate_theory"].values < SILENT_RATE).sum()) > 0

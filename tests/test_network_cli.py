@@ -212,3 +212,15 @@ def test_the_numpy_build_is_estimated_at_its_own_peak():
     params.check_memory(available=room, engine="numba")
     with pytest.raises(ValueError, match=r"^n_exc: .* or the numba engine \(its build needs 4 bytes a synapse"):
         params.check_memory(available=room, engine="numpy")
+
+
+def test_the_summary_says_why_a_statistic_is_missing_and_what_synchrony_counted(tmp_path):
+    small = ["--n-exc", "400", "--epsilon", "0.5"]
+    counted = lifsim("network", *small, "--t-max", "0.2s", cwd=tmp_path).stdout.splitlines()
+    assert counted[2].endswith(" of 400 neurons") and counted[3].endswith(" of 100 neurons"), counted
+    short = lifsim("network", *small, "--t-max", "1.5ms", cwd=tmp_path).stdout.splitlines()
+    assert "synchrony none (the window is shorter than a 1 ms bin)" in short[2], short
+    assert "CV none (no neuron with three spikes in the window)" in short[2], short
+    silent = lifsim("network", *small, "--t-max", "0.2s", "--eta", "0.5", cwd=tmp_path).stdout.splitlines()
+    assert silent[2].startswith("  E: rate 0.00 Hz (theory 0.00 Hz), CV none"), silent  # not "-100.0%"
+    assert "synchrony none (no spikes in the window)" in silent[2]

@@ -360,3 +360,17 @@ def test_a_sweep_store_of_another_stream_version_is_refused_saying_so(tmp_path):
     assert "its random stream is counter-splitmix64/2, this sweep draws counter-splitmix64/3" in done.stderr
     assert "resume it with --stream-version 2" in done.stderr
     assert run_script([*argv, "--resume", "--stream-version", "2"]).returncode == 0
+
+
+@pytest.mark.parametrize("progress", [False, None, True])
+def test_progress_takes_what_simulate_takes(progress):
+    """``progress=False`` (as lifsim.simulate takes it) met a call of a bool in the sweep's middle."""
+    ds = lifsim.sweep(
+        lifsim.LIFParams(t_max="20 ms"), {"i_mean": "100pA,200pA"}, n=2, transient="5 ms", progress=progress
+    )
+    assert ds["rate"].shape == (2,)
+
+
+def test_a_progress_that_cannot_be_called_is_named():
+    with pytest.raises(TypeError, match=r"^progress: expected progress\(points_done, points_total\), True for a bar"):
+        lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "100pA"}, n=2, transient="5 ms", progress="yes")

@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -426,14 +427,15 @@ def sweep(
         points run).
     overwrite : bool
         Replace an existing ``store`` (otherwise refused before anything runs, unless resuming).
-    progress : callable, optional
-        ``progress(points_done, points_total)``.
+    progress : callable or bool, optional
+        ``progress(points_done, points_total)``, or True for a bar on stderr (:func:`point_progress`).
     dry_run : bool
         Check everything, calibrate on the first point, and return a
         :class:`lifsim.planning.RunEstimate` instead of running.
     """
     from .request import stamp
 
+    progress = point_progress(progress)
     settings: dict[str, Any] = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method)
     settings |= dict(transient=transient, spiking=spiking, per_step=per_step, fano_window=fano_window)
     make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
@@ -465,6 +467,41 @@ def sweep(
     ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
+
+
+class PointBar:
+    """A sweep's progress as a bar of points on stderr (tqdm), closed when the last point lands or by
+    :meth:`close`; a callable ``bar(points_done, points_total)``."""
+
+    def __init__(self) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def point_progress(progress: object) -> Callable[[int, int], None] | None:
+    """A sweep's ``progress`` argument as its callback: a callable as it is, True a :class:`PointBar`, None or
+    False none; ``TypeError`` for anything else (``progress=False`` met a call of a bool in the sweep's middle)."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return PointBar()
+    if callable(progress):
+        return progress  # type: ignore[return-value]
+    raise TypeError(
+        f"progress: expected progress(points_done, points_total), True for a bar or False for none, got "
+        f"{type(progress).__name__} {progress!r}"
+    )
 
 
 def _run_points(

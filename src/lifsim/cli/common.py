@@ -318,18 +318,9 @@ def run_sweep(
     if values["dry_run"]:
         print(sweep(params, values["grid"], **keywords, runner=runner_of(values), dry_run=True).summary())
         return 0
-    bar = None
-    if not quiet and sys.stderr.isatty():
-        from tqdm.auto import tqdm
+    from ..sweeps import point_progress
 
-        bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
-
-    def progress(done: int, total: int) -> None:
-        if bar is not None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+    bar = point_progress(not quiet and sys.stderr.isatty())
     try:
         ds = sweep(
             params,
@@ -339,13 +330,13 @@ def run_sweep(
             store=zarr_store,
             resume=bool(values["resume"]),
             overwrite=bool(values["force"]),
-            progress=progress,
+            progress=bar,
             command="lifsim " + shlex.join(argv),
             config=values.config,
         )
     finally:
         if bar is not None:
-            bar.close()
+            bar.close()  # type: ignore[attr-defined]
     say(table(ds), quiet)
     if data is not None:
         if zarr_store is None:

@@ -277,4 +277,3 @@ def load(path: str | os.PathLike) -> Result:
     fmt, source = check_source(path, "load")
     result: Result = fmt.module().load(source)
     return result
-

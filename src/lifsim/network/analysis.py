@@ -11,7 +11,8 @@ when the run lasts at least 0.4 s (NEST's reference: the last 1 s of 1.2 s), els
 * **synchrony**: the Fano factor (variance over mean) of the spike count of a population subset
   in 1 ms bins over the window; the subset is the first ``SYNCHRONY_NEURONS`` (2,000) neurons of
   the population, or all of them when fewer, as in NEST's reference.  An asynchronous population
-  of independent Poisson neurons gives about 1; synchronous states give tens to hundreds.
+  of independent Poisson neurons gives about 1; synchronous states give tens to hundreds.  Correlated
+  activity makes the value grow with the neurons counted: E and I compare only at the same count.
 """
 
 from __future__ import annotations

@@ -82,8 +82,12 @@ def figure(result: Any) -> Any:
     rates_ax.legend(fontsize="small")
     finite = np.isfinite(cv)
     cv_edges = np.linspace(0, max(1.5, float(cv[finite].max()) if finite.any() else 1.5), 41).tolist()
-    cv_ax.hist(cv[: p.n_exc][finite[: p.n_exc]], bins=cv_edges, color=E_COLOUR, alpha=0.6, density=True, label="E")
-    cv_ax.hist(cv[p.n_exc :][finite[p.n_exc :]], bins=cv_edges, color=I_COLOUR, alpha=0.6, density=True, label="I")
+    for part, colour, name in ((slice(0, p.n_exc), E_COLOUR, "E"), (slice(p.n_exc, None), I_COLOUR, "I")):
+        values = cv[part][finite[part]]
+        if values.size:  # a density of no values is 0/0 (numpy's warning reached the terminal)
+            cv_ax.hist(values, bins=cv_edges, color=colour, alpha=0.6, density=True, label=name)
+        else:
+            cv_ax.plot([], [], color=colour, label=f"{name}: no neuron with 3 spikes")
     cv_ax.set_xlabel("ISI CV")
     cv_ax.set_ylabel("density")
     cv_ax.set_title("irregularity (neurons with >= 3 spikes)")
@@ -105,6 +109,8 @@ _AXIS = {
     "tau": (1e3, "tau (ms)"),
     "t_ref": (1e3, "t_ref (ms)"),
 }
+#: rates below this (Hz) are drawn as silent (grey): a silent network's mean field solves to rates like 1e-41 Hz
+SILENT_RATE = 1e-6
 #: the phase diagram's panels: output, title, colour scale
 _PANELS = (
     ("rate_exc", "E rate (Hz)", "log"),
@@ -128,7 +134,9 @@ def _title(ds: Any, names: list[str]) -> str:
 
     try:
         params = json.loads(ds.attrs["lifsim_meta"])["sweep"]["params"]
-        size = f"N_E {params['n_exc']:,}, epsilon {params['epsilon']:g}, {params['t_max'] * 1e3:g} ms: "
+        fixed = [f"N_E {params['n_exc']:,}" if "n_exc" not in names else ""]  # a swept value is on an axis
+        fixed.append(f"epsilon {params['epsilon']:g}" if "epsilon" not in names else "")
+        size = ", ".join([part for part in fixed if part] + [f"{params['t_max'] * 1e3:g} ms"]) + ": "
     except (KeyError, TypeError, ValueError):
         size = ""
     return f"Brunel network, {size}" + " x ".join(names)
@@ -190,7 +198,8 @@ def plot_phase_diagram(ds: Any) -> Any:
         if key == "synchrony_exc":
             finite = z[np.isfinite(z) & (z > 0)]
             norm = LogNorm(vmin=float(finite.min()), vmax=float(finite.max())) if finite.size else None
-        shown = np.where(z > 0, z, np.nan) if scale == "log" else z
+        floor = SILENT_RATE if key.startswith("rate") else 0.0  # the theory's 1e-41 Hz is as silent as 0 Hz
+        shown = np.where(z > floor, z, np.nan) if scale == "log" else z
         mesh = ax.pcolormesh(_edges(x), _edges(y), shown, norm=norm, cmap=cmap, shading="flat")
         fig.colorbar(mesh, ax=ax, label=text, extend="min" if key.startswith("rate") else "neither")
         if np.any(~np.isfinite(shown)):

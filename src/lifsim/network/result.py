@@ -152,14 +152,20 @@ class NetworkResult:
             f"statistics from {prov['analysis_start_s'] * 1e3:g} ms; theory (AI state): {theory:.2f} Hz, "
             f"mu {float(ds['theory_mu']) * 1e3:.2f} mV, sigma {float(ds['theory_sigma']) * 1e3:.2f} mV",
         ]
+        window = p.t_max - prov["analysis_start_s"]
         for index, name in enumerate(("E", "I")):
             rate, cv, sync = (float(ds[v][index]) for v in ("rate", "cv", "synchrony"))
-            off = f", {(rate - theory) / theory * 100:+.1f}%" if theory > 0 else ""
+            # a theory that rounds to 0.00 Hz (a silent network's fixed point, 1e-41 Hz) has no relative error
+            off = f", {(rate - theory) / theory * 100:+.1f}%" if theory >= 0.005 else ""
             # a silent population has no intervals (CV) and no fluctuations (synchrony): say so, not nan
-            cv_text = f"{cv:.2f}" if math.isfinite(cv) else "none (fewer than two spikes a neuron)"
-            sync_text = f"{sync:.1f}" if math.isfinite(sync) else "none (no activity)"
+            cv_text = f"{cv:.2f}" if math.isfinite(cv) else "none (no neuron with three spikes in the window)"
+            sync_text = f"{sync:.1f}" if math.isfinite(sync) else "none (no spikes in the window)"
+            if not math.isfinite(sync) and window < SYNCHRONY_BIN:
+                sync_text = f"none (the window is shorter than a {SYNCHRONY_BIN * 1e3:g} ms bin)"
+            counted = min(p.n_exc if name == "E" else p.n_inh, SYNCHRONY_NEURONS)
             lines.append(
                 f"  {name}: rate {rate:.2f} Hz (theory {theory:.2f} Hz{off}), CV {cv_text}, synchrony {sync_text}"
+                + (f" of {counted:,} neurons" if math.isfinite(sync) else "")
             )
         lines.append(f"build {prov['build_s']:.2f} s, simulate {prov['simulate_s']:.2f} s")
         return "\n".join(lines)
