@@ -386,3 +386,32 @@ def test_a_silent_networks_mean_field_is_drawn_grey_as_its_simulation_is():
     fig = plot_phase_diagram(ds)
     shown = fig.axes[2].collections[0].get_array()  # the mean-field panel (after the E rate panel and its bar)
     assert np.ma.count_masked(shown) == int((ds["rate_theory"].values < SILENT_RATE).sum()) > 0
+
+
+def test_an_npz_keeps_each_variables_units_as_nc_does(tmp_path):
+    result = lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02))
+    for suffix in (".npz", ".nc"):
+        result.save(tmp_path / f"net{suffix}")
+    npz = lifsim.network.load(tmp_path / "net.npz").dataset
+    nc = lifsim.network.load(tmp_path / "net.nc").dataset
+    assert {name: dict(npz[name].attrs) for name in nc.variables} == {
+        name: dict(nc[name].attrs) for name in nc.variables
+    }
+    assert npz["spike_t"].attrs["units"] == "s" and npz["population_rate"].attrs["units"] == "Hz"
+
+
+def test_the_python_api_of_a_network_result_speaks_python():
+    """save() named --data and --force; plot() wrote a .jpg without a word; threads=1.5 ran on one thread."""
+    result = lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02))
+    with pytest.raises(ValueError, match=r"^path: 'x\.jpg' must end in one of \.png, \.svg, \.pdf"):
+        result.plot("x.jpg")
+    with pytest.raises(ValueError, match=r"^threads: must be a positive integer, got 1\.5"):
+        lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02), threads=1.5)
+    assert result.provenance["engine"] in ("numba", "numpy")
+
+
+def test_saving_over_a_network_file_names_the_call(tmp_path):
+    result = lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02))
+    result.save(tmp_path / "n.nc")
+    with pytest.raises(ValueError, match=r"^save: '.*n\.nc' exists; add --force \(overwrite=True\)"):
+        result.save(tmp_path / "n.nc")

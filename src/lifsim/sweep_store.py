@@ -159,7 +159,9 @@ class SweepStore:
                 f"its random stream is {stored['stream']}, this sweep draws {ours['stream']}; resume it with "
                 f"--stream-version {version} (stream_version={version})"
             )
-        return f"{', '.join(names[:6])} differ" if names else "grid, parameters, n, seed or input differ"
+        if not names:
+            return "grid, parameters, n, seed or input differ"
+        return f"{', '.join(names[:6])} differ" + ("s" if len(names) == 1 else "")
 
     def _check_grid_order(self) -> None:
         """Refuse a store whose grid has this sweep's names and values in another order.

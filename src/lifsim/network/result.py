@@ -177,7 +177,7 @@ class NetworkResult:
         An existing file or store is refused unless ``overwrite=True`` (the command line's ``--force``), and
         a missing package of the format (pynwb for ``.nwb``) is named before anything is written.
         """
-        target, suffix = check_target(path, overwrite)
+        target, suffix = check_target(path, overwrite, "save")
         ds = self.dataset
         if suffix == ".nc":  # the run's own NetCDF layer: SHA-256 and Fletcher-32 checksums, atomic
             write_netcdf(ds, target)
@@ -190,6 +190,8 @@ class NetworkResult:
         elif suffix == ".npz":  # the run's own npz layer: atomic
             arrays = {name: np.asarray(ds[name].values) for name in ds.variables if name != "population"}
             arrays["population"] = np.array(["E", "I"])
+            described = {name: dict(ds[name].attrs) for name in ds.variables if ds[name].attrs}  # units, long names
+            arrays[VARIABLE_ATTRS] = np.array(json.dumps(described))
             save_arrays(target, {**arrays, ATTR: np.array(ds.attrs[ATTR])})
         else:  # .csv: the per-step population rates
             rates = ds["population_rate"].values
@@ -201,12 +203,18 @@ class NetworkResult:
         return target
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
-        """The figure (:func:`lifsim.network.plot.figure`), saved to ``path`` when given."""
+        """The figure (:func:`lifsim.network.plot.figure`), saved to ``path`` when given (``.png``, ``.svg`` or
+        ``.pdf``, checked before the figure is drawn; written atomically), as :meth:`lifsim.Result.plot`."""
+        from ..atomic import FIGURE_SUFFIXES
         from .plot import figure
 
+        if path is not None:
+            check_output_path(path, FIGURE_SUFFIXES, "path")
         fig = figure(self)
         if path is not None:
-            fig.savefig(path, dpi=110)
+            from ..plot import save_figure
+
+            save_figure(fig, path)
         return fig
 
 
@@ -241,6 +249,25 @@ def least_output_bytes(params: BrunelParams, record: str) -> int:
         rate = LEAST_RATE_SHARE * self_consistent_rate(params).rate
     spikes = int(record_mask(params, record).sum()) * min(rate, 1.0 / max(params.t_ref, params.dt)) * params.t_max
     return int(12 * spikes) + 3 * 8 * params.steps + 20 * params.n
+
+
+#: the ``.npz`` member that holds each variable's attributes (units, long names) as JSON, as .nc and .zarr keep them
+VARIABLE_ATTRS = "lifsim_network_variables"
+
+
+def _describe(data: Any, described: Any, source: Path) -> None:
+    """Give ``data``'s variables the attributes a ``.npz`` kept (a file written before it kept them has none)."""
+    if described is None:
+        return
+    try:
+        table = json.loads(str(described))
+    except ValueError:
+        raise ValueError(f"{source}: its {VARIABLE_ATTRS} is not JSON (damaged)") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"{source}: its {VARIABLE_ATTRS} is not a table of attributes (damaged)")
+    for name, attrs in table.items():
+        if name in data.variables and isinstance(attrs, dict):
+            data[name].attrs.update({str(k): str(v) for k, v in attrs.items() if isinstance(v, (str, int, float))})
 
 
 def load(path: str | os.PathLike) -> NetworkResult:
@@ -278,6 +305,7 @@ def load(path: str | os.PathLike) -> NetworkResult:
             coords={"population": arrays["population"], "time": arrays["time"], "neuron": arrays["neuron"]},
             attrs={ATTR: str(arrays[ATTR])},
         )
+        _describe(data, arrays.get(VARIABLE_ATTRS), source)
     else:
         raise ValueError(f"load: a network result is a .nc, .zarr or .npz file, got {str(path)!r}")
     if ATTR not in data.attrs:

@@ -61,10 +61,9 @@ def simulate_spikes(
     from .state import constants, initial_state
 
     name = choose_engine(engine)
-    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
-        raise ValueError(f"threads: must be a positive integer, got {threads!r}")
-    if block is not None and (isinstance(block, bool) or int(block) < 1):
-        raise ValueError(f"block: must be a positive number of neurons, got {block!r}")
+    for label, value, what in (("threads", threads, "a positive integer"), ("block", block, "a positive number")):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{label}: must be {what}{' of neurons' if label == 'block' else ''}, got {value!r}")
     params.check_memory(engine=name)
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
