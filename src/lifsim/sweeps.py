@@ -27,7 +27,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from .defaults import FI, STUDY_PROFILE, SWEEP
 from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
+from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep
 from .units import to_si
 
@@ -467,41 +467,6 @@ def sweep(
     ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
-
-
-class PointBar:
-    """A sweep's progress as a bar of points on stderr (tqdm), closed when the last point lands or by
-    :meth:`close`; a callable ``bar(points_done, points_total)``."""
-
-    def __init__(self) -> None:
-        from tqdm.auto import tqdm
-
-        self.bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
-
-    def __call__(self, done: int, total: int) -> None:
-        self.bar.total = total
-        self.bar.n = done
-        self.bar.refresh()
-        if done >= total:
-            self.close()
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-def point_progress(progress: object) -> Callable[[int, int], None] | None:
-    """A sweep's ``progress`` argument as its callback: a callable as it is, True a :class:`PointBar`, None or
-    False none; ``TypeError`` for anything else (``progress=False`` met a call of a bool in the sweep's middle)."""
-    if progress is None or progress is False:
-        return None
-    if progress is True:
-        return PointBar()
-    if callable(progress):
-        return progress  # type: ignore[return-value]
-    raise TypeError(
-        f"progress: expected progress(points_done, points_total), True for a bar or False for none, got "
-        f"{type(progress).__name__} {progress!r}"
-    )
 
 
 def _run_points(

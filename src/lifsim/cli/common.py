@@ -318,7 +318,7 @@ def run_sweep(
     if values["dry_run"]:
         print(sweep(params, values["grid"], **keywords, runner=runner_of(values), dry_run=True).summary())
         return 0
-    from ..sweeps import point_progress
+    from ..runners.base import point_progress
 
     bar = point_progress(not quiet and sys.stderr.isatty())
     try:

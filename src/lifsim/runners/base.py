@@ -13,6 +13,7 @@ stores the run wrote; ``job.meta`` is the runner's part of the provenance.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..memory import available_memory, format_bytes, single_thread_native_pools
@@ -31,6 +32,8 @@ __all__ = [
     "expected_rate",
     "make_progress",
     "output_bytes",
+    "point_progress",
+    "PointBar",
     "least_output_bytes",
     "positive_int",
     "MAX_TRACE_BYTES",
@@ -188,6 +191,41 @@ def compile_notice(engine: str, progress: bool | None) -> None:
                 file=sys.stderr,
                 flush=True,
             )
+
+
+class PointBar:
+    """A sweep's progress as a bar of points on stderr (tqdm), closed when the last point lands or by
+    :meth:`close`; a callable ``bar(points_done, points_total)``."""
+
+    def __init__(self) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=0, unit="point", desc="lifsim sweep", leave=False, file=sys.stderr)
+
+    def __call__(self, done: int, total: int) -> None:
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def point_progress(progress: object) -> Callable[[int, int], None] | None:
+    """A sweep's ``progress`` argument as its callback: a callable as it is, True a :class:`PointBar`, None or
+    False none; ``TypeError`` for anything else (``progress=False`` met a call of a bool in the sweep's middle)."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return PointBar()
+    if callable(progress):
+        return progress  # type: ignore[return-value]
+    raise TypeError(
+        f"progress: expected progress(points_done, points_total), True for a bar or False for none, got "
+        f"{type(progress).__name__} {progress!r}"
+    )
 
 
 def make_progress(progress: bool | None, engine: str, n: int, steps: int):  # type: ignore[no-untyped-def]
