@@ -107,6 +107,41 @@ def test_output_that_cannot_be_written_is_one_line_naming_stdout(argv):
     ), argv
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--n", "10", "--data", "q.npz"],
+        ["fi", "--n", "20", "--t-max", "0.2s", "--points", "2", "--data", "q.npz"],
+        ["network", "--n-exc", "400", "--t-max", "0.05s", "--data", "q.nc"],
+    ],
+    ids=["simulate", "fi", "network"],
+)
+def test_a_reader_that_went_away_loses_the_printout_not_the_data(argv, tmp_path):
+    """``lifsim simulate --data q.npz | true``: the summary's broken pipe ended the command before it saved."""
+    process = subprocess.Popen([lifsim_script(), *argv], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # nobody reads: every write to stdout fails with EPIPE
+    err = process.stderr.read().decode()
+    process.wait(timeout=120)
+    process.stderr.close()
+    assert (process.returncode, err) == (errors.EXIT_BROKEN_PIPE, ""), (argv, process.returncode, err)
+    assert (tmp_path / argv[-1]).stat().st_size > 0
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_stdout_loses_the_printout_not_the_data(tmp_path):
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [lifsim_script(), "simulate", "--n", "10", "--data", "f.npz"],
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == errors.EXIT_USAGE and "stdout: No space left on device" in done.stderr
+    assert (tmp_path / "f.npz").stat().st_size > 0
+
+
 def test_help_into_head_is_one_line_and_no_complaint():
     done = subprocess.run(
         ["bash", "-c", f"set -o pipefail; '{lifsim_script()}' --help | head -1"],

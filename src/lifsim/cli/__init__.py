@@ -116,7 +116,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.showwarning = _say_at_once(labels)
             if stdout is not None:
                 sys.stdout = NamedOutput(stdout)  # type: ignore[assignment]
-            return _run(tokens, labels)
+            status = _run(tokens, labels)
+        lost = getattr(sys.stdout, "lost", None)
+        if lost is not None and status == 0:  # the files were written; the printed output was not (all) read
+            return _failed(lost, labels)
+        return status
     except SystemExit as leaving:  # --help and --version (argparse): the console script exits with its code
         lost = getattr(sys.stdout, "lost", None)
         if lost is not None and leaving.code in (0, None):  # argparse drops a failed write of its help
@@ -129,33 +133,37 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 class NamedOutput:
-    """``sys.stdout`` while a command runs: a write that fails names ``stdout`` (``lifsim params > /dev/full``
-    said only "No space left on device", as if a data file had failed).  A broken pipe stays what it is."""
+    """``sys.stdout`` while a command runs.  A write that fails is remembered, not raised, and the rest of the
+    output is dropped: the command goes on to write its files (``lifsim simulate --data q.npz | true`` lost its
+    result to the summary's broken pipe), and the command line then exits as the failure says, a broken pipe
+    quietly (141) and any other error in one line naming ``stdout`` (``> /dev/full`` said only "No space left
+    on device", as if a data file had failed)."""
 
     def __init__(self, stream: Any) -> None:
         self._stream = stream
-        self.lost: OSError | None = None  #: the first failed write (argparse's help drops it)
+        self.lost: OSError | None = None  #: the first failed write (argparse's help drops it too)
 
     def write(self, text: str) -> int:
-        try:
-            return int(self._stream.write(text))
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise self._named(error) from None
+        if self.lost is None:
+            try:
+                self._stream.write(text)
+            except OSError as error:
+                self._lose(error)
+        return len(text)
 
     def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise self._named(error) from None
+        if self.lost is None:
+            try:
+                self._stream.flush()
+            except OSError as error:
+                self._lose(error)
 
-    def _named(self, error: OSError) -> OSError:
-        named = OSError(error.errno, error.strerror or str(error), "stdout")
-        self.lost = self.lost or named
-        return named
+    def _lose(self, error: OSError) -> None:
+        if isinstance(error, BrokenPipeError):
+            self.lost = error
+        else:
+            self.lost = OSError(error.errno, error.strerror or str(error), "stdout")
+        _drop_stdout()  # what is still buffered goes to /dev/null, not to a second failure at exit
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
