@@ -143,6 +143,25 @@ def test_two_writers_on_one_path(tmp_path, runs, suffix):
     assert litter(tmp_path) == []
 
 
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".csv"])
+def test_two_writers_on_one_new_path_never_both_succeed(tmp_path, runs, suffix):
+    """Without --force both found no file, both wrote it, both exited 0, and one result was silently gone: now
+    exactly one wins and the other says so in one line (at its check, or when its file is renamed into place)."""
+    target = tmp_path / f"out{suffix}"
+    writers = [lifsim_process([*RUN, "--data", target.name, "--seed", str(seed)], tmp_path) for seed in (1, 2)]
+    outcomes = []
+    for writer in writers:
+        _out, err = writer.communicate(timeout=180)
+        errors = [line for line in err.splitlines() if line.startswith("lifsim: error:")]
+        outcomes.append((writer.returncode, errors))
+    assert sorted(status for status, _ in outcomes) == [0, 2], outcomes
+    winner = next(i for i, (status, _) in enumerate(outcomes) if status == 0) + 1
+    loser_errors = next(errors for status, errors in outcomes if status == 2)
+    assert len(loser_errors) == 1 and target.name in loser_errors[0], outcomes
+    assert is_complete_copy_of(target, runs[winner])
+    assert litter(tmp_path) == []
+
+
 def tmpfs(mount: Path, size: str):  # type: ignore[no-untyped-def]
     """A tmpfs of ``size`` at ``mount``, where the tests may mount one (root on Linux); skipped otherwise."""
     mount.mkdir()

@@ -744,3 +744,20 @@ def test_dataset_holds_the_mean_input_current():
     assert ds["i"].attrs["units"] == "A"
     np.testing.assert_array_equal(ds["i"].values[:10], run_exercise(2).data["i"])  # the tutorial's I(t)
     assert np.isnan(ds["i"].values[-1])
+
+
+def test_a_file_that_appears_while_a_result_is_written_is_kept(tmp_path):
+    """The name was free when the save began; another writer's file that takes it meanwhile is never replaced
+    without overwrite (one line naming it), and with overwrite it is."""
+    from lifsim.atomic import atomic_file, saving
+
+    target = tmp_path / "out.npz"
+    with pytest.raises(ValueError, match=r"'.*out\.npz' appeared while this run was writing it"):
+        with saving(False), atomic_file(target) as tmp:
+            Path(tmp).write_bytes(b"mine")
+            target.write_bytes(b"theirs")
+    assert target.read_bytes() == b"theirs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.npz"]
+    with saving(True), atomic_file(target) as tmp:
+        Path(tmp).write_bytes(b"mine")
+    assert target.read_bytes() == b"mine"

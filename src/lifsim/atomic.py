@@ -12,6 +12,7 @@ plain ``open(path, "w")`` would give them (``0666`` less the umask), not the
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import shutil
 import tempfile
@@ -26,6 +27,7 @@ __all__ = [
     "check_output_path",
     "check_free_space",
     "check_room_for",
+    "saving",
     "atomic_file",
     "atomic_folder",
     "umask",
@@ -158,6 +160,23 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+#: set by :func:`saving`: whether the files written now may replace only what did not exist (``overwrite=False``)
+_NEW_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("lifsim_new_only", default=False)
+
+
+@contextlib.contextmanager
+def saving(overwrite: bool) -> Iterator[None]:
+    """The files :func:`atomic_file` writes within: without ``overwrite``, renamed into place only where no file
+    of that name exists at that moment (the caller checked the name before; a file another writer put there
+    since is kept, and this write refused in one line: two runs on one path both exited 0 and one result was
+    lost).  Every save of a result (run, network, f-I, sweep, tutorial) goes through it."""
+    token = _NEW_ONLY.set(not overwrite)
+    try:
+        yield
+    finally:
+        _NEW_ONLY.reset(token)
+
+
 @contextlib.contextmanager
 def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
     """Yield a temporary path beside ``target``; rename it to ``target`` if the block succeeds.
@@ -184,12 +203,55 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
                 os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())
         raise_if_interrupted()  # never rename a file into place after an interrupt, even a swallowed one
-        os.replace(tmp, target)
+        if _NEW_ONLY.get():  # a result saved without overwrite: a file another writer made meanwhile stays
+            _publish_new(Path(tmp), target)
+        else:
+            os.replace(tmp, target)
         _fsync_folder(folder)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
         _ACTIVE.discard(Path(tmp))
+
+
+def _publish_new(tmp: Path, target: Path) -> None:
+    """Rename ``tmp`` to ``target`` only if ``target`` does not exist, in one atomic step: Linux
+    ``renameat2(RENAME_NOREPLACE)``, else a hard link (which fails on an existing name), else a check and a
+    rename (a file system without either); ``ValueError`` naming ``target`` when another writer created it."""
+    import errno
+
+    def taken() -> ValueError:
+        return ValueError(
+            f"{str(target)!r} appeared while this run was writing it (another run writing the same path?); it is "
+            "left as it is, and this run's file was not written: choose another path, or rerun with --force "
+            "(overwrite=True) once it is there"
+        )
+
+    try:
+        import ctypes
+
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        at_fdcwd, rename_noreplace = -100, 1
+        if renameat2(at_fdcwd, os.fsencode(tmp), at_fdcwd, os.fsencode(target), rename_noreplace) == 0:
+            return
+        code = ctypes.get_errno()
+        if code == errno.EEXIST:
+            raise taken()
+        if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):  # a real failure: say it
+            raise OSError(code, os.strerror(code), str(target))
+    try:
+        os.link(tmp, target)  # fails on an existing name; tmp is removed by the caller
+        return
+    except FileExistsError:
+        raise taken() from None
+    except OSError:  # no hard links here (some network and FAT file systems)
+        pass
+    if target.exists() or target.is_symlink():
+        raise taken()
+    os.replace(tmp, target)
 
 
 def _exchange(a: Path, b: Path) -> bool:

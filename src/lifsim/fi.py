@@ -148,16 +148,17 @@ class FICurve:
 
         An existing file is refused (``ValueError``) unless ``overwrite=True``.
         """
-        from .atomic import check_output_path
+        from .atomic import check_output_path, saving
         from .formats import TABLE_SUFFIXES
         from .store import check_overwrite
 
         target = check_output_path(path, TABLE_SUFFIXES, "--data")
         check_overwrite(path, overwrite, "--data")
-        if target.suffix.lower() == ".csv":
-            from .formats.csv import save_columns
+        with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
+            if target.suffix.lower() == ".csv":
+                from .formats.csv import save_columns
 
-            return save_columns(target, self.table(), self.UNITS, self.meta)
-        from .formats.npz import save_arrays
+                return save_columns(target, self.table(), self.UNITS, self.meta)
+            from .formats.npz import save_arrays
 
-        return save_arrays(target, self.table(), self.meta)
+            return save_arrays(target, self.table(), self.meta)

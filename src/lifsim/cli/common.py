@@ -340,7 +340,7 @@ def run_sweep(
     say(table(ds), quiet)
     if data is not None:
         if zarr_store is None:
-            save_netcdf(ds, data)
+            save_netcdf(ds, data, overwrite=bool(values["force"]))
         wrote(data, "sweep", quiet)
     if values["plot"] is not None:
         from ..plot import save_figure
@@ -350,14 +350,15 @@ def run_sweep(
     return 0
 
 
-def save_netcdf(ds: Any, path: str) -> None:
-    """The sweep as a NetCDF file, written whole or not at all."""
+def save_netcdf(ds: Any, path: str, overwrite: bool = False) -> None:
+    """The sweep as a NetCDF file, written whole or not at all (a file another writer made since the check stays,
+    unless ``overwrite``)."""
     import io
     from pathlib import Path
 
-    from ..atomic import atomic_file
+    from ..atomic import atomic_file, saving
 
     buffer = io.BytesIO()
     ds.to_netcdf(buffer, engine="h5netcdf")
-    with atomic_file(Path(path)) as temporary:
+    with saving(overwrite), atomic_file(Path(path)) as temporary:
         Path(temporary).write_bytes(buffer.getvalue())

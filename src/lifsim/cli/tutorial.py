@@ -83,9 +83,11 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     for line in out.lines:
         print(line)
     if values["data"] is not None:
+        from ..atomic import saving
         from ..formats.npz import save_arrays
 
-        save_arrays(values["data"], out.data, replay_meta(exercise, **settings))
+        with saving(bool(values["force"])):
+            save_arrays(values["data"], out.data, replay_meta(exercise, **settings))
     if plots:
         from ..plot import save_figure
 

@@ -258,8 +258,11 @@ def save(result: Result, path: str | os.PathLike, *, what: str = "save", overwri
 
     if not isinstance(result, Result):
         raise TypeError(f"{what}: expected a lifsim Result, got {type(result).__name__}")
+    from ..atomic import saving
+
     fmt, target = check_target(path, what, overwrite=overwrite)
-    written: Path = fmt.module().save(result, target)
+    with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
+        written: Path = fmt.module().save(result, target)
     return written
 
 

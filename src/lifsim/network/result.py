@@ -177,7 +177,15 @@ class NetworkResult:
         An existing file or store is refused unless ``overwrite=True`` (the command line's ``--force``), and
         a missing package of the format (pynwb for ``.nwb``) is named before anything is written.
         """
+        from ..atomic import saving
+
         target, suffix = check_target(path, overwrite, "save")
+        with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
+            self._write(target, suffix)
+        return target
+
+    def _write(self, target: Path, suffix: str) -> None:
+        """Write the Dataset to ``target`` in the format of ``suffix`` (checked by :meth:`save`)."""
         ds = self.dataset
         if suffix == ".nc":  # the run's own NetCDF layer: SHA-256 and Fletcher-32 checksums, atomic
             write_netcdf(ds, target)
@@ -200,7 +208,6 @@ class NetworkResult:
                 handle.write("time (s),rate_E (Hz),rate_I (Hz)\n")
                 for t, e, i in zip(ds["time"].values.tolist(), rates[0].tolist(), rates[1].tolist()):
                     handle.write(f"{t!r},{e!r},{i!r}\n")
-        return target
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
         """The figure (:func:`lifsim.network.plot.figure`), saved to ``path`` when given (``.png``, ``.svg`` or
