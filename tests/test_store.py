@@ -440,3 +440,22 @@ def test_a_distributed_run_store_is_replaced_only_with_overwrite_and_checked_on_
     (store / "v" / "c" / "1" / "0").unlink()  # a recorded neuron's trace chunk
     with pytest.raises(ValueError, match="chunk v/c/1/0 is missing"):
         lifsim.load(store)
+
+
+@pytest.mark.parametrize("torn", [b'{"key":"7","fi', b"x" * 5000])
+def test_a_torn_last_mark_is_cut_before_the_next_is_added(tmp_path, torn):
+    """A mark torn by a kill or a full disk is left out when read; the next one was appended after it, so the torn
+    line sat in the middle of the file as damage (a resumed sweep ran every point and then failed for good)."""
+    from lifsim.store import Marks
+
+    store = tmp_path / "s.zarr"
+    store.mkdir()
+    (store / "a").write_bytes(b"1")
+    marks = Marks(store)
+    marks.add("1", ["a"])
+    with open(marks.path, "ab") as handle:
+        handle.write(torn)
+    assert list(marks.read()) == ["1"]
+    marks.add("2", ["a"])
+    assert list(marks.verify()) == ["1", "2"]
+    assert marks.path.read_bytes().count(b"\n") == 2

@@ -455,6 +455,29 @@ def verify(store: Path) -> None:
         raise ValueError(f"it holds {_name(unlisted[0])}, which its manifest does not list")
 
 
+def _drop_torn_tail(handle: Any) -> None:
+    """Cut a line file (open ``ab+``) back to its last newline: a line torn by a kill or a full disk, which
+    :meth:`Marks.read` leaves out, would otherwise sit before the next line, in the middle of the file, where it
+    is damage (a resumed sweep ran every point and then could not be finished)."""
+    end = handle.seek(0, os.SEEK_END)
+    if end == 0:
+        return
+    handle.seek(end - 1)
+    if handle.read(1) == b"\n":
+        return
+    position = end
+    while position > 0:  # back in blocks to the last newline (a line is a few hundred bytes)
+        start = max(0, position - 4096)
+        handle.seek(start)
+        block = handle.read(position - start)
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            handle.truncate(start + cut + 1)
+            return
+        position = start
+    handle.truncate(0)
+
+
 class Marks:
     """The resume marks of a store written piece by piece: ``lifsim-marks.jsonl`` at its root.
 
@@ -469,8 +492,9 @@ class Marks:
         """Mark piece ``key`` finished, recording its files (paths relative to the store), already written."""
         digests = {relative: file_digest(self.store / relative) for relative in files}
         line = json.dumps({"key": key, "files": digests}, separators=(",", ":"))
-        with open(self.path, "a") as handle:
-            handle.write(line + "\n")
+        with open(self.path, "ab+") as handle:
+            _drop_torn_tail(handle)
+            handle.write((line + "\n").encode())
 
     def read(self) -> dict[str, dict[str, str]]:
         """The marks (key -> {file: digest}); a torn last line is left out; ``ValueError`` if damaged."""
