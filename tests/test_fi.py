@@ -170,6 +170,7 @@ def test_cli_fi_npz_and_png(capsys, tmp_path):
     with np.load(tmp_path / "fi.npz", allow_pickle=False) as data:
         table = {name: data[name] for name in data.files}
     meta = json.loads(str(table.pop("meta")))  # every file lifsim writes carries its provenance
+    assert set(json.loads(str(table.pop("lifsim_sha256")))) == {*table, "meta"}  # and every member's checksum
     assert meta["kind"] == "f-I curve" and meta["n"] == 1 and meta["params"]["t_ref"] == 2e-3
     assert meta["command"].startswith("lifsim fi ") and meta["lifsim_version"]
     assert set(table) == {"i", "rate", "rate_sem", "rate_theory", "rate_grid"}

@@ -217,3 +217,37 @@ def test_rerun_of_a_csv_says_why(capsys, tmp_path, run):
     run.save(str(tmp_path / "run.csv"))
     rc, _out, err = run_cli(capsys, ["rerun", "run.csv"])
     assert_one_line_error(rc, err, "run.csv", "not a whole run", ".npz")
+
+
+@pytest.mark.parametrize("member", ["v_std", "rate", "autocov_lag1", "meta"])
+def test_an_npz_member_rewritten_whole_is_refused(tmp_path, member):
+    """A zip's CRC-32 catches damage, not an array rewritten with numpy.savez: lifsim rerun said "reproduced bit for
+    bit" of a file whose v_std, rate or autocovariance had been edited (a Result rebuilds them from v_m2)."""
+    import json
+
+    result = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), lifsim.inputs.white_noise(sigma="2 mV"), n=5, lags=[1])
+    result.save(tmp_path / "run.npz")
+    members = dict(np.load(tmp_path / "run.npz"))
+    if member == "meta":
+        meta = json.loads(str(members["meta"]))
+        meta["seed"] += 1
+        members["meta"] = np.array(json.dumps(meta))
+    else:
+        members[member] = members[member] * 1.0001 + 1e-12
+    np.savez(tmp_path / "edited.npz", **members)
+    with pytest.raises(ValueError, match=rf"edited\.npz: .*{member} does not match its checksum"):
+        lifsim.load(tmp_path / "edited.npz")
+    del members["lifsim_sha256"]  # a file written before lifsim kept checksums still loads
+    np.savez(tmp_path / "older.npz", **members)
+    lifsim.load(tmp_path / "older.npz")
+
+
+def test_a_network_npz_member_rewritten_whole_is_refused(tmp_path):
+    from lifsim.network import BrunelParams
+
+    lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02)).save(tmp_path / "net.npz")
+    members = dict(np.load(tmp_path / "net.npz"))
+    members["rate"] = members["rate"] * 2
+    np.savez(tmp_path / "edited.npz", **members)
+    with pytest.raises(ValueError, match=r"rate does not match its checksum"):
+        lifsim.network.load(tmp_path / "edited.npz")

@@ -21,18 +21,54 @@ import numpy as np
 
 from .atomic import atomic_file, check_output_path
 
-__all__ = ["save_arrays", "read_arrays", "open_archive", "read_member", "MAX_META_BYTES"]
+__all__ = ["save_arrays", "read_arrays", "open_archive", "read_member", "check_digests", "digest", "MAX_META_BYTES"]
 
 
 def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping | None = None) -> Path:
     """Write ``arrays`` (and ``meta`` as a JSON string under ``meta``) to ``path`` atomically."""
     target = check_output_path(path, (".npz",), "--data")
-    payload = dict(arrays)
+    payload = {name: np.asarray(value) for name, value in arrays.items()}
     if meta is not None:
         payload["meta"] = np.array(json.dumps(meta))
+    payload[DIGESTS] = np.array(json.dumps({name: digest(value) for name, value in payload.items()}))
     with atomic_file(target) as tmp, open(tmp, "wb") as handle:
         np.savez(handle, **payload)  # type: ignore[arg-type]
     return target
+
+
+#: the member that holds every other member's SHA-256 (:func:`digest`), as a .nc keeps its ``lifsim_sha256``: a
+#: zip's CRC-32 catches damage, not an array rewritten whole (``numpy.savez`` of an edited rate)
+DIGESTS = "lifsim_sha256"
+
+
+def digest(array: np.ndarray) -> str:
+    """SHA-256 of an array's type, shape and bytes (C order)."""
+    import hashlib
+
+    value = np.ascontiguousarray(array)
+    hashed = hashlib.sha256(f"{value.dtype.str}|{value.shape}|".encode())
+    hashed.update(value.tobytes())
+    return hashed.hexdigest()
+
+
+def check_digests(data: Any, source: object, read: Mapping[str, np.ndarray], limit: int) -> None:
+    """Check every member an opened archive's :data:`DIGESTS` names against its SHA-256: those already ``read``
+    and the rest (read here, each at most ``limit`` bytes); ``ValueError`` naming the first that differs.  A file
+    written before lifsim kept digests has none to check."""
+    if DIGESTS not in data.files:
+        return
+    try:
+        table = json.loads(str(read_member(data, DIGESTS, MAX_META_BYTES, source)))
+    except ValueError:
+        raise ValueError(f"its {DIGESTS} member is damaged") from None
+    if not isinstance(table, dict):
+        raise ValueError(f"its {DIGESTS} member is damaged")
+    for name, expected in table.items():
+        if f"{name}.npy" not in data.zip.namelist():
+            raise ValueError(f"{name} is missing (its checksum is listed)")
+        value = read[name] if name in read else read_member(data, name, limit, source)
+        if digest(value) != expected:
+            raise ValueError(f"{name} does not match its checksum (changed or damaged)")
 
 
 #: the first bytes of a zip archive (.npz) and of a single numpy array (.npy)
@@ -121,7 +157,10 @@ def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     data = open_archive(path)
     try:
         with data:
-            return {name: read_member(data, name, MAX_META_BYTES << 6, path) for name in data.files}
+            arrays = {name: read_member(data, name, MAX_META_BYTES << 6, path) for name in data.files}
+            check_digests(data, path, arrays, MAX_META_BYTES << 6)
+            arrays.pop(DIGESTS, None)
+            return arrays
     except ValueError as error:
         raise ValueError(f"{path}: not a lifsim .npz file ({error})") from None
     except Exception as error:  # damaged archives raise many types

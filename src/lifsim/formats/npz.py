@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..npz_io import MAX_META_BYTES, open_archive, read_arrays, read_member, save_arrays
+from ..npz_io import MAX_META_BYTES, check_digests, open_archive, read_arrays, read_member, save_arrays
 from ..result import Result
 
 __all__ = ["save", "load", "save_arrays", "read_arrays"]
@@ -83,7 +83,8 @@ def load(source: Path) -> Result:
         with data:
             if "meta" not in data.files:
                 raise KeyError("'meta'")
-            meta = json.loads(str(read_member(data, "meta", MAX_META_BYTES, source)))
+            meta_text = str(read_member(data, "meta", MAX_META_BYTES, source))
+            meta = json.loads(meta_text)
             if not isinstance(meta, dict) or "params" not in meta:
                 raise ValueError("meta has no parameters")
             _refuse_other_kinds(meta, source)
@@ -91,6 +92,8 @@ def load(source: Path) -> Result:
             arrays = {
                 name: read_member(data, name, limit, source) for name, limit in limits.items() if name in data.files
             }
+            # every member's checksum, the derived ones (v_std, rate, ...) a Result rebuilds included
+            check_digests(data, source, {**arrays, "meta": np.array(meta_text)}, max(limits.values(), default=0))
         t = arrays["t"]
         lags_array = arrays.get("lags", np.zeros(0, dtype=np.int64))
         if lags_array.dtype.kind not in "iu" or lags_array.ndim != 1 or (lags_array.size and lags_array.min() < 0):
