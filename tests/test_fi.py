@@ -294,3 +294,22 @@ def test_a_current_slip_in_the_curve_names_the_curves_own_options():
     done = run_script(["fi", "--i-max", "1A", "--n", "5", "--t-max", "0.3s", "--points", "2", "--quiet"])
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0].startswith("lifsim: warning: --i-min/--i-max: 1 A is far outside the usual")
+
+
+def test_a_rounded_refractory_period_is_compared_with_the_period_that_ran():
+    """--round-steps ran t_ref 1.4 ms as 1 step of 1 ms, and the theory columns were computed for 1.4 ms."""
+    import warnings
+
+    from lifsim.errors import PlausibilityWarning
+
+    base = dict(t_max="0.3 s", dt="1 ms")
+    exact = lifsim.fi_curve(lifsim.LIFParams(**base, t_ref="1 ms"), ["0 pA", "400 pA"], n=20, sigma="5 mV")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        rounded = lifsim.fi_curve(
+            lifsim.LIFParams(**base, t_ref="1.4 ms", round_steps=True), ["0 pA", "400 pA"], n=20, sigma="5 mV"
+        )
+    assert np.array_equal(rounded.rate, exact.rate)
+    assert np.array_equal(rounded.rate_theory, exact.rate_theory) and np.array_equal(rounded.rate_grid, exact.rate_grid)
+    notes = {str(w.message) for w in caught if issubclass(w.category, PlausibilityWarning)}
+    assert notes == {"round_steps: t_ref = 0.0014 s is 1.4 steps of dt; rounded to 1 steps (0.001 s)"}

@@ -193,6 +193,12 @@ class LIFParams:
                 "method 'exact' is stable for any dt"
             )
 
+    @property
+    def t_ref_simulated(self) -> float:
+        """The refractory period (s) a run holds: ``t_ref``, or the whole steps ``round_steps`` rounded it to (the
+        theory's rates use this, so a rounded run is compared with the period it ran)."""
+        return self.t_ref if _whole(self.t_ref / self.dt) else self.refractory_steps * self.dt
+
     def notes(self) -> list[str]:
         """What ``round_steps`` rounded, in words (empty when nothing was rounded)."""
         out = []

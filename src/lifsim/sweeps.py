@@ -27,6 +27,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .defaults import FI, STUDY_PROFILE, SWEEP
+from .errors import PlausibilityWarning
 from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
@@ -147,8 +149,11 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
     if spec.model == "network":
         point_params.check_memory()
         point_params.warn_plausibility()  # a slip of units, said before any point runs
-    elif spec.method == "euler":
-        point_params.check_method("euler")
+    else:
+        if spec.method == "euler":
+            point_params.check_method("euler")
+        for note in point_params.notes():  # round_steps: the period a point runs, said once per distinct rounding
+            warnings.warn(f"round_steps: {note}", PlausibilityWarning, stacklevel=2)
 
 
 def measure_point(

@@ -304,7 +304,7 @@ def fi_deterministic(params: LIFParams, i_mean: Any = None) -> np.ndarray:
     mu = _as_mu(params, i_mean)
     rate = np.zeros_like(mu)
     above = _above_rheobase(params, mu)
-    period = params.t_ref + params.tau * np.log((mu[above] - params.vr) / (mu[above] - params.vth))
+    period = params.t_ref_simulated + params.tau * np.log((mu[above] - params.vr) / (mu[above] - params.vth))
     rate[above] = 1.0 / period
     return rate
 
@@ -431,7 +431,7 @@ def siegert_rate(
         if log_isi_noise > 700:
             rates[index] = 0.0
         else:
-            rates[index] = 1.0 / (params.t_ref + np.exp(log_isi_noise))
+            rates[index] = 1.0 / (params.t_ref_simulated + np.exp(log_isi_noise))
     if mu_shaped.ndim:
         return rates.reshape(mu_shaped.shape)
     return float(rates[0])
