@@ -119,3 +119,14 @@ def test_a_network_sweep_on_two_workers_gives_the_same_bits(swept, tmp_path):
     store = lifsim.load_sweep(tmp_path / "two.zarr")
     for name in ("rate_exc", "rate_inh", "cv_exc", "cv_inh", "synchrony_exc", "synchrony_inh", "rate_theory"):
         assert np.array_equal(store[name].values, swept[name].values, equal_nan=True), name
+
+
+def test_a_network_sweep_saved_as_netcdf_reads_back(tmp_path):
+    """The documented phase-diagram command with --data ph.nc wrote a file load_sweep refused ("not a lifsim
+    sweep": it looked for a neuron sweep's rate), while lifsim.load sent it to load_sweep."""
+    argv = ["network", "--n-exc", "400", "--epsilon", "0.25", "--t-max", "0.1s", "--seed", "7"]
+    done = run_script([*argv, "--grid", "g=3,5", "--grid", "eta=1,2", "--data", str(tmp_path / "ph.nc"), "-q"])
+    assert done.returncode == 0, done.stderr
+    back = lifsim.load_sweep(tmp_path / "ph.nc")
+    python = lifsim.sweep(SMALL.replace(t_max=0.1), {"g": [3.0, 5.0], "eta": [1.0, 2.0]}, seed=7)
+    assert np.array_equal(back["rate_exc"].values, python["rate_exc"].values, equal_nan=True)

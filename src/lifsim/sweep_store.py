@@ -331,7 +331,8 @@ def _load_netcdf(target: Path) -> Any:
             attributes = dict(opened.attrs)
             if "lifsim_schema" in attributes:
                 raise ValueError("a lifsim run, not a sweep; read it with lifsim.load")
-            if attributes.get("title") != "lifsim sweep" or "rate" not in opened:
+            # a neuron sweep has its rate, a network sweep its populations' (rate_exc, rate_inh)
+            if attributes.get("title") != "lifsim sweep" or not ("rate" in opened or "rate_exc" in opened):
                 raise ValueError("not a lifsim sweep")
             declared = sum(int(v.size) * v.dtype.itemsize for v in opened.variables.values())
             check_inflation(declared, target.stat().st_size)
