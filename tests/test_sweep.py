@@ -374,3 +374,11 @@ def test_progress_takes_what_simulate_takes(progress):
 def test_a_progress_that_cannot_be_called_is_named():
     with pytest.raises(TypeError, match=r"^progress: expected progress\(points_done, points_total\), True for a bar"):
         lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "100pA"}, n=2, transient="5 ms", progress="yes")
+
+
+def test_a_sweep_seed_too_large_for_its_points_is_named_as_typed():
+    with pytest.raises(
+        ValueError,
+        match=r"^seed: a sweep's point p runs with seed \* 2\*\*32 \+ p, .* got 79228162514264337593543950336",
+    ):
+        lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "1pA"}, n=2, transient="5 ms", seed=2**96)

@@ -42,7 +42,7 @@ from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
 from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep
-from .units import to_si
+from .units import parse_int, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
@@ -69,6 +69,21 @@ OUTPUTS = {
 def point_seed(seed: int, index: int) -> int:
     """The seed of the grid point with flat index ``index``: ``seed * 2**32 + index``."""
     return int(seed) * 2**32 + int(index)
+
+
+#: the largest seed of a sweep: its points' seeds (:func:`point_seed`) stay below the streams' 2**128
+MAX_SWEEP_SEED = 2**96 - 1
+
+
+def sweep_seed(raw: object) -> int:
+    """A sweep's seed, checked against :data:`MAX_SWEEP_SEED` (the message quoted a point's derived seed)."""
+    seed = parse_int(raw, "seed", 0)
+    if seed > MAX_SWEEP_SEED:
+        raise ValueError(
+            f"seed: a sweep's point p runs with seed * 2**32 + p, below 2**128, so its seed is at most 2**96 - 1, "
+            f"got {seed}"
+        )
+    return seed
 
 
 @dataclass(frozen=True)
@@ -309,7 +324,7 @@ def _make_spec(
     if not transient_s >= 0 or not duration > 0:
         raise ValueError(f"transient: {transient_s!r} s must be >= 0 and shorter than the run ({params.t_max!r} s)")
     n = parse_int(n, "n", 1)
-    seed = parse_int(seed, "seed", 0)
+    seed = sweep_seed(seed)
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
     spec = _Spec(
@@ -344,7 +359,6 @@ def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) ->
     from .network.analysis import SYNCHRONY_BIN, analysis_start
     from .network.model import SWEEPABLE_DIMENSIONS as DIMENSIONS
     from .streams import STREAM_VERSION
-    from .units import parse_int
 
     for name, value in neuron_only.items():
         if value != SWEEP[name]:
@@ -352,7 +366,7 @@ def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) ->
                 f"{name}: a network sweep takes its model from BrunelParams; {name} applies to neuron sweeps only"
             )
     coords = parse_grid(grid, "grid", DIMENSIONS)
-    seed = parse_int(seed, "seed", 0) or params.seed
+    seed = sweep_seed(seed) or params.seed
     spec = _Spec(
         params={**params.as_dict(), "seed": 0},  # each point's network seed is point_seed(seed, p)
         grid={k: list(v) for k, v in coords.items()},

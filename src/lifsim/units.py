@@ -193,6 +193,22 @@ def format_display(value: float, dimension: str) -> str:
     return f"{scaled:g} {unit}".strip()
 
 
+def _exact_whole(text: str) -> int | None:
+    """The whole number a decimal text such as ``"1e3"`` or ``"2.5e1"`` names exactly, else None (at most 4,300
+    digits, Python's own limit for ``int`` of a text)."""
+    from decimal import Decimal, InvalidOperation
+
+    if len(text) > 100:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value() or abs(number.adjusted()) > 4300:
+        return None
+    return int(number)
+
+
 def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None = None) -> int:
     """A whole number from ``raw``: an int, or text such as ``"1000"`` or ``"1e3"`` (integral scientific notation)."""
     accepted = expected or ("a whole number" + (f" >= {low}" if low is not None else ""))
@@ -211,14 +227,11 @@ def parse_int(raw: Any, label: str, low: int | None = None, expected: str | None
         try:
             value = int(text)
         except ValueError:
-            try:
-                number = float(text)
-            except ValueError:
-                pass
+            value = _exact_whole(text)  # 1e3, 9007199254740993e0: read exactly, never through a float
     if value is None and math.isfinite(number) and number == int(number):
-        if abs(number) >= 2**63:
+        if abs(number) >= 2**53:  # a float (a TOML float, a Python float) is exact only up to 2**53
             raise ValueError(
-                f"{label}: {raw!r} is a floating-point number beyond 2**63, where whole numbers are no longer exact; "
+                f"{label}: {raw!r} is a floating-point number beyond 2**53, where whole numbers are no longer exact; "
                 "write it in digits"
             )
         value = int(number)
