@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -761,3 +762,16 @@ def test_a_file_that_appears_while_a_result_is_written_is_kept(tmp_path):
     with saving(True), atomic_file(target) as tmp:
         Path(tmp).write_bytes(b"mine")
     assert target.read_bytes() == b"mine"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of raw bytes (Linux)")
+@pytest.mark.parametrize("suffix", [".nc", ".nwb"])
+def test_a_path_hdf5_cannot_name_is_refused_before_the_run(tmp_path, suffix):
+    """``--data $'x\\xff.nc'`` ran for the whole run, then failed in h5py ('utf-8' codec can't encode...)."""
+    from cli_helpers import run_script
+
+    name = os.fsdecode(b"x\xff" + suffix.encode())
+    done = run_script(["simulate", "--n", "10", "--data", name], cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert "holds bytes that are not UTF-8, which HDF5 (behind .nc and .nwb) cannot name" in done.stderr
+    assert list(tmp_path.iterdir()) == []

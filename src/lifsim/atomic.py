@@ -58,6 +58,15 @@ def file_mode(folder: bool = False) -> int:
     return (0o777 if folder else 0o666) & ~umask()
 
 
+def _utf8(path: Path) -> bool:
+    """Whether the file system name of ``path`` (absolute) is UTF-8 text."""
+    try:
+        os.fsencode(os.path.abspath(path)).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
     """Validate an output path before any work is done; return it as a ``Path`` (see :func:`_check_output_path`)."""
     try:
@@ -117,6 +126,11 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
         target = resolved
     if target.suffix.lower() not in suffixes:
         raise ValueError(f"{what}: {str(path)!r} must end in one of {', '.join(suffixes)}")
+    if target.suffix.lower() in (".nc", ".nwb") and not _utf8(target):  # found at the write, after the run
+        raise ValueError(
+            f"{what}: {str(path)!r} holds bytes that are not UTF-8, which HDF5 (behind .nc and .nwb) cannot name a "
+            "file with; rename it, or write .npz or .zarr"
+        )
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ValueError(f"{what}: folder {str(folder)!r} of {str(path)!r} does not exist")
