@@ -87,3 +87,25 @@ def test_a_network_csv_says_before_the_run_what_it_will_not_hold():
     ]
     quiet = run_script(["network", "--n-exc", "400", "--t-max", "0.1s", "--record-spikes", "none", "--data", "m.csv"])
     assert quiet.returncode == 0 and "warning" not in quiet.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["sweep", "--grid", "i_mean=0:400pA:50", "--per-step", "--n", "2", "--t-max", "1s", "--data", "s.nc"],
+        ["network", "--n-exc", "400", "--grid", "g=3:6:40", "--t-max", "0.1s", "--data", "p.nc"],
+        ["fi", "--n", "2", "--points", "9", "--data", "f.npz"],
+    ],
+    ids=["sweep", "network-sweep", "fi"],
+)
+def test_a_sweep_file_without_room_is_refused_before_the_sweep(capsys, monkeypatch, argv):
+    """A sweep's .nc (or an f-I table) met a full disk after every point had run."""
+    import lifsim.sweeps
+
+    fake_free_room(monkeypatch, 0)
+    monkeypatch.setattr(lifsim.sweeps, "measure_point", lambda *a, **k: pytest.fail("a point ran"))
+    rc, out, err = run_cli(capsys, [*argv, "--quiet"])
+    assert rc == 2 and out == "", err
+    assert f"lifsim: error: --data: '{argv[-1]}' needs about " in err and err.endswith(
+        ", and its folder has 0 B free\n"
+    )

@@ -4,6 +4,7 @@ flags and config files, one-line messages."""
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import shlex
 import sys
@@ -315,6 +316,13 @@ def run_sweep(
     quiet = bool(values["quiet"])
     data = values["data"]
     zarr_store = data if data is not None and str(data).endswith(".zarr") else None
+    if data is not None and zarr_store is None:  # the sweep's .nc at least: found after the sweep before
+        from ..atomic import check_room_for
+
+        points = math.prod(len(axis) for axis in values["grid"].values())
+        per_step = "per_step" in values.values and bool(values["per_step"])
+        per_point = 8 * (4 + (2 * params.steps if per_step else 0))  # rate, theory, CV, Fano (and V per step)
+        check_room_for(Path(data), values.label("data"), array_bytes=points * per_point, table_bytes=0)
     if values["dry_run"]:
         print(sweep(params, values["grid"], **keywords, runner=runner_of(values), dry_run=True).summary())
         return 0

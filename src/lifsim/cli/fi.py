@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,11 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             " (and the range between them a finite number)"
         )
     currents = np.linspace(i_min, i_max, values["points"])
+    if data is not None and store is None:  # the table's room, before the curve (its columns: 5 numbers a point)
+        from ..atomic import check_room_for
+
+        count = 5 * currents.size
+        check_room_for(Path(data), values.label("data"), array_bytes=8 * count, table_bytes=2 * count)
     curve = fi_curve(
         params,
         currents,
