@@ -131,3 +131,48 @@ def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
     resumed.load_traces()
     assert_bitwise(uninterrupted, resumed)
     assert np.isfinite(resumed.v_mean).all()
+
+
+def _interrupted(client, tmp_path, monkeypatch, name, seed=3):
+    """A distributed run whose every range landed, left as a killed client leaves it (not finished)."""
+    from lifsim.runners.checkpoint import RunStore
+
+    store = tmp_path / name
+
+    def killed(self, result):
+        self.abort()
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RunStore, "finish", killed)
+        with pytest.raises(KeyboardInterrupt):
+            lifsim.simulate(P, source(), **{**KW, "seed": seed}, runner=client, trace_store=store, blocks_per_task=1)
+    return store, tmp_path / f".{name}.parts"
+
+
+@pytest.mark.parametrize("tamper", ["swapped chunk", "flipped byte", "part of another run", "renamed part", "emptied"])
+def test_a_resumed_store_refuses_what_changed_since_its_ranges_landed(client, tmp_path, monkeypatch, tamper):
+    """The parts and trace chunks were merged and sealed unchecked: another neuron's trace, another run's spikes
+    in a store that loaded without complaint, or an internal error naming no file."""
+    import shutil
+
+    store, parts = _interrupted(client, tmp_path, monkeypatch, "run.zarr")
+    names = sorted(parts.glob("*.npz"), key=lambda p: int(p.stem.split("-")[0]))
+    rows = sorted((store / "v" / "c").iterdir(), key=lambda p: int(p.name))
+    if tamper == "swapped chunk":
+        shutil.copy(rows[1] / "0", rows[0] / "0")
+    elif tamper == "flipped byte":
+        chunk = bytearray((rows[0] / "0").read_bytes())
+        chunk[len(chunk) // 2] ^= 0xFF
+        (rows[0] / "0").write_bytes(bytes(chunk))
+    elif tamper == "part of another run":
+        _other, other_parts = _interrupted(client, tmp_path, monkeypatch, "other.zarr", seed=4)
+        shutil.copy(other_parts / names[0].name, names[0])
+    elif tamper == "renamed part":
+        shutil.copy(names[1], names[0])
+    else:
+        names[0].write_bytes(b"")
+    with pytest.raises(
+        ValueError, match=r"^data: .*\.npz, a finished range of run\.zarr, cannot be used \(.*\); delete"
+    ):
+        lifsim.simulate(P, source(), **KW, runner=client, trace_store=store, resume=True)

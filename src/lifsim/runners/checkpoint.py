@@ -40,12 +40,14 @@ import numpy as np
 from ..atomic import check_output_path
 from ..engine.output import RangeOutput
 from ..engine.plan import RunPlan
+from ..npz_io import read_arrays, save_arrays
 from ..store import (
     LAYER,
     WriterLock,
     check_overwrite,
     codecs,
     create,
+    file_digest,
     quiet_zarr,
     read_attributes,
     refuse_links,
@@ -173,25 +175,44 @@ class RunStore:
                 done.add(int(first))
         return done
 
-    def read_range(self, first_block: int) -> RangeOutput:
-        """A finished range's output (its traces stay in the store)."""
-        [path] = list(self.parts.glob(f"{first_block}-*.npz"))
-        with np.load(path, allow_pickle=False) as data:
-            spikes = bool(data["has_spikes"])
-            return RangeOutput(
-                first_block=int(data["first_block"]),
-                end_block=int(data["end_block"]),
-                count=int(data["count"]),
-                mean=data["mean"],
-                m2=data["m2"],
-                lag=data["lag"],
-                spike_k=data["spike_k"] if spikes else None,
-                spike_j=data["spike_j"] if spikes else None,
-                spike_count=data["spike_count"],
-                snapshots=data["snapshots"],
-                trace_rows=data["trace_rows"],
-                trace=None,
-            )
+    def read_range(self, first_block: int, end_block: int) -> RangeOutput:
+        """A finished range's output (its traces stay in the store), after checking that its part is this run's
+        (the run's identity), this range's (its blocks), whole (every member's SHA-256) and that the trace chunks
+        it wrote are unchanged (their files' SHA-256): a part or chunk from another run, swapped or damaged, was
+        merged and sealed into a valid-looking store."""
+        path = self.parts / f"{first_block}-{end_block}.npz"
+        try:
+            data = read_arrays(path)
+            if "identity" not in data:
+                raise ValueError("it has no run identity: an older lifsim wrote it")
+            if str(data["identity"]) != self.identity:
+                raise ValueError("it is another run's")
+            if (int(data["first_block"]), int(data["end_block"])) != (first_block, end_block):
+                raise ValueError(f"it holds blocks {int(data['first_block'])} .. {int(data['end_block']) - 1}")
+            for relative, digest in json.loads(str(data["trace_files"])).items():
+                if file_digest(self.target / relative) != digest:
+                    raise ValueError(f"its trace chunk {relative} was changed since (damaged or swapped)")
+        except (ValueError, KeyError, OSError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+            raise ValueError(
+                f"data: {path}, a finished range of {self.target.name}, cannot be used ({reason}); delete it and "
+                "resume again to run its range anew"
+            ) from None
+        spikes = bool(data["has_spikes"])
+        return RangeOutput(
+            first_block=first_block,
+            end_block=end_block,
+            count=int(data["count"]),
+            mean=data["mean"],
+            m2=data["m2"],
+            lag=data["lag"],
+            spike_k=data["spike_k"] if spikes else None,
+            spike_j=data["spike_j"] if spikes else None,
+            spike_count=data["spike_count"],
+            snapshots=data["snapshots"],
+            trace_rows=data["trace_rows"],
+            trace=None,
+        )
 
     def finish(self, result: Any) -> Path:
         """Add the rest of ``result`` (its traces are in the store), seal the store, drop the parts."""
@@ -241,6 +262,7 @@ class RunStore:
 
         Returns the range without its traces (they are in the store, not sent back).
         """
+        trace_files: dict[str, str] = {}
         if part.trace is not None and part.trace_rows.size:
             import zarr
 
@@ -248,25 +270,26 @@ class RunStore:
                 array = zarr.open_array(str(self.target / "v"), mode="r+")
                 for row, values in zip(part.trace_rows.tolist(), part.trace):
                     array[row, :] = values
-        name = f"{part.first_block}-{part.end_block}"
-        partial = self.parts / f".{name}.{os.getpid()}.npz"
-        with open(partial, "wb") as handle:
-            np.savez(
-                handle,
-                first_block=part.first_block,
-                end_block=part.end_block,
-                count=part.count,
-                mean=part.mean,
-                m2=part.m2,
-                lag=part.lag,
-                has_spikes=part.spike_k is not None,
-                spike_k=part.spike_k if part.spike_k is not None else np.zeros(0, np.int64),
-                spike_j=part.spike_j if part.spike_j is not None else np.zeros(0, np.int64),
-                spike_count=part.spike_count,
-                snapshots=part.snapshots,
-                trace_rows=part.trace_rows,
-            )
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(partial, self.parts / f"{name}.npz")
+            for row in part.trace_rows.tolist():  # each row is one chunk: its file, as a resume will find it
+                relative = f"v/c/{row}/0"
+                if (self.target / relative).is_file():
+                    trace_files[relative] = file_digest(self.target / relative)
+        arrays = {
+            "identity": np.array(self.identity),
+            "first_block": np.array(part.first_block),
+            "end_block": np.array(part.end_block),
+            "count": np.array(part.count),
+            "mean": part.mean,
+            "m2": part.m2,
+            "lag": part.lag,
+            "has_spikes": np.array(part.spike_k is not None),
+            "spike_k": part.spike_k if part.spike_k is not None else np.zeros(0, np.int64),
+            "spike_j": part.spike_j if part.spike_j is not None else np.zeros(0, np.int64),
+            "spike_count": part.spike_count,
+            "snapshots": part.snapshots,
+            "trace_rows": part.trace_rows,
+            "trace_files": np.array(json.dumps(trace_files)),
+        }
+        # the npz layer: written whole under a temporary name, every member's SHA-256 kept (the range's done mark)
+        save_arrays(self.parts / f"{part.first_block}-{part.end_block}.npz", arrays)
         return dataclasses.replace(part, trace=None)

@@ -194,7 +194,7 @@ def run_dask(
         blocks_per_task = default_blocks_per_task(plan.n_blocks, cluster.total_threads)
     ranges = task_ranges(plan.n_blocks, blocks_per_task)
     finished = finished or set()
-    done: list[RangeOutput] = [store.read_range(b0) for b0, _b1 in ranges if b0 in finished]
+    done: list[RangeOutput] = [store.read_range(b0, b1) for b0, b1 in ranges if b0 in finished]
     neuron_steps = sum(r.spike_count.size for r in done) * plan.steps
     [shared] = client.scatter([plan], broadcast=True, hash=False)
     futures = {
