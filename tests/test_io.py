@@ -775,3 +775,17 @@ def test_a_path_hdf5_cannot_name_is_refused_before_the_run(tmp_path, suffix):
     assert done.returncode == 2 and done.stdout == "", done.stderr
     assert "holds bytes that are not UTF-8, which HDF5 (behind .nc and .nwb) cannot name" in done.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_trace_chunk_read_later_names_its_store(tmp_path):
+    """Traces stay on disk until asked for; a chunk changed since the store was sealed said only Zarr's
+    "Stored and computed checksum do not match", naming no file."""
+    store = tmp_path / "run.zarr"
+    lifsim.simulate(lifsim.LIFParams(t_max="50 ms"), n=20, record_v="all", seed=1).save(store)
+    chunk = store / "v" / "c" / "0" / "0"
+    damaged = bytearray(chunk.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    chunk.write_bytes(bytes(damaged))
+    result = lifsim.load(store)
+    with pytest.raises(ValueError, match=r"run\.zarr: its traces \(v\) cannot be read: a chunk is damaged or changed"):
+        result.load_traces()

@@ -81,7 +81,13 @@ class ZarrTraces:
         """The traces of ``rows`` (positions in :attr:`neurons`; all by default) as an array (V)."""
         with self._dataset() as ds:
             v = ds["v"] if rows is None else ds["v"].isel(recorded=rows)
-            return np.asarray(v.values, dtype=np.float64)
+            try:
+                return np.asarray(v.values, dtype=np.float64)
+            except (ValueError, OSError, RuntimeError) as error:  # a chunk's CRC-32C that does not match, ...
+                raise ValueError(
+                    f"{self.path}: its traces (v) cannot be read: a chunk is damaged or changed "
+                    f"({type(error).__name__}: {str(error)[:160]})"
+                ) from None
 
     def __repr__(self) -> str:
         return f"ZarrTraces({str(self.path)!r}, shape={self.shape})"
