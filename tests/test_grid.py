@@ -295,3 +295,12 @@ def test_the_sweep_table_names_the_units_of_its_grid(tmp_path):
         "(mV)",
     ]
     assert proc.stderr.splitlines()[0].startswith("lifsim: warning: --grid: i_mean: 4e-10 takes the list's unit")
+
+
+@pytest.mark.parametrize("text", ["el=-0.065,-60mV", "tau=0.02,20ms,40ms"])
+def test_an_si_value_among_milli_values_is_warned_about(text):
+    """One thousand is the milli factor: the first bound (1000x) let exactly these slips through."""
+    from lifsim.errors import PlausibilityWarning
+
+    with pytest.warns(PlausibilityWarning, match="takes the list's unit"):
+        parse_grid(text)

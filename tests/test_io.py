@@ -789,3 +789,31 @@ def test_a_damaged_trace_chunk_read_later_names_its_store(tmp_path):
     result = lifsim.load(store)
     with pytest.raises(ValueError, match=r"run\.zarr: its traces \(v\) cannot be read: a chunk is damaged or changed"):
         result.load_traces()
+
+
+def test_a_store_that_appears_while_a_result_is_written_is_kept(tmp_path):
+    """As for a file: a .zarr store saved without overwrite is never moved over one another writer made."""
+    from lifsim.atomic import atomic_folder, saving
+
+    target = tmp_path / "out.zarr"
+    folder = atomic_folder(target)
+    folder.path.mkdir()
+    (folder.path / "mine").write_text("mine")
+    target.mkdir()
+    (target / "theirs").write_text("theirs")
+    with saving(False), pytest.raises(ValueError, match=r"'.*out\.zarr' appeared while this run was writing it"):
+        folder.commit()
+    folder.abort()
+    assert sorted(p.name for p in target.iterdir()) == ["theirs"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zarr"]
+
+
+def test_a_run_in_a_folder_named_like_the_network_attribute_is_a_run(tmp_path):
+    """A store's kind comes from its root attributes' keys, not from any mention of lifsim_network in its text (a
+    command line with such a path in the provenance made a run unreadable)."""
+    store = tmp_path / "lifsim_network" / "run.zarr"
+    store.parent.mkdir()
+    result = lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=3)
+    result.meta["command"] = f"lifsim simulate --data {store}"
+    result.save(store)
+    assert lifsim.load(store).n == 3

@@ -130,3 +130,23 @@ def test_a_network_sweep_saved_as_netcdf_reads_back(tmp_path):
     back = lifsim.load_sweep(tmp_path / "ph.nc")
     python = lifsim.sweep(SMALL.replace(t_max=0.1), {"g": [3.0, 5.0], "eta": [1.0, 2.0]}, seed=7)
     assert np.array_equal(back["rate_exc"].values, python["rate_exc"].values, equal_nan=True)
+
+
+def test_a_network_sweep_is_checked_for_its_engines_memory_before_any_point(monkeypatch):
+    """The numpy build needs 8 times numba's memory: the check before the points used numba's estimate, so the
+    first point failed after the sweep had started."""
+    import lifsim.memory
+    from lifsim.network.model import estimate_memory
+
+    params = BrunelParams(n_exc=2000, t_max=0.02)
+    low, high = estimate_memory(params, engine="numba"), estimate_memory(params, engine="numpy")
+    monkeypatch.setattr(lifsim.memory, "available_memory", lambda: (low + high) // 2)
+    started = []
+    with pytest.raises(ValueError, match=r"^grid point g=4.*: n_exc: .* or the numba engine"):
+        lifsim.sweep(params, {"g": [4.0, 5.0]}, engine="numpy", progress=lambda done, total: started.append(done))
+    assert started == []
+
+
+def test_a_network_sweep_takes_a_seed_of_any_size():
+    big = lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0]}, seed=2**100)
+    assert np.isfinite(big["rate_exc"].values).all()

@@ -188,3 +188,10 @@ def test_an_unknown_grid_name_is_told_which_names_each_command_sweeps():
     assert done.returncode == 2
     assert done.stderr.startswith("lifsim: error: --grid: cannot sweep 'foo'; lifsim sweep takes tau, el, ")
     assert "; lifsim network g, eta, " in done.stderr  # each list under its command, not one list of both
+
+
+def test_a_whole_number_beyond_pythons_digit_limit_is_one_line():
+    """1e4300 has 4,301 digits: Python's int() of its text refused it with its own message, naming no option."""
+    with pytest.raises(ValueError, match=r"^--n: expected a whole number >= 1, got '1e4300'$"):
+        parse_int("1e4300", "--n", 1)
+    assert parse_int("1e4299", "--seed", 0) == 10**4299

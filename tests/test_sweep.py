@@ -382,3 +382,10 @@ def test_a_sweep_seed_too_large_for_its_points_is_named_as_typed():
         match=r"^seed: a sweep's point p runs with seed \* 2\*\*32 \+ p, .* got 79228162514264337593543950336",
     ):
         lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "1pA"}, n=2, transient="5 ms", seed=2**96)
+
+
+def test_a_progress_bar_is_drawn_only_once_the_sweep_runs(capsys):
+    with pytest.raises(ValueError):
+        lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"tau": "0.1ms,5s"}, n=2, transient="5 ms", progress=True)
+    lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "1pA"}, n=2, transient="5 ms", progress=True, dry_run=True)
+    assert "point" not in capsys.readouterr().err

@@ -245,7 +245,7 @@ def _publish_new(tmp: Path, target: Path) -> None:
         import ctypes
 
         renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
+    except Exception:  # noqa: BLE001 - no C library by that name (Windows: CDLL(None) is a TypeError), no renameat2
         renameat2 = None
     if renameat2 is not None:
         at_fdcwd, rename_noreplace = -100, 1
@@ -275,7 +275,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
-    except (OSError, AttributeError):
+    except Exception:  # noqa: BLE001 - no C library by that name (Windows: CDLL(None) is a TypeError), no renameat2
         return False
     at_fdcwd, rename_exchange = -100, 2
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
@@ -344,7 +344,9 @@ class atomic_folder:
         with contextlib.suppress(OSError):
             os.chmod(self.path, file_mode(folder=True))
         raise_if_interrupted()  # never move a store into place after an interrupt, even a swallowed one
-        if self.target.exists() and not self.target.is_symlink() and _exchange(self.path, self.target):
+        if _NEW_ONLY.get():  # a result saved without overwrite: a store another writer made meanwhile stays
+            _publish_new(self.path, self.target)
+        elif self.target.exists() and not self.target.is_symlink() and _exchange(self.path, self.target):
             pass  # the old store is now at self.path, removed with the work folder below
         else:
             old = None

@@ -123,7 +123,7 @@ def _values(name: str, text: str, where: str, dimension: str) -> tuple[float, ..
 
 #: a plain list item is taken for an SI value written by mistake when its SI reading lies within this factor of
 #: the items that have units, and its reading in their unit lies farther than :data:`_FAR` from them
-_NEAR, _FAR = 100.0, 1000.0
+_NEAR, _FAR = 100.0, 100.0
 
 
 def _warn_inherited_slips(items: Sequence[str], values: Sequence[float], unit: str, where: str, dimension: str) -> None:

@@ -152,13 +152,14 @@ def _declared_bytes(data: Any, name: str) -> int:
     return math.prod(int(d) for d in shape) * dtype.itemsize
 
 
-def read_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """Read every array of an ``.npz`` file (never unpickles anything); ``ValueError`` naming the file otherwise."""
+def read_arrays(path: str | os.PathLike, limit: int = MAX_META_BYTES << 6) -> dict[str, np.ndarray]:
+    """Read every array of an ``.npz`` file (never unpickles anything; each member at most ``limit`` bytes, its
+    size checked against the file first); ``ValueError`` naming the file otherwise."""
     data = open_archive(path)
     try:
         with data:
-            arrays = {name: read_member(data, name, MAX_META_BYTES << 6, path) for name in data.files}
-            check_digests(data, path, arrays, MAX_META_BYTES << 6)
+            arrays = {name: read_member(data, name, limit, path) for name in data.files}
+            check_digests(data, path, arrays, limit)
             arrays.pop(DIGESTS, None)
             return arrays
     except ValueError as error:

@@ -533,6 +533,16 @@ class Marks:
 NETWORK_ATTR = "lifsim_network"
 
 
+def network_reader(path: str | os.PathLike) -> str:
+    """How a network's file is read, for the messages of readers of other kinds."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        return "its per-step population rates; read it with pandas.read_csv(path, comment='#')"
+    if suffix == ".nwb":
+        return "read it with pynwb.NWBHDF5IO(path).read()"
+    return "read it with lifsim.network.load"
+
+
 def is_network_file(path: str | os.PathLike) -> bool:
     """True when ``path`` is a saved network result in any of its formats (its provenance is looked up, no array
     is read): what :func:`load` and ``lifsim rerun`` send to :func:`lifsim.network.load`, or name."""
@@ -555,11 +565,8 @@ def is_network_file(path: str | os.PathLike) -> bool:
         if suffix == ".csv" and source.is_file():
             with open(source, "rb") as handle:
                 return handle.read(len(NETWORK_ATTR) + 3) == f"# {NETWORK_ATTR}:".encode()
-        if suffix == ".zarr" and source.is_dir():
-            for name in ("zarr.json", ".zattrs"):
-                meta = source / name
-                if meta.is_file() and NETWORK_ATTR in meta.read_text(errors="replace"):
-                    return True
+        if suffix == ".zarr" and source.is_dir():  # the root attributes' keys, not any mention in the text
+            return NETWORK_ATTR in (read_attributes(source) or {})
     except Exception:  # noqa: BLE001 - a damaged file raises anything (h5py: RuntimeError): not a network's then
         return False
     return False

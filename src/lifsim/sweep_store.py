@@ -31,6 +31,7 @@ from .store import (
     create,
     is_network_file,
     kind_of,
+    network_reader,
     quiet_zarr,
     read_attributes,
     refuse_links,
@@ -279,7 +280,7 @@ def load_sweep(path: str | os.PathLike) -> Any:
         raise ValueError(f"load_sweep: {str(path)!r}: no such file")
     suffix = target.suffix.lower()
     if is_network_file(target):
-        raise ValueError(f"{target}: a lifsim network, not a sweep; read it with lifsim.network.load")
+        raise ValueError(f"{target}: a lifsim network, not a sweep; {network_reader(target)}")
     if suffix == ".npz":
         raise ValueError(f"{target}: a lifsim run file (.npz), not a sweep; read it with lifsim.load")
     if suffix == ".zarr":

@@ -158,11 +158,13 @@ def _point_params(spec: _Spec, base: Any, names: Sequence[str], values: Sequence
     return params, drive
 
 
-def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[float]) -> None:
+def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[float], engine: str = "auto") -> None:
     """Raise ValueError or TypeError if the point ``values`` cannot run (see :func:`lifsim.grid.check_grid`)."""
     point_params, _drive = _point_params(spec, base, names, values)
     if spec.model == "network":
-        point_params.check_memory()
+        from .network.run import choose_engine
+
+        point_params.check_memory(engine=choose_engine(engine))  # numpy's build needs 8 times numba's memory
         point_params.warn_plausibility()  # a slip of units, said before any point runs
     else:
         if spec.method == "euler":
@@ -366,7 +368,7 @@ def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) ->
                 f"{name}: a network sweep takes its model from BrunelParams; {name} applies to neuron sweeps only"
             )
     coords = parse_grid(grid, "grid", DIMENSIONS)
-    seed = sweep_seed(seed) or params.seed
+    seed = parse_int(seed, "seed", 0) or params.seed  # a network's streams take seeds of any size
     spec = _Spec(
         params={**params.as_dict(), "seed": 0},  # each point's network seed is point_seed(seed, p)
         grid={k: list(v) for k, v in coords.items()},
@@ -454,7 +456,7 @@ def sweep(
     """
     from .request import stamp
 
-    progress = point_progress(progress)
+    point_progress(False if progress is True else progress)  # a bad progress refused now; the bar comes later
     settings: dict[str, Any] = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method)
     settings |= dict(transient=transient, spiking=spiking, per_step=per_step, fano_window=fano_window)
     make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
@@ -464,7 +466,7 @@ def sweep(
     total = math.prod(shape)
     # every point is checked before any runs (a bad tau at the grid's far corner fails now, not in an hour)
     points = GridPoints(coords)
-    check_grid(points, lambda values: _check_point(spec, params, names, values))
+    check_grid(points, lambda values: _check_point(spec, params, names, values, engine))
     if dry_run:
         return _estimate_sweep(spec, params, names, points, engine, runner)
     target = None if store is None else Path(store)
@@ -476,13 +478,10 @@ def sweep(
         sweep_store = SweepStore(target, spec, coords, params.steps, outputs=spec.outputs, units=units)
     done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume), overwrite)
     todo = [(flat, values) for flat, values in points if not done_mask.ravel()[flat]]
-    results = _run_points(spec, params, names, todo, total, sweep_store, engine, threads, runner, progress)
-    meta = {
-        "kind": "sweep",
-        "sweep": spec.__dict__,
-        "seeds": "point p (flat C-order index over the grid) uses seed * 2**32 + p",
-        **stamp(command, config),
-    }
+    bar = point_progress(progress)  # after every check: no empty bar beside an error or a dry run
+    results = _run_points(spec, params, names, todo, total, sweep_store, engine, threads, runner, bar)
+    seeds = "point p (flat C-order index over the grid) uses seed * 2**32 + p"
+    meta = {"kind": "sweep", "sweep": spec.__dict__, "seeds": seeds, **stamp(command, config)}
     ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
@@ -614,6 +613,7 @@ def _estimate_network_sweep(
     import time
 
     from .network.model import estimate_memory
+    from .network.run import choose_engine
     from .network.sweep import measure, point_params
     from .planning import RunEstimate
 
@@ -629,7 +629,7 @@ def _estimate_network_sweep(
         where="this machine",
         tasks=len(points),
         per_task="one network after another",
-        memory_here=estimate_memory(params),
+        memory_here=estimate_memory(params, engine=choose_engine(engine)),
         memory_per_task=None,
         worker_memory=None,
         output_bytes=len(points) * 8 * len(spec.outputs),

@@ -204,7 +204,7 @@ def _exact_whole(text: str) -> int | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    if not number.is_finite() or number != number.to_integral_value() or abs(number.adjusted()) > 4300:
+    if not number.is_finite() or abs(number.adjusted()) >= 4300 or number != number.to_integral_value():
         return None
     return int(number)
 

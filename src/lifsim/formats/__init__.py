@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..atomic import FIGURE_SUFFIXES as _FIGURE_SUFFIXES
 from ..atomic import check_output_path
 from ..errors import require
-from ..store import check_overwrite, is_network_file
+from ..store import check_overwrite, is_network_file, network_reader
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Result
@@ -276,7 +276,7 @@ def load(path: str | os.PathLike) -> Result:
     :meth:`Result.load_traces`).
     """
     if isinstance(path, (str, os.PathLike)) and is_network_file(path):
-        raise ValueError(f"{path}: a lifsim network, not a run; read it with lifsim.network.load")
+        raise ValueError(f"{path}: a lifsim network, not a run; {network_reader(path)}")
     fmt, source = check_source(path, "load")
     result: Result = fmt.module().load(source)
     return result

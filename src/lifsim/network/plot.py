@@ -168,16 +168,26 @@ def plot_phase_diagram(ds: Any) -> Any:
         (name,) = names
         factor, label = _AXIS.get(name, (1.0, name))
         x = ds[name].values * factor
+
+        def audible(values: np.ndarray) -> np.ndarray:  # below SILENT_RATE a rate is silence: not drawn on a log axis
+            return np.where(values >= SILENT_RATE, values, np.nan)
+
         for ax, (key, text, scale) in zip(axes.ravel(), _PANELS):
             if key == "rate_theory":
-                ax.plot(x, ds["rate_exc"].values, "o-", color=E_COLOUR, label="simulated E")
-                ax.plot(x, ds["rate_inh"].values, "s--", color=I_COLOUR, label="simulated I", ms=4)
-                ax.plot(x, ds["rate_theory"].values, "k-", lw=1.5, label="mean-field theory")
+                ax.plot(x, audible(ds["rate_exc"].values), "o-", color=E_COLOUR, label="simulated E")
+                ax.plot(x, audible(ds["rate_inh"].values), "s--", color=I_COLOUR, label="simulated I", ms=4)
+                ax.plot(x, audible(ds["rate_theory"].values), "kx-", lw=1.5, label="mean-field theory")
                 ax.legend(fontsize="small")
                 text = "rate (Hz): simulation and theory"
             else:
-                ax.plot(x, ds[key].values, "o-", color=E_COLOUR)
+                values = ds[key].values
+                ax.plot(x, audible(values) if key.startswith("rate") else values, "o-", color=E_COLOUR)
             ax.set_yscale(scale)
+            ax.set_xlim(*_edges(x)[[0, -1]])  # the whole grid on every panel, silent points included
+            if key.startswith("rate") and np.any(
+                ~(ds["rate_theory"].values >= SILENT_RATE) | ~(ds["rate_exc"].values >= SILENT_RATE)
+            ):
+                ax.text(0.01, 0.01, "no point: silent (0 Hz)", transform=ax.transAxes, fontsize=7, va="bottom")
             ax.set_xlabel(label)
             ax.set_title(text)
         return fig

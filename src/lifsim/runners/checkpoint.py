@@ -81,6 +81,11 @@ def run_identity(plan: RunPlan) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+#: the largest member of a finished range's part (bytes): a range's spikes and statistics are as large as the run
+#: makes them (its size is bounded by the run's memory check), so no member is refused for its size alone
+PART_LIMIT = 1 << 62
+
+
 class RunStore:
     """The resumable store of one distributed run (see the module docstring).  Picklable: workers get a copy."""
 
@@ -182,7 +187,7 @@ class RunStore:
         merged and sealed into a valid-looking store."""
         path = self.parts / f"{first_block}-{end_block}.npz"
         try:
-            data = read_arrays(path)
+            data = read_arrays(path, limit=PART_LIMIT)
             if "identity" not in data:
                 raise ValueError("it has no run identity: an older lifsim wrote it")
             if str(data["identity"]) != self.identity:
@@ -192,10 +197,11 @@ class RunStore:
             for relative, digest in json.loads(str(data["trace_files"])).items():
                 if file_digest(self.target / relative) != digest:
                     raise ValueError(f"its trace chunk {relative} was changed since (damaged or swapped)")
-        except (ValueError, KeyError, OSError) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        except OSError as error:  # a permission, a disk: not the part's fault
+            raise ValueError(f"data: {path}: cannot be read ({error.strerror or error})") from None
+        except (ValueError, KeyError) as error:
             raise ValueError(
-                f"data: {path}, a finished range of {self.target.name}, cannot be used ({reason}); delete it and "
+                f"data: {path}, a finished range of {self.target.name}, cannot be used ({error}); delete it and "
                 "resume again to run its range anew"
             ) from None
         spikes = bool(data["has_spikes"])
@@ -271,9 +277,10 @@ class RunStore:
                 for row, values in zip(part.trace_rows.tolist(), part.trace):
                     array[row, :] = values
             for row in part.trace_rows.tolist():  # each row is one chunk: its file, as a resume will find it
-                relative = f"v/c/{row}/0"
-                if (self.target / relative).is_file():
-                    trace_files[relative] = file_digest(self.target / relative)
+                for relative in (f"v/c/{row}/0", f"v/{row}.0"):  # the chunk key of Zarr format 3, or of format 2
+                    if (self.target / relative).is_file():
+                        trace_files[relative] = file_digest(self.target / relative)
+                        break
         arrays = {
             "identity": np.array(self.identity),
             "first_block": np.array(part.first_block),
