@@ -308,3 +308,17 @@ def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, to_group):
         process.send_signal(signal.SIGINT)
     _out, err = process.communicate(timeout=120)  # returns once every holder of stderr, workers too, is gone
     assert (process.returncode, err) == (errors.EXIT_INTERRUPTED, "lifsim: interrupted\n")
+
+
+def test_a_warning_to_a_stderr_that_is_gone_costs_the_warning_not_the_data(tmp_path):
+    """A .csv's note on a closed pipe (``2>&1 | true``) ended the command before it wrote its file."""
+    process = subprocess.Popen(
+        [lifsim_script(), "simulate", "--n", "10", "--data", "e.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    process.stdout.close()
+    process.wait(timeout=120)
+    assert process.returncode == errors.EXIT_BROKEN_PIPE
+    assert (tmp_path / "e.csv").stat().st_size > 0

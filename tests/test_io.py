@@ -817,3 +817,19 @@ def test_a_run_in_a_folder_named_like_the_network_attribute_is_a_run(tmp_path):
     result.meta["command"] = f"lifsim simulate --data {store}"
     result.save(store)
     assert lifsim.load(store).n == 3
+
+
+def test_a_netcdf_file_is_checked_against_its_own_size(tmp_path, monkeypatch):
+    """The write's room check asked for the arrays plus 1 MiB, and refused a finished run whose file fit."""
+    import shutil
+
+    from lifsim.dataset import to_dataset
+    from lifsim.netcdf_io import write_dataset
+
+    ds = to_dataset(lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), n=5))
+    write_dataset(ds, tmp_path / "measure.nc")
+    size = (tmp_path / "measure.nc").stat().st_size
+    free = size + 4096  # room for the file, not for the arrays and a mebibyte more
+    monkeypatch.setattr(shutil, "disk_usage", lambda _folder: shutil._ntuple_diskusage(10**9, 10**9 - free, free))
+    write_dataset(ds, tmp_path / "fits.nc")
+    assert (tmp_path / "fits.nc").stat().st_size == size

@@ -224,3 +224,18 @@ def test_the_summary_says_why_a_statistic_is_missing_and_what_synchrony_counted(
     silent = lifsim("network", *small, "--t-max", "0.2s", "--eta", "0.5", cwd=tmp_path).stdout.splitlines()
     assert silent[2].startswith("  E: rate 0.00 Hz (theory 0.00 Hz), CV none"), silent  # not "-100.0%"
     assert "synchrony none (no spikes in the window)" in silent[2]
+
+
+def test_rerun_compares_every_array_of_a_network_file(tmp_path):
+    """A network .npz without checksums (written before them) whose rate was edited passed as bit for bit: only the
+    spikes, population rates and neuron rates were compared."""
+    import numpy as np
+
+    done = lifsim("network", "--n-exc", "400", "--t-max", "0.1s", "--data", "n.npz", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    members = dict(np.load(tmp_path / "n.npz"))
+    del members["lifsim_sha256"]
+    members["cv"] = members["cv"] * 1.001
+    np.savez(tmp_path / "edited.npz", **members)
+    again = lifsim("rerun", "edited.npz", cwd=tmp_path)
+    assert again.returncode == 3 and "differs: cv" in again.stderr, again.stderr

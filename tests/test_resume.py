@@ -150,7 +150,9 @@ def _interrupted(client, tmp_path, monkeypatch, name, seed=3):
     return store, tmp_path / f".{name}.parts"
 
 
-@pytest.mark.parametrize("tamper", ["swapped chunk", "flipped byte", "part of another run", "renamed part", "emptied"])
+@pytest.mark.parametrize(
+    "tamper", ["swapped chunk", "flipped byte", "part of another run", "renamed part", "emptied", "checksums dropped"]
+)
 def test_a_resumed_store_refuses_what_changed_since_its_ranges_landed(client, tmp_path, monkeypatch, tamper):
     """The parts and trace chunks were merged and sealed unchecked: another neuron's trace, another run's spikes
     in a store that loaded without complaint, or an internal error naming no file."""
@@ -170,9 +172,45 @@ def test_a_resumed_store_refuses_what_changed_since_its_ranges_landed(client, tm
         shutil.copy(other_parts / names[0].name, names[0])
     elif tamper == "renamed part":
         shutil.copy(names[1], names[0])
+    elif tamper == "checksums dropped":  # a part edited and saved again without its checksums
+        members = dict(np.load(names[0]))
+        del members["lifsim_sha256"]
+        members["spike_count"] = members["spike_count"] + 1
+        with open(names[0], "wb") as handle:
+            np.savez(handle, **members)
     else:
         names[0].write_bytes(b"")
     with pytest.raises(
         ValueError, match=r"^data: .*\.npz, a finished range of run\.zarr, cannot be used \(.*\); delete"
     ):
         lifsim.simulate(P, source(), **KW, runner=client, trace_store=store, resume=True)
+
+
+def test_a_store_whose_merge_was_killed_resumes(client, tmp_path, monkeypatch):
+    """A kill while the client wrote the merged arrays left some of them in the store, and every resume then failed
+    with xarray's "variable 'v_mean' already exists, but encoding was provided"."""
+    import zarr
+
+    from lifsim.runners.checkpoint import RunStore
+
+    store = tmp_path / "run.zarr"
+    real_finish = RunStore.finish
+
+    def killed_midway(self, result):
+        from lifsim.dataset import to_dataset
+
+        ds = to_dataset(result, with_traces=False)[["v_mean"]]
+        ds.attrs = dict(zarr.open_group(str(self.target), mode="r").attrs)  # as finish keeps the run's identity
+        ds.to_zarr(self.target, mode="a", consolidated=False)  # one array of the merge written, then the kill
+        self.abort()
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(RunStore, "finish", killed_midway)
+        with pytest.raises(KeyboardInterrupt):
+            lifsim.simulate(P, source(), **KW, runner=client, trace_store=store, blocks_per_task=1)
+    assert "v_mean" in zarr.open_group(str(store), mode="r")
+    assert RunStore.finish is real_finish
+    resumed = lifsim.simulate(P, source(), **KW, runner=client, trace_store=store, resume=True)
+    resumed.load_traces()
+    assert_bitwise(lifsim.simulate(P, source(), engine="numpy", **KW), resumed)

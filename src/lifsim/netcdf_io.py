@@ -54,14 +54,15 @@ def write_dataset(ds: Any, target: Path) -> Path:
     ds = ds.copy()
     ds.attrs["lifsim_sha256"] = json.dumps(_digests(ds))
     needed = int(ds.nbytes) + _OVERHEAD
-    check_free_space(target, needed, "--data")
     room = available_memory()
     if room is None or needed < room // 3:
         image = io.BytesIO()
         ds.to_netcdf(image, engine="h5netcdf", encoding=_checksummed(ds))
+        check_free_space(target, image.getbuffer().nbytes, "--data")  # the file's own size (an estimate refused fits)
         with atomic_file(target) as tmp, open(tmp, "wb") as handle:
             handle.write(image.getbuffer())
         return target
+    check_free_space(target, needed, "--data")
     with atomic_file(target) as tmp:  # too large for memory: straight to disk, whose room was checked
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=_checksummed(ds))
     return target

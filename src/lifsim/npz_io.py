@@ -152,12 +152,17 @@ def _declared_bytes(data: Any, name: str) -> int:
     return math.prod(int(d) for d in shape) * dtype.itemsize
 
 
-def read_arrays(path: str | os.PathLike, limit: int = MAX_META_BYTES << 6) -> dict[str, np.ndarray]:
+def read_arrays(
+    path: str | os.PathLike, limit: int = MAX_META_BYTES << 6, require_digests: bool = False
+) -> dict[str, np.ndarray]:
     """Read every array of an ``.npz`` file (never unpickles anything; each member at most ``limit`` bytes, its
-    size checked against the file first); ``ValueError`` naming the file otherwise."""
+    size checked against the file first; ``require_digests``: a file lifsim always writes with its checksums, so
+    one without them was changed); ``ValueError`` naming the file otherwise."""
     data = open_archive(path)
     try:
         with data:
+            if require_digests and DIGESTS not in data.files:
+                raise ValueError(f"its checksums ({DIGESTS}) are missing")
             arrays = {name: read_member(data, name, limit, path) for name in data.files}
             check_digests(data, path, arrays, limit)
             arrays.pop(DIGESTS, None)

@@ -245,8 +245,12 @@ def wrote(path: str | Path, what: str, quiet: bool = False) -> None:
 
 
 def warn(text: str) -> None:
-    """One warning line on stderr."""
-    print(f"lifsim: warning: {text}", file=sys.stderr)
+    """One warning line on stderr; a stderr that cannot take it (closed, full, a reader gone) costs the warning,
+    never the run (its failed write ended the command before it wrote its files)."""
+    try:
+        print(f"lifsim: warning: {text}", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def csv_note(what: str, left_out: Sequence[str]) -> None:

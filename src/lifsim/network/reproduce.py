@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
+
 from .model import BrunelParams
 from .result import NetworkResult, check_target, load
 
@@ -29,10 +31,15 @@ def rerun(
         record_spikes=prov["record_spikes"],
     )
     differences = []
-    for name in ("spike_t", "spike_i", "population_rate", "neuron_rate"):
-        a, b = old.dataset[name].values, new.dataset[name].values
-        if a.shape != b.shape or a.tobytes() != b.tobytes():
+    for name in old.dataset.variables:  # every array the file holds: rates, CVs, synchrony, theory, not only spikes
+        if name not in new.dataset.variables:
             differences.append(name)
+            continue
+        a, b = np.asarray(old.dataset[name].values), np.asarray(new.dataset[name].values)
+        text = a.dtype.kind in "OUST" or b.dtype.kind in "OUST"  # labels ("E", "I"): compared as text, any dtype
+        same = a.tolist() == b.tolist() if text else (a.dtype == b.dtype and a.tobytes() == b.tobytes())
+        if a.shape != b.shape or not same:
+            differences.append(str(name))
     return new, differences
 
 

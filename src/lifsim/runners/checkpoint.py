@@ -187,7 +187,7 @@ class RunStore:
         merged and sealed into a valid-looking store."""
         path = self.parts / f"{first_block}-{end_block}.npz"
         try:
-            data = read_arrays(path, limit=PART_LIMIT)
+            data = read_arrays(path, limit=PART_LIMIT, require_digests=True)
             if "identity" not in data:
                 raise ValueError("it has no run identity: an older lifsim wrote it")
             if str(data["identity"]) != self.identity:
@@ -233,6 +233,10 @@ class RunStore:
         ds.attrs[TASK_SIZE] = self.blocks_per_task
         try:
             self._check_traces()
+            for name in ds.variables:  # what a merge killed midway wrote: written again whole ("already exists")
+                leftover = self.target / str(name)
+                if name != "v" and leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)
             with quiet_zarr(self.target):
                 encoding = {name: codecs() for name in ds.variables}
                 ds.to_zarr(self.target, mode="a", consolidated=False, write_empty_chunks=True, encoding=encoding)
