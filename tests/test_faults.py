@@ -254,6 +254,17 @@ def test_output_redirected_onto_a_full_disk_is_one_line_not_a_silent_loss(small_
     ), argv
 
 
+def test_a_network_nwb_on_a_full_disk_is_one_line(small_disk):
+    """HDF5 met the full disk with dozens of finaliser tracebacks and an internal error (exit 1)."""
+    target = small_disk / "n.nwb"
+    argv = ["network", "--n-exc", "4000", "--t-max", "1s", "--seed", "1", "--data", target.name, "--quiet"]
+    process = lifsim_process(argv, small_disk)
+    _out, err = process.communicate(timeout=180)
+    assert process.returncode == 2, (process.returncode, err)
+    assert said(err) == [f"lifsim: error: No space left on device: {target.name}"], err
+    assert litter(small_disk) == []
+
+
 def test_init_on_a_full_disk_leaves_no_empty_config(small_disk):
     fill(small_disk)
     process = lifsim_process(["init", "run.toml"], small_disk)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +43,36 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["save", "save_network"]
 
 
+def _write(nwb: Any, target: Path) -> None:
+    """Write ``nwb`` to ``target`` atomically.  HDF5 meets a full disk with a RuntimeError and dozens of
+    tracebacks from its half-written objects' finalisers: one ``OSError`` naming the file instead."""
+    import contextlib
+    import errno
+    import gc
+    import io
+    import sys
+
+    from pynwb import NWBHDF5IO
+
+    said = io.StringIO()  # what the write prints on stderr: said after it succeeds, dropped when it failed
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda info: None
+    try:
+        with contextlib.redirect_stderr(said), atomic_file(target, suffix=".tmp.nwb") as tmp:
+            try:
+                with NWBHDF5IO(tmp, "w") as handle:
+                    handle.write(nwb)
+            except (RuntimeError, OSError) as error:
+                code = errno.ENOSPC if "No space left" in str(error) else errno.EIO
+                raise OSError(code, os.strerror(code), str(target)) from None
+            finally:
+                gc.collect()  # the half-written objects' finalisers run here, quietly
+    finally:
+        sys.unraisablehook = previous
+    if said.getvalue():
+        sys.stderr.write(said.getvalue())
+
+
 def _start_time(created: Any) -> datetime.datetime:
     """The session's start: the run's creation time, or now."""
     try:
@@ -54,7 +85,7 @@ def _start_time(created: Any) -> datetime.datetime:
 
 def save(result: Result, target: Path, *, session_description: str | None = None) -> Path:
     """Write ``result`` to an NWB 2 file at ``target`` (atomically); see the module docstring."""
-    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+    from pynwb import NWBFile, TimeSeries
 
     result.load_traces()
     meta = result.meta
@@ -132,14 +163,13 @@ def save(result: Result, target: Path, *, session_description: str | None = None
         nwb.add_unit_column(name="neuron", description="lifsim neuron index")
         for j in range(result.n):
             nwb.add_unit(spike_times=times[bounds[j] : bounds[j + 1]], neuron=j)
-    with atomic_file(target, suffix=".tmp.nwb") as tmp, NWBHDF5IO(tmp, "w") as io:
-        io.write(nwb)
+    _write(nwb, target)
     return target
 
 
 def save_network(result: NetworkResult, target: Path) -> Path:
     """Write a network result to an NWB 2 file at ``target`` (atomically); see the module docstring."""
-    from pynwb import NWBHDF5IO, NWBFile, TimeSeries
+    from pynwb import NWBFile, TimeSeries
 
     ds, prov, p = result.dataset, result.provenance, result.params
     nwb = NWBFile(
@@ -215,6 +245,5 @@ def save_network(result: NetworkResult, target: Path) -> Path:
                 description=str(ds[name].attrs.get("long_name", name)),
             )
         )
-    with atomic_file(target, suffix=".tmp.nwb") as tmp, NWBHDF5IO(tmp, "w") as io:
-        io.write(nwb)
+    _write(nwb, target)
     return target
