@@ -63,7 +63,10 @@ def _write(nwb: Any, target: Path) -> None:
                 with NWBHDF5IO(tmp, "w") as handle:
                     handle.write(nwb)
             except (RuntimeError, OSError) as error:
-                code = errno.ENOSPC if "No space left" in str(error) else errno.EIO
+                text = str(error)
+                if "No space left" not in text and "write failed" not in text:  # not the disk: not ours to name
+                    raise
+                code = errno.ENOSPC if "No space left" in text else errno.EIO
                 raise OSError(code, os.strerror(code), str(target)) from None
             finally:
                 gc.collect()  # the half-written objects' finalisers run here, quietly
