@@ -239,3 +239,11 @@ def test_rerun_compares_every_array_of_a_network_file(tmp_path):
     np.savez(tmp_path / "edited.npz", **members)
     again = lifsim("rerun", "edited.npz", cwd=tmp_path)
     assert again.returncode == 3 and "differs: cv" in again.stderr, again.stderr
+
+
+def test_record_spikes_takes_a_range_in_scientific_notation():
+    from lifsim.network.record import parse_record
+
+    assert parse_record("1e3:2e3") == "1000:2000"
+    with pytest.raises(ValueError, match="record_spikes: expected"):
+        parse_record("2e3:1e3")

@@ -150,3 +150,9 @@ def test_a_network_sweep_is_checked_for_its_engines_memory_before_any_point(monk
 def test_a_network_sweep_takes_a_seed_of_any_size():
     big = lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0]}, seed=2**100)
     assert np.isfinite(big["rate_exc"].values).all()
+
+
+def test_the_network_loader_points_a_sweep_to_its_loader(tmp_path):
+    lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0, 5.0]}).to_netcdf(tmp_path / "s.nc", engine="h5netcdf")
+    with pytest.raises(ValueError, match=r"is a lifsim sweep, not one network; read it with lifsim\.load_sweep"):
+        lifsim.network.load(tmp_path / "s.nc")

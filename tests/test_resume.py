@@ -151,7 +151,16 @@ def _interrupted(client, tmp_path, monkeypatch, name, seed=3):
 
 
 @pytest.mark.parametrize(
-    "tamper", ["swapped chunk", "flipped byte", "part of another run", "renamed part", "emptied", "checksums dropped"]
+    "tamper",
+    [
+        "swapped chunk",
+        "flipped byte",
+        "deleted chunk",
+        "part of another run",
+        "renamed part",
+        "emptied",
+        "checksums dropped",
+    ],
 )
 def test_a_resumed_store_refuses_what_changed_since_its_ranges_landed(client, tmp_path, monkeypatch, tamper):
     """The parts and trace chunks were merged and sealed unchecked: another neuron's trace, another run's spikes
@@ -163,6 +172,8 @@ def test_a_resumed_store_refuses_what_changed_since_its_ranges_landed(client, tm
     rows = sorted((store / "v" / "c").iterdir(), key=lambda p: int(p.name))
     if tamper == "swapped chunk":
         shutil.copy(rows[1] / "0", rows[0] / "0")
+    elif tamper == "deleted chunk":
+        (rows[0] / "0").unlink()
     elif tamper == "flipped byte":
         chunk = bytearray((rows[0] / "0").read_bytes())
         chunk[len(chunk) // 2] ^= 0xFF

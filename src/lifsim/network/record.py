@@ -25,10 +25,14 @@ def parse_record(value: object) -> str:
             return str(parse_int(text, "record_spikes", low=0))
         except ValueError:
             pass
-    if ":" in text:
+    if ":" in text:  # a range START:STOP, each a count (1e3:2e3 as 1000:2000)
         a, _, b = text.partition(":")
-        if a.strip().isdigit() and b.strip().isdigit() and int(a) < int(b):
-            return f"{int(a)}:{int(b)}"
+        try:
+            start, stop = parse_int(a, "record_spikes", low=0), parse_int(b, "record_spikes", low=0)
+        except ValueError:
+            start = stop = 0
+        if start < stop:
+            return f"{start}:{stop}"
     raise ValueError(f"record_spikes: expected {_ACCEPTED}, got {value!r}")
 
 

@@ -290,7 +290,10 @@ def load(path: str | os.PathLike) -> NetworkResult:
     elif suffix == ".zarr":
         data = read_store(source, "network")
     elif suffix == ".npz":
-        arrays = read_arrays(source)  # the zip members' CRC-32s checked; never unpickled
+        try:
+            arrays = read_arrays(source)  # the zip members' CRC-32s and SHA-256s checked; never unpickled
+        except ValueError as error:  # said as a run's damaged file is
+            raise ValueError(str(error).replace("not a lifsim .npz file", "damaged lifsim network result", 1)) from None
         dims = {
             "spike_t": ("spike",),
             "spike_i": ("spike",),
@@ -316,5 +319,7 @@ def load(path: str | os.PathLike) -> NetworkResult:
     else:
         raise ValueError(f"load: a network result is a .nc, .zarr or .npz file, got {str(path)!r}")
     if ATTR not in data.attrs:
+        if data.attrs.get("title") == "lifsim sweep":  # a network sweep's .nc
+            raise ValueError(f"load: {str(path)!r} is a lifsim sweep, not one network; read it with lifsim.load_sweep")
         raise ValueError(f"load: {str(path)!r} is not a lifsim network result (no {ATTR} provenance)")
     return NetworkResult(data)

@@ -195,6 +195,8 @@ class RunStore:
             if (int(data["first_block"]), int(data["end_block"])) != (first_block, end_block):
                 raise ValueError(f"it holds blocks {int(data['first_block'])} .. {int(data['end_block']) - 1}")
             for relative, digest in json.loads(str(data["trace_files"])).items():
+                if not (self.target / relative).is_file():
+                    raise ValueError(f"its trace chunk {relative} is missing")
                 if file_digest(self.target / relative) != digest:
                     raise ValueError(f"its trace chunk {relative} was changed since (damaged or swapped)")
         except OSError as error:  # a permission, a disk: not the part's fault
