@@ -125,7 +125,7 @@ def _truncate(path):
     [
         ("net.nc", _flip_spike_bytes, "cannot read as a lifsim network result"),
         ("net.zarr", _change_a_zarr_chunk, "checksum"),
-        ("net.npz", _truncate, "damaged lifsim network result"),
+        ("net.npz", _truncate, "not a lifsim .npz file"),
     ],
 )
 def test_a_damaged_network_file_is_refused_in_one_line(tmp_path, name, harm, needle):
