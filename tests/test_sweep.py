@@ -389,3 +389,22 @@ def test_a_progress_bar_is_drawn_only_once_the_sweep_runs(capsys):
         lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"tau": "0.1ms,5s"}, n=2, transient="5 ms", progress=True)
     lifsim.sweep(lifsim.LIFParams(t_max="20 ms"), {"i_mean": "1pA"}, n=2, transient="5 ms", progress=True, dry_run=True)
     assert "point" not in capsys.readouterr().err
+
+
+def test_a_sweeps_netcdf_goes_through_the_runs_netcdf_layer(tmp_path):
+    """The sweep's .nc was written by its own to_netcdf, without the checksums every run's .nc keeps."""
+    import xarray as xr
+    from cli_helpers import run_script
+
+    done = run_script(
+        ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "20", "--t-max", "0.2s", "--data", "s.nc", "-q"], cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "lifsim_sha256" not in lifsim.load_sweep(tmp_path / "s.nc").attrs
+    edited = xr.open_dataset(tmp_path / "s.nc", engine="h5netcdf").load()
+    edited["rate"] = edited["rate"] * 1.01
+    edited.to_netcdf(tmp_path / "edited.nc", engine="h5netcdf")
+    with pytest.raises(
+        ValueError, match=r"edited\.nc: cannot read as a lifsim sweep \(rate does not match its checksum"
+    ):
+        lifsim.load_sweep(tmp_path / "edited.nc")

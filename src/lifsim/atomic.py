@@ -19,6 +19,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .signals import raise_if_interrupted
 
@@ -228,6 +229,16 @@ def atomic_file(target: Path, suffix: str = ".tmp") -> Iterator[str]:
         _ACTIVE.discard(Path(tmp))
 
 
+def _renameat2() -> Any:
+    """Linux ``renameat2`` from the C library (ctypes, ``errno`` kept), or None where there is none."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except Exception:  # noqa: BLE001 - no C library by that name (Windows: CDLL(None) is a TypeError), no renameat2
+        return None
+
+
 def _publish_new(tmp: Path, target: Path) -> None:
     """Rename ``tmp`` to ``target`` only if ``target`` does not exist, in one atomic step: Linux
     ``renameat2(RENAME_NOREPLACE)``, else a hard link (which fails on an existing name), else a check and a
@@ -241,13 +252,10 @@ def _publish_new(tmp: Path, target: Path) -> None:
             "(overwrite=True) once it is there"
         )
 
-    try:
+    renameat2 = _renameat2()
+    if renameat2 is not None:
         import ctypes
 
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except Exception:  # noqa: BLE001 - no C library by that name (Windows: CDLL(None) is a TypeError), no renameat2
-        renameat2 = None
-    if renameat2 is not None:
         at_fdcwd, rename_noreplace = -100, 1
         if renameat2(at_fdcwd, os.fsencode(tmp), at_fdcwd, os.fsencode(target), rename_noreplace) == 0:
             return
@@ -270,12 +278,8 @@ def _publish_new(tmp: Path, target: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Swap two paths in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``); False where unsupported."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except Exception:  # noqa: BLE001 - no C library by that name (Windows: CDLL(None) is a TypeError), no renameat2
+    renameat2 = _renameat2()
+    if renameat2 is None:
         return False
     at_fdcwd, rename_exchange = -100, 2
     if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:

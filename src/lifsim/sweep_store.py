@@ -325,22 +325,19 @@ def _load_zarr(target: Path) -> Any:
 
 
 def _load_netcdf(target: Path) -> Any:
-    import xarray as xr
+    """A sweep's ``.nc`` through the run's NetCDF layer (its SHA-256s checked), refused unless it is a sweep's."""
+    from .netcdf_io import read_dataset
 
-    try:
-        with xr.open_dataset(target, engine="h5netcdf") as opened:
-            attributes = dict(opened.attrs)
-            if "lifsim_schema" in attributes:
-                raise ValueError("a lifsim run, not a sweep; read it with lifsim.load")
-            # a neuron sweep has its rate, a network sweep its populations' (rate_exc, rate_inh)
-            if attributes.get("title") != "lifsim sweep" or not ("rate" in opened or "rate_exc" in opened):
-                raise ValueError("not a lifsim sweep")
-            declared = sum(int(v.size) * v.dtype.itemsize for v in opened.variables.values())
-            check_inflation(declared, target.stat().st_size)
-            return opened.load()
-    except ValueError as error:
-        raise ValueError(f"{target}: {error}") from None
-    except Exception as error:  # h5py raises its own types for damaged files
-        raise ValueError(
-            f"{target}: cannot read as a lifsim sweep ({type(error).__name__}: {str(error)[:200]})"
-        ) from None
+    def vet(opened: Any, _name: str, on_disk: int) -> Any:
+        attributes = dict(opened.attrs)
+        if "lifsim_schema" in attributes:
+            raise ValueError(f"{target}: a lifsim run, not a sweep; read it with lifsim.load")
+        # a neuron sweep has its rate, a network sweep its populations' (rate_exc, rate_inh)
+        if attributes.get("title") != "lifsim sweep" or not ("rate" in opened or "rate_exc" in opened):
+            raise ValueError(f"{target}: not a lifsim sweep")
+        check_inflation(sum(int(v.size) * v.dtype.itemsize for v in opened.variables.values()), on_disk)
+        return opened
+
+    ds = read_dataset(target, vet, what="a lifsim sweep")
+    ds.attrs.pop("lifsim_sha256", None)  # checked; not the sweep's own
+    return ds

@@ -363,14 +363,11 @@ def run_sweep(
 
 
 def save_netcdf(ds: Any, path: str, overwrite: bool = False) -> None:
-    """The sweep as a NetCDF file, written whole or not at all (a file another writer made since the check stays,
-    unless ``overwrite``)."""
-    import io
-    from pathlib import Path
+    """The sweep as a NetCDF file through the run's NetCDF layer (written whole or not at all, every array's
+    SHA-256 and Fletcher-32 kept, its room checked); a file another writer made since the check stays, unless
+    ``overwrite``."""
+    from ..atomic import saving
+    from ..netcdf_io import write_dataset
 
-    from ..atomic import atomic_file, saving
-
-    buffer = io.BytesIO()
-    ds.to_netcdf(buffer, engine="h5netcdf")
-    with saving(overwrite), atomic_file(Path(path)) as temporary:
-        Path(temporary).write_bytes(buffer.getvalue())
+    with saving(overwrite):
+        write_dataset(ds, Path(path))
