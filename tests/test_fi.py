@@ -89,14 +89,14 @@ def test_fi_curve_matches_deterministic_theory(noise_free_curve):
     expected = theory.fi_deterministic(curve.params, np.array(CURRENTS))
     assert np.all(curve.rate > 0)
     np.testing.assert_allclose(curve.rate, expected, rtol=0.005)
-    np.testing.assert_array_equal(curve.rate_theory, expected)
+    np.testing.assert_array_equal(curve.rate_theory_continuous, expected)
 
 
 def test_fi_curve_equals_grid_theory(noise_free_curve):
     curve = noise_free_curve
     grid = theory.fi_grid(curve.params, np.array(CURRENTS))
     np.testing.assert_allclose(curve.rate, grid, rtol=1e-9)
-    np.testing.assert_array_equal(curve.rate_grid, grid)
+    np.testing.assert_array_equal(curve.rate_theory, grid)
     # a regular train: no spread of the ISIs beyond round-off
     assert np.all(curve.rate_sem < 1e-6 * curve.rate)
 
@@ -107,7 +107,7 @@ def test_fi_curve_fields(noise_free_curve):
     assert curve.sigma is None and curve.n == 1 and curve.method == "euler"
     assert curve.window == pytest.approx((0.1, 0.99999))
     table = curve.table()
-    assert list(table) == ["i", "rate", "rate_sem", "rate_theory", "rate_grid"]
+    assert list(table) == ["i", "rate", "rate_sem", "rate_theory", "rate_theory_continuous"]
     assert all(column.shape == (3,) for column in table.values())
 
 
@@ -116,7 +116,7 @@ def test_fi_curve_zero_below_rheobase():
     curve = fi_curve(params, [0.0, 50e-12, 99e-12], n=1, transient=0.0)
     np.testing.assert_array_equal(curve.rate, [0.0, 0.0, 0.0])
     np.testing.assert_array_equal(curve.rate_theory, [0.0, 0.0, 0.0])
-    np.testing.assert_array_equal(curve.rate_grid, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(curve.rate_theory_continuous, [0.0, 0.0, 0.0])
 
 
 def test_fi_curve_exact_method():
@@ -129,13 +129,15 @@ def test_fi_curve_with_noise():
     params = lifsim.LIFParams(t_max=0.5, dt=1e-4, t_ref=2e-3)
     curve = fi_curve(params, [0.0, 2.5e-10], n=40, sigma="5 mV", seed=1)
     assert curve.sigma == pytest.approx(5e-3)
-    np.testing.assert_allclose(curve.rate_theory, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10])))
     np.testing.assert_allclose(
-        curve.rate_grid, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10]), dt_correction=1e-4)
+        curve.rate_theory_continuous, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10]))
+    )
+    np.testing.assert_allclose(
+        curve.rate_theory, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10]), dt_correction=1e-4)
     )
     assert np.all(curve.rate > 0)
     assert np.all(curve.rate_sem > 0)
-    assert curve.rate[1] == pytest.approx(curve.rate_grid[1], rel=0.15)
+    assert curve.rate[1] == pytest.approx(curve.rate_theory[1], rel=0.15)
 
 
 @pytest.mark.parametrize(
@@ -173,14 +175,17 @@ def test_cli_fi_npz_and_png(capsys, tmp_path):
     assert set(json.loads(str(table.pop("lifsim_sha256")))) == {*table, "meta"}  # and every member's checksum
     assert meta["kind"] == "f-I curve" and meta["n"] == 1 and meta["params"]["t_ref"] == 2e-3
     assert meta["command"].startswith("lifsim fi ") and meta["lifsim_version"]
-    assert set(table) == {"i", "rate", "rate_sem", "rate_theory", "rate_grid"}
+    assert set(table) == {"i", "rate", "rate_sem", "rate_theory", "rate_theory_continuous"}
     assert all(column.shape == (3,) for column in table.values())
     np.testing.assert_allclose(table["i"], [0.0, 200e-12, 400e-12])
     params = lifsim.LIFParams(t_max=0.3, dt=1e-4, t_ref=2e-3)
-    np.testing.assert_allclose(table["rate_grid"], theory.fi_grid(params, table["i"]), rtol=1e-12)
-    np.testing.assert_allclose(table["rate_theory"], theory.fi_deterministic(params, table["i"]), rtol=1e-12)
+    np.testing.assert_allclose(table["rate_theory"], theory.fi_grid(params, table["i"]), rtol=1e-12)
+    np.testing.assert_allclose(table["rate_theory_continuous"], theory.fi_deterministic(params, table["i"]), rtol=1e-12)
     # noise-free: the simulated rate is the grid theory
-    np.testing.assert_allclose(table["rate"], table["rate_grid"], rtol=1e-9)
+    np.testing.assert_allclose(table["rate"], table["rate_theory"], rtol=1e-9)
+    # the file says what each theory column is, in the sweep's words
+    assert meta["columns"]["rate_theory"].startswith("theory of the simulated grid")
+    assert meta["columns"]["rate_theory_continuous"].startswith("continuous-time theory")
     assert table["rate"][0] == 0.0
     png = (tmp_path / "fi.png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
@@ -195,7 +200,8 @@ def test_cli_fi_csv(capsys, tmp_path):
     lines = lines[len(comments) :]
     header, rows = lines[0], lines[1:]
     assert "(A)" in header and "(Hz)" in header
-    assert [name.split(" ")[0] for name in header.split(",")] == ["i", "rate", "rate_sem", "rate_theory", "rate_grid"]
+    names = [name.split(" ")[0] for name in header.split(",")]
+    assert names == ["i", "rate", "rate_sem", "rate_theory", "rate_theory_continuous"]
     assert len(rows) == 3
     table = np.loadtxt(tmp_path / "fi.csv", delimiter=",", skiprows=len(comments) + 1)
     assert table.shape == (3, 5)
@@ -204,7 +210,8 @@ def test_cli_fi_csv(capsys, tmp_path):
     with np.load(tmp_path / "fi.npz") as data:
         np.testing.assert_array_equal(table[:, 0], data["i"])
         np.testing.assert_array_equal(table[:, 1], data["rate"])
-        np.testing.assert_array_equal(table[:, 4], data["rate_grid"])
+        np.testing.assert_array_equal(table[:, 3], data["rate_theory"])
+        np.testing.assert_array_equal(table[:, 4], data["rate_theory_continuous"])
 
 
 def test_cli_fi_prints_table(capsys):
@@ -236,7 +243,7 @@ def test_cli_fi_with_noise(capsys, tmp_path):
         ],
     )
     with np.load(tmp_path / "fi.npz") as data:
-        rate, grid, sem = data["rate"], data["rate_grid"], data["rate_sem"]
+        rate, grid, sem = data["rate"], data["rate_theory"], data["rate_sem"]
     assert np.all(rate > 0)
     assert np.all(sem > 0)
     active = grid > 5.0
@@ -310,6 +317,30 @@ def test_a_rounded_refractory_period_is_compared_with_the_period_that_ran():
             lifsim.LIFParams(**base, t_ref="1.4 ms", round_steps=True), ["0 pA", "400 pA"], n=20, sigma="5 mV"
         )
     assert np.array_equal(rounded.rate, exact.rate)
-    assert np.array_equal(rounded.rate_theory, exact.rate_theory) and np.array_equal(rounded.rate_grid, exact.rate_grid)
+    assert np.array_equal(rounded.rate_theory, exact.rate_theory)
+    assert np.array_equal(rounded.rate_theory_continuous, exact.rate_theory_continuous)
     notes = {str(w.message) for w in caught if issubclass(w.category, PlausibilityWarning)}
     assert notes == {"round_steps: t_ref = 0.0014 s is 1.4 steps of dt; rounded to 1 steps (0.001 s)"}
+
+
+def test_the_table_and_the_sweep_store_name_the_theory_alike(tmp_path):
+    """`lifsim fi --data t.csv` and `--data s.zarr` (the sweep store) of one curve: rate_theory is the grid theory
+    in both (an f-I table's rate_theory was the continuous one, the store's the grid one: one name, two numbers)."""
+    from cli_helpers import run_script
+
+    args = ["fi", "--n", "20", "--points", "3", "--sigma", "5mV", "--t-max", "0.3s", "--quiet"]
+    for extra in (["--data", "t.csv"], ["--data", "s.zarr"]):
+        done = run_script(args + extra, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    lines = [line for line in (tmp_path / "t.csv").read_text().splitlines() if not line.startswith("#")]
+    names = [name.split(" ")[0] for name in lines[0].split(",")]
+    table = dict(zip(names, np.loadtxt(lines[1:], delimiter=",", ndmin=2).T))
+    store = lifsim.load_sweep(tmp_path / "s.zarr")
+    for name in ("rate", "rate_theory", "rate_theory_continuous"):
+        np.testing.assert_array_equal(table[name], store[name].values)
+    assert np.all(table["rate_theory"] < table["rate_theory_continuous"])  # the grid's threshold lowers the rate
+
+
+def test_the_old_name_of_the_grid_theory_says_where_it_went(noise_free_curve):
+    with pytest.raises(AttributeError, match="rate_grid: renamed; the theory of the simulated grid is rate_theory"):
+        noise_free_curve.rate_grid  # noqa: B018

@@ -19,6 +19,16 @@ from .params import LIFParams
 
 __all__ = ["FICurve", "DEFAULT_CURRENTS"]
 
+#: the table's theory columns, described in the file's provenance (``meta["columns"]``) by the sweep's own words
+THEORY_COLUMNS = ("rate_theory", "rate_theory_continuous")
+#: what reading the old name says (an f-I table's grid theory was ``rate_grid``, and its ``rate_theory`` the
+#: continuous one, the reverse of the sweep's names, until the CHANGELOG's entry on this)
+RENAMED = (
+    "rate_grid: renamed; the theory of the simulated grid is rate_theory, as in a sweep, and the continuous-time "
+    "theory is rate_theory_continuous (an f-I table's rate_theory was the continuous one until lifsim 0.1.0's "
+    "renaming: see the CHANGELOG)"
+)
+
 #: the currents of the default f-I curve (``lifsim fi``): lowest and highest (A), and how many
 DEFAULT_CURRENTS: tuple[float, float, int] = FI["currents"]
 
@@ -38,12 +48,16 @@ class FICurve:
     rate_sem : ndarray
         Standard error of ``rate`` (Hz): std of the per-neuron rates / sqrt(n).
     rate_theory : ndarray
-        Continuous-time theory (Hz): the deterministic f-I curve without
-        noise, the Siegert rate with white noise.
-    rate_grid : ndarray
-        Theory of the simulated grid (Hz): the noise-free neuron on the grid
+        Theory of the simulated grid (Hz), the one the simulated rates are
+        measured against: the noise-free neuron on the grid
         (:func:`lifsim.theory.fi_grid`) without noise, the Siegert rate with
-        the discrete-threshold correction with noise.
+        the discrete-threshold correction with noise.  The sweep's
+        ``rate_theory``: the same name means the same numbers in every file
+        lifsim writes.
+    rate_theory_continuous : ndarray
+        Continuous-time theory (Hz): the deterministic f-I curve without
+        noise, the Siegert rate with white noise (the sweep's
+        ``rate_theory_continuous``).
     sigma : float or None
         White-noise strength (V), None for noise-free input.
     n : int
@@ -56,7 +70,7 @@ class FICurve:
     rate: np.ndarray
     rate_sem: np.ndarray
     rate_theory: np.ndarray
-    rate_grid: np.ndarray
+    rate_theory_continuous: np.ndarray
     sigma: float | None
     n: int
     window: tuple[float, float]
@@ -65,19 +79,21 @@ class FICurve:
     meta: dict = field(default_factory=dict)
 
     #: the table's columns and their units
-    UNITS = {"i": "A", "rate": "Hz", "rate_sem": "Hz", "rate_theory": "Hz", "rate_grid": "Hz"}
+    UNITS = {"i": "A", "rate": "Hz", "rate_sem": "Hz", "rate_theory": "Hz", "rate_theory_continuous": "Hz"}
+
+    @property
+    def rate_grid(self) -> np.ndarray:
+        """Renamed: the grid theory is :attr:`rate_theory` (raises ``AttributeError`` naming the new names)."""
+        raise AttributeError(RENAMED)
 
     @classmethod
     def from_sweep(cls, data: Any, params: LIFParams) -> FICurve:
         """The f-I view of a finished one-dimensional sweep over ``i_mean`` (an ``xarray.Dataset``).
 
-        ``params`` are the sweep's starting parameters; the theory is computed
-        here on the swept currents: the deterministic f-I curve and its grid
-        version without noise, the Siegert rate without and with the grid's
-        threshold correction with white noise.
+        ``params`` are the sweep's starting parameters.  The theory columns are the sweep's own
+        (``rate_theory``: of the simulated grid; ``rate_theory_continuous``), computed once per point by
+        the sweep, so an f-I table and the sweep store it came from never disagree.
         """
-        from . import theory
-
         meta = json.loads(data.attrs["lifsim_meta"])
         spec = meta["sweep"]
         if list(spec["grid"]) != ["i_mean"] or spec["input"] not in ("constant", "white"):
@@ -85,12 +101,8 @@ class FICurve:
         currents = np.asarray(data["i_mean"].values, dtype=np.float64)
         sigma_v = spec["sigma"] if spec["input"] == "white" else None
         method = spec["method"]
-        if sigma_v is None:
-            rate_theory = theory.fi_deterministic(params, currents)
-            rate_grid = theory.fi_grid(params, currents, method)
-        else:
-            rate_theory = np.asarray(theory.siegert_rate(params, sigma_v, currents))
-            rate_grid = np.asarray(theory.siegert_rate(params, sigma_v, currents, dt_correction=params.dt))
+        rate_theory = np.asarray(data["rate_theory"].values, dtype=np.float64)
+        rate_theory_continuous = np.asarray(data["rate_theory_continuous"].values, dtype=np.float64)
         transient = spec["transient"]
         window = (transient, transient + ((params.steps - 1) * params.dt - transient))
         fi_meta = {
@@ -104,11 +116,22 @@ class FICurve:
             "method": method,
             "window_s": list(window),
             "rate": "spikes per neuron per second in the window" if sigma_v is not None else "1 / mean ISI",
+            "columns": {name: str(data[name].attrs.get("description", "")) for name in THEORY_COLUMNS},
         }
         rate = np.asarray(data["rate"].values, dtype=np.float64)
         rate_sem = np.asarray(data["rate_sem"].values, dtype=np.float64)
         return cls(
-            currents, rate, rate_sem, rate_theory, rate_grid, sigma_v, spec["n"], window, params, method, fi_meta
+            currents,
+            rate,
+            rate_sem,
+            rate_theory,
+            rate_theory_continuous,
+            sigma_v,
+            spec["n"],
+            window,
+            params,
+            method,
+            fi_meta,
         )
 
     def table(self) -> dict[str, np.ndarray]:
@@ -118,13 +141,13 @@ class FICurve:
             "rate": self.rate,
             "rate_sem": self.rate_sem,
             "rate_theory": self.rate_theory,
-            "rate_grid": self.rate_grid,
+            "rate_theory_continuous": self.rate_theory_continuous,
         }
 
     def format_table(self) -> str:
         """The table as ``lifsim fi`` prints it: currents in pA, rates in Hz."""
-        lines = [f"{'I (pA)':>10} {'rate (Hz)':>10} {'sem (Hz)':>9} {'theory':>9} {'grid th.':>9}"]
-        for row in zip(self.i, self.rate, self.rate_sem, self.rate_theory, self.rate_grid):
+        lines = [f"{'I (pA)':>10} {'rate (Hz)':>10} {'sem (Hz)':>9} {'theory':>9} {'contin.':>9}"]
+        for row in zip(self.i, self.rate, self.rate_sem, self.rate_theory, self.rate_theory_continuous):
             lines.append(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
         return "\n".join(lines)
 

@@ -715,8 +715,9 @@ OPTIONS: tuple[Option, ...] = (
         None,
         suffixes={},  # filled from the format registry below
         command_help={
-            "fi": "save the table: i (A), rate, rate_sem, rate_theory, rate_grid (Hz), with provenance; or, as a "
-            ".zarr store, the f-I sweep itself, point by point (resumable with --resume)",
+            "fi": "save the table: i (A), rate, rate_sem, rate_theory (of the simulated grid), "
+            "rate_theory_continuous (Hz), with provenance; or, as a .zarr store, the f-I sweep itself, point by "
+            "point (resumable with --resume)",
             "tutorial": "save the exercise's arrays (t, i, v, v_mean, v_std)",
             "rerun": "save the new run",
             "sweep": "save the sweep (an xarray Dataset); a .zarr store receives each point as it finishes",
