@@ -142,6 +142,32 @@ def test_a_full_stdout_loses_the_printout_not_the_data(tmp_path):
     assert (tmp_path / "f.npz").stat().st_size > 0
 
 
+@pytest.mark.parametrize("argv", [["--version"], ["params"], ["simulate", "--n", "10", "--data", "c.npz"]])
+def test_a_closed_stdout_is_one_line_naming_it_and_the_data_is_kept(argv, tmp_path):
+    """``lifsim --version >&-`` (stdout closed: Python makes ``sys.stdout`` None) printed nothing and exited 0."""
+    done = subprocess.run(
+        [lifsim_script(), *argv], cwd=tmp_path, stderr=subprocess.PIPE, text=True, timeout=120, preexec_fn=_close_stdout
+    )
+    assert (done.returncode, done.stderr.splitlines()) == (
+        errors.EXIT_USAGE,
+        ["lifsim: error: stdout: Bad file descriptor (the output was not all written)"],
+    ), argv
+    if argv[-1].endswith(".npz"):
+        assert (tmp_path / argv[-1]).stat().st_size > 0
+    quiet = subprocess.run(
+        [lifsim_script(), "simulate", "--n", "10", "--quiet", "--data", "q.npz"],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        timeout=120,
+        preexec_fn=_close_stdout,
+    )
+    assert (quiet.returncode, quiet.stderr) == (0, b"")  # nothing to print: nothing lost
+
+
+def _close_stdout() -> None:
+    os.close(1)
+
+
 def test_help_into_head_is_one_line_and_no_complaint():
     done = subprocess.run(
         ["bash", "-c", f"set -o pipefail; '{lifsim_script()}' --help | head -1"],

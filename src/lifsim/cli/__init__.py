@@ -16,6 +16,7 @@ Bad input never ends in a traceback: one line on stderr, exit status 2.  Every e
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import warnings
@@ -114,8 +115,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():
             warnings.simplefilter("always")
             warnings.showwarning = _say_at_once(labels)
-            if stdout is not None:
-                sys.stdout = NamedOutput(stdout)  # type: ignore[assignment]
+            # a closed stdout (``>&-``: Python makes it None) fails at the first write, as a full disk does
+            sys.stdout = NamedOutput(_ClosedOutput() if stdout is None else stdout)  # type: ignore[assignment]
             status = _run(tokens, labels)
         lost = getattr(sys.stdout, "lost", None)
         if lost is not None and status == 0:  # the files were written; the printed output was not (all) read
@@ -167,6 +168,17 @@ class NamedOutput:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+class _ClosedOutput:
+    """The stdout of a command started with it closed (``lifsim params >&-``): every write fails as a write to
+    a closed descriptor does (``EBADF``), so the command says so and exits 2 instead of 0 with nothing printed."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+
+    def flush(self) -> None:
+        pass
 
 
 def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
