@@ -68,8 +68,14 @@ def assert_same_bits(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None
             lambda: lifsim.simulate(LIFParams(i_mean="300 pA"), inputs.uniform_noise(), n=10, seed=1),
         ),
         (["--n", "4"], lambda: lifsim.simulate(n=4)),
+        (  # the sum of two parts without a mean: one mean, both terms (the noise was dropped as 0 pA * (1 + A xi))
+            ["--input", "sine+uniform", "--n", "10", "--seed", "2", "--no-spiking", "--t-max", "50ms"],
+            lambda: lifsim.simulate(
+                LIFParams(t_max="50 ms"), inputs.sine() + inputs.uniform_noise(), n=10, seed=2, spiking=False
+            ),
+        ),
     ],
-    ids=["white-mean-from-params", "uniform-tutorial-amplitude", "defaults"],
+    ids=["white-mean-from-params", "uniform-tutorial-amplitude", "defaults", "sine-plus-uniform"],
 )
 def test_simulate_cli_and_python_give_the_same_bits(tmp_path, argv, python):
     ok("simulate", *argv, "--data", "cli.npz", "--quiet", cwd=tmp_path)

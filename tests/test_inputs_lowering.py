@@ -278,3 +278,29 @@ def test_no_module_outside_inputs_asks_which_kind_an_input_is():
                 if named & classes:
                     found.append(f"{path.relative_to(SRC)}:{node.lineno}")
     assert not found, f"isinstance over input kinds outside lifsim.inputs: {found}"
+
+
+# ---------------------------------------------------------------- the tutorial family's shared mean
+
+
+def test_tutorial_family_parts_without_a_mean_share_one():
+    """``sine() + uniform_noise()`` was ``I_mean (1 + sin) + 0 pA (1 + A xi)``: the noise silently gone."""
+    total = inputs.sine() + inputs.uniform_noise() + inputs.white_noise(sigma="1 mV")
+    assert repr(total).startswith("<lifsim input: I_mean * (1 + sin(2 pi t / 10 ms) + A xi)")
+    assert len(total.summands()) == 2 and total.summands()[1].white_parts()
+    params = PARAMS.replace(i_mean="100 pA")
+    moments = total.resolved(params).theory_moments(params)
+    assert moments.noise_var > 0  # the uniform term's variance is there
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: inputs.constant("100 pA") + inputs.uniform_noise(),
+        lambda: inputs.step("100 pA") + inputs.sine(),
+        lambda: inputs.white_noise("10 pA", sigma="1 mV") + inputs.uniform_noise(amplitude=0.5),
+    ],
+)
+def test_a_term_without_a_mean_beside_a_given_mean_is_an_error(make):
+    with pytest.raises(ValueError, match=r"without a mean, in a sum whose other parts give one, would add nothing"):
+        make()

@@ -22,7 +22,12 @@ is left out (or None) the run's ``LIFParams.i_mean`` is used, as on the command
 line (``white_noise(sigma="5 mV")`` drives at ``i_mean``).  In a sum, a part
 without a mean adds no mean when another part gives one (``constant("60 pA") +
 white_noise(sigma="5 mV")`` is 60 pA); when no part gives one, the first part
-without a mean takes ``i_mean`` and the others add none.  The older order
+without a mean takes ``i_mean`` and the others add none.  The tutorial's family
+(``constant``, ``sine``, ``uniform_noise``) shares one mean: its parts without a
+mean in a sum are one input, ``sine() + uniform_noise()`` is ``I_mean (1 + sin +
+A xi)``, as ``--input sine+uniform``; a sine or uniform term without a mean
+beside a part that gives one would add nothing (its current is its mean times
+``1 + ...``) and is an error that says so.  The older order
 ``white_noise("5 mV", mean)`` (sigma first, as text in volts) is still read.
 
 The expressions keep the tutorial's floating-point operation order, so that
@@ -692,6 +697,7 @@ def _settle_means(parts: tuple[Input, ...]) -> tuple[Input, ...]:
     becomes 0 A); when none does, the first part without one keeps it unset
     (it takes ``LIFParams.i_mean`` when run) and the others add none.
     """
+    parts = _share_the_mean(parts)
     unset = [index for index, part in enumerate(parts) if part.mean_unset()]
     if not unset:
         return parts
@@ -700,13 +706,38 @@ def _settle_means(parts: tuple[Input, ...]) -> tuple[Input, ...]:
     for index in unset:
         if index == keep:
             continue
-        if isinstance(parts[index], Step):
+        part = parts[index]
+        if isinstance(part, Step):
             raise ValueError(
                 "step: a step without an amplitude in a sum with other currents would add nothing; "
                 "give it one, e.g. step('100 pA', onset='20 ms')"
             )
-        settled[index] = parts[index].with_mean(0.0)
+        if isinstance(part, Modulated) and part.terms:
+            names = " + ".join("sine()" if isinstance(term, SineTerm) else "uniform_noise()" for term in part.terms)
+            raise ValueError(_VANISHING.format(what=names))
+        settled[index] = part.with_mean(0.0)
     return tuple(settled)
+
+
+#: a tutorial-family part without a mean beside a part that gives one: its mean would be 0 A, and its terms with it
+_VANISHING = (
+    "inputs: {what} without a mean, in a sum whose other parts give one, would add nothing (its current is its "
+    "mean times 1 + its terms); give it a mean, e.g. uniform_noise('100 pA'), or put the terms around one mean: "
+    "modulated('100 pA', [SineTerm(), UniformTerm()])"
+)
+
+
+def _share_the_mean(parts: tuple[Input, ...]) -> tuple[Input, ...]:
+    """The tutorial-family parts (:class:`Modulated`) without a mean made one part, at the first one's place,
+    with all their terms: ``sine() + uniform_noise()`` is ``I_mean (1 + sin + A xi)``, what ``--input
+    sine+uniform`` builds (:func:`from_kinds`); apart, the second would have had no mean and its noise been
+    lost.  The terms are copies (a term's noise stream is set when its input is bound)."""
+    loose = [index for index, part in enumerate(parts) if isinstance(part, Modulated) and part.mean_unset()]
+    if len(loose) < 2:
+        return parts
+    terms = tuple(copy.copy(term) for index in loose for term in parts[index].terms)  # type: ignore[attr-defined]
+    shared = Modulated(None, terms)
+    return tuple(shared if index == loose[0] else part for index, part in enumerate(parts) if index not in loose[1:])
 
 
 def resolve_means(inputs: Input, params: LIFParams) -> Input:
