@@ -103,8 +103,10 @@ class FICurve:
         method = spec["method"]
         rate_theory = np.asarray(data["rate_theory"].values, dtype=np.float64)
         rate_theory_continuous = np.asarray(data["rate_theory_continuous"].values, dtype=np.float64)
-        transient = spec["transient"]
-        window = (transient, transient + ((params.steps - 1) * params.dt - transient))
+        from .spikes import after_transient
+
+        first, duration = after_transient(spec["transient"], params.dt, params.steps)
+        window = (first * params.dt, first * params.dt + duration)  # the updates the rates count
         fi_meta = {
             **meta,
             "kind": "f-I curve",

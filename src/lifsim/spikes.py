@@ -37,6 +37,7 @@ import numpy as np
 from .units import parse_int, to_si
 
 __all__ = [
+    "after_transient",
     "spike_counts",
     "population_rate",
     "rate_over_time",
@@ -159,6 +160,19 @@ def population_rate(spike_t: np.ndarray, n: int, duration: float, t_start: float
     t = _times(spike_t)
     inside = np.count_nonzero((t >= t_start) & (t < t_start + duration))
     return inside / (n * duration)
+
+
+def after_transient(transient: float, dt: float, steps: int) -> tuple[int, float]:
+    """The window after a transient of ``transient`` (s) in a run of ``steps`` time points ``dt`` (s) apart:
+    ``(first, duration)``, the grid point the window starts at (the first at or after ``transient``) and its
+    length (s), ``(steps - 1 - first) dt``.
+
+    A spike at grid point ``k`` ends the update from ``k - 1`` to ``k``, so the window's spikes are those at
+    ``first + 1 .. steps - 1``: one per update inside it (counting the spikes at ``first`` too, over the same
+    length, made a rate ``1 / (steps - 1 - first)`` too high).
+    """
+    first = min(int(steps) - 1, int(math.ceil(transient / dt - 1e-9)))
+    return first, (int(steps) - 1 - first) * dt
 
 
 def rate_over_time(

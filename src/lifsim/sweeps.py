@@ -196,7 +196,7 @@ def measure_point(
         return measure(params, seed, engine, threads)
     from . import theory
     from .simulation import simulate
-    from .spikes import cv_isi, fano_factor
+    from .spikes import after_transient, cv_isi, fano_factor
 
     run = simulate(
         params,
@@ -213,16 +213,17 @@ def measure_point(
         threads=threads,
     )
     steps = run.steps
-    first = min(steps - 1, int(math.ceil(spec.transient / params.dt - 1e-9)))
-    duration = (steps - 1) * params.dt - spec.transient
+    # the updates after the transient: the spikes at grid points first + 1 .. steps - 1 (those at `first` too, over
+    # the same length, made every rate 0.11 % too high at 1 ms steps over 0.9 s: 11 standard errors of 8,000 neurons)
+    first, duration = after_transient(spec.transient, params.dt, steps)
     out: dict[str, Any] = {}
     if spec.spiking:
         spike_t, spike_i = run.spikes()
-        late = spike_t >= spec.transient
+        late = spike_t > (first + 0.5) * params.dt
         out["rate"], out["rate_sem"] = _rate(spike_t[late], spike_i[late], spec.n, duration, params.dt, drive)
         out["cv"] = float(cv_isi(spike_t[late], spike_i[late], dt=params.dt))
         window = min(spec.fano_window, duration)
-        out["fano"] = float(fano_factor(spike_t, spike_i, spec.n, window, spec.transient, spec.transient + duration))
+        out["fano"] = float(fano_factor(spike_t, spike_i, spec.n, window, spec.transient, (steps - 1) * params.dt))
     else:
         out.update(rate=math.nan, rate_sem=math.nan, cv=math.nan, fano=math.nan)
     out["v_mean"] = float(np.mean(run.v_mean[first:]))
