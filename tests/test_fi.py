@@ -132,9 +132,7 @@ def test_fi_curve_with_noise():
     np.testing.assert_allclose(
         curve.rate_theory_continuous, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10]))
     )
-    np.testing.assert_allclose(
-        curve.rate_theory, theory.siegert_rate(params, 5e-3, np.array([0.0, 2.5e-10]), dt_correction=1e-4)
-    )
+    np.testing.assert_allclose(curve.rate_theory, theory.grid_rate(params, 5e-3, np.array([0.0, 2.5e-10])))
     assert np.all(curve.rate > 0)
     assert np.all(curve.rate_sem > 0)
     assert curve.rate[1] == pytest.approx(curve.rate_theory[1], rel=0.15)

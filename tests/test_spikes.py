@@ -695,7 +695,7 @@ def test_plot_result_with_spikes_and_snapshots(close_figures, snapshot_run):
     # the run's facts are on the figure, and the raster says how many neurons it shows
     assert "40 neurons" in fig._suptitle.get_text() and "t_ref = 2 ms" in fig._suptitle.get_text()
     legend = [text.get_text() for text in axes[2].get_legend().get_texts()]
-    assert any(label.startswith("theory (Siegert") for label in legend)  # theory on the rate panel
+    assert any(label.startswith("theory (Markov chain of the grid)") for label in legend)  # theory on the rate panel
     plt.close(fig)
 
 
@@ -823,3 +823,19 @@ def test_the_figures_rate_bin_takes_a_unit_and_is_checked_against_the_run():
     plt.close(figure)
     with pytest.raises(ValueError, match=r"^rate_bin: expected a time > 0 s and at most the run's 0\.1 s, got 1\.0$"):
         plot.plot_result(run, rate_bin="1 s")
+
+
+def test_the_figures_rate_bins_hold_whole_steps():
+    """150 ms at 1 ms drew 1.5-ms bins that held 2 and 1 grid points in turn: a false 38/77 Hz oscillation."""
+    import lifsim
+
+    result = lifsim.simulate(lifsim.LIFParams(t_max="150 ms", dt="1 ms"), lifsim.inputs.constant("400 pA"), n=50)
+    figure = result.plot()
+    axes = [ax for ax in figure.axes if ax.get_title().startswith("population rate")]
+    assert axes and axes[0].get_title() == "population rate (1 ms bins)"
+    from matplotlib.patches import StepPatch
+
+    (stairs,) = [patch for patch in axes[0].patches if isinstance(patch, StepPatch)]
+    heights = stairs.get_data().values
+    # a regular train fires the 50 neurons together: every 1-step bin holds 0 or 50 spikes (0 or 1000 Hz)
+    assert set(np.unique(np.round(heights))) == {0.0, 1000.0}

@@ -302,6 +302,23 @@ def _legend_below(ax: plt.Axes, ncol: int = 2) -> None:
 # ---------------------------------------------------------------- f-I
 
 
+def _rate_in_whole_steps(result: Result, spike_t: np.ndarray, rate_bin: float | None) -> tuple[Any, Any, float]:
+    """The population rate (bin centres (s), Hz) in bins of whole steps (``rate_bin`` rounded, by default about a
+    hundredth of the run), and the bins' width (s).  Each bin holds the same count of grid points (1.5-ms bins on
+    a 1-ms grid held 2 and 1 in turn: a false oscillation between 38 and 77 Hz); a spike at grid point k ends the
+    update k - 1 -> k, so the bins start half a step in and hold the points 1 .. m, m + 1 .. 2m, ..."""
+    from .spikes import rate_over_time
+
+    wanted = rate_bin if rate_bin is not None else (result.steps - 1) * result.dt / 100
+    width = max(1, round(wanted / result.dt)) * result.dt
+    centers, rate = rate_over_time(spike_t, result.n, 0.5 * result.dt, (result.steps - 0.5) * result.dt, width)
+    return centers, rate, width
+
+
+#: currents at which an f-I figure draws the grid's Markov-chain theory (each is a linear solve)
+GRID_THEORY_POINTS = 41
+
+
 def plot_fi(ax: plt.Axes, curve: FICurve, fine: int = 200) -> plt.Axes:
     """An f-I curve: simulated rates (Hz) with error bars over the theory curves, current in pA."""
     from . import theory as th
@@ -324,12 +341,13 @@ def plot_fi(ax: plt.Axes, curve: FICurve, fine: int = 200) -> plt.Axes:
             "C0",
             label=f"theory: Siegert, sigma = {curve.sigma * MV:g} mV",
         )
+        i_grid = np.linspace(curve.i.min(), curve.i.max(), GRID_THEORY_POINTS)  # the chain costs ~50 ms a current
         ax.plot(
-            x,
-            th.siegert_rate(curve.params, curve.sigma, i_fine, dt_correction=curve.params.dt),
+            i_grid * PA,
+            th.grid_rate(curve.params, curve.sigma, i_grid, curve.method),
             "C2--",
             lw=1,
-            label=f"Siegert, grid-corrected (dt = {curve.params.dt * MS:g} ms)",
+            label=f"theory on the grid (dt = {curve.params.dt * MS:g} ms, {curve.method})",
         )
         ax.plot(x, th.fi_deterministic(curve.params, i_fine), "0.6", lw=1, label="deterministic f-I (no noise)")
     ax.errorbar(
@@ -455,7 +473,7 @@ def plot_result(
     or :class:`lifsim.theory.EulerMoments` to draw.  ``rate_bin``: the rate's
     bin (s or with a unit), at most the run (default: a hundredth of it).
     """
-    from .spikes import isi, rate_over_time
+    from .spikes import isi
 
     rate_bin = _rate_bin(rate_bin, result)
 
@@ -504,8 +522,7 @@ def plot_result(
             ax.set_xlim(0, end * MS)  # a busy raster is zoomed like the trace panel
         if "rate" in by_name:
             spike_t, _ = result.spikes()
-            width = rate_bin if rate_bin is not None else max(result.dt, result.steps * result.dt / 100)
-            centers, rate = rate_over_time(spike_t, result.n, 0.0, result.t[-1] + result.dt, width)
+            centers, rate, width = _rate_in_whole_steps(result, spike_t, rate_bin)
             ax = by_name["rate"]
             rate_value = None if rate_theory is None else rate_theory[0]
             label = "theory" if rate_theory is None else f"theory ({rate_theory[1]})"

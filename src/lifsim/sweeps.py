@@ -6,7 +6,7 @@ the input's ``sigma`` or ``amplitude``) and returns one ``xarray.Dataset``
 with a dimension per swept name: the stationary rate (Hz) and its standard
 error, the CV of the ISIs, the Fano factor, the stationary mean (V) and
 variance (V**2) of V, and the matching theory on the same grid (the
-grid-corrected Siegert rate or the noise-free rate on the grid, the
+rate of the update's Markov chain on the grid or the noise-free rate on the grid, the
 continuous-time rate, the closed-form moments of the free membrane).
 
 Seeds: the point with flat index ``p`` (C order over the grid's names, in
@@ -59,7 +59,7 @@ OUTPUTS = {
     "fano": ("1", "Fano factor of the spike counts in windows of fano_window after the transient"),
     "v_mean": ("V", "mean over the steps after the transient of the population mean of V"),
     "v_var": ("V**2", "mean over the steps after the transient of the population variance of V (ddof 1)"),
-    "rate_theory": ("Hz", "theory of the simulated grid: Siegert with the grid correction, or the noise-free neuron"),
+    "rate_theory": ("Hz", "theory of the simulated grid: its update's Markov chain, or the noise-free neuron"),
     "rate_theory_continuous": ("Hz", "continuous-time theory: Siegert rate, or the deterministic f-I curve"),
     "v_mean_theory": ("V", "closed-form mean of the free membrane (no threshold), averaged like v_mean"),
     "v_var_theory": ("V**2", "closed-form variance of the free membrane (no threshold), averaged like v_var"),

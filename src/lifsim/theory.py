@@ -290,6 +290,61 @@ def _above_rheobase(params: LIFParams, mu: np.ndarray) -> np.ndarray:
     return (drive - (params.vth - params.el)) > RHEOBASE_ULPS * np.finfo(np.float64).eps * scale
 
 
+def refractory_law(params: LIFParams) -> tuple[np.ndarray, np.ndarray]:
+    """The neurons' refractory periods as simulated, in steps, and the share of neurons with each.
+
+    One period, ``LIFParams.refractory_steps``, without ``t_ref_std``; with it, neuron
+    ``j`` holds ``rint(max(0, t_ref + t_ref_std z_j) / dt)`` steps (``z_j ~ N(0, 1)``), so step count ``k``
+    has the probability of ``t_ref + t_ref_std z`` falling within half a step of ``k dt`` (``k = 0``: below
+    half a step, the clipped negatives included).  The theory's grid rates average ``1 / period`` over
+    these (each neuron is a renewal process of its own), not ``1 / period`` of the mean ``t_ref``.
+    """
+    from scipy.special import ndtr
+
+    params = _params(params)
+    if params.t_ref_std == 0.0:
+        return np.array([params.refractory_steps]), np.array([1.0])
+    dt, mean, std = params.dt, params.t_ref, params.t_ref_std
+    top = int(math.ceil((mean + 12.0 * std) / dt)) + 1
+    k = np.arange(top + 1)
+    upper = ndtr(((k + 0.5) * dt - mean) / std)
+    lower = np.concatenate([[0.0], upper[:-1]])
+    share = upper - lower
+    keep = share > 0
+    return k[keep], share[keep] / share[keep].sum()
+
+
+def continuous_refractory_law(params: LIFParams) -> tuple[np.ndarray, np.ndarray]:
+    """The refractory periods (s) ``max(0, t_ref + t_ref_std z)`` of the continuous-time model and their weights
+    (a quadrature over ``z ~ N(0, 1)``: the clipped mass at 0, then Simpson's rule over the rest); one period
+    without ``t_ref_std``."""
+    params = _params(params)
+    if params.t_ref_std == 0.0:
+        return np.array([params.t_ref_simulated]), np.array([1.0])
+    from scipy.special import ndtr
+
+    mean, std = params.t_ref, params.t_ref_std
+    z0 = max(-mean / std, -12.0)
+    z = np.linspace(z0, 12.0, 4001)
+    simpson = np.ones(z.size)
+    simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
+    weights = simpson * (z[1] - z[0]) / 3.0 * np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    periods = np.concatenate([[0.0], mean + std * z])
+    weights = np.concatenate([[ndtr(z0)], weights])
+    return periods, weights / weights.sum()
+
+
+def _over_refractory(law: tuple[np.ndarray, np.ndarray], rest: Any, unit: float = 1.0) -> np.ndarray:
+    """``sum_k share_k / ((rest + period_k) unit)``: the population rate (Hz) of neurons that spend ``rest`` (any
+    shape) between their refractory periods (``law``: periods and shares), both in ``unit`` (s; ``dt`` for
+    counts of steps, whose sum is then exact)."""
+    periods, shares = law
+    rest = np.asarray(rest, dtype=np.float64)
+    if periods.size == 1:  # one period: 1 / ((rest + period) unit), as without the law
+        return 1.0 / ((rest + periods[0]) * unit)
+    return np.sum(shares / ((rest[..., None] + periods) * unit), axis=-1)
+
+
 def fi_deterministic(params: LIFParams, i_mean: Any = None) -> np.ndarray:
     """Firing rate (Hz) of a noise-free LIF neuron for constant current(s) ``i_mean`` (A).
 
@@ -304,8 +359,8 @@ def fi_deterministic(params: LIFParams, i_mean: Any = None) -> np.ndarray:
     mu = _as_mu(params, i_mean)
     rate = np.zeros_like(mu)
     above = _above_rheobase(params, mu)
-    period = params.t_ref_simulated + params.tau * np.log((mu[above] - params.vr) / (mu[above] - params.vth))
-    rate[above] = 1.0 / period
+    rest = params.tau * np.log((mu[above] - params.vr) / (mu[above] - params.vth))
+    rate[above] = _over_refractory(continuous_refractory_law(params), rest)  # t_ref_std: averaged over neurons
     return rate
 
 
@@ -331,7 +386,7 @@ def fi_grid(params: LIFParams, i_mean: Any = None, method: str = "euler") -> np.
     above = _above_rheobase(params, mu)
     log_b = np.log(1.0 - params.alpha) if method == "euler" else -params.dt / params.tau
     k = np.floor(np.log((mu[above] - params.vth) / (mu[above] - params.vr)) / log_b) + 1
-    rate[above] = 1.0 / ((k + params.refractory_steps) * params.dt)
+    rate[above] = _over_refractory(refractory_law(params), k, params.dt)  # t_ref_std: averaged over neurons
     return rate
 
 
@@ -431,7 +486,7 @@ def siegert_rate(
         if log_isi_noise > 700:
             rates[index] = 0.0
         else:
-            rates[index] = 1.0 / (params.t_ref_simulated + np.exp(log_isi_noise))
+            rates[index] = float(_over_refractory(continuous_refractory_law(params), np.exp(log_isi_noise)))
     if mu_shaped.ndim:
         return rates.reshape(mu_shaped.shape)
     return float(rates[0])
@@ -460,7 +515,69 @@ def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> 
     current_var = moments.noise_var
     if current_var == 0.0:
         return float(fi_grid(params, i_mean, method)[()]), "noise-free neuron on the grid"
+    if pure_white:
+        rate = float(grid_rate(params, math.sqrt(moments.white_sigma2), i_mean, method)[()])
+        return rate, "Markov chain of the grid" if _chain_reaches(params, math.sqrt(moments.white_sigma2)) else (
+            "Siegert, grid-corrected"
+        )
+    if moments.white_sigma2 == 0.0 and len(inputs.noise_terms()) == 1:  # one uniform term: xi ~ U(-1, 1)
+        from .grid_chain import chain_updates
+
+        shrink = params.alpha if method == "euler" else -math.expm1(-params.dt / params.tau)
+        half_width = shrink * params.r * math.sqrt(3.0 * current_var)  # V per step
+        mu = params.el + params.r * i_mean
+        steps = chain_updates(params.dt, params.tau, mu, params.vr, params.vth, half_width, "uniform", method)
+        if steps is not None:
+            return float(_over_refractory(refractory_law(params), steps, params.dt)), "Markov chain of the grid"
     sigma = params.r * np.sqrt(current_var * params.dt / params.tau)
     rate = float(siegert_rate(params, sigma, i_mean, dt_correction=params.dt))
     label = "Siegert, grid-corrected" if pure_white else "Siegert, diffusion approximation"
     return rate, label
+
+
+def _step_noise(params: LIFParams, sigma: float, method: str) -> float:
+    """The size (V) of one update's white noise of strength ``sigma`` (V): ``sigma sqrt(dt/tau)`` for Euler,
+    ``sigma sqrt((1 - exp(-2 dt/tau)) / 2)`` for the exact Ornstein-Uhlenbeck transition."""
+    h = params.dt / params.tau
+    return sigma * (math.sqrt(h) if method == "euler" else math.sqrt(-math.expm1(-2.0 * h) / 2.0))
+
+
+def _chain_reaches(params: LIFParams, sigma: float) -> bool:
+    """Whether the grid's chain (:mod:`lifsim.grid_chain`) is solved for white noise of ``sigma`` (V)."""
+    from .grid_chain import CELLS_PER_STEP_NOISE, MAX_CELLS
+
+    s = _step_noise(params, sigma, "euler")
+    span = params.vth - min(params.vr, params.el) + 14.0 * sigma
+    return s > 0 and span * CELLS_PER_STEP_NOISE / s < MAX_CELLS
+
+
+def grid_rate(params: LIFParams, sigma: float | str, i_mean: Any = None, method: str = "euler") -> np.ndarray:
+    """Firing rate (Hz) of LIF neurons driven by white noise of strength ``sigma`` (V), *as simulated on the
+    grid* of step ``dt`` with ``method``: the stationary rate of the update's Markov chain
+    (:mod:`lifsim.grid_chain`), exact at any ``dt`` up to the chain's numerical solution (relative 1e-6),
+    averaged over the neurons' refractory periods (:func:`refractory_law`).  Where the chain would need too
+    many cells (noise very weak for its step) the Siegert rate with the grid correction stands in
+    (:func:`siegert_rate` with ``dt_correction``), the chain's limit for small ``dt / tau``.
+
+    This is the theory a simulation's rate is compared with (a sweep's ``rate_theory``); the continuous-time
+    Siegert rate differs from it by per cent at ``dt = 1 ms`` (the grid misses excursions above threshold
+    between its points), and Euler's chain from the exact method's.
+    """
+    from .grid_chain import chain_updates
+
+    params = _params(params)
+    sigma = _sigma(sigma)
+    if method not in ("euler", "exact"):
+        raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
+    mu_shaped = _as_mu(params, i_mean)
+    rates = np.empty(mu_shaped.size)
+    s = _step_noise(params, sigma, method)
+    law = refractory_law(params)
+    for index, mu in enumerate(mu_shaped.ravel()):
+        steps = chain_updates(params.dt, params.tau, float(mu), params.vr, params.vth, s, "normal", method)
+        if steps is None:
+            current = (float(mu) - params.el) / params.r
+            rates[index] = float(siegert_rate(params, sigma, current, dt_correction=params.dt))
+        else:
+            rates[index] = float(_over_refractory(law, steps, params.dt))
+    return rates.reshape(mu_shaped.shape)

@@ -1,0 +1,123 @@
+"""The stationary firing rate of the neuron *as simulated*: the Markov chain of V on the time grid.
+
+With a constant mean current and noise drawn independently at each step, the
+simulated membrane is a Markov chain: one update takes ``V`` to
+
+    V' = c + b V + s xi,   xi ~ N(0, 1) (white noise) or U(-1, 1) (the tutorial's uniform noise),
+
+with ``b = 1 - dt/tau`` and ``c = (dt/tau) mu`` for Euler, ``b = exp(-dt/tau)`` and ``c = (1 - b) mu`` for
+the exact method (``mu = E_L + R I_mean``), and ``s`` the noise's size in V per step (white noise of
+strength ``sigma``: ``sigma sqrt(dt/tau)`` for Euler, ``sigma sqrt((1 - b**2)/2)`` for the exact
+Ornstein-Uhlenbeck transition; uniform noise ``I_mean A xi``: ``(dt/tau) R I_mean A`` or
+``(1 - b) R I_mean A``).  The neuron fires at the first update that ends above ``V_th``, is held at
+``V_reset`` for its refractory steps, and starts again from ``V_reset``: a renewal process whose mean
+interval is ``(refractory steps + m(V_reset)) dt``, where ``m(v)``, the mean count of updates from ``v``
+to the first one above threshold, solves
+
+    m(v) = 1 + integral_{-inf}^{V_th} p(v' | v) m(v') dv'.
+
+This module solves that equation numerically (product integration: ``m`` constant on cells of width a
+sixteenth of ``s``, the kernel integrated exactly over each cell, a banded linear system; then a Richardson
+step against cells twice as wide).  The result is the rate the simulation converges to at any ``dt``, with
+no continuous-time approximation: the Siegert rate with the grid's threshold correction
+(:func:`lifsim.theory.siegert_rate`) is its limit for small ``dt/tau``, and is off by per cent at the
+tutorial's ``dt = 1 ms`` (and alike for Euler and exact, which differ there).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["chain_updates", "chain_steps", "MAX_CELLS"]
+
+#: cells per noise size ``s`` of the finer of the two grids (the coarser has half as many)
+CELLS_PER_STEP_NOISE = 16
+#: most cells of the finer grid; a finer chain (very weak noise per step) is left to the Siegert rate
+MAX_CELLS = 40_000
+#: most entries of the banded system (160 MB); a wider band (a drift of hundreds of noise sizes a step) is left to
+#: the Siegert rate
+MAX_BAND = 20_000_000
+#: the lowest cell lies this many stationary standard deviations below the lower of ``V_reset`` and ``mu``
+DEPTH = 12.0
+#: a Gaussian kernel is cut this many ``s`` from its centre (its tail beyond is below 1e-30)
+REACH = 11.5
+
+
+def _kernel_cdf(z: np.ndarray, shape: str) -> np.ndarray:
+    """The noise's cumulative distribution at ``z`` (in units of ``s``)."""
+    if shape == "normal":
+        from scipy.special import ndtr
+
+        return ndtr(z)
+    return np.clip((z + 1.0) / 2.0, 0.0, 1.0)
+
+
+def _mean_updates(
+    b: float, c: float, s: float, shape: str, vr: float, vth: float, low: float, per: float
+) -> float | None:
+    """``m(V_reset)`` on cells of about ``s / per``: the reset is a cell's centre and the threshold an edge."""
+    above = max(1, math.ceil((vth - vr) * per / s - 0.5))
+    width = (vth - vr) / (above + 0.5)
+    below = max(1, math.ceil((vr - low) / width - 0.5))
+    cells = below + above + 1
+    if cells > MAX_CELLS:
+        return None
+    centres = vr + (np.arange(cells) - below) * width
+    # where each cell's update lands, in cells from itself, and the kernel's reach in cells
+    drift = (c + (b - 1.0) * centres) / width
+    reach = (REACH if shape == "normal" else 1.0) * s / width + 1.0
+    lower = int(max(0, math.ceil(np.max(reach - drift))))  # the band below the diagonal
+    upper = int(max(0, math.ceil(np.max(drift + reach))))  # and above it
+    if (lower + upper + 1) * cells > MAX_BAND:  # a drive that crosses many noise widths a step: Siegert's case
+        return None
+    band = np.zeros((lower + upper + 1, cells))
+    rows = np.arange(cells)
+    landing = c + b * centres
+    for offset in range(-lower, upper + 1):
+        cols = rows + offset
+        ok = (cols >= 0) & (cols < cells)
+        i, j = rows[ok], cols[ok]
+        left = vr + (j - below - 0.5) * width
+        right = left + width
+        p = _kernel_cdf((right - landing[i]) / s, shape) - _kernel_cdf((left - landing[i]) / s, shape)
+        # solve_banded's layout: A[i, j] at band[upper + i - j, j]; A = identity - kernel
+        band[upper - offset, j] = (1.0 if offset == 0 else 0.0) - p
+    from scipy.linalg import solve_banded
+
+    m = solve_banded((lower, upper), band, np.ones(cells), check_finite=False)
+    return float(m[below])
+
+
+def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float, spread: float) -> float | None:
+    """Mean count of updates from ``vr`` to the first one above ``vth`` (V) for ``V' = c + b V + s xi``.
+
+    ``shape``: ``"normal"`` or ``"uniform"`` (``xi ~ U(-1, 1)``); ``spread``: the chain's stationary standard
+    deviation (V), which sets how far below the cells reach.  None when the cells needed would be more than
+    :data:`MAX_CELLS` (noise too weak for its step), or ``s`` is not a positive number.
+    """
+    if not (s > 0 and math.isfinite(s)):
+        return None
+    mu = c / (1.0 - b)
+    low = min(vr, mu) - DEPTH * spread - 2.0 * s
+    fine = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE)
+    if fine is None:
+        return None
+    coarse = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE / 2)
+    assert coarse is not None
+    return fine + (fine - coarse) / 3.0  # the cells' error falls as their width squared
+
+
+def chain_updates(
+    dt: float, tau: float, mu: float, vr: float, vth: float, s: float, shape: str, method: str
+) -> float | None:
+    """``m(V_reset)`` of the chain (module docstring): the mean count of updates from ``V_reset`` to the first one
+    above ``V_th``, for the mean drive ``mu`` (V), the noise of size ``s`` (V per step) of ``shape``, and the
+    ``method`` (``"euler"`` or ``"exact"``); the rate is ``1 / ((refractory steps + m) dt)``.  None where
+    :func:`chain_steps` gives none."""
+    h = dt / tau
+    b = 1.0 - h if method == "euler" else math.exp(-h)
+    c = (1.0 - b) * mu
+    spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
+    return chain_steps(b, c, s, shape, vr, vth, spread)
