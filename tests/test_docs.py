@@ -265,3 +265,39 @@ def test_the_maths_is_rendered_and_the_code_wraps_in_a_browser_without_a_network
     assert rendered >= 1 and not raw
     assert left == []
     assert sideways == {"part1": 0, "part2": 0}
+
+
+def _documented_commands() -> list[tuple[str, int]]:
+    """Every complete `lifsim ...` command written inline in the guide, the pages and the README (not the
+    placeholders such as `lifsim tutorial EX`, not the ones that need a file of the reader's), with the exit status
+    the text gives it (2 where it shows the command's error: `lifsim ...` -> `lifsim: error: ...`)."""
+    found: dict[str, int] = {}
+    for page in [
+        ROOT / "README.md",
+        *DOCS.glob("*.md"),
+        *(DOCS / "guide").glob("*.md"),
+        *(DOCS / "pages").glob("*.md"),
+    ]:
+        text = " ".join(page.read_text().split())
+        for match in re.finditer(r"`(lifsim [^`]+)`( -> `lifsim: error:)?", text):
+            found[match.group(1)] = 2 if match.group(2) else found.get(match.group(1), 0)
+    return sorted(
+        (command, status)
+        for command, status in found.items()
+        if command.split()[1] in ("simulate", "fi", "tutorial", "network", "sweep")
+        and len(command.split()) > 2
+        and not re.search(r"\b[A-Z]{2,}\b", command)
+        and "--config" not in command
+    )
+
+
+@pytest.mark.docs
+@pytest.mark.parametrize(("command", "status"), _documented_commands())
+def test_every_command_the_docs_write_runs(command, status, tmp_path):
+    """`lifsim tutorial --part 2 demo --mu 10ms --sigma 7ms` stood in the Part II notes after --mu was renamed."""
+    from cli_helpers import run_script
+
+    done = run_script(command.split()[1:], cwd=tmp_path, timeout=600)
+    assert done.returncode == status, (command, done.stderr)
+    if status:
+        assert done.stderr.startswith("lifsim: error: ") and len(done.stderr.splitlines()) == 1, done.stderr
