@@ -434,6 +434,33 @@ def test_fi_template_reads_and_runs(capsys, tmp_path):
     assert run_ok(capsys, ["fi", "--config", "fi.toml", "--no-plot", "--no-data"]) == ""
 
 
+def test_each_template_saves_where_the_others_do_not(tmp_path):
+    """`lifsim init --for fi` wrote data = "run.nc", which `lifsim fi` refuses (a table is .npz/.csv/.zarr), and the
+    sweep's template the simulate template's names: three templates in one folder now run one after the other."""
+    from cli_helpers import run_script
+
+    small = {"simulate": "n = 20", "fi": "n = 5", "sweep": "n = 5"}
+    for command in ("simulate", "fi", "sweep"):
+        assert run_script(["init", f"{command}.toml", "--for", command], cwd=tmp_path).returncode == 0
+        text = (tmp_path / f"{command}.toml").read_text()
+        text = text.replace('t_max = "1 s"', 't_max = "100 ms"').replace('t_max = "150 ms"', 't_max = "100 ms"')
+        text = text.replace("n = 1000", small[command]).replace("n = 100", small[command])
+        text = text.replace('"i_mean=50:350pA:7", "tau=10ms,20ms"', '"i_mean=100pA,300pA"').replace(
+            "points = 9", "points = 2"
+        )
+        (tmp_path / f"{command}.toml").write_text(text.replace('transient = "100 ms"', 'transient = "20 ms"'))
+        done = run_script([command, "--config", f"{command}.toml", "--quiet"], cwd=tmp_path)
+        assert done.returncode == 0, (command, done.stderr)
+    assert sorted(path.name for path in tmp_path.iterdir() if path.suffix != ".toml") == [
+        "fi.csv",
+        "fi.png",
+        "run.nc",
+        "run.png",
+        "sweep.nc",
+        "sweep.png",
+    ]
+
+
 def test_sweep_template_reads_and_runs_its_example_grid(tmp_path):
     from cli_helpers import run_script
 

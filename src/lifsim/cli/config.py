@@ -133,8 +133,9 @@ def template(command: str = "simulate") -> str:
             lines += ["", f"# --- {group_title(group, command)}"]
         default = option.default_for(command)
         comment = option.help_for(command)  # ends in "(default ...)"
-        if option.template is not None:
-            value, why = option.template
+        chosen = option.template_for(command)
+        if chosen is not None:
+            value, why = chosen
             lines.append(f"{option.name} = {_toml_value(option, value)}")
             lines.append(f"#   {comment[:-1]}; set here: {why})")
         elif default is None or default == () or (option.group == "input" and option.name != "input"):

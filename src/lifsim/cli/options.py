@@ -162,8 +162,13 @@ class Option:
     accepts: str | None = None  #: what a ``text`` value must look like, for messages
     command_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  #: a command's own ``choices``
     text_metavar: str = "KIND[+KIND]"  #: a ``text`` value's placeholder in usage lines
+    command_template: Mapping[str, tuple[Any, str]] = field(default_factory=dict)  #: a command's own ``template``
 
     # ------------------------------------------------------------ derived facts
+    def template_for(self, command: str) -> tuple[Any, str] | None:
+        """``command``'s ``lifsim init`` value and why (:attr:`template`, or the command's own)."""
+        return self.command_template.get(command, self.template)
+
     @property
     def flag(self) -> str:
         """The command-line spelling, ``--t-max``."""
@@ -723,6 +728,10 @@ OPTIONS: tuple[Option, ...] = (
             "sweep": "save the sweep (an xarray Dataset); a .zarr store receives each point as it finishes",
         },
         template=("run.nc", "a NetCDF file beside this one"),
+        command_template={  # each command's own name and a format it saves (fi's table is no .nc)
+            "fi": ("fi.csv", "the table, a CSV file beside this one"),
+            "sweep": ("sweep.nc", "a NetCDF file beside this one"),
+        },
     ),
     Option(
         "force",
@@ -742,6 +751,10 @@ OPTIONS: tuple[Option, ...] = (
         suffixes=_figure_suffixes("simulate", "fi", "sweep", "tutorial"),
         command_help={"tutorial": "save the exercise's figure"},
         template=("run.png", "a figure beside this one"),
+        command_template={
+            "fi": ("fi.png", "a figure beside this one"),
+            "sweep": ("sweep.png", "a figure beside this one"),
+        },
     ),
     Option(
         "xkcd",
