@@ -2,6 +2,7 @@
 
 import math
 
+import numpy as np
 import pytest
 
 from lifsim import LIFParams
@@ -136,3 +137,27 @@ def test_describe_names_every_parameter_with_unit():
 def test_a_reset_above_the_threshold_names_both_in_millivolts():
     with pytest.raises(ValueError, match=r"^vr: the reset potential -70 mV must be below the threshold vth = -80 mV"):
         LIFParams(vth="-80 mV")
+
+
+def test_a_v0_left_to_el_follows_el_through_replace():
+    """`LIFParams().replace(el="-70 mV").v0` stayed -60 mV while `LIFParams(el="-70 mV")` and `--el -70mV` gave -70 mV:
+    a sweep over el started every point at the old E_L."""
+    assert LIFParams().replace(el="-70 mV").v0 == LIFParams(el="-70 mV").v0 == -0.07
+    assert LIFParams(v0="-60 mV").replace(el="-70 mV").v0 == -0.06  # a V(0) of the user's own stays
+    assert LIFParams().replace(el="-70 mV", v0="-65 mV").v0 == -0.065
+    assert LIFParams().replace(el="-70 mV") == LIFParams(el="-70 mV")
+
+
+def test_a_sweep_over_el_starts_each_point_at_its_own_el():
+    import lifsim
+
+    data = lifsim.sweep(
+        LIFParams(t_max="5 ms", dt="1 ms"),
+        {"el": ["-70 mV", "-55 mV"]},
+        n=4,
+        input="constant",
+        sigma=None,
+        transient=0.0,
+        per_step=True,
+    )
+    np.testing.assert_allclose(data["v_mean_t"].values[:, 0], [-0.07, -0.055])

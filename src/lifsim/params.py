@@ -121,6 +121,8 @@ class LIFParams:
     t_ref: float = 0.0
     t_ref_std: float = 0.0
     round_steps: bool = field(default=False, repr=False)
+    #: V(0) was left to E_L (``v0=None``): :meth:`replace` of ``el`` moves it along, as ``--el`` does
+    v0_follows_el: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.round_steps, (bool, np.bool_)):
@@ -135,6 +137,7 @@ class LIFParams:
             object.__setattr__(self, name, value)
         if self.v0 is None:
             object.__setattr__(self, "v0", self.el)
+            object.__setattr__(self, "v0_follows_el", True)
         if self.dt <= 0:
             raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
         if self.tau <= 0:
@@ -256,7 +259,13 @@ class LIFParams:
         return unit_slips(self, ranges)
 
     def replace(self, **changes: object) -> LIFParams:
-        """Return a copy with some fields changed (values may carry units)."""
+        """Return a copy with some fields changed (values may carry units).
+
+        A ``v0`` that was left to ``E_L`` stays ``E_L``: ``LIFParams().replace(el="-70 mV").v0`` is -70 mV, as
+        ``LIFParams(el="-70 mV")`` and ``--el -70mV`` (it kept -60 mV, so a sweep over ``el`` started every point
+        at the old ``E_L``)."""
+        if self.v0_follows_el and "v0" not in changes:
+            changes["v0"] = None
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
 
     def as_dict(self) -> dict[str, float]:
