@@ -342,3 +342,20 @@ def test_the_table_and_the_sweep_store_name_the_theory_alike(tmp_path):
 def test_the_old_name_of_the_grid_theory_says_where_it_went(noise_free_curve):
     with pytest.raises(AttributeError, match="rate_grid: renamed; the theory of the simulated grid is rate_theory"):
         noise_free_curve.rate_grid  # noqa: B018
+
+
+def test_a_point_too_large_for_memory_is_refused_before_any_point_runs(tmp_path):
+    """fi over 0 .. 100 nA under a 3.5 GB limit ran the first current, then failed at the second, whose spike list
+    (at 10 kHz) did not fit: the finished point was lost with the .npz.  Every point's memory is checked first."""
+    import resource
+
+    from cli_helpers import run_script
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3_500_000_000, 3_500_000_000))
+
+    argv = ["fi", "--i-min", "0", "--i-max", "100nA", "--points", "2", "--n", "20000", "--t-max", "1s"]
+    done = run_script([*argv, "--data", "mem.npz"], cwd=tmp_path, preexec_fn=limit)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("lifsim: error: grid point i_mean=1e-07: ") and "of memory" in done.stderr
+    assert not (tmp_path / "mem.npz").exists()

@@ -156,3 +156,15 @@ def test_cli_rerun_dry_run_runs_and_writes_nothing(tmp_path):
     assert done.stdout.startswith("dry run: 40 neurons x 300 steps")
     assert "nothing was run or written" in done.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("selection", ["all", True, slice(None), "0:1000000000"])
+def test_a_selection_too_large_to_list_is_refused_before_it_is_listed(selection):
+    """`simulate(n=10**9, record_v="all")` listed 10**9 Python ints and the process was killed for memory."""
+    import lifsim
+    from lifsim.memory import available_memory
+
+    if available_memory() is None:
+        pytest.skip("no memory figure on this machine")
+    with pytest.raises(ValueError, match=r"record_v: 1000000000 neurons need about .* only to list them"):
+        lifsim.simulate(n=10**9, record_v=selection)

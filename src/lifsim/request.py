@@ -223,6 +223,7 @@ def _validate(request: RunRequest) -> ValidRequest:
             raise ValueError(f"block: must be a power of two >= {GROUP}, got {block!r}")
         block = int(block)
     check_magnitudes(params, inputs)
+    _check_selection_room(record.v, n, steps)
     neurons = parse_neuron_selection(record.v, n)
     canonical = replace(
         request,
@@ -377,6 +378,37 @@ def plausibility(request: ValidRequest) -> list[str]:
                 + ("the step never switches on" if onset > end else "the step is on from the start")
             )
     return out
+
+
+#: bytes a recorded neuron costs before its traces: its index in the request's record (a Python int in a tuple)
+#: and in the arrays that make it
+SELECTION_BYTES = 64
+
+
+def _check_selection_room(selection: object, n: int, steps: int) -> None:
+    """Refuse a selection of neurons (``"all"``, ``True``, a slice or ``"a:b"``) too large to list, before it is
+    listed: ``record_v="all"`` of 10**9 neurons built a tuple of 10**9 Python ints and the process was killed for
+    memory, before the run's memory check could say so."""
+    from .memory import available_memory, format_bytes
+
+    if selection is True or selection == "all":
+        size = n
+    elif isinstance(selection, slice):
+        size = len(range(n)[selection])
+    elif isinstance(selection, str) and ":" in selection:
+        try:
+            size = len(range(n)[slice(*(int(p) if p.strip() else None for p in selection.split(":")))])
+        except (ValueError, TypeError):
+            return  # parse_neuron_selection says what is wrong with it
+    else:
+        return  # an explicit list: already in memory
+    room = available_memory()
+    if room is not None and size * SELECTION_BYTES > room:  # the traces themselves may stream to a store: not here
+        raise ValueError(
+            f"record_v: {size} neurons need about {format_bytes(size * SELECTION_BYTES)} of memory only to list "
+            f"them, before their traces ({format_bytes(size * steps * 8)}), more than the {format_bytes(room)} "
+            "available; record fewer neurons (e.g. '0:100')"
+        )
 
 
 def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:

@@ -148,6 +148,17 @@ def least_output_size(params: LIFParams | None = None, inputs: Input | None = No
     return least_output_bytes(RunPlan.from_request(valid), valid)
 
 
+def check_run_memory(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
+    """The bytes :func:`simulate` with these arguments needs in this process, checked as the run checks them
+    (``ValueError`` naming ``n`` or ``record_v`` when they are more than it can use), nothing run: a sweep checks
+    every point before the first runs (a point of a high rate's spike list failed after the others had run)."""
+    from .runners.base import check_memory
+
+    where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
+    valid = _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
+    return check_memory(RunPlan.from_request(valid), valid, None)
+
+
 def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> RunEstimate:
     """What :func:`simulate` with these arguments would take, without running it (a ``RunEstimate``).
 

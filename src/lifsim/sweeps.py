@@ -24,11 +24,12 @@ to an uninterrupted sweep's.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -171,6 +172,35 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
             point_params.check_method("euler")
         for note in point_params.notes():  # round_steps: the period a point runs, said once per distinct rounding
             warnings.warn(f"round_steps: {note}", PlausibilityWarning, stacklevel=2)
+
+
+#: most points whose memory a sweep checks before the first runs (each is a theory rate, a few milliseconds)
+MEMORY_PROBES = 256
+
+
+def _check_memory(spec: _Spec, base: Any, points: GridPoints) -> None:
+    """Refuse the sweep before any point runs when a point's run (its spike list at the theory's rate) cannot
+    fit in this process's memory: a point of a high rate failed after the others had run, and a .npz or .nc
+    lost them.  Every point of a grid of up to :data:`MEMORY_PROBES`; of a larger one, its corners (where the
+    rate and the steps, monotonic in the swept names, are largest) and points spread evenly over it."""
+    from .simulation import check_run_memory
+
+    total = len(points)
+    if total <= MEMORY_PROBES:
+        flats: Iterable[int] = range(total)
+    else:
+        ends = [(0, size - 1) for size in points.shape]
+        corners = {int(np.ravel_multi_index(corner, points.shape)) for corner in itertools.product(*ends)}
+        flats = sorted(set(list(corners)[:MEMORY_PROBES]) | set(np.linspace(0, total - 1, MEMORY_PROBES, dtype=int)))
+    for flat in flats:
+        _flat, values = points[int(flat)]
+        params, drive = _point_params(spec, base, points.names, values)
+        try:
+            check_run_memory(
+                params, drive, n=spec.n, method=spec.method, spiking=spec.spiking, record_spikes=spec.spiking
+            )
+        except ValueError as error:
+            raise ValueError(f"grid point {points.describe(values)}: {error}") from None
 
 
 def measure_point(
@@ -468,6 +498,8 @@ def sweep(
     # every point is checked before any runs (a bad tau at the grid's far corner fails now, not in an hour)
     points = GridPoints(coords)
     check_grid(points, lambda values: _check_point(spec, params, names, values, engine))
+    if spec.model == "neuron" and runner is None:  # this process runs the points (a cluster's workers check theirs)
+        _check_memory(spec, params, points)
     if dry_run:
         return _estimate_sweep(spec, params, names, points, engine, runner)
     target = None if store is None else Path(store)

@@ -492,7 +492,9 @@ def siegert_rate(
     return float(rates[0])
 
 
-def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> tuple[float, str] | None:
+def stationary_rate(
+    params: LIFParams, inputs: Input, method: str = "euler", *, on_grid: bool = True
+) -> tuple[float, str] | None:
     """The theory's stationary firing rate (Hz) of ``inputs`` as simulated, and which theory it is.
 
     For an input with a constant mean: without noise, the noise-free neuron on
@@ -501,6 +503,11 @@ def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> 
     the Siegert rate of the white noise with the same variance per step (the
     diffusion approximation, ``sigma = R s_I sqrt(dt / tau)``).  None for
     inputs whose mean changes in time (sine, step, arrays).
+
+    With white noise alone or one uniform term, the rate is the grid's Markov
+    chain's (:func:`grid_rate`, exact at any ``dt``), unless ``on_grid`` is
+    False: then the Siegert rates above, a few milliseconds faster than the
+    chain's linear solve (what a memory estimate needs, not a comparison).
     """
     params = _params(params)
     inputs = inputs.resolved(params)
@@ -515,12 +522,12 @@ def stationary_rate(params: LIFParams, inputs: Input, method: str = "euler") -> 
     current_var = moments.noise_var
     if current_var == 0.0:
         return float(fi_grid(params, i_mean, method)[()]), "noise-free neuron on the grid"
-    if pure_white:
+    if pure_white and on_grid:
         rate = float(grid_rate(params, math.sqrt(moments.white_sigma2), i_mean, method)[()])
         return rate, "Markov chain of the grid" if _chain_reaches(params, math.sqrt(moments.white_sigma2)) else (
             "Siegert, grid-corrected"
         )
-    if moments.white_sigma2 == 0.0 and len(inputs.noise_terms()) == 1:  # one uniform term: xi ~ U(-1, 1)
+    if on_grid and moments.white_sigma2 == 0.0 and len(inputs.noise_terms()) == 1:  # one uniform term: U(-1, 1)
         from .grid_chain import chain_updates
 
         shrink = params.alpha if method == "euler" else -math.expm1(-params.dt / params.tau)

@@ -99,7 +99,7 @@ def _theory_rate(request: ValidRequest) -> tuple[float | None, float]:
     from ..theory import stationary_rate
 
     try:
-        found = stationary_rate(request.params, request.inputs, request.method)
+        found = stationary_rate(request.params, request.inputs, request.method, on_grid=False)  # an estimate
     except (ValueError, ArithmeticError):
         found = None
     # a neuron spikes at most once a step, and then waits out its refractory steps: the continuous theory's rate
