@@ -359,3 +359,12 @@ def test_a_point_too_large_for_memory_is_refused_before_any_point_runs(tmp_path)
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("lifsim: error: grid point i_mean=1e-07: ") and "of memory" in done.stderr
     assert not (tmp_path / "mem.npz").exists()
+
+
+def test_a_run_shorter_than_the_default_transient_blames_the_run():
+    """`lifsim fi --t-max 0.1s` said "--transient: 0.1 s must be ... shorter than the run", an option never given."""
+    from cli_helpers import run_script
+
+    done = run_script(["fi", "--t-max", "0.1s"])
+    assert done.returncode == 2
+    assert done.stderr.startswith("lifsim: error: --t-max: the run (0.1 s) must be longer than the transient (0.1 s)")

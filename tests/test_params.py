@@ -134,9 +134,13 @@ def test_describe_names_every_parameter_with_unit():
     assert format_si(0.02, "s") == "20 ms"
 
 
-def test_a_reset_above_the_threshold_names_both_in_millivolts():
-    with pytest.raises(ValueError, match=r"^vr: the reset potential -70 mV must be below the threshold vth = -80 mV"):
-        LIFParams(vth="-80 mV")
+def test_a_reset_above_the_threshold_names_both_in_millivolts_and_blames_the_one_that_moved():
+    with pytest.raises(ValueError, match=r"^vth: the threshold -80 mV must be above the reset potential vr = -70 mV"):
+        LIFParams(vth="-80 mV")  # it blamed vr, which the user never gave
+    with pytest.raises(ValueError, match=r"^vr: the reset potential -40 mV must be below the threshold vth = -50 mV"):
+        LIFParams(vr="-40 mV")
+    with pytest.raises(ValueError, match=r"-50000 mV .*plain numbers are SI units \(V\): did you mean"):
+        LIFParams(vth=-50)  # -50 V: millivolts written as a plain number
 
 
 def test_a_v0_left_to_el_follows_el_through_replace():

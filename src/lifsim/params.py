@@ -147,10 +147,7 @@ class LIFParams:
         if self.r <= 0:
             raise ValueError(f"r: membrane resistance must be > 0 Ohm, got {self.r!r}")
         if not self.vr < self.vth:
-            raise ValueError(
-                f"vr: the reset potential {format_display(self.vr, 'voltage')} must be below the threshold vth = "
-                f"{format_display(self.vth, 'voltage')} (change vr or vth)"
-            )
+            raise ValueError(self._order_message())
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
         if self.t_ref_std < 0:
@@ -257,6 +254,22 @@ class LIFParams:
             ("t_ref_std", 0.0, 0.1, "s", "0 to 100 ms"),
         )
         return unit_slips(self, ranges)
+
+    def _order_message(self) -> str:
+        """Why ``vr < vth`` fails, naming the one that moved from its default (``--vth -80mV`` was blamed on
+        ``--vr``), and the unit slip when a value is volts away from the membrane's millivolts."""
+        vr, vth = format_display(self.vr, "voltage"), format_display(self.vth, "voltage")
+        defaults = type(self).__dataclass_fields__
+        if self.vth != defaults["vth"].default and self.vr == defaults["vr"].default:
+            text = f"vth: the threshold {vth} must be above the reset potential vr = {vr} (change vth or vr)"
+        else:
+            text = (
+                f"vr: the reset potential {vr} must be below the threshold vth = {format_display(self.vth, 'voltage')}"
+            )
+            text += " (change vr or vth)"
+        if max(abs(self.vr), abs(self.vth)) > 1.0:  # a volt or more: a value in mV written as a plain number
+            text += "; plain numbers are SI units (V): did you mean a value with a unit such as -50mV?"
+        return text
 
     def replace(self, **changes: object) -> LIFParams:
         """Return a copy with some fields changed (values may carry units).

@@ -354,8 +354,15 @@ def _make_spec(
     if not fano_s > 0:
         raise ValueError(f"fano_window: must be > 0 s, got {fano_s!r}")
     duration = (params.steps - 1) * params.dt - transient_s
-    if not transient_s >= 0 or not duration > 0:
-        raise ValueError(f"transient: {transient_s!r} s must be >= 0 and shorter than the run ({params.t_max!r} s)")
+    if not transient_s >= 0:
+        raise ValueError(f"transient: must be >= 0 s, got {transient_s!r}")
+    if not duration > 0:
+        if transient_s == SWEEP["transient"]:  # the default transient (fi's too): the run is what was shortened
+            raise ValueError(
+                f"t_max: the run ({params.t_max!r} s) must be longer than the transient ({transient_s!r} s) its "
+                "rates leave out; run longer, or give a shorter transient"
+            )
+        raise ValueError(f"transient: {transient_s!r} s must be shorter than the run ({params.t_max!r} s)")
     n = parse_int(n, "n", 1)
     seed = sweep_seed(seed)
     if method not in ("euler", "exact"):
