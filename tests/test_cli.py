@@ -546,18 +546,18 @@ def test_the_script_names_bad_values_in_the_units_typed(argv, line):
     [
         (
             ["simulate", "--n", "100", "--t-max", "0.5", "--tau", "20"],
-            "lifsim: warning: --tau: 20 s is far outside the usual range (0.1 ms to 1 s); plain numbers are SI units "
-            "(s, V, A, Ohm): did you mean a value with a unit?",
+            "lifsim: warning: --tau: 20 s is far outside the usual range (0.1 ms to 1 s); check its unit (plain "
+            "numbers are SI units: s, V, A, Ohm)",
         ),
         (
             ["network", "--n-exc", "400", "--t-max", "0.2s", "--j", "0.1"],
-            "lifsim: warning: --j: 100 mV is far outside the usual range (1 uV to 20 mV); plain numbers are SI units "
-            "(s, V, A, Ohm): did you mean a value with a unit?",
+            "lifsim: warning: --j: 100 mV is far outside the usual range (1 uV to 20 mV); check its unit (plain "
+            "numbers are SI units: s, V, A, Ohm)",
         ),
         (
             ["network", "--n-exc", "400", "--t-max", "0.2s", "--grid", "g=3,5", "--delay", "1.5"],
-            "lifsim: warning: --delay: 1.5 s is far outside the usual range (0.1 to 100 ms); plain numbers are SI "
-            "units (s, V, A, Ohm): did you mean a value with a unit?",
+            "lifsim: warning: --delay: 1.5 s is far outside the usual range (0.1 to 100 ms); check its unit (plain "
+            "numbers are SI units: s, V, A, Ohm)",
         ),
     ],
 )

@@ -157,7 +157,7 @@ def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ..
         if not low <= value <= high:
             out.append(
                 f"{name}: {format_si(value, unit)} is far outside the usual range ({text}); "
-                f"plain numbers are SI units (s, V, A, Ohm): did you mean a value with a unit?"
+                "check its unit (plain numbers are SI units: s, V, A, Ohm)"
             )
     return out
 
