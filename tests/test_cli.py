@@ -682,3 +682,21 @@ def test_tutorial_list_with_an_exercise_says_which_it_does(capsys):
     rc, out, err = run_cli(capsys, ["tutorial", "--list", "5"])
     assert_one_line_error(rc, err, "--list", "replay 5 without --list")
     assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["simulate", "--tua", "20ms"], "unrecognized arguments: --tua 20ms; did you mean --tau?"),
+        (["fi", "--sigm", "5mV"], "unrecognized arguments: --sigm 5mV; did you mean --sigma?"),
+        (
+            ["tutorial", "demo"],
+            "EX: expected an exercise number from 1 to 14, got 'demo' (Part II has 'demo': --part 2)",
+        ),
+    ],
+)
+def test_a_slip_says_what_was_likely_meant(argv, line):
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert done.returncode == 2 and done.stderr.splitlines()[0].startswith(f"lifsim: error: {line}"), done.stderr

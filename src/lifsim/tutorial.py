@@ -398,7 +398,13 @@ def find_exercise(part: int | str, name: object) -> Exercise:
             if key == "1"
             else f"one of {', '.join(names)} for Part II"
         )
-        raise ValueError(f"EX: expected {accepted}, got {name!r}")
+        other = "2" if key == "1" else "1"
+        hint = (
+            f" (Part {'II' if other == '2' else 'I'} has {text!r}: --part {other})"
+            if text in REGISTRY[int(other)]
+            else ""
+        )
+        raise ValueError(f"EX: expected {accepted}, got {name!r}{hint}")
     return exercises[text]
 
 

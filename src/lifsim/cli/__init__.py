@@ -99,6 +99,8 @@ def _dispatch(argv: list[str], labels: dict[str, str]) -> int:
         command = f"lifsim {args.command}"
         flag = next((token for token in unknown if token.startswith("--")), None)
         message = _not_here(flag, command) if flag else None
+        if message is None and flag is not None:
+            message = _did_you_mean(flag, command, unknown)
         raise UsageError(f"{message or 'unrecognized arguments: ' + ' '.join(unknown)} (see '{command} --help')")
     return int(COMMANDS[args.command].run(args, argv, labels))
 
@@ -131,6 +133,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(error, labels)
     finally:
         sys.stdout = stdout
+
+
+def _did_you_mean(flag: str, command: str, unknown: list[str]) -> str | None:
+    """``unrecognized arguments: --tua 20ms; did you mean --tau?`` when an option of ``command`` is close."""
+    import difflib
+
+    from .options import for_command
+
+    name = flag.split("=")[0]
+    flags = [option.flag for option in for_command(command.split()[-1])]
+    close = difflib.get_close_matches(name, flags, n=2, cutoff=0.75)
+    if not close:
+        return None
+    return f"unrecognized arguments: {' '.join(unknown)}; did you mean {' or '.join(close)}?"
 
 
 class NamedOutput:
