@@ -180,3 +180,14 @@ def test_every_part2_figure_draws(replays):
         figures = replays[ex].draw()
         assert len(figures) == (2 if ex == "demo" else 1)
         assert all(figure.axes for figure in figures)
+
+
+def test_the_hint_to_draw_the_demo_keeps_its_settings():
+    """It said 'lifsim tutorial --part 2 demo --plot part2-demo.png', which draws the default 20 ms / 10 ms run."""
+    from cli_helpers import run_script
+
+    done = run_script(["tutorial", "--part", "2", "demo", "--t-ref", "10ms", "--t-ref-std", "7ms"])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == (
+        "draw it with 'lifsim tutorial --part 2 demo --t-ref 10ms --t-ref-std 7ms --plot part2-demo.png'"
+    )

@@ -101,7 +101,10 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         wrote(str(path), "figure")
     if exercise.figures and not plots:
         stem = f"ex{exercise.name}" if exercise.part == 1 else f"part2-{exercise.name}"
-        say(f"draw it with '{exercise.command} --plot {stem}.png'")
+        given = "".join(
+            f" {flag} {getattr(args, dest)}" for flag, (dest, _) in SETTING_FLAGS.items() if dest in settings
+        )
+        say(f"draw it with '{exercise.command}{given} --plot {stem}.png'")  # the same run: its settings too
     return 0
 
 
