@@ -348,3 +348,12 @@ def test_a_warning_to_a_stderr_that_is_gone_costs_the_warning_not_the_data(tmp_p
     process.wait(timeout=120)
     assert process.returncode == errors.EXIT_BROKEN_PIPE
     assert (tmp_path / "e.csv").stat().st_size > 0
+
+
+def test_a_sweeps_points_say_a_warning_once(tmp_path):
+    """`--grid i_mean=50:400:8` (amperes) printed the far-outside-its-range warning once per grid point."""
+    argv = ["sweep", "--grid", "i_mean=50:400:4", "--n", "2", "--t-max", "0.15s", "--transient", "10ms", "--quiet"]
+    done = run_script(argv, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    far = [line for line in done.stderr.splitlines() if "far outside the usual range" in line]
+    assert len(far) == 1 and far[0].startswith("lifsim: warning: --i-mean: 50 A is far outside"), done.stderr

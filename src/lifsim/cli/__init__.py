@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -197,6 +198,10 @@ class _ClosedOutput:
         pass
 
 
+#: a number in a warning, with its unit prefix and unit: what differs between a sweep's points
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?( ?[a-zA-Z]{1,3}\b)?")
+
+
 def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
     """A ``warnings.showwarning`` that says each plausibility or numeric warning in one line as it is raised
     (before the run that follows it, not after an hour of compute), once however many points of a sweep raise it;
@@ -205,8 +210,9 @@ def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
 
     def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
         text = cli_message(str(message), labels)
-        if issubclass(category, (PlausibilityWarning, RuntimeWarning)) and text not in said:
-            said.add(text)
+        key = _NUMBER.sub("#", text)  # the same warning at another point of a sweep (50 A, 100 A, ...): said once
+        if issubclass(category, (PlausibilityWarning, RuntimeWarning)) and key not in said:
+            said.add(key)
             warn(_one_line(text))
 
     return show
