@@ -214,7 +214,8 @@ def test_foreign_npz_never_suggests_unpickling(capsys, tmp_path, content):
 
 
 def test_rerun_of_a_csv_says_why(capsys, tmp_path, run):
-    run.save(str(tmp_path / "run.csv"))
+    with pytest.warns(UserWarning, match="per-step table only"):
+        run.save(str(tmp_path / "run.csv"))
     rc, _out, err = run_cli(capsys, ["rerun", "run.csv"])
     assert_one_line_error(rc, err, "run.csv", "not a whole run", ".npz")
 
@@ -251,3 +252,16 @@ def test_a_network_npz_member_rewritten_whole_is_refused(tmp_path):
     np.savez(tmp_path / "edited.npz", **members)
     with pytest.raises(ValueError, match=r"rate does not match its checksum"):
         lifsim.network.load(tmp_path / "edited.npz")
+
+
+def test_saving_a_run_with_traces_to_csv_in_python_says_what_it_leaves_out(tmp_path):
+    """The CLI said it before the run; `Result.save("x.csv")` dropped the traces and spikes without a word."""
+    import lifsim
+
+    run = lifsim.simulate(n=5, record_v="0:2")
+    with pytest.warns(UserWarning, match=r"a \.csv holds the per-step table only; the recorded traces and the spikes"):
+        run.save(str(tmp_path / "x.csv"))
+    bare = lifsim.simulate(n=5, record_spikes=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bare.save(str(tmp_path / "y.csv"))  # nothing left out: nothing said

@@ -392,10 +392,28 @@ class Result:
     def save(self, path: str, overwrite: bool = False) -> Any:
         """Save by suffix (:data:`lifsim.formats.RESULT_SUFFIXES`); returns the path written.
 
-        An existing file or store is refused (``ValueError``) unless ``overwrite=True``.
+        An existing file or store is refused (``ValueError``) unless ``overwrite=True``.  A ``.csv`` holds the
+        per-step table only: saving a run with traces, spikes or snapshots to one warns (``UserWarning``) naming
+        what it leaves out, as ``lifsim simulate --data x.csv`` says before its run.
         """
         from .formats import save
 
+        if str(path).lower().endswith(".csv"):
+            left_out = [
+                "the recorded traces" if self.v is not None else "",
+                "the spikes" if self.spike_t is not None and self.spike_t.size else "",
+                "the snapshots" if self.v_snapshots.size else "",
+            ]
+            dropped = [text for text in left_out if text]
+            if dropped:
+                import warnings
+
+                warnings.warn(
+                    f"path: a .csv holds the per-step table only; {' and '.join(dropped)} of this run are not in it "
+                    "(.nc, .zarr or .npz keep everything)",
+                    UserWarning,
+                    stacklevel=2,
+                )
         return save(self, path, overwrite=overwrite)
 
 
