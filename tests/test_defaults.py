@@ -140,6 +140,19 @@ def test_sweep_uniform_cli_and_python_agree(tmp_path):
     assert_same_dataset(lifsim.load_sweep(tmp_path / "cli.nc"), python)
 
 
+def test_sweep_fano_window_and_threads_reach_the_cli_as_in_python(tmp_path):
+    """`lifsim.sweep(fano_window=..., threads=...)` had no --fano-window or --threads in `lifsim sweep`."""
+    grid = ["--grid", "i_mean=100pA,250pA"]
+    ok("sweep", *grid, "--n", "20", "--t-max", "0.2s", "--fano-window", "20ms", "--threads", "1", "--data", "cli.nc",
+       "--quiet", cwd=tmp_path)  # fmt: skip
+    python = lifsim.sweep(
+        profile("study", t_max="200 ms"), grid={"i_mean": ["100 pA", "250 pA"]}, n=20, fano_window="20 ms", threads=2
+    )
+    assert_same_dataset(lifsim.load_sweep(tmp_path / "cli.nc"), python)
+    default = lifsim.sweep(profile("study", t_max="200 ms"), grid={"i_mean": ["100 pA", "250 pA"]}, n=20)
+    assert not np.array_equal(default["fano"].values, python["fano"].values)
+
+
 def test_sweep_defaults_start_from_the_study_profile(tmp_path):
     ok("sweep", "--grid", "i_mean=150pA,250pA", "--n", "4", "--data", "cli.nc", "--quiet", cwd=tmp_path)
     python = lifsim.sweep(grid={"i_mean": ["150 pA", "250 pA"]}, n=4)

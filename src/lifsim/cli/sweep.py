@@ -26,7 +26,19 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         raise UsageError(f"{values.label('grid')}: required, e.g. --grid i_mean=0:400pA:21 --grid tau=10ms,20ms")
     check_sweep_outputs(values)
     params = LIFParams(**values.model())
-    keywords = values.pick("sigma", "amplitude", "n", "seed", "method", "transient", "spiking", "per_step", "engine")
+    keywords = values.pick(
+        "sigma",
+        "amplitude",
+        "n",
+        "seed",
+        "method",
+        "transient",
+        "fano_window",
+        "spiking",
+        "per_step",
+        "engine",
+        "threads",
+    )
     keywords["stream_version"] = values["stream_version"]
     keywords["input"] = values["input"]
 
@@ -45,8 +57,8 @@ def _cell(value: float, width: int, spec: str) -> str:
 
 
 def format_sweep(ds: Any) -> str:
-    """The sweep as a table: the grid's values in display units (named in the header), rate, theory, CV, Fano
-    factor."""
+    """The sweep as a table: the grid's values in display units (named in the header), rate and its standard error
+    (Hz: the theory is judged against it), theory, CV, Fano factor, mean V."""
     import numpy as np
 
     from ..sweeps import _dimension
@@ -55,7 +67,7 @@ def format_sweep(ds: Any) -> str:
     names = [name for name in ds.rate.dims]
     units = [DISPLAY_UNITS[_dimension(name)][0] if _dimension(name) in DISPLAY_UNITS else "" for name in names]
     header = " ".join(f"{name + (f' ({unit})' if unit else ''):>12}" for name, unit in zip(names, units))
-    lines = [f"{header} {'rate (Hz)':>10} {'theory':>9} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
+    lines = [f"{header} {'rate (Hz)':>10} {'sem':>7} {'theory':>9} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
     for flat in range(int(np.prod(ds.rate.shape))):
         index = np.unravel_index(flat, ds.rate.shape)
         cells = []
@@ -63,10 +75,11 @@ def format_sweep(ds: Any) -> str:
             value = float(ds[name].values[i]) * display_factor(_dimension(name))
             cells.append(f"{value:12.4g}")
         pick = dict(zip(names, index))
-        row = {key: float(ds[key].isel(pick).values) for key in ("rate", "rate_theory", "cv", "fano", "v_mean")}
+        keys = ("rate", "rate_sem", "rate_theory", "cv", "fano", "v_mean")
+        row = {key: float(ds[key].isel(pick).values) for key in keys}
         lines.append(
-            " ".join(cells)
-            + f" {_cell(row['rate'], 10, '.4g')} {_cell(row['rate_theory'], 9, '.4g')} {_cell(row['cv'], 6, '.3f')}"
+            " ".join(cells) + f" {_cell(row['rate'], 10, '.4g')} {_cell(row['rate_sem'], 7, '.2g')}"
+            f" {_cell(row['rate_theory'], 9, '.4g')} {_cell(row['cv'], 6, '.3f')}"
             f" {_cell(row['fano'], 6, '.3f')} {_cell(row['v_mean'] * 1e3, 12, '.4g')}"
         )
     return "\n".join(lines)
