@@ -368,3 +368,13 @@ def test_a_run_shorter_than_the_default_transient_blames_the_run():
     done = run_script(["fi", "--t-max", "0.1s"])
     assert done.returncode == 2
     assert done.stderr.startswith("lifsim: error: --t-max: the run (0.1 s) must be longer than the transient (0.1 s)")
+
+
+def test_rerun_of_an_fi_table_csv_calls_it_one(tmp_path):
+    """`lifsim rerun fi.csv` described the run's per-step table (t, v_mean, ...), which an f-I table is not."""
+    from cli_helpers import run_script
+
+    assert run_script([*BASE, "--data", "fi.csv", "--quiet"], cwd=tmp_path).returncode == 0
+    done = run_script(["rerun", "fi.csv"], cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("lifsim: error: load: 'fi.csv' is an f-I table ('lifsim fi --t-ref 2ms"), done.stderr

@@ -220,6 +220,28 @@ def check_target(
     return fmt, target
 
 
+def _refuse_an_fi_table(source: Path, what: str) -> None:
+    """Name an f-I table's .csv as one (its provenance says so; the run's .csv message described another table)."""
+    import json
+
+    try:
+        with open(source, encoding="utf-8", errors="replace") as handle:
+            head = [handle.readline() for _ in range(40)]
+    except OSError:
+        return
+    lines = {line[2:].partition(": ")[0]: line[2:].partition(": ")[2].strip() for line in head if line.startswith("# ")}
+    if lines.get("kind") != '"f-I curve"':
+        return
+    try:
+        command = str(json.loads(lines.get("command", '""')))[:120]
+    except ValueError:
+        command = ""
+    raise ValueError(
+        f"{what}: {str(source)!r} is an f-I table ('{command}'), not a run: read it with pandas.read_csv(path, "
+        "comment='#'), and make it again by its command; lifsim load and rerun take a run's file"
+    )
+
+
 def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, Path]:
     """Check that ``path`` names a file lifsim can read back; return its format and path."""
     if not isinstance(path, (str, os.PathLike)):
@@ -228,6 +250,8 @@ def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, P
     suffix = source.suffix.lower()
     fmt = next((f for f in FORMATS if suffix in f.suffixes), None)
     if fmt is None or not fmt.loadable:
+        if fmt is not None and fmt.name == "csv":
+            _refuse_an_fi_table(source, what)
         hint = ""
         if fmt is not None:
             hint = f" (a {fmt.label} file holds {fmt.holds}, not a whole run; read it with {fmt.reader})"
