@@ -165,3 +165,14 @@ def test_a_sweep_over_el_starts_each_point_at_its_own_el():
         per_step=True,
     )
     np.testing.assert_allclose(data["v_mean_t"].values[:, 0], [-0.07, -0.055])
+
+
+def test_round_steps_rounds_t_max_and_t_ref_alike():
+    """t_max rounded halves to even (100.5 -> 100, 102.5 -> 102 steps) while t_ref rounded them up (2.5 -> 3), and
+    the note printed t_max = 0.10200000000000001 s."""
+    assert LIFParams(t_max="100.5 ms", dt="1 ms", round_steps=True).steps == 101
+    assert LIFParams(t_max="102.5 ms", dt="1 ms", round_steps=True).steps == 103  # 102.49999999999999 in floats
+    assert LIFParams(t_ref="2.5 ms", dt="1 ms", round_steps=True).refractory_steps == 3
+    assert LIFParams(t_max="102.5 ms", dt="1 ms", round_steps=True).notes() == [
+        "t_max = 0.1025 s is 102.5 steps of dt; rounded to 103 time points (t_max = 0.103 s)"
+    ]

@@ -205,21 +205,22 @@ class LIFParams:
         ratio = self.t_max / self.dt
         if not _whole(ratio):
             out.append(
-                f"t_max = {self.t_max!r} s is {ratio:.6g} steps of dt; rounded to {self.steps} time points "
-                f"(t_max = {(self.steps) * self.dt!r} s)"
+                f"t_max = {self.t_max:.6g} s is {ratio:.6g} steps of dt; rounded to {self.steps} time points "
+                f"(t_max = {self.steps * self.dt:.6g} s)"
             )
         ref_ratio = self.t_ref / self.dt
         if not _whole(ref_ratio):
             out.append(
-                f"t_ref = {self.t_ref!r} s is {ref_ratio:.6g} steps of dt; rounded to {self.refractory_steps} steps "
-                f"({self.refractory_steps * self.dt!r} s)"
+                f"t_ref = {self.t_ref:.6g} s is {ref_ratio:.6g} steps of dt; rounded to {self.refractory_steps} steps "
+                f"({self.refractory_steps * self.dt:.6g} s)"
             )
         return out
 
     @property
     def steps(self) -> int:
-        """Number of grid points ``round(t_max / dt)``: times ``t_k = k dt``, ``k = 0 .. steps-1``."""
-        return int(round(self.t_max / self.dt))
+        """Number of grid points ``t_max / dt`` rounded (halves up, as :attr:`refractory_steps`): times
+        ``t_k = k dt``, ``k = 0 .. steps-1``."""
+        return _halves_up(self.t_max / self.dt)
 
     @property
     def alpha(self) -> float:
@@ -234,7 +235,7 @@ class LIFParams:
     @property
     def refractory_steps(self) -> int:
         """Number of steps V is held at V_reset after a spike, ``t_ref / dt`` (halves rounded up)."""
-        return int(math.floor(self.t_ref / self.dt + 0.5))
+        return _halves_up(self.t_ref / self.dt)
 
     def plausibility(self) -> list[str]:
         """Values that are valid but far outside the physiological range, each in words.
@@ -292,6 +293,15 @@ class LIFParams:
             value = getattr(self, name)
             lines.append(f"{name:<9} = {format_display(value, dimension):<12} ({value!r} {unit}) {PARAM_DOCS[name]}")
         return "\n".join(lines)
+
+
+def _halves_up(ratio: float) -> int:
+    """``ratio`` rounded to a whole number, a half (up to round-off, 1e-9 relative: 0.1025 / 0.001 is
+    102.49999999999999) rounded up, so that ``--round-steps`` rounds ``t_max`` and ``t_ref`` alike."""
+    below = math.floor(ratio)
+    if abs(ratio - below - 0.5) <= 1e-9 * max(1.0, abs(ratio)):
+        return int(below) + 1
+    return int(math.floor(ratio + 0.5))
 
 
 def _whole(ratio: float) -> bool:
