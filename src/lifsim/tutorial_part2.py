@@ -29,6 +29,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .params import LIFParams
 from .plot import figure_style
@@ -354,7 +355,9 @@ def _exercise1(out: Part2Output, xkcd: bool | None) -> Part2Output:
             ax.set_xlabel("$V_m$ (V)")
             ax.hist(v_a, 50, histtype="stepfilled", linewidth=0, label=label_a)
             ax.hist(v_b, 50, histtype="stepfilled", linewidth=0, label=label_b)
-            ax.legend()
+            ax.set_ylim(0, 1.3 * max(counts_a.max(), counts_b.max()))  # room above the peaks for the legend
+            ax.legend(loc="upper left")  # above the histograms (the best place covered the first one's flank)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # 0.005 V apart the xkcd labels ran together
             return [fig]
 
     out.draw = draw
