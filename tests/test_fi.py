@@ -378,3 +378,15 @@ def test_rerun_of_an_fi_table_csv_calls_it_one(tmp_path):
     done = run_script(["rerun", "fi.csv"], cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith("lifsim: error: load: 'fi.csv' is an f-I table ('lifsim fi --t-ref 2ms"), done.stderr
+
+
+def test_fi_dry_run_checks_and_estimates_without_running(tmp_path):
+    """`lifsim fi` had no --dry-run (simulate and sweep had); Python's fi_curve(dry_run=True) is the same."""
+    from cli_helpers import run_script
+
+    done = run_script([*BASE, "--dry-run", "--data", "fi.csv", "--plot", "fi.png"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("dry run: 3 grid points of 1 neurons") and "nothing was run or written" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+    estimate = fi_curve(lifsim.LIFParams(t_max=0.3), [0.0, 2e-10], n=1, dry_run=True)
+    assert "2 grid points" in estimate.summary()

@@ -47,6 +47,7 @@ from .units import parse_int, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
+    from .planning import RunEstimate
 
 __all__ = ["sweep", "fi_curve", "parse_grid", "point_seed", "SWEPT_INPUT", "INPUT_KINDS", "load_sweep", "OUTPUTS"]
 
@@ -771,7 +772,8 @@ def fi_curve(
     progress: Callable[[int, int], None] | None = None,
     command: str | None = None,
     config: dict | None = None,
-) -> FICurve:
+    dry_run: bool = False,
+) -> FICurve | RunEstimate:
     """Simulate ``n`` neurons at each current of ``currents`` (A) and measure their rate.
 
     A one-dimensional :func:`lifsim.sweep` over ``i_mean`` (constant input, or
@@ -804,6 +806,9 @@ def fi_curve(
         As in :func:`lifsim.sweep`.
     command, config
         How the curve was asked for, kept in its provenance (:attr:`FICurve.meta`).
+    dry_run : bool
+        Check everything, calibrate on the first current, and return the sweep's
+        :class:`lifsim.planning.RunEstimate` instead of the curve (``lifsim fi --dry-run``).
     """
     from .fi import FICurve  # noqa: F811  (the f-I view sits below the sweep)
 
@@ -833,7 +838,10 @@ def fi_curve(
         progress=progress,
         command=command,
         config=config,
+        dry_run=dry_run,
     )
+    if dry_run:
+        return data  # type: ignore[no-any-return]  # sweep's RunEstimate
     return FICurve.from_sweep(data, params)
 
 

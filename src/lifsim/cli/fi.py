@@ -22,6 +22,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
+    from ..fi import FICurve
     from ..params import LIFParams
     from ..store import check_overwrite
     from ..sweeps import fi_curve
@@ -64,7 +65,11 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         overwrite=bool(values["force"]),
         command="lifsim " + shlex.join(argv),
         config=values.config,
+        dry_run=bool(values["dry_run"]),
     )
+    if not isinstance(curve, FICurve):  # --dry-run: the sweep's estimate
+        print(curve.summary())
+        return 0
     if not quiet:
         print(curve.format_table())
     if data is not None:

@@ -534,7 +534,7 @@ OPTIONS: tuple[Option, ...] = (
         "check everything, time a short calibration run, and print the tasks, memory, output size and time the "
         "run would take; run and write nothing",
         "run",
-        ("simulate", "sweep", "rerun"),
+        ("simulate", "fi", "sweep", "rerun"),
         False,
     ),
     Option(
