@@ -342,9 +342,10 @@ def _exercise1(out: Part2Output, xkcd: bool | None) -> Part2Output:
         "counts_b": counts_b,
         "edges_b": edges_b,
     }
-    out.summary = (
-        f"V of {N_EX1} free neurons at t = {t_range[int(step_end / 10)]:.3g} s ({v_a.min():.5f} to {v_a.max():.5f} V) "
-        f"and t = {t_range[-1]:.3g} s ({v_b.min():.5f} to {v_b.max():.5f} V), 50 bins each"
+    out.summary = (  # in mV and ms, as Part I's summaries (the arrays stay in V and s, as the tutorial's)
+        f"V of {N_EX1} free neurons at t = {t_range[int(step_end / 10)] * 1e3:.3g} ms ({v_a.min() * 1e3:.2f} to "
+        f"{v_a.max() * 1e3:.2f} mV) and t = {t_range[-1] * 1e3:.3g} ms ({v_b.min() * 1e3:.2f} to "
+        f"{v_b.max() * 1e3:.2f} mV), 50 bins each"
     )
 
     def draw() -> list[Figure]:
