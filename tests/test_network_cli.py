@@ -57,7 +57,7 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
         (["--delay", "1.55ms"], "--delay: 1.55 ms is not a whole number of time steps dt = 0.1 ms"),
         (["--dt", "0.3ms"], "--t-ref: 2 ms is not a whole number of time steps dt = 0.3 ms; choose a dt that divides"),
         (["--t-max", "0.05ms"], "--t-max: 0.05 ms must be at least one time step dt = 0.1 ms"),
-        (["--vth", "20"], "--vth: 20 V is far outside the usual range (-200 to 200 mV); plain numbers are SI units"),
+        (["--vth", "20"], "--vth: 20 V is far outside the usual range (-200 to 200 mV); check its unit (plain numbers"),
         (["--eta", "1e4"], "--eta: the external drive C_E nu_ext dt = 1e+04 events per neuron and step exceeds 500"),
         (
             ["--n-exc", "80000", "--epsilon", "1"],
@@ -185,7 +185,7 @@ def test_a_network_as_nwb_holds_every_neuron_its_spikes_and_the_theory(tmp_path)
         assert np.array_equal(units["rate"].values, twin["neuron_rate"].values)
         rate_e = nwb.processing["population"]["rate_E"].data[:]
         assert np.array_equal(rate_e, twin["population_rate"].values[0])
-        assert nwb.processing["theory"]["rate"].data[0] == float(twin["theory_rate"])
+        assert nwb.processing["theory"]["rate"].data[0] == float(twin["rate_theory"])
         assert '"g": 5.0' in nwb.notes
     again = lifsim(*argv, "--data", "net.nwb", cwd=tmp_path)  # an existing file: refused without --force
     assert again.returncode == 2 and "net.nwb" in again.stderr and again.stderr.count("\n") == 1, again.stderr
@@ -247,3 +247,22 @@ def test_record_spikes_takes_a_range_in_scientific_notation():
     assert parse_record("1e3:2e3") == "1000:2000"
     with pytest.raises(ValueError, match="record_spikes: expected"):
         parse_record("2e3:1e3")
+
+
+def test_a_file_with_the_old_theory_names_loads_and_reruns_under_the_new(tmp_path):
+    """A network run saved `theory_rate`, `theory_mu`, `theory_sigma` while a network sweep says `rate_theory`, ...;
+    the run's names are now the sweep's, and a file written before reads under them (and reruns bit for bit)."""
+    from lifsim.netcdf_io import write_dataset
+    from lifsim.network import load
+
+    assert (
+        lifsim("network", "--n-exc", "400", "--t-max", "0.1s", "--data", "new.nc", "--quiet", cwd=tmp_path).returncode
+        == 0
+    )
+    new = load(tmp_path / "new.nc").dataset
+    assert {"rate_theory", "mu_theory", "sigma_theory"} <= set(new.variables)
+    old = new.rename({"rate_theory": "theory_rate", "mu_theory": "theory_mu", "sigma_theory": "theory_sigma"})
+    write_dataset(old, tmp_path / "old.nc")
+    assert float(load(tmp_path / "old.nc").dataset["rate_theory"]) == float(new["rate_theory"])
+    done = lifsim("rerun", "old.nc", cwd=tmp_path)
+    assert done.returncode == 0 and "reproduced bit for bit" in done.stdout, done.stderr

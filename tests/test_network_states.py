@@ -22,7 +22,7 @@ def states():
 
 def test_ai_rate_at_the_theory(states):
     ai = ln.network(n_exc=4000, epsilon=0.25, g=5.0, eta=2.0, t_max=0.6, record_spikes="none").dataset
-    theory = float(ai["theory_rate"])
+    theory = float(ai["rate_theory"])
     assert theory == pytest.approx(37.95, abs=0.01)
     assert float(ai["rate"][0]) == pytest.approx(theory, rel=0.03)  # NEST: 37.7 Hz
     assert 0.3 < float(ai["cv"][0]) < 0.7  # NEST: 0.42

@@ -238,10 +238,10 @@ def save_network(result: NetworkResult, target: Path) -> Path:
     theory = nwb.create_processing_module(
         name="theory", description="Brunel's (2000) mean-field theory: the self-consistent stationary rate (AI state)"
     )
-    for name, unit in (("theory_rate", "Hz"), ("theory_mu", "volts"), ("theory_sigma", "volts")):
+    for name, unit in (("rate_theory", "Hz"), ("mu_theory", "volts"), ("sigma_theory", "volts")):
         theory.add(
             TimeSeries(
-                name=name.removeprefix("theory_"),
+                name=name.removesuffix("_theory"),  # rate, mu, sigma in the "theory" module
                 data=np.array([float(ds[name])]),
                 unit=unit,
                 rate=1.0,

@@ -59,7 +59,7 @@ def figure(result: Any) -> Any:
     bin_steps = max(1, int(round(1e-3 / p.dt)))
     usable = (p.steps // bin_steps) * bin_steps
     centres = (np.arange(usable // bin_steps) + 0.5) * bin_steps * p.dt * 1e3
-    theory = float(ds["theory_rate"])
+    theory = float(ds["rate_theory"])
     for index, (name, colour) in enumerate((("E", E_COLOUR), ("I", I_COLOUR))):
         binned = ds["population_rate"].values[index, :usable].reshape(-1, bin_steps).mean(axis=1)
         activity.plot(centres, binned, color=colour, lw=0.8, label=f"{name} population")

@@ -13,9 +13,9 @@ variable               dims                  unit   meaning
 ``rate``               population            Hz     mean of ``neuron_rate``
 ``cv``                 population                   mean of the finite ``neuron_cv``
 ``synchrony``          population                   Fano factor of 1 ms counts (2,000 neurons)
-``theory_rate``        --                    Hz     Brunel's self-consistent rate
-``theory_mu``          --                    V      mean input there
-``theory_sigma``       --                    V      input noise strength there
+``rate_theory``        --                    Hz     Brunel's self-consistent rate
+``mu_theory``          --                    V      mean input there
+``sigma_theory``       --                    V      input noise strength there
 =====================  ====================  =====  ================================================
 
 ``attrs["lifsim_network"]`` holds the provenance as JSON (parameters, seed, engine, threads, stream
@@ -125,9 +125,9 @@ class NetworkResult:
                     np.array(stats.synchrony),
                     {"long_name": "Fano factor of 1 ms population counts"},
                 ),
-                "theory_rate": ((), theory.rate, {**hz, "long_name": "self-consistent rate (Brunel 2000)"}),
-                "theory_mu": ((), theory.mu, {"units": "V", "long_name": "mean input at the theory's rate"}),
-                "theory_sigma": ((), theory.sigma, {"units": "V", "long_name": "input noise at the theory's rate"}),
+                "rate_theory": ((), theory.rate, {**hz, "long_name": "self-consistent rate (Brunel 2000)"}),
+                "mu_theory": ((), theory.mu, {"units": "V", "long_name": "mean input at the theory's rate"}),
+                "sigma_theory": ((), theory.sigma, {"units": "V", "long_name": "input noise at the theory's rate"}),
             },
             coords={
                 "population": ("population", np.array(["E", "I"])),
@@ -143,14 +143,14 @@ class NetworkResult:
         """Per population: rate, CV and synchrony beside the theory; the last line ``build X s, simulate Y s``."""
         ds, prov = self.dataset, self.provenance
         p = self.params
-        theory = float(ds["theory_rate"])
+        theory = float(ds["rate_theory"])
         lines = [
             f"Brunel network: N_E {p.n_exc:,}, N_I {p.n_inh:,}, C_E {p.c_exc}, C_I {p.c_inh}, "
             f"g {p.g:g}, eta {p.eta:g}, "
             f"J {p.j * 1e3:g} mV, D {p.delay * 1e3:g} ms, {p.t_max * 1e3:g} ms in steps of {p.dt * 1e3:g} ms "
             f"({prov['engine']}, {prov['threads']} thread{'s' if prov['threads'] != 1 else ''})",
             f"statistics from {prov['analysis_start_s'] * 1e3:g} ms; theory (AI state): {theory:.2f} Hz, "
-            f"mu {float(ds['theory_mu']) * 1e3:.2f} mV, sigma {float(ds['theory_sigma']) * 1e3:.2f} mV",
+            f"mu {float(ds['mu_theory']) * 1e3:.2f} mV, sigma {float(ds['sigma_theory']) * 1e3:.2f} mV",
         ]
         window = p.t_max - prov["analysis_start_s"]
         for index, name in enumerate(("E", "I")):
@@ -277,6 +277,11 @@ def _describe(data: Any, described: Any, source: Path) -> None:
             data[name].attrs.update({str(k): str(v) for k, v in attrs.items() if isinstance(v, (str, int, float))})
 
 
+#: the theory's names before they became a network sweep's (``theory_rate`` -> ``rate_theory``): files written
+#: before read with the new names, so a rerun compares them with the new run's
+OLD_NAMES = {"theory_rate": "rate_theory", "theory_mu": "mu_theory", "theory_sigma": "sigma_theory"}
+
+
 def load(path: str | os.PathLike) -> NetworkResult:
     """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``)."""
     import xarray as xr
@@ -291,6 +296,7 @@ def load(path: str | os.PathLike) -> NetworkResult:
         data = read_store(source, "network")
     elif suffix == ".npz":
         arrays = read_arrays(source)  # the zip members' CRC-32s and SHA-256s checked; never unpickled
+        arrays = {OLD_NAMES.get(name, name): value for name, value in arrays.items()}
         dims = {
             "spike_t": ("spike",),
             "spike_i": ("spike",),
@@ -300,9 +306,9 @@ def load(path: str | os.PathLike) -> NetworkResult:
             "rate": ("population",),
             "cv": ("population",),
             "synchrony": ("population",),
-            "theory_rate": (),
-            "theory_mu": (),
-            "theory_sigma": (),
+            "rate_theory": (),
+            "mu_theory": (),
+            "sigma_theory": (),
         }
         missing = [name for name in (*dims, "population", "time", "neuron", ATTR) if name not in arrays]
         if missing:
@@ -315,6 +321,7 @@ def load(path: str | os.PathLike) -> NetworkResult:
         _describe(data, arrays.get(VARIABLE_ATTRS), source)
     else:
         raise ValueError(f"load: a network result is a .nc, .zarr or .npz file, got {str(path)!r}")
+    data = data.rename({old: new for old, new in OLD_NAMES.items() if old in data.variables})
     if ATTR not in data.attrs:
         if data.attrs.get("title") == "lifsim sweep":  # a network sweep's .nc
             raise ValueError(f"load: {str(path)!r} is a lifsim sweep, not one network; read it with lifsim.load_sweep")
