@@ -210,7 +210,7 @@ def run_lifsim(state: str, threads: int, n_exc: int, t_max: float) -> dict:
             cv = ds["neuron_cv"].values[:2000]
             cv_e = float(cv[cv == cv].mean())
             sync = float(ds["synchrony"][0])
-            theory = float(ds["theory_rate"])
+            theory = float(ds["rate_theory"])
     return {
         "simulator": "lifsim",
         "state": state,

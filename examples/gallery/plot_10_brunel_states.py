@@ -24,7 +24,7 @@ for name, run in runs.items():
     ds = run.dataset
     print(
         f"{name:>8}: g {run.params.g:g}, eta {run.params.eta:g}: E rate {float(ds['rate'][0]):6.1f} Hz "
-        f"(theory {float(ds['theory_rate']):6.1f} Hz), CV {float(ds['cv'][0]):.2f}, "
+        f"(theory {float(ds['rate_theory']):6.1f} Hz), CV {float(ds['cv'][0]):.2f}, "
         f"synchrony {float(ds['synchrony'][0]):6.1f}"
     )
 
@@ -51,7 +51,7 @@ for k, (name, run) in enumerate(runs.items()):
     bins = rate[: rate.size // 5 * 5].reshape(-1, 5).mean(axis=1)  # 0.5 ms bins
     centres = window[0] * 1e3 + (np.arange(bins.size) + 0.5) * 0.5
     activity.plot(centres, bins, color="k", lw=0.7)
-    activity.axhline(float(ds["theory_rate"]), color="tab:red", ls="--", lw=1)
+    activity.axhline(float(ds["rate_theory"]), color="tab:red", ls="--", lw=1)
     activity.set_ylabel("E rate (Hz)")
 for ax in axes[-1]:
     ax.set_xlabel("time (ms)")
