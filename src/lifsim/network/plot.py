@@ -6,6 +6,7 @@ Times in ms, rates in Hz.  A raster of more than ``RASTER_E + RASTER_I`` neurons
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -72,7 +73,13 @@ def figure(result: Any) -> Any:
     rate = ds["neuron_rate"].values
     cv = ds["neuron_cv"].values
     top = max(float(rate.max()) if rate.size else 1.0, theory) * 1.05 or 1.0
-    edges = np.linspace(0, top, 41).tolist()
+    # a neuron's rate is its count over the window, a multiple of 1 / window: bins of whole multiples, centred on
+    # them (40 equal bins across them drew a comb of full and empty bins)
+    from .analysis import analysis_start
+
+    quantum = 1.0 / ((p.steps - analysis_start(p)) * p.dt)
+    per_bin = max(1, math.ceil(top / (40 * quantum)))
+    edges = ((np.arange(math.ceil(top / (per_bin * quantum)) + 2) * per_bin - 0.5) * quantum).tolist()
     rates_ax.hist(rate[: p.n_exc], bins=edges, color=E_COLOUR, alpha=0.6, density=True, label="E")
     rates_ax.hist(rate[p.n_exc :], bins=edges, color=I_COLOUR, alpha=0.6, density=True, label="I")
     rates_ax.axvline(theory, color="k", ls="--", lw=1, label="theory")
