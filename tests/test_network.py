@@ -328,6 +328,16 @@ def test_figure(small_result, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_the_rate_histogram_bins_whole_counts(small_result):
+    """A neuron's rate is its count over the window (a multiple of 1/window): 40 equal bins drew a comb."""
+    figure = small_result.plot()
+    (axes,) = [ax for ax in figure.axes if ax.get_title() == "rates of single neurons"]
+    window = 0.1  # the analysis window of a 0.2 s run: its second half
+    for patch in axes.patches[:3]:
+        left = patch.get_x() * window
+        assert abs(left + 0.5 - round(left + 0.5)) < 1e-9  # edges half a count from the rates
+
+
 def test_package_is_callable_and_warning_is_a_plausibility_warning():
     import lifsim
     from lifsim.errors import PlausibilityWarning
