@@ -426,3 +426,9 @@ def test_saving_over_a_network_file_names_the_call(tmp_path):
     result.save(tmp_path / "n.nc")
     with pytest.raises(ValueError, match=r"^save: '.*n\.nc' exists; add --force \(overwrite=True\)"):
         result.save(tmp_path / "n.nc")
+
+
+def test_the_dimensionless_statistics_say_so_and_the_dataset_comes_as_from_a_run(small_result):
+    ds = small_result.to_dataset()
+    assert ds is small_result.dataset
+    assert all(ds[name].attrs["units"] == "1" for name in ("neuron_cv", "cv", "synchrony"))  # as a sweep's cv, fano

@@ -68,6 +68,11 @@ class NetworkResult:
     def provenance(self) -> dict[str, Any]:
         return dict(json.loads(self.dataset.attrs[ATTR]))
 
+    def to_dataset(self) -> Any:
+        """The run as an ``xarray.Dataset`` (:attr:`dataset`), as :meth:`lifsim.Result.to_dataset` gives a
+        neuron run's."""
+        return self.dataset
+
     @property
     def params(self) -> BrunelParams:
         return BrunelParams(**self.provenance["params"])
@@ -117,13 +122,17 @@ class NetworkResult:
                     {**hz, "long_name": "population rate per step"},
                 ),
                 "neuron_rate": ("neuron", stats.neuron_rate, {**hz, "long_name": "rate in the analysis window"}),
-                "neuron_cv": ("neuron", stats.neuron_cv, {"long_name": "ISI coefficient of variation"}),
+                "neuron_cv": ("neuron", stats.neuron_cv, {"units": "1", "long_name": "ISI coefficient of variation"}),
                 "rate": ("population", np.array(stats.mean_rate), {**hz, "long_name": "mean rate"}),
-                "cv": ("population", np.array(stats.mean_cv), {"long_name": "mean ISI CV"}),
+                "cv": (
+                    "population",
+                    np.array(stats.mean_cv),
+                    {"units": "1", "long_name": "mean of the neurons' ISI CVs"},
+                ),
                 "synchrony": (
                     "population",
                     np.array(stats.synchrony),
-                    {"long_name": "Fano factor of 1 ms population counts"},
+                    {"units": "1", "long_name": "Fano factor of 1 ms population counts"},
                 ),
                 "rate_theory": ((), theory.rate, {**hz, "long_name": "self-consistent rate (Brunel 2000)"}),
                 "mu_theory": ((), theory.mu, {"units": "V", "long_name": "mean input at the theory's rate"}),
