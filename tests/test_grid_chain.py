@@ -62,3 +62,28 @@ def test_the_chain_meets_its_limits():
     assert tiny[0] == pytest.approx(theory.siegert_rate(fine, 1e-7, 4e-10, dt_correction=fine.dt), rel=1e-12)
     found = theory.stationary_rate(fine.replace(i_mean="400 pA"), inputs.white_noise(sigma="0.1 uV"))
     assert found is not None and found[1] == "Siegert, grid-corrected"
+
+
+@pytest.mark.parametrize(
+    ("drive", "method"),
+    [(inputs.white_noise("300 pA", sigma="5 mV"), "euler"), (inputs.white_noise("300 pA", sigma="5 mV"), "exact"),
+     (inputs.uniform_noise("250 pA"), "euler")],
+)  # fmt: skip
+def test_the_stationary_distribution_of_v_is_the_simulated_one(drive, method):
+    """The chain's stationary distribution against 20,000 neurons' V late in a run: the share held at V_reset and
+    the histogram of the rest (a chi-square over bins expecting 25 or more neurons)."""
+    params = lifsim.LIFParams(t_max="300 ms", dt="0.1 ms", t_ref="2 ms")
+    n = 20_000
+    run = lifsim.simulate(params, drive, n=n, seed=4, method=method, snapshots=("290 ms",), record_spikes=False)
+    v = run.v_snapshots[0]
+    edges, masses, at_reset = theory.stationary_density(params, drive, method)
+    held = np.count_nonzero(v == params.vr)
+    assert abs(held - n * at_reset) < 4.5 * np.sqrt(n * at_reset), (held, n * at_reset)
+    free = v[v != params.vr]
+    bins = np.linspace(params.vr - 5e-3, params.vth, 41)
+    cumulative = np.interp(bins, edges, np.concatenate([[0.0], np.cumsum(masses)]))
+    expected = n * np.diff(cumulative)
+    observed = np.histogram(free, bins)[0]
+    keep = expected >= 25
+    chi2 = np.sum((observed[keep] - expected[keep]) ** 2 / expected[keep])
+    assert chi2 < keep.sum() + 5 * np.sqrt(2 * keep.sum()), (chi2, keep.sum())

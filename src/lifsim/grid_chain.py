@@ -27,10 +27,11 @@ tutorial's ``dt = 1 ms`` (and alike for Euler and exact, which differ there).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["chain_updates", "chain_steps", "MAX_CELLS"]
+__all__ = ["chain_updates", "chain_steps", "chain_density", "MAX_CELLS"]
 
 #: cells per noise size ``s`` of the finer of the two grids (the coarser has half as many)
 CELLS_PER_STEP_NOISE = 16
@@ -54,10 +55,37 @@ def _kernel_cdf(z: np.ndarray, shape: str) -> np.ndarray:
     return np.clip((z + 1.0) / 2.0, 0.0, 1.0)
 
 
-def _mean_updates(
-    b: float, c: float, s: float, shape: str, vr: float, vth: float, low: float, per: float
-) -> float | None:
-    """``m(V_reset)`` on cells of about ``s / per``: the reset is a cell's centre and the threshold an edge."""
+@dataclass
+class _Chain:
+    """The chain on cells of width ``width``: the reset is cell ``below``'s centre, the threshold the top edge; the
+    system ``identity - kernel`` as ``scipy.linalg.solve_banded`` takes it (``A[i, j]`` at ``band[upper + i - j,
+    j]``: row ``i`` is where cell ``i``'s update lands), with ``lower``/``upper`` bands."""
+
+    width: float
+    below: int
+    cells: int
+    lower: int
+    upper: int
+    band: np.ndarray
+
+    def solve(self, right: np.ndarray, transposed: bool = False) -> np.ndarray:
+        """``x`` with ``A x = right`` (or ``A^T x = right``: the forward equation of the cells' masses)."""
+        from scipy.linalg import solve_banded
+
+        if not transposed:
+            return np.asarray(solve_banded((self.lower, self.upper), self.band, right, check_finite=False))
+        flipped = np.zeros_like(self.band)  # A^T[j, i] = A[i, j] sits at flipped[lower + j - i, i]
+        cols = np.arange(self.cells)
+        for row in range(self.lower + self.upper + 1):
+            offset = self.upper - row  # this row holds A[i, j] with j = i + offset, in column j
+            i = cols - offset
+            ok = (i >= 0) & (i < self.cells)
+            flipped[self.lower + offset, i[ok]] = self.band[row, cols[ok]]
+        return np.asarray(solve_banded((self.upper, self.lower), flipped, right, check_finite=False))
+
+
+def _chain(b: float, c: float, s: float, shape: str, vr: float, vth: float, low: float, per: float) -> _Chain | None:
+    """The chain on cells of about ``s / per`` (None past :data:`MAX_CELLS` or :data:`MAX_BAND`)."""
     above = max(1, math.ceil((vth - vr) * per / s - 0.5))
     width = (vth - vr) / (above + 0.5)
     below = max(1, math.ceil((vr - low) / width - 0.5))
@@ -82,12 +110,18 @@ def _mean_updates(
         left = vr + (j - below - 0.5) * width
         right = left + width
         p = _kernel_cdf((right - landing[i]) / s, shape) - _kernel_cdf((left - landing[i]) / s, shape)
-        # solve_banded's layout: A[i, j] at band[upper + i - j, j]; A = identity - kernel
-        band[upper - offset, j] = (1.0 if offset == 0 else 0.0) - p
-    from scipy.linalg import solve_banded
+        band[upper - offset, j] = (1.0 if offset == 0 else 0.0) - p  # A = identity - kernel, row i, column j
+    return _Chain(width, below, cells, lower, upper, band)
 
-    m = solve_banded((lower, upper), band, np.ones(cells), check_finite=False)
-    return float(m[below])
+
+def _mean_updates(
+    b: float, c: float, s: float, shape: str, vr: float, vth: float, low: float, per: float
+) -> float | None:
+    """``m(V_reset)`` on cells of about ``s / per``: the reset is a cell's centre and the threshold an edge."""
+    chain = _chain(b, c, s, shape, vr, vth, low, per)
+    if chain is None:
+        return None
+    return float(chain.solve(np.ones(chain.cells))[chain.below])
 
 
 def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float, spread: float) -> float | None:
@@ -121,3 +155,36 @@ def chain_updates(
     c = (1.0 - b) * mu
     spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
     return chain_steps(b, c, s, shape, vr, vth, spread)
+
+
+def chain_density(
+    dt: float, tau: float, mu: float, vr: float, vth: float, s: float, shape: str, method: str
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The stationary distribution of V among the neurons that are not held at ``V_reset``, per unit firing rate:
+    ``(edges, visits)``, the cells' edges (V) and the mean count of updates a neuron spends in each cell between
+    leaving ``V_reset`` and its next spike (their sum is ``m(V_reset) - 1``).
+
+    The forward equation of the chain (module docstring) with the neurons that leave ``V_reset`` each step as its
+    source: ``visits = (I - K^T)^{-1} K(V_reset, .)``.  A population firing ``r`` spikes per neuron per step holds
+    ``r visits`` in the cells and ``r (1 + refractory steps)`` at ``V_reset`` itself (the neurons just reset and
+    those held), so that ``r = 1 / (m + refractory steps)``.  None where :func:`chain_steps` gives none.
+    """
+    if not (s > 0 and math.isfinite(s)):
+        return None
+    h = dt / tau
+    b = 1.0 - h if method == "euler" else math.exp(-h)
+    c = (1.0 - b) * mu
+    spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
+    low = min(vr, mu) - DEPTH * spread - 2.0 * s
+    chain = _chain(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE)
+    if chain is None:
+        return None
+    # K(V_reset, j) = (1 if j is the reset's cell) - A[below, j], A[i, j] at band[upper + i - j, j]
+    start = np.zeros(chain.cells)
+    for offset in range(-chain.lower, chain.upper + 1):
+        j = chain.below + offset
+        if 0 <= j < chain.cells:
+            start[j] = (1.0 if offset == 0 else 0.0) - chain.band[chain.upper - offset, j]
+    visits = chain.solve(start, transposed=True)
+    edges = vr + (np.arange(chain.cells + 1) - chain.below - 0.5) * chain.width
+    return edges, visits

@@ -255,16 +255,28 @@ def plot_isi_histogram(ax: plt.Axes, intervals: np.ndarray, bins: int = 50, dt: 
 
 
 def plot_v_histograms(
-    ax: plt.Axes, times: np.ndarray, snapshots: np.ndarray, bins: int = 40, theory: list | None = None
+    ax: plt.Axes,
+    times: np.ndarray,
+    snapshots: np.ndarray,
+    bins: int = 40,
+    theory: list | None = None,
+    stationary: tuple[np.ndarray, np.ndarray, float, float, float] | None = None,
 ) -> plt.Axes:
     """Histograms of V (given in V, drawn in mV) across neurons at chosen times (s), one colour per time.
 
-    ``theory``: optional list of ``(mean, std)`` (V) per time, drawn as Gaussian densities.
+    ``theory``: optional list of ``(mean, std)`` (V) per time, drawn as Gaussian densities.  ``stationary``:
+    ``(edges, masses, at_reset, v_reset, from_time)``, a spiking population's stationary distribution of V
+    (:func:`lifsim.theory.stationary_density`), drawn as the histogram it predicts on the same bins for each
+    time from ``from_time`` (s) on (the neurons at ``V_reset`` fall in its bin).
     """
     for row, (time, values) in enumerate(zip(times, snapshots)):
         color = f"C{row % 10}"
         mv = np.asarray(values) * MV
-        ax.hist(mv, bins=bins, density=True, histtype="step", color=color, label=f"t = {time * MS:g} ms")
+        edges_mv = np.histogram_bin_edges(mv, bins=bins)
+        ax.hist(mv, bins=edges_mv.tolist(), density=True, histtype="step", color=color, label=f"t = {time * MS:g} ms")
+        if stationary is not None and time >= stationary[4]:
+            ax.stairs(_predicted_histogram(stationary, edges_mv), edges_mv, color=color, ls="--", lw=1)
+            ax.plot([], [], color=color, ls="--", lw=1, label=f"stationary theory, t = {time * MS:g} ms")
         if theory is not None:
             mean, std = theory[row][0] * MV, theory[row][1] * MV
             if std > 0:
@@ -275,6 +287,16 @@ def plot_v_histograms(
     ax.set_ylabel("density (1/mV)")
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def _predicted_histogram(stationary: tuple[np.ndarray, np.ndarray, float, float, float], edges_mv: np.ndarray) -> Any:
+    """The density (1/mV) the stationary distribution puts in each bin of ``edges_mv``: the cells' masses spread
+    evenly over each cell, the neurons at ``V_reset`` in the bin that holds it."""
+    edges, masses, at_reset, v_reset, _start = stationary
+    cumulative = np.concatenate([[0.0], np.cumsum(masses)])
+    held = np.interp(edges_mv / MV, edges, cumulative, left=0.0, right=float(cumulative[-1]))
+    held = held + at_reset * (edges_mv / MV > v_reset)  # the point mass, in the bin whose right edge passes it
+    return np.diff(held) / np.diff(edges_mv)
 
 
 def plot_autocov(ax: plt.Axes, result: Result, theory: EulerMoments | None = None) -> plt.Axes:
@@ -412,6 +434,27 @@ def _rebuild(result: Result) -> tuple[Any, Any] | None:
         return None
 
 
+#: a snapshot this many membrane time constants after the start is compared with the stationary distribution
+STATIONARY_AFTER_TAU = 5.0
+
+
+def _stationary_of(result: Result) -> tuple[np.ndarray, np.ndarray, float, float, float] | None:
+    """A spiking run's stationary distribution of V for its histograms (None without one), and from when on."""
+    from .theory import stationary_density
+
+    rebuilt = _rebuild(result)
+    if rebuilt is None:
+        return None
+    params, inputs = rebuilt
+    try:
+        found = stationary_density(params, inputs, str(result.meta.get("method", "euler")))
+    except (ValueError, ArithmeticError):
+        return None
+    if found is None:
+        return None
+    return (*found, params.vr, STATIONARY_AFTER_TAU * params.tau)
+
+
 def _theory(result: Result) -> tuple[EulerMoments | None, tuple[float, str] | None]:
     """Closed-form moments (subthreshold runs) and the stationary rate (spiking runs), where they exist."""
     from .theory import euler_moments, stationary_rate
@@ -545,7 +588,8 @@ def plot_result(
                 grid_steps = np.rint(result.snapshot_t / result.dt).astype(int)
                 at = [(moments.mean[k], moments.std[k]) for k in grid_steps]
             ax = by_name["vhist"]
-            plot_v_histograms(ax, result.snapshot_t, result.v_snapshots, theory=at)
+            stationary = _stationary_of(result) if rate_theory is not None else None
+            plot_v_histograms(ax, result.snapshot_t, result.v_snapshots, theory=at, stationary=stationary)
             ax.set_title("V across neurons at the snapshot times")
             _legend_below(ax)
     return fig

@@ -527,19 +527,64 @@ def stationary_rate(
         return rate, "Markov chain of the grid" if _chain_reaches(params, math.sqrt(moments.white_sigma2)) else (
             "Siegert, grid-corrected"
         )
-    if on_grid and moments.white_sigma2 == 0.0 and len(inputs.noise_terms()) == 1:  # one uniform term: U(-1, 1)
+    noise = _chain_noise(params, inputs, moments, method) if on_grid else None
+    if noise is not None:  # one uniform term, xi ~ U(-1, 1)
         from .grid_chain import chain_updates
 
-        shrink = params.alpha if method == "euler" else -math.expm1(-params.dt / params.tau)
-        half_width = shrink * params.r * math.sqrt(3.0 * current_var)  # V per step
         mu = params.el + params.r * i_mean
-        steps = chain_updates(params.dt, params.tau, mu, params.vr, params.vth, half_width, "uniform", method)
+        steps = chain_updates(params.dt, params.tau, mu, params.vr, params.vth, noise[0], noise[1], method)
         if steps is not None:
             return float(_over_refractory(refractory_law(params), steps, params.dt)), "Markov chain of the grid"
     sigma = params.r * np.sqrt(current_var * params.dt / params.tau)
     rate = float(siegert_rate(params, sigma, i_mean, dt_correction=params.dt))
     label = "Siegert, grid-corrected" if pure_white else "Siegert, diffusion approximation"
     return rate, label
+
+
+def _chain_noise(params: LIFParams, inputs: Input, moments: Any, method: str) -> tuple[float, str] | None:
+    """The size (V) and law (``"normal"``, ``"uniform"``) of one update's noise, where the grid's chain applies:
+    white noise alone, or one uniform term alone (``I_mean A xi``, ``xi ~ U(-1, 1)``); None otherwise."""
+    if moments.noise_var == 0.0 or not moments.stationary:
+        return None
+    if moments.gaussian:
+        return _step_noise(params, math.sqrt(moments.white_sigma2), method), "normal"
+    if moments.white_sigma2 == 0.0 and len(inputs.noise_terms()) == 1:
+        shrink = params.alpha if method == "euler" else -math.expm1(-params.dt / params.tau)
+        return shrink * params.r * math.sqrt(3.0 * moments.noise_var), "uniform"
+    return None
+
+
+def stationary_density(
+    params: LIFParams, inputs: Input, method: str = "euler"
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The stationary distribution of V (at the grid's times) of spiking neurons driven by ``inputs`` as simulated:
+    ``(edges, masses, at_reset)``, the cells' edges (V), the share of neurons in each cell, and the share at
+    ``V_reset`` itself (just reset, or held there for their refractory steps); the shares add up to 1.
+
+    From the grid's Markov chain (:func:`lifsim.grid_chain.chain_density`), averaged over the neurons'
+    refractory periods (:func:`refractory_law`); for white noise alone or one uniform term with a constant mean,
+    None otherwise (or where the chain has no cells fine enough).  The histogram of V across neurons at a time
+    long after the start tends to it.
+    """
+    from .grid_chain import chain_density
+
+    params = _params(params)
+    inputs = inputs.resolved(params)
+    try:
+        moments = inputs.theory_moments(params)
+    except ValueError:
+        return None
+    noise = _chain_noise(params, inputs, moments, method)
+    if noise is None:
+        return None
+    mu = params.el + params.r * float(inputs.mean_current(0.0, params))
+    found = chain_density(params.dt, params.tau, mu, params.vr, params.vth, noise[0], noise[1], method)
+    if found is None:
+        return None
+    edges, visits = found
+    steps, shares = refractory_law(params)
+    rates = shares / (visits.sum() + 1.0 + steps)  # each refractory period's neurons: r_k = share / (m + k)
+    return edges, float(rates.sum()) * visits, float(np.sum(rates * (1.0 + steps)))
 
 
 def _step_noise(params: LIFParams, sigma: float, method: str) -> float:
