@@ -16,8 +16,8 @@ to the first one above threshold, solves
 
     m(v) = 1 + integral_{-inf}^{V_th} p(v' | v) m(v') dv'.
 
-This module solves that equation numerically (product integration: ``m`` constant on cells of width a
-sixteenth of ``s``, the kernel integrated exactly over each cell, a banded linear system; then a Richardson
+This module solves that equation numerically (product integration: ``m`` constant on cells of width an
+eighth of ``s``, the kernel integrated exactly over each cell, a banded linear system; then a Richardson
 step against cells twice as wide).  The result is the rate the simulation converges to at any ``dt``, with
 no continuous-time approximation: the Siegert rate with the grid's threshold correction
 (:func:`lifsim.theory.siegert_rate`) is its limit for small ``dt/tau``, and is off by per cent at the
@@ -34,7 +34,7 @@ import numpy as np
 __all__ = ["chain_updates", "chain_steps", "chain_density", "MAX_CELLS"]
 
 #: cells per noise size ``s`` of the finer of the two grids (the coarser has half as many)
-CELLS_PER_STEP_NOISE = 16
+CELLS_PER_STEP_NOISE = 8
 #: most cells of the finer grid; a finer chain (very weak noise per step) is left to the Siegert rate
 MAX_CELLS = 40_000
 #: most entries of the banded system (160 MB); a wider band (a drift of hundreds of noise sizes a step) is left to
@@ -42,8 +42,8 @@ MAX_CELLS = 40_000
 MAX_BAND = 20_000_000
 #: the lowest cell lies this many stationary standard deviations below the lower of ``V_reset`` and ``mu``
 DEPTH = 12.0
-#: a Gaussian kernel is cut this many ``s`` from its centre (its tail beyond is below 1e-30)
-REACH = 11.5
+#: a Gaussian kernel is cut this many ``s`` from its centre (its tail beyond is below 1e-17)
+REACH = 8.5
 
 
 def _kernel_cdf(z: np.ndarray, shape: str) -> np.ndarray:

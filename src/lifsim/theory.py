@@ -606,8 +606,9 @@ def _chain_reaches(params: LIFParams, sigma: float) -> bool:
 def grid_rate(params: LIFParams, sigma: float | str, i_mean: Any = None, method: str = "euler") -> np.ndarray:
     """Firing rate (Hz) of LIF neurons driven by white noise of strength ``sigma`` (V), *as simulated on the
     grid* of step ``dt`` with ``method``: the stationary rate of the update's Markov chain
-    (:mod:`lifsim.grid_chain`), exact at any ``dt`` up to the chain's numerical solution (relative 1e-6),
-    averaged over the neurons' refractory periods (:func:`refractory_law`).  Where the chain would need too
+    (:mod:`lifsim.grid_chain`), exact at any ``dt`` up to the chain's numerical solution (relative 1e-6 above a
+    few Hz, 1e-4 below 1 Hz), averaged over the neurons' refractory periods (:func:`refractory_law`).  Where
+    the chain would need too
     many cells (noise very weak for its step) the Siegert rate with the grid correction stands in
     (:func:`siegert_rate` with ``dt_correction``), the chain's limit for small ``dt / tau``.
 
