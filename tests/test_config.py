@@ -439,8 +439,8 @@ def test_each_template_saves_where_the_others_do_not(tmp_path):
     sweep's template the simulate template's names: three templates in one folder now run one after the other."""
     from cli_helpers import run_script
 
-    small = {"simulate": "n = 20", "fi": "n = 5", "sweep": "n = 5"}
-    for command in ("simulate", "fi", "sweep"):
+    small = {"simulate": "n = 20", "fi": "n = 5", "sweep": "n = 5", "network": "n = 5"}
+    for command in ("simulate", "fi", "sweep", "network"):  # network: --config and init --for network are new
         assert run_script(["init", f"{command}.toml", "--for", command], cwd=tmp_path).returncode == 0
         text = (tmp_path / f"{command}.toml").read_text()
         text = text.replace('t_max = "1 s"', 't_max = "100 ms"').replace('t_max = "150 ms"', 't_max = "100 ms"')
@@ -448,12 +448,15 @@ def test_each_template_saves_where_the_others_do_not(tmp_path):
         text = text.replace('"i_mean=50:350pA:7", "tau=10ms,20ms"', '"i_mean=100pA,300pA"').replace(
             "points = 9", "points = 2"
         )
+        text = text.replace("n_exc = 10000", "n_exc = 400").replace('t_max = "1.2 s"', 't_max = "100 ms"')
         (tmp_path / f"{command}.toml").write_text(text.replace('transient = "100 ms"', 'transient = "20 ms"'))
         done = run_script([command, "--config", f"{command}.toml", "--quiet"], cwd=tmp_path)
         assert done.returncode == 0, (command, done.stderr)
     assert sorted(path.name for path in tmp_path.iterdir() if path.suffix != ".toml") == [
         "fi.csv",
         "fi.png",
+        "network.nc",
+        "network.png",
         "run.nc",
         "run.png",
         "sweep.nc",

@@ -17,7 +17,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "--for",
         dest="command_for",
-        choices=("simulate", "fi", "sweep"),
+        choices=("simulate", "fi", "sweep", "network"),
         default="simulate",
         help="the command the file configures (default simulate)",
     )

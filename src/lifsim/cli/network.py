@@ -17,7 +17,7 @@ _MODEL = ("n_exc", "epsilon", "j", "g", "eta", "delay", "tau", "el", "vth", "vr"
 
 def add_parser(sub: Any) -> None:
     parser = sub.add_parser("network", help=HELP, description=HELP + ".")
-    add_options(parser, "network")
+    add_options(parser, "network", config=True)
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:

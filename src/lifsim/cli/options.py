@@ -162,7 +162,8 @@ class Option:
     accepts: str | None = None  #: what a ``text`` value must look like, for messages
     command_choices: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  #: a command's own ``choices``
     text_metavar: str = "KIND[+KIND]"  #: a ``text`` value's placeholder in usage lines
-    command_template: Mapping[str, tuple[Any, str]] = field(default_factory=dict)  #: a command's own ``template``
+    #: a command's own ``template`` (None: the default, as an option without a template)
+    command_template: Mapping[str, tuple[Any, str] | None] = field(default_factory=dict)
 
     # ------------------------------------------------------------ derived facts
     def template_for(self, command: str) -> tuple[Any, str] | None:
@@ -527,6 +528,7 @@ OPTIONS: tuple[Option, ...] = (
         None,
         default_text="required",
         template=(["i_mean=50:350pA:7", "tau=10ms,20ms"], "an example grid: the sweep needs one"),
+        command_template={"network": None},  # a network runs one network unless asked for a sweep
     ),
     Option(
         "dry_run",
@@ -740,6 +742,7 @@ OPTIONS: tuple[Option, ...] = (
         command_template={  # each command's own name and a format it saves (fi's table is no .nc)
             "fi": ("fi.csv", "the table, a CSV file beside this one"),
             "sweep": ("sweep.nc", "a NetCDF file beside this one"),
+            "network": ("network.nc", "a NetCDF file beside this one"),
         },
     ),
     Option(
@@ -763,6 +766,7 @@ OPTIONS: tuple[Option, ...] = (
         command_template={
             "fi": ("fi.png", "a figure beside this one"),
             "sweep": ("sweep.png", "a figure beside this one"),
+            "network": ("network.png", "a figure beside this one"),
         },
     ),
     Option(
