@@ -147,6 +147,7 @@ def template(command: str = "simulate") -> str:
                 "input_file": "current.npy",
                 "snapshots": ["10 ms", "100 ms"],
                 "xkcd": True,
+                "grid": ["g=3:8:11", "eta=1:4:7"],  # the network's (the sweep's template sets its own)
             }.get(option.name)
             if example is None and default is not None and default != ():
                 example = default
