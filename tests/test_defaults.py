@@ -74,8 +74,16 @@ def assert_same_bits(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> None
                 LIFParams(t_max="50 ms"), inputs.sine() + inputs.uniform_noise(), n=10, seed=2, spiking=False
             ),
         ),
+        (  # sine(depth=) and step(baseline=) had no options on the command line
+            ["--input", "sine", "--depth", "0.5", "--n", "3"],
+            lambda: lifsim.simulate(LIFParams(), inputs.sine(depth=0.5), n=3),
+        ),
+        (
+            ["--input", "step", "--onset", "20ms", "--baseline", "50pA", "--n", "3"],
+            lambda: lifsim.simulate(LIFParams(), inputs.step(onset="20 ms", baseline="50 pA"), n=3),
+        ),
     ],
-    ids=["white-mean-from-params", "uniform-tutorial-amplitude", "defaults", "sine-plus-uniform"],
+    ids=["white-mean-from-params", "uniform-tutorial-amplitude", "defaults", "sine-plus-uniform", "depth", "baseline"],
 )
 def test_simulate_cli_and_python_give_the_same_bits(tmp_path, argv, python):
     ok("simulate", *argv, "--data", "cli.npz", "--quiet", cwd=tmp_path)

@@ -939,6 +939,8 @@ def from_kinds(
     sigma: float | str | None = None,
     onset: float | str | None = None,
     array: np.ndarray | None = None,
+    depth: float | str | None = None,
+    baseline: float | str | None = None,
 ) -> Input:
     """The input named by ``kind``, one of :data:`INPUT_KINDS` or a sum such as ``"sine+uniform"``.
 
@@ -967,6 +969,8 @@ def from_kinds(
         ("period", period, "sine"),
         ("sigma", sigma, "white"),
         ("onset", onset, "step"),
+        ("depth", depth, "sine"),
+        ("baseline", baseline, "step"),
         ("input_file", array, "array"),
     ):
         if value is not None and user not in kinds:
@@ -974,13 +978,13 @@ def from_kinds(
     parts: list[Input] = []
     terms: list[SineTerm | UniformTerm] = []
     if "sine" in kinds:
-        terms.append(SineTerm(10e-3 if period is None else period))  # type: ignore[arg-type]
+        terms.append(SineTerm(10e-3 if period is None else period, 1.0 if depth is None else depth))  # type: ignore[arg-type]
     if "uniform" in kinds:
         terms.append(UniformTerm(amplitude))  # type: ignore[arg-type]
     if terms or "constant" in kinds or kinds == ["white"]:
         parts.append(Modulated(i_mean, tuple(terms)))  # type: ignore[arg-type]
     if "step" in kinds:
-        parts.append(step(i_mean, 0.0 if onset is None else onset))
+        parts.append(step(i_mean, 0.0 if onset is None else onset, 0.0 if baseline is None else baseline))
     if "array" in kinds:
         if array is None:
             raise ValueError("input_file: the input kind array needs a current array (A), shape (steps,) or (n, steps)")

@@ -60,7 +60,8 @@ def build_inputs(values: Values, params: Any) -> Any:
     array = None
     if values["input_file"] is not None:
         array = read_input_file(values["input_file"], values.label("input_file"))
-    given = {name: values[name] if values.given(name) else None for name in ("amplitude", "period", "sigma", "onset")}
+    names = ("amplitude", "period", "sigma", "onset", "depth", "baseline")
+    given = {name: values[name] if values.given(name) else None for name in names}
     return from_kinds(values["input"], params.i_mean, array=array, **given)
 
 
