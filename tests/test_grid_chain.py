@@ -52,16 +52,25 @@ def test_random_refractory_periods_average_the_rate_over_the_neurons():
 
 
 def test_the_chain_meets_its_limits():
-    """Small dt: the chain tends to the grid-corrected Siegert rate; noise too weak for any grid of cells: Siegert
-    with the correction stands in (and the stationary rate says so)."""
+    """Small dt: the chain tends to the grid-corrected Siegert rate.  Noise too weak for any grid of cells: above
+    rheobase the noise-free neuron on the grid stands in (Siegert's continuous limit was 1-2 % off at 1 ms steps),
+    below it Siegert's tiny rate; a drive of 100 nA fires every step, not 25 kHz; rates far below countable are
+    not negative (the chain's system is singular there); Euler with dt >= tau is refused as a run is."""
     fine = lifsim.LIFParams(dt="10 us")
     chain = theory.grid_rate(fine, 5e-3, [1e-10, 3e-10])
     siegert = theory.siegert_rate(fine, 5e-3, [1e-10, 3e-10], dt_correction=fine.dt)
     np.testing.assert_allclose(chain, siegert, rtol=3e-3)
-    tiny = theory.grid_rate(fine, 1e-7, [4e-10])  # beyond MAX_CELLS
-    assert tiny[0] == pytest.approx(theory.siegert_rate(fine, 1e-7, 4e-10, dt_correction=fine.dt), rel=1e-12)
-    found = theory.stationary_rate(fine.replace(i_mean="400 pA"), inputs.white_noise(sigma="0.1 uV"))
-    assert found is not None and found[1] == "Siegert, grid-corrected"
+    weak = theory.grid_rate(COARSE, 3e-5, [1.5e-10, 3e-10, 5e-11])
+    np.testing.assert_array_equal(weak[:2], theory.fi_grid(COARSE, [1.5e-10, 3e-10]))
+    assert 0 <= weak[2] < 1e-100
+    found = theory.stationary_rate(COARSE.replace(i_mean="150 pA"), inputs.white_noise(sigma="0.03 mV"), "exact")
+    assert found[0] == float(theory.fi_grid(COARSE, [1.5e-10], "exact")[0])
+    assert found[1] == "noise-free neuron on the grid (noise too weak for the chain)"
+    assert theory.grid_rate(COARSE, 0.5e-3, [1e-7])[0] == pytest.approx(1 / (3 * COARSE.dt))  # 2 ms t_ref: 3 steps
+    low = theory.grid_rate(lifsim.LIFParams(dt="10 us"), 0.5e-3, [0.0, 1e-11])
+    assert np.all(low >= 0) and np.all(low < 1e-100)
+    with pytest.raises(ValueError, match="smaller than tau"):
+        theory.grid_rate(lifsim.LIFParams(dt="50 ms", t_max="1 s"), 5e-3, [3e-10])
 
 
 @pytest.mark.parametrize(

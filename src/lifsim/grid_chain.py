@@ -37,9 +37,12 @@ __all__ = ["chain_updates", "chain_steps", "chain_density", "MAX_CELLS"]
 CELLS_PER_STEP_NOISE = 8
 #: most cells of the finer grid; a finer chain (very weak noise per step) is left to the Siegert rate
 MAX_CELLS = 40_000
-#: most entries of the banded system (160 MB); a wider band (a drift of hundreds of noise sizes a step) is left to
+#: most entries of the banded system (40 MB); a wider band (a drift of hundreds of noise sizes a step) is left to
 #: the Siegert rate
-MAX_BAND = 20_000_000
+MAX_BAND = 5_000_000
+#: most mean updates from the reset to a spike the chain reports (a rate below 1e-10 per step): beyond, its linear
+#: system is singular in floating point and the rate (far below anything a run can count) is left to Siegert's
+MAX_UPDATES = 1e10
 #: the lowest cell lies this many stationary standard deviations below the lower of ``V_reset`` and ``mu``
 DEPTH = 12.0
 #: a Gaussian kernel is cut this many ``s`` from its centre (its tail beyond is below 1e-17)
@@ -96,9 +99,10 @@ def _chain(b: float, c: float, s: float, shape: str, vr: float, vth: float, low:
     # where each cell's update lands, in cells from itself, and the kernel's reach in cells
     drift = (c + (b - 1.0) * centres) / width
     reach = (REACH if shape == "normal" else 1.0) * s / width + 1.0
-    lower = int(max(0, math.ceil(np.max(reach - drift))))  # the band below the diagonal
-    upper = int(max(0, math.ceil(np.max(drift + reach))))  # and above it
-    if (lower + upper + 1) * cells > MAX_BAND:  # a drive that crosses many noise widths a step: Siegert's case
+    # the band below and above the diagonal, no wider than the cells (a strong drive lands far above: the top)
+    lower = min(cells - 1, int(max(0, math.ceil(np.max(reach - drift)))))
+    upper = min(cells - 1, int(max(0, math.ceil(np.max(drift + reach)))))
+    if (lower + upper + 1) * cells > MAX_BAND:  # weak noise and a drift of many noise sizes a step
         return None
     band = np.zeros((lower + upper + 1, cells))
     rows = np.arange(cells)
@@ -116,12 +120,17 @@ def _chain(b: float, c: float, s: float, shape: str, vr: float, vth: float, low:
 
 def _mean_updates(
     b: float, c: float, s: float, shape: str, vr: float, vth: float, low: float, per: float
-) -> float | None:
-    """``m(V_reset)`` on cells of about ``s / per``: the reset is a cell's centre and the threshold an edge."""
+) -> tuple[float, float] | None:
+    """``m(V_reset)`` on cells of about ``s / per`` (the reset is a cell's centre and the threshold an edge), and
+    the cells' width (V); None where the chain has no such cells, or ``m`` is past :data:`MAX_UPDATES` (the
+    system ``I - K`` is then singular in floating point: the rate is far below anything a run can count)."""
     chain = _chain(b, c, s, shape, vr, vth, low, per)
     if chain is None:
         return None
-    return float(chain.solve(np.ones(chain.cells))[chain.below])
+    m = float(chain.solve(np.ones(chain.cells))[chain.below])
+    if not 1.0 <= m <= MAX_UPDATES:
+        return None
+    return m, chain.width
 
 
 def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float, spread: float) -> float | None:
@@ -136,11 +145,11 @@ def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float,
     mu = c / (1.0 - b)
     low = min(vr, mu) - DEPTH * spread - 2.0 * s
     fine = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE)
-    if fine is None:
-        return None
     coarse = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE / 2)
-    assert coarse is not None
-    return fine + (fine - coarse) / 3.0  # the cells' error falls as their width squared
+    if fine is None or coarse is None:
+        return None
+    ratio = coarse[1] / fine[1]  # about 2 (each grid's cell count is rounded to fit the reset and threshold)
+    return fine[0] + (fine[0] - coarse[0]) / (ratio * ratio - 1.0)  # the error falls as the width squared
 
 
 def chain_updates(
@@ -186,5 +195,9 @@ def chain_density(
         if 0 <= j < chain.cells:
             start[j] = (1.0 if offset == 0 else 0.0) - chain.band[chain.upper - offset, j]
     visits = chain.solve(start, transposed=True)
+    steps = chain_steps(b, c, s, shape, vr, vth, spread)  # the cells' total, Richardson-extrapolated as the rate's
+    if steps is None or not visits.sum() > 0:
+        return None
+    visits *= (steps - 1.0) / visits.sum()
     edges = vr + (np.arange(chain.cells + 1) - chain.below - 0.5) * chain.width
     return edges, visits

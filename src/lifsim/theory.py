@@ -290,6 +290,10 @@ def _above_rheobase(params: LIFParams, mu: np.ndarray) -> np.ndarray:
     return (drive - (params.vth - params.el)) > RHEOBASE_ULPS * np.finfo(np.float64).eps * scale
 
 
+#: most refractory periods :func:`refractory_law` lists (beyond, whole steps are grouped)
+REFRACTORY_POINTS = 100_000
+
+
 def refractory_law(params: LIFParams) -> tuple[np.ndarray, np.ndarray]:
     """The neurons' refractory periods as simulated, in steps, and the share of neurons with each.
 
@@ -306,12 +310,14 @@ def refractory_law(params: LIFParams) -> tuple[np.ndarray, np.ndarray]:
         return np.array([params.refractory_steps]), np.array([1.0])
     dt, mean, std = params.dt, params.t_ref, params.t_ref_std
     top = int(math.ceil((mean + 12.0 * std) / dt)) + 1
-    k = np.arange(top + 1)
-    upper = ndtr(((k + 0.5) * dt - mean) / std)
+    stride = max(1, math.ceil(top / REFRACTORY_POINTS))  # periods of very many steps: bins of whole steps
+    k = np.arange(0, top + stride, stride)
+    upper = ndtr(((k + stride - 0.5) * dt - mean) / std)  # bin [k, k + stride): up to half a step below its end
     lower = np.concatenate([[0.0], upper[:-1]])
     share = upper - lower
     keep = share > 0
-    return k[keep], share[keep] / share[keep].sum()
+    centre = k + (stride - 1) / 2.0  # a bin's steps stand at their middle (1 / period is smooth over the bin)
+    return centre[keep], share[keep] / share[keep].sum()
 
 
 def continuous_refractory_law(params: LIFParams) -> tuple[np.ndarray, np.ndarray]:
@@ -522,20 +528,12 @@ def stationary_rate(
     current_var = moments.noise_var
     if current_var == 0.0:
         return float(fi_grid(params, i_mean, method)[()]), "noise-free neuron on the grid"
-    if pure_white and on_grid:
-        rate = float(grid_rate(params, math.sqrt(moments.white_sigma2), i_mean, method)[()])
-        return rate, "Markov chain of the grid" if _chain_reaches(params, math.sqrt(moments.white_sigma2)) else (
-            "Siegert, grid-corrected"
-        )
+    sigma = params.r * np.sqrt(current_var * params.dt / params.tau)  # the white noise of the same variance a step
     noise = _chain_noise(params, inputs, moments, method) if on_grid else None
-    if noise is not None:  # one uniform term, xi ~ U(-1, 1)
-        from .grid_chain import chain_updates
-
-        mu = params.el + params.r * i_mean
-        steps = chain_updates(params.dt, params.tau, mu, params.vr, params.vth, noise[0], noise[1], method)
-        if steps is not None:
-            return float(_over_refractory(refractory_law(params), steps, params.dt)), "Markov chain of the grid"
-    sigma = params.r * np.sqrt(current_var * params.dt / params.tau)
+    if noise is not None:  # white noise alone, or one uniform term (xi ~ U(-1, 1))
+        rate, label = _on_the_grid(params, float(sigma), i_mean, noise, method, refractory_law(params))
+        if pure_white or not label.startswith("Siegert"):  # uniform noise below rheobase: the diffusion one below
+            return rate, label
     rate = float(siegert_rate(params, sigma, i_mean, dt_correction=params.dt))
     label = "Siegert, grid-corrected" if pure_white else "Siegert, diffusion approximation"
     return rate, label
@@ -594,43 +592,51 @@ def _step_noise(params: LIFParams, sigma: float, method: str) -> float:
     return sigma * (math.sqrt(h) if method == "euler" else math.sqrt(-math.expm1(-2.0 * h) / 2.0))
 
 
-def _chain_reaches(params: LIFParams, sigma: float) -> bool:
-    """Whether the grid's chain (:mod:`lifsim.grid_chain`) is solved for white noise of ``sigma`` (V)."""
-    from .grid_chain import CELLS_PER_STEP_NOISE, MAX_CELLS
-
-    s = _step_noise(params, sigma, "euler")
-    span = params.vth - min(params.vr, params.el) + 14.0 * sigma
-    return s > 0 and span * CELLS_PER_STEP_NOISE / s < MAX_CELLS
-
-
 def grid_rate(params: LIFParams, sigma: float | str, i_mean: Any = None, method: str = "euler") -> np.ndarray:
     """Firing rate (Hz) of LIF neurons driven by white noise of strength ``sigma`` (V), *as simulated on the
     grid* of step ``dt`` with ``method``: the stationary rate of the update's Markov chain
-    (:mod:`lifsim.grid_chain`), exact at any ``dt`` up to the chain's numerical solution (relative 1e-6 above a
-    few Hz, 1e-4 below 1 Hz), averaged over the neurons' refractory periods (:func:`refractory_law`).  Where
-    the chain would need too
-    many cells (noise very weak for its step) the Siegert rate with the grid correction stands in
-    (:func:`siegert_rate` with ``dt_correction``), the chain's limit for small ``dt / tau``.
+    (:mod:`lifsim.grid_chain`), exact at any ``dt`` up to the chain's numerical solution (relative 1e-5, 1e-4
+    below 1 Hz), averaged over the neurons' refractory periods (:func:`refractory_law`).  Where the chain has
+    no cells fine enough (noise very weak for its step) or its rate is far below countable, the noise-free
+    neuron on the grid (:func:`fi_grid`) stands in above rheobase and the Siegert rate with the grid correction
+    (:func:`siegert_rate` with ``dt_correction``) below it.
 
     This is the theory a simulation's rate is compared with (a sweep's ``rate_theory``); the continuous-time
     Siegert rate differs from it by per cent at ``dt = 1 ms`` (the grid misses excursions above threshold
     between its points), and Euler's chain from the exact method's.
     """
-    from .grid_chain import chain_updates
-
     params = _params(params)
     sigma = _sigma(sigma)
     if method not in ("euler", "exact"):
         raise ValueError(f"method: expected 'euler' or 'exact', got {method!r}")
+    params.check_method(method)  # Euler with dt >= tau: no run to describe
     mu_shaped = _as_mu(params, i_mean)
     rates = np.empty(mu_shaped.size)
-    s = _step_noise(params, sigma, method)
+    noise = (_step_noise(params, sigma, method), "normal")
     law = refractory_law(params)
     for index, mu in enumerate(mu_shaped.ravel()):
-        steps = chain_updates(params.dt, params.tau, float(mu), params.vr, params.vth, s, "normal", method)
-        if steps is None:
-            current = (float(mu) - params.el) / params.r
-            rates[index] = float(siegert_rate(params, sigma, current, dt_correction=params.dt))
-        else:
-            rates[index] = float(_over_refractory(law, steps, params.dt))
+        current = (float(mu) - params.el) / params.r
+        rates[index] = _on_the_grid(params, sigma, current, noise, method, law)[0]
     return rates.reshape(mu_shaped.shape)
+
+
+def _on_the_grid(
+    params: LIFParams, sigma: float, i_mean: float, noise: tuple[float, str], method: str, law: Any
+) -> tuple[float, str]:
+    """The rate (Hz) of the grid's chain for the mean current ``i_mean`` (A) and one update's ``noise`` (size in
+    V, law), and which theory it is.  Where the chain has no cells fine enough (noise weak against its step, or
+    against a strong drive) or its rate is far below countable (:data:`lifsim.grid_chain.MAX_UPDATES`): above
+    rheobase, the noise-free neuron on the grid (the limit of weak noise; the continuous Siegert rate would be
+    per cent off at coarse steps), below it the Siegert rate with the grid correction (white noise of
+    ``sigma``, V), which gives the tiny rates of rare crossings."""
+    from .grid_chain import chain_updates
+
+    mu = params.el + params.r * i_mean
+    steps = chain_updates(params.dt, params.tau, mu, params.vr, params.vth, noise[0], noise[1], method)
+    if steps is not None:
+        return float(_over_refractory(law, steps, params.dt)), "Markov chain of the grid"
+    if _above_rheobase(params, np.array([mu]))[0]:
+        return float(
+            fi_grid(params, i_mean, method)[()]
+        ), "noise-free neuron on the grid (noise too weak for the chain)"
+    return float(siegert_rate(params, sigma, i_mean, dt_correction=params.dt)), "Siegert, grid-corrected"
