@@ -191,3 +191,14 @@ def test_the_hint_to_draw_the_demo_keeps_its_settings():
     assert done.stdout.splitlines()[-1] == (
         "draw it with 'lifsim tutorial --part 2 demo --t-ref 10ms --t-ref-std 7ms --plot part2-demo.png'"
     )
+
+
+@pytest.mark.parametrize("argv", [["tutorial", "--part", "2", "2"], ["tutorial", "8"], ["tutorial", "10"]])
+def test_a_vector_figure_of_many_dots_stays_small(argv, tmp_path):
+    """Part II's exercise 2 as .svg was 10 MiB and Part I's exercise 10 9 MiB: every faint dot a vector.  The dense
+    artists are rasterized in vector files now (a .png is the same bytes)."""
+    from cli_helpers import run_script
+
+    done = run_script([*argv, "--plot", "x.svg"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "x.svg").stat().st_size < 2 * 2**20

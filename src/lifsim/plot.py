@@ -132,12 +132,13 @@ def plot_realizations(
     otherwise as faint black lines (ex. 13-14); ``label`` names the last one.
     """
     v = np.atleast_2d(v)
+    # rasterized: a .svg or .pdf of thousands of faint curves as vectors was 9 MiB (a .png is the same)
     if dots:
-        ax.plot(np.broadcast_to(t, v.shape).T, v.T, "k.", alpha=alpha)
+        ax.plot(np.broadcast_to(t, v.shape).T, v.T, "k.", alpha=alpha, rasterized=True)
     else:
-        ax.plot(t, v.T, "k", alpha=alpha)
+        ax.plot(t, v.T, "k", alpha=alpha, rasterized=True)
         if label is not None:
-            ax.plot(t, v[-1], "k", alpha=alpha, label=label)
+            ax.plot(t, v[-1], "k", alpha=alpha, label=label, rasterized=True)
     return ax
 
 

@@ -397,7 +397,7 @@ def _plot_all(
     fig = plt.figure(figsize=(width, 1.5 * height) if helper else None)
     ax1 = fig.add_subplot(311)
     for j in range(n):
-        ax1.scatter(t, v[j], color="k", marker=".", alpha=0.01)
+        ax1.scatter(t, v[j], color="k", marker=".", alpha=0.01, rasterized=True)  # tens of thousands of dots
     ax1.plot(t, data["v_mean"], "C1", alpha=0.8, linewidth=3)
     ax1.set_ylabel("$V_m$ (V)")
     if image is not None:
@@ -407,7 +407,9 @@ def _plot_all(
         ax2 = fig.add_subplot(312, sharex=ax1)
         spiking = data["raster"]
         for j in range(n):
-            ax2.scatter(t[spiking[j]], j * np.ones(int(spiking[j].sum())), color="C0", marker=".", alpha=0.2)
+            ax2.scatter(
+                t[spiking[j]], j * np.ones(int(spiking[j].sum())), color="C0", marker=".", alpha=0.2, rasterized=True
+            )  # a .svg or .pdf of every dot as a vector was 10 MiB
     ax2.set_ylabel("neuron")
     if helper:
         ax1.set_xticks([])
