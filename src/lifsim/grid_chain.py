@@ -133,6 +133,11 @@ def _mean_updates(
     return m, chain.width
 
 
+def _lowest(vr: float, mu: float, spread: float, s: float) -> float:
+    """The lowest cell's edge (V): DEPTH stationary standard deviations below the lower of the reset and ``mu``."""
+    return min(vr, mu) - DEPTH * spread - 2.0 * s
+
+
 def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float, spread: float) -> float | None:
     """Mean count of updates from ``vr`` to the first one above ``vth`` (V) for ``V' = c + b V + s xi``.
 
@@ -142,14 +147,22 @@ def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float,
     """
     if not (s > 0 and math.isfinite(s)):
         return None
-    mu = c / (1.0 - b)
-    low = min(vr, mu) - DEPTH * spread - 2.0 * s
+    low = _lowest(vr, c / (1.0 - b), spread, s)
     fine = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE)
     coarse = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE / 2)
     if fine is None or coarse is None:
         return None
     ratio = coarse[1] / fine[1]  # about 2 (each grid's cell count is rounded to fit the reset and threshold)
     return fine[0] + (fine[0] - coarse[0]) / (ratio * ratio - 1.0)  # the error falls as the width squared
+
+
+def _update(dt: float, tau: float, mu: float, s: float, shape: str, method: str) -> tuple[float, float, float]:
+    """The update ``V' = c + b V + s xi`` of ``method`` for the mean drive ``mu`` (V): ``(b, c, spread)``, with the
+    chain's stationary standard deviation (V), which sets how far below the cells reach."""
+    h = dt / tau
+    b = 1.0 - h if method == "euler" else math.exp(-h)
+    spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
+    return b, (1.0 - b) * mu, spread
 
 
 def chain_updates(
@@ -159,10 +172,7 @@ def chain_updates(
     above ``V_th``, for the mean drive ``mu`` (V), the noise of size ``s`` (V per step) of ``shape``, and the
     ``method`` (``"euler"`` or ``"exact"``); the rate is ``1 / ((refractory steps + m) dt)``.  None where
     :func:`chain_steps` gives none."""
-    h = dt / tau
-    b = 1.0 - h if method == "euler" else math.exp(-h)
-    c = (1.0 - b) * mu
-    spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
+    b, c, spread = _update(dt, tau, mu, s, shape, method)
     return chain_steps(b, c, s, shape, vr, vth, spread)
 
 
@@ -180,11 +190,8 @@ def chain_density(
     """
     if not (s > 0 and math.isfinite(s)):
         return None
-    h = dt / tau
-    b = 1.0 - h if method == "euler" else math.exp(-h)
-    c = (1.0 - b) * mu
-    spread = s / math.sqrt(max(1.0 - b * b, 1e-300)) * (1.0 if shape == "normal" else 1.0 / math.sqrt(3.0))
-    low = min(vr, mu) - DEPTH * spread - 2.0 * s
+    b, c, spread = _update(dt, tau, mu, s, shape, method)
+    low = _lowest(vr, mu, spread, s)
     chain = _chain(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE)
     if chain is None:
         return None
