@@ -89,6 +89,10 @@ def test_simulate_cli_and_python_give_the_same_bits(tmp_path, argv, python):
     ok("simulate", *argv, "--data", "cli.npz", "--quiet", cwd=tmp_path)
     python().save(str(tmp_path / "py.npz"))
     assert_same_bits(arrays(tmp_path / "cli.npz"), arrays(tmp_path / "py.npz"))
+    # and the same request on record: `--input white` was saved as "250 pA + white noise" (a sum), Python's
+    # white_noise() as "white noise around 250 pA"; a reader of the file could not tell they were one input
+    cli, py = (lifsim.load(str(tmp_path / name)) for name in ("cli.npz", "py.npz"))
+    assert cli.meta["input"] == py.meta["input"]
 
 
 # ---------------------------------------------------------------- fi

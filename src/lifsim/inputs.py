@@ -251,12 +251,15 @@ class Input:
         """This input with a mean left unset taken from ``params.i_mean`` (A); itself when none is unset."""
         return self.with_mean(params.i_mean) if self.mean_unset() else self
 
-    def __add__(self, other: Input) -> Sum:
+    def __add__(self, other: Input) -> Input:
+        """The sum of two inputs, flat; parts that share one mean (``sine() + uniform_noise()``) are one part, and
+        a sum left with one part is that part (as ``--input sine+uniform`` builds and records it)."""
         if not isinstance(other, Input):
             return NotImplemented
         left = self.parts if isinstance(self, Sum) else (self,)
         right = other.parts if isinstance(other, Sum) else (other,)
-        return Sum(tuple(left) + tuple(right))
+        total = Sum(tuple(left) + tuple(right))
+        return total.parts[0] if len(total.parts) == 1 else total
 
 
 class NoiseTerm:
@@ -975,13 +978,17 @@ def from_kinds(
     ):
         if value is not None and user not in kinds:
             raise ValueError(f"{name}: applies to the input kind {user} only, not {kind!r}")
+    if set(kinds) <= {"constant", "white"} and "white" in kinds:
+        if sigma is None:
+            raise ValueError("sigma: the input kind white needs the noise strength sigma in volts (e.g. 5 mV)")
+        return WhiteNoise(sigma, i_mean)  # type: ignore[arg-type]  # what white_noise(i_mean, sigma=...) builds
     parts: list[Input] = []
     terms: list[SineTerm | UniformTerm] = []
     if "sine" in kinds:
         terms.append(SineTerm(10e-3 if period is None else period, 1.0 if depth is None else depth))  # type: ignore[arg-type]
     if "uniform" in kinds:
         terms.append(UniformTerm(amplitude))  # type: ignore[arg-type]
-    if terms or "constant" in kinds or kinds == ["white"]:
+    if terms or "constant" in kinds:
         parts.append(Modulated(i_mean, tuple(terms)))  # type: ignore[arg-type]
     if "step" in kinds:
         parts.append(step(i_mean, 0.0 if onset is None else onset, 0.0 if baseline is None else baseline))
