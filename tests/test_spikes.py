@@ -7,6 +7,7 @@ Rates are in Hz: spikes per neuron per second (numpydoc of lifsim.spikes).
 from __future__ import annotations
 
 import doctest
+import math
 
 import matplotlib
 
@@ -699,6 +700,28 @@ def test_plot_result_with_spikes_and_snapshots(close_figures, snapshot_run):
     plt.close(fig)
 
 
+def test_a_steps_rate_has_its_theory_from_the_onset(close_figures):
+    """A step of current has a stationary theory after the switch: the rate panel draws the rate of the current it
+    steps to (with its noise) from the onset on, and the V histogram late in the run its stationary shares; the
+    simulated rate after the onset's transient agrees with it (a step had no theory on its figure)."""
+    params = lifsim.LIFParams(t_max="0.5 s", dt="0.1 ms")
+    drive = lifsim.inputs.step(onset="100 ms", baseline="100 pA") + lifsim.inputs.white_noise(sigma="3 mV")
+    run = lifsim.simulate(params, drive, n=2000, seed=4, snapshots=["400 ms"])
+    expected, name = lifsim.theory.stationary_rate(params, lifsim.inputs.white_noise("250 pA", sigma="3 mV"))
+    fig = plot.plot_result(run)
+    rate_ax = fig.axes[2]
+    (line,) = [c for c in rate_ax.collections if c.get_label().startswith("theory")]
+    assert line.get_label() == f"theory ({name}) from the step at 100 ms: {expected:.3g} Hz"
+    (segment,) = line.get_segments()
+    assert segment[0, 0] == pytest.approx(100.0) and segment[0, 1] == expected  # ms, Hz
+    hist_labels = [text.get_text() for text in fig.axes[4].get_legend().get_texts()]
+    assert "stationary theory, t = 400 ms" in hist_labels
+    t, i = run.spikes()
+    first, _ = spikes.after_transient(0.2, params.dt, run.steps)  # five membrane time constants after the onset
+    rate, sem = spikes.window_rate(t, i, run.n, first, run.steps, params.dt)
+    assert abs(rate - expected) < 4 * sem, (rate, sem, expected)
+
+
 def test_plot_result_of_one_neuron(close_figures, regular_run):
     """One neuron: its trace with spike marks and its ISIs; no raster, no 'sample mean', CV exactly 0."""
     fig = plot.plot_result(regular_run)
@@ -839,3 +862,49 @@ def test_the_figures_rate_bins_hold_whole_steps():
     heights = stairs.get_data().values
     # a regular train fires the 50 neurons together: every 1-step bin holds 0 or 50 spikes (0 or 1000 Hz)
     assert set(np.unique(np.round(heights))) == {0.0, 1000.0}
+
+
+# ------------------------------------------------------------------ window_rate: the rate after a transient, its error
+
+
+def test_window_rate_counts_the_updates_after_the_transients_grid_point():
+    """Grid points 3 .. 9 of a 10-point run at dt = 1 ms: spikes at 4 and 9 count (3 is the window's start)."""
+    t = np.array([3, 4, 9]) * 1e-3
+    rate, _ = spikes.window_rate(t, np.zeros(3, dtype=int), 1, first=3, steps=10, dt=1e-3)
+    assert rate == pytest.approx(2 / 6e-3)
+
+
+def test_window_rate_error_of_independent_poisson_neurons():
+    """Independent Poisson neurons: the error is sqrt(rate / (n T)), the neurons' spread (the edge error of
+    independent neurons is about 1 / sqrt(3) of it)."""
+    rng = np.random.default_rng(5)
+    n, steps, dt, rate = 400, 20_001, 1e-4, 40.0
+    t_list, i_list = [], []
+    for j in range(n):
+        k = np.flatnonzero(rng.random(steps - 1) < rate * dt) + 1  # at most one spike per update
+        t_list.append(k * dt)
+        i_list.append(np.full(k.size, j))
+    t, i = np.concatenate(t_list), np.concatenate(i_list)
+    found, sem = spikes.window_rate(t, i, n, first=0, steps=steps, dt=dt)
+    expected = math.sqrt(rate / (n * (steps - 1) * dt))
+    assert found == pytest.approx(rate, abs=4 * expected)
+    assert 0.9 * expected < sem < 1.15 * expected
+
+
+def test_window_rate_error_of_neurons_firing_in_step_is_not_zero():
+    """Neurons that all fire at the same steps (a period of 17 steps) agree on their count, so their spread is 0,
+    but the count over the window's edges misses 1 / period by a spike: the edge error covers that."""
+    n, steps, dt, period = 50, 1001, 1e-3, 17
+    k = np.arange(5, steps, period)
+    t, i = np.tile(k * dt, n), np.repeat(np.arange(n), k.size)
+    rate, sem = spikes.window_rate(t, i, n, first=0, steps=steps, dt=dt)
+    truth = 1 / (period * dt)
+    assert rate != truth and sem > 0
+    assert abs(rate - truth) < 2 * sem
+
+
+def test_window_rate_of_one_neuron_has_an_error():
+    rng = np.random.default_rng(1)
+    k = np.unique(rng.integers(1, 10_000, size=300))
+    rate, sem = spikes.window_rate(k * 1e-3, np.zeros(k.size, dtype=int), 1, first=0, steps=10_000, dt=1e-3)
+    assert np.isfinite(sem) and 0 < sem < rate

@@ -411,3 +411,53 @@ def test_a_sweeps_netcdf_goes_through_the_runs_netcdf_layer(tmp_path):
         ValueError, match=r"edited\.nc: cannot read as a lifsim sweep \(rate does not match its checksum"
     ):
         lifsim.load_sweep(tmp_path / "edited.nc")
+
+
+def test_weak_noise_rates_sit_on_the_theory_within_their_error():
+    """All neurons start at V0: with weak noise they fire in step for about 1 / CV**2 intervals, so they count the
+    same spikes over the window and their spread (the old error: 0.004 Hz at 0.5 mV) said the count, 0.1 Hz off
+    the grid's theory, was 20 errors away. The error now includes the edge error of neurons in step."""
+    params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms")
+    found = sweep(params, {"sigma": "0.5mV,1mV,2mV"}, n=1000, input="white")
+    z = (found.rate - found.rate_theory) / found.rate_sem
+    assert np.all(np.abs(z.values) < 3), (found.rate.values, found.rate_theory.values, found.rate_sem.values)
+    one = lifsim.simulate(params, inputs.white_noise(sigma="0.5 mV"), n=1000, seed=point_seed(0, 0))
+    first, duration = lifsim.spikes.after_transient(0.1, params.dt, one.steps)
+    t, i = one.spikes()
+    per_neuron = lifsim.spikes.spike_counts(i[t > (first + 0.5) * params.dt], 1000) / duration
+    spread = per_neuron.std(ddof=1) / math.sqrt(1000)
+    assert float(found.rate[0]) == pytest.approx(per_neuron.mean(), rel=1e-12)
+    assert abs(float(found.rate[0] - found.rate_theory[0])) > 10 * spread  # what the neurons' spread alone said
+
+
+def test_a_point_without_noise_gives_the_regular_trains_rate():
+    """sigma = 0: a regular train, measured by its intervals as a constant drive is (a count over the window
+    was 58.9 Hz against 58.82 Hz on the grid, with an error of 1e-16 Hz)."""
+    found = sweep(lifsim.LIFParams(t_max="0.5 s"), {"sigma": "0mV,2mV"}, n=20, input="white")
+    assert float(found.rate[0]) == pytest.approx(float(found.rate_theory[0]), rel=1e-12)
+    assert float(found.rate_sem[0]) == 0.0
+
+
+def test_a_store_measured_by_an_older_lifsim_is_not_resumed(tmp_path):
+    """A store whose points were measured by other rules (an older lifsim: no measure in its spec) is refused on
+    --resume, saying so, rather than finished with points measured two ways."""
+    import hashlib
+    import json
+
+    from cli_helpers import run_script
+
+    argv = ["sweep", "--grid", "sigma=1mV,2mV", "--n", "5", "--t-max", "150ms", "--quiet", "--no-plot"]
+    argv += ["--data", str(tmp_path / "s.zarr")]
+    assert run_script(argv).returncode == 0
+    meta = tmp_path / "s.zarr" / "zarr.json"
+    root = json.loads(meta.read_text())
+    spec = json.loads(root["attributes"]["lifsim_sweep_spec"])
+    del spec["measure"]
+    older = {key: value for key, value in spec.items() if key != "model"}
+    root["attributes"]["lifsim_sweep_spec"] = json.dumps(spec, sort_keys=True)
+    root["attributes"]["lifsim_sweep_digest"] = hashlib.sha256(json.dumps(older, sort_keys=True).encode()).hexdigest()
+    meta.write_text(json.dumps(root))
+    done = run_script([*argv, "--resume"])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "measured by an older lifsim, measure 1 against this one's 2" in done.stderr
+    assert "--force" in done.stderr

@@ -220,6 +220,16 @@ class Input:
         """The times (s) at which the input switches (a step's onset), for the check that they fall in the run."""
         return ()
 
+    def settled(self, params: LIFParams) -> Input:
+        """This input as it stands from its last onset on (a step held at its amplitude for good), its means
+        taken from ``params`` where unset, for the stationary theory after the switch; the input itself (its
+        means resolved) when it never switches."""
+        return self.resolved(params)._from_last_onset()
+
+    def _from_last_onset(self) -> Input:
+        """:meth:`settled` of an input whose means are all set."""
+        return self
+
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """The noise moments the closed-form theory needs (:class:`TheoryMoments`).
 
@@ -530,6 +540,10 @@ class Step(Input):
     def onsets(self) -> tuple[float, ...]:
         return (self.onset,)
 
+    def _from_last_onset(self) -> Input:
+        """The amplitude for good: a constant current."""
+        return Modulated(self.amplitude)
+
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """No noise; the mean changes at the onset, so no stationary rate."""
         return TheoryMoments(stationary=False)
@@ -667,6 +681,13 @@ class Sum(Input):
 
     def onsets(self) -> tuple[float, ...]:
         return tuple(onset for part in self.parts for onset in part.onsets())
+
+    def _from_last_onset(self) -> Input:
+        """The sum of the parts as each stands from its last onset on."""
+        total = self.parts[0]._from_last_onset()
+        for part in self.parts[1:]:
+            total = total + part._from_last_onset()
+        return total
 
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """The parts' moments added up (independent noises: variances add)."""

@@ -218,14 +218,21 @@ def plot_raster_image(ax: plt.Axes, image: np.ndarray, dt: float) -> plt.Axes:
 
 
 def plot_population_rate(
-    ax: plt.Axes, centers: np.ndarray, rate: np.ndarray, theory: float | None = None, theory_label: str = "theory"
+    ax: plt.Axes,
+    centers: np.ndarray,
+    rate: np.ndarray,
+    theory: float | None = None,
+    theory_label: str = "theory",
+    theory_from: float = 0.0,
 ) -> plt.Axes:
-    """Population rate (Hz) over time (bin centers in s, drawn in ms) as a step curve, with a theory line."""
+    """Population rate (Hz) over time (bin centers in s, drawn in ms) as a step curve, with a theory line (from
+    ``theory_from``, s, on: the time a switching input's stationary theory starts to hold)."""
     width = centers[1] - centers[0] if centers.size > 1 else 1.0
     edges = np.append(centers - width / 2, centers[-1] + width / 2) * MS
     ax.stairs(rate, edges, color="k", baseline=None, label="simulation")
     if theory is not None:
-        ax.axhline(theory, color="C3", ls="--", label=f"{theory_label}: {theory:.3g} Hz")
+        start = max(theory_from * MS, edges[0])
+        ax.hlines(theory, start, edges[-1], color="C3", ls="--", label=f"{theory_label}: {theory:.3g} Hz")
         ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel(RATE_LABEL)
@@ -440,7 +447,8 @@ STATIONARY_AFTER_TAU = 5.0
 
 
 def _stationary_of(result: Result) -> tuple[np.ndarray, np.ndarray, float, float, float] | None:
-    """A spiking run's stationary distribution of V for its histograms (None without one), and from when on."""
+    """A spiking run's stationary distribution of V for its histograms (None without one), and from when on:
+    five membrane time constants after the start, or after a step's onset (the input as it stands from then)."""
     from .theory import stationary_density
 
     rebuilt = _rebuild(result)
@@ -448,16 +456,18 @@ def _stationary_of(result: Result) -> tuple[np.ndarray, np.ndarray, float, float
         return None
     params, inputs = rebuilt
     try:
-        found = stationary_density(params, inputs, str(result.meta.get("method", "euler")))
+        found = stationary_density(params, inputs.settled(params), str(result.meta.get("method", "euler")))
     except (ValueError, ArithmeticError):
         return None
     if found is None:
         return None
-    return (*found, params.vr, STATIONARY_AFTER_TAU * params.tau)
+    return (*found, params.vr, max(inputs.onsets(), default=0.0) + STATIONARY_AFTER_TAU * params.tau)
 
 
-def _theory(result: Result) -> tuple[EulerMoments | None, tuple[float, str] | None]:
-    """Closed-form moments (subthreshold runs) and the stationary rate (spiking runs), where they exist."""
+def _theory(result: Result) -> tuple[EulerMoments | None, tuple[float, str, float] | None]:
+    """Closed-form moments (subthreshold runs) and the stationary rate (spiking runs), where they exist; the rate
+    with its theory's name and the time (s) from which it holds: 0, or a step's onset (the input as it stands
+    from then on: a step's rate has its stationary theory after the switch)."""
     from .theory import euler_moments, stationary_rate
 
     rebuilt = _rebuild(result)
@@ -467,7 +477,8 @@ def _theory(result: Result) -> tuple[EulerMoments | None, tuple[float, str] | No
     method = str(result.meta.get("method", "euler"))
     try:
         if result.meta.get("spiking"):
-            return None, stationary_rate(params, inputs, method)
+            found = stationary_rate(params, inputs.settled(params), method)
+            return None, None if found is None else (*found, max(inputs.onsets(), default=0.0))
         return euler_moments(params, inputs, result.steps, method), None
     except (ValueError, ArithmeticError):  # no closed form for this input
         return None, None
@@ -525,7 +536,7 @@ def plot_result(
     if not all(hasattr(result, name) for name in ("t", "v_mean", "meta", "spikes", "n")):
         raise TypeError(f"result: expected a lifsim Result, got {type(result).__name__}")
     moments: EulerMoments | None
-    rate_theory: tuple[float, str] | None = None
+    rate_theory: tuple[float, str, float] | None = None
     if isinstance(theory, str):
         moments, rate_theory = _theory(result)
     else:
@@ -568,9 +579,9 @@ def plot_result(
             spike_t, _ = result.spikes()
             centers, rate, width = _rate_in_whole_steps(result, spike_t, rate_bin)
             ax = by_name["rate"]
-            rate_value = None if rate_theory is None else rate_theory[0]
-            label = "theory" if rate_theory is None else f"theory ({rate_theory[1]})"
-            plot_population_rate(ax, centers, rate, rate_value, label)
+            rate_value, name, since = (None, "", 0.0) if rate_theory is None else rate_theory
+            label = f"theory ({name})" + (f" from the step at {since * MS:g} ms" if since > 0 else "")
+            plot_population_rate(ax, centers, rate, rate_value, label, since)
             ax.set_title(f"population rate ({width * MS:g} ms bins)")
             _legend_below(ax)
         if "isi" in by_name:

@@ -38,6 +38,7 @@ from .units import parse_int, to_si
 
 __all__ = [
     "after_transient",
+    "window_rate",
     "spike_counts",
     "population_rate",
     "rate_over_time",
@@ -173,6 +174,54 @@ def after_transient(transient: float, dt: float, steps: int) -> tuple[int, float
     """
     first = min(int(steps) - 1, int(math.ceil(transient / dt - 1e-9)))
     return first, (int(steps) - 1 - first) * dt
+
+
+#: most points of the population's cumulative count that :func:`window_rate`'s edge error looks at (longer
+#: windows are taken in bins of whole steps)
+EDGE_POINTS = 1 << 20
+
+
+def window_rate(
+    spike_t: np.ndarray, spike_i: np.ndarray, n: int, first: int, steps: int, dt: float
+) -> tuple[float, float]:
+    """The rate (Hz) of ``n`` neurons over the updates after grid point ``first`` (:func:`after_transient`) of a
+    run of ``steps`` time points ``dt`` (s) apart, and its standard error (Hz).
+
+    The rate is the spikes at grid points ``first + 1 .. steps - 1`` per neuron per second, over the window's
+    length ``W``.  Its standard error is the larger of two:
+
+    * the spread of the neurons' own rates over ``sqrt(n)``: right for neurons that fire independently;
+    * the *edge error* ``sqrt(2 var_t D(t)) / W``, where ``D(t)`` is the population's cumulative count per
+      neuron from the window's start, less ``rate * t``: how far the count would move were the window's two
+      edges put elsewhere on the population's rhythm.  Neurons that start together (at ``V0``) and fire in step,
+      as weak noise leaves them for about ``1 / CV**2`` intervals, all count the same spikes, so their spread is
+      nearly 0 while the count over the window misses the stationary rate by up to one spike per neuron; ``D``
+      is then a sawtooth of one spike, and the edge error about ``0.4 / W`` (0.5 mV of white noise on the
+      default neuron: 0.25 Hz instead of 0.004 Hz, for a count 0.1 Hz off the theory).  For independent neurons
+      ``D`` is a Brownian bridge and the edge error about ``1 / sqrt(3)`` of the spread's, which it leaves
+      alone.
+
+    Windows of more than :data:`EDGE_POINTS` steps take ``D`` at the ends of bins of whole steps.  NaN where
+    neither error can be had (one neuron, fewer than two updates).
+    """
+    n = _neurons(n)
+    t, i = _spikes(spike_t, spike_i)
+    k = np.rint(t / dt).astype(np.int64)
+    late = (k > first) & (k < steps)
+    updates = int(steps) - 1 - int(first)
+    if updates <= 0:
+        return math.nan, math.nan
+    length = updates * dt
+    per_neuron = spike_counts(i[late], n) / length
+    rate = float(per_neuron.mean())
+    errors = [float(per_neuron.std(ddof=1) / math.sqrt(n))] if n > 1 else []
+    if updates > 1:
+        width = -(-updates // EDGE_POINTS)  # whole steps per point of D
+        ends = np.minimum(np.arange(1, -(-updates // width) + 1) * width, updates)  # updates done at each point
+        counts = np.bincount((k[late] - first - 1) // width, minlength=ends.size)[: ends.size]
+        drift = np.cumsum(counts) / n - rate * dt * ends
+        errors.append(float(math.sqrt(2.0 * drift.var()) / length))
+    return rate, (max(errors) if errors else math.nan)
 
 
 def rate_over_time(

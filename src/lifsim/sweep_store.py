@@ -150,10 +150,16 @@ class SweepStore:
         """What differs between the stored sweep's spec and this one: its field names, or the usual suspects."""
         try:
             stored = {"model": "neuron", **json.loads(attributes["lifsim_sweep_spec"])}  # before network sweeps
+            stored.setdefault("measure", 1 if stored["model"] == "neuron" else 0)  # before a measure was kept
             ours = json.loads(json.dumps(self.spec.__dict__, sort_keys=True))
             names = sorted(name for name in set(stored) | set(ours) if stored.get(name) != ours.get(name))
         except (KeyError, TypeError, ValueError):
             names = []
+        if names == ["measure"]:
+            return (
+                f"measured by an older lifsim, measure {stored['measure']} against this one's {ours['measure']}: its "
+                "rates or standard errors came by other rules; --force (overwrite=True) runs the sweep again into it"
+            )
         if names == ["stream"]:
             version = str(stored["stream"]).rsplit("/", 1)[-1]
             return (

@@ -53,10 +53,18 @@ __all__ = ["sweep", "fi_curve", "parse_grid", "point_seed", "SWEPT_INPUT", "INPU
 
 #: the input kinds a sweep drives its neurons with
 INPUT_KINDS = ("white", "constant", "uniform")
+#: the version of a neuron sweep's measure of a point's rate (:func:`measure_point`), kept in its store's spec:
+#: 2 counts the spikes after the transient's grid point (1 counted those at it too) and gives the larger of the
+#: neurons' and the edge standard errors (1: the neurons'); a store measured by another is not resumed
+MEASURE = 2
 #: the per-point outputs: name -> (units, description)
 OUTPUTS = {
     "rate": ("Hz", "spikes per neuron per second after the transient"),
-    "rate_sem": ("Hz", "standard error of the rate (std of the per-neuron rates / sqrt(n))"),
+    "rate_sem": (
+        "Hz",
+        "standard error of the rate: the larger of std(per-neuron rates) / sqrt(n) and the edge error of neurons "
+        "firing in step (lifsim.spikes.window_rate); 1 / mean ISI's for a noise-free drive",
+    ),
     "cv": ("1", "coefficient of variation of the pooled ISIs after the transient"),
     "fano": ("1", "Fano factor of the spike counts in windows of fano_window after the transient"),
     "v_mean": ("V", "mean over the steps after the transient of the population mean of V"),
@@ -106,11 +114,15 @@ class _Spec:
     fano_window: float
     stream: str
     model: str = "neuron"  #: what runs at each point: "neuron" (an ensemble) or "network" (Brunel's)
+    #: how a neuron sweep's point measures its rate (:data:`MEASURE`); a store measured otherwise is not resumed
+    measure: int = 0
 
     def digest(self) -> str:
         fields = dict(self.__dict__)
         if fields["model"] == "neuron":
             del fields["model"]  # the digest of a neuron sweep is what it was before networks could be swept
+        if not fields["measure"]:
+            del fields["measure"]  # a network sweep's (its own measure), or a spec read back from an older store
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 
     @property
@@ -251,7 +263,7 @@ def measure_point(
     if spec.spiking:
         spike_t, spike_i = run.spikes()
         late = spike_t > (first + 0.5) * params.dt
-        out["rate"], out["rate_sem"] = _rate(spike_t[late], spike_i[late], spec.n, duration, params.dt, drive)
+        out["rate"], out["rate_sem"] = _rate(spike_t, spike_i, spec.n, first, steps, params, drive)
         out["cv"] = float(cv_isi(spike_t[late], spike_i[late], dt=params.dt))
         window = min(spec.fano_window, duration)
         out["fano"] = float(fano_factor(spike_t, spike_i, spec.n, window, spec.transient, (steps - 1) * params.dt))
@@ -278,19 +290,20 @@ def measure_point(
 
 
 def _rate(
-    spike_t: np.ndarray, spike_i: np.ndarray, n: int, duration: float, dt: float, drive: Any
+    spike_t: np.ndarray, spike_i: np.ndarray, n: int, first: int, steps: int, params: Any, drive: Any
 ) -> tuple[float, float]:
-    """The rate (Hz) and its standard error from the spikes after the transient (see :func:`measure_point`)."""
-    from .spikes import isi, spike_counts
+    """The rate (Hz) after grid point ``first`` and its standard error (see :func:`measure_point`)."""
+    from .spikes import isi, window_rate
+    from .theory import noise_variance_per_step
 
-    if not drive.noise_terms():
-        steps = np.rint(isi(spike_t, spike_i) / dt)
-        rate = 1.0 / (steps.mean() * dt) if steps.size else 0.0
-        sem = 0.0 if steps.size < 2 else rate * steps.std() / steps.mean() / np.sqrt(steps.size)
-        return float(rate), float(sem)
-    per_neuron = spike_counts(spike_i, n) / duration
-    sem = float(per_neuron.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return float(per_neuron.mean()), sem
+    if noise_variance_per_step(drive, params) == 0.0:  # no noise, or noise of strength 0: a regular train
+        late = spike_t > (first + 0.5) * params.dt
+        steps_between = np.rint(isi(spike_t[late], spike_i[late]) / params.dt)
+        rate = 1.0 / (steps_between.mean() * params.dt) if steps_between.size else 0.0
+        if steps_between.size < 2:
+            return float(rate), 0.0
+        return float(rate), float(rate * steps_between.std() / steps_between.mean() / np.sqrt(steps_between.size))
+    return window_rate(spike_t, spike_i, n, first, steps, params.dt)
 
 
 def _batch_task(
@@ -382,6 +395,7 @@ def _make_spec(
         per_step=bool(per_step),
         fano_window=fano_s,
         stream=f"counter-splitmix64/{check_version(stream_version)}",
+        measure=MEASURE,
     )
     return params, coords, spec
 
