@@ -28,7 +28,7 @@ from . import numba_setup  # noqa: F401  (first: numba's settings before any ker
 from collections.abc import Callable
 
 import numpy as np
-from numba import njit, prange
+from numba import get_num_threads, njit, prange, set_num_threads
 
 from ..streams import STREAM_VERSION, seed_key
 from .host import run_range as host_loop
@@ -348,7 +348,17 @@ def advance(
             "engine: the numba engine draws from the counter-based stream; the tutorial's legacy stream "
             "runs on engine='numpy'"
         )
-    _advance(plan.model, drive, schedule, state, out, first_block, n_blocks, plan.block, plan.n, k0, k1)
+    if n_blocks > 1:
+        _advance(plan.model, drive, schedule, state, out, first_block, n_blocks, plan.block, plan.n, k0, k1)
+        return
+    # one block runs on one thread: a parallel region would wake the other threads for nothing, and on a busy
+    # machine wait for the scheduler to run them (milliseconds a call; the same arithmetic either way)
+    threads = get_num_threads()
+    set_num_threads(1)
+    try:
+        _advance(plan.model, drive, schedule, state, out, first_block, n_blocks, plan.block, plan.n, k0, k1)
+    finally:
+        set_num_threads(threads)
 
 
 def run_range(
