@@ -44,6 +44,45 @@ def test_range_includes_both_ends():
     assert parse_grid("i_mean=0:400pA:2")["i_mean"] == (0.0, 4e-10)
 
 
+@pytest.mark.parametrize(
+    ("grid", "texts"),
+    [
+        ("i_mean=100:300pA:3", ["100pA", "200pA", "300pA"]),  # an SI linspace's middle was 1.9999999999999998e-10
+        ("vth=0.1:0.7mV:7", [f"0.{k}mV" for k in range(1, 8)]),  # 0.30000000000000004 mV
+        ("tau=10ms:0.04s:4", ["10ms", "20ms", "30ms", "40ms"]),  # units of two sizes
+        ("i_mean=1e-10:3.5e-10:6", ["1e-10", "1.5e-10", "2e-10", "2.5e-10", "3e-10", "3.5e-10"]),  # SI numbers
+    ],
+)
+def test_a_ranges_points_are_the_values_their_texts_read_as(grid, texts):
+    """A point of a sweep run alone with the value its table prints (--i-mean 200pA) gives the sweep's numbers
+    only if it is that value to the bit."""
+    name = grid.split("=")[0]
+    dimension = lifsim.grid.grid_dimension(name)
+    expected = tuple(lifsim.units.to_si(text, dimension, name) for text in texts)
+    assert parse_grid(grid)[name] == expected
+
+
+def test_a_sweep_point_alone_gives_its_numbers_with_the_value_typed(tmp_path):
+    """The researcher's check: the middle point of i_mean=100:300pA:3, run alone with --i-mean 200pA and its
+    point's seed, gives the sweep's per-step mean of V to the bit (346 of 2,000 steps differed in the last bit)."""
+    from lifsim import inputs
+    from lifsim.sweeps import point_seed
+
+    params = LIFParams(t_max="0.2 s", dt="0.1 ms")
+    found = lifsim.sweep(params, {"i_mean": "100:300pA:3"}, n=5, seed=3, per_step=True, sigma="5 mV")
+    alone = lifsim.simulate(
+        params.replace(i_mean="200 pA"), inputs.white_noise(sigma="5 mV"), n=5, seed=point_seed(3, 1)
+    )
+    assert found["v_mean_t"].values[1].tobytes() == alone.v_mean.tobytes()
+
+
+def test_fi_currents_are_the_values_their_texts_read_as():
+    """lifsim fi's currents (0 to 400 pA in 9 points): 350 pA was 3.5000000000000003e-10 A."""
+    from lifsim.sweeps import _currents
+
+    assert tuple(_currents(None)) == tuple(lifsim.units.to_si(f"{50 * k}pA", "current", "i") for k in range(9))
+
+
 def test_count_one_is_a_single_value_only_when_start_equals_stop():
     assert parse_grid("tau=20ms:20ms:1")["tau"] == (0.02,)
     with pytest.raises(ValueError, match=r"both ends.*COUNT >= 2.*tau=10ms"):

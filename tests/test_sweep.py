@@ -175,7 +175,8 @@ def killed_after(store, cwd, wanted):
         if marks.exists() and marks.read_text().count('"key":"') - 1 >= wanted:
             break
         time.sleep(0.005)
-    assert process.poll() is None, "the sweep finished before the kill"
+    if process.poll() is not None:  # what the sweep said, to tell a crash from a machine too fast for the test
+        raise AssertionError(f"the sweep ended (status {process.returncode}) before the kill: {process.communicate()}")
     process.send_signal(signal.SIGKILL)
     process.communicate(timeout=60)
 

@@ -100,7 +100,22 @@ def _range(name: str, text: str, where: str, dimension: str) -> tuple[float, ...
             f"{where}={text!r}: one point cannot hold both ends START and STOP; "
             f"give COUNT >= 2, or the single value as {name}={start}"
         )
-    return tuple(float(v) for v in np.linspace(low, high, count))
+    return even_points(low, high, count, dimension, where, unit)
+
+
+def even_points(low: float, high: float, count: int, dimension: str, where: str, unit: str = "") -> tuple[float, ...]:
+    """``count`` evenly spaced values (SI) from ``low`` to ``high`` (SI), both included, each the value its text
+    in ``unit`` (a unit of ``dimension``; "" for SI) reads as.
+
+    ``100:300pA:3``'s middle point is 200 pA as ``--i-mean 200pA`` reads it (2e-10 A; an SI ``linspace`` gave
+    1.9999999999999998e-10), so that a point run alone with the value its table prints gives the same numbers;
+    twelve significant digits drop the spacing's round-off (0.1:0.7mV:7's 0.30000000000000004 is 0.3 mV).
+    """
+    if count == 1:
+        return (float(low),)
+    size = to_si(f"1{unit}", dimension, where) if unit else 1.0
+    points = ((low + (high - low) * index / (count - 1)) / size for index in range(count))
+    return tuple(to_si(f"{float(f'{point:.12g}')!r}{unit}", dimension, where) for point in points)
 
 
 def _values(name: str, text: str, where: str, dimension: str) -> tuple[float, ...]:

@@ -38,7 +38,7 @@ import numpy as np
 
 from .defaults import FI, STUDY_PROFILE, SWEEP
 from .errors import PlausibilityWarning
-from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
+from .grid import SWEPT_INPUT, GridPoints, check_grid, even_points, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
 from .runners.base import point_progress
@@ -864,7 +864,7 @@ def _currents(currents: Sequence[float | str] | np.ndarray | None) -> np.ndarray
         from .fi import DEFAULT_CURRENTS
 
         start, stop, count = DEFAULT_CURRENTS
-        return np.linspace(start, stop, count)
+        return np.asarray(even_points(start, stop, count, "current", "currents", "pA"))
     items = [currents] if isinstance(currents, str) else list(np.atleast_1d(np.asarray(currents, dtype=object)))
     try:
         values = np.asarray([to_si(item, "current", "currents") for item in items], dtype=np.float64)

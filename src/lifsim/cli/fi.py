@@ -23,6 +23,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..atomic import check_output_path
     from ..fi import FICurve
+    from ..grid import even_points
     from ..params import LIFParams
     from ..store import check_overwrite
     from ..sweeps import fi_curve
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             f"{values.label('i_max')}: {i_max!r} A must be a finite current above {values.label('i_min')} {i_min!r} A"
             " (and the range between them a finite number)"
         )
-    currents = np.linspace(i_min, i_max, values["points"])
+    currents = np.asarray(even_points(i_min, i_max, values["points"], "current", values.label("i_max"), "pA"))
     if data is not None and store is None:  # the table's room, before the curve (its columns: 5 numbers a point)
         from ..atomic import check_room_for
 
