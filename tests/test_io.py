@@ -833,3 +833,54 @@ def test_a_netcdf_file_is_checked_against_its_own_size(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "disk_usage", lambda _folder: shutil._ntuple_diskusage(10**9, 10**9 - free, free))
     write_dataset(ds, tmp_path / "fits.nc")
     assert (tmp_path / "fits.nc").stat().st_size == size
+
+
+# ---------------------------------------------------------------- what other tools read is checked too
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("params", "its attributes do not match their checksum"),  # params_json: tau 10 ms where 20 ms ran
+        ("units", "the attributes of spike_t (such as its units) do not match their checksum"),  # s -> ms
+    ],
+)
+def test_a_changed_attribute_is_not_certified_by_rerun(tmp_path, change, said):
+    """A reader of params_json or of a variable's units is told what the file says; a rerun compared the arrays
+    only, so a file with tau or the units of spike_t changed was "reproduced bit for bit" (exit 0)."""
+    import h5py
+    from cli_helpers import run_script
+
+    path = tmp_path / "run.nc"
+    assert run_script(["simulate", "--n", "20", "--t-max", "50ms", "--data", str(path), "--quiet"]).returncode == 0
+    with h5py.File(path, "r+") as handle:
+        if change == "params":
+            params = json.loads(handle.attrs["params_json"])
+            params["tau"] = 0.01
+            handle.attrs["params_json"] = json.dumps(params)
+        else:
+            handle["spike_t"].attrs["units"] = "ms"
+    done = run_script(["rerun", str(path)])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert said in done.stderr
+
+
+@pytest.mark.parametrize("suffix", [".nc", ".npz"])
+def test_a_file_without_its_checksums_is_read_with_a_warning(tmp_path, suffix):
+    """Deleting the checksums turned every check off in silence; the file is still read (older lifsim files have
+    none), and the reader is told its numbers could not be checked."""
+    import h5py
+
+    from lifsim.errors import UncheckedFileWarning
+
+    path = tmp_path / f"run{suffix}"
+    lifsim.simulate(lifsim.LIFParams(t_max="50 ms"), n=5).save(str(path))
+    if suffix == ".nc":
+        with h5py.File(path, "r+") as handle:
+            del handle.attrs["lifsim_sha256"]
+    else:
+        with np.load(path) as data:
+            members = {name: data[name] for name in data.files if name != "lifsim_sha256"}
+        np.savez(path, **members)
+    with pytest.warns(UncheckedFileWarning, match="has no checksums"):
+        lifsim.load(str(path))

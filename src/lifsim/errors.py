@@ -62,6 +62,23 @@ class PlausibilityWarning(UserWarning):
     or a run whose outcome suggests a unit slip (a rate close to one spike per step)."""
 
 
+class UncheckedFileWarning(UserWarning):
+    """A lifsim file read without its checksums (written before lifsim kept them, or with them removed): its
+    numbers could not be checked."""
+
+
+def warn_unchecked(source: object) -> None:
+    """Say that ``source`` has no checksums to check (:class:`UncheckedFileWarning`)."""
+    import warnings
+
+    warnings.warn(
+        f"{source}: has no checksums (written by a lifsim before they were kept, or they were removed), so its "
+        "numbers and attributes cannot be checked",
+        UncheckedFileWarning,
+        stacklevel=3,
+    )
+
+
 # -- exit statuses of the ``lifsim`` command ------------------------------------------------------------------
 
 EXIT_OK = 0

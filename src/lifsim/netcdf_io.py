@@ -90,9 +90,34 @@ def _quiet_half_opened_files() -> Iterator[None]:
         sys.unraisablehook = previous
 
 
+#: the key of the digest of the file's attributes; of a variable's, this and its name (``attrs:spike_t``)
+ATTRIBUTES = "attrs"
+
+
+def _plain(value: Any) -> Any:
+    """An attribute's value as JSON takes it, the same written and read back (HDF5 returns numpy scalars)."""
+    if isinstance(value, np.ndarray):
+        return [_plain(item) for item in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def _attribute_digest(attrs: Any) -> str:
+    """SHA-256 of attributes (but the digests' own): what other tools read (units, params_json, method) is
+    covered as the arrays are, so that a changed unit or parameter is not certified by a rerun."""
+    plain = {str(name): _plain(value) for name, value in attrs.items() if name != "lifsim_sha256"}
+    return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _digests(ds: Any) -> dict[str, str]:
-    """SHA-256 of every array's bytes: HDF5 reads a chunk whose address was damaged as fill values, silently."""
-    digests = {}
+    """SHA-256 of every array's bytes (HDF5 reads a chunk whose address was damaged as fill values, silently), of
+    the file's attributes and of each variable's."""
+    digests = {ATTRIBUTES: _attribute_digest(ds.attrs)}
     for name, variable in ds.variables.items():
         digest = hashlib.sha256()
         if variable.dtype.kind in "OUS":  # labels ("E", "I"): their text (a file gives them back as objects)
@@ -105,17 +130,29 @@ def _digests(ds: Any) -> dict[str, str]:
         else:
             digest.update(np.ascontiguousarray(variable.values).tobytes())
         digests[name] = digest.hexdigest()
+        if variable.attrs:
+            digests[f"{ATTRIBUTES}:{name}"] = _attribute_digest(variable.attrs)
     return digests
 
 
-def _verify(ds: Any) -> None:
+def _verify(ds: Any, source: Path) -> None:
     stored = ds.attrs.get("lifsim_sha256")
-    if stored is None:
-        return  # a file of an older lifsim
+    if stored is None:  # a file of an older lifsim, or one whose digests were removed: read, but not in silence
+        from .errors import warn_unchecked
+
+        warn_unchecked(source)
+        return
     expected = json.loads(stored)
     found = _digests(ds)
     for name, digest in expected.items():
         if found.get(name) != digest:
+            if name == ATTRIBUTES:
+                raise ValueError("its attributes do not match their checksum (the file was changed or damaged)")
+            if name.startswith(f"{ATTRIBUTES}:"):
+                raise ValueError(
+                    f"the attributes of {name.split(':', 1)[1]} (such as its units) do not match their checksum "
+                    "(the file was changed or damaged)"
+                )
             raise ValueError(f"{name} does not match its checksum (the file is damaged)")
 
 
@@ -136,7 +173,7 @@ def _read(source: Path, check: Callable[..., Any] | None, what: str) -> Any:
             if check is not None:
                 opened = check(opened, str(source), on_disk=source.stat().st_size)
             ds = opened.load()
-        _verify(ds)
+        _verify(ds, source)
     except ValueError as error:
         message = str(error)
         if message.startswith(str(source)):

@@ -56,6 +56,9 @@ def check_digests(data: Any, source: object, read: Mapping[str, np.ndarray], lim
     and the rest (read here, each at most ``limit`` bytes); ``ValueError`` naming the first that differs.  A file
     written before lifsim kept digests has none to check."""
     if DIGESTS not in data.files:
+        from .errors import warn_unchecked
+
+        warn_unchecked(source)
         return
     try:
         table = json.loads(str(read_member(data, DIGESTS, MAX_META_BYTES, source)))
