@@ -619,8 +619,13 @@ def test_a_csv_says_before_the_run_what_it_will_not_hold():
     done = run_script(["simulate", "--n", "50", "--t-max", "0.1s", "--record-v", "0:10", "--data", "a.csv"])
     assert done.returncode == 0, done.stderr
     assert done.stderr.splitlines()[0] == (
-        "lifsim: warning: --data: a .csv holds the per-step table only; the recorded traces (--record-v) and the "
+        "lifsim: warning: --data: a .csv holds the per-step table only; the recorded traces and the "
         "spikes of this run will not be in it (.nc, .zarr or .npz keep everything)"
+    )
+    counts = run_script(["simulate", "--n", "5", "--t-max", "0.1s", "--no-record-spikes", "--data", "c.csv", "-q"])
+    assert counts.stderr == (  # a spiking run's counts per neuron were dropped without a word
+        "lifsim: warning: --data: a .csv holds the per-step table only; the per-neuron spike counts of this run "
+        "will not be in it (.nc, .zarr or .npz keep everything)\n"
     )
     quiet = run_script(["simulate", "--n", "50", "--t-max", "0.1s", "--no-spiking", "--data", "b.csv", "--quiet"])
     assert quiet.returncode == 0 and quiet.stderr == ""  # a table is all such a run keeps: nothing left out

@@ -126,7 +126,7 @@ def umask():
 def test_written_files_respect_the_umask(capsys, tmp_path, umask, mask):
     umask(mask)
     for suffix in (".npz", ".nc", ".csv", ".zarr", ".nwb"):
-        spikes = ["--no-record-spikes"] if suffix == ".csv" else []  # a .csv holds none (and would say so)
+        spikes = ["--no-spiking"] if suffix == ".csv" else []  # a .csv holds no spikes or counts (and would say so)
         run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", *spikes, "--data", f"run{suffix}"])
     run_ok(capsys, ["simulate", "--n", "3", "--t-max", "10ms", "--quiet", "--plot", "run.png"])
     run_ok(capsys, ["init", "run.toml"])
@@ -261,7 +261,30 @@ def test_saving_a_run_with_traces_to_csv_in_python_says_what_it_leaves_out(tmp_p
     run = lifsim.simulate(n=5, record_v="0:2")
     with pytest.warns(UserWarning, match=r"a \.csv holds the per-step table only; the recorded traces and the spikes"):
         run.save(str(tmp_path / "x.csv"))
-    bare = lifsim.simulate(n=5, record_spikes=False)
+    counted = lifsim.simulate(n=5, record_spikes=False)
+    with pytest.warns(UserWarning, match=r"the per-neuron spike counts of this run are not in it"):
+        counted.save(str(tmp_path / "counted.csv"))
+    bare = lifsim.simulate(n=5, spiking=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bare.save(str(tmp_path / "y.csv"))  # nothing left out: nothing said
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--lags", "1", "--snapshots", "10ms"], "the snapshots and the autocovariances of this run will not be in it"),
+        (["--no-record-spikes"], "the per-neuron spike counts of this run will not be in it"),
+    ],
+)
+def test_an_nwb_file_says_before_the_run_what_it_will_not_hold(tmp_path, argv, said):
+    """An .nwb keeps traces, statistics and spike times: the autocovariances, the snapshots, and a spiking run's
+    counts without its spike list went missing without a word (the .csv said what it left out)."""
+    pytest.importorskip("pynwb")
+    from cli_helpers import run_script
+
+    target = tmp_path / "run.nwb"
+    done = run_script(["simulate", "--n", "10", "--t-max", "50ms", *argv, "--data", str(target), "--quiet"])
+    assert done.returncode == 0 and target.exists(), done.stderr
+    assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
+    assert "lifsim: warning: --data: a .nwb holds the traces" in done.stderr

@@ -57,12 +57,20 @@ def require(package: str, *, extra: str | None, subject: str, what: str = "--dat
     raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=extra)
 
 
-class PlausibilityWarning(UserWarning):
+class LifsimWarning(UserWarning):
+    """A warning of lifsim's own, for its user (the ``lifsim`` command says each in one line)."""
+
+
+class PlausibilityWarning(LifsimWarning):
     """A value that is valid but far outside the physiological range (``--tau 20`` is 20 s),
     or a run whose outcome suggests a unit slip (a rate close to one spike per step)."""
 
 
-class UncheckedFileWarning(UserWarning):
+class LeftOutWarning(LifsimWarning):
+    """A run saved in a format that keeps only part of it (``.csv``: the per-step table): what is left out."""
+
+
+class UncheckedFileWarning(LifsimWarning):
     """A lifsim file read without its checksums (written before lifsim kept them, or with them removed): its
     numbers could not be checked."""
 

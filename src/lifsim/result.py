@@ -392,29 +392,32 @@ class Result:
     def save(self, path: str, overwrite: bool = False) -> Any:
         """Save by suffix (:data:`lifsim.formats.RESULT_SUFFIXES`); returns the path written.
 
-        An existing file or store is refused (``ValueError``) unless ``overwrite=True``.  A ``.csv`` holds the
-        per-step table only: saving a run with traces, spikes or snapshots to one warns (``UserWarning``) naming
-        what it leaves out, as ``lifsim simulate --data x.csv`` says before its run.
+        An existing file or store is refused (``ValueError``) unless ``overwrite=True``.  A ``.csv`` (the per-step
+        table) or ``.nwb`` file keeps only part of a run: saving one that holds more warns (``UserWarning``) naming
+        what it leaves out (:func:`lifsim.formats.left_out`), as ``lifsim simulate --data`` says before its run.
         """
-        from .formats import save
+        from .formats import RESULT_SUFFIXES, format_of, left_out, save
 
-        if str(path).lower().endswith(".csv"):
-            left_out = [
-                "the recorded traces" if self.v is not None else "",
-                "the spikes" if self.spike_t is not None and self.spike_t.size else "",
-                "the snapshots" if self.v_snapshots.size else "",
-            ]
-            dropped = [text for text in left_out if text]
-            if dropped:
+        if Path(str(path)).suffix.lower() in RESULT_SUFFIXES:
+            note = left_out(format_of(path), self.parts())
+            if note is not None:
                 import warnings
 
-                warnings.warn(
-                    f"path: a .csv holds the per-step table only; {' and '.join(dropped)} of this run are not in it "
-                    "(.nc, .zarr or .npz keep everything)",
-                    UserWarning,
-                    stacklevel=2,
-                )
+                from .errors import LeftOutWarning
+
+                warnings.warn(f"path: {note}", LeftOutWarning, stacklevel=2)
         return save(self, path, overwrite=overwrite)
+
+    def parts(self) -> set[str]:
+        """The parts of this run a file format may leave out (:data:`lifsim.formats.RUN_PARTS`) that it holds."""
+        present = {
+            "traces": self.has_traces,
+            "spikes": self.spike_t is not None and self.spike_t.size > 0,
+            "spike_counts": self.spike_count is not None and bool(self.meta.get("spiking", True)),
+            "snapshots": self.v_snapshots.size > 0,
+            "lags": bool(self.lags),
+        }
+        return {part for part, held in present.items() if held}
 
 
 def _rounded(x: float) -> float:

@@ -30,7 +30,7 @@ from ..errors import (
     EXIT_INTERRUPTED,
     EXIT_TERMINATED,
     EXIT_USAGE,
-    PlausibilityWarning,
+    LifsimWarning,
     internal_error,
 )
 from . import fi, init, network, params, rerun, simulate, sweep, tutorial
@@ -211,7 +211,7 @@ def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
     def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
         text = cli_message(str(message), labels)
         key = _NUMBER.sub("#", text)  # the same warning at another point of a sweep (50 A, 100 A, ...): said once
-        if issubclass(category, (PlausibilityWarning, RuntimeWarning)) and key not in said:
+        if issubclass(category, (LifsimWarning, RuntimeWarning)) and key not in said:
             said.add(key)
             warn(_one_line(text))
 

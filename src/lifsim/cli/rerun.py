@@ -59,6 +59,13 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if values["data"] is not None:
         data_format, _ = check_target(values["data"], values.label("data"), overwrite=bool(values["force"]))
     original = load(args.result)
+    if data_format is not None:  # what the --data format leaves out of the run, said before it runs again
+        from ..formats import left_out
+        from .common import warn
+
+        note = left_out(data_format, original.parts(), before=True)
+        if note is not None:
+            warn(f"{values.label('data')}: {note}")
     if values["dry_run"]:  # what the stored request would take: checked and calibrated, nothing run or written
         say(rerun(original, source=str(args.result), dry_run=True).summary(), False)
         return 0
@@ -77,7 +84,13 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         differences = compare(original, again)
         if values["data"] is not None:
             if store != values["data"]:
-                again.save(values["data"], overwrite=bool(values["force"]))
+                import warnings
+
+                from ..errors import LeftOutWarning
+
+                with warnings.catch_warnings():  # said before the run
+                    warnings.simplefilter("ignore", LeftOutWarning)
+                    again.save(values["data"], overwrite=bool(values["force"]))
             wrote(values["data"], f"{data_format.label if data_format else ''} run".strip(), quiet)
     finally:
         if scratch is not None:

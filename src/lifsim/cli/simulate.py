@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..errors import LeftOutWarning
 from .common import UsageError, Values, add_options, resolve, runner_of, say, wrote
 
 HELP = "simulate an ensemble of LIF neurons"
@@ -131,7 +133,9 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     say(result.summary(), quiet)
     if values["data"] is not None:
         if not streamed:
-            result.save(values["data"], overwrite=bool(values["force"]))
+            with warnings.catch_warnings():  # what the format leaves out was said before the run
+                warnings.simplefilter("ignore", LeftOutWarning)
+                result.save(values["data"], overwrite=bool(values["force"]))
         wrote(values["data"], f"{data_format.label} run" if data_format else "run", quiet)
     if values["plot"] is not None:
         from ..plot import plot_result, save_figure
@@ -147,23 +151,26 @@ CSV_CHARACTERS = 16
 
 def _check_data_room(checked: dict[str, Any], values: Values) -> None:
     """Before the run: refuse a --data file whose folder lacks the room for it (the run's arrays at the theory's
-    rate; a quarter of them for a compressed Zarr store), and say what a .csv leaves out (it holds the per-step
-    table only), instead of learning either after the compute."""
+    rate; a quarter of them for a compressed Zarr store), and say what its format leaves out of the run
+    (:func:`lifsim.formats.left_out`: a .csv holds the per-step table only), instead of learning either after the
+    compute."""
     from ..atomic import check_room_for
+    from ..formats import left_out
     from ..simulation import least_output_size
-    from .common import csv_note
+    from .common import warn
 
     data_format = checked["data_format"]
     keywords = values.pick(*RUN_KEYWORDS)
-    if data_format is not None and data_format.name == "csv":
-        csv_note(
-            values.label("data"),
-            [
-                "the recorded traces (--record-v)" if keywords["record_v"] is not None else "",
-                "the spikes" if keywords["spiking"] and keywords["record_spikes"] else "",
-                "the snapshots" if keywords["snapshots"] else "",
-            ],
-        )
+    present = {
+        "traces": keywords["record_v"] is not None,
+        "spikes": bool(keywords["spiking"] and keywords["record_spikes"]),
+        "spike_counts": bool(keywords["spiking"]),
+        "snapshots": bool(keywords["snapshots"]),
+        "lags": bool(keywords["lags"]),
+    }
+    note = left_out(data_format, {part for part, held in present.items() if held}, before=True)
+    if note is not None:
+        warn(f"{values.label('data')}: {note}")
     columns = 4 + len(keywords["lags"] or ())  # the .csv's t, v_mean, v_std, v_var and one per lag
     check_room_for(
         Path(values["data"]),

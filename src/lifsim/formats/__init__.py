@@ -58,6 +58,8 @@ __all__ = [
     "save",
     "load",
     "suffix_help",
+    "RUN_PARTS",
+    "left_out",
 ]
 
 
@@ -96,6 +98,10 @@ class Format:
     extra: str | None = None
     folder: bool = False
     reader: str = ""
+    #: what of a run a file of this format keeps (:data:`RUN_PARTS`): every part unless it says otherwise
+    keeps: frozenset[str] = frozenset()
+    #: what it keeps, in words, where it leaves some part out
+    keeps_text: str = ""
 
     def module(self) -> Any:
         """The implementing module, imported on first use."""
@@ -142,6 +148,8 @@ FORMATS: tuple[Format, ...] = (
         "provenance in # comment lines",
         False,
         reader="a spreadsheet, or pandas.read_csv(path, comment='#')",
+        keeps=frozenset({"lags"}),
+        keeps_text="holds the per-step table only",
     ),
     Format(
         "nwb",
@@ -152,6 +160,8 @@ FORMATS: tuple[Format, ...] = (
         ("pynwb",),
         "nwb",
         reader="pynwb.NWBHDF5IO(path).read()",
+        keeps=frozenset({"traces", "spikes"}),
+        keeps_text="holds the traces, the mean input current, the ensemble mean and std of V and the spike times",
     ),
     Format(
         "neo",
@@ -163,6 +173,34 @@ FORMATS: tuple[Format, ...] = (
         "neo",
     ),
 )
+
+#: the parts of a run a format may leave out, and their names in words
+RUN_PARTS: dict[str, str] = {
+    "traces": "the recorded traces",
+    "spikes": "the spikes",
+    "spike_counts": "the per-neuron spike counts",
+    "snapshots": "the snapshots",
+    "lags": "the autocovariances",
+}
+
+
+def left_out(fmt: Format, present: set[str], before: bool = False) -> str | None:
+    """What a file of ``fmt`` would leave out of a run that holds the ``present`` parts (:data:`RUN_PARTS`), as a
+    sentence; None when it keeps them all.  ``before``: said before the run ("will not be"), else after.  The one
+    rule for ``Result.save``, ``lifsim simulate --data`` before its run and ``lifsim rerun --data``: a format
+    never drops a part of a run without a word (a per-neuron count is kept with the spikes that give it)."""
+    if not fmt.keeps:
+        return None
+    if "spikes" in present:  # the counts go with the spikes that give them, kept or left out
+        present = present - {"spike_counts"}
+    dropped = [text for part, text in RUN_PARTS.items() if part in present and part not in fmt.keeps]
+    if not dropped:
+        return None
+    listed = dropped[0] if len(dropped) == 1 else f"{', '.join(dropped[:-1])} and {dropped[-1]}"
+    verb = "will not be" if before else "are not"
+    keep_all = "(.nc, .zarr or .npz keep everything)"
+    return f"a {'/'.join(fmt.suffixes)} {fmt.keeps_text}; {listed} of this run {verb} in it {keep_all}"
+
 
 #: suffixes a run can be saved to (``--data``), in the registry's order
 RESULT_SUFFIXES: tuple[str, ...] = tuple(s for f in FORMATS for s in f.suffixes)
