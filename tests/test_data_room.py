@@ -109,3 +109,25 @@ def test_a_sweep_file_without_room_is_refused_before_the_sweep(capsys, monkeypat
     assert f"lifsim: error: --data: '{argv[-1]}' needs about " in err and err.endswith(
         ", and its folder has 0 B free\n"
     )
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".nwb"])
+def test_a_file_that_may_not_fit_is_warned_about_before_the_run(capsys, monkeypatch, suffix):
+    """Room for the least the file needs (so not refused) but not for what it is expected to need: said before
+    the run, which can be stopped then (it ran, and was lost at the write: No space left on device)."""
+    from lifsim.simulation import expected_output_size
+
+    if suffix == ".nwb":
+        pytest.importorskip("pynwb")
+    params, source = lifsim.LIFParams(t_max="0.5 s", dt="0.1 ms"), inputs.white_noise(sigma="5 mV")
+    least = least_output_size(params, source, n=100, record_v="0:30")
+    expected = expected_output_size(params, source, n=100, record_v="0:30")
+    assert least < expected
+    fake_free_room(monkeypatch, (least + expected) // 2)
+    monkeypatch.setattr(lifsim.simulation, "simulate", lambda *a, **k: pytest.fail("stopped here: it was said"))
+    argv = ["simulate", "--n", "100", "--t-max", "0.5s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+    with pytest.raises(pytest.fail.Exception):
+        run_cli(capsys, [*argv, "--record-v", "0:30", "--data", f"run{suffix}"])
+    err = capsys.readouterr().err
+    assert f"lifsim: warning: --data: 'run{suffix}' is expected to need about" in err, err
+    assert "it may not be written after the run" in err

@@ -70,6 +70,10 @@ class LeftOutWarning(LifsimWarning):
     """A run saved in a format that keeps only part of it (``.csv``: the per-step table): what is left out."""
 
 
+class RoomWarning(LifsimWarning):
+    """A file's folder has room for the least it will need but not for what it is expected to need."""
+
+
 class UncheckedFileWarning(LifsimWarning):
     """A lifsim file read without its checksums (written before lifsim kept them, or with them removed): its
     numbers could not be checked."""

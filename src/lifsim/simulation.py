@@ -144,9 +144,23 @@ def least_output_size(params: LIFParams | None = None, inputs: Input | None = No
     no bit)."""
     from .runners.base import least_output_bytes
 
-    where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
-    valid = _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
+    valid = _checked_request(params, inputs, kwargs)
     return least_output_bytes(RunPlan.from_request(valid), valid)
+
+
+def expected_output_size(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
+    """About how many bytes of arrays :func:`simulate` with these arguments would return: as
+    :func:`least_output_size`, the spikes at the theory's rate (what a warning that a file may not fit needs)."""
+    from .runners.base import output_bytes
+
+    valid = _checked_request(params, inputs, kwargs)
+    return output_bytes(RunPlan.from_request(valid), valid)
+
+
+def _checked_request(params: LIFParams | None, inputs: Input | None, kwargs: dict[str, Any]) -> Any:
+    """The validated request of :func:`simulate`'s arguments, the keywords of where it runs left out."""
+    where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
+    return _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
 
 
 def check_run_memory(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
@@ -155,8 +169,7 @@ def check_run_memory(params: LIFParams | None = None, inputs: Input | None = Non
     every point before the first runs (a point of a high rate's spike list failed after the others had run)."""
     from .runners.base import check_memory
 
-    where = ("threads", "progress", "runner", "blocks_per_task", "trace_store", "chunk_steps", "resume", "overwrite")
-    valid = _request(params, inputs, {k: v for k, v in kwargs.items() if k not in where}).validate()
+    valid = _checked_request(params, inputs, kwargs)
     return check_memory(RunPlan.from_request(valid), valid, None)
 
 

@@ -249,6 +249,8 @@ def _failed(error: BaseException, labels: dict[str, str]) -> int:
         text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
         if error.filename == "stdout":  # the output lifsim prints, not a file it writes
             text = f"stdout: {error.strerror or error} (the output was not all written)"
+        elif error.errno in (errno.ENOSPC, errno.EDQUOT) and error.filename:
+            text += " (nothing of it was kept; free some room there or write elsewhere, and run again)"
         print(f"lifsim: error: {_one_line(text)}", file=sys.stderr)
         return EXIT_USAGE
     if not isinstance(error, Exception):  # GeneratorExit and the like: not ours to end

@@ -156,7 +156,7 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
     compute."""
     from ..atomic import check_room_for
     from ..formats import left_out
-    from ..simulation import least_output_size
+    from ..simulation import expected_output_size, least_output_size
     from .common import warn
 
     data_format = checked["data_format"]
@@ -176,5 +176,6 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
         Path(values["data"]),
         values.label("data"),
         array_bytes=least_output_size(checked["params"], checked["inputs"], **keywords),
+        expected_bytes=expected_output_size(checked["params"], checked["inputs"], **keywords),
         table_bytes=checked["params"].steps * columns * CSV_CHARACTERS,
     )
