@@ -259,6 +259,21 @@ def test_saved_descriptions_keep_their_means():
     assert inputs.from_description(old).mean_current(0.0, LIFParams()) == 0.0
 
 
+def test_a_runs_record_states_the_uniform_amplitude_it_used(tmp_path):
+    """``--input uniform`` without ``--amplitude`` recorded ``"amplitude": null`` while its summary printed A =
+    1.2247: the file never said A. The record now holds the tutorial's 0.1 sqrt(t_max / dt), computed here, and a
+    file with the old null still reruns with it."""
+    import math
+
+    ok("simulate", "--input", "uniform", "--n", "5", "--t-max", "0.15s", "--data", "run.nc", "--quiet", cwd=tmp_path)
+    meta = lifsim.load(str(tmp_path / "run.nc")).meta
+    (term,) = meta["input"]["terms"]
+    assert term["amplitude"] == 0.1 * math.sqrt(0.15 / 1e-3)  # the default dt of the tutorial profile, 1 ms
+    older = dict(meta["input"], terms=[dict(term, amplitude=None)])
+    again = lifsim.simulate(LIFParams(t_max="0.15 s"), inputs.from_description(older), n=5)
+    assert again.v_mean.tobytes() == lifsim.load(str(tmp_path / "run.nc")).v_mean.tobytes()
+
+
 # ---------------------------------------------------------------- the table takes its defaults from the API
 
 

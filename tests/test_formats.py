@@ -288,3 +288,23 @@ def test_an_nwb_file_says_before_the_run_what_it_will_not_hold(tmp_path, argv, s
     assert done.returncode == 0 and target.exists(), done.stderr
     assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
     assert "lifsim: warning: --data: a .nwb holds the traces" in done.stderr
+
+
+def test_zarr_metadata_is_strict_json(tmp_path):
+    """A run without spikes wrote ``"rate_hz": NaN`` into zarr.json, which JSON has no word for: a strict reader
+    (JavaScript's JSON.parse, zarr.js) refused the store. Every metadata file of a run's and a sweep's store parses
+    as strict JSON."""
+    import json
+
+    from cli_helpers import run_script
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    for argv in (
+        ["simulate", "--n", "10", "--t-max", "50ms", "--no-spiking", "--data", str(tmp_path / "run.zarr")],
+        ["sweep", "--grid", "sigma=0mV,2mV", "--n", "5", "--t-max", "150ms", "--data", str(tmp_path / "sweep.zarr")],
+    ):
+        assert run_script([*argv, "--quiet", "--no-plot"] if argv[0] == "sweep" else [*argv, "--quiet"]).returncode == 0
+    for path in tmp_path.rglob("*.json"):
+        json.loads(path.read_text(), parse_constant=refuse)

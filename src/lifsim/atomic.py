@@ -164,10 +164,13 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
             "file with; rename it, or write .npz or .zarr"
         )
     folder = target.parent if str(target.parent) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{what}: {str(folder)!r} of {str(path)!r} is a file, not a folder")
     if not folder.is_dir():
         raise ValueError(f"{what}: folder {str(folder)!r} of {str(path)!r} does not exist")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise ValueError(f"{what}: folder {str(folder)!r} of {str(path)!r} is not writable")
+    _probe(folder, path, what)
     if target.is_dir() and target.suffix.lower() != ".zarr":
         raise ValueError(f"{what}: {str(path)!r} is a folder, expected a file name")
     if target.exists() and not target.is_dir() and target.suffix.lower() == ".zarr":
@@ -175,6 +178,21 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
     if target.is_dir() and not any((target / marker).exists() for marker in ("zarr.json", ".zgroup")):
         raise ValueError(f"{what}: {str(path)!r} is a folder that is not a Zarr store; lifsim will not replace it")
     return target
+
+
+def _probe(folder: Path, path: str | os.PathLike, what: str) -> None:
+    """Make and remove a file in ``folder``: a folder that its permissions call writable may still refuse files
+    (/proc, a read-only mount, a full quota), which the write after the run would have met."""
+    import tempfile
+
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".lifsim-probe.", dir=folder)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ValueError(f"{what}: folder {str(folder)!r} of {str(path)!r} cannot take new files ({reason})") from None
+    os.close(handle)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 #: temporary files and folders this process is writing (removed by cleanup_after_interrupt)

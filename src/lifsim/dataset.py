@@ -220,7 +220,6 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
         "method": str(meta.get("method")),
         "engine": str(meta.get("engine")),
         "spiking": int(bool(meta.get("spiking"))),
-        "rate_hz": float(result.rate) if meta.get("spiking") else float("nan"),
         "lifsim_version": str(meta.get("lifsim_version")),
         "numpy_version": str(meta.get("numpy_version")),
         "python_version": str(meta.get("python_version")),
@@ -230,6 +229,8 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
         "input_json": json.dumps(meta.get("input", {})),
         "run_json": json.dumps(meta.get("run", {})),
         "meta_json": json.dumps(meta),
+        # a run without spikes has no rate: left out, not NaN (a Zarr store's attributes are JSON, which has none)
+        **({"rate_hz": float(result.rate)} if meta.get("spiking") and np.isfinite(result.rate) else {}),
         # a file's arrays are checksummed by its format; its provenance by this
         "meta_sha256": hashlib.sha256(json.dumps(meta).encode()).hexdigest(),
     }

@@ -40,7 +40,7 @@ class MissingDependencyError(ImportError):
         self.extra = extra
 
 
-def require(package: str, *, extra: str | None, subject: str, what: str = "--data") -> None:
+def require(package: str, *, extra: str | None, subject: str, what: str = "path") -> None:
     """Raise :class:`MissingDependencyError` unless ``package`` is installed (looked up, not imported).
 
     ``subject`` says what needs it ("writing .nwb"); ``extra`` is the pip extra that installs it (None: a core

@@ -177,8 +177,8 @@ class FICurve:
         from .formats import TABLE_SUFFIXES
         from .store import check_overwrite
 
-        target = check_output_path(path, TABLE_SUFFIXES, "--data")
-        check_overwrite(path, overwrite, "--data")
+        target = check_output_path(path, TABLE_SUFFIXES, "path")
+        check_overwrite(path, overwrite, "path")
         with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
             if target.suffix.lower() == ".csv":
                 from .formats.csv import save_columns

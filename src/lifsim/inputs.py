@@ -437,6 +437,16 @@ class Modulated(Input):
     def with_mean(self, mean: float) -> Input:
         return _copy_with(self, "mean", mean) if self.mean is None else self
 
+    def resolved(self, params: LIFParams) -> Input:
+        """The mean and a uniform term's amplitude left unset taken from ``params`` (``i_mean``, the tutorial's
+        ``0.1 sqrt(t_max / dt)``: the value every engine uses), so that a run's record states them."""
+        found = super().resolved(params)
+        unset = [term for term in self.terms if isinstance(term, UniformTerm) and term.amplitude is None]
+        if not unset:
+            return found
+        terms = tuple(_with_amplitude(term, params) if term in unset else term for term in self.terms)
+        return _copy_with(found if found is not self else copy.copy(self), "terms", terms)  # type: ignore[arg-type]
+
 
 @dataclass(repr=False)
 class WhiteNoise(Input, NoiseTerm):
@@ -706,6 +716,13 @@ class Sum(Input):
         if not self.mean_unset():
             return self
         return Sum([part.with_mean(mean) for part in self.parts])
+
+
+def _with_amplitude(term: SineTerm | UniformTerm, params: LIFParams) -> SineTerm | UniformTerm:
+    """A copy of the uniform ``term`` with its amplitude resolved from ``params``."""
+    clone = copy.copy(term)
+    clone.amplitude = term.resolved(params)  # type: ignore[union-attr]
+    return clone
 
 
 def _copy_with(part: Input, name: str, value: float) -> Input:
@@ -1058,10 +1075,9 @@ def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
             else:
                 amp = term["amplitude"]
                 terms.append("A xi")
-                if amp is None and params:
-                    note = (
-                        f", A = {0.1 * (params['t_max'] / params['dt']) ** 0.5:.5g} (the tutorial's 0.1 sqrt(t_max/dt))"
-                    )
+                tutorial = 0.1 * (params["t_max"] / params["dt"]) ** 0.5 if params else None
+                if (amp is None or amp == tutorial) and tutorial is not None:  # a record states it since 2026-12
+                    note = f", A = {tutorial:.5g} (the tutorial's 0.1 sqrt(t_max/dt))"
                 elif amp is None:
                     note = ", A = the tutorial's 0.1 sqrt(t_max/dt)"
                 else:

@@ -58,11 +58,11 @@ def write_dataset(ds: Any, target: Path) -> Path:
     if room is None or needed < room // 3:
         image = io.BytesIO()
         ds.to_netcdf(image, engine="h5netcdf", encoding=_checksummed(ds))
-        check_free_space(target, image.getbuffer().nbytes, "--data")  # the file's own size (an estimate refused fits)
+        check_free_space(target, image.getbuffer().nbytes, "path")  # the file's own size (an estimate refused fits)
         with atomic_file(target) as tmp, open(tmp, "wb") as handle:
             handle.write(image.getbuffer())
         return target
-    check_free_space(target, needed, "--data")
+    check_free_space(target, needed, "path")
     with atomic_file(target) as tmp:  # too large for memory: straight to disk, whose room was checked
         ds.to_netcdf(tmp, engine="h5netcdf", encoding=_checksummed(ds))
     return target

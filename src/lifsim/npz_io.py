@@ -26,7 +26,7 @@ __all__ = ["save_arrays", "read_arrays", "open_archive", "read_member", "check_d
 
 def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], meta: Mapping | None = None) -> Path:
     """Write ``arrays`` (and ``meta`` as a JSON string under ``meta``) to ``path`` atomically."""
-    target = check_output_path(path, (".npz",), "--data")
+    target = check_output_path(path, (".npz",), "path")
     payload = {name: np.asarray(value) for name, value in arrays.items()}
     if meta is not None:
         payload["meta"] = np.array(json.dumps(meta))

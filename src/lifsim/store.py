@@ -77,7 +77,7 @@ MANIFEST, MARKS = "lifsim-manifest.json", "lifsim-marks.jsonl"
 _MAX_TEXT = 256 << 20
 
 
-def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "--data", resume: bool = False) -> None:
+def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "path", resume: bool = False) -> None:
     """Refuse to replace an existing result unless ``overwrite`` (``--force``) is given.
 
     ``resume``: the caller can also finish the existing store (``--resume``), so the message offers that.
@@ -90,10 +90,15 @@ def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "--dat
         if resume
         else ("add --force (overwrite=True) to replace it")
     )
+    if not target.exists():  # a link to nothing: it is what would be replaced
+        raise ValueError(
+            f"{what}: {str(path)!r} is a link to {os.readlink(target)!r}, which does not exist; {how}, or choose "
+            "another path"
+        )
     raise ValueError(f"{what}: {str(path)!r} exists; {how}, or choose another path")
 
 
-def refuse_same(source: str | os.PathLike, target: str | os.PathLike, what: str = "--data") -> None:
+def refuse_same(source: str | os.PathLike, target: str | os.PathLike, what: str = "path") -> None:
     """Refuse writing ``target`` when it is ``source`` (the same file or store, through any link or name).
 
     ``lifsim rerun a.npz --data a.npz`` would replace the result under test: never allowed, even with
@@ -179,7 +184,7 @@ class WriterLock:
     Picklable: a copy (sent to a Dask worker) holds no lock.
     """
 
-    def __init__(self, target: Path, what: str = "--data") -> None:
+    def __init__(self, target: Path, what: str = "path") -> None:
         self.target = Path(target)
         self.what = what
         folder = self.target.parent if str(self.target.parent) else Path(".")

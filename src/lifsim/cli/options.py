@@ -975,7 +975,7 @@ def for_command(command: str) -> tuple[Option, ...]:
 
 
 #: names in API messages that are not option names, and the option that sets them
-_ALIASES = {"array input": "input_file", "stream": "seed", "steps": "t_max"}
+_ALIASES = {"array input": "input_file", "stream": "seed", "steps": "t_max", "path": "data"}
 
 
 def api_name_to_flag(name: str, labels: Mapping[str, str] | None = None) -> str | None:

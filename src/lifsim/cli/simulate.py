@@ -45,6 +45,12 @@ def read_input_file(path: str, label: str) -> np.ndarray:
     if not source.is_file():
         what = "no such file" if not source.exists() else "not a regular file"
         raise ValueError(f"{label}: cannot read {path!r} ({what})")
+    with open(source, "rb") as handle:
+        head = handle.read(6)
+    if head[:6] != b"\x93NUMPY" and head[:4] != b"PK\x03\x04":  # numpy takes any other file for a pickle
+        raise ValueError(
+            f"{label}: {path!r} is not a .npy array file (a text or CSV file of currents: numpy.save it as .npy)"
+        )
     try:
         values = np.load(source, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:

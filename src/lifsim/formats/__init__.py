@@ -225,7 +225,7 @@ def suffix_help(suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> str:
     return ", ".join(f"{s} ({f.label})" for f in FORMATS for s in f.suffixes if s in suffixes)
 
 
-def format_of(path: str | os.PathLike, what: str = "--data", suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> Format:
+def format_of(path: str | os.PathLike, what: str = "path", suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> Format:
     """The format a path's suffix selects; ``ValueError`` naming the accepted suffixes otherwise."""
     suffix = Path(path).suffix.lower()
     for fmt in FORMATS:
@@ -234,7 +234,7 @@ def format_of(path: str | os.PathLike, what: str = "--data", suffixes: tuple[str
     raise ValueError(f"{what}: {str(path)!r} must end in one of {', '.join(suffixes)} ({suffix_help(suffixes)})")
 
 
-def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing") -> None:
+def check_dependencies(fmt: Format, what: str = "path", action: str = "writing") -> None:
     """Raise :class:`~lifsim.errors.MissingDependencyError` if a package ``fmt`` needs is missing.
 
     The packages are looked up, not imported, so the check is cheap.
@@ -245,7 +245,7 @@ def check_dependencies(fmt: Format, what: str = "--data", action: str = "writing
 
 def check_target(
     path: str | os.PathLike,
-    what: str = "--data",
+    what: str = "path",
     suffixes: tuple[str, ...] = RESULT_SUFFIXES,
     overwrite: bool = False,
 ) -> tuple[Format, Path]:
@@ -308,7 +308,7 @@ def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, P
     return fmt, source
 
 
-def save(result: Result, path: str | os.PathLike, *, what: str = "save", overwrite: bool = False) -> Path:
+def save(result: Result, path: str | os.PathLike, *, what: str = "path", overwrite: bool = False) -> Path:
     """Save ``result`` in the format its suffix names; the write is atomic.
 
     A file is first written under a temporary name in the same folder and
@@ -319,7 +319,7 @@ def save(result: Result, path: str | os.PathLike, *, what: str = "save", overwri
     from ..result import Result
 
     if not isinstance(result, Result):
-        raise TypeError(f"{what}: expected a lifsim Result, got {type(result).__name__}")
+        raise TypeError(f"result: expected a lifsim Result, got {type(result).__name__}")
     from ..atomic import saving
 
     fmt, target = check_target(path, what, overwrite=overwrite)

@@ -38,7 +38,7 @@ def save_columns(
     meta: Mapping | None = None,
 ) -> Path:
     """Write equal-length columns to a CSV file atomically; header ``name (unit)``, provenance in comments."""
-    target = check_output_path(path, (".csv",), "--data")
+    target = check_output_path(path, (".csv",), "path")
     names = list(columns)
     header = ",".join(f"{name} ({units[name]})" if units.get(name) else name for name in names)
     table = [np.asarray(columns[name], dtype=np.float64).tolist() for name in names]

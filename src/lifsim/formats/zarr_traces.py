@@ -109,8 +109,8 @@ class TraceStore:
         import dask.array as da
         import xarray as xr
 
-        self.target = check_output_path(path, (".zarr",), "--data")
-        check_overwrite(self.target, overwrite, "--data")
+        self.target = check_output_path(path, (".zarr",), "path")
+        check_overwrite(self.target, overwrite, "path")
         self.lock = WriterLock(self.target).acquire()
         try:
             self.folder = atomic_folder(self.target)

@@ -234,7 +234,7 @@ class NetworkResult:
         return fig
 
 
-def check_target(path: str | os.PathLike, overwrite: bool = False, what: str = "--data") -> tuple[Path, str]:
+def check_target(path: str | os.PathLike, overwrite: bool = False, what: str = "path") -> tuple[Path, str]:
     """Everything about a network result's output path that can be checked before a run: its suffix
     (:data:`SUFFIXES`), its folder, the format's package (pynwb for ``.nwb``) and that it names no existing result
     unless ``overwrite`` (``--force``); the path and its suffix."""

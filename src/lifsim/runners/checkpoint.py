@@ -90,7 +90,7 @@ class RunStore:
     """The resumable store of one distributed run (see the module docstring).  Picklable: workers get a copy."""
 
     def __init__(self, path: str | os.PathLike, plan: RunPlan, overwrite: bool = False) -> None:
-        self.target = check_output_path(path, (".zarr",), "--data")
+        self.target = check_output_path(path, (".zarr",), "path")
         self.overwrite = bool(overwrite)
         self.lock = WriterLock(self.target, "data")
         self.resuming = False
