@@ -266,3 +266,43 @@ def test_a_file_with_the_old_theory_names_loads_and_reruns_under_the_new(tmp_pat
     assert float(load(tmp_path / "old.nc").dataset["rate_theory"]) == float(new["rate_theory"])
     done = lifsim("rerun", "old.nc", cwd=tmp_path)
     assert done.returncode == 0 and "reproduced bit for bit" in done.stdout, done.stderr
+
+
+def test_a_run_too_long_for_memory_blames_t_max_and_says_its_unit(tmp_path):
+    """A NEST user's --t-max 12000 (meant as ms) is 12,000 s: the spikes, not the synapses, are what does not fit.
+    It was blamed on --n-exc, and no unit slip was said for t_max (as it is for --tau 20 or --j 0.1)."""
+    done = lifsim("network", "--t-max", "12000", "--no-plot", "--no-data", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    warning, error = done.stderr.splitlines()
+    assert warning.startswith("lifsim: warning: --t-max: 12000 s is far outside the usual range (up to 100 s)")
+    assert error.startswith("lifsim: error: --t-max: the spikes of 12,500 neurons over 12000 s"), error
+    assert "run shorter (t_max is in seconds" in error
+
+
+def test_the_memory_estimate_counts_a_fast_states_spikes():
+    """The SR state fires at about 333 Hz; spikes were counted at 100 Hz, 3.3 times too few."""
+    from lifsim.network import BrunelParams
+    from lifsim.network.model import expected_rate, spike_memory
+
+    fast = BrunelParams(g=3, eta=2)
+    assert expected_rate(fast) >= 333
+    assert spike_memory(fast) >= 2 * 12 * fast.n * 333 * fast.t_max
+    assert expected_rate(BrunelParams(g=5, eta=2)) == 100.0  # the AI state's 38 Hz: the floor
+
+
+def test_a_network_run_from_a_config_file_records_it(tmp_path):
+    """The run's provenance said "config": null when its options came from --config run.toml."""
+    import lifsim
+
+    assert lifsim_ok(tmp_path, "init", "net.toml", "--for", "network")
+    text = (tmp_path / "net.toml").read_text().replace('t_max = "1.2 s"', 't_max = "0.1 s"')
+    (tmp_path / "net.toml").write_text(text)
+    assert lifsim_ok(tmp_path, "network", "--config", "net.toml", "--n-exc", "400", "--no-plot", "--quiet")
+    config = lifsim.network.load(str(tmp_path / "network.nc")).provenance["config"]
+    assert config is not None and config["t_max"] == "0.1 s"
+
+
+def lifsim_ok(cwd, *argv):
+    done = lifsim(*argv, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    return True

@@ -81,10 +81,15 @@ def _count(text: str, where: str) -> int:
     return count
 
 
+#: an example range of each dimension, for the message that asks for START:STOP:COUNT
+_RANGE_EXAMPLES = {"current": "0:400pA:21", "voltage": "-70:-50mV:5", "time": "10:40ms:4", "resistance": "50:200MOhm:4"}
+
+
 def _range(name: str, text: str, where: str, dimension: str) -> tuple[float, ...]:
     parts = [part.strip() for part in text.split(":")]
     if len(parts) != 3:
-        raise ValueError(f"{where}={text!r}: expected START:STOP:COUNT (both ends included), e.g. 0:400pA:21")
+        example = _RANGE_EXAMPLES.get(dimension, "2:8:7")
+        raise ValueError(f"{where}={text!r}: expected START:STOP:COUNT (both ends included), e.g. {example}")
     start, stop, count_text = parts
     unit = _unit_of(stop) or _unit_of(start)
     if unit and not _unit_of(start):

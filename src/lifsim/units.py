@@ -155,8 +155,9 @@ def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ..
     for name, low, high, unit, text in ranges:
         value = getattr(values, name)
         if not low <= value <= high:
+            shown = f"{value:g} s" if unit == "s" and abs(value) >= 1.0 else format_si(value, unit)  # not "1.2 ks"
             out.append(
-                f"{name}: {format_si(value, unit)} is far outside the usual range ({text}); "
+                f"{name}: {shown} is far outside the usual range ({text}); "
                 "check its unit (plain numbers are SI units: s, V, A, Ohm)"
             )
     return out

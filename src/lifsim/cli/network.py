@@ -44,7 +44,12 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if values["plot"] is not None:
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     result = network(
-        params, engine=engine, threads=values["threads"], record_spikes=record, command="lifsim " + shlex.join(argv)
+        params,
+        engine=engine,
+        threads=values["threads"],
+        record_spikes=record,
+        command="lifsim " + shlex.join(argv),
+        config=values.config,
     )
     if not quiet:
         print(result.summary())

@@ -169,9 +169,7 @@ class BrunelParams:
         if self.tau <= 0:
             raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
         if not self.el <= self.vr < self.vth:
-            raise ValueError(
-                f"vr: the reset must satisfy el <= vr < vth, got el {self.el!r} V, vr {self.vr!r} V, vth {self.vth!r} V"
-            )
+            raise ValueError(self._order_message())
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
         if self.delay < self.dt * (1 - 1e-9):
@@ -256,6 +254,13 @@ class BrunelParams:
 
         need = estimate_memory(self, engine=engine)
         room = available_memory() if available is None else available
+        spikes = spike_memory(self)
+        if room is not None and need > room and spikes > need - spikes:  # the run's length, not the network's size
+            raise ValueError(
+                f"t_max: the spikes of {self.n:,} neurons over {self.t_max:g} s (about {expected_rate(self):.3g} Hz "
+                f"each) need about {format_bytes(spikes)}, {format_bytes(need)} with the network, more than the "
+                f"{format_bytes(room)} available; run shorter (t_max is in seconds: 1.2 or '1200 ms')"
+            )
         if room is not None and need > room:
             other = "" if engine != "numpy" else ", or the numba engine (its build needs 4 bytes a synapse, not 32)"
             raise ValueError(
@@ -264,6 +269,18 @@ class BrunelParams:
                 f"epsilon{other}"
             )
         return need
+
+    def _order_message(self) -> str:
+        """Why ``el <= vr < vth`` fails, blaming a value moved from its default (``--vth 20mV --el 30mV`` was
+        blamed on ``--vr``, which was left alone), in mV."""
+        from ..units import format_display
+
+        defaults = type(self).__dataclass_fields__
+        moved = [name for name in ("vr", "vth", "el") if getattr(self, name) != defaults[name].default]
+        broken = ["el", "vr"] if self.el > self.vr else ["vr", "vth"]
+        blamed = next((name for name in broken if name in moved), "vr")
+        shown = ", ".join(f"{name} {format_display(getattr(self, name), 'voltage')}" for name in ("el", "vr", "vth"))
+        return f"{blamed}: the potentials must satisfy el <= vr < vth, got {shown}"
 
     def plausibility(self) -> list[str]:
         """Values that are valid but far outside what Brunel's network is built from, each in words: a slip of
@@ -276,6 +293,7 @@ class BrunelParams:
                 ("tau", 1e-4, 1.0, "s", "0.1 ms to 1 s"),
                 ("delay", 0.0, 0.1, "s", "0.1 to 100 ms"),
                 ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
+                ("t_max", 0.0, 100.0, "s", "up to 100 s"),
                 ("el", -0.2, 0.2, "V", "-200 to 200 mV"),
                 ("vr", -0.2, 0.2, "V", "-200 to 200 mV"),
                 ("vth", -0.2, 0.2, "V", "-200 to 200 mV"),
@@ -320,7 +338,29 @@ def estimate_memory(params: BrunelParams, spikes_per_neuron: float | None = None
     synapses = SYNAPSE_BYTES.get(engine, 4) * params.synapses + 8 * (n + 1)
     ring = 2 * 4 * (params.delay_steps + 1) * n
     state = n * (8 + 4 + 8)
-    rate = 100.0 if spikes_per_neuron is None else spikes_per_neuron / params.t_max
-    spikes = int(12 * n * rate * params.t_max * 2)  # the list and its sorted copy
+    spikes = spike_memory(params, spikes_per_neuron)
     populations = 2 * 8 * params.steps
     return int(synapses + ring + state + spikes + populations + (64 << 20))
+
+
+def expected_rate(params: BrunelParams) -> float:
+    """The rate (Hz) a memory estimate counts spikes at: 100 Hz, or more where the mean-field theory's rate is
+    higher (the SR state's 327 Hz, which 100 Hz undercounted 3.3-fold)."""
+    import warnings
+
+    from .theory import self_consistent_rate
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theory = float(self_consistent_rate(params).rate)
+    except (ValueError, ArithmeticError):
+        return 100.0
+    return max(100.0, 1.25 * theory) if math.isfinite(theory) else 100.0
+
+
+def spike_memory(params: BrunelParams, spikes_per_neuron: float | None = None) -> int:
+    """Bytes of a run's recorded spikes at their peak: 12 each (int64 step + int32 neuron), the list and its sorted
+    copy, at :func:`expected_rate` unless ``spikes_per_neuron`` is given."""
+    rate = expected_rate(params) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
+    return int(12 * params.n * rate * params.t_max * 2)

@@ -78,8 +78,10 @@ class NetworkResult:
         return BrunelParams(**self.provenance["params"])
 
     @classmethod
-    def from_run(cls, run: NetworkRun, theory: Theory, record: str, command: str | None = None) -> NetworkResult:
-        """Analyse ``run`` and lay it out as a Dataset."""
+    def from_run(
+        cls, run: NetworkRun, theory: Theory, record: str, command: str | None = None, config: dict | None = None
+    ) -> NetworkResult:
+        """Analyse ``run`` and lay it out as a Dataset (``command`` and ``config``: how it was asked for)."""
         import xarray as xr
 
         from ..request import stamp
@@ -108,7 +110,7 @@ class NetworkResult:
             "analysis_start_s": stats.start * p.dt,
             "synchrony": f"Fano factor of the spike count in {SYNCHRONY_BIN * 1e3:g} ms bins of the first "
             f"{SYNCHRONY_NEURONS} neurons of each population (or all), over the analysis window",
-            **stamp(command),
+            **stamp(command, config),
         }
         time_s = (np.arange(p.steps, dtype=np.float64) + 1.0) * p.dt
         hz = {"units": "Hz"}

@@ -122,6 +122,7 @@ def network(
     block: int | None = None,
     record_spikes: object = "all",
     command: str | None = None,
+    config: dict | None = None,
     **changes: object,
 ) -> Any:
     """Simulate Brunel's network model A and return its :class:`~lifsim.network.result.NetworkResult`.
@@ -156,4 +157,4 @@ def network(
     base.warn_plausibility()  # a slip of units, said before the run
     theory = self_consistent_rate(base)  # warns before the run when the network saturates
     run = simulate_spikes(base, engine, threads, block)
-    return NetworkResult.from_run(run, theory, selection, command=command)
+    return NetworkResult.from_run(run, theory, selection, command=command, config=config)

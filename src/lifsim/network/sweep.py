@@ -102,7 +102,11 @@ def format_table(ds: Any) -> str:
     ]
 
     def cell(value: float, width: int, spec: str) -> str:
-        return f"{value:{width}{spec}}" if math.isfinite(value) else f"{'n/a':>{width}}"
+        if not math.isfinite(value):
+            return f"{'n/a':>{width}}"
+        if 0 < abs(value) < 1e-3 and spec == ".4g":  # a rate of 1e-41 Hz is a silent network, not a number to read
+            return f"{'<0.001':>{width}}"
+        return f"{value:{width}{spec}}"
 
     shape = ds["rate_exc"].shape
     for flat in range(int(np.prod(shape))):
