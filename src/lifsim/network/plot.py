@@ -54,8 +54,14 @@ def figure(result: Any) -> Any:
         subset = f" (subset: {show_e.size} of {p.n_exc:,} E, {show_i.size} of {p.n_inh:,} I neurons)"
     raster.set_title(f"Brunel network, g {p.g:g}, eta {p.eta:g}: raster{subset}")
     raster.set_ylabel("neuron (E below, I above)")
-    raster.set_ylim(-1, max(1, show_e.size + show_i.size))
-    raster.legend(loc="upper right", markerscale=6, fontsize="small")
+    raster.set_xlabel("time (ms)")
+    raster.set_xlim(0, p.steps * p.dt * 1e3)
+    if show_e.size + show_i.size:
+        raster.set_ylim(-1, show_e.size + show_i.size)
+        raster.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), markerscale=6, fontsize="small")  # off the dots
+    else:  # --record-spikes none: say so, rather than an empty frame from -1 to 1
+        raster.set_yticks([])
+        raster.text(0.5, 0.5, "no spikes recorded (record_spikes 'none')", transform=raster.transAxes, ha="center")
 
     bin_steps = max(1, int(round(1e-3 / p.dt)))
     usable = (p.steps // bin_steps) * bin_steps
@@ -68,7 +74,7 @@ def figure(result: Any) -> Any:
     activity.axvline(prov["analysis_start_s"] * 1e3, color="0.6", ls=":", lw=1, label="statistics from here")
     activity.set_xlabel("time (ms)")
     activity.set_ylabel("population rate (Hz, 1 ms bins)")
-    activity.legend(loc="upper right", fontsize="small")
+    activity.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize="small")  # off the traces
 
     rate = ds["neuron_rate"].values
     cv = ds["neuron_cv"].values
@@ -125,6 +131,16 @@ _PANELS = (
     ("cv_exc", "E ISI CV (irregularity)", "linear"),
     ("synchrony_exc", "E synchrony (Fano factor, 1 ms bins)", "log"),
 )
+
+
+def _plain_log_ticks(axis: Any, low: float, high: float) -> None:
+    """A log axis labelled in plain numbers (70, 100; not 7 x 10^1), its minor ticks too where it spans less than
+    a factor 30 (else the decades only)."""
+    import matplotlib.ticker as ticker
+
+    plain = ticker.FuncFormatter(lambda value, _pos: f"{value:g}")
+    axis.set_major_formatter(plain)
+    axis.set_minor_formatter(plain if 0 < low and high / low < 30 else ticker.NullFormatter())
 
 
 def _edges(values: np.ndarray) -> np.ndarray:
@@ -190,6 +206,8 @@ def plot_phase_diagram(ds: Any) -> Any:
                 values = ds[key].values
                 ax.plot(x, audible(values) if key.startswith("rate") else values, "o-", color=E_COLOUR)
             ax.set_yscale(scale)
+            if scale == "log":
+                _plain_log_ticks(ax.yaxis, *ax.get_ylim())
             ax.set_xlim(*_edges(x)[[0, -1]])  # the whole grid on every panel, silent points included
             if key.startswith("rate") and np.any(
                 ~(ds["rate_theory"].values >= SILENT_RATE) | ~(ds["rate_exc"].values >= SILENT_RATE)
@@ -198,7 +216,7 @@ def plot_phase_diagram(ds: Any) -> Any:
             ax.set_xlabel(label)
             ax.set_title(text)
         return fig
-    y_name, x_name = names  # rows are the first swept name
+    x_name, y_name = names  # the first swept name across, the second up
     if "g" in names and "eta" in names:
         x_name, y_name = "g", "eta"  # Brunel's axes: g across, eta up
     fx, x_label = _AXIS.get(x_name, (1.0, x_name))
@@ -218,7 +236,9 @@ def plot_phase_diagram(ds: Any) -> Any:
         floor = SILENT_RATE if key.startswith("rate") else 0.0  # the theory's 1e-41 Hz is as silent as 0 Hz
         shown = np.where(z > floor, z, np.nan) if scale == "log" else z
         mesh = ax.pcolormesh(_edges(x), _edges(y), shown, norm=norm, cmap=cmap, shading="flat")
-        fig.colorbar(mesh, ax=ax, label=text, extend="min" if key.startswith("rate") else "neither")
+        bar = fig.colorbar(mesh, ax=ax, label=text, extend="min" if key.startswith("rate") else "neither")
+        if scale == "log" and norm is not None:
+            _plain_log_ticks(bar.ax.yaxis, norm.vmin, norm.vmax)
         if np.any(~np.isfinite(shown)):
             ax.text(0.01, 0.01, "grey: silent (0 Hz) or undefined", transform=ax.transAxes, fontsize=7, va="bottom")
         if scale == "log" and x_name == "g" and y_name == "eta" and key != "synchrony_exc":
