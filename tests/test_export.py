@@ -44,7 +44,10 @@ def read_nwb(path):
             out["stimulus"][name] = (np.array(series.data[:]), series.unit, series.rate)
         if "ensemble" in nwb.processing:
             for name, series in nwb.processing["ensemble"].data_interfaces.items():
-                out["ensemble"][name] = (np.array(series.data[:]), series.unit, series.rate)
+                if hasattr(series, "rate"):  # a TimeSeries
+                    out["ensemble"][name] = (np.array(series.data[:]), series.unit, series.rate)
+                else:  # a table (the recorded neurons): its columns
+                    out["ensemble"][name] = {key: np.array(series[key].data[:]) for key in series.colnames}
         if nwb.units is not None:
             out["units"] = [np.array(nwb.units["spike_times"][j]) for j in range(len(nwb.units))]
             out["unit_neuron"] = [int(nwb.units["neuron"][j]) for j in range(len(nwb.units))]
@@ -115,8 +118,8 @@ def test_nwb_recorded_subset(noisy_run, noisy_nwb):
     data = read_nwb(noisy_nwb)
     values, _unit, _rate, _start = data["acquisition"]["membrane_potential"]
     assert np.array_equal(values, noisy_run.v.T)
-    neurons, _unit, _rate = data["ensemble"]["recorded_neurons"]
-    assert neurons.tolist() == [1, 5, 9, 13, 17]
+    # a table, a row per column of the traces (it was a TimeSeries of neuron indices sampled at 1 Hz)
+    assert data["ensemble"]["recorded_neurons"]["neuron"].tolist() == [1, 5, 9, 13, 17]
 
 
 def test_nwb_input_current_is_the_mean_current(constant_run, constant_nwb, noisy_nwb):

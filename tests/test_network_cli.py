@@ -179,13 +179,20 @@ def test_a_network_as_nwb_holds_every_neuron_its_spikes_and_the_theory(tmp_path)
         units = nwb.units.to_dataframe()
         assert len(units) == 250 and list(units["population"][:200].unique()) == ["E"]
         assert units["spikes_recorded"][:200].all() and not units["spikes_recorded"][200:].any()
+        # NWB's own word for it: a neuron whose spikes were left out was not observed (no claim of silence)
+        assert all(np.array_equal(units["obs_intervals"][j], [[0.0, 0.1]]) for j in (0, 199))
+        assert all(len(units["obs_intervals"][j]) == 0 for j in (200, 249))
         spike_t, spike_i = twin["spike_t"].values, twin["spike_i"].values
         for j in (0, 57, 199):
             assert np.array_equal(units["spike_times"][j], np.sort(spike_t[spike_i == j]))
         assert np.array_equal(units["rate"].values, twin["neuron_rate"].values)
         rate_e = nwb.processing["population"]["rate_E"].data[:]
         assert np.array_equal(rate_e, twin["population_rate"].values[0])
-        assert nwb.processing["theory"]["rate"].data[0] == float(twin["rate_theory"])
+        theory = nwb.processing["theory"]["mean_field"].to_dataframe()
+        assert theory["rate"][0] == float(twin["rate_theory"]) and theory["mu"][0] == float(twin["mu_theory"])
+        statistics = nwb.processing["population"]["statistics"].to_dataframe()
+        assert statistics["population"].tolist() == ["E", "I"]
+        assert np.array_equal(statistics["mean_rate"].values, twin["rate"].values)
         assert '"g": 5.0' in nwb.notes
     again = lifsim(*argv, "--data", "net.nwb", cwd=tmp_path)  # an existing file: refused without --force
     assert again.returncode == 2 and "net.nwb" in again.stderr and again.stderr.count("\n") == 1, again.stderr

@@ -2,8 +2,9 @@
 
 * ``acquisition/membrane_potential``: a ``TimeSeries`` of the recorded
   traces, shape (time, recorded neuron), in volts, ``rate = 1/dt``; the
-  neuron indices are in its description and in
-  ``processing/ensemble/recorded_neurons``;
+  neuron indices are in its description and in the table
+  ``processing/ensemble/recorded_neurons`` (column ``neuron``, a row per column
+  of the traces);
 * ``stimulus/input_current``: the ensemble-mean input current (A) on the
   grid (an array input's own values where the run had one);
 * ``processing/ensemble``: ``v_mean`` and ``v_std`` (V, ddof 1) per step;
@@ -12,13 +13,17 @@
 
 A network result (:func:`save_network`, ``lifsim network --data net.nwb``):
 
-* ``units``: one row per neuron, with its spike times (s; empty for a neuron
-  whose spikes were not recorded), ``neuron`` (E 0 .. N_E - 1, then I),
-  ``population`` ("E", "I"), ``spikes_recorded``, ``rate`` (Hz, in the
-  analysis window) and ``isi_cv``;
-* ``processing/population``: ``rate_E`` and ``rate_I`` (Hz per step) and the
-  per-population ``mean_rate``, ``mean_cv`` and ``synchrony``;
-* ``processing/theory``: Brunel's self-consistent rate (Hz), mu and sigma (V);
+* ``units``: one row per neuron, with its spike times (s), ``obs_intervals``
+  (NWB's record of when a unit was observed: the whole run for a neuron whose
+  spikes were recorded, none for one left out by ``--record-spikes``, whose
+  empty spike times are then no claim of silence), ``neuron`` (E 0 .. N_E - 1,
+  then I), ``population`` ("E", "I"), ``spikes_recorded``, ``rate`` (Hz, in
+  the analysis window, of every neuron) and ``isi_cv``;
+* ``processing/population``: ``rate_E`` and ``rate_I`` (``TimeSeries``, Hz
+  per step) and the table ``statistics``, a row per population (``E``, ``I``)
+  with ``mean_rate`` (Hz), ``mean_cv`` and ``synchrony``;
+* ``processing/theory``: the table ``mean_field``, one row: Brunel's
+  self-consistent ``rate`` (Hz), ``mu`` and ``sigma`` (V);
 * ``notes``: the provenance as JSON (parameters, seed, stream versions, build
   and simulate times), from which ``lifsim rerun`` of the ``.nc`` twin works.
 """
@@ -98,8 +103,8 @@ def save(result: Result, target: Path, *, session_description: str | None = None
         identifier=str(uuid.uuid4()),
         session_start_time=start,
         notes=json.dumps(meta),
-        source_script="lifsim " + str(meta.get("lifsim_version")),
-        source_script_file_name=str(meta.get("command") or "lifsim.simulate"),
+        source_script=_source(meta, "lifsim.simulate"),
+        source_script_file_name="lifsim",
     )
     rate = 1.0 / result.dt
     if result.v is not None:
@@ -150,12 +155,10 @@ def save(result: Result, target: Path, *, session_description: str | None = None
     )
     if result.v is not None:
         module.add(
-            TimeSeries(
-                name="recorded_neurons",
-                data=np.asarray(neurons, dtype=np.int64),
-                unit="n/a",
-                rate=1.0,
-                description="indices of the neurons in membrane_potential's columns",
+            _table(
+                "recorded_neurons",
+                "the neurons of membrane_potential's columns, a row per column in that order",
+                {"neuron": ("lifsim neuron index", np.asarray(neurons, dtype=np.int64))},
             )
         )
     if result.spike_t is not None:
@@ -181,8 +184,8 @@ def save_network(result: NetworkResult, target: Path) -> Path:
         identifier=str(uuid.uuid4()),
         session_start_time=_start_time(prov.get("created")),
         notes=json.dumps(prov),
-        source_script="lifsim " + str(prov.get("lifsim_version")),
-        source_script_file_name=str(prov.get("command") or "lifsim.network"),
+        source_script=_source(prov, "lifsim.network"),
+        source_script_file_name="lifsim",
     )
     spike_t = np.asarray(ds["spike_t"].values)
     spike_i = np.asarray(ds["spike_i"].values)
@@ -202,9 +205,11 @@ def save_network(result: NetworkResult, target: Path) -> Path:
         ("isi_cv", "ISI coefficient of variation in the analysis window (NaN below 3 spikes)"),
     ):
         nwb.add_unit_column(name=name, description=description)
+    whole_run = [[0.0, p.steps * p.dt]]
     for j in range(p.n):
         nwb.add_unit(
             spike_times=times[bounds[j] : bounds[j + 1]],
+            obs_intervals=whole_run if recorded[j] else np.zeros((0, 2)),  # not observed: no claim of silence
             neuron=j,
             population="E" if j < p.n_exc else "I",
             spikes_recorded=bool(recorded[j]),
@@ -225,28 +230,36 @@ def save_network(result: NetworkResult, target: Path) -> Path:
                 description=f"population rate of the {label} neurons: spikes in the step over population size and dt",
             )
         )
-    for name, unit in (("rate", "Hz"), ("cv", "n/a"), ("synchrony", "n/a")):
-        population.add(
-            TimeSeries(
-                name=f"mean_{name}" if name != "synchrony" else name,
-                data=np.asarray(ds[name].values, dtype=np.float64),
-                unit=unit,
-                rate=1.0,
-                description=f"{ds[name].attrs.get('long_name', name)} of the populations E and I (in that order)",
-            )
-        )
+    columns: dict[str, tuple[str, Any]] = {"population": ("E (excitatory) or I (inhibitory)", ["E", "I"])}
+    for name, unit in (("rate", "Hz"), ("cv", "1"), ("synchrony", "1")):
+        key = f"mean_{name}" if name != "synchrony" else name
+        text = f"{ds[name].attrs.get('long_name', name)} ({unit})"
+        columns[key] = (text, np.asarray(ds[name].values, dtype=np.float64))
+    population.add(_table("statistics", "each population's statistics over the analysis window", columns))
     theory = nwb.create_processing_module(
         name="theory", description="Brunel's (2000) mean-field theory: the self-consistent stationary rate (AI state)"
     )
-    for name, unit in (("rate_theory", "Hz"), ("mu_theory", "volts"), ("sigma_theory", "volts")):
-        theory.add(
-            TimeSeries(
-                name=name.removesuffix("_theory"),  # rate, mu, sigma in the "theory" module
-                data=np.array([float(ds[name])]),
-                unit=unit,
-                rate=1.0,
-                description=str(ds[name].attrs.get("long_name", name)),
-            )
-        )
+    values = {
+        name.removesuffix("_theory"): (f"{ds[name].attrs.get('long_name', name)} ({unit})", [float(ds[name])])
+        for name, unit in (("rate_theory", "Hz"), ("mu_theory", "V"), ("sigma_theory", "V"))
+    }
+    theory.add(_table("mean_field", "the self-consistent rate and the mean and strength of the input there", values))
     _write(nwb, target)
     return target
+
+
+def _table(name: str, description: str, columns: dict[str, tuple[str, Any]]) -> Any:
+    """An NWB ``DynamicTable`` of ``columns`` (name -> (description, values)): values that are no time series
+    (neuron indices, a statistic per population) as a table, not as samples at 1 Hz from t = 0."""
+    from hdmf.common import DynamicTable, VectorData
+
+    return DynamicTable(
+        name=name,
+        description=description,
+        columns=[VectorData(name=key, description=text, data=list(data)) for key, (text, data) in columns.items()],
+    )
+
+
+def _source(meta: Any, default: str) -> str:
+    """NWB's ``source_script``: the lifsim version and the command (or Python call) that made the file."""
+    return f"lifsim {meta.get('lifsim_version')}: {meta.get('command') or default}"
