@@ -238,7 +238,7 @@ def plot_phase_diagram(ds: Any) -> Any:
         mesh = ax.pcolormesh(_edges(x), _edges(y), shown, norm=norm, cmap=cmap, shading="flat")
         bar = fig.colorbar(mesh, ax=ax, label=text, extend="min" if key.startswith("rate") else "neither")
         if scale == "log" and norm is not None:
-            _plain_log_ticks(bar.ax.yaxis, norm.vmin, norm.vmax)
+            _plain_log_ticks(bar.ax.yaxis, float(norm.vmin or 0.0), float(norm.vmax or 0.0))
         if np.any(~np.isfinite(shown)):
             ax.text(0.01, 0.01, "grey: silent (0 Hz) or undefined", transform=ax.transAxes, fontsize=7, va="bottom")
         if scale == "log" and x_name == "g" and y_name == "eta" and key != "synchrony_exc":
