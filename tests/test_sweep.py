@@ -118,9 +118,14 @@ def test_a_sweep_on_a_cluster_gives_the_same_bits(local):
         cluster.close()
 
 
-def test_per_step_statistics_are_kept_on_request():
+def test_per_step_statistics_are_kept_on_request(tmp_path):
     ds = sweep(P, {"i_mean": "100pA,200pA"}, n=50, per_step=True)
     assert ds.v_mean_t.shape == (2, P.steps) and ds.v_var_t.dims == ("i_mean", "t")
+    # the time axis is a coordinate with its unit, in memory and in a store (it had neither)
+    assert ds["t"].attrs["units"] == "s" and np.array_equal(ds["t"].values, np.arange(P.steps) * P.dt)
+    stored = sweep(P, {"i_mean": "100pA,200pA"}, n=50, per_step=True, store=tmp_path / "s.zarr")
+    assert_same(ds, stored)
+    assert load_sweep(tmp_path / "s.zarr")["t"].attrs["units"] == "s"
 
 
 def test_a_bad_point_is_refused_before_any_point_runs(monkeypatch):

@@ -46,6 +46,13 @@ __all__ = ["SweepStore", "load_sweep"]
 CREATED = "created"
 
 
+def per_step_time(spec: Any, steps: int) -> Any:
+    """The coordinate ``t`` (s) of a sweep's per-step statistics (``per_step=True``): the time grid ``k dt``."""
+    import xarray as xr
+
+    return xr.Variable("t", np.arange(steps) * float(spec.params["dt"]), {"units": "s", "long_name": "time"})
+
+
 class SweepStore:
     """A resumable ``.zarr`` store of a sweep, written point by point (values first, then the point's mark).
 
@@ -101,6 +108,8 @@ class SweepStore:
         coords = {
             name: xr.Variable(name, np.asarray(v), {"units": self.units[name]}) for name, v in self.coords.items()
         }
+        if self.spec.per_step:
+            coords["t"] = per_step_time(self.spec, self.steps)
         ds = xr.Dataset(data, coords=coords)
         ds.attrs.update(
             {

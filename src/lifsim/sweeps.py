@@ -42,7 +42,7 @@ from .grid import SWEPT_INPUT, GridPoints, check_grid, even_points, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
 from .runners.base import point_progress
-from .sweep_store import SweepStore, load_sweep
+from .sweep_store import SweepStore, load_sweep, per_step_time
 from .units import parse_int, to_si
 
 if TYPE_CHECKING:
@@ -722,6 +722,8 @@ def _dataset(spec: _Spec, coords: dict[str, tuple[float, ...]], results: dict[in
                 flat_view[flat] = point[name]
             data[name] = xr.Variable(names + ("t",), values, {"units": units})
     coord_vars = {name: xr.Variable(name, np.asarray(v), {"units": spec.unit(name)}) for name, v in coords.items()}
+    if spec.per_step:
+        coord_vars["t"] = per_step_time(spec, steps)
     return xr.Dataset(data, coords=coord_vars)
 
 
