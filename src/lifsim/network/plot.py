@@ -134,13 +134,13 @@ _PANELS = (
 
 
 def _plain_log_ticks(axis: Any, low: float, high: float) -> None:
-    """A log axis labelled in plain numbers (70, 100; not 7 x 10^1), its minor ticks too where it spans less than
-    a factor 30 (else the decades only)."""
+    """A log axis labelled in plain numbers (70, 100; not 7 x 10^1): matplotlib's choice of which minor ticks to
+    label (all on an axis of less than half a decade, 2 and 5 times a power of ten up to two decades)."""
     import matplotlib.ticker as ticker
 
-    plain = ticker.FuncFormatter(lambda value, _pos: f"{value:g}")
-    axis.set_major_formatter(plain)
-    axis.set_minor_formatter(plain if 0 < low and high / low < 30 else ticker.NullFormatter())
+    del low, high  # the formatter reads the axis's own limits
+    axis.set_major_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    axis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
 
 
 def _edges(values: np.ndarray) -> np.ndarray:
