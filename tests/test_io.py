@@ -884,3 +884,22 @@ def test_a_file_without_its_checksums_is_read_with_a_warning(tmp_path, suffix):
         np.savez(path, **members)
     with pytest.warns(UncheckedFileWarning, match="has no checksums"):
         lifsim.load(str(path))
+
+
+def test_a_rounded_run_records_the_values_it_used(tmp_path):
+    """--round-steps ran t_ref = 1.55 ms as 16 steps (1.6 ms) while params_json said 1.55 ms and only a note in
+    words said otherwise: the record now keeps the values used (rounded_json, meta["rounded"]), and they are what
+    ran: the spikes of a run asked for with 1.6 ms."""
+    import h5py
+    from cli_helpers import run_script
+
+    path = tmp_path / "rs.nc"
+    argv = ["simulate", "--n", "20", "--t-max", "50ms", "--dt", "0.1ms", "--t-ref", "1.55ms", "--seed", "2"]
+    assert run_script([*argv, "--round-steps", "--data", str(path), "--quiet"]).returncode == 0
+    with h5py.File(path, "r") as handle:
+        assert json.loads(handle.attrs["rounded_json"]) == {"t_ref": 16 * 1e-4}
+        assert json.loads(handle.attrs["params_json"])["t_ref"] == 0.00155  # as asked (a rerun asks again)
+    rounded = lifsim.load(str(path))
+    assert rounded.meta["rounded"] == {"t_ref": 16 * 1e-4}
+    plain = lifsim.simulate(lifsim.LIFParams(t_max="50 ms", dt="0.1 ms", t_ref="1.6 ms"), n=20, seed=2)
+    assert np.array_equal(rounded.spike_t, plain.spike_t) and np.array_equal(rounded.spike_i, plain.spike_i)

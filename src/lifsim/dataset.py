@@ -23,8 +23,10 @@ variable            dimensions            units  meaning
 
 Attributes: ``lifsim_schema``, ``n``, ``seed``, ``method``, ``engine``,
 ``spiking``, ``rate_hz``, versions, ``created``, ``command``, and JSON strings
-``params_json`` (every parameter, SI), ``input_json`` (the input), ``run_json``
-(what :func:`lifsim.rerun` needs) and ``meta_json`` (all of it).
+``params_json`` (every parameter, SI, as asked for), ``rounded_json`` (where
+``round_steps`` rounded ``t_max`` or ``t_ref``: the values the run used, s),
+``input_json`` (the input), ``run_json`` (what :func:`lifsim.rerun` needs) and
+``meta_json`` (all of it).
 """
 
 from __future__ import annotations
@@ -231,6 +233,8 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
         "meta_json": json.dumps(meta),
         # a run without spikes has no rate: left out, not NaN (a Zarr store's attributes are JSON, which has none)
         **({"rate_hz": float(result.rate)} if meta.get("spiking") and np.isfinite(result.rate) else {}),
+        # what round_steps rounded: the values the run used (s), beside params_json's values asked for
+        **({"rounded_json": json.dumps(meta["rounded"])} if meta.get("rounded") else {}),
         # a file's arrays are checksummed by its format; its provenance by this
         "meta_sha256": hashlib.sha256(json.dumps(meta).encode()).hexdigest(),
     }

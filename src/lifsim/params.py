@@ -199,6 +199,17 @@ class LIFParams:
         theory's rates use this, so a rounded run is compared with the period it ran)."""
         return self.t_ref if _whole(self.t_ref / self.dt) else self.refractory_steps * self.dt
 
+    def rounded(self) -> dict[str, float]:
+        """What ``round_steps`` rounded, as the values the run used (s): ``t_max`` (``steps * dt``) and ``t_ref``
+        (its whole steps times ``dt``), each only where it was rounded; empty otherwise.  A run's record keeps it
+        beside the values asked for, which a rerun takes again (the same rounding)."""
+        out = {}
+        if not _whole(self.t_max / self.dt):
+            out["t_max"] = self.steps * self.dt
+        if not _whole(self.t_ref / self.dt):
+            out["t_ref"] = self.refractory_steps * self.dt
+        return out
+
     def notes(self) -> list[str]:
         """What ``round_steps`` rounded, in words (empty when nothing was rounded)."""
         out = []

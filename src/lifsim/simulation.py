@@ -228,6 +228,7 @@ def collect(request: ValidRequest, plan: RunPlan, output: RunOutput, extra: dict
         "spiking": request.spiking,
         **stamp(request.request.command, request.request.config),
         "notes": params.notes(),
+        **({"rounded": params.rounded()} if params.rounded() else {}),  # the values a rounded run used (s)
         "run": stored["run"],  # everything lifsim.rerun needs to make this run again (RunRequest.from_dict)
     }
     return Result(
