@@ -50,6 +50,7 @@ def test_range_includes_both_ends():
         ("i_mean=100:300pA:3", ["100pA", "200pA", "300pA"]),  # an SI linspace's middle was 1.9999999999999998e-10
         ("vth=0.1:0.7mV:7", [f"0.{k}mV" for k in range(1, 8)]),  # 0.30000000000000004 mV
         ("tau=10ms:0.04s:4", ["10ms", "20ms", "30ms", "40ms"]),  # units of two sizes
+        ("i_mean=100pA:0.3nA:3", ["100pA", "200pA", "300pA"]),  # in the finer unit (0.1 nA is 1.0000000000000002e-10)
         ("i_mean=1e-10:3.5e-10:6", ["1e-10", "1.5e-10", "2e-10", "2.5e-10", "3e-10", "3.5e-10"]),  # SI numbers
     ],
 )

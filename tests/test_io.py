@@ -865,6 +865,40 @@ def test_a_changed_attribute_is_not_certified_by_rerun(tmp_path, change, said):
     assert said in done.stderr
 
 
+def test_a_file_without_checksums_of_its_attributes_is_read_with_a_warning(tmp_path):
+    """A .nc of a lifsim before attributes were checksummed (its arrays' digests only), or one whose attribute
+    digests were removed, was read with its attributes unchecked and nothing said."""
+    import h5py
+
+    from lifsim.errors import UncheckedFileWarning
+
+    path = tmp_path / "run.nc"
+    lifsim.simulate(lifsim.LIFParams(t_max="50 ms"), n=5).save(str(path))
+    with h5py.File(path, "r+") as handle:
+        digests = json.loads(handle.attrs["lifsim_sha256"])
+        handle.attrs["lifsim_sha256"] = json.dumps({k: v for k, v in digests.items() if not k.startswith("attrs")})
+    with pytest.warns(UncheckedFileWarning, match="has no checksums for its attributes"):
+        lifsim.load(str(path))
+
+
+def test_every_save_of_a_run_says_what_its_format_leaves_out(tmp_path):
+    """lifsim.save(result, "x.csv") wrote in silence while result.save("x.csv") warned."""
+    from lifsim.errors import LeftOutWarning
+
+    run = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), n=3, record_v="all")
+    with pytest.warns(LeftOutWarning, match="the recorded traces and the spikes of this run are not in it"):
+        lifsim.save(run, str(tmp_path / "x.csv"))
+
+
+def test_a_sums_record_states_its_uniform_amplitude():
+    """``uniform_noise() + white_noise(...)`` (and --input uniform+white) recorded the amplitude as null."""
+    import math
+
+    run = lifsim.simulate(lifsim.LIFParams(t_max="0.1 s"), inputs.uniform_noise() + inputs.white_noise(sigma="2 mV"))
+    (uniform,) = (part for part in run.meta["input"]["parts"] if part["kind"] == "modulated")
+    assert uniform["terms"][0]["amplitude"] == 0.1 * math.sqrt(0.1 / 1e-3)
+
+
 @pytest.mark.parametrize("suffix", [".nc", ".npz"])
 def test_a_file_without_its_checksums_is_read_with_a_warning(tmp_path, suffix):
     """Deleting the checksums turned every check off in silence; the file is still read (older lifsim files have

@@ -424,9 +424,9 @@ def test_weak_noise_rates_sit_on_the_theory_within_their_error():
     same spikes over the window and their spread (the old error: 0.004 Hz at 0.5 mV) said the count, 0.1 Hz off
     the grid's theory, was 20 errors away. The error now includes the edge error of neurons in step."""
     params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms")
-    found = sweep(params, {"sigma": "0.5mV,1mV,2mV"}, n=1000, input="white")
+    found = sweep(params, {"sigma": "0.5mV,1mV"}, n=1000, input="white")  # in step: the edge error's case
     z = (found.rate - found.rate_theory) / found.rate_sem
-    assert np.all(np.abs(z.values) < 3), (found.rate.values, found.rate_theory.values, found.rate_sem.values)
+    assert np.all(np.abs(z.values) < 2.5), (found.rate.values, found.rate_theory.values, found.rate_sem.values)
     one = lifsim.simulate(params, inputs.white_noise(sigma="0.5 mV"), n=1000, seed=point_seed(0, 0))
     first, duration = lifsim.spikes.after_transient(0.1, params.dt, one.steps)
     t, i = one.spikes()
@@ -434,6 +434,14 @@ def test_weak_noise_rates_sit_on_the_theory_within_their_error():
     spread = per_neuron.std(ddof=1) / math.sqrt(1000)
     assert float(found.rate[0]) == pytest.approx(per_neuron.mean(), rel=1e-12)
     assert abs(float(found.rate[0] - found.rate_theory[0])) > 10 * spread  # what the neurons' spread alone said
+
+
+def test_a_noise_free_point_with_one_spike_a_neuron_is_counted():
+    """No interval after the transient (each neuron fires once there): the intervals say nothing, and the point
+    read 0.000 +- 0.000 Hz against a theory of 6.7 Hz; the count says what it can."""
+    found = sweep(lifsim.LIFParams(t_max=0.25, i_mean="100.1pA"), {"sigma": "0mV"}, n=10, input="white")
+    rate, sem, theory = (float(found[name][0]) for name in ("rate", "rate_sem", "rate_theory"))
+    assert rate > 0 and abs(rate - theory) < 3 * sem + 1 / 0.15, (rate, sem, theory)
 
 
 def test_a_point_without_noise_gives_the_regular_trains_rate():

@@ -182,7 +182,8 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
 
 def _probe(folder: Path, path: str | os.PathLike, what: str) -> None:
     """Make and remove a file in ``folder``: a folder that its permissions call writable may still refuse files
-    (/proc, a read-only mount, a full quota), which the write after the run would have met."""
+    (/proc, /sys, a read-only mount), which the write after the run would have met; a full disk takes an empty
+    file, so room is checked apart (check_room_for)."""
     import tempfile
 
     try:

@@ -79,13 +79,13 @@ class UncheckedFileWarning(LifsimWarning):
     numbers could not be checked."""
 
 
-def warn_unchecked(source: object) -> None:
-    """Say that ``source`` has no checksums to check (:class:`UncheckedFileWarning`)."""
+def warn_unchecked(source: object, what: str = "numbers and attributes") -> None:
+    """Say that ``source`` has no checksums for its ``what`` (:class:`UncheckedFileWarning`)."""
     import warnings
 
     warnings.warn(
-        f"{source}: has no checksums (written by a lifsim before they were kept, or they were removed), so its "
-        "numbers and attributes cannot be checked",
+        f"{source}: has no checksums for its {what} (written by a lifsim before they were kept, or they were "
+        f"removed), so its {what} cannot be checked",
         UncheckedFileWarning,
         stacklevel=3,
     )

@@ -105,7 +105,9 @@ def _range(name: str, text: str, where: str, dimension: str) -> tuple[float, ...
             f"{where}={text!r}: one point cannot hold both ends START and STOP; "
             f"give COUNT >= 2, or the single value as {name}={start}"
         )
-    return even_points(low, high, count, dimension, where, unit)
+    units = {u for u in (_unit_of(start), _unit_of(stop)) if u}
+    finer = min(units, key=lambda u: to_si(f"1{u}", dimension, where)) if units else ""  # 100pA:0.3nA: in pA
+    return even_points(low, high, count, dimension, where, finer)
 
 
 def even_points(low: float, high: float, count: int, dimension: str, where: str, unit: str = "") -> tuple[float, ...]:

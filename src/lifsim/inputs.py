@@ -717,6 +717,12 @@ class Sum(Input):
             return self
         return Sum([part.with_mean(mean) for part in self.parts])
 
+    def resolved(self, params: LIFParams) -> Input:
+        """Each part resolved (its unset mean and a uniform term's amplitude from ``params``), so that a sum's
+        record states them as a part's alone does (``uniform_noise() + white_noise(...)`` kept a null amplitude)."""
+        parts = [part.resolved(params) for part in self.parts]
+        return self if all(new is old for new, old in zip(parts, self.parts)) else Sum(parts)
+
 
 def _with_amplitude(term: SineTerm | UniformTerm, params: LIFParams) -> SineTerm | UniformTerm:
     """A copy of the uniform ``term`` with its amplitude resolved from ``params``."""

@@ -396,23 +396,15 @@ class Result:
         table) or ``.nwb`` file keeps only part of a run: saving one that holds more warns (``UserWarning``) naming
         what it leaves out (:func:`lifsim.formats.left_out`), as ``lifsim simulate --data`` says before its run.
         """
-        from .formats import RESULT_SUFFIXES, format_of, left_out, save
+        from .formats import save
 
-        if Path(str(path)).suffix.lower() in RESULT_SUFFIXES:
-            note = left_out(format_of(path), self.parts())
-            if note is not None:
-                import warnings
-
-                from .errors import LeftOutWarning
-
-                warnings.warn(f"path: {note}", LeftOutWarning, stacklevel=2)
-        return save(self, path, overwrite=overwrite)
+        return save(self, path, overwrite=overwrite, _caller=2)
 
     def parts(self) -> set[str]:
         """The parts of this run a file format may leave out (:data:`lifsim.formats.RUN_PARTS`) that it holds."""
         present = {
             "traces": self.has_traces,
-            "spikes": self.spike_t is not None and self.spike_t.size > 0,
+            "spikes": self.spike_t is not None,  # recorded, if none fired (their counts go with them)
             "spike_counts": self.spike_count is not None and bool(self.meta.get("spiking", True)),
             "snapshots": self.v_snapshots.size > 0,
             "lags": bool(self.lags),

@@ -198,11 +198,15 @@ def window_rate(
       nearly 0 while the count over the window misses the stationary rate by up to one spike per neuron; ``D``
       is then a sawtooth of one spike, and the edge error about ``0.4 / W`` (0.5 mV of white noise on the
       default neuron: 0.25 Hz instead of 0.004 Hz, for a count 0.1 Hz off the theory).  For independent neurons
-      ``D`` is a Brownian bridge and the edge error about ``1 / sqrt(3)`` of the spread's, which it leaves
-      alone.
+      ``D`` is a Brownian bridge and the edge error about ``1 / sqrt(6)`` of the spread's, which it leaves
+      alone.  It covers the edges, not the whole start: neurons partly in step (CV about 0.05 to 0.15 over a
+      short transient) still carry a bias of a few errors, which a longer transient removes.
 
-    Windows of more than :data:`EDGE_POINTS` steps take ``D`` at the ends of bins of whole steps.  NaN where
-    neither error can be had (one neuron, fewer than two updates).
+    One neuron has no spread: its error is the renewal one, ``rate * CV / sqrt(spikes)`` of its intervals in the
+    window (or the edge error, where larger).  A window without spikes has the error of one spike, ``1 / (n W)``
+    (a count of 0 says the rate is below about that, not that it is 0 to the last digit).  Windows of more
+    than :data:`EDGE_POINTS` steps take ``D`` at the ends of bins of whole steps.  NaN where no error can be had
+    (one neuron with fewer than two intervals and no other, fewer than two updates).
     """
     n = _neurons(n)
     t, i = _spikes(spike_t, spike_i)
@@ -214,7 +218,14 @@ def window_rate(
     length = updates * dt
     per_neuron = spike_counts(i[late], n) / length
     rate = float(per_neuron.mean())
+    if not late.any():  # no spike: the rate is below about one spike's worth, not known to be exactly 0
+        return rate, 1.0 / (n * length)
     errors = [float(per_neuron.std(ddof=1) / math.sqrt(n))] if n > 1 else []
+    if n == 1:  # no spread to take: the renewal error of its intervals (a count's variance is CV**2 of its mean)
+        steps_between = np.diff(np.sort(k[late]))
+        if steps_between.size >= 2:
+            cv = float(steps_between.std() / steps_between.mean())
+            errors.append(rate * cv / math.sqrt(int(late.sum())))
     if updates > 1:
         width = -(-updates // EDGE_POINTS)  # whole steps per point of D
         ends = np.minimum(np.arange(1, -(-updates // width) + 1) * width, updates)  # updates done at each point

@@ -177,8 +177,10 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
     point_params, _drive = _point_params(spec, base, names, values)
     if spec.model == "network":
         from .network.run import choose_engine
+        from .network.theory import memory_rate
 
-        point_params.check_memory(engine=choose_engine(engine))  # numpy's build needs 8 times numba's memory
+        # numpy's build needs 8 times numba's memory; spikes at the mean-field rate where it is above 100 Hz
+        point_params.check_memory(engine=choose_engine(engine), theory_rate=memory_rate(point_params))
         point_params.warn_plausibility()  # a slip of units, said before any point runs
     else:
         if spec.method == "euler":
@@ -299,7 +301,9 @@ def _rate(
     if noise_variance_per_step(drive, params) == 0.0:  # no noise, or noise of strength 0: a regular train
         late = spike_t > (first + 0.5) * params.dt
         steps_between = np.rint(isi(spike_t[late], spike_i[late]) / params.dt)
-        rate = 1.0 / (steps_between.mean() * params.dt) if steps_between.size else 0.0
+        if not steps_between.size:  # no interval in the window (a spike or none a neuron): the count says what it can
+            return window_rate(spike_t, spike_i, n, first, steps, params.dt)
+        rate = 1.0 / (steps_between.mean() * params.dt)
         if steps_between.size < 2:
             return float(rate), 0.0
         return float(rate), float(rate * steps_between.std() / steps_between.mean() / np.sqrt(steps_between.size))
@@ -670,6 +674,7 @@ def _estimate_network_sweep(
     from .network.model import estimate_memory
     from .network.run import choose_engine
     from .network.sweep import measure, point_params
+    from .network.theory import memory_rate
     from .planning import RunEstimate
 
     middle, values = points[len(points) // 2]
@@ -684,7 +689,7 @@ def _estimate_network_sweep(
         where="this machine",
         tasks=len(points),
         per_task="one network after another",
-        memory_here=estimate_memory(params, engine=choose_engine(engine)),
+        memory_here=estimate_memory(params, engine=choose_engine(engine), theory_rate=memory_rate(params)),
         memory_per_task=None,
         worker_memory=None,
         output_bytes=len(points) * 8 * len(spec.outputs),

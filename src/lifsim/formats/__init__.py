@@ -308,7 +308,9 @@ def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, P
     return fmt, source
 
 
-def save(result: Result, path: str | os.PathLike, *, what: str = "path", overwrite: bool = False) -> Path:
+def save(
+    result: Result, path: str | os.PathLike, *, what: str = "path", overwrite: bool = False, _caller: int = 1
+) -> Path:
     """Save ``result`` in the format its suffix names; the write is atomic.
 
     A file is first written under a temporary name in the same folder and
@@ -323,6 +325,13 @@ def save(result: Result, path: str | os.PathLike, *, what: str = "path", overwri
     from ..atomic import saving
 
     fmt, target = check_target(path, what, overwrite=overwrite)
+    note = left_out(fmt, result.parts())
+    if note is not None:  # every save of a run says what its format leaves out (Result.save and lifsim.save alike)
+        import warnings
+
+        from ..errors import LeftOutWarning
+
+        warnings.warn(f"{what}: {note}", LeftOutWarning, stacklevel=1 + _caller)  # at the user's call
     with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
         written: Path = fmt.module().save(result, target)
     return written

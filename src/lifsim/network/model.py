@@ -247,19 +247,22 @@ class BrunelParams:
         out.update(n=self.n, synapses=self.synapses, nu_thr=self.nu_thr, nu_ext=self.nu_ext, lam=self.lam)
         return out
 
-    def check_memory(self, available: int | None = None, engine: str = "numba") -> int:
+    def check_memory(
+        self, available: int | None = None, engine: str = "numba", theory_rate: float | None = None
+    ) -> int:
         """The estimated peak memory (bytes) of a run on ``engine``; ValueError when it exceeds the memory
-        available now."""
+        available now.  ``theory_rate``: the mean-field rate (Hz), for the spikes' share (:func:`expected_rate`)."""
         from ..memory import available_memory, format_bytes
 
-        need = estimate_memory(self, engine=engine)
+        need = estimate_memory(self, engine=engine, theory_rate=theory_rate)
         room = available_memory() if available is None else available
-        spikes = spike_memory(self)
+        spikes = spike_memory(self, theory_rate=theory_rate)
         if room is not None and need > room and spikes > need - spikes:  # the run's length, not the network's size
             raise ValueError(
-                f"t_max: the spikes of {self.n:,} neurons over {self.t_max:g} s (about {expected_rate(self):.3g} Hz "
-                f"each) need about {format_bytes(spikes)}, {format_bytes(need)} with the network, more than the "
-                f"{format_bytes(room)} available; run shorter (t_max is in seconds: 1.2 or '1200 ms')"
+                f"t_max: the spikes of {self.n:,} neurons over {self.t_max:g} s (counted at "
+                f"{expected_rate(self, theory_rate):.3g} Hz each) need about {format_bytes(spikes)}, "
+                f"{format_bytes(need)} with the network, more than the {format_bytes(room)} available; run shorter "
+                "(t_max is in seconds: 1.2 or '1200 ms')"
             )
         if room is not None and need > room:
             other = "" if engine != "numpy" else ", or the numba engine (its build needs 4 bytes a synapse, not 32)"
@@ -331,36 +334,37 @@ class BrunelParams:
 SYNAPSE_BYTES = {"numba": 4, "numpy": 32}
 
 
-def estimate_memory(params: BrunelParams, spikes_per_neuron: float | None = None, engine: str = "numba") -> int:
+def estimate_memory(
+    params: BrunelParams,
+    spikes_per_neuron: float | None = None,
+    engine: str = "numba",
+    theory_rate: float | None = None,
+) -> int:
     """Bytes a run on ``engine`` needs at its peak: synapses (:data:`SYNAPSE_BYTES`), offsets, ring buffer,
     state and recorded spikes (12 bytes each: int64 step + int32 neuron, estimated at 100 Hz unless given)."""
     n = params.n
     synapses = SYNAPSE_BYTES.get(engine, 4) * params.synapses + 8 * (n + 1)
     ring = 2 * 4 * (params.delay_steps + 1) * n
     state = n * (8 + 4 + 8)
-    spikes = spike_memory(params, spikes_per_neuron)
+    spikes = spike_memory(params, spikes_per_neuron, theory_rate)
     populations = 2 * 8 * params.steps
     return int(synapses + ring + state + spikes + populations + (64 << 20))
 
 
-def expected_rate(params: BrunelParams) -> float:
-    """The rate (Hz) a memory estimate counts spikes at: 100 Hz, or more where the mean-field theory's rate is
-    higher (the SR state's 327 Hz, which 100 Hz undercounted 3.3-fold)."""
-    import warnings
-
-    from .theory import self_consistent_rate
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            theory = float(self_consistent_rate(params).rate)
-    except (ValueError, ArithmeticError):
+def expected_rate(params: BrunelParams, theory_rate: float | None = None) -> float:
+    """The rate (Hz) a memory estimate counts spikes at: 100 Hz, or 1.25 times the mean-field ``theory_rate``
+    (:func:`lifsim.network.theory.memory_rate`) where that is higher (the SR state's 327 Hz, which 100 Hz
+    undercounted 3.3-fold)."""
+    del params  # the same floor for every network; the theory's rate is the caller's (theory imports this module)
+    if theory_rate is None or not math.isfinite(theory_rate):
         return 100.0
-    return max(100.0, 1.25 * theory) if math.isfinite(theory) else 100.0
+    return max(100.0, 1.25 * float(theory_rate))
 
 
-def spike_memory(params: BrunelParams, spikes_per_neuron: float | None = None) -> int:
+def spike_memory(
+    params: BrunelParams, spikes_per_neuron: float | None = None, theory_rate: float | None = None
+) -> int:
     """Bytes of a run's recorded spikes at their peak: 12 each (int64 step + int32 neuron), the list and its sorted
     copy, at :func:`expected_rate` unless ``spikes_per_neuron`` is given."""
-    rate = expected_rate(params) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
+    rate = expected_rate(params, theory_rate) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
     return int(12 * params.n * rate * params.t_max * 2)

@@ -54,17 +54,23 @@ class NetworkRun:
 
 
 def simulate_spikes(
-    params: BrunelParams, engine: str | None = "auto", threads: int | None = None, block: int | None = None
+    params: BrunelParams,
+    engine: str | None = "auto",
+    threads: int | None = None,
+    block: int | None = None,
+    theory_rate: float | None = None,
 ) -> NetworkRun:
-    """Build and simulate ``params``; every spike, in (step, neuron) order."""
+    """Build and simulate ``params``; every spike, in (step, neuron) order (``theory_rate``: the mean-field rate,
+    Hz, for the memory check; computed here when not given)."""
     from . import connectivity
     from .state import constants, initial_state
+    from .theory import memory_rate
 
     name = choose_engine(engine)
     for label, value, what in (("threads", threads, "a positive integer"), ("block", block, "a positive number")):
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1):
             raise ValueError(f"{label}: must be {what}{' of neurons' if label == 'block' else ''}, got {value!r}")
-    params.check_memory(engine=name)
+    params.check_memory(engine=name, theory_rate=memory_rate(params) if theory_rate is None else theory_rate)
     t0 = time.perf_counter()
     detail: dict[str, Any] = {}
     if name == "numpy":
@@ -156,5 +162,5 @@ def network(
     choose_engine(engine)
     base.warn_plausibility()  # a slip of units, said before the run
     theory = self_consistent_rate(base)  # warns before the run when the network saturates
-    run = simulate_spikes(base, engine, threads, block)
+    run = simulate_spikes(base, engine, threads, block, theory_rate=theory.rate)
     return NetworkResult.from_run(run, theory, selection, command=command, config=config)

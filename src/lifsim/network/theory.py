@@ -91,6 +91,19 @@ def _illinois(f: Callable[[float], float], lo: float, hi: float, f_lo: float, f_
     return x
 
 
+def memory_rate(params: BrunelParams) -> float | None:
+    """The mean-field rate (Hz) a memory estimate counts spikes at (:func:`lifsim.network.model.expected_rate`),
+    without the warnings the theory gives a run; None where it has none."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(self_consistent_rate(params).rate)
+    except (ValueError, ArithmeticError):
+        return None
+
+
 def self_consistent_rate(params: BrunelParams) -> Theory:
     """The lowest stable fixed point ``nu = transfer(nu)`` (Hz), with its mu and sigma (V).
 
