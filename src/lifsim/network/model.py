@@ -361,9 +361,7 @@ def expected_rate(params: BrunelParams, theory_rate: float | None = None) -> flo
     return max(100.0, 1.25 * float(theory_rate))
 
 
-def spike_memory(
-    params: BrunelParams, spikes_per_neuron: float | None = None, theory_rate: float | None = None
-) -> int:
+def spike_memory(params: BrunelParams, spikes_per_neuron: float | None = None, theory_rate: float | None = None) -> int:
     """Bytes of a run's recorded spikes at their peak: 12 each (int64 step + int32 neuron), the list and its sorted
     copy, at :func:`expected_rate` unless ``spikes_per_neuron`` is given."""
     rate = expected_rate(params, theory_rate) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
