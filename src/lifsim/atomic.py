@@ -76,16 +76,21 @@ def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: 
         raise ValueError(f"{what}: {str(path)[:200]!r}: {error.strerror or error}") from None
 
 
+def free_bytes(target: Path) -> int | None:
+    """The bytes free in the folder of ``target`` (None where the system cannot say)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        return int(shutil.disk_usage(folder).free)
+    except OSError:
+        return None
+
+
 def check_free_space(target: Path, needed: int, what: str) -> None:
     """Raise ``ValueError`` when the folder of ``target`` has less than ``needed`` bytes free."""
     from .memory import format_bytes
 
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return
-    if needed > free:
+    free = free_bytes(target)
+    if free is not None and needed > free:
         raise ValueError(
             f"{what}: {str(target)!r} needs about {format_bytes(needed)}, and its folder has {format_bytes(free)} free"
         )
@@ -122,12 +127,8 @@ def _warn_when_short(target: Path, expected: int, what: str) -> None:
     from .errors import RoomWarning
     from .memory import format_bytes
 
-    folder = target.parent if str(target.parent) else Path(".")
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return
-    if expected > free:
+    free = free_bytes(target)
+    if free is not None and expected > free:
         warnings.warn(
             f"{what}: {str(target)!r} is expected to need about {format_bytes(expected)} (the spikes at the "
             f"theory's rate), and its folder has {format_bytes(free)} free: it may not be written after the run",
