@@ -301,8 +301,9 @@ def _rate(
     if noise_variance_per_step(drive, params) == 0.0:  # no noise, or noise of strength 0: a regular train
         late = spike_t > (first + 0.5) * params.dt
         steps_between = np.rint(isi(spike_t[late], spike_i[late]) / params.dt)
-        if not steps_between.size:  # no interval in the window (a spike or none a neuron): the count says what it can
-            return window_rate(spike_t, spike_i, n, first, steps, params.dt)
+        if not steps_between.size:  # no interval in the window: none fired (exactly 0 Hz, nothing random), or a
+            # spike a neuron, which the count measures as it can
+            return (0.0, 0.0) if not late.any() else window_rate(spike_t, spike_i, n, first, steps, params.dt)
         rate = 1.0 / (steps_between.mean() * params.dt)
         if steps_between.size < 2:
             return float(rate), 0.0
