@@ -3,6 +3,7 @@ and a store that survives a killed client."""
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import random
@@ -201,7 +202,12 @@ def test_resume_after_the_client_is_killed(tmp_path, uninterrupted, moment):
             load_sweep(store)
     rc = resumed(CLI, store, tmp_path)
     assert rc.returncode == 0, rc.stderr
-    assert_same(uninterrupted, load_sweep(store))
+    finished = load_sweep(store)
+    assert_same(uninterrupted, finished)
+    if moment == 0:  # the record keeps how the store was begun beside the command that finished it
+        meta = json.loads(finished.attrs["lifsim_meta"])
+        assert "--resume" in meta["command"] and "--resume" not in meta["started"]["command"]
+        assert meta["started"]["command"].startswith("lifsim sweep")
 
 
 def test_a_store_is_not_resumed_with_its_grid_in_another_order(tmp_path, uninterrupted):

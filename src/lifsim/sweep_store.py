@@ -81,9 +81,13 @@ class SweepStore:
         *,
         outputs: Mapping[str, tuple[str, str]],
         units: Mapping[str, str],
+        started: Mapping[str, Any] | None = None,
     ) -> None:
         self.path, self.spec, self.coords, self.steps = Path(path), spec, dict(coords), int(steps)
         self.outputs, self.units = dict(outputs), dict(units)
+        #: how the store was begun (versions, time, command, config): this call's, or, once resumed, the first's
+        self.started: dict[str, Any] | None = None if started is None else dict(started)
+        self.resumed = False
         self.shape = tuple(len(v) for v in self.coords.values())
         self.names = tuple(self.coords)
         self.lock = WriterLock(self.path, "data")
@@ -114,6 +118,7 @@ class SweepStore:
         ds.attrs.update(
             {
                 "lifsim_sweep_spec": json.dumps(self.spec.__dict__, sort_keys=True),
+                "lifsim_started": json.dumps(self.started, default=str),  # kept by a resumed sweep's record
                 "lifsim_sweep_digest": self.spec.digest(),
                 "lifsim_kind": "sweep",
                 "lifsim_complete": 0,
@@ -211,6 +216,11 @@ class SweepStore:
                 f"data: {self.path} was written by a different sweep ({self._differences(attributes)}); "
                 "it cannot be resumed by this command"
             )
+        try:
+            self.started = json.loads(str(attributes.get("lifsim_started", "null")))
+        except ValueError:  # damaged: the marks' check below refuses the store
+            self.started = None
+        self.resumed = True
         if LAYER not in attributes:
             raise ValueError(
                 f"data: {self.path} was written by an older lifsim without resume marks; it cannot be resumed "

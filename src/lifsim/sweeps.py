@@ -532,19 +532,24 @@ def sweep(
     target = None if store is None else Path(store)
     if target is not None and target.suffix != ".zarr":
         raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
-    sweep_store = None
-    if target is not None:
-        units = {name: spec.unit(name) for name in coords}
-        sweep_store = SweepStore(target, spec, coords, params.steps, outputs=spec.outputs, units=units)
+    sweep_store = None if target is None else _store_of(target, spec, coords, params.steps, stamp(command, config))
     done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume), overwrite)
     todo = [(flat, values) for flat, values in points if not done_mask.ravel()[flat]]
     bar = point_progress(progress)  # after every check: no empty bar beside an error or a dry run
     results = _run_points(spec, params, names, todo, total, sweep_store, engine, threads, runner, bar)
     seeds = "point p (flat C-order index over the grid) uses seed * 2**32 + p"
     meta = {"kind": "sweep", "sweep": spec.__dict__, "seeds": seeds, **stamp(command, config)}
+    if sweep_store is not None and sweep_store.resumed:  # finished by this call: begun by another, kept here
+        meta["started"] = sweep_store.started
     ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
+
+
+def _store_of(target: Path, spec: _Spec, coords: dict, steps: int, started: dict[str, Any]) -> SweepStore:
+    """The sweep's store at ``target`` (not yet opened); ``started``: this call's stamp, kept in a store it begins."""
+    units = {name: spec.unit(name) for name in coords}
+    return SweepStore(target, spec, coords, steps, outputs=spec.outputs, units=units, started=started)
 
 
 def _run_points(
