@@ -542,8 +542,40 @@ def sweep(
     if sweep_store is not None and sweep_store.resumed:  # finished by this call: begun by another, kept here
         meta["started"] = sweep_store.started
     ds = _dataset(spec, coords, results, params.steps) if sweep_store is None else sweep_store.finish(meta)
+    _warn_unsettled(spec, ds)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
+
+
+#: CV**2 times the intervals a transient holds below which neurons started together have not forgotten their start
+#: (their common rhythm decays as exp(-2 pi**2 CV**2 n) over n intervals: below 0.15, more than 5 % of it is left)
+UNSETTLED = 0.15
+
+
+def _warn_unsettled(spec: _Spec, ds: Any) -> None:
+    """Warn once when points' transients held too few intervals for their neurons, all started at V0, to forget
+    that start (:data:`UNSETTLED`): their rates carry a bias that ``rate_sem`` does not (a regular train, CV 0, is
+    measured by its intervals and has none)."""
+    if spec.model != "neuron" or not spec.spiking:
+        return
+    rate, cv = np.asarray(ds["rate"].values), np.asarray(ds["cv"].values)
+    unsettled = np.isfinite(cv) & (cv > 0) & (rate > 0) & (cv**2 * rate * spec.transient < UNSETTLED)
+    if unsettled.any():
+        from .units import format_display
+
+        first = np.unravel_index(int(np.flatnonzero(unsettled)[0]), unsettled.shape)
+        where = ", ".join(
+            f"{name} = {format_display(float(ds[name].values[i]), _dimension(name))}"
+            for name, i in zip(ds["rate"].dims, first)
+        )
+        warnings.warn(
+            f"transient: at {int(unsettled.sum())} of {unsettled.size} points ({where} the first) the "
+            f"{spec.transient * 1e3:g} ms transient held too few intervals for neurons started together at V0 to "
+            "forget their start (CV**2 x intervals < 0.15): their rates may be off the stationary theory by more "
+            "than rate_sem; a longer transient removes that",
+            PlausibilityWarning,
+            stacklevel=3,
+        )
 
 
 def _store_of(target: Path, spec: _Spec, coords: dict, steps: int, started: dict[str, Any]) -> SweepStore:
