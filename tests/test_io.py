@@ -937,3 +937,30 @@ def test_a_rounded_run_records_the_values_it_used(tmp_path):
     assert rounded.meta["rounded"] == {"t_ref": 16 * 1e-4}
     plain = lifsim.simulate(lifsim.LIFParams(t_max="50 ms", dt="0.1 ms", t_ref="1.6 ms"), n=20, seed=2)
     assert np.array_equal(rounded.spike_t, plain.spike_t) and np.array_equal(rounded.spike_i, plain.spike_i)
+
+
+def test_a_zarr_trace_changed_by_another_program_is_named_by_rerun(tmp_path):
+    """A value of v rewritten with the zarr library gets a fresh CRC-32C and, here, the chunk's old size: the
+    store opened, and rerun blamed the run ("differs: v", exit 3). The manifest keeps each trace chunk's SHA-256,
+    which rerun checks when the traces differ: the file was changed (one line, exit 2)."""
+    import glob
+
+    import zarr
+    from cli_helpers import run_script
+
+    store = tmp_path / "run.zarr"
+    argv = ["simulate", "--n", "20", "--t-max", "0.5s", "--input", "white", "--sigma", "5mV", "--record-v", "0:5"]
+    assert run_script([*argv, "--data", str(store), "--quiet"]).returncode == 0
+    chunk = sorted(glob.glob(str(store / "v" / "c" / "*" / "*")))[0]
+    size, original = os.path.getsize(chunk), Path(chunk).read_bytes()
+    traces = zarr.open_array(str(store / "v"), mode="r+")
+    for j in range(50, traces.shape[1]):  # one value a last bit up, where the compressed chunk keeps its size
+        traces[0, j] = np.nextafter(traces[0, j], np.inf)
+        if os.path.getsize(chunk) == size:
+            break
+        Path(chunk).write_bytes(original)
+    else:
+        pytest.fail("no change of one value kept the chunk's size")
+    done = run_script(["rerun", str(store)])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "its traces were changed after it was written: chunk v/c/0/0 does not match its checksum" in done.stderr

@@ -397,13 +397,17 @@ def _is_lazy(relative: str, lazy: Iterable[str]) -> bool:
 def seal(store: Path, lazy: Iterable[str] = ()) -> None:
     """Write the manifest of a complete store (the last write): every file's size and SHA-256.
 
-    ``lazy``: arrays read on demand (the traces ``v``), whose chunks get their size only: their contents
-    are checked by their CRC-32C when read, so loading stays cheap.  Removes the resume marks.
+    ``lazy``: arrays read on demand (the traces ``v``), whose chunks are checked by their size when the
+    store is opened and by their CRC-32C when read, so loading stays cheap; their SHA-256 is kept too, third in
+    their entry, for :func:`verify_lazy` (a chunk rewritten by another program gets a fresh CRC-32C, which a
+    read cannot tell from the one lifsim wrote).  Removes the resume marks.
     """
     lazy = tuple(lazy)
     refuse_links(store)
     entries = {
-        relative: [size, None if _is_lazy(relative, lazy) else file_digest(store / relative)]
+        relative: [size, None, file_digest(store / relative)]
+        if _is_lazy(relative, lazy)
+        else [size, file_digest(store / relative)]
         for relative, size in sorted(_listing(store).items())
     }
     text = json.dumps({"version": 1, "lazy": list(lazy), "files": entries}, indent=0)
@@ -458,6 +462,21 @@ def verify(store: Path) -> None:
     unlisted = sorted(set(_listing(store)) - set(listed))
     if unlisted:
         raise ValueError(f"it holds {_name(unlisted[0])}, which its manifest does not list")
+
+
+def verify_lazy(store: Path) -> str | None:
+    """The first chunk of the lazily read arrays (the traces) that does not match the SHA-256 the manifest kept
+    for it, in words; None when all match (or the store is of a lifsim that kept none).  Reads every such chunk:
+    for a rerun that found the traces different, to tell a changed file from a run that did not reproduce."""
+    try:
+        entries = json.loads(_read_text(store / MANIFEST))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    for relative, entry in entries.items():
+        if isinstance(entry, list) and len(entry) > 2 and entry[2] is not None:
+            if not (store / relative).is_file() or file_digest(store / relative) != entry[2]:
+                return f"{_name(relative)} does not match its checksum (changed, damaged or swapped)"
+    return None
 
 
 def _drop_torn_tail(handle: Any) -> None:

@@ -95,6 +95,12 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    if "v" in differences and original.trace_source is not None:  # traces on disk: a changed file, or the run?
+        from ..store import verify_lazy
+
+        changed = verify_lazy(original.trace_source.path)
+        if changed is not None:
+            raise ValueError(f"{args.result}: its traces were changed after it was written: {changed}")
     if differences:
         print(f"lifsim: rerun of {args.result} differs: {'; '.join(differences)}", file=sys.stderr)
         from ..errors import EXIT_DIFFERS
