@@ -293,10 +293,10 @@ def test_the_memory_estimate_counts_a_fast_states_spikes():
     from lifsim.network.theory import memory_rate
 
     fast = BrunelParams(g=3, eta=2)
-    assert expected_rate(fast, memory_rate(fast)) >= 333
+    assert expected_rate(memory_rate(fast)) >= 333
     assert spike_memory(fast, theory_rate=memory_rate(fast)) >= 2 * 12 * fast.n * 333 * fast.t_max
     slow = BrunelParams(g=5, eta=2)
-    assert expected_rate(slow, memory_rate(slow)) == 100.0  # the AI state's 38 Hz: the floor
+    assert expected_rate(memory_rate(slow)) == 100.0  # the AI state's 38 Hz: the floor
 
 
 def test_a_network_run_from_a_config_file_records_it(tmp_path):

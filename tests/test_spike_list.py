@@ -31,12 +31,12 @@ def _rows(parts, cap=48):
     return rows
 
 
-@pytest.mark.parametrize(("cells", "fewest"), [(4_000_000, 0), (0, 0), (4_000_000, spike_list.SCATTER_MIN_SPIKES)])
+@pytest.mark.parametrize(("cells", "fewest"), [(4_000_000, 0), (0, 0), (4_000_000, spike_list.PARALLEL_MIN_SPIKES)])
 def test_chunks_merge_into_step_then_neuron_order(monkeypatch, cells, fewest):
     # cells 0: every chunk too large for the parallel table: the serial merge orders it; so it does chunks of
     # fewer spikes than the parallel ordering takes (these are small)
     monkeypatch.setattr(spike_list, "CHUNK_CELLS", cells)
-    monkeypatch.setattr(spike_list, "SCATTER_MIN_SPIKES", fewest)
+    monkeypatch.setattr(spike_list, "PARALLEL_MIN_SPIKES", fewest)
     rng = np.random.default_rng(3)
     spikes = SpikeList(capacity=4)  # grows many times
     all_k, all_j = [], []

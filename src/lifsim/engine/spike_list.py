@@ -30,10 +30,10 @@ PIECE_DTYPE = np.int32
 CHUNK_SPIKES = 2_000_000
 #: most (piece, step) cells of the ordering's table in one chunk (32 MB; the chunk in time is cut to fit)
 CHUNK_CELLS = 4_000_000
-#: fewest spikes in a chunk that the parallel ordering (:func:`.numba_spikes.scatter`) takes; fewer, or the
-#: pieces of one block, take the serial merge (the same order): three parallel regions cost more than they save
-#: there, and on a busy machine each waits milliseconds for the scheduler to run the other threads
-SCATTER_MIN_SPIKES = 1 << 16
+#: fewest spikes for which the spike list's parallel kernels run (the ordering, :func:`.numba_spikes.scatter`, and
+#: the conversion to times); fewer, or the pieces of one block, take their serial forms (the same results): a
+#: parallel region costs more than it saves there, and on a busy machine waits milliseconds for the scheduler
+PARALLEL_MIN_SPIKES = 1 << 16
 
 
 class SpikeList:
@@ -76,7 +76,7 @@ class SpikeList:
         if total == 0:
             return
         self._reserve(self.size + total, int(expect))
-        parallel = lengths.size > 1 and total >= SCATTER_MIN_SPIKES and lengths.size * (k1 - k0) <= CHUNK_CELLS
+        parallel = lengths.size > 1 and total >= PARALLEL_MIN_SPIKES and lengths.size * (k1 - k0) <= CHUNK_CELLS
         order = self._scatter if parallel else self._merge
         order(k, j, lengths, np.asarray(j0s, dtype=np.int64), k0, k1 - k0, self._k, self._j, self.size)
         self.size += total
@@ -102,7 +102,7 @@ def steps_to_times(spike_step: np.ndarray, dt: float) -> np.ndarray:
         return spike_step * dt
     times = spike_step.view(np.float64)
     compiled = sys.modules.get(f"{__package__}.numba_spikes")
-    if compiled is not None and spike_step.size >= SCATTER_MIN_SPIKES:  # a few: numpy's, without a parallel region
+    if compiled is not None and spike_step.size >= PARALLEL_MIN_SPIKES:  # a few: numpy's, without a parallel region
         compiled.times_in_place(spike_step.reshape(-1), times.reshape(-1), float(dt))
         return times
     flat_steps, flat_times = spike_step.reshape(-1), times.reshape(-1)

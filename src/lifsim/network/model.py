@@ -260,7 +260,7 @@ class BrunelParams:
         if room is not None and need > room and spikes > need - spikes:  # the run's length, not the network's size
             raise ValueError(
                 f"t_max: the spikes of {self.n:,} neurons over {self.t_max:g} s (counted at "
-                f"{expected_rate(self, theory_rate):.3g} Hz each) need about {format_bytes(spikes)}, "
+                f"{expected_rate(theory_rate):.3g} Hz each) need about {format_bytes(spikes)}, "
                 f"{format_bytes(need)} with the network, more than the {format_bytes(room)} available; run shorter "
                 "(t_max is in seconds: 1.2 or '1200 ms')"
             )
@@ -351,11 +351,10 @@ def estimate_memory(
     return int(synapses + ring + state + spikes + populations + (64 << 20))
 
 
-def expected_rate(params: BrunelParams, theory_rate: float | None = None) -> float:
+def expected_rate(theory_rate: float | None = None) -> float:
     """The rate (Hz) a memory estimate counts spikes at: 100 Hz, or 1.25 times the mean-field ``theory_rate``
     (:func:`lifsim.network.theory.memory_rate`) where that is higher (the SR state's 327 Hz, which 100 Hz
     undercounted 3.3-fold)."""
-    del params  # the same floor for every network; the theory's rate is the caller's (theory imports this module)
     if theory_rate is None or not math.isfinite(theory_rate):
         return 100.0
     return max(100.0, 1.25 * float(theory_rate))
@@ -364,5 +363,5 @@ def expected_rate(params: BrunelParams, theory_rate: float | None = None) -> flo
 def spike_memory(params: BrunelParams, spikes_per_neuron: float | None = None, theory_rate: float | None = None) -> int:
     """Bytes of a run's recorded spikes at their peak: 12 each (int64 step + int32 neuron), the list and its sorted
     copy, at :func:`expected_rate` unless ``spikes_per_neuron`` is given."""
-    rate = expected_rate(params, theory_rate) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
+    rate = expected_rate(theory_rate) if spikes_per_neuron is None else spikes_per_neuron / params.t_max
     return int(12 * params.n * rate * params.t_max * 2)
