@@ -480,7 +480,7 @@ def test_a_store_measured_by_an_older_lifsim_is_not_resumed(tmp_path):
     meta.write_text(json.dumps(root))
     done = run_script([*argv, "--resume"])
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert "measured by an older lifsim, measure 1 against this one's 2" in done.stderr
+    assert "measured by an older lifsim, measure 1 against this one's 3" in done.stderr
     assert "--force" in done.stderr
 
 

@@ -148,9 +148,9 @@ class FICurve:
 
     def format_table(self) -> str:
         """The table as ``lifsim fi`` prints it: currents in pA, rates in Hz."""
-        lines = [f"{'I (pA)':>10} {'rate (Hz)':>10} {'sem (Hz)':>9} {'theory':>9} {'contin.':>9}"]
+        lines = [f"{'I (pA)':>10} {'rate (Hz)':>10} {'sem (Hz)':>9} {'theory (Hz)':>11} {'contin. (Hz)':>12}"]
         for row in zip(self.i, self.rate, self.rate_sem, self.rate_theory, self.rate_theory_continuous):
-            lines.append(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:9.4g} {row[4]:9.4g}")
+            lines.append(f"{row[0] * 1e12:10.4g} {row[1]:10.4g} {row[2]:9.3g} {row[3]:11.4g} {row[4]:12.4g}")
         return "\n".join(lines)
 
     def plot(self, path: str | None = None, *, xkcd: bool = False) -> Any:

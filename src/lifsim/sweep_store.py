@@ -172,7 +172,8 @@ class SweepStore:
         if names == ["measure"]:
             return (
                 f"measured by an older lifsim, measure {stored['measure']} against this one's {ours['measure']}: its "
-                "rates or standard errors came by other rules; --force (overwrite=True) runs the sweep again into it"
+                "rates, standard errors or theory came by other rules; --force (overwrite=True) runs the sweep again "
+                "into it"
             )
         if names == ["stream"]:
             version = str(stored["stream"]).rsplit("/", 1)[-1]

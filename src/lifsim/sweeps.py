@@ -55,8 +55,10 @@ __all__ = ["sweep", "fi_curve", "parse_grid", "point_seed", "SWEPT_INPUT", "INPU
 INPUT_KINDS = ("white", "constant", "uniform")
 #: the version of a neuron sweep's measure of a point's rate (:func:`measure_point`), kept in its store's spec:
 #: 2 counts the spikes after the transient's grid point (1 counted those at it too) and gives the larger of the
-#: neurons' and the edge standard errors (1: the neurons'); a store measured by another is not resumed
-MEASURE = 2
+#: neurons' and the edge standard errors (1: the neurons'); 3 has the grid chain's theory of uniform noise without a
+#: Richardson step and Siegert's rate where weak noise spreads spikes over many steps (2's ``rate_theory`` was
+#: 0.3-2 % off there); a store measured by another is not resumed
+MEASURE = 3
 #: the per-point outputs: name -> (units, description)
 OUTPUTS = {
     "rate": ("Hz", "spikes per neuron per second after the transient"),

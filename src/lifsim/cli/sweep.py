@@ -67,7 +67,7 @@ def format_sweep(ds: Any) -> str:
     names = [name for name in ds.rate.dims]
     units = [DISPLAY_UNITS[_dimension(name)][0] if _dimension(name) in DISPLAY_UNITS else "" for name in names]
     header = " ".join(f"{name + (f' ({unit})' if unit else ''):>12}" for name, unit in zip(names, units))
-    lines = [f"{header} {'rate (Hz)':>10} {'sem':>7} {'theory':>9} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
+    lines = [f"{header} {'rate (Hz)':>10} {'sem (Hz)':>8} {'theory (Hz)':>11} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
     for flat in range(int(np.prod(ds.rate.shape))):
         index = np.unravel_index(flat, ds.rate.shape)
         cells = []
@@ -78,8 +78,8 @@ def format_sweep(ds: Any) -> str:
         keys = ("rate", "rate_sem", "rate_theory", "cv", "fano", "v_mean")
         row = {key: float(ds[key].isel(pick).values) for key in keys}
         lines.append(
-            " ".join(cells) + f" {_cell(row['rate'], 10, '.4g')} {_cell(row['rate_sem'], 7, '.2g')}"
-            f" {_cell(row['rate_theory'], 9, '.4g')} {_cell(row['cv'], 6, '.3f')}"
+            " ".join(cells) + f" {_cell(row['rate'], 10, '.4g')} {_cell(row['rate_sem'], 8, '.2g')}"
+            f" {_cell(row['rate_theory'], 11, '.4g')} {_cell(row['cv'], 6, '.3f')}"
             f" {_cell(row['fano'], 6, '.3f')} {_cell(row['v_mean'] * 1e3, 12, '.4g')}"
         )
     return "\n".join(lines)
