@@ -93,3 +93,17 @@ def test_the_measure_sees_a_circle_and_a_long_function(tmp_path, monkeypatch) ->
     assert measured.circles == [["lifsim.a", "lifsim.b"]]
     assert measured.height == 2  # c imports the a-b circle; b's TYPE_CHECKING import of c does not count
     assert measured.functions[0][0] == 101
+
+
+def test_no_results_committed_at_the_repository_root() -> None:
+    """A run's files written in the repository's folder stay out of git (six network results, 64 MB, were
+    committed there once by a broad ``git add``): no tracked file at the root has a result's suffix."""
+    import shutil
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    suffixes = (".nc", ".npz", ".zarr", ".png", ".svg", ".pdf", ".csv", ".nwb", ".npy")
+    stray = [name for name in tracked.splitlines() if "/" not in name and name.endswith(suffixes)]
+    assert not stray, stray
