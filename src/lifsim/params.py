@@ -76,7 +76,7 @@ class LIFParams:
     ----------
     t_max : float
         Duration of the run (s). Must be a whole number of steps ``dt``
-        (within 1e-9 relative) unless ``round_steps=True``.
+        (within round-off, 1e-12 relative) unless ``round_steps=True``.
     dt : float
         Time step (s), > 0; forward Euler needs ``dt < tau`` (checked by
         :meth:`check_method` when a run starts), the exact method does not.
@@ -161,7 +161,7 @@ class LIFParams:
         if not self.round_steps and not _whole(ratio):
             raise ValueError(
                 f"t_max: {self.t_max!r} s is not a whole number of steps dt = {self.dt!r} s "
-                f"({ratio:.6g} steps); choose t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"({ratio:.12g} steps); choose t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
         ref_ratio = self.t_ref / self.dt
         if not ref_ratio < MAX_STEPS:
@@ -171,7 +171,7 @@ class LIFParams:
         if not self.round_steps and not _whole(ref_ratio):
             raise ValueError(
                 f"t_ref: {self.t_ref!r} s is not a whole number of steps dt = {self.dt!r} s "
-                f"({ref_ratio:.6g} steps); choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"({ref_ratio:.12g} steps); choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
         if not self.t_ref_std / self.dt < MAX_STEPS / 16:
             raise ValueError(
@@ -306,18 +306,23 @@ class LIFParams:
         return "\n".join(lines)
 
 
+#: the round-off a ratio of two durations may carry (relative): a few ulp of each and of the division, with a
+#: margin of a thousand; 1e-9 reached half a step at 5e8 steps, where 1e9 + 0.5 steps passed for a whole number
+ROUND_OFF = 1e-12
+
+
 def _halves_up(ratio: float) -> int:
-    """``ratio`` rounded to a whole number, a half (up to round-off, 1e-9 relative: 0.1025 / 0.001 is
+    """``ratio`` rounded to a whole number, a half (up to round-off, :data:`ROUND_OFF`: 0.1025 / 0.001 is
     102.49999999999999) rounded up, so that ``--round-steps`` rounds ``t_max`` and ``t_ref`` alike."""
     below = math.floor(ratio)
-    if abs(ratio - below - 0.5) <= 1e-9 * max(1.0, abs(ratio)):
+    if abs(ratio - below - 0.5) <= ROUND_OFF * max(1.0, abs(ratio)):
         return int(below) + 1
     return int(math.floor(ratio + 0.5))
 
 
 def _whole(ratio: float) -> bool:
-    """``ratio`` is a whole number up to round-off (1e-9 relative)."""
-    return abs(ratio - round(ratio)) <= 1e-9 * max(1.0, abs(ratio))
+    """``ratio`` is a whole number up to round-off (:data:`ROUND_OFF`)."""
+    return abs(ratio - round(ratio)) <= ROUND_OFF * max(1.0, abs(ratio))
 
 
 #: named starting points (SI): the fields each changes from the tutorial's defaults.  ``tutorial``
