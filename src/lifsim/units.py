@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -49,27 +50,16 @@ DISPLAY_UNITS: dict[str, tuple[str, float]] = {
     "dimensionless": ("", 1.0),
 }
 
-_PREFIXES: dict[str, float] = {
-    "": 1.0,
-    "G": 1e9,
-    "M": 1e6,
-    "k": 1e3,
-    "m": 1e-3,
-    "u": 1e-6,
-    "µ": 1e-6,
-    "μ": 1e-6,
-    "n": 1e-9,
-    "p": 1e-12,
-    "f": 1e-15,
-}
+#: SI prefix -> its power of ten
+_PREFIXES: dict[str, int] = {"": 0, "G": 9, "M": 6, "k": 3, "m": -3, "u": -6, "µ": -6, "μ": -6, "n": -9, "p": -12, "f": -15}
 
 # ASCII digits only: Python's float() would also read "１２" (full-width) or "١٢" (Arabic-Indic)
 _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?inf|nan"
 _QUANTITY = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<unit>[^\s0-9.+-][^\s]*)?\s*$", re.IGNORECASE)
 
 
-def _unit_factor(unit: str, dimension: str) -> float | None:
-    """Return the SI factor of ``unit`` for ``dimension``, or None if it does not fit."""
+def _unit_factor(unit: str, dimension: str) -> int | None:
+    """Return the power of ten of ``unit``'s SI factor for ``dimension``, or None if it does not fit."""
     for base in DIMENSIONS[dimension][1]:
         if not base:
             continue
@@ -129,21 +119,24 @@ def to_si(value: object, dimension: str, name: str) -> float:
     match = _QUANTITY.match(value)
     if match is None:
         raise ValueError(f"{name}: cannot read {value!r}; expected {_accepted(dimension)}")
-    number = float(match.group("num"))
+    text = match.group("num")
     unit = match.group("unit") or ""
-    if not unit:
-        return number
-    factor = _unit_factor(unit, dimension)
-    if factor is None:
+    exponent = _unit_factor(unit, dimension) if unit else 0
+    if exponent is None:
         raise ValueError(f"{name}: unknown or wrong unit {unit!r} in {value!r}; expected {_accepted(dimension)}")
-    if factor == 1.0:
-        return number
-    # Divide by the reciprocal where that is exact-er for small prefixes:
-    # "20 ms" -> 20 / 1000 = 0.02 exactly as a user would type 0.02.
-    inverse = 1.0 / factor
-    if inverse.is_integer():
-        return number / inverse
-    return number * factor
+    return _decimal_value(text, exponent)
+
+
+def _decimal_value(text: str, exponent: int) -> float:
+    """The double nearest to the decimal ``text`` times ``10**exponent``, rounded once: ``0.03 ms`` is 3e-05 as
+    ``3e-5`` and ``30 us`` are (``float("0.03") / 1000`` is 2.9999999999999997e-05, an ulp off: two runs of the
+    same value typed in two ways gave other bits), ``0.1 nA`` is 1e-10 as ``100 pA`` is."""
+    if text.strip("+-").lower() in ("inf", "nan"):
+        return float(text)
+    try:
+        return float(Decimal(text).scaleb(exponent))
+    except ArithmeticError:  # an exponent past the decimal context's (1e999999): far past a double's range
+        return float(text) * 10.0**exponent
 
 
 def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ...]) -> list[str]:
