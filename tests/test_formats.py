@@ -228,7 +228,8 @@ def test_an_npz_member_rewritten_whole_is_refused(tmp_path, member):
 
     result = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), lifsim.inputs.white_noise(sigma="2 mV"), n=5, lags=[1])
     result.save(tmp_path / "run.npz")
-    members = dict(np.load(tmp_path / "run.npz"))
+    original = dict(np.load(tmp_path / "run.npz"))
+    members = dict(original)
     if member == "meta":
         meta = json.loads(str(members["meta"]))
         meta["seed"] += 1
@@ -238,9 +239,14 @@ def test_an_npz_member_rewritten_whole_is_refused(tmp_path, member):
     np.savez(tmp_path / "edited.npz", **members)
     with pytest.raises(ValueError, match=rf"edited\.npz: .*{member} does not match its checksum"):
         lifsim.load(tmp_path / "edited.npz")
-    del members["lifsim_sha256"]  # a file written before lifsim kept checksums still loads
-    np.savez(tmp_path / "older.npz", **members)
-    lifsim.load(tmp_path / "older.npz")
+    del original["lifsim_sha256"]  # a file written before lifsim kept checksums still loads
+    np.savez(tmp_path / "older.npz", **original)
+    with pytest.warns(lifsim.errors.UncheckedFileWarning):
+        lifsim.load(tmp_path / "older.npz")
+    del members["lifsim_sha256"]  # but not one whose edited member disagrees with the run's other members
+    np.savez(tmp_path / "older_edited.npz", **members)
+    with pytest.raises(ValueError, match="does not follow from the run's other arrays|disagrees with its request"):
+        lifsim.load(tmp_path / "older_edited.npz")
 
 
 def test_a_network_npz_member_rewritten_whole_is_refused(tmp_path):

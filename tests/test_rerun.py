@@ -363,3 +363,65 @@ def test_each_stream_version_reruns_bit_for_bit_from_the_command_line(tmp_path):
     assert not np.array_equal(made["2"].v_mean, made["3"].v_mean)  # the normals differ
     bad = run_script([*argv, "--stream-version", "1"])
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--stream-version" in bad.stderr, bad.stderr
+
+
+def _edited_npz(source, target, member, value):
+    """``source`` with ``member``'s last value set to ``value`` and its checksum entry removed (no hashing)."""
+    import json
+
+    members = dict(np.load(source))
+    members[member] = members[member].copy()
+    members[member][-1] = value
+    table = json.loads(str(members["lifsim_sha256"]))
+    del table[member]
+    members["lifsim_sha256"] = np.array(json.dumps(table))
+    np.savez(target, **members)
+
+
+def test_a_changed_member_whose_checksum_was_unlisted_is_not_reproduced(tmp_path):
+    """A reviewer changed v_std in a .npz and a .nc and deleted its entry from the checksum table (a JSON edit):
+    `lifsim rerun` said "reproduced bit for bit", exit 0.  Now every member must be listed (exit 2, naming it);
+    a file whose provenance was edited and re-hashed (seed 13 on top, 12 in the request a rerun runs) and a .nc
+    whose seed attribute says 13 (its attribute checksums removed, as an older lifsim wrote none) are refused too."""
+    import json
+
+    import h5py
+    from cli_helpers import run_script
+
+    argv = ["simulate", "--n", "30", "--t-max", "20ms", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+    argv += ["--seed", "12", "--lags", "1,3", "--quiet"]
+    for suffix in ("npz", "nc"):
+        assert run_script([*argv, "--data", str(tmp_path / f"run.{suffix}")]).returncode == 0
+    _edited_npz(tmp_path / "run.npz", tmp_path / "v_std.npz", "v_std", 1.0)
+    cases = {"v_std.npz": "v_std, which its checksums do not list"}
+    members = dict(np.load(tmp_path / "run.npz"))
+    meta = json.loads(str(members["meta"]))
+    meta["seed"] = 13
+    members["meta"] = np.array(json.dumps(meta))
+    table = json.loads(str(members["lifsim_sha256"]))
+    from lifsim.npz_io import digest
+
+    table["meta"] = digest(members["meta"])
+    members["lifsim_sha256"] = np.array(json.dumps(table))
+    np.savez(tmp_path / "seed.npz", **members)
+    cases["seed.npz"] = "seed (13) disagrees with its request's (12)"
+    for name, edit in (("v_std.nc", "v_std"), ("seed.nc", "seed")):
+        (tmp_path / name).write_bytes((tmp_path / "run.nc").read_bytes())
+        with h5py.File(tmp_path / name, "r+") as handle:
+            table = json.loads(handle.attrs["lifsim_sha256"])
+            if edit == "v_std":
+                handle["v_std"][-1] = 1.0
+                del table["v_std"]
+            else:
+                handle.attrs["seed"] = "13"
+                for key in [key for key in table if key.startswith("attrs")]:  # as a file of an older lifsim
+                    del table[key]
+            handle.attrs["lifsim_sha256"] = json.dumps(table)
+    cases["v_std.nc"] = "v_std, which its checksums do not list"
+    cases["seed.nc"] = "its attribute seed disagrees with its provenance"
+    for name, needle in cases.items():
+        done = run_script(["rerun", str(tmp_path / name)])
+        assert done.returncode == 2 and needle in done.stderr, (name, done.stderr)
+        assert "reproduced" not in done.stdout and done.stderr.count("lifsim: error") == 1, (name, done.stderr)
+    for suffix in ("npz", "nc"):
+        assert "reproduced bit for bit" in run_script(["rerun", str(tmp_path / f"run.{suffix}")]).stdout

@@ -37,8 +37,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .reduce import variance_from_m2
-
 if TYPE_CHECKING:  # pragma: no cover
     import xarray as xr
 
@@ -327,9 +325,48 @@ def from_dataset(
         trace_source=traces,
     )
     result.check(source)
-    # a quick consistency check: the stored variance must follow from the stored m2
-    if "v_var" in ds and n > 1:
-        stored = np.asarray(ds["v_var"].values, dtype=np.float64)
-        if not np.allclose(stored, variance_from_m2(v_m2, n, 1), rtol=1e-9, atol=0, equal_nan=True):
-            raise ValueError(f"{source}: damaged lifsim result (v_var does not match v_m2)")
+    result.check_stored(_derived(ds, lags), source)
+    _check_attributes(ds, result, source)
     return result
+
+
+def _derived(ds: xr.Dataset, lags: tuple[int, ...]) -> dict[str, Any]:
+    """The variables and attributes of :func:`to_dataset` that follow from the run, under the names of
+    :meth:`lifsim.result.Result.arrays` (read lazily: only these, of a store's arrays)."""
+    derived: dict[str, Any] = {name: ds[name].values for name in ("v_var", "v_std") if name in ds}
+    if "autocov" in ds and lags:
+        autocov = ds["autocov"].values
+        derived.update({f"autocov_lag{lag}": autocov[k] for k, lag in enumerate(lags)})
+    if "rate_hz" in ds.attrs:
+        derived["rate"] = np.float64(ds.attrs["rate_hz"])
+    return derived
+
+
+def _check_attributes(ds: xr.Dataset, result: Result, source: str) -> None:
+    """The attributes other tools read (``seed``, ``params_json``, the input current ``i``, ...) must be what
+    the provenance (``meta_json``, which lifsim reads and a rerun runs) gives: a file that says ``seed`` 13
+    while it ran 12 was changed."""
+    meta = result.meta
+    expected = {
+        "seed": str(meta.get("seed")),
+        "method": str(meta.get("method")),
+        "engine": str(meta.get("engine")),
+        "spiking": int(bool(meta.get("spiking"))),
+        "params_json": json.dumps(meta.get("params", {})),
+        "input_json": json.dumps(meta.get("input", {})),
+        "run_json": json.dumps(meta.get("run", {})),
+    }
+    for name, value in expected.items():
+        if name in ds.attrs and _plain_attribute(ds.attrs[name]) != value:
+            raise ValueError(f"{source}: damaged lifsim result (its attribute {name} disagrees with its provenance)")
+    if "i" in ds and "input" in meta and "params" in meta:
+        stored = np.asarray(ds["i"].values, dtype=np.float64)
+        if stored.shape != result.t.shape or not np.allclose(
+            stored, result.mean_input_current(), rtol=1e-9, atol=1e-30, equal_nan=True
+        ):
+            raise ValueError(f"{source}: damaged lifsim result (its input current i disagrees with its provenance)")
+
+
+def _plain_attribute(value: Any) -> Any:
+    """An attribute as written (a file may give a number back as a numpy scalar)."""
+    return value.item() if isinstance(value, np.generic) else value

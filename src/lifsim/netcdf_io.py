@@ -135,6 +135,11 @@ def _digests(ds: Any) -> dict[str, str]:
     return digests
 
 
+def _of_attributes(name: str) -> bool:
+    """Whether a digest's name is of attributes (the file's, or a variable's ``attrs:<name>``)."""
+    return name == ATTRIBUTES or name.startswith(f"{ATTRIBUTES}:")
+
+
 def _verify(ds: Any, source: Path) -> None:
     stored = ds.attrs.get("lifsim_sha256")
     if stored is None:  # a file of an older lifsim, or one whose digests were removed: read, but not in silence
@@ -143,11 +148,18 @@ def _verify(ds: Any, source: Path) -> None:
         warn_unchecked(source)
         return
     expected = json.loads(stored)
-    if ATTRIBUTES not in expected:  # arrays checked, attributes not (a lifsim before 2026-12, or the key removed)
+    attributes_listed = any(map(_of_attributes, expected))
+    if not attributes_listed:  # arrays checked, attributes not (a lifsim before 2026-12, or their keys removed)
         from .errors import warn_unchecked
 
         warn_unchecked(source, "attributes")
     found = _digests(ds)
+    # every array has been listed since there were digests, and every attribute set since attributes were: one
+    # the table leaves out was added, or changed and its entry removed (an edit that needs no hashing)
+    unlisted = [name for name in found if name not in expected and (attributes_listed or not _of_attributes(name))]
+    if unlisted:
+        what = unlisted[0].replace(f"{ATTRIBUTES}:", "the attributes of ").replace(ATTRIBUTES, "the file's attributes")
+        raise ValueError(f"it holds {what}, which its checksums do not list: added, or changed with its entry removed")
     for name, digest in expected.items():
         if found.get(name) != digest:
             if name == ATTRIBUTES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -301,8 +302,25 @@ class Result:
             problems.append(f"spike_count must have one value per neuron ({n})")
         if self.snapshot_t.size and self.v_snapshots.shape != (self.snapshot_t.size, n):
             problems.append(f"v_snapshots must have shape ({self.snapshot_t.size}, {n})")
+        problems += _provenance_problems(self.meta)
         if problems:
             raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+
+    def check_stored(self, stored: Mapping[str, Any], source: str = "result") -> None:
+        """Raise ValueError (naming ``source``) where a file's members that follow from the run (named as in
+        :meth:`arrays`: ``v_std``, ``v_var``, ``rate``, ``autocov_lagL``, ``lags``) are not what its primary
+        arrays give: a file whose ``v_std`` says one thing while its ``v_m2`` (what lifsim reads, and what a
+        rerun compares) says another was changed, whatever its checksums say (re-hashed by hand)."""
+        rebuilt = self.arrays(1)
+        for name, value in stored.items():
+            if name not in rebuilt or name == "meta":
+                continue
+            ours, theirs = np.asarray(rebuilt[name]), np.asarray(value)
+            if ours.shape != theirs.shape or not np.allclose(theirs, ours, rtol=1e-12, atol=0.0, equal_nan=True):
+                raise ValueError(
+                    f"{source}: damaged lifsim result ({name} does not follow from the run's other arrays: the "
+                    "file was changed)"
+                )
 
     @property
     def has_traces(self) -> bool:
@@ -420,3 +438,24 @@ def _rounded(x: float) -> float:
 def _short_list(values: np.ndarray, limit: int = 10) -> str:
     shown = ", ".join(str(v) for v in values[:limit].tolist())
     return f"[{shown}{', ...' if values.size > limit else ''}] ({values.size} in all)"
+
+
+#: fields the provenance keeps twice, at its top and in its ``run`` request (which a rerun runs): they must agree
+_TWICE = ("n", "steps", "seed", "method", "spiking")
+
+
+def _provenance_problems(meta: Mapping[str, Any]) -> list[str]:
+    """Where a run's provenance disagrees with itself (a file edited by hand, its checksum made again): the top's
+    ``seed`` (what a summary shows) against the request's (what a rerun runs), and the stream's seed."""
+    run = meta.get("run")
+    if not isinstance(run, Mapping):
+        return []
+    problems = [
+        f"the provenance's {name} ({meta[name]!r}) disagrees with its request's ({run[name]!r})"
+        for name in _TWICE
+        if name in meta and name in run and meta[name] != run[name]
+    ]
+    stream = meta.get("stream")
+    if isinstance(stream, Mapping) and "seed" in stream and "seed" in run and stream["seed"] != run["seed"]:
+        problems.append(f"the stream's seed ({stream['seed']!r}) disagrees with the request's ({run['seed']!r})")
+    return problems

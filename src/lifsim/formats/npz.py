@@ -92,6 +92,9 @@ def load(source: Path) -> Result:
             arrays = {
                 name: read_member(data, name, limit, source) for name, limit in limits.items() if name in data.files
             }
+            for name in data.files:  # one autocovariance per lag: a step's values, like v_std
+                if name.startswith("autocov_lag"):
+                    arrays[name] = read_member(data, name, limits["v_std"], source)
             # every member's checksum, the derived ones (v_std, rate, ...) a Result rebuilds included
             check_digests(data, source, {**arrays, "meta": np.array(meta_text)}, max(limits.values(), default=0))
         t = arrays["t"]
@@ -128,4 +131,5 @@ def load(source: Path) -> Result:
     except Exception as error:  # damaged archives raise many types
         raise ValueError(f"{source}: damaged lifsim result ({type(error).__name__}: {str(error)[:200]})") from None
     result.check(str(source))
+    result.check_stored(arrays, str(source))  # v_std, rate, autocov_lagL, ...: what the run's arrays give
     return result
