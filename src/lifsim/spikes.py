@@ -202,8 +202,9 @@ def window_rate(
       alone.  It covers the edges, not the whole start: neurons partly in step (CV about 0.05 to 0.15 over a
       short transient) still carry a bias of a few errors, which a longer transient removes.
 
-    One neuron has no spread: its error is the renewal one, ``rate * CV / sqrt(spikes)`` of its intervals in the
-    window (or the edge error, where larger).  A window without spikes has the error of one spike, ``1 / (n W)``
+    One neuron has no spread: its error is the renewal one of its intervals in the window (Cox's count variance,
+    ``CV**2 spikes`` and a term for where the edges fall on its train: :func:`_renewal_count_variance`), or the
+    edge error, where larger.  A window without spikes has the error of one spike, ``1 / (n W)``
     (a count of 0 says the rate is below about that, not that it is 0 to the last digit).  Windows of more
     than :data:`EDGE_POINTS` steps take ``D`` at the ends of bins of whole steps.  NaN where no error can be had
     (one neuron with fewer than two intervals and no other, fewer than two updates).
@@ -221,11 +222,10 @@ def window_rate(
     if not late.any():  # no spike: the rate is below about one spike's worth, not known to be exactly 0
         return rate, 1.0 / (n * length)
     errors = [float(per_neuron.std(ddof=1) / math.sqrt(n))] if n > 1 else []
-    if n == 1:  # no spread to take: the renewal error of its intervals (a count's variance is CV**2 of its mean)
+    if n == 1:  # no spread to take: the count's variance of a renewal process (_renewal_count_variance)
         steps_between = np.diff(np.sort(k[late]))
         if steps_between.size >= 2:
-            cv = float(steps_between.std() / steps_between.mean())
-            errors.append(rate * cv / math.sqrt(int(late.sum())))
+            errors.append(math.sqrt(_renewal_count_variance(steps_between, int(late.sum()))) / length)
     if updates > 1:
         width = -(-updates // EDGE_POINTS)  # whole steps per point of D
         ends = np.minimum(np.arange(1, -(-updates // width) + 1) * width, updates)  # updates done at each point
@@ -233,6 +233,19 @@ def window_rate(
         drift = np.cumsum(counts) / n - rate * dt * ends
         errors.append(float(math.sqrt(2.0 * drift.var()) / length))
     return rate, (max(errors) if errors else math.nan)
+
+
+def _renewal_count_variance(intervals: np.ndarray, count: int) -> float:
+    """The variance of a renewal process's count over a window that holds about ``count`` spikes, from its
+    ``intervals`` (any unit): ``CV**2 count + 1/6 + CV**4 / 2 - mu_3 / (3 mean**3)`` (Cox 1962, *Renewal Theory*,
+    section 4.5; ``mu_3`` the intervals' third central moment), the constant not below 0.  The constant is where
+    the window's edges fall on the train: 1/6 of a spike squared for a regular train, 0 for a Poisson one.
+    ``CV**2 count`` alone was 20-30 % small for a nearly regular neuron (z spread 1.2-1.3 at 1 mV of noise)."""
+    mean = float(intervals.mean())
+    deviations = intervals / mean - 1.0
+    cv2 = float(np.mean(deviations**2))
+    third = float(np.mean(deviations**3))  # mu_3 / mean**3
+    return cv2 * count + max(1.0 / 6.0 + cv2 * cv2 / 2.0 - third / 3.0, 0.0)
 
 
 def rate_over_time(

@@ -57,7 +57,8 @@ INPUT_KINDS = ("white", "constant", "uniform")
 #: 2 counts the spikes after the transient's grid point (1 counted those at it too) and gives the larger of the
 #: neurons' and the edge standard errors (1: the neurons'); 3 has the grid chain's theory of uniform noise without a
 #: Richardson step and Siegert's rate where weak noise spreads spikes over many steps (2's ``rate_theory`` was
-#: 0.3-2 % off there); a store measured by another is not resumed
+#: 0.3-2 % off there), and one neuron's error with Cox's term for where the window's edges fall on its train;
+#: a store measured by another is not resumed
 MEASURE = 3
 #: the per-point outputs: name -> (units, description)
 OUTPUTS = {
