@@ -94,6 +94,20 @@ def test_free_membrane_moments_agree_with_the_closed_form():
     assert np.allclose(ds.v_mean.values, ds.v_mean_theory.values, atol=5 * np.sqrt(ds.v_var_theory.values / 2000))
 
 
+def test_spiking_neurons_v_moments_sit_on_their_stationary_distribution():
+    """With spiking, v_mean_theory and v_var_theory are the moments of the grid chain's stationary distribution of
+    V (they were the free membrane's, -20 mV above threshold beside a simulated -61 mV at 400 pA); a noise-free
+    drive, with no such distribution (its neurons fire in step), has none (NaN)."""
+    params = lifsim.LIFParams(t_max="1 s", dt="0.1 ms", t_ref="2 ms")
+    ds = sweep(params, {"i_mean": "150pA,400pA"}, n=2000, seed=1, sigma="5 mV", transient="300 ms")
+    mean, var = ds.v_mean.values, ds.v_var.values
+    assert np.all(np.abs(mean - ds.v_mean_theory.values) < 0.1e-3), (mean, ds.v_mean_theory.values)
+    assert np.all(np.abs(var / ds.v_var_theory.values - 1) < 0.01), (var, ds.v_var_theory.values)
+    assert np.all(ds.v_mean_theory.values < params.vth)
+    steady = sweep(params.replace(t_max="200 ms"), {"i_mean": "300pA"}, n=20, input="constant", transient="50 ms")
+    assert np.isnan(steady.v_mean_theory.values).all() and np.isnan(steady.v_var_theory.values).all()
+
+
 def test_a_point_alone_gives_the_numbers_it_has_in_the_sweep(local):
     """Point (i_mean=300 pA, tau=20 ms) has flat index 5: lifsim.simulate with point_seed(7, 5) is that point."""
     params = P.replace(i_mean=3e-10, tau=0.02)

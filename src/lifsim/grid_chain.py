@@ -30,6 +30,7 @@ tutorial's ``dt = 1 ms`` (and alike for Euler and exact, which differ there).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -144,6 +145,7 @@ def _lowest(vr: float, mu: float, spread: float, s: float) -> float:
     return min(vr, mu) - DEPTH * spread - 2.0 * s
 
 
+@functools.lru_cache(maxsize=64)  # a sweep's point asks twice: for its rate and for its stationary V
 def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float, spread: float) -> float | None:
     """Mean count of updates from ``vr`` to the first one above ``vth`` (V) for ``V' = c + b V + s xi``.
 

@@ -74,8 +74,17 @@ OUTPUTS = {
     "v_var": ("V**2", "mean over the steps after the transient of the population variance of V (ddof 1)"),
     "rate_theory": ("Hz", "theory of the simulated grid: its update's Markov chain, or the noise-free neuron"),
     "rate_theory_continuous": ("Hz", "continuous-time theory: Siegert rate, or the deterministic f-I curve"),
-    "v_mean_theory": ("V", "closed-form mean of the free membrane (no threshold), averaged like v_mean"),
-    "v_var_theory": ("V**2", "closed-form variance of the free membrane (no threshold), averaged like v_var"),
+    "v_mean_theory": (
+        "V",
+        "theory of v_mean: with spiking the mean of the stationary distribution of the grid's chain "
+        "(lifsim.theory.stationary_v_moments; NaN where it has none), without the free membrane's closed form "
+        "averaged like v_mean",
+    ),
+    "v_var_theory": (
+        "V**2",
+        "theory of v_var: with spiking the variance of the stationary distribution of the grid's chain (NaN where "
+        "it has none), without the free membrane's closed form averaged like v_var",
+    ),
 }
 
 
@@ -285,13 +294,24 @@ def measure_point(
     else:
         sigma = params.r * math.sqrt(variance * params.dt / params.tau)
         out["rate_theory_continuous"] = float(theory.siegert_rate(params, sigma, i_mean))
-    moments = theory.euler_moments(params, drive, steps=steps, method=spec.method)
-    out["v_mean_theory"] = float(np.mean(moments.mean[first:]))
-    out["v_var_theory"] = float(np.mean(moments.var[first:]))
+    out["v_mean_theory"], out["v_var_theory"] = _v_theory(spec, params, drive, steps, first)
     if spec.per_step:
         out["v_mean_t"] = run.v_mean
         out["v_var_t"] = run.v_var(1)
     return out
+
+
+def _v_theory(spec: _Spec, params: Any, drive: Any, steps: int, first: int) -> tuple[float, float]:
+    """The theory of a point's ``v_mean`` and ``v_var`` (V, V**2): spiking neurons' stationary distribution (the
+    free membrane's closed form ignores the threshold: -20 mV beside a simulated -61 mV at 400 pA), or the free
+    membrane's moments averaged over the grid points after ``first``."""
+    from . import theory
+
+    if spec.spiking:
+        found = theory.stationary_v_moments(params, drive, spec.method)
+        return found if found is not None else (math.nan, math.nan)
+    moments = theory.euler_moments(params, drive, steps=steps, method=spec.method)
+    return float(np.mean(moments.mean[first:])), float(np.mean(moments.var[first:]))
 
 
 def _rate(

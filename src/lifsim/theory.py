@@ -67,6 +67,7 @@ __all__ = [
     "fi_deterministic",
     "fi_grid",
     "siegert_rate",
+    "stationary_v_moments",
     "DISCRETE_THRESHOLD_SHIFT",
     "RHEOBASE_ULPS",
 ]
@@ -583,6 +584,23 @@ def stationary_density(
     steps, shares = refractory_law(params)
     rates = shares / (visits.sum() + 1.0 + steps)  # each refractory period's neurons: r_k = share / (m + k)
     return edges, float(rates.sum()) * visits, float(np.sum(rates * (1.0 + steps)))
+
+
+def stationary_v_moments(params: LIFParams, inputs: Input, method: str = "euler") -> tuple[float, float] | None:
+    """The mean (V) and variance (V**2) of V across spiking neurons in the stationary state, at the grid's times:
+    the moments of :func:`stationary_density` (each cell's mass spread evenly over it, the share at ``V_reset``
+    there); None where it gives none.  What a spiking sweep's ``v_mean`` and ``v_var`` tend to (the free
+    membrane's closed form, :func:`euler_moments`, ignores the threshold: -20 mV where spiking neurons average
+    -61 mV)."""
+    found = stationary_density(params, inputs, method)
+    if found is None:
+        return None
+    edges, masses, at_reset = found
+    centres, widths = (edges[:-1] + edges[1:]) / 2.0, np.diff(edges)
+    vr = _params(params).vr
+    mean = float(np.sum(masses * centres) + at_reset * vr)
+    second = float(np.sum(masses * ((centres - mean) ** 2 + widths**2 / 12.0)) + at_reset * (vr - mean) ** 2)
+    return mean, second
 
 
 def _step_noise(params: LIFParams, sigma: float, method: str) -> float:
