@@ -328,7 +328,8 @@ def test_the_sweep_table_names_the_units_of_its_grid(tmp_path):
     argv = ["sweep", "--grid", "tau=10,20ms", "--grid", "i_mean=4e-10,300pA", "--n", "2", "--t-max", "50ms"]
     proc = lifsim_cli(tmp_path, *argv, "--transient", "10ms", "--engine", "numpy")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines()[0].split() == ["tau", "(ms)", "i_mean", "(pA)", "rate", "(Hz)", "sem", "(Hz)", "theory", "(Hz)"] + [
+    header = ["tau", "(ms)", "i_mean", "(pA)", "rate", "(Hz)", "sem", "(Hz)", "theory", "(Hz)"]
+    assert proc.stdout.splitlines()[0].split() == header + [
         "CV",
         "Fano",
         "V",

@@ -22,10 +22,10 @@ then a Richardson step against cells twice as wide (the error falls smoothly as 
 noise: its box kernel's edges give ``m`` kinks, and the error falls unevenly with the width (8 cells per ``s``:
 55.78 Hz, 12: 55.73, 16: 55.722, 32: 55.725, 64: 55.7253 for the tutorial's noise at 250 pA, ``dt`` 0.1 ms,
 ``t_ref`` 2 ms), so no extrapolation holds: cells a 32nd of ``s`` (fewer where they would be too many), with
-no Richardson step (relative error about 1e-5 above 1 Hz, 1e-3 at a fraction of a hertz).  The result is the rate the simulation converges to at any ``dt``, with
-no continuous-time approximation: the Siegert rate with the grid's threshold correction
-(:func:`lifsim.theory.siegert_rate`) is its limit for small ``dt/tau``, and is off by per cent at the
-tutorial's ``dt = 1 ms`` (and alike for Euler and exact, which differ there).
+no Richardson step (relative error about 1e-5 above 1 Hz, 1e-3 at a fraction of a hertz).  The result is the
+rate the simulation converges to at any ``dt``, with no continuous-time approximation: the Siegert rate with
+the grid's threshold correction (:func:`lifsim.theory.siegert_rate`) is its limit for small ``dt/tau``, and is
+off by per cent at the tutorial's ``dt = 1 ms`` (and alike for Euler and exact, which differ there).
 """
 
 from __future__ import annotations

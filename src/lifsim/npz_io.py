@@ -70,7 +70,9 @@ def check_digests(data: Any, source: object, read: Mapping[str, np.ndarray], lim
     # its entry removed (an edit that needs no hashing)
     unlisted = [name for name in data.files if name != DIGESTS and name not in table]
     if unlisted:
-        raise ValueError(f"it holds {unlisted[0]}, which its checksums do not list: added, or changed with its entry removed")
+        raise ValueError(
+            f"it holds {unlisted[0]}, which its checksums do not list: added, or changed with its entry removed"
+        )
     for name, expected in table.items():
         if f"{name}.npy" not in data.zip.namelist():
             raise ValueError(f"{name} is missing (its checksum is listed)")

@@ -51,7 +51,9 @@ DISPLAY_UNITS: dict[str, tuple[str, float]] = {
 }
 
 #: SI prefix -> its power of ten
-_PREFIXES: dict[str, int] = {"": 0, "G": 9, "M": 6, "k": 3, "m": -3, "u": -6, "µ": -6, "μ": -6, "n": -9, "p": -12, "f": -15}
+_PREFIXES: dict[str, int] = {
+    "": 0, "G": 9, "M": 6, "k": 3, "m": -3, "u": -6, "µ": -6, "μ": -6, "n": -9, "p": -12, "f": -15
+}  # fmt: skip
 
 # ASCII digits only: Python's float() would also read "１２" (full-width) or "١٢" (Arabic-Indic)
 _NUMBER = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|[+-]?inf|nan"

@@ -67,7 +67,8 @@ def format_sweep(ds: Any) -> str:
     names = [name for name in ds.rate.dims]
     units = [DISPLAY_UNITS[_dimension(name)][0] if _dimension(name) in DISPLAY_UNITS else "" for name in names]
     header = " ".join(f"{name + (f' ({unit})' if unit else ''):>12}" for name, unit in zip(names, units))
-    lines = [f"{header} {'rate (Hz)':>10} {'sem (Hz)':>8} {'theory (Hz)':>11} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"]
+    columns = f"{'rate (Hz)':>10} {'sem (Hz)':>8} {'theory (Hz)':>11} {'CV':>6} {'Fano':>6} {'V mean (mV)':>12}"
+    lines = [f"{header} {columns}"]
     for flat in range(int(np.prod(ds.rate.shape))):
         index = np.unravel_index(flat, ds.rate.shape)
         cells = []
