@@ -13,12 +13,13 @@ the real kernels against the reference; without one they are skipped, and
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 
 import numpy as np
 import pytest
-from cli_helpers import run_cli
+from cli_helpers import assert_one_line_error, run_cli, run_script
 from test_engine_conformance import SOURCES, assert_bitwise
 
 import lifsim
@@ -26,6 +27,7 @@ from lifsim import inputs, portable
 from lifsim.engine import ENGINES, choose_engine, installed
 from lifsim.engine.cuda import engine as cuda_engine
 from lifsim.engine.cuda import source
+from lifsim.errors import MissingDependencyError
 
 P = lifsim.LIFParams(t_max=0.05, dt=1e-4)
 TWIN = "cuda-twin" in installed()
@@ -119,11 +121,27 @@ def test_auto_never_picks_the_gpu_or_the_twin():
 
 @pytest.mark.skipif("cuda" in installed(), reason="a GPU is present")
 def test_no_gpu_is_one_line(capsys):
-    with pytest.raises(ValueError, match=r"engine: 'cuda' (needs cupy|cannot run here)") as caught:
+    with pytest.raises(
+        (ValueError, MissingDependencyError), match=r"engine: 'cuda' (needs cupy|cannot run here)"
+    ) as caught:
         lifsim.simulate(P, n=10, engine="cuda")
     assert "\n" not in str(caught.value) and ('".[gpu]"' in str(caught.value) or "device" in str(caught.value))
     rc, _out, err = run_cli(capsys, ["simulate", "--n", "10", "--t-max", "10ms", "--engine", "cuda"])
     assert rc == 2 and err.startswith("lifsim: error: --engine: 'cuda'") and err.count("\n") == 1
+
+
+NO_CUPY = importlib.util.find_spec("cupy") is None
+
+
+@pytest.mark.skipif(not NO_CUPY, reason="CuPy is installed")
+def test_no_cupy_is_a_missing_dependency():
+    """Without CuPy, engine='cuda' is a missing extra (MissingDependencyError, an ImportError, naming the
+    extra), as a missing format or explore()'s package is; the command says it in one line, exit status 2."""
+    with pytest.raises(MissingDependencyError, match=r"engine: 'cuda' needs cupy.*pip install \"\.\[gpu\]\"") as caught:
+        lifsim.simulate(P, n=2, engine="cuda")
+    assert caught.value.package == "cupy" and caught.value.extra == "gpu"
+    done = run_script(["simulate", "--n", "2", "--t-max", "10ms", "--engine", "cuda"])
+    assert_one_line_error(done.returncode, done.stderr, "--engine: 'cuda' needs cupy", '".[gpu]"')
 
 
 def test_device_applies_to_the_gpu_only(capsys):

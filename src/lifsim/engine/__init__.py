@@ -144,7 +144,11 @@ def numba_available() -> bool:
 
 
 def choose_engine(engine: str, stream_kind: str) -> str:
-    """Resolve ``"auto"`` to the best installed engine for the stream; check an explicit name."""
+    """Resolve ``"auto"`` to the best installed engine for the stream; check an explicit name.
+
+    :class:`~lifsim.errors.MissingDependencyError` for an engine whose package is not installed (``cuda``
+    without CuPy), ``ValueError`` for an unknown name or one that cannot run here (no GPU).
+    """
     legacy = stream_kind != "counter"
     if engine == "auto":
         usable = [e for e in ENGINES.values() if e.auto and e.installed() and (e.legacy_stream or not legacy)]
@@ -155,10 +159,14 @@ def choose_engine(engine: str, stream_kind: str) -> str:
         )
     chosen = ENGINES[engine]
     if chosen.requires is not None and importlib.util.find_spec(chosen.requires) is None:
+        from ..errors import MissingDependencyError  # a missing optional package, as for formats and explore()
+
         how = f'pip install ".[{chosen.extra}]" in the lifsim folder' if chosen.extra else f"install {chosen.requires}"
-        raise ValueError(
+        raise MissingDependencyError(
             f"engine: {engine!r} needs {chosen.requires}, which is not installed ({how}); "
-            f"installed engines: {', '.join(installed(True))}"
+            f"installed engines: {', '.join(installed(True))}",
+            package=chosen.requires,
+            extra=chosen.extra,
         )
     reason = getattr(chosen.load(), "unavailable", lambda: None)()
     if reason:
