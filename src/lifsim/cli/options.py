@@ -268,7 +268,7 @@ class Option:
             GRID: 'NAME=START:STOP:COUNT or NAME=V1,V2,... (e.g. "i_mean=0:400pA:21", "tau=10ms,20ms")',
             INT_LIST: 'a list of whole numbers >= 0 (steps), e.g. [1, 5, 10] or "1,5,10"',
             QUANTITY_LIST: 'a list of times on the grid, e.g. ["10 ms", "100 ms"] or "10ms,100ms"',
-            NEURONS: '"all", "start:stop[:step]", "i,j,k", a list of neuron indices, or false',
+            NEURONS: '"all", "none", "start:stop[:step]", "i,j,k", a list of neuron indices, or false',
         }[self.kind]
 
     def example_value(self) -> float:
@@ -331,8 +331,10 @@ class Option:
         # NEURONS: kept as given; simulate() checks it against n
         if raw is True:
             return "all"
-        if raw is False:
-            return None
+        if raw is False or (isinstance(raw, str) and raw.strip().lower() == "none"):
+            # no neuron: unset where that is the default (--record-v), else the text (the network's spikes,
+            # whose unset value is all of them)
+            return None if self.default is None else "none"
         if isinstance(raw, list):
             return [parse_int(item, label, 0, self.expected()) for item in raw]
         if isinstance(raw, int) and not isinstance(raw, bool):
