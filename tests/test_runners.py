@@ -181,6 +181,27 @@ def test_streamed_traces_are_not_counted_as_held(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["--t-max", "1ms", "--dt", "1e-12"],
+            "lifsim: error: --dt: 1 neuron x 1000000000 steps need about",
+        ),
+        (["--t-max", "2e6"], "lifsim: error: --t-max: 1 neuron x 2000000000 steps need about"),
+        (["--n", "1e8"], "lifsim: error: --n: 100000000 neurons x 150 steps need about"),
+    ],
+)
+def test_a_run_too_large_for_memory_blames_what_made_it_large(tmp_path, argv, line):
+    """1 ms at 1 ps steps was blamed on --n ("1 neurons x 1000000000 steps"), which the user never gave: the
+    step count is blamed (on whichever of --t-max and --dt grew it) unless the neurons' bytes are the larger part."""
+    done = run_script(["simulate", *argv], cwd=tmp_path, preexec_fn=_limit_address_space(6144))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(line), done.stderr
+    fix = "use fewer neurons" if "--n:" in line else "use fewer steps (t_max / dt): a larger dt or a shorter t_max"
+    assert done.stderr.rstrip().endswith(fix), done.stderr
+
+
 def test_a_low_address_space_limit_gives_one_line_not_a_hang(tmp_path):
     """Finding 15: under ulimit -v 300 MiB the run hung after it ended: SciPy's OpenBLAS (loaded by dask.array
     while writing the file) retried forever to map its thread buffers."""

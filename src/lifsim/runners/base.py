@@ -143,9 +143,11 @@ def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | Non
     if streamed_chunk is None:  # the traces are held whole (the engine's chunk and the result's array)
         needed = plan.memory_estimate(rate) + request.trace_bytes
         without_traces = needed - 2 * request.trace_bytes
+        per_step = plan.memory_estimate(rate, neurons=0) + request.trace_bytes
     else:
         needed = plan.memory_estimate(rate, chunk=streamed_chunk)
         without_traces = needed
+        per_step = plan.memory_estimate(rate, chunk=streamed_chunk, neurons=0)
     available = available_memory()
     if available is not None and needed > available:
         if request.record is not None and without_traces <= available:
@@ -154,10 +156,11 @@ def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | Non
                 f"of memory with the run, more than the {format_bytes(available)} available; record fewer neurons "
                 "(e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
             )
+        blamed, fix = _too_large(request, steps_dominate=per_step > needed - per_step)
         raise ValueError(
-            f"n: {request.n} neurons x {request.steps} steps need about {format_bytes(needed)} of memory (state, "
-            f"statistics, traces and spikes), more than the {format_bytes(available)} available; "
-            "use fewer neurons or steps"
+            f"{blamed}: {request.n} neuron{'s' if request.n != 1 else ''} x {request.steps} steps need about "
+            f"{format_bytes(needed)} of memory (state, statistics, traces and spikes), more than the "
+            f"{format_bytes(available)} available; {fix}"
         )
     if streamed_chunk is None and request.trace_bytes > MAX_TRACE_BYTES:
         assert request.record is not None
@@ -167,6 +170,20 @@ def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | Non
             "(trace_store='run.zarr', --data run.zarr)"
         )
     return needed
+
+
+def _too_large(request: ValidRequest, steps_dominate: bool) -> tuple[str, str]:
+    """What a run too large for memory blames, and how to make it fit: ``n`` when the bytes that grow with the
+    neurons (state, spikes) are the larger part, else the step count, as the network blames its ``t_max`` when
+    its spikes outweigh the network; the steps by whichever of ``t_max`` and ``dt`` moved further from its
+    default towards more steps (``--t-max 1ms --dt 1e-12`` is the ``dt``)."""
+    if not steps_dominate:
+        return "n", "use fewer neurons"
+    from ..params import LIFParams
+
+    params, default = request.params, LIFParams()
+    longer, finer = params.t_max / default.t_max, default.dt / params.dt
+    return ("dt" if finer > longer else "t_max"), "use fewer steps (t_max / dt): a larger dt or a shorter t_max"
 
 
 def output_bytes(plan: RunPlan, request: ValidRequest, rate: float | None = None) -> int:
