@@ -238,6 +238,20 @@ def test_theory_matches_brunel_and_nest():
     assert transfer(p, ai.rate) == pytest.approx(ai.rate, rel=1e-9)
 
 
+def test_a_seed_follows_the_rule_of_a_runs_seed():
+    """A network's seed is checked as lifsim.simulate's: 0 .. 2**128 - 1 (2**300 ran), ValueError for a value out
+    of range and TypeError for what is not a whole number, in the same words."""
+    accepted = r"^seed: expected a whole number from 0 to 2\*\*128 - 1, got "
+    assert BrunelParams(**SMALL, seed=2**128 - 1).seed == 2**128 - 1
+    for bad in (2**128, 2**300, -1):
+        with pytest.raises(ValueError, match=accepted + str(bad)):
+            BrunelParams(**SMALL, seed=bad)
+        with pytest.raises(ValueError, match=accepted + str(bad)):
+            lifsim.simulate(seed=bad)
+    with pytest.raises(TypeError, match=accepted):
+        BrunelParams(**SMALL, seed=1.5)
+
+
 # ------------------------------------------------------------------ record selection
 
 

@@ -72,6 +72,11 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
             "--plot: a network sweep's phase diagram shows one or two swept names, this grid has 3 (g, eta, j)",
         ),
         (["--n-exc", "400", "--record-spikes", "0:99999"], "--record-spikes: 0:99999 reaches beyond the network's 500"),
+        # a network's seed is a run's (lifsim simulate), a network sweep's a sweep's (lifsim sweep)
+        (["--seed", str(2**300)], f"--seed: expected a whole number from 0 to 2**128 - 1, got {2**300}"),
+        (["--seed", str(2**128)], f"--seed: expected a whole number from 0 to 2**128 - 1, got {2**128}"),
+        (["--grid", "g=3,5", "--seed", str(2**96)], f"so its seed is at most 2**96 - 1, got {2**96}"),
+        (["--grid", "g=3,5", "--seed", str(2**128 - 1)], f"so its seed is at most 2**96 - 1, got {2**128 - 1}"),
     ],
 )
 def test_bad_input_one_line_before_running(tmp_path, argv, needle):

@@ -147,9 +147,14 @@ def test_a_network_sweep_is_checked_for_its_engines_memory_before_any_point(monk
     assert started == []
 
 
-def test_a_network_sweep_takes_a_seed_of_any_size():
-    big = lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0]}, seed=2**100)
-    assert np.isfinite(big["rate_exc"].values).all()
+@pytest.mark.xfail(
+    strict=True,
+    reason="lifsim.sweeps._make_network_spec does not check its seed with sweep_seed yet (its point refuses it)",
+)
+def test_a_network_sweep_takes_the_seeds_of_a_neuron_sweep():
+    """As a neuron sweep's: point p's network runs with seed * 2**32 + p, which a network takes up to 2**128 - 1."""
+    with pytest.raises(ValueError, match=r"^seed: a sweep's point p .* at most 2\*\*96 - 1, got 1267650600228229"):
+        lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0]}, seed=2**100)
 
 
 def test_the_network_loader_points_a_sweep_to_its_loader(tmp_path):

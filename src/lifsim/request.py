@@ -25,6 +25,7 @@ import numpy as np
 
 from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
+from .seeds import check_seed
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
 from .units import format_display, format_si, to_si
 
@@ -301,10 +302,7 @@ def _snapshots(snapshots: object, dt: float, steps: int) -> tuple[int, ...]:
 def _stream(request: RunRequest) -> CounterStream | LegacyStream:
     version = check_version(request.stream_version)
     if request.stream is None:
-        seed = request.seed
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**128:
-            raise TypeError(f"seed: expected a whole number from 0 to 2**128 - 1, got {seed!r}")
-        return CounterStream(int(seed), version)
+        return CounterStream(check_seed(request.seed), version)
     if not isinstance(request.stream, (CounterStream, LegacyStream)):
         kind = type(request.stream).__name__
         raise TypeError(f"stream: expected a lifsim stream (lifsim.streams) or None, got {kind}")

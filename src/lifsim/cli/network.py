@@ -81,7 +81,7 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
     """``lifsim network --grid ...``: the network at every grid point, through the sweep layer (lifsim.sweep)."""
     from ..network.plot import plot_phase_diagram
     from ..network.sweep import format_table
-    from ..sweeps import sweep
+    from ..sweeps import sweep, sweep_seed
 
     check_sweep_outputs(values)
     if values["plot"] is not None and len(values["grid"]) > 2:  # before the sweep, not after it
@@ -94,5 +94,6 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
             f"{values.label('record_spikes')}: a network sweep keeps rates, CVs, synchrony and theory per grid point, "
             "not spikes; run one point without --grid to keep its spikes"
         )
-    keywords = {"seed": values["seed"], "engine": values["engine"], "threads": values["threads"]}
+    # the neuron sweeps' rule: point p's network runs with seed * 2**32 + p, which a run takes up to 2**128 - 1
+    keywords = {"seed": sweep_seed(values["seed"]), "engine": values["engine"], "threads": values["threads"]}
     return run_sweep(sweep, values, params, keywords, argv, format_table, plot_phase_diagram)

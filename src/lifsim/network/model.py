@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from ..errors import PlausibilityWarning
+from ..seeds import check_seed
 from ..units import format_display, to_si, unit_slips
 
 __all__ = [
@@ -104,7 +105,8 @@ class BrunelParams:
     t_max, dt : float
         Simulated time (s, a whole number of steps, default 1.2 s) and time step (s, 0.1 ms).
     seed : int
-        Seed of the counter stream (connectivity, initial V, external drive).
+        Seed of the counter stream (connectivity, initial V, external drive), 0 to 2**128 - 1 as a run's
+        (a sweep's seed, at most 2**96 - 1, gives its points' seeds).
 
     Raises
     ------
@@ -145,17 +147,14 @@ class BrunelParams:
             if not math.isfinite(value):
                 raise ValueError(f"{name}: must be a finite number, got {value!r}")
             object.__setattr__(self, name, float(value))
-        for name in ("n_exc", "seed"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name}: expected an integer, got {value!r}")
-            object.__setattr__(self, name, int(value))
+        if isinstance(self.n_exc, bool) or not isinstance(self.n_exc, (int, np.integer)):
+            raise TypeError(f"n_exc: expected an integer, got {self.n_exc!r}")
+        object.__setattr__(self, "n_exc", int(self.n_exc))
+        object.__setattr__(self, "seed", check_seed(self.seed))  # the rule of lifsim.simulate's seeds
         if self.n_exc < 4:
             raise ValueError(f"n_exc: the network needs at least 4 excitatory neurons (N_I = N_E/4), got {self.n_exc}")
         if self.n_exc > 2**31 // 2:
             raise ValueError(f"n_exc: at most {2**30} neurons (int32 indices), got {self.n_exc}")
-        if self.seed < 0:
-            raise ValueError(f"seed: must be a non-negative integer, got {self.seed}")
         if not 0.0 < self.epsilon <= 1.0:
             raise ValueError(f"epsilon: the connection probability must be in (0, 1], got {self.epsilon!r}")
         if self.g < 0:
