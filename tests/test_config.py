@@ -68,6 +68,24 @@ def test_init_writes_the_template(capsys, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run.toml"]
 
 
+@pytest.mark.parametrize("command", ["simulate", "fi", "sweep", "network"])
+def test_init_names_its_file_and_every_commented_example_is_valid(tmp_path, command):
+    """`lifsim init x.toml` said `--config run.toml` in its header, and its `# device = "..."` and
+    `# workers = "..."` were refused once uncommented: each commented example is now a value its key takes."""
+    from cli_helpers import run_script
+
+    done = run_script(["init", "my run.toml", "--for", command], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert f"run 'lifsim {command} --config 'my run.toml''" in done.stdout
+    lines = (tmp_path / "my run.toml").read_text().splitlines()
+    assert lines[0] == f"# lifsim run configuration: `lifsim {command} --config 'my run.toml'`"
+    examples = [line[2:] for line in lines if line.startswith("# ") and " = " in line and not line.startswith("#  ")]
+    assert examples and all('"..."' not in line for line in examples), examples
+    for line in examples:
+        (tmp_path / "one.toml").write_text(line + "\n")
+        read_config(tmp_path / "one.toml", command)  # a value this key takes, not an error once uncommented
+
+
 def test_init_refuses_to_overwrite_without_force(capsys, tmp_path):
     (tmp_path / "run.toml").write_text("n = 3\n")
     rc, out, err = run_cli(capsys, ["init", "run.toml"])

@@ -110,17 +110,19 @@ def _toml_value(option: Option, value: Any) -> str:
     return str(value)
 
 
-def template(command: str = "simulate") -> str:
-    """The commented configuration file ``lifsim init`` writes, generated from the option table.
+def template(command: str = "simulate", path: str = "run.toml") -> str:
+    """The commented configuration file ``lifsim init`` writes to ``path``, generated from the option table.
 
     Every key of ``command`` appears with its default (in the field's units);
-    keys without a default are commented out with an example; where the
+    keys without a default are commented out with an example that is a valid value of the key; where the
     template sets another value than the default, its comment says so and why.
     """
+    import shlex
+
     from .options import group_title
 
     lines = [
-        f"# lifsim run configuration: `lifsim {command} --config run.toml`",
+        f"# lifsim run configuration: `lifsim {command} --config {shlex.quote(path)}`",
         f"# Every `lifsim {command}` option is a key (dashes or underscores); flags given on the command",
         "# line override the values here (--no-plot, --no-data, --no-quiet turn off what this file sets).",
         "# Values with units are strings; plain numbers are SI (s, V, A, Ohm). Relative paths are",
@@ -144,6 +146,9 @@ def template(command: str = "simulate") -> str:
                 "sigma": 5e-3,
                 "amplitude": 1.2247,
                 "threads": 2,
+                "device": 0,
+                "workers": 2,
+                "scheduler": "tcp://127.0.0.1:8786",  # where `dask scheduler` listens on this machine
                 "input_file": "current.npy",
                 "snapshots": ["10 ms", "100 ms"],
                 "xkcd": True,
@@ -151,7 +156,7 @@ def template(command: str = "simulate") -> str:
             }.get(option.name)
             if example is None and default is not None and default != ():
                 example = default
-            shown = _toml_value(option, example) if example is not None else '"..."'
+            shown = _toml_value(option, example) if example is not None else f"<{option.expected(command)}>"
             lines.append(f"# {option.name} = {shown}")
             lines.append(f"#   {comment}")
         else:

@@ -25,6 +25,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
+    import shlex
+
     from ..atomic import atomic_file, check_output_path
     from .config import template
 
@@ -32,7 +34,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if target.exists() and not args.force:
         raise UsageError(f"init: {args.path!r} exists; use --force to overwrite it")
     with atomic_file(target) as tmp, open(tmp, "w") as handle:
-        handle.write(template(args.command_for))
+        handle.write(template(args.command_for, args.path))
     wrote(args.path, f"configuration for lifsim {args.command_for}")
-    print(f"edit it, then run 'lifsim {args.command_for} --config {args.path}'")
+    print(f"edit it, then run 'lifsim {args.command_for} --config {shlex.quote(args.path)}'")
     return 0
