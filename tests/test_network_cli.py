@@ -214,6 +214,27 @@ def test_record_spikes_takes_counts_as_every_count_does():
     assert [parse_record(v) for v in ("1e3", "1000", "e", "i", "ALL")] == ["1000", "1000", "E", "I", "all"]
 
 
+def test_a_count_above_both_populations_says_it_keeps_every_neuron(tmp_path):
+    """`--record-spikes 5000` of 1,000 + 250 neurons was taken silently: a count keeps at most K of each
+    population (by design, for a K kept at every size), and one above both says, before the run, that it is all."""
+    import warnings
+
+    import lifsim as package  # beside this module's lifsim(), the command
+    from lifsim.errors import LifsimWarning
+
+    said = "--record-spikes: 5,000 is more than either population has (400 E, 100 I), so every neuron's spikes"
+    done = lifsim("network", "--n-exc", "400", "--t-max", "20ms", "--record-spikes", "5000", "-q", cwd=tmp_path)
+    assert done.returncode == 0 and done.stderr.startswith("lifsim: warning: " + said), done.stderr
+    assert done.stderr.count("\n") == 1
+    within = lifsim("network", "--n-exc", "400", "--t-max", "20ms", "--record-spikes", "400", "-q", cwd=tmp_path)
+    assert (within.returncode, within.stderr) == (0, "")  # all of E and 100 of 100 I: what a count is for
+    with pytest.warns(LifsimWarning, match="^record_spikes: 5,000 is more than either population"):
+        package.network(n_exc=400, t_max=0.02, record_spikes=5000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LifsimWarning)
+        package.network(n_exc=400, t_max=0.02, record_spikes=400)
+
+
 def test_the_numpy_build_is_estimated_at_its_own_peak():
     """The reference build sorts int64 sources (about 29 bytes a synapse measured): refused before the build with
     a pointer to the numba engine, where the numba build (4 bytes a synapse) fits."""

@@ -58,8 +58,20 @@ def record_mask(params: BrunelParams, selection: str) -> np.ndarray:
 
 def check_record(params: BrunelParams, selection: str) -> None:
     """ValueError when a range ``selection`` names neurons the network does not have (as ``record_v`` of a run
-    does); a count K is "at most K of each population" (a benchmark keeps the same K at every size)."""
+    does); a count K is "at most K of each population" (a benchmark keeps the same K at every size), said in a
+    warning where K is more than either population has, so that it keeps every neuron."""
     selection = parse_record(selection)
+    if selection.isdigit() and int(selection) > params.n_exc:  # N_E >= N_I: more than either population
+        import warnings
+
+        from ..errors import LifsimWarning
+
+        warnings.warn(
+            f"record_spikes: {int(selection):,} is more than either population has ({params.n_exc:,} E, "
+            f"{params.n_inh:,} I), so every neuron's spikes are kept (a count keeps at most that many of each)",
+            LifsimWarning,
+            stacklevel=3,
+        )
     if ":" in selection:
         a, b = (int(x) for x in selection.split(":"))
         if b > params.n:
