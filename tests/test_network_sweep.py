@@ -147,10 +147,6 @@ def test_a_network_sweep_is_checked_for_its_engines_memory_before_any_point(monk
     assert started == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lifsim.sweeps._make_network_spec does not check its seed with sweep_seed yet (its point refuses it)",
-)
 def test_a_network_sweep_takes_the_seeds_of_a_neuron_sweep():
     """As a neuron sweep's: point p's network runs with seed * 2**32 + p, which a network takes up to 2**128 - 1."""
     with pytest.raises(ValueError, match=r"^seed: a sweep's point p .* at most 2\*\*96 - 1, got 1267650600228229"):

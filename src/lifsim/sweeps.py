@@ -449,7 +449,7 @@ def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) ->
                 f"{name}: a network sweep takes its model from BrunelParams; {name} applies to neuron sweeps only"
             )
     coords = parse_grid(grid, "grid", DIMENSIONS)
-    seed = parse_int(seed, "seed", 0) or params.seed  # a network's streams take seeds of any size
+    seed = sweep_seed(seed) or sweep_seed(params.seed)  # the neuron sweeps' rule: point seeds below 2**128
     spec = _Spec(
         params={**params.as_dict(), "seed": 0},  # each point's network seed is point_seed(seed, p)
         grid={k: list(v) for k, v in coords.items()},
