@@ -58,6 +58,13 @@ CLI_CASES = {
     "n-float": (["simulate", "--n", "2.5"], ["--n", "2.5", "whole number >= 1"]),
     # tau <= 0
     "tau-zero": (["simulate", "--tau", "0"], ["tau", "0", "> 0"]),
+    # a leak of 1e-304 a step: a raw numpy "divide by zero" warning, then a run; with white noise a refusal that
+    # blamed "--input: R I reaches 1.58e+100 V" at 0 pA
+    "tau-beyond-any-leak": (["simulate", "--tau", "1e300"], ["--tau", "1e+300", "at most 1e+12"]),
+    "tau-beyond-any-leak-white": (
+        ["simulate", "--tau", "1e200", "--input", "white", "--sigma", "5mV", "--i-mean", "0"],
+        ["--tau", "1e+200", "at most 1e+12"],
+    ),
     "tau-negative": (["simulate", "--tau=-5ms"], ["tau", "-0.005", "> 0"]),
     "tau-underflows-to-zero": (["simulate", "--tau", "1e-400"], ["tau", "> 0"]),
     # dt >= tau: refuse and say why

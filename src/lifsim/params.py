@@ -31,6 +31,8 @@ __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "p
 
 #: the time grid holds at most MAX_STEPS - 1 steps (the random streams' counters allow 2**31)
 MAX_STEPS = 2**31
+#: most steps dt a membrane time constant may span (tau / dt): a leak of 1e-12 a step, past any neuron's
+MAX_TAU_STEPS = 1e12
 
 #: parameter name -> (dimension, SI unit symbol)
 PARAM_UNITS: dict[str, tuple[str, str]] = {
@@ -142,6 +144,12 @@ class LIFParams:
             raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
         if self.tau <= 0:
             raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
+        if not self.tau / self.dt <= MAX_TAU_STEPS:
+            raise ValueError(
+                f"tau: {self.tau!r} s is {self.tau / self.dt:.3g} steps dt = {self.dt!r} s; at most {MAX_TAU_STEPS:.0e} "
+                "are supported (a leak dt/tau of less than 1e-12 a step: the theory's logarithms of 1 - dt/tau lose "
+                "their digits)"
+            )
         if self.t_max < self.dt:
             raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
         if self.r <= 0:
