@@ -711,7 +711,7 @@ def test_a_steps_rate_has_its_theory_from_the_onset(close_figures):
     fig = plot.plot_result(run)
     rate_ax = fig.axes[2]
     (line,) = [c for c in rate_ax.collections if c.get_label().startswith("theory")]
-    assert line.get_label() == f"theory ({name}) from the step at 100 ms: {expected:.3g} Hz"
+    assert line.get_label() == f"theory ({name}) from the step at 100 ms: {expected:.4g} Hz"
     (segment,) = line.get_segments()
     assert segment[0, 0] == pytest.approx(100.0) and segment[0, 1] == expected  # ms, Hz
     hist_labels = [text.get_text() for text in fig.axes[4].get_legend().get_texts()]

@@ -47,3 +47,26 @@ def test_the_same_step_typed_two_ways_runs_the_same_bits(tmp_path):
         assert files[0].dt == other.dt == 3e-5
         np.testing.assert_array_equal(files[0].v_mean, other.v_mean)
         np.testing.assert_array_equal(files[0].spike_t, other.spike_t)
+
+
+def test_values_past_the_prefixes_are_shown_plainly():
+    """A reviewer's --tau 1e-300 was shown as "1e-285 fs" and --v0 1e99 as "1e+90 GV"; rounding to nine decimals
+    showed 1e-300 s as "0 ms"."""
+    from lifsim.units import format_display, format_si
+
+    assert format_si(1e-300, "s") == "1e-300 s" and format_si(1e99, "V") == "1e+99 V"
+    assert format_si(0.02, "s") == "20 ms" and format_si(2.5e-10, "A") == "250 pA"
+    assert format_display(1e-300, "time") == "1e-297 ms" and format_display(1e-4, "time") == "0.1 ms"
+    assert format_display(0.1 + 0.2, "voltage") == "300 mV"
+
+
+def test_a_summary_of_huge_potentials_stays_short():
+    """White noise of 1e90 V (a unit slip, warned about) printed the final V as a number of about 90 digits."""
+    import warnings
+
+    params = lifsim.LIFParams(t_max="5 ms", dt="0.1 ms")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = lifsim.simulate(params, lifsim.inputs.white_noise(sigma=1e90), n=3, spiking=False)
+    line = next(text for text in run.summary().splitlines() if "final V" in text)
+    assert len(line) < 100 and "e+" in line, line

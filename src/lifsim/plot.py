@@ -232,7 +232,7 @@ def plot_population_rate(
     ax.stairs(rate, edges, color="k", baseline=None, label="simulation")
     if theory is not None:
         start = max(theory_from * MS, edges[0])
-        ax.hlines(theory, start, edges[-1], color="C3", ls="--", label=f"{theory_label}: {theory:.3g} Hz")
+        ax.hlines(theory, start, edges[-1], color="C3", ls="--", label=f"{theory_label}: {theory:.4g} Hz")
         ax.legend(loc="best", fontsize="small")
     ax.set_xlabel(TIME_LABEL)
     ax.set_ylabel(RATE_LABEL)

@@ -183,10 +183,10 @@ class Result:
             f"(t = 0 .. {self.t[-1] * 1e3:g} ms), method {self.meta.get('method')}, "
             f"engine {self.meta.get('engine')}, seed {self.meta.get('seed')}",
             f"  input: {describe_text(self.meta.get('input', {}), p)}",
-            f"  final V: mean {self.v_mean[-1] * 1e3:.4f} mV",
+            f"  final V: mean {_millivolts(self.v_mean[-1])} mV",
         ]
         if self.n > 1:
-            lines[-1] += f", std {self.v_std(1)[-1] * 1e3:.4f} mV (ddof 1)"
+            lines[-1] += f", std {_millivolts(self.v_std(1)[-1])} mV (ddof 1)"
         if self.meta.get("spiking"):
             line = f"  spikes: {self.total_spikes}, rate {self.rate:.4g} Hz per neuron"
             if self.spike_t is not None:
@@ -459,3 +459,10 @@ def _provenance_problems(meta: Mapping[str, Any]) -> list[str]:
     if isinstance(stream, Mapping) and "seed" in stream and "seed" in run and stream["seed"] != run["seed"]:
         problems.append(f"the stream's seed ({stream['seed']!r}) disagrees with the request's ({run['seed']!r})")
     return problems
+
+
+def _millivolts(value: float) -> str:
+    """A potential (V) in mV for a summary: four decimals, or six significant digits where that would be long
+    (1e88 V of white noise at 1e90 V was printed as a number of 90 digits)."""
+    millivolts = float(value) * 1e3
+    return f"{millivolts:.4f}" if abs(millivolts) < 1e6 else f"{millivolts:.6g}"

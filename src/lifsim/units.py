@@ -163,7 +163,8 @@ def format_si(value: float, unit: str) -> str:
     if value == 0 or not math.isfinite(value):
         return f"{value:g} {unit}".strip()
     exponent = int(math.floor(math.log10(abs(value)) / 3) * 3)
-    exponent = max(-15, min(9, exponent))
+    if not -15 <= exponent <= 9:  # past the prefixes: plain SI (1e-300 s was "1e-285 fs")
+        return f"{value:.6g} {unit}".strip()
     prefix = {9: "G", 6: "M", 3: "k", 0: "", -3: "m", -6: "u", -9: "n", -12: "p", -15: "f"}[exponent]
     scaled = value / 10.0**exponent
     return f"{scaled:.6g} {prefix}{unit}"
@@ -185,7 +186,8 @@ def format_display(value: float, dimension: str) -> str:
     scaled = value / size
     if math.isfinite(value) and not math.isfinite(scaled):  # 1e308 V is no number of mV: show it in SI
         return f"{value:g} {DIMENSIONS[dimension][0]}".strip()
-    scaled = round(scaled, 9) if math.isfinite(scaled) else scaled  # 0.1 ms, not 0.10000000000000002 ms
+    # 0.1 ms, not 0.10000000000000002 ms (nine significant digits: rounding to nine decimals showed 1e-300 s as 0 ms)
+    scaled = float(f"{scaled:.9g}") if math.isfinite(scaled) else scaled
     return f"{scaled:g} {unit}".strip()
 
 
