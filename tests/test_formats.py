@@ -314,3 +314,13 @@ def test_zarr_metadata_is_strict_json(tmp_path):
         assert run_script([*argv, "--quiet", "--no-plot"] if argv[0] == "sweep" else [*argv, "--quiet"]).returncode == 0
     for path in tmp_path.rglob("*.json"):
         json.loads(path.read_text(), parse_constant=refuse)
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".zarr"])
+def test_a_run_without_snapshots_loads_with_their_shape(tmp_path, suffix):
+    """A run without snapshots has v_snapshots of shape (0, n); a file gave back (0, 0), so a loaded run was not
+    np.array_equal to the one saved."""
+    run = lifsim.simulate(lifsim.LIFParams(t_max="10 ms"), n=7)
+    run.save(tmp_path / f"run{suffix}")
+    loaded = lifsim.load(tmp_path / f"run{suffix}")
+    assert run.v_snapshots.shape == loaded.v_snapshots.shape == (0, 7)

@@ -293,7 +293,7 @@ def from_dataset(
             spike_i = np.asarray(ds["spike_i"].values, dtype=np.int64)
         spike_count = np.asarray(ds["spike_count"].values, dtype=np.int64) if "spike_count" in ds else None
         snapshot_t = np.zeros(0)
-        v_snapshots = np.zeros((0, 0))
+        v_snapshots = np.zeros((0, n))  # as a run without snapshots has it
         if "snapshot" in ds.coords:
             snapshot_t = np.asarray(ds["snapshot"].values, dtype=np.float64)
             v_snapshots = np.asarray(ds["v_snapshots"].values, dtype=np.float64)

@@ -116,7 +116,7 @@ def load(source: Path) -> Result:
             spike_i=arrays.get("spike_i"),
             spike_count=arrays.get("spike_count"),
             snapshot_t=arrays.get("snapshot_t", np.zeros(0)),
-            v_snapshots=arrays.get("v_snapshots", np.zeros((0, 0))),
+            v_snapshots=arrays.get("v_snapshots", np.zeros((0, int(meta["n"])))),
             input_array=arrays.get("input_array"),
             meta=meta,
         )
