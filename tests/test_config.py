@@ -350,7 +350,7 @@ def test_unknown_table(capsys, tmp_path):
         ("lags = 3", "'lags'", "a list of whole numbers"),
         ("t_max = true", "'t_max'", "a time"),
         ("t_max = [1]", "'t_max'", "a time"),
-        ('seed = "1"', "'seed'", "a whole number"),
+        ('seed = "one"', "'seed'", "a whole number"),
         ("record_v = [0, 1.5]", "'record_v'", "neuron indices"),
         ("record_v = 3", "'record_v'", "neuron indices"),
         ("snapshots = [true]", "'snapshots'", "a list of times"),
@@ -518,3 +518,14 @@ def test_config_errors_name_the_file_and_key(capsys, tmp_path):
     write(tmp_path / "run.toml", 'tau = "-5 ms"\n')
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
     assert_one_line_error(rc, err, "run.toml: tau", "> 0")
+
+
+def test_a_count_as_text_reads_as_on_the_command_line(capsys, tmp_path):
+    """`n = "1e3"` was refused ("got str") while `n = 1e3` and `--n 1e3` were read: a count's text is read as the
+    command line reads it."""
+    write(tmp_path / "run.toml", 'n = "1e1"\nseed = "7"\nt_max = "20 ms"\n')
+    assert read_config(tmp_path / "run.toml")["n"] == "1e1"
+    rc, out, err = run_cli(capsys, ["simulate", "--config", "run.toml", "--data", "x.npz", "--quiet"])
+    assert rc == 0, err
+    run = lifsim.load(tmp_path / "x.npz")
+    assert run.n == 10 and run.meta["seed"] == 7

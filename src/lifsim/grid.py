@@ -30,7 +30,7 @@ from typing import Any, overload
 import numpy as np
 
 from .params import PARAM_UNITS
-from .units import to_si
+from .units import parse_int, to_si
 
 __all__ = ["SWEPT_INPUT", "SWEEPABLE", "COUPLED", "GridPoints", "parse_grid", "check_grid", "grid_dimension"]
 
@@ -71,11 +71,11 @@ def _check_ascii_digits(text: str, where: str) -> None:
 
 
 def _count(text: str, where: str) -> int:
-    if not (text.isascii() and text.isdigit()):
-        raise ValueError(f"{where}: the count {text!r} of START:STOP:COUNT must be a whole number >= 1")
-    count = int(text)
-    if count < 1:
-        raise ValueError(f"{where}: the count {text!r} of START:STOP:COUNT must be a whole number >= 1")
+    """The COUNT of a range, read as every count of lifsim is (``10``, ``1e1``, ``1_000``: :func:`parse_int`)."""
+    try:
+        count = parse_int(text, where, 1)
+    except ValueError:
+        raise ValueError(f"{where}: the count {text!r} of START:STOP:COUNT must be a whole number >= 1") from None
     if count > MAX_PER_NAME:
         raise ValueError(f"{where}: {count} points; at most {MAX_PER_NAME} per name")
     return count

@@ -234,7 +234,7 @@ class Option:
         """Python types a TOML value of this option may have."""
         return {
             QUANTITY: (str, int, float),
-            INT: (int, float),  # 1000 or 1e3 (a float in TOML): a whole number, as on the command line
+            INT: (int, float, str),  # 1000, 1e3 (a float in TOML) or "1e3": a whole number, as on the command line
             FLAG: (bool,),
             CHOICE: (str,),
             TEXT: (str,),
