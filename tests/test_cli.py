@@ -723,3 +723,15 @@ def test_a_slip_says_what_was_likely_meant(argv, line):
 
     done = run_script(argv)
     assert done.returncode == 2 and done.stderr.splitlines()[0].startswith(f"lifsim: error: {line}"), done.stderr
+
+
+def test_params_warns_of_a_unit_slip_as_simulate_does(tmp_path):
+    """`lifsim params --r 100mohm --el -60MV` printed r = 1e-07 MOhm and el = -6e+10 mV without a word (simulate
+    warns); V0, which follows E_L, is not warned about a second time."""
+    from cli_helpers import run_script
+
+    done = run_script(["params", "--r", "100mohm", "--el", "-60MV"])
+    assert done.returncode == 0, done.stderr
+    warned = done.stderr.splitlines()
+    assert len(warned) == 2 and warned[0].startswith("lifsim: warning: --el: -60 MV") and "--r: 100 mOhm" in warned[1]
+    assert run_script(["params"]).stderr == ""

@@ -273,6 +273,8 @@ class LIFParams:
             ("t_ref", 0.0, 0.1, "s", "0 to 100 ms"),
             ("t_ref_std", 0.0, 0.1, "s", "0 to 100 ms"),
         )
+        if self.v0_follows_el:  # V0 is E_L, not a value of its own: one slip, said once (for --el)
+            ranges = tuple(entry for entry in ranges if entry[0] != "v0")
         return unit_slips(self, ranges)
 
     def _order_message(self) -> str:

@@ -19,8 +19,15 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
     from ..params import LIFParams, describe_profiles
 
+    import warnings
+
+    from ..errors import PlausibilityWarning
+
     values = resolve("params", args, labels=labels)
-    print(LIFParams(**values.model()).describe())
+    params = LIFParams(**values.model())
+    for text in params.plausibility():  # a unit slip, said as lifsim simulate says it (--r 100mohm: 0.1 Ohm)
+        warnings.warn(text, PlausibilityWarning, stacklevel=2)
+    print(params.describe())
     print("\nprofiles (where each command starts; lifsim.params.profile(NAME, **changes) in Python):")
     print(describe_profiles())
     return 0
