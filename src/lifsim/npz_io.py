@@ -162,6 +162,10 @@ def _declared_bytes(data: Any, name: str) -> int:
     return math.prod(int(d) for d in shape) * dtype.itemsize
 
 
+class _Changed(ValueError):
+    """A lifsim .npz whose members do not match its checksums."""
+
+
 def read_arrays(
     path: str | os.PathLike, limit: int = MAX_META_BYTES << 6, require_digests: bool = False
 ) -> dict[str, np.ndarray]:
@@ -174,9 +178,14 @@ def read_arrays(
             if require_digests and DIGESTS not in data.files:
                 raise ValueError(f"its checksums ({DIGESTS}) are missing")
             arrays = {name: read_member(data, name, limit, path) for name in data.files}
-            check_digests(data, path, arrays, limit)
+            try:
+                check_digests(data, path, arrays, limit)
+            except ValueError as error:  # lifsim's file, changed since (not "not a lifsim .npz file")
+                raise _Changed(str(error)) from None
             arrays.pop(DIGESTS, None)
             return arrays
+    except _Changed as error:
+        raise ValueError(f"{path}: a lifsim .npz file changed or damaged since it was written ({error})") from None
     except ValueError as error:
         raise ValueError(f"{path}: not a lifsim .npz file ({error})") from None
     except Exception as error:  # damaged archives raise many types
