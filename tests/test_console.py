@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -295,27 +296,58 @@ def test_a_signal_from_the_first_instant_is_one_line(signum):
     assert said >= 4  # the later moments at least met lifsim's handlers
 
 
-def _children(pid: int) -> list[int]:
+def _children(pid: int, field: int = 1) -> list[int]:
+    """The processes whose parent is ``pid`` (``field=2``: whose process group is ``pid``)."""
     found = []
     for status in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = status.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:
+        if int(fields[field]) == pid:
             found.append(int(status.parent.name))
     return found
 
 
+def _worker_started(pid: int) -> bool:
+    """Whether ``pid`` is a worker process that multiprocessing spawned, its interpreter up: it catches or
+    ignores SIGINT (Python's handler, or lifsim's console script imported again), and imports Dask next."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    masks = [int(m, 16) for m in re.findall(r"^Sig(?:Cgt|Ign):\s*([0-9a-f]+)", status, re.M)]
+    return b"spawn_main" in command and any(mask >> (signal.SIGINT - 1) & 1 for mask in masks)
+
+
+#: how lifsim is started (the console script, or ``python -m lifsim``, which multiprocessing does not run again
+#: in a worker), when the signal comes, the signal and whether it reaches the whole process group
+_WORKER_RUNS = [
+    ("script", "running", signal.SIGINT, False),
+    ("script", "running", signal.SIGINT, True),
+    ("script", "starting", signal.SIGINT, True),
+    ("module", "starting", signal.SIGINT, True),
+    ("module", "running", signal.SIGINT, True),
+    ("module", "running", signal.SIGTERM, True),
+]
+
+
 @needs_proc
 @pytest.mark.faults
-@pytest.mark.parametrize("to_group", [False, True], ids=["lifsim", "terminal"])
-def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, to_group):
+@pytest.mark.parametrize(
+    ("launch", "moment", "signum", "to_group"),
+    _WORKER_RUNS,
+    ids=[f"{a}-{m}-{signal.Signals(s).name[3:]}-{'terminal' if g else 'lifsim'}" for a, m, s, g in _WORKER_RUNS],
+)
+def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, launch, moment, signum, to_group):
     """Ctrl-C on a --workers run: one line, and nothing after it from the worker processes or from
     multiprocessing's resource tracker ("leaked semaphore objects").  From a terminal, Ctrl-C reaches the whole
-    process group, workers included."""
+    process group, workers included: while they start (importing Dask) or while they run tasks, they must not
+    print a traceback of their own.  lifsim stops at once, and no process of the group outlives it."""
+    command = [lifsim_script()] if launch == "script" else [sys.executable, "-m", "lifsim"]
     process = subprocess.Popen(
-        [lifsim_script(), "simulate", "--n", "200000", "--t-max", "10s", "--workers", "2", "--quiet"],
+        [*command, "simulate", "--n", "200000", "--t-max", "10s", "--workers", "2", "--quiet"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -324,16 +356,29 @@ def test_ctrl_c_on_a_workers_run_is_one_line(tmp_path, to_group):
         preexec_fn=default_sigint,
     )
     deadline = time.monotonic() + 90
-    while len(_children(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.05)  # the resource tracker and two workers
-    time.sleep(1.0)
+    if moment == "starting":  # a worker's interpreter is up and about to import Dask (a second or so)
+        while time.monotonic() < deadline and process.poll() is None:
+            if any(map(_worker_started, _children(process.pid))):
+                break
+            time.sleep(0.005)
+    else:  # the resource tracker and two workers, a second into their tasks
+        while len(_children(process.pid)) < 3 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        time.sleep(1.0)
     assert process.poll() is None, process.communicate()
     if to_group:
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, signum)
     else:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
+    sent = time.monotonic()
     _out, err = process.communicate(timeout=120)  # returns once every holder of stderr, workers too, is gone
-    assert (process.returncode, err) == (errors.EXIT_INTERRUPTED, "lifsim: interrupted\n")
+    status, line = SAID[signum]
+    assert (process.returncode, err) == (status, line + "\n")
+    assert time.monotonic() - sent < 10  # half a second here: the workers' running tasks are not waited for
+    deadline = time.monotonic() + 10
+    while _children(process.pid, field=2) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _children(process.pid, field=2) == []  # no worker process lingers
 
 
 def test_a_warning_to_a_stderr_that_is_gone_costs_the_warning_not_the_data(tmp_path):

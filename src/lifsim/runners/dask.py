@@ -23,15 +23,20 @@ this module imports it only when a cluster is used.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import os
-from collections.abc import Callable, Hashable, Mapping, Sequence
+import signal
+import sys
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine.output import RangeOutput, RunOutput
 from ..engine.plan import RunPlan
 from ..memory import format_bytes
+from ..signals import pending
 from .base import check_memory, check_progress, expected_rate, make_progress, output_bytes, positive_int
 from .ranges import merge_ranges, run_blocks
 
@@ -46,6 +51,8 @@ _EXPECTED = "expected a dask.distributed.Client, a scheduler address or a worker
 
 #: seconds to reach a scheduler before giving up with one line
 CONNECT_TIMEOUT_S = 8.0
+#: seconds an interrupted run's LocalCluster workers get to leave before they are killed
+STOP_S = 0.5
 
 
 class Cluster:
@@ -69,8 +76,24 @@ class Cluster:
 
     def close(self) -> None:
         if self.cluster is not None:
+            if isinstance(sys.exc_info()[1], KeyboardInterrupt) or pending() is not None:
+                self._stop_workers()  # Ctrl-C or SIGTERM: no waiting for the tasks that run
             self.client.close()
             self.cluster.close()
+
+    def _stop_workers(self) -> None:
+        """Stop the worker processes of the LocalCluster at once: a worker that does not leave when asked
+        (it waits for its running task) is killed after :data:`STOP_S` seconds, and none is restarted."""
+
+        async def stop() -> None:
+            nannies = list(self.cluster.workers.values())
+            await asyncio.gather(*(nanny.close(timeout=STOP_S) for nanny in nannies), return_exceptions=True)
+
+        loop = getattr(self.cluster.loop, "asyncio_loop", None)
+        if loop is not None:  # a scheduler handler cut short by a worker that left reports nothing either
+            loop.set_exception_handler(lambda _loop, _context: None)
+        with contextlib.suppress(Exception):  # the cluster's own close() below finishes the job
+            self.cluster.sync(stop)
 
 
 def _need_distributed() -> Any:
@@ -94,6 +117,32 @@ def local_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         return os.cpu_count() or 1
+
+
+@contextlib.contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while a ``LocalCluster`` starts, so its worker processes never see Ctrl-C.
+
+    The cluster's event-loop thread, started here, inherits the blocked mask, and so does every worker process
+    spawned from it (a restarted one too): a terminal's Ctrl-C reaches the whole process group, and a worker that
+    took it would print its own ``KeyboardInterrupt`` traceback.  This process still gets it: a Ctrl-C during the
+    start stays pending and is raised when the mask is restored; the run's clean-up then closes the cluster, whose
+    workers also leave when this process does.  SIGTERM stays unblocked (the nanny stops workers with it).
+    """
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:  # pragma: no cover - not on POSIX
+        yield
+        return
+    from multiprocessing import resource_tracker
+
+    # multiprocessing starts its resource tracker on the first semaphore (the nanny's queue, in the loop
+    # thread) and unblocks SIGINT in that thread afterwards: started here first, it leaves the mask alone
+    resource_tracker.ensure_running()
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        block(signal.SIG_SETMASK, previous)
 
 
 def connect(runner: Any) -> Cluster:
@@ -120,11 +169,20 @@ def connect(runner: Any) -> Cluster:
             )
         import dask
 
-        with dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}):
-            cluster = distributed.LocalCluster(
-                n_workers=runner, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
-            )
-        return Cluster(distributed.Client(cluster), cluster)
+        cluster = None
+        try:
+            with (
+                _sigint_blocked(),
+                dask.config.set({"distributed.worker.daemon": False, "logging.distributed": "error"}),
+            ):
+                cluster = distributed.LocalCluster(
+                    n_workers=runner, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+                )
+            return Cluster(distributed.Client(cluster), cluster)
+        except BaseException:  # a Ctrl-C kept while the cluster started is raised here: stop its workers
+            if cluster is not None:
+                cluster.close()
+            raise
     if isinstance(runner, str):
         from .connect import connect_scheduler
 
