@@ -146,9 +146,9 @@ class LIFParams:
             raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
         if not self.tau / self.dt <= MAX_TAU_STEPS:
             raise ValueError(
-                f"tau: {self.tau!r} s is {self.tau / self.dt:.3g} steps dt = {self.dt!r} s; at most {MAX_TAU_STEPS:.0e} "
-                "are supported (a leak dt/tau of less than 1e-12 a step: the theory's logarithms of 1 - dt/tau lose "
-                "their digits)"
+                f"tau: {self.tau!r} s is {self.tau / self.dt:.3g} steps dt = {self.dt!r} s; at most "
+                f"{MAX_TAU_STEPS:.0e} are supported (a leak dt/tau of less than 1e-12 a step: the theory's logarithms "
+                "of 1 - dt/tau lose their digits)"
             )
         if self.t_max < self.dt:
             raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
@@ -262,7 +262,7 @@ class LIFParams:
         A slip of units gives such values (``--tau 20`` is 20 s, ``--el -60`` is -60 V);
         :func:`lifsim.simulate` warns about each one.
         """
-        ranges = (
+        ranges: tuple[tuple[str, float, float, str, str], ...] = (
             ("tau", 1e-4, 1.0, "s", "0.1 ms to 1 s"),
             ("el", -0.2, 0.2, "V", "-200 to 200 mV"),
             ("vr", -0.2, 0.2, "V", "-200 to 200 mV"),

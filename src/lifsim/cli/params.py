@@ -17,11 +17,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:
-    from ..params import LIFParams, describe_profiles
-
     import warnings
 
     from ..errors import PlausibilityWarning
+    from ..params import LIFParams, describe_profiles
 
     values = resolve("params", args, labels=labels)
     params = LIFParams(**values.model())
