@@ -178,3 +178,12 @@ def test_cell_edges_cover_the_values():
 def test_sweep_figures_save(tmp_path, coords):
     save_figure(plot_sweep(fake_sweep(coords)), tmp_path / "sweep.png")
     assert (tmp_path / "sweep.png").read_bytes().startswith(PNG_MAGIC)
+
+
+def test_the_fano_panel_has_the_legend_of_its_curves():
+    """The Fano panel of a two-name sweep had no legend: its colours could only be read from the other panels."""
+    fig = plot_sweep(fake_sweep({"i_mean": [1e-10, 2e-10, 3e-10], "tau": [0.01, 0.02]}))
+    (fano,) = [ax for ax in fig.axes if ax.get_title().endswith("Fano factor of the spike counts")]
+    (cv,) = [ax for ax in fig.axes if ax.get_title().endswith("irregularity (CV of the ISIs)")]
+    labels = [text.get_text() for text in fano.get_legend().get_texts()]
+    assert labels == [text.get_text() for text in cv.get_legend().get_texts()] and len(labels) == 2

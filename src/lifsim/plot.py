@@ -810,7 +810,7 @@ def _sweep_curves(axes: list[plt.Axes], ds: Any, names: list[str], pick: dict[st
         axes[0].plot(x, point.rate_theory_continuous, ":", color=color, lw=1.0)
         axes[1].plot(x, point.cv, "o-", color=color, ms=4, label=label.strip() or "simulation")
         if len(axes) > 2:
-            axes[2].plot(x, point.fano, "o-", color=color, ms=4)
+            axes[2].plot(x, point.fano, "o-", color=color, ms=4, label=label.strip() or "simulation")
     where = f"{_slice_text(ds, pick)}: " if pick else ""
     explained = "" if pick else "\n(dots: simulation +/- sem; line: grid theory; dotted: continuous time)"
     axes[0].set(xlabel=xlabel, ylabel=RATE_LABEL, title=f"{where}stationary rate{explained}")
@@ -822,7 +822,7 @@ def _sweep_curves(axes: list[plt.Axes], ds: Any, names: list[str], pick: dict[st
         if is_geometric(x):
             _log_axis(ax, "x", x)
     if len(series) <= 6:
-        for ax in axes[:2]:
+        for ax in axes:  # the Fano panel's too: its colours were read from the others
             ax.legend(fontsize="x-small", loc="best")
 
 
