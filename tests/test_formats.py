@@ -324,3 +324,16 @@ def test_a_run_without_snapshots_loads_with_their_shape(tmp_path, suffix):
     run.save(tmp_path / f"run{suffix}")
     loaded = lifsim.load(tmp_path / f"run{suffix}")
     assert run.v_snapshots.shape == loaded.v_snapshots.shape == (0, 7)
+
+
+def test_an_input_current_an_ulp_off_near_a_sines_trough_still_loads(tmp_path, monkeypatch):
+    """A .nc's input current i is checked against its provenance: at 1e-9 of each value, a sine's trough (1 + sin
+    about 1e-9 of the peak) an ulp of sin away on another machine refused a file lifsim wrote; now 1e-9 of the
+    largest current."""
+    params = lifsim.LIFParams(t_max="20 ms", dt="0.1 ms")
+    run = lifsim.simulate(params, lifsim.inputs.sine(period="4.00005 ms"), n=2, engine="numpy")
+    run.save(tmp_path / "s.nc")
+    sin = np.sin
+    monkeypatch.setattr(np, "sin", lambda x, *a, **k: np.nextafter(sin(x, *a, **k), 0.0))
+    loaded = lifsim.load(tmp_path / "s.nc")
+    assert np.array_equal(loaded.v_mean, run.v_mean)

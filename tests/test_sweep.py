@@ -106,6 +106,12 @@ def test_spiking_neurons_v_moments_sit_on_their_stationary_distribution():
     assert np.all(ds.v_mean_theory.values < params.vth)
     steady = sweep(params.replace(t_max="200 ms"), {"i_mean": "300pA"}, n=20, input="constant", transient="50 ms")
     assert np.isnan(steady.v_mean_theory.values).all() and np.isnan(steady.v_var_theory.values).all()
+    # no chain (no noise, or noise too weak for its cells) but V far below threshold: the free membrane's, exact
+    below = sweep(params.replace(t_max="300 ms"), {"i_mean": "0pA,50pA"}, n=50, sigma="0.2 mV")
+    np.testing.assert_allclose(below.v_mean_theory.values, [-0.06, -0.055], rtol=1e-4)
+    assert np.all(np.abs(below.v_mean.values - below.v_mean_theory.values) < 0.01e-3)
+    quiet = sweep(params.replace(t_max="300 ms"), {"i_mean": "50pA,99pA"}, n=5, input="constant")
+    np.testing.assert_allclose(quiet.v_mean_theory.values, quiet.v_mean.values, rtol=1e-6)
 
 
 def test_a_point_alone_gives_the_numbers_it_has_in_the_sweep(local):

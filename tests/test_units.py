@@ -70,3 +70,16 @@ def test_a_summary_of_huge_potentials_stays_short():
         run = lifsim.simulate(params, lifsim.inputs.white_noise(sigma=1e90), n=3, spiking=False)
     line = next(text for text in run.summary().splitlines() if "final V" in text)
     assert len(line) < 100 and "e+" in line, line
+
+
+def test_a_programs_decimal_settings_do_not_round_lifsims_values():
+    """The text was scaled in the caller's decimal context: a precision of 4 made "100.25ms" 0.1002 s; texts of
+    more than 28 digits were rounded twice (9007199254740993.00000000000000000001 gave ...992, float() ...994)."""
+    import decimal
+
+    with decimal.localcontext() as context:
+        context.prec, context.rounding = 4, decimal.ROUND_DOWN
+        assert to_si("100.25ms", "time", "x") == 0.10025
+        assert lifsim.LIFParams(t_max="150.3ms", dt="0.1ms").t_max == 0.1503
+    long_text = "9007199254740993.00000000000000000001"
+    assert to_si(long_text, "time", "x") == float(long_text) == to_si(f"{long_text} s", "time", "x")

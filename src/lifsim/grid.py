@@ -77,7 +77,7 @@ def _count(text: str, where: str) -> int:
     except ValueError:
         raise ValueError(f"{where}: the count {text!r} of START:STOP:COUNT must be a whole number >= 1") from None
     if count > MAX_PER_NAME:
-        raise ValueError(f"{where}: {count} points; at most {MAX_PER_NAME} per name")
+        raise ValueError(f"{where}: {text.strip()[:30]} points; at most {MAX_PER_NAME} per name")
     return count
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_EVEN, Context, Decimal
 from numbers import Real
 from typing import Any
 
@@ -135,9 +135,12 @@ def _decimal_value(text: str, exponent: int) -> float:
     same value typed in two ways gave other bits), ``0.1 nA`` is 1e-10 as ``100 pA`` is."""
     if text.strip("+-").lower() in ("inf", "nan"):
         return float(text)
+    # a context of lifsim's own (a program's decimal settings, such as a precision of 4, must not round the text),
+    # with digits for every digit of the text: scaleb is exact, and the one rounding is the conversion to a double
+    context = Context(prec=len(text) + 2, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN)
     try:
-        return float(Decimal(text).scaleb(exponent))
-    except ArithmeticError:  # an exponent past the decimal context's (1e999999): far past a double's range
+        return float(Decimal(text).scaleb(exponent, context=context))
+    except ArithmeticError:  # an exponent past even those (1e999999999999999999): far past a double's range
         return float(text) * 10.0**exponent
 
 
