@@ -903,18 +903,23 @@ def test_window_rate_error_of_neurons_firing_in_step_is_not_zero():
     assert abs(rate - truth) < 2 * sem
 
 
-def test_window_rate_of_one_neuron_has_the_error_of_its_own_rate():
-    """One neuron at a time, 400 of them: the errors must match the spread of their rates (the edge error alone
-    was 2.5 times too small for an independent neuron)."""
-    params = lifsim.LIFParams(t_max="2 s", dt="0.1 ms")
-    run = lifsim.simulate(params, lifsim.inputs.white_noise(sigma="5 mV"), n=400, seed=7)
+def _one_at_a_time(params, drive, transient):
+    """The rates and errors (Hz) of 400 neurons (seed 7), each measured alone after ``transient`` (s)."""
+    run = lifsim.simulate(params, drive, n=400, seed=7)
     t, i = run.spikes()
-    first, _ = spikes.after_transient(0.1, params.dt, run.steps)
+    first, _ = spikes.after_transient(transient, params.dt, run.steps)
     found = [
         spikes.window_rate(t[i == j], np.zeros(int((i == j).sum()), int), 1, first, run.steps, params.dt)
         for j in range(400)
     ]
-    rates, errors = np.array(found).T
+    return np.array(found).T
+
+
+def test_window_rate_of_one_neuron_has_the_error_of_its_own_rate():
+    """One neuron at a time, 400 of them: the errors must match the spread of their rates (the edge error alone
+    was 2.5 times too small for an independent neuron)."""
+    params = lifsim.LIFParams(t_max="2 s", dt="0.1 ms")
+    rates, errors = _one_at_a_time(params, lifsim.inputs.white_noise(sigma="5 mV"), 0.1)
     assert np.std(rates) == pytest.approx(np.sqrt(np.mean(errors**2)), rel=0.15)
 
 
@@ -924,14 +929,7 @@ def test_window_rate_of_one_nearly_regular_neuron_counts_where_the_edges_fall():
     for where the window's edges fall on a regular train); the spread must be about 1."""
     params = lifsim.LIFParams(t_max="3 s", dt="0.1 ms", t_ref="2 ms", i_mean="150 pA")
     drive = lifsim.inputs.white_noise(sigma="1 mV")
-    run = lifsim.simulate(params, drive, n=400, seed=7)
-    t, i = run.spikes()
-    first, _ = spikes.after_transient(1.0, params.dt, run.steps)
-    found = [
-        spikes.window_rate(t[i == j], np.zeros(int((i == j).sum()), int), 1, first, run.steps, params.dt)
-        for j in range(400)
-    ]
-    rates, errors = np.array(found).T
+    rates, errors = _one_at_a_time(params, drive, 1.0)
     z = (rates - lifsim.theory.stationary_rate(params, drive)[0]) / errors
     assert abs(z.mean()) < 0.2 and 0.88 < z.std() < 1.12, (z.mean(), z.std())
 

@@ -591,21 +591,26 @@ def _warn_unsettled(spec: _Spec, ds: Any) -> None:
     rate, cv = np.asarray(ds["rate"].values), np.asarray(ds["cv"].values)
     unsettled = np.isfinite(cv) & (cv > 0) & (rate > 0) & (cv**2 * rate * spec.transient < UNSETTLED)
     if unsettled.any():
-        from .units import format_display
-
-        first = np.unravel_index(int(np.flatnonzero(unsettled)[0]), unsettled.shape)
-        where = ", ".join(
-            f"{name} = {format_display(float(ds[name].values[i]), _dimension(name))}"
-            for name, i in zip(ds["rate"].dims, first)
-        )
         warnings.warn(
-            f"transient: at {int(unsettled.sum())} of {unsettled.size} points ({where} the first) the "
+            f"transient: at {_which_points(ds, unsettled)} the "
             f"{spec.transient * 1e3:g} ms transient held too few intervals for neurons started together at V0 to "
             "forget their start (CV**2 x intervals < 0.15): their rates may be off the stationary theory by more "
             "than rate_sem; a longer transient removes that",
             PlausibilityWarning,
             stacklevel=3,
         )
+
+
+def _which_points(ds: Any, where: np.ndarray) -> str:
+    """``"2 of 9 points (i_mean = 0 pA the first)"``: how many of a sweep's points ``where`` marks, the first named."""
+    from .units import format_display
+
+    first = np.unravel_index(int(np.flatnonzero(where)[0]), where.shape)
+    named = ", ".join(
+        f"{name} = {format_display(float(ds[name].values[i]), _dimension(name))}"
+        for name, i in zip(ds["rate"].dims, first)
+    )
+    return f"{int(where.sum())} of {where.size} points ({named} the first)"
 
 
 #: fewest intervals a neuron's window after the transient holds for the CV of its intervals to be read as is
@@ -625,15 +630,8 @@ def _warn_short_window(spec: _Spec, params: Any, ds: Any) -> None:
     cv = np.asarray(ds["cv"].values)
     short = np.isfinite(cv) & (cv >= IRREGULAR) & (held < SHORT_WINDOW)  # a regular train's intervals all end
     if short.any():
-        from .units import format_display
-
-        first = np.unravel_index(int(np.flatnonzero(short)[0]), short.shape)
-        where = ", ".join(
-            f"{name} = {format_display(float(ds[name].values[i]), _dimension(name))}"
-            for name, i in zip(ds["rate"].dims, first)
-        )
         warnings.warn(
-            f"cv: at {int(short.sum())} of {short.size} points ({where} the first) the window after the transient "
+            f"cv: at {_which_points(ds, short)} the window after the transient "
             f"held fewer than {SHORT_WINDOW} intervals a neuron (rate x window): intervals longer than the window "
             "never end in it, so the CV of those it holds is too low; a longer t_max removes that",
             PlausibilityWarning,
