@@ -393,7 +393,8 @@ def test_hostile_configs(tmp_path_factory, text):
 
 
 def test_npz_member_inflating_to_gigabytes_is_refused_before_reading(tmp_path):
-    """A 2 MB .npz whose extra member inflates to 2 GiB: unknown members are never read, sizes are checked."""
+    """A 2 MB .npz whose extra member inflates to 2 GiB: unknown members are never read, sizes are checked; one
+    its checksums do not list is refused (before any is read), one of a file without checksums ignored."""
     import zipfile
 
     path = tmp_path / "bomb.npz"
@@ -408,8 +409,20 @@ def test_npz_member_inflating_to_gigabytes_is_refused_before_reading(tmp_path):
     import resource
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    back = lifsim.load(path)  # the unknown member is ignored
+    with pytest.raises(ValueError, match="it holds extra, which its checksums do not list"):
+        lifsim.load(path)
     assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024  # KiB: no 2 GiB read
+    members = dict(np.load(tmp_path / "good.npz"))
+    del members["lifsim_sha256"]  # a file without checksums (an older lifsim): the unknown member is ignored
+    np.savez(tmp_path / "older.npz", **members)
+    shutil.copy(tmp_path / "older.npz", path)
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("extra.npy", "w", force_zip64=True) as member:
+            for _ in range(128):
+                member.write(block)
+    with pytest.warns(lifsim.errors.UncheckedFileWarning):
+        back = lifsim.load(path)
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 200 * 1024
     assert np.array_equal(back.v_mean, reference().v_mean)
 
 

@@ -77,7 +77,8 @@ def _refuse_other_kinds(meta: dict, source: Path) -> None:
 
 
 def load(source: Path) -> Result:
-    """Read a run written by :func:`save`: sizes checked against the provenance first, unknown members ignored."""
+    """Read a run written by :func:`save`: sizes checked against the provenance first; a member its checksums do
+    not list refused (unknown members of a file without checksums, an older lifsim's, ignored)."""
     data = open_archive(source)
     try:
         with data:
