@@ -346,6 +346,8 @@ def _check_attributes(ds: xr.Dataset, result: Result, source: str) -> None:
     """The attributes other tools read (``seed``, ``params_json``, the input current ``i``, ...) must be what
     the provenance (``meta_json``, which lifsim reads and a rerun runs) gives: a file that says ``seed`` 13
     while it ran 12 was changed."""
+    from .netcdf_io import plain_attribute  # as the attribute checksums read them (numpy scalars, bytes)
+
     meta = result.meta
     expected = {
         "seed": str(meta.get("seed")),
@@ -357,7 +359,7 @@ def _check_attributes(ds: xr.Dataset, result: Result, source: str) -> None:
         "run_json": json.dumps(meta.get("run", {})),
     }
     for name, value in expected.items():
-        if name in ds.attrs and _plain_attribute(ds.attrs[name]) != value:
+        if name in ds.attrs and plain_attribute(ds.attrs[name]) != value:
             raise ValueError(f"{source}: damaged lifsim result (its attribute {name} disagrees with its provenance)")
     if "i" in ds and "input" in meta and "params" in meta:
         stored = np.asarray(ds["i"].values, dtype=np.float64)
@@ -369,8 +371,3 @@ def _check_attributes(ds: xr.Dataset, result: Result, source: str) -> None:
             stored, rebuilt, rtol=1e-9, atol=1e-9 * scale + 1e-30, equal_nan=True
         ):
             raise ValueError(f"{source}: damaged lifsim result (its input current i disagrees with its provenance)")
-
-
-def _plain_attribute(value: Any) -> Any:
-    """An attribute as written (a file may give a number back as a numpy scalar)."""
-    return value.item() if isinstance(value, np.generic) else value

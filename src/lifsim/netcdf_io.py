@@ -28,7 +28,7 @@ import numpy as np
 from .atomic import atomic_file, check_free_space
 from .memory import available_memory
 
-__all__ = ["write_dataset", "read_dataset"]
+__all__ = ["write_dataset", "read_dataset", "plain_attribute"]
 
 #: HDF5 structure around the arrays: a generous allowance
 _OVERHEAD = 1 << 20
@@ -94,12 +94,12 @@ def _quiet_half_opened_files() -> Iterator[None]:
 ATTRIBUTES = "attrs"
 
 
-def _plain(value: Any) -> Any:
+def plain_attribute(value: Any) -> Any:
     """An attribute's value as JSON takes it, the same written and read back (HDF5 returns numpy scalars)."""
     if isinstance(value, np.ndarray):
-        return [_plain(item) for item in value.tolist()]
+        return [plain_attribute(item) for item in value.tolist()]
     if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
+        return [plain_attribute(item) for item in value]
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, bytes):
@@ -110,7 +110,7 @@ def _plain(value: Any) -> Any:
 def _attribute_digest(attrs: Any) -> str:
     """SHA-256 of attributes (but the digests' own): what other tools read (units, params_json, method) is
     covered as the arrays are, so that a changed unit or parameter is not certified by a rerun."""
-    plain = {str(name): _plain(value) for name, value in attrs.items() if name != "lifsim_sha256"}
+    plain = {str(name): plain_attribute(value) for name, value in attrs.items() if name != "lifsim_sha256"}
     return hashlib.sha256(json.dumps(plain, sort_keys=True, default=str).encode()).hexdigest()
 
 
