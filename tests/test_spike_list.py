@@ -82,3 +82,37 @@ def test_synchronous_bursts_overflow_the_buffers_and_keep_the_reference_bits():
     assert ref.total_spikes > 5000
     assert run.spike_t.tobytes() == ref.spike_t.tobytes()
     assert run.spike_i.tobytes() == ref.spike_i.tobytes()
+
+
+def _vm_flags(array: np.ndarray) -> set[str]:
+    """The kernel's flags of the memory mapping that holds ``array``'s first whole page (Linux)."""
+    address = array.__array_interface__["data"][0] + 4096
+    flags, inside = None, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            head = line.split()[0]
+            if "-" in head and not head.endswith(":"):
+                lo, hi = (int(x, 16) for x in head.split("-"))
+                inside = lo <= address < hi
+            elif inside and head == "VmFlags:":
+                flags = set(line.split()[1:])
+                break
+    assert flags is not None, "no mapping holds the array"
+    return flags
+
+
+@pytest.mark.skipif(not spike_list.sys.platform.startswith("linux"), reason="/proc/self/smaps is Linux's")
+def test_a_recorded_spike_list_lives_on_small_pages():
+    # new memory every run: on huge pages a VM host that takes free memory back makes each run pay to supply it
+    # again (lifsim.engine.pages); the advice must reach the arrays the user gets
+    plain = np.empty(1 << 20, dtype=np.int64)  # 8 MB: numpy itself advises huge pages ("hg") where it can
+    from lifsim.engine.pages import small_pages
+
+    advised = small_pages(np.empty(1 << 20, dtype=np.int64))
+    assert "nh" in _vm_flags(advised) and "hg" not in _vm_flags(advised)
+    assert "nh" not in _vm_flags(plain)
+    p = lifsim.LIFParams(t_max=0.5, dt=1e-4)
+    result = lifsim.simulate(p, inputs.uniform_noise(p.i_mean, 1.2247), n=20_000, seed=1, engine="numba")
+    assert result.spike_t.nbytes > 4 << 20  # large enough for numpy's huge-page advice
+    assert "nh" in _vm_flags(result.spike_t) and "nh" in _vm_flags(result.spike_i)
+    assert np.all(np.diff(result.spike_t) >= 0)

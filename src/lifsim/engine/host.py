@@ -27,6 +27,7 @@ from ..reduce import TreeStack, combine
 from ..signals import raise_if_interrupted
 from ..streams import LegacyStream
 from .output import RangeOutput, range_trace_rows
+from .pages import small_pages
 from .plan import Drive, Outputs, RunPlan, Schedule, State
 from .spike_list import CHUNK_CELLS, CHUNK_SPIKES, PIECE_DTYPE, SpikeList
 
@@ -117,15 +118,15 @@ class _ChunkSpikes:
 
     def __init__(self, blocks: int, cap: int) -> None:
         self.cap = cap
-        self.k = np.empty((blocks, cap), dtype=PIECE_DTYPE)
-        self.j = np.empty((blocks, cap), dtype=PIECE_DTYPE)
+        self.k = small_pages(np.empty((blocks, cap), dtype=PIECE_DTYPE))  # see :mod:`.pages`
+        self.j = small_pages(np.empty((blocks, cap), dtype=PIECE_DTYPE))
         self.n = np.zeros(blocks, dtype=np.int64)
 
     def grow(self, cap: int, kept: int) -> None:
         """Room for ``cap`` spikes per block, keeping the first ``kept`` rows (the calls already done)."""
         for name in ("k", "j"):
             old = getattr(self, name)
-            new = np.empty((old.shape[0], cap), dtype=PIECE_DTYPE)
+            new = small_pages(np.empty((old.shape[0], cap), dtype=PIECE_DTYPE))
             new[:kept, : self.cap] = old[:kept]
             setattr(self, name, new)
         self.cap = cap

@@ -22,6 +22,8 @@ import sys
 
 import numpy as np
 
+from .pages import small_pages
+
 __all__ = ["SpikeList", "steps_to_times", "PIECE_DTYPE", "CHUNK_SPIKES", "CHUNK_CELLS"]
 
 #: the kernels' per-call spike buffers: time point and neuron within the block
@@ -44,8 +46,8 @@ class SpikeList:
 
         self._scatter, self._merge = scatter, merge
         self.size = 0
-        self._k = np.empty(max(int(capacity), 1), dtype=np.int64)
-        self._j = np.empty(max(int(capacity), 1), dtype=np.int64)
+        self._k = small_pages(np.empty(max(int(capacity), 1), dtype=np.int64))
+        self._j = small_pages(np.empty(max(int(capacity), 1), dtype=np.int64))
 
     def _reserve(self, size: int, expect: int = 0) -> None:
         """Room for ``size`` spikes, and for ``expect`` (the run's expected total) where that is more.
@@ -58,7 +60,7 @@ class SpikeList:
         new = max(size + size // 16, expect)  # resize zero-fills (touches) what it adds: keep the overshoot small
         if 4 * self.size <= new:
             for name in ("_k", "_j"):
-                fresh = np.empty(new, dtype=np.int64)
+                fresh = small_pages(np.empty(new, dtype=np.int64))  # see :mod:`.pages`: new memory every run
                 fresh[: self.size] = getattr(self, name)[: self.size]
                 setattr(self, name, fresh)
             return
