@@ -156,7 +156,7 @@ class _Range:
         self.spikes = SpikeList() if self.record_spikes else None
         self.buffers: _ChunkSpikes | None = None  #: the chunks' spike buffers, kept from one chunk to the next
         self.rows = range_trace_rows(plan, self.lo, hi)
-        self.trace = np.empty((self.rows.size, steps)) if plan.record is not None and keep else None
+        self.trace = small_pages(np.empty((self.rows.size, steps))) if plan.record is not None and keep else None
         #: most spikes of one block in one step so far (a 100 Hz guess before the first call)
         self.block_rate = plan.block * 100.0 * plan.params.dt
         self.chunk_rate = 0.0  #: most spikes of one block in one step in this chunk

@@ -1,16 +1,16 @@
 """Large buffers written once per run on small (4 KiB) memory pages rather than transparent huge pages.
 
-numpy asks Linux for transparent huge pages (``madvise(MADV_HUGEPAGE)``) on every array of 4 MiB or more.  A
-spike list (16 bytes a spike: 94 MB for W1s at N = 1e5, 940 MB at 1e6) and a chunk's spike buffers are new
-memory in every run, written once.  On a virtual machine whose host takes free memory back (free page
-reporting, which reports free blocks of huge-page size), each new huge page has to be supplied by the host
-again: writing 94 MB took 0.11-0.12 s on huge pages and 0.02 s on small pages, run after run (a Firecracker
-VM, AMD EPYC, 2 threads, rounds 4 s apart), and a W1s run of 1e6 neurons spent 1.3-2 s more in the kernel on
-its first run.  On small pages the cost is the same every run; on a machine without that host behaviour the two
-cost about the same (the time is the zeroing of the pages).
+numpy asks Linux for transparent huge pages (``madvise(MADV_HUGEPAGE)``) on every array of 4 MiB or more. A spike
+list (16 bytes a spike: 94 MB for W1s at N = 1e5, 940 MB at 1e6), a chunk's spike buffers and the recorded V traces
+are new memory in every run, written once. On a virtual machine whose host takes free memory back (free page
+reporting, which reports free blocks of huge-page size), each new huge page has to be supplied by the host again:
+writing 94 MB took 0.11-0.12 s on huge pages and 0.02 s on small pages, run after run (a Firecracker VM, AMD EPYC, 2
+threads, rounds 4 s apart), and a W1s run of 1e6 neurons spent 1.3-2 s more in the kernel on its first run. On small
+pages the cost is the same every run; on a machine without that host behaviour the two cost about the same (the time
+is the zeroing of the pages).
 
-:func:`small_pages` advises the kernel (``MADV_NOHUGEPAGE``) for an array's memory before it is first written;
-it changes no value, only which pages back it, and does nothing where the call is not available (not Linux).
+:func:`small_pages` advises the kernel (``MADV_NOHUGEPAGE``) for an array's memory before it is first written; it
+changes no value, only which pages back it, and does nothing where the call is not available (not Linux).
 """
 
 from __future__ import annotations
