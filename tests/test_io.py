@@ -787,7 +787,7 @@ def test_a_damaged_trace_chunk_read_later_names_its_store(tmp_path):
     damaged[len(damaged) // 2] ^= 0xFF
     chunk.write_bytes(bytes(damaged))
     result = lifsim.load(store)
-    with pytest.raises(ValueError, match=r"run\.zarr: its traces \(v\) cannot be read: a chunk is damaged or changed"):
+    with pytest.raises(ValueError, match=r"run\.zarr: its traces \(v\) cannot be read: chunk v/c/0/0 does not match"):
         result.load_traces()
 
 
@@ -939,28 +939,56 @@ def test_a_rounded_run_records_the_values_it_used(tmp_path):
     assert np.array_equal(rounded.spike_t, plain.spike_t) and np.array_equal(rounded.spike_i, plain.spike_i)
 
 
+def _rewrite_first_trace_value(store: Path) -> None:
+    """Neuron 0's trace in ``store`` changed by the zarr library (a fresh CRC-32C), one value a last bit up where the
+    compressed chunk keeps its size (so only a checksum of its bytes can tell)."""
+    import glob
+
+    import zarr
+
+    chunk = sorted(glob.glob(str(store / "v" / "c" / "*" / "*")))[0]
+    size, original = os.path.getsize(chunk), Path(chunk).read_bytes()
+    traces = zarr.open_array(str(store / "v"), mode="r+")
+    for j in range(50, traces.shape[1]):
+        traces[0, j] = np.nextafter(traces[0, j], np.inf)
+        if os.path.getsize(chunk) == size:
+            return
+        Path(chunk).write_bytes(original)
+    pytest.fail("no change of one value kept the chunk's size")
+
+
+def test_a_zarr_trace_changed_by_another_program_is_refused_when_read(tmp_path):
+    """The same change, read from Python: ``trace(0)`` gave the changed values without a word (zarr checks the
+    chunk's CRC-32C, which the other program rewrote). The chunks a read needs are checked against the SHA-256
+    the manifest kept; the traces in other chunks still read."""
+    store = tmp_path / "run.zarr"
+    p = lifsim.LIFParams(t_max="0.5 s")
+    run = lifsim.simulate(p, lifsim.inputs.white_noise("5 mV"), n=600, record_v="0:600", seed=3)
+    run.save(store)
+    loaded = lifsim.load(store)
+    assert np.array_equal(loaded.trace(599), run.trace(599))
+    rows = loaded.trace_source.read(slice(0, 1)).shape[0]
+    assert rows == 1
+    _rewrite_first_trace_value(store)
+    loaded = lifsim.load(store)  # opening checks sizes only: traces stay on disk until asked for
+    with pytest.raises(ValueError, match=r"run\.zarr: its traces \(v\) cannot be read: chunk v/c/0/0 does not match"):
+        loaded.trace(0)
+    with pytest.raises(ValueError, match=r"chunk v/c/0/0 does not match its checksum"):
+        loaded.load_traces()
+    assert np.array_equal(loaded.trace(599), run.trace(599))  # another chunk: unchanged, read
+
+
 def test_a_zarr_trace_changed_by_another_program_is_named_by_rerun(tmp_path):
     """A value of v rewritten with the zarr library gets a fresh CRC-32C and, here, the chunk's old size: the
     store opened, and rerun blamed the run ("differs: v", exit 3). The manifest keeps each trace chunk's SHA-256,
     which rerun checks when the traces differ: the file was changed (one line, exit 2)."""
-    import glob
-
-    import zarr
     from cli_helpers import run_script
 
     store = tmp_path / "run.zarr"
     argv = ["simulate", "--n", "20", "--t-max", "0.5s", "--input", "white", "--sigma", "5mV", "--record-v", "0:5"]
     assert run_script([*argv, "--data", str(store), "--quiet"]).returncode == 0
-    chunk = sorted(glob.glob(str(store / "v" / "c" / "*" / "*")))[0]
-    size, original = os.path.getsize(chunk), Path(chunk).read_bytes()
-    traces = zarr.open_array(str(store / "v"), mode="r+")
-    for j in range(50, traces.shape[1]):  # one value a last bit up, where the compressed chunk keeps its size
-        traces[0, j] = np.nextafter(traces[0, j], np.inf)
-        if os.path.getsize(chunk) == size:
-            break
-        Path(chunk).write_bytes(original)
-    else:
-        pytest.fail("no change of one value kept the chunk's size")
-    done = run_script(["rerun", str(store)])
+    _rewrite_first_trace_value(store)
+    done = run_script(["rerun", str(store), "--data", str(tmp_path / "again.nc")])
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert not (tmp_path / "again.nc").exists()  # refused before the run (it ran, wrote, then refused)
     assert "its traces were changed after it was written: chunk v/c/0/0 does not match its checksum" in done.stderr

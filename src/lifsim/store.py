@@ -464,15 +464,18 @@ def verify(store: Path) -> None:
         raise ValueError(f"it holds {_name(unlisted[0])}, which its manifest does not list")
 
 
-def verify_lazy(store: Path) -> str | None:
+def verify_lazy(store: Path, wanted: Callable[[str], bool] | None = None) -> str | None:
     """The first chunk of the lazily read arrays (the traces) that does not match the SHA-256 the manifest kept
-    for it, in words; None when all match (or the store is of a lifsim that kept none).  Reads every such chunk:
-    for a rerun that found the traces different, to tell a changed file from a run that did not reproduce."""
+    for it, in words; None when all match (or the store is of a lifsim that kept none).  Reads every such chunk
+    (``wanted``: only those whose relative path it accepts): for a rerun that found the traces different, to tell
+    a changed file from a run that did not reproduce, and before the traces' rows are read from their chunks."""
     try:
         entries = json.loads(_read_text(store / MANIFEST))["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     for relative, entry in entries.items():
+        if wanted is not None and not wanted(str(relative)):
+            continue
         if isinstance(entry, list) and len(entry) > 2 and entry[2] is not None:
             if not (store / relative).is_file() or file_digest(store / relative) != entry[2]:
                 return f"{_name(relative)} does not match its checksum (changed, damaged or swapped)"

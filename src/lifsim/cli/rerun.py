@@ -69,6 +69,12 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     if values["dry_run"]:  # what the stored request would take: checked and calibrated, nothing run or written
         say(rerun(original, source=str(args.result), dry_run=True).summary(), False)
         return 0
+    if original.trace_source is not None:  # traces on disk: their chunks' checksums, before the run, not after
+        from ..store import verify_lazy
+
+        changed = verify_lazy(original.trace_source.path)
+        if changed is not None:
+            raise ValueError(f"{args.result}: its traces were changed after it was written: {changed}")
     scratch = None
     store = None
     if original.v is None and original.trace_source is not None and _too_big(original.trace_source.nbytes):
@@ -95,12 +101,6 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
-    if "v" in differences and original.trace_source is not None:  # traces on disk: a changed file, or the run?
-        from ..store import verify_lazy
-
-        changed = verify_lazy(original.trace_source.path)
-        if changed is not None:
-            raise ValueError(f"{args.result}: its traces were changed after it was written: {changed}")
     if differences:
         print(f"lifsim: rerun of {args.result} differs: {'; '.join(differences)}", file=sys.stderr)
         from ..errors import EXIT_DIFFERS

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..atomic import atomic_folder, check_output_path
 from ..dataset import to_dataset
-from ..store import WriterLock, check_overwrite, codecs, open_store, quiet_zarr, seal_store
+from ..store import WriterLock, check_overwrite, codecs, open_store, quiet_zarr, seal_store, verify_lazy
 
 if TYPE_CHECKING:
     from ..result import Result
@@ -25,6 +25,14 @@ __all__ = ["ZarrTraces", "TraceStore", "trace_chunks", "CHUNK_VALUES"]
 
 #: values (float64) per trace chunk: 1 MiB
 CHUNK_VALUES = 2**17
+
+
+def _chunk_row(relative: str) -> int | None:
+    """The chunk row (along the recorded neurons) of a trace chunk's path ``v/c/ROW/COLUMN``, else None."""
+    parts = relative.split("/")
+    if len(parts) == 4 and parts[:2] == ["v", "c"] and parts[2].isdigit():
+        return int(parts[2])
+    return None
 
 
 def trace_chunks(recorded: int, steps: int, time_chunk: int | None = None) -> tuple[int, int]:
@@ -78,8 +86,19 @@ class ZarrTraces:
         return open_store(self.path)["v"]
 
     def read(self, rows: Any = None) -> np.ndarray:
-        """The traces of ``rows`` (positions in :attr:`neurons`; all by default) as an array (V)."""
+        """The traces of ``rows`` (positions in :attr:`neurons`; all by default) as an array (V).
+
+        The chunks that hold them are checked against the SHA-256 the store's manifest kept for each first (a
+        chunk rewritten by another program carries a fresh CRC-32C, which zarr's read would accept)."""
         with self._dataset() as ds:
+            per_chunk = int((ds["v"].encoding.get("chunks") or ds["v"].shape)[0]) or 1
+            wanted = {
+                int(p) // per_chunk
+                for p in np.atleast_1d(np.arange(self.shape[0])[rows if rows is not None else slice(None)])
+            }
+            changed = verify_lazy(self.path, lambda relative: _chunk_row(relative) in wanted)
+            if changed is not None:
+                raise ValueError(f"{self.path}: its traces (v) cannot be read: {changed}")
             v = ds["v"] if rows is None else ds["v"].isel(recorded=rows)
             try:
                 return np.asarray(v.values, dtype=np.float64)
