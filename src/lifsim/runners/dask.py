@@ -169,6 +169,10 @@ def connect(runner: Any) -> Cluster:
             )
         import dask
 
+        from .main_guard import check_main_guard
+
+        if dask.config.get("distributed.worker.multiprocessing-method", "spawn") != "fork":
+            check_main_guard(runner)  # each worker imports the script again: refused before any starts
         cluster = None
         try:
             with (
