@@ -992,3 +992,76 @@ def test_a_zarr_trace_changed_by_another_program_is_named_by_rerun(tmp_path):
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert not (tmp_path / "again.nc").exists()  # refused before the run (it ran, wrote, then refused)
     assert "its traces were changed after it was written: chunk v/c/0/0 does not match its checksum" in done.stderr
+
+
+# ------------------------------------------------------------------ a Result is what ran (arrays edited in place)
+
+
+def _reviewed_run(**kwargs):
+    """The review's run: white noise, 20 neurons, one trace."""
+    return lifsim.simulate(
+        lifsim.LIFParams(t_max="40 ms"),
+        inputs.white_noise("300 pA", sigma="4 mV"),
+        n=20,
+        seed=9,
+        record_v=[0],
+        **kwargs,
+    )
+
+
+@pytest.mark.parametrize("source", ["simulate", ".npz", ".nc", ".zarr", "rerun", "streamed"])
+def test_a_results_arrays_are_read_only(tmp_path, source):
+    """``r.v *= 1e3; r.spike_count[:] = 0; r.save(...)`` saved the edited arrays with fresh checksums, and they
+    loaded back as if they were the run: every array of a Result is read-only, however it was made."""
+    run = _reviewed_run()
+    if source in FORMATS:
+        run.save(str(tmp_path / f"run{source}"))
+        run = lifsim.load(str(tmp_path / f"run{source}"))
+    elif source == "rerun":
+        run = lifsim.rerun(run)
+    elif source == "streamed":
+        run = _reviewed_run(trace_store=str(tmp_path / "streamed.zarr"))
+    run.load_traces()  # traces kept on disk come into memory read-only too
+    for name in ARRAYS:
+        value = getattr(run, name)
+        if value is not None:
+            assert not value.flags.writeable, name
+    with pytest.raises(ValueError, match="read-only"):
+        run.v *= 1e3
+    with pytest.raises(ValueError, match="read-only"):
+        run.spike_count[:] = 0
+    with pytest.raises(ValueError, match="read-only"):
+        run.trace(0)[0] = 1.0
+    assert (run.v * 1e3).flags.writeable and np.array(run.v).flags.writeable  # the copies the guide names
+    run.v = np.array(run.v)  # an array given to a Result later is kept read-only too
+    assert not run.v.flags.writeable
+
+
+def _set_spike(run):
+    run.spike_i = np.where(np.arange(run.spike_i.size) == 0, 999, run.spike_i)
+
+
+def _set_n(run):
+    run.meta["n"] = run.meta["run"]["n"] = 21
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".zarr", ".csv"])
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        (lambda run: run.meta.__setitem__("seed", 5), "seed"),
+        (_set_spike, "spike_i"),
+        (_set_n, "n"),
+        (lambda run: setattr(run, "v_mean", run.v_mean[:-1]), "v_mean"),
+    ],
+)
+def test_a_result_that_would_not_load_is_refused_at_save(tmp_path, suffix, change, said):
+    """``r.spike_i[0] = 999`` or ``r.meta["seed"] = 5`` then ``r.save(...)`` wrote a file that ``lifsim.load``
+    then refused (the run was lost): save runs the loaders' checks first, and writes nothing."""
+    run = _reviewed_run()
+    change(run)
+    with pytest.raises(ValueError, match=rf"^path: .*run{suffix}.*not written.*{said}"):
+        run.save(str(tmp_path / f"run{suffix}"))
+    with pytest.raises(ValueError, match=said):
+        lifsim.save(run, tmp_path / f"other{suffix}")
+    assert list(tmp_path.iterdir()) == []

@@ -258,8 +258,9 @@ def test_cli_rerun_bad_data_path_runs_nothing(capsys, tmp_path):
 
 def test_cli_rerun_reports_a_difference(capsys, tmp_path, monkeypatch):
     original = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=4, seed=1, snapshots=["0 ms"])
-    original.v_mean = original.v_mean.copy()
-    original.v_mean[5] += 1e-12  # as if the file came from a different machine or library
+    v_mean = original.v_mean.copy()  # a Result's arrays are read-only: a changed copy is given to it
+    v_mean[5] += 1e-12  # as if the file came from a different machine or library
+    original.v_mean = v_mean
     original.save(str(tmp_path / "run.npz"))
     rc, out, err = run_cli(capsys, ["rerun", "run.npz"])
     assert rc == 3  # lifsim.errors.EXIT_DIFFERS; 1 is an internal error

@@ -68,6 +68,10 @@ class Result:
     trace_source : TraceSource or None
         Where traces kept on disk are read from (a streamed or loaded Zarr
         store); ``v`` is then None until :meth:`load_traces`.
+
+    Every array is read-only (``flags.writeable`` is False), however the Result was made (a run, a loaded
+    file, a rerun) and whatever array is given to it later: a Result is what ran, and an edit in place
+    (``r.v *= 1e3``) raises numpy's ``ValueError``.  Work on a copy: ``np.array(r.v)``, or ``r.v * 1e3``.
     """
 
     t: np.ndarray
@@ -86,6 +90,17 @@ class Result:
     input_array: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
     trace_source: TraceSource | None = field(default=None, repr=False, compare=False)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Keep every array field read-only (:data:`ARRAY_FIELDS`), from construction on."""
+        if name in ARRAY_FIELDS and isinstance(value, np.ndarray):
+            value = _read_only(value)
+        object.__setattr__(self, name, value)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickled and copied Results (a Dask worker's, ``copy.deepcopy``) keep their arrays read-only too."""
+        for name, value in state.items():
+            setattr(self, name, value)
 
     # ------------------------------------------------------------ statistics
     @property
@@ -251,6 +266,13 @@ class Result:
 
     def check(self, source: str = "result") -> None:
         """Raise ValueError (naming ``source``) if the arrays have the wrong types or do not fit together."""
+        problems = self.problems()
+        if problems:
+            raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+
+    def problems(self) -> list[str]:
+        """Where the arrays or the provenance do not fit together, in words (empty when they do): what loading
+        a file refuses (:meth:`check`), and so what :meth:`save` refuses before it writes anything."""
         problems = []
         kinds = {
             "t": "f",
@@ -274,9 +296,8 @@ class Result:
                 problems.append(f"{name} must hold {expected}, not {dtype}")
         if not isinstance(self.n, (int, np.integer)) or self.n < 1:
             problems.append(f"n must be a whole number >= 1, not {self.n!r}")
-        if problems or self.t.ndim != 1:
-            problems.append("t must be a 1-D array of times") if not problems else None
-            raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+        if problems or not isinstance(self.t, np.ndarray) or self.t.ndim != 1:
+            return problems or ["t must be a 1-D array of times"]
         steps, n = self.t.shape[0], self.n
         if self.t.ndim != 1 or self.v_mean.shape != (steps,) or self.v_m2.shape != (steps,):
             problems.append("t, v_mean and v_m2 must have one value per time")
@@ -302,9 +323,7 @@ class Result:
             problems.append(f"spike_count must have one value per neuron ({n})")
         if self.snapshot_t.size and self.v_snapshots.shape != (self.snapshot_t.size, n):
             problems.append(f"v_snapshots must have shape ({self.snapshot_t.size}, {n})")
-        problems += _provenance_problems(self.meta)
-        if problems:
-            raise ValueError(f"{source}: damaged lifsim result ({'; '.join(problems)})")
+        return problems + _provenance_problems(self.meta, n, steps)
 
     def check_stored(self, stored: Mapping[str, Any], source: str = "result") -> None:
         """Raise ValueError (naming ``source``) where a file's members that follow from the run (named as in
@@ -430,6 +449,35 @@ class Result:
         return {part for part, held in present.items() if held}
 
 
+#: the fields of a :class:`Result` that hold arrays, each kept read-only
+ARRAY_FIELDS = frozenset(
+    {
+        "t",
+        "v_mean",
+        "v_m2",
+        "comoment",
+        "v",
+        "v_neurons",
+        "spike_t",
+        "spike_i",
+        "spike_count",
+        "snapshot_t",
+        "v_snapshots",
+        "input_array",
+    }
+)
+
+
+def _read_only(value: np.ndarray) -> np.ndarray:
+    """``value`` itself when it is read-only already, else a read-only view of it (the caller's array keeps its
+    own flags)."""
+    if not value.flags.writeable:
+        return value
+    view = value.view()
+    view.flags.writeable = False
+    return view
+
+
 def _rounded(x: float) -> float:
     """``x``, with round-off below 1e-12 shown as 0."""
     return 0.0 if abs(x) < 1e-12 else x
@@ -444,13 +492,25 @@ def _short_list(values: np.ndarray, limit: int = 10) -> str:
 _TWICE = ("n", "steps", "seed", "method", "spiking")
 
 
-def _provenance_problems(meta: Mapping[str, Any]) -> list[str]:
-    """Where a run's provenance disagrees with itself (a file edited by hand, its checksum made again): the top's
+def _provenance_problems(meta: Any, n: int, steps: int) -> list[str]:
+    """Where a run's provenance disagrees with itself or with the run's ``n`` neurons and ``steps`` time points
+    (a file edited by hand, its checksum made again; a Result's ``meta`` changed before it was saved): the top's
     ``seed`` (what a summary shows) against the request's (what a rerun runs), and the stream's seed."""
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("params"), Mapping):
+        return ["the provenance (meta) must be a dict holding the run's parameters (params)"]
+    try:
+        json.dumps(meta)
+    except (TypeError, ValueError) as error:  # a numpy array, a circle: no file can hold it
+        return [f"the provenance (meta) cannot be written as JSON ({str(error)[:100]})"]
+    problems = [
+        f"the provenance's {name} ({meta[name]!r}) disagrees with the run's ({value})"
+        for name, value in (("n", n), ("steps", steps))
+        if name in meta and meta[name] != value
+    ]
     run = meta.get("run")
     if not isinstance(run, Mapping):
-        return []
-    problems = [
+        return problems
+    problems += [
         f"the provenance's {name} ({meta[name]!r}) disagrees with its request's ({run[name]!r})"
         for name in _TWICE
         if name in meta and name in run and meta[name] != run[name]

@@ -325,6 +325,12 @@ def save(
     from ..atomic import saving
 
     fmt, target = check_target(path, what, overwrite=overwrite)
+    problems = result.problems()  # what loading its file would refuse: refused here, before anything is written
+    if problems:
+        raise ValueError(
+            f"{what}: {str(path)!r} was not written: the result does not hold together ({'; '.join(problems)}), so "
+            "its file would not load; its arrays or provenance were changed after the run"
+        )
     note = left_out(fmt, result.parts())
     if note is not None:  # every save of a run says what its format leaves out (Result.save and lifsim.save alike)
         import warnings
