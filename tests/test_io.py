@@ -1065,3 +1065,50 @@ def test_a_result_that_would_not_load_is_refused_at_save(tmp_path, suffix, chang
     with pytest.raises(ValueError, match=said):
         lifsim.save(run, tmp_path / f"other{suffix}")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ a path that is no path
+
+
+@pytest.fixture(scope="module")
+def small_curve():
+    return lifsim.fi_curve(lifsim.LIFParams(t_max="300 ms"), [1e-10, 2e-10], n=3)
+
+
+#: every public call that takes a file path, and the name its message gives the path
+PATH_CALLS = {
+    "Result.save": (lambda run, curve, bad: run.save(bad), "path"),
+    "lifsim.save": (lambda run, curve, bad: lifsim.save(run, bad), "path"),
+    "Result.to_nwb": (lambda run, curve, bad: run.to_nwb(bad), "path"),
+    "FICurve.save": (lambda run, curve, bad: curve.save(bad), "path"),
+    "lifsim.load": (lambda run, curve, bad: lifsim.load(bad), "load"),
+    "lifsim.load_sweep": (lambda run, curve, bad: lifsim.load_sweep(bad), "load_sweep"),
+    "lifsim.network.load": (lambda run, curve, bad: lifsim.network.load(bad), "load"),
+    "simulate trace_store": (
+        lambda run, curve, bad: lifsim.simulate(PARAMS, n=2, record_v="all", trace_store=bad),
+        "trace_store",
+    ),
+    "rerun trace_store": (lambda run, curve, bad: lifsim.rerun(run, trace_store=bad), "trace_store"),
+    "sweep store": (lambda run, curve, bad: lifsim.sweep(PARAMS, grid={"tau": ["10 ms"]}, n=2, store=bad), "store"),
+}
+
+
+#: None is the default of a store (no store), so it is no bad value there
+OPTIONAL = ("simulate trace_store", "rerun trace_store", "sweep store")
+
+
+@pytest.mark.parametrize(
+    "call, bad",
+    [(call, bad) for call in PATH_CALLS for bad in (5, None, b"x.nc") if not (bad is None and call in OPTIONAL)],
+)
+def test_a_path_of_the_wrong_type_is_named(tmp_path, noisy, small_curve, call, bad):
+    """``Result.save(5)`` raised Python's bare "expected str, bytes or os.PathLike object, not int" (and
+    ``network.load``, ``trace_store=``, ``store=`` likewise) while ``lifsim.load(5)`` named itself: every call that
+    takes a path says which argument, what it got and what it takes, and writes nothing."""
+    function, what = PATH_CALLS[call]
+    with pytest.raises(TypeError) as caught:
+        function(noisy, small_curve, bad)
+    message = str(caught.value)
+    assert message.startswith(f"{what}: expected a file path (a str or pathlib.Path), got "), message
+    assert type(bad).__name__ in message and repr(bad) in message
+    assert list(tmp_path.iterdir()) == []

@@ -25,6 +25,7 @@ from .signals import raise_if_interrupted
 
 __all__ = [
     "FIGURE_SUFFIXES",
+    "check_path_type",
     "check_output_path",
     "check_free_space",
     "check_room_for",
@@ -66,6 +67,15 @@ def _utf8(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def check_path_type(path: object, what: str) -> None:
+    """``TypeError`` naming ``what`` unless ``path`` is a file path: a ``str`` or an ``os.PathLike`` (a
+    ``pathlib.Path``); bytes, numbers and None are refused in one line (every reader and writer checks this)."""
+    if not isinstance(path, (str, os.PathLike)):
+        shown = repr(path)
+        shown = shown if len(shown) <= 80 else f"{shown[:77]}..."
+        raise TypeError(f"{what}: expected a file path (a str or pathlib.Path), got {type(path).__name__} {shown}")
 
 
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:
@@ -147,8 +157,7 @@ def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what:
     stores, never a folder of other files).  A path that is a symbolic link
     is written through: the file it points to is replaced, the link stays.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{what}: expected a file path, got {type(path).__name__} {path!r}")
+    check_path_type(path, what)
     if len(os.fsencode(path)) > 4096:
         raise ValueError(f"{what}: the path is {len(os.fsencode(path))} bytes long; at most 4096 are supported")
     target = Path(path)

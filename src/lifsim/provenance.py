@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import check_path_type
 from .request import stamp
 from .result import Result
 
@@ -52,6 +53,8 @@ def rerun(
     from .simulation import run
 
     source = source or "rerun"
+    if trace_store is not None:
+        check_path_type(trace_store, "trace_store")
     if not isinstance(result, Result):
         from .formats import load
 

@@ -422,6 +422,9 @@ class Result:
 
     def to_nwb(self, path: str, overwrite: bool = False) -> Any:
         """Write the run to an NWB file (see :mod:`lifsim.formats.nwb`)."""
+        from .atomic import check_path_type
+
+        check_path_type(path, "path")
         if not str(path).lower().endswith(".nwb"):
             raise ValueError(f"path: {str(path)!r} must end in .nwb")
         return self.save(path, overwrite=overwrite)

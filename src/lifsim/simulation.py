@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .atomic import check_path_type
 from .engine.output import RunOutput
 from .engine.plan import RunPlan
 from .engine.spike_list import steps_to_times
@@ -115,6 +116,8 @@ def run(
     ``dry_run``: check everything and return the runner's :class:`~lifsim.planning.RunEstimate` of the plan
     instead (a short calibration run measures the speed here); nothing is written.
     """
+    if trace_store is not None:
+        check_path_type(trace_store, "trace_store")
     valid = request.validate()
     plan = RunPlan.from_request(valid)
     job = (Local() if runner is None else runner).job(

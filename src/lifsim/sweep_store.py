@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .atomic import check_path_type
 from .store import (
     LAYER,
     Marks,
@@ -299,8 +300,7 @@ def load_sweep(path: str | os.PathLike) -> Any:
     A ``.zarr`` store is checked against its manifest first (links, missing, swapped or changed chunks are
     refused); a run file (``lifsim.load``'s) is refused, saying so.
     """
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"load_sweep: expected a file path, got {type(path).__name__} {path!r}")
+    check_path_type(path, "load_sweep")
     target = Path(path)
     if not (target.exists() or target.is_symlink()):
         raise ValueError(f"load_sweep: {str(path)!r}: no such file")

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .atomic import check_path_type
 from .defaults import FI, STUDY_PROFILE, SWEEP
 from .errors import PlausibilityWarning
 from .grid import SWEPT_INPUT, GridPoints, check_grid, even_points, parse_grid
@@ -544,6 +545,7 @@ def sweep(
     from .request import stamp
 
     point_progress(False if progress is True else progress)  # a bad progress refused now; the bar comes later
+    target = _store_path(store)
     settings: dict[str, Any] = dict(input=input, sigma=sigma, amplitude=amplitude, n=n, method=method)
     settings |= dict(transient=transient, spiking=spiking, per_step=per_step, fano_window=fano_window)
     make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
@@ -558,9 +560,6 @@ def sweep(
         _check_memory(spec, params, points)
     if dry_run:
         return _estimate_sweep(spec, params, names, points, engine, runner)
-    target = None if store is None else Path(store)
-    if target is not None and target.suffix != ".zarr":
-        raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
     sweep_store = None if target is None else _store_of(target, spec, coords, params.steps, stamp(command, config))
     done_mask = np.zeros(shape, dtype=bool) if sweep_store is None else sweep_store.open(bool(resume), overwrite)
     todo = [(flat, values) for flat, values in points if not done_mask.ravel()[flat]]
@@ -575,6 +574,18 @@ def sweep(
     _warn_short_window(spec, params, ds)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
+
+
+def _store_path(store: Any) -> Path | None:
+    """A sweep's ``store`` as a path (None: no store); ``TypeError`` for what is no path, ``ValueError`` for one
+    that is not a ``.zarr`` store."""
+    if store is None:
+        return None
+    check_path_type(store, "store")
+    target = Path(store)
+    if target.suffix != ".zarr":
+        raise ValueError(f"store: a sweep is written point by point into a .zarr store, got {str(target)!r}")
+    return target
 
 
 #: CV**2 times the intervals a transient holds below which neurons started together have not forgotten their start

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..atomic import FIGURE_SUFFIXES as _FIGURE_SUFFIXES
-from ..atomic import check_output_path
+from ..atomic import check_output_path, check_path_type
 from ..errors import require
 from ..store import check_overwrite, is_network_file, network_reader
 
@@ -226,7 +226,9 @@ def suffix_help(suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> str:
 
 
 def format_of(path: str | os.PathLike, what: str = "path", suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> Format:
-    """The format a path's suffix selects; ``ValueError`` naming the accepted suffixes otherwise."""
+    """The format a path's suffix selects; ``ValueError`` naming the accepted suffixes otherwise (``TypeError``
+    for what is no path)."""
+    check_path_type(path, what)
     suffix = Path(path).suffix.lower()
     for fmt in FORMATS:
         if suffix in fmt.suffixes and suffix in suffixes:
@@ -282,8 +284,7 @@ def _refuse_an_fi_table(source: Path, what: str) -> None:
 
 def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, Path]:
     """Check that ``path`` names a file lifsim can read back; return its format and path."""
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{what}: expected a file path, got {type(path).__name__} {path!r}")
+    check_path_type(path, what)
     source = Path(path)
     suffix = source.suffix.lower()
     fmt = next((f for f in FORMATS if suffix in f.suffixes), None)

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..atomic import atomic_file, check_output_path
+from ..atomic import atomic_file, check_output_path, check_path_type
 from ..errors import require
 from ..netcdf_io import read_dataset as read_netcdf
 from ..netcdf_io import write_dataset as write_netcdf
@@ -297,6 +297,7 @@ def load(path: str | os.PathLike) -> NetworkResult:
     """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``)."""
     import xarray as xr
 
+    check_path_type(path, "load")
     source = Path(path)
     suffix = source.suffix.lower()
     if not source.exists():
