@@ -176,3 +176,24 @@ def test_round_steps_rounds_t_max_and_t_ref_alike():
     assert LIFParams(t_max="102.5 ms", dt="1 ms", round_steps=True).notes() == [
         "t_max = 0.1025 s is 102.5 steps of dt; rounded to 103 time points (t_max = 0.103 s)"
     ]
+
+
+@pytest.mark.parametrize(
+    "call, said",
+    [
+        (lambda: LIFParams(foo=1), r"^foo: not a parameter of LIFParams; accepted: t_max, dt, tau, el, vr, vth, r, "),
+        (lambda: LIFParams(tau_m="10 ms"), r"^tau_m: not a parameter of LIFParams \(did you mean tau\?\); accepted: "),
+        (lambda: LIFParams().replace(foo=1), r"^foo: not a parameter of LIFParams; accepted: .*round_steps$"),
+        (lambda: LIFParams(*range(13)), r"^LIFParams: takes at most 12 values \(t_max, .*\), got 13$"),
+    ],
+)
+def test_an_unknown_parameter_is_named_with_the_accepted_ones(call, said):
+    """``LIFParams(foo=1)`` gave the dataclass's bare "__init__() got an unexpected keyword argument 'foo'"."""
+    with pytest.raises(TypeError, match=said):
+        call()
+
+
+def test_the_signature_is_still_the_parameters():
+    import inspect
+
+    assert list(inspect.signature(LIFParams).parameters)[:3] == ["t_max", "dt", "tau"]
