@@ -60,11 +60,49 @@ def test_chan_merge_is_exact():
 
 
 def test_single_neuron_variance_is_nan_not_a_warning():
+    """A file of one neuron's run holds NaN for its ddof-1 variance, without a warning; asking for it is refused
+    (below), and ddof 0 gives 0."""
+    import warnings
+
     run = lifsim.simulate(n=1, spiking=False)
-    assert np.all(np.isnan(run.v_var(1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(np.isnan(run.arrays(1)["v_var"]))
     np.testing.assert_array_equal(run.v_var(0), 0.0)
 
 
 def test_reducer_rejects_lags_outside_run():
     with pytest.raises(ValueError, match="lag"):
         EnsembleReducer(4, 10, lags=(10,))
+
+
+@pytest.mark.parametrize("n, ddof", [(20, 20), (20, 25), (1, 1), (20, -1)])
+@pytest.mark.parametrize("method", ["v_var", "v_std", "autocov", "autocov_matrix"])
+def test_a_ddof_that_leaves_no_degrees_of_freedom_is_refused(n, ddof, method):
+    """``r.v_std(ddof)`` / ``r.v_var(ddof)`` with ddof >= n returned all-NaN in silence: refused, naming ddof and
+    the range it takes (0 .. n-1)."""
+    run = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), n=n, seed=2, spiking=False, record_v="all", lags=(1,))
+    call = {
+        "v_var": lambda: run.v_var(ddof),
+        "v_std": lambda: run.v_std(ddof),
+        "autocov": lambda: run.autocov(1, ddof),
+        "autocov_matrix": lambda: run.autocov_matrix(ddof),
+    }[method]
+    with pytest.raises(ValueError, match=rf"^ddof: {ddof} must be {'0' if n == 1 else '0 .. 19'} for a run of {n} "):
+        call()
+    assert np.isfinite(getattr(run, method)(*((1,) if method == "autocov" else ()), n - 1)[1:]).all()
+
+
+def test_a_ddof_that_is_no_whole_number_is_a_type_error(run):
+    with pytest.raises(TypeError, match=r"^ddof: expected a whole number 0 \.\. 299, got float 0\.5"):
+        run.v_var(0.5)
+
+
+def test_a_one_neuron_run_is_still_saved_with_its_undefined_spread(tmp_path):
+    """The files keep v_std with ddof 1, NaN for one neuron, as before: only the call that asks is refused."""
+    run = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), n=1, record_v="all", lags=(1,))
+    for suffix in (".npz", ".nc", ".csv"):
+        run.save(str(tmp_path / f"one{suffix}"))
+    assert np.isnan(lifsim.load(str(tmp_path / "one.npz")).arrays()["v_std"]).all()
+    assert np.array_equal(run.v_var(0), np.zeros(run.steps))
+    run.plot(str(tmp_path / "one.png"))

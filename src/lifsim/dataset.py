@@ -166,11 +166,14 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
     """
     import xarray as xr
 
+    from .reduce import variance_from_m2  # NaN where n - 1 leaves no degrees of freedom (one neuron)
+
+    variance = variance_from_m2(result.v_m2, result.n, 1)
     data: dict[str, tuple] = {
         "v_mean": _var(("time",), result.v_mean, "V", "ensemble mean of the membrane potential"),
         "v_m2": _var(("time",), result.v_m2, "V**2", "sum over neurons of squared deviations from the mean"),
-        "v_var": _var(("time",), result.v_var(1), "V**2", "sample variance of V", ddof=1),
-        "v_std": _var(("time",), result.v_std(1), "V", "sample standard deviation of V", ddof=1),
+        "v_var": _var(("time",), variance, "V**2", "sample variance of V", ddof=1),
+        "v_std": _var(("time",), np.sqrt(variance), "V", "sample standard deviation of V", ddof=1),
     }
     coords: dict[str, tuple] = {"time": ("time", result.t, {"units": "s", "long_name": "time"})}
     if "input" in result.meta and "params" in result.meta:
@@ -182,7 +185,7 @@ def to_dataset(result: Result, *, with_traces: bool = True) -> xr.Dataset:
         )
     if result.lags:
         coords["lag"] = ("lag", np.array(result.lags, dtype=np.int64), {"units": "steps", "long_name": "lag"})
-        autocov = np.array([result.autocov(lag, 1) for lag in result.lags])
+        autocov = variance_from_m2(result.comoment, result.n, 1)
         data["autocov"] = _var(("lag", "time"), autocov, "V**2", "sample autocovariance C(t - lag dt, t)", ddof=1)
         data["comoment"] = _var(("lag", "time"), result.comoment, "V**2", "co-moment sums of the autocovariance")
     if with_traces and result.has_traces:

@@ -309,10 +309,13 @@ def _predicted_histogram(stationary: tuple[np.ndarray, np.ndarray, float, float,
 
 def plot_autocov(ax: plt.Axes, result: Result, theory: EulerMoments | None = None) -> plt.Axes:
     """The autocovariance ``C(t - lag dt, t)`` (mV²) at each recorded lag over time, with theory dashed."""
+    from .reduce import variance_from_m2  # NaN for one neuron (no degrees of freedom), as its file holds
+
     t = result.t * MS
     for row, lag in enumerate(result.lags):
         color = f"C{row % 10}"
-        ax.plot(t, result.autocov(lag, 1) * MV**2, color=color, label=f"lag {lag} ({lag * result.dt * MS:g} ms)")
+        autocov = variance_from_m2(result.comoment[row], result.n, 1)
+        ax.plot(t, autocov * MV**2, color=color, label=f"lag {lag} ({lag * result.dt * MS:g} ms)")
         if theory is not None:
             ax.plot(t, theory.autocov(lag) * MV**2, color=color, ls="--", lw=1, label=f"theory, lag {lag}")
     ax.set_xlabel(TIME_LABEL)

@@ -119,33 +119,33 @@ class Result:
         return (self.steps - 1) * self.dt
 
     def v_var(self, ddof: int = 1) -> np.ndarray:
-        """Per-step sample variance of V (V**2) with ``ddof`` (1: the tutorial's ex. 10; 0: numpy's)."""
-        return variance_from_m2(self.v_m2, self.n, ddof)
+        """Per-step sample variance of V (V**2), ``v_m2 / (n - ddof)`` (``ddof`` 1: the tutorial's ex. 10; 0:
+        numpy's).  ``ddof`` must be 0 .. n-1 (``ValueError`` otherwise: one neuron has a variance with ddof 0)."""
+        return variance_from_m2(self.v_m2, self.n, _checked_ddof(ddof, self.n))
 
     def v_std(self, ddof: int = 1) -> np.ndarray:
-        """Per-step sample standard deviation of V (V)."""
+        """Per-step sample standard deviation of V (V), the square root of :meth:`v_var` (``ddof`` 0 .. n-1)."""
         return np.sqrt(self.v_var(ddof))
 
     def autocov(self, lag: int, ddof: int = 1) -> np.ndarray:
         """Sample autocovariance ``C(t_{k-lag}, t_k)`` (V**2) for every step ``k``.
 
         The tutorial's section 5 definition with ``1/(N - ddof)``; entries with
-        ``k < lag`` are NaN.  ``lag`` must be one of the lags asked for at run time.
+        ``k < lag`` are NaN.  ``lag`` must be one of the lags asked for at run time, ``ddof`` 0 .. n-1.
         """
         if lag not in self.lags:
             raise ValueError(f"lag: {lag} was not recorded; recorded lags: {list(self.lags)}")
         row = self.lags.index(lag)
-        return variance_from_m2(self.comoment[row], self.n, ddof)
+        return variance_from_m2(self.comoment[row], self.n, _checked_ddof(ddof, self.n))
 
     def autocov_matrix(self, ddof: int = 1) -> np.ndarray:
         """Full sample autocovariance matrix ``C[t, s]`` (V**2), shape (steps, steps).
 
-        Needs the traces of all neurons (``record_v="all"``).
+        Needs the traces of all neurons (``record_v="all"``); ``ddof`` 0 .. n-1.
         """
+        ddof = _checked_ddof(ddof, self.n)
         if self.v is None or self.v.shape[0] != self.n:
             raise ValueError("autocov_matrix: needs the traces of all neurons (record_v='all')")
-        if self.n - ddof <= 0:
-            return np.full((self.steps, self.steps), np.nan)
         dev = self.v - self.v.mean(axis=0)
         return dev.T @ dev / (self.n - ddof)
 
@@ -233,12 +233,14 @@ class Result:
         return figure
 
     def arrays(self, ddof: int = 1) -> dict[str, np.ndarray]:
-        """The arrays written to ``.npz`` files (SI units; ``v_std``/``v_var`` with ``ddof``)."""
+        """The arrays written to ``.npz`` files (SI units; ``v_std``/``v_var`` with ``ddof``, NaN where ``n - ddof``
+        leaves no degrees of freedom: a file of one neuron's run holds NaN for its ddof-1 spread)."""
+        variance = variance_from_m2(self.v_m2, self.n, ddof)
         data: dict[str, np.ndarray] = {
             "t": self.t,
             "v_mean": self.v_mean,
-            "v_std": self.v_std(ddof),
-            "v_var": self.v_var(ddof),
+            "v_std": np.sqrt(variance),
+            "v_var": variance,
         }
         if self.v is not None:
             data["v"] = self.v
@@ -253,8 +255,8 @@ class Result:
         if self.snapshot_t.size:
             data["snapshot_t"] = self.snapshot_t
             data["v_snapshots"] = self.v_snapshots
-        for lag in self.lags:
-            data[f"autocov_lag{lag}"] = self.autocov(lag, ddof)
+        for row, lag in enumerate(self.lags):
+            data[f"autocov_lag{lag}"] = variance_from_m2(self.comoment[row], self.n, ddof)
         data["v_m2"] = self.v_m2
         if self.lags:
             data["lags"] = np.array(self.lags, dtype=np.int64)
@@ -479,6 +481,20 @@ def _read_only(value: np.ndarray) -> np.ndarray:
     view = value.view()
     view.flags.writeable = False
     return view
+
+
+def _checked_ddof(ddof: object, n: int) -> int:
+    """``ddof`` when a run of ``n`` neurons leaves it degrees of freedom (0 .. n-1); ``ValueError`` (``TypeError``
+    for what is no whole number) naming it and that range otherwise: ddof >= n gave all-NaN in silence."""
+    accepted = "0" if n == 1 else f"0 .. {n - 1}"
+    if not isinstance(ddof, (int, np.integer)):
+        raise TypeError(f"ddof: expected a whole number {accepted}, got {type(ddof).__name__} {ddof!r}")
+    if not 0 <= ddof < n:
+        raise ValueError(
+            f"ddof: {ddof} must be {accepted} for a run of {n} neuron{'s' if n != 1 else ''} (N - ddof, the "
+            "degrees of freedom, must be at least 1)"
+        )
+    return int(ddof)
 
 
 def _rounded(x: float) -> float:

@@ -42,6 +42,7 @@ from .errors import PlausibilityWarning
 from .grid import SWEPT_INPUT, GridPoints, check_grid, even_points, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
+from .reduce import variance_from_m2
 from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep, per_step_time
 from .units import parse_int, to_si
@@ -298,7 +299,7 @@ def measure_point(
     out["v_mean_theory"], out["v_var_theory"] = _v_theory(spec, params, drive, steps, first)
     if spec.per_step:
         out["v_mean_t"] = run.v_mean
-        out["v_var_t"] = run.v_var(1)
+        out["v_var_t"] = variance_from_m2(run.v_m2, run.n, 1)  # NaN for one neuron: no ddof-1 variance
     return out
 
 

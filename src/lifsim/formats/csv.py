@@ -71,9 +71,10 @@ def read_columns(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[s
 
 def save(result: Result, target: Path) -> Path:
     """Write ``result``'s per-step statistics table (with its provenance) to ``target``."""
-    columns = {"t": result.t, "v_mean": result.v_mean, "v_std": result.v_std(1), "v_var": result.v_var(1)}
+    stored = result.arrays(1)  # the .npz's statistics (NaN where one neuron leaves no degrees of freedom)
+    columns = {name: stored[name] for name in ("t", "v_mean", "v_std", "v_var")}
     units = {"t": "s", "v_mean": "V", "v_std": "V", "v_var": "V**2"}
     for lag in result.lags:
-        columns[f"autocov_lag{lag}"] = result.autocov(lag, 1)
+        columns[f"autocov_lag{lag}"] = stored[f"autocov_lag{lag}"]
         units[f"autocov_lag{lag}"] = "V**2"
     return save_columns(target, columns, units, result.meta)

@@ -146,7 +146,7 @@ def save(result: Result, target: Path, *, session_description: str | None = None
     module.add(
         TimeSeries(
             name="v_std",
-            data=np.nan_to_num(result.v_std(1)),
+            data=np.nan_to_num(result.arrays(1)["v_std"]),  # ddof 1 (NaN, so 0, for one neuron)
             unit="volts",
             rate=rate,
             starting_time=0.0,
