@@ -109,3 +109,32 @@ def test_legacy_stream_refuses_out_of_order_steps():
 def test_bad_seed(seed):
     with pytest.raises(ValueError, match="seed"):
         CounterStream(seed)
+
+
+def test_a_result_names_its_stream_version(tmp_path):
+    """The reproducibility guide says every result records its stream version as ``run.stream_version``; a Result
+    had no such attribute (only ``meta["stream"]["stream"]``).  It is the version the run drew (what a rerun draws
+    again), kept through its file, 1 for a file of a lifsim before versions were recorded, None for the tutorial's
+    legacy stream, and read-only."""
+    from pathlib import Path
+
+    from lifsim.errors import UncheckedFileWarning
+    from lifsim.streams import STREAM_VERSION
+
+    params = lifsim.LIFParams(t_max="20 ms")
+    drive = inputs.white_noise(sigma="3 mV")
+    default = lifsim.simulate(params, drive, n=3, seed=1)
+    assert default.stream_version == STREAM_VERSION == 3 and isinstance(default.stream_version, int)
+    older = lifsim.simulate(params, drive, n=3, seed=1, stream_version=2)
+    assert older.stream_version == 2
+    older.save(str(tmp_path / "v2.npz"))
+    assert lifsim.load(str(tmp_path / "v2.npz")).stream_version == 2
+    kept = Path(__file__).parent / "data" / "main_run.npz"  # a file of an earlier lifsim, stream version 2
+    with pytest.warns(UncheckedFileWarning):  # written before lifsim kept checksums
+        assert lifsim.load(str(kept)).stream_version == 2
+    del older.meta["run"]["stream_version"]  # as a file of stream version 1 holds it
+    assert older.stream_version == 1
+    legacy = lifsim.simulate(params, inputs.uniform_noise(), n=3, stream=LegacyStream(2020, "step-major", 3, 20))
+    assert legacy.stream_version is None
+    with pytest.raises(AttributeError):
+        default.stream_version = 2

@@ -109,6 +109,23 @@ class Result:
         return float(self.meta["params"]["dt"])
 
     @property
+    def stream_version(self) -> int | None:
+        """The version of the random stream the run drew (:data:`lifsim.streams.STREAM_VERSIONS`; its name is
+        ``meta["stream"]["stream"]``, ``counter-splitmix64/3``), which a rerun draws again: ``meta["run"]``'s
+        ``stream_version``, 1 for a file of a lifsim before versions were recorded, None for the tutorial's legacy
+        stream (MT19937), which has none."""
+        run = self.meta.get("run")
+        run = run if isinstance(run, Mapping) else {}
+        stream = self.meta.get("stream")
+        name = str(stream.get("stream", "")) if isinstance(stream, Mapping) else ""
+        if run.get("stream") == "legacy" or name.startswith("legacy"):
+            return None
+        version = run.get("stream_version", 1)  # as lifsim.request.check_stream_version reads it
+        if isinstance(version, bool) or not isinstance(version, (int, np.integer)):
+            raise ValueError(f"stream_version: the provenance's {str(version)[:40]!r} is not a stream version")
+        return int(version)
+
+    @property
     def steps(self) -> int:
         """Number of time points."""
         return len(self.t)
