@@ -446,3 +446,74 @@ def test_the_dimensionless_statistics_say_so_and_the_dataset_comes_as_from_a_run
     ds = small_result.to_dataset()
     assert ds is small_result.dataset
     assert all(ds[name].attrs["units"] == "1" for name in ("neuron_cv", "cv", "synchrony"))  # as a sweep's cv, fano
+
+
+def _edited(ds, name):
+    """``ds`` with one member edited as a hand would (the file's checksums are then made again by the writer)."""
+    import json
+
+    ds = ds.copy(deep=True)
+    if name == "g":
+        prov = json.loads(ds.attrs["lifsim_network"])
+        prov["params"]["g"] = 6.0
+        ds.attrs["lifsim_network"] = json.dumps(prov)
+    elif name == "rate_theory":
+        ds["rate_theory"] = ds["rate_theory"] * 0 + 99.0
+    elif name == "spikes":  # 100 spikes deleted
+        ds = ds.isel(spike=slice(100, None))
+    elif name == "neuron_cv and cv":  # consistent with each other, not with the spikes
+        ds["neuron_cv"] = ds["neuron_cv"] * 2
+        ds["cv"] = ds["cv"] * 2
+    else:
+        ds[name] = ds[name] * (1.1 if name == "rate" else 2.0)
+    return ds
+
+
+EDITS = ["rate_theory", "g", "rate", "synchrony", "cv", "neuron_cv", "neuron_cv and cv", "population_rate", "spikes"]
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".zarr"])
+@pytest.mark.parametrize("edit", EDITS)
+def test_a_network_file_edited_by_hand_is_refused(small_result, tmp_path, suffix, edit):
+    """Members that do not follow from the run (their checksums made again) were loaded as they were: a theory of
+    99 Hz where the parameters give 38, a rate that is not the mean of the neurons', 100 spikes missing."""
+    import lifsim.network as ln
+    from lifsim.network.result import NetworkResult
+
+    if suffix == ".zarr":
+        pytest.importorskip("zarr")
+    path = NetworkResult(_edited(small_result.dataset, edit)).save(tmp_path / f"edited{suffix}")
+    with warnings.catch_warnings(), pytest.raises(ValueError, match=r"damaged .*the file was changed") as caught:
+        warnings.simplefilter("ignore")  # zarr's notices about string coordinates
+        ln.load(path)
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_an_npz_rehashed_by_hand_is_refused(small_result, tmp_path):
+    """The researcher's route: rate_theory rewritten in the .npz and its SHA-256 in lifsim_sha256 made again."""
+    import json
+
+    import lifsim.network as ln
+    from lifsim.npz_io import digest
+
+    path = small_result.save(tmp_path / "n1.npz")
+    arrays = dict(np.load(path, allow_pickle=False))
+    arrays["rate_theory"] = np.array(99.0)
+    hashes = json.loads(str(arrays["lifsim_sha256"]))
+    hashes["rate_theory"] = digest(arrays["rate_theory"])
+    arrays["lifsim_sha256"] = np.array(json.dumps(hashes))
+    np.savez(tmp_path / "u3.npz", **arrays)
+    with pytest.raises(ValueError, match="rate_theory does not follow from the provenance's parameters"):
+        ln.load(tmp_path / "u3.npz")
+
+
+@pytest.mark.parametrize("record", ["all", "50", "I", "none"])
+def test_every_network_file_the_code_writes_loads(tmp_path, record):
+    import lifsim.network as ln
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = ln.network(n_exc=200, t_max=0.1, engine="numpy", record_spikes=record, seed=4)
+        for suffix in (".npz", ".nc", ".zarr"):
+            back = ln.load(result.save(tmp_path / f"r{suffix}"))
+            assert back.dataset.equals(result.dataset)

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .follows import changed, follows
 from .reduce import variance_from_m2
 
 __all__ = ["Result", "TraceSource"]
@@ -353,12 +354,8 @@ class Result:
         for name, value in stored.items():
             if name not in rebuilt or name == "meta":
                 continue
-            ours, theirs = np.asarray(rebuilt[name]), np.asarray(value)
-            if ours.shape != theirs.shape or not np.allclose(theirs, ours, rtol=1e-12, atol=0.0, equal_nan=True):
-                raise ValueError(
-                    f"{source}: damaged lifsim result ({name} does not follow from the run's other arrays: the "
-                    "file was changed)"
-                )
+            if not follows(rebuilt[name], value):
+                raise ValueError(changed(source, name))
 
     @property
     def has_traces(self) -> bool:

@@ -62,8 +62,12 @@ def neuron_statistics(
     duration = (params.steps - start) * params.dt
     counts = np.bincount(neurons, minlength=params.n)
     rates = counts / duration
-    order = np.argsort(neurons, kind="stable")  # spikes are in time order: stays so per neuron
-    steps, neurons = steps[order], neurons[order]
+    # per neuron in time order: sorting neuron * steps + step is a stable sort by neuron of spikes in time order,
+    # twice as fast as an argsort and its two gathers (a loaded file's statistics are computed again)
+    keys = neurons.astype(np.int64) * params.steps + steps
+    keys.sort()
+    neurons = keys // params.steps
+    steps = keys - neurons * params.steps
     isi = np.diff(steps).astype(np.float64)
     same = neurons[1:] == neurons[:-1]
     isi, owner = isi[same], neurons[1:][same]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ import numpy as np
 
 from ..atomic import atomic_file, check_output_path, check_path_type
 from ..errors import require
+from ..follows import changed, follows
 from ..netcdf_io import read_dataset as read_netcdf
 from ..netcdf_io import write_dataset as write_netcdf
 from ..npz_io import read_arrays, save_arrays
@@ -44,7 +46,7 @@ from ..store import NETWORK_ATTR, check_overwrite
 from ..store import is_network_file as is_network_result
 from ..store import read_dataset as read_store
 from ..store import write_dataset as write_store
-from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, statistics
+from .analysis import SYNCHRONY_BIN, SYNCHRONY_NEURONS, _nanmean, analysis_start, neuron_statistics, statistics
 from .model import NETWORK_SUFFIXES, BrunelParams
 from .record import record_mask
 from .theory import Theory
@@ -294,7 +296,8 @@ OLD_NAMES = {"theory_rate": "rate_theory", "theory_mu": "mu_theory", "theory_sig
 
 
 def load(path: str | os.PathLike) -> NetworkResult:
-    """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``)."""
+    """Read a saved network result (``.nc``, ``.zarr`` or ``.npz``); ValueError where a member does not follow
+    from the run (:func:`check_members`: a file edited by hand, its checksums made again)."""
     import xarray as xr
 
     check_path_type(path, "load")
@@ -338,4 +341,146 @@ def load(path: str | os.PathLike) -> NetworkResult:
         if data.attrs.get("title") == "lifsim sweep":  # a network sweep's .nc
             raise ValueError(f"load: {str(path)!r} is a lifsim sweep, not one network; read it with lifsim.load_sweep")
         raise ValueError(f"load: {str(path)!r} is not a lifsim network result (no {ATTR} provenance)")
+    check_members(data, ATTR, str(source))  # members edited by hand, their checksums made again: refused
     return NetworkResult(data)
+
+
+# ------------------------------------------------------------------ what a loaded file must follow from
+#: what check_members calls a file it refuses
+KIND = "lifsim network result"
+
+
+def _params(data: Any, attr: str) -> tuple[dict[str, Any], BrunelParams] | str:
+    """The provenance and its parameters, or why they cannot be read."""
+    try:
+        prov = json.loads(str(data.attrs[attr]))
+        params = BrunelParams(**prov["params"])
+    except (ValueError, TypeError, KeyError) as error:
+        return f"its provenance's parameters cannot be read ({str(error)[:200]})"
+    if not isinstance(prov, dict):
+        return "its provenance is not a table"
+    return prov, params
+
+
+def _theory_problem(data: Any, params: BrunelParams) -> str | None:
+    """The stored theory against the theory of the stored parameters."""
+    from .theory import self_consistent_rate
+
+    try:
+        with warnings.catch_warnings():  # the run said the theory's warnings
+            warnings.simplefilter("ignore")
+            theory = self_consistent_rate(params)
+    except (ValueError, ArithmeticError):
+        return "rate_theory"
+    for name, value in (("rate_theory", theory.rate), ("mu_theory", theory.mu), ("sigma_theory", theory.sigma)):
+        if not follows(value, data[name].values, rtol=1e-9):
+            return name
+    return None
+
+
+def _spike_steps(data: Any, params: BrunelParams) -> np.ndarray | None:
+    """The step of each stored spike (``spike_t = (step + 1) dt``), or None where a time is off the grid, out of
+    the run or out of time order, or a neuron index is not one of the network's."""
+    spike_t, spike_i = np.asarray(data["spike_t"].values), np.asarray(data["spike_i"].values)
+    if spike_t.dtype.kind != "f" or spike_i.dtype.kind not in "iu" or spike_t.shape != spike_i.shape:
+        return None
+    with np.errstate(invalid="ignore", over="ignore"):
+        if spike_t.size and not (np.all(np.isfinite(spike_t)) and np.all(np.diff(spike_t) >= 0)):
+            return None
+        steps = np.rint(spike_t / params.dt).astype(np.int64) - 1
+    if spike_t.size and (steps[0] < 0 or steps[-1] >= params.steps or spike_i.min() < 0 or spike_i.max() >= params.n):
+        return None
+    if not np.array_equal((steps + 1.0) * params.dt, spike_t):
+        return None
+    return steps
+
+
+def _spike_problem(data: Any, prov: dict[str, Any], params: BrunelParams) -> str | None:
+    """The members the stored spikes give (all of them where every neuron's spikes were recorded)."""
+    steps = _spike_steps(data, params)
+    if steps is None:  # named by the caller: in time order on the run's grid, of the network's neurons
+        return "spike_t"
+    spike_i = np.asarray(data["spike_i"].values).astype(np.int64)
+    try:
+        mask = record_mask(params, prov.get("record_spikes", "all"))
+    except ValueError:
+        return "record_spikes"
+    if spike_i.size and not mask[spike_i].all():
+        return "spike_i"
+    if not mask.all():  # some neurons' spikes: their rates and CVs
+        rates, cvs = neuron_statistics(params, steps, spike_i, analysis_start(params))
+        for name, ours in (("neuron_rate", rates), ("neuron_cv", cvs)):
+            if not follows(ours[mask], np.asarray(data[name].values)[mask]):
+                return name
+        return None
+    if prov.get("spikes_total", spike_i.size) != spike_i.size:
+        return "spikes_total"
+    stats = statistics(params, steps, spike_i)
+    rebuilt = {
+        "population_rate": stats.population_rate,
+        "neuron_rate": stats.neuron_rate,
+        "neuron_cv": stats.neuron_cv,
+        "synchrony": np.array(stats.synchrony),
+    }
+    return next((name for name, ours in rebuilt.items() if not follows(ours, data[name].values)), None)
+
+
+def check_members(data: Any, attr: str, source: str) -> None:
+    """ValueError (one line naming ``source`` and the member) where a loaded network result's members do not
+    follow from its run.
+
+    A file's checksums say it was not damaged by accident; they cannot say it was not edited (a member rewritten and
+    its SHA-256 made again).  So every member that follows from the run is computed again, by the functions the run
+    used (:mod:`lifsim.network.analysis`, :mod:`lifsim.network.theory`), and a file that disagrees is refused in one
+    line, as :meth:`lifsim.Result.check_stored` refuses a neuron run's:
+
+    * the provenance's parameters give its derived values and the theory (``rate_theory``, ``mu_theory``,
+      ``sigma_theory``; 1e-9 relative, the quadrature's last bits);
+    * ``rate`` is the mean of ``neuron_rate`` and ``cv`` the mean of the finite ``neuron_cv`` of each population;
+    * the spikes are in time order, on the time grid, of recorded neurons; where every neuron's were recorded, they
+      give ``population_rate``, ``neuron_rate``, ``neuron_cv`` and ``synchrony`` (and their number ``spikes_total``),
+      elsewhere the recorded neurons' rates and CVs.
+
+    The means and variances are compared to 1e-12 relative (a sum in another order changes the last bits); the rest
+    is computed the same way and compared to the same tolerance.
+    """
+    found = _params(data, attr)
+    if isinstance(found, str):
+        raise ValueError(f"{source}: damaged {KIND} ({found})")
+    prov, params = found
+    shapes = {
+        "time": (params.steps,),
+        "neuron": (params.n,),
+        "population_rate": (2, params.steps),
+        "neuron_rate": (params.n,),
+        "neuron_cv": (params.n,),
+        "rate": (2,),
+        "cv": (2,),
+        "synchrony": (2,),
+    }
+    for name, shape in shapes.items():
+        if data[name].shape != shape:
+            raise ValueError(changed(source, name, "the provenance's parameters", KIND))
+    derived = prov.get("derived", {})
+    for name, value in params.derived().items():
+        if name in derived and derived[name] != value:
+            raise ValueError(changed(source, f"the provenance's {name}", "its parameters", KIND))
+    if prov.get("analysis_start_s", analysis_start(params) * params.dt) != analysis_start(params) * params.dt:
+        raise ValueError(changed(source, "the provenance's analysis_start_s", "its parameters", KIND))
+    theory = _theory_problem(data, params)
+    if theory is not None:
+        raise ValueError(changed(source, theory, "the provenance's parameters", KIND))
+    rate, cv = np.asarray(data["neuron_rate"].values), np.asarray(data["neuron_cv"].values)
+    ne = params.n_exc
+    if not follows([float(rate[:ne].mean()), float(rate[ne:].mean())], data["rate"].values):
+        raise ValueError(changed(source, "rate", "neuron_rate (the mean of each population's)", KIND))
+    if not follows([_nanmean(cv[:ne]), _nanmean(cv[ne:])], data["cv"].values):
+        raise ValueError(changed(source, "cv", "neuron_cv (the mean of each population's finite CVs)", KIND))
+    spikes = _spike_problem(data, prov, params)
+    if spikes == "spike_t":
+        raise ValueError(
+            f"{source}: damaged {KIND} (its spikes are not in time order on the run's time grid, of the network's "
+            "neurons: the file was changed)"
+        )
+    if spikes is not None:
+        raise ValueError(changed(source, spikes, "the stored spikes", KIND))
