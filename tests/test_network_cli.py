@@ -342,3 +342,22 @@ def lifsim_ok(cwd, *argv):
     done = lifsim(*argv, cwd=cwd)
     assert done.returncode == 0, done.stderr
     return True
+
+
+def test_the_init_templates_grid_line_runs_and_a_sweep_takes_record_spikes_none(tmp_path):
+    """`lifsim init --for network` wrote record_spikes = "all" uncommented, so uncommenting its grid line was always
+    refused ("a network sweep keeps ... not spikes"), and so was --record-spikes none with --grid."""
+    assert lifsim("init", "run.toml", "--for", "network", cwd=tmp_path).returncode == 0
+    text = (tmp_path / "run.toml").read_text()
+    assert 'record_spikes = "all"' not in text
+    edits = {"# grid = ": 'grid = ["g=4,5"]', "n_exc = ": "n_exc = 400", "t_max = ": 't_max = "20 ms"'}
+    lines = [next((new for old, new in edits.items() if line.startswith(old)), line) for line in text.splitlines()]
+    lines = [line for line in lines if not line.startswith("plot = ")] + ['record_spikes = "all"']  # an older file's
+    (tmp_path / "run.toml").write_text("\n".join(lines) + "\n")
+    done = lifsim("network", "--config", "run.toml", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    flags = ["--n-exc", "400", "--t-max", "0.02s", "--no-data", "--quiet", "--grid", "g=4,5"]
+    done = lifsim("network", *flags, "--record-spikes", "none", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    refused = lifsim("network", *flags, "--record-spikes", "E", cwd=tmp_path)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "not spikes" in refused.stderr

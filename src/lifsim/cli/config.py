@@ -110,6 +110,11 @@ def _toml_value(option: Option, value: Any) -> str:
     return str(value)
 
 
+#: keys the template leaves commented out although they have a default, with the example it shows: a network's
+#: record_spikes (its default keeps every spike) would refuse the grid line below it, as a sweep keeps none
+COMMENTED = {("network", "record_spikes"): "E"}
+
+
 def template(command: str = "simulate", path: str = "run.toml") -> str:
     """The commented configuration file ``lifsim init`` writes to ``path``, generated from the option table.
 
@@ -140,7 +145,12 @@ def template(command: str = "simulate", path: str = "run.toml") -> str:
             value, why = chosen
             lines.append(f"{option.name} = {_toml_value(option, value)}")
             lines.append(f"#   {comment[:-1]}; set here: {why})")
-        elif default is None or default == () or (option.group == "input" and option.name != "input"):
+        elif (
+            default is None
+            or default == ()
+            or (option.group == "input" and option.name != "input")
+            or (command, option.name) in COMMENTED
+        ):
             example = {
                 "v0": -65e-3,
                 "sigma": 5e-3,
@@ -153,6 +163,7 @@ def template(command: str = "simulate", path: str = "run.toml") -> str:
                 "snapshots": ["10 ms", "100 ms"],
                 "xkcd": True,
                 "grid": ["g=3:8:11", "eta=1:4:7"],  # the network's (the sweep's template sets its own)
+                "record_spikes": COMMENTED.get((command, option.name)),
             }.get(option.name)
             if example is None and default is not None and default != ():
                 example = default

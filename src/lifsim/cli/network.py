@@ -89,7 +89,7 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
             f"{values.label('plot')}: a network sweep's phase diagram shows one or two swept names, this grid has "
             f"{len(values['grid'])} ({', '.join(values['grid'])}); keep --data and draw slices of it"
         )
-    if values.given("record_spikes"):  # a sweep keeps each point's statistics, never its spikes
+    if _keeps_spikes(values):  # a sweep keeps each point's statistics, never its spikes
         raise UsageError(
             f"{values.label('record_spikes')}: a network sweep keeps rates, CVs, synchrony and theory per grid point, "
             "not spikes; run one point without --grid to keep its spikes"
@@ -97,3 +97,14 @@ def _sweep(values: Any, params: Any, argv: Sequence[str]) -> int:
     # the neuron sweeps' rule: point p's network runs with seed * 2**32 + p, which a run takes up to 2**128 - 1
     keywords = {"seed": sweep_seed(values["seed"]), "engine": values["engine"], "threads": values["threads"]}
     return run_sweep(sweep, values, params, keywords, argv, format_table, plot_phase_diagram)
+
+
+def _keeps_spikes(values: Any) -> bool:
+    """Whether ``values`` ask a sweep to keep spikes: any selection but ``none``, where it was given; ``all`` in a
+    config file is the default that ``lifsim init --for network`` wrote before it was commented out."""
+    from ..network.record import parse_record
+
+    if not values.given("record_spikes"):
+        return False
+    record = parse_record(values["record_spikes"])
+    return record != "none" and not (record == "all" and not values.label("record_spikes").startswith("--"))
