@@ -1,6 +1,7 @@
 """Brunel network (issue 18): model validation, connectivity, the portable Poisson sampler, theory, result files."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -517,3 +518,22 @@ def test_every_network_file_the_code_writes_loads(tmp_path, record):
         for suffix in (".npz", ".nc", ".zarr"):
             back = ln.load(result.save(tmp_path / f"r{suffix}"))
             assert back.dataset.equals(result.dataset)
+
+
+@pytest.mark.parametrize(("name", "value"), [("g", 1e308), ("g", 1e20), ("j", 1e300)])
+def test_huge_g_or_j_is_a_value_error_naming_it(name, value):
+    """lifsim.network(g=1e308) raised OverflowError from the theory."""
+    with pytest.raises(ValueError, match=rf"^{name}: .* must be in .*got {re.escape(f'{value:g}')}"):
+        lifsim.network(n_exc=1000, t_max=0.01, **{name: value})
+
+
+def test_the_theorys_failure_is_one_line_in_words(monkeypatch):
+    from lifsim.network import theory
+
+    def failing(params, nu):
+        raise ValueError("siegert_rate: quadrature failed for mu = np.float64(-5e14) V")
+
+    monkeypatch.setattr(theory, "transfer", failing)
+    with pytest.raises(ValueError, match=r"^theory: Brunel's mean-field rate cannot be computed for g 5") as caught:
+        theory.self_consistent_rate(BrunelParams(n_exc=1000, t_max=0.01))
+    assert "np.float64" not in str(caught.value)

@@ -51,7 +51,7 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
 @pytest.mark.parametrize(
     "argv, needle",
     [
-        (["--g", "-1"], "--g: the relative inhibition must be >= 0"),
+        (["--g", "-1"], "--g: the relative inhibition must be in [0, 10000]"),
         (["--epsilon", "0"], "--epsilon: the connection probability must be in (0, 1]"),
         (["--delay", "0.05ms"], "--delay: 0.05 ms is shorter than the time step dt = 0.1 ms"),
         (["--delay", "1.55ms"], "--delay: 1.55 ms is not a whole number of time steps dt = 0.1 ms"),
@@ -361,3 +361,17 @@ def test_the_init_templates_grid_line_runs_and_a_sweep_takes_record_spikes_none(
     assert done.returncode == 0, done.stderr
     refused = lifsim("network", *flags, "--record-spikes", "E", cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and "not spikes" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [
+        ("--g", "1e200", "--g: the relative inhibition must be in [0, 10000], got 1e+200"),
+        ("--g", "1e20", "--g: the relative inhibition must be in [0, 10000], got 1e+20"),
+        ("--j", "1e300", "--j: the synaptic weight must be in (0, 1 V]"),
+    ],
+)
+def test_huge_g_or_j_is_refused_naming_the_option_and_its_range(tmp_path, flag, value, message):
+    """--g 1e200 printed "(34, 'Numerical result out of range')", --g 1e20 the quadrature's raw words."""
+    done = lifsim("network", flag, value, "--n-exc", "1000", "--t-max", "0.01s", "--no-data", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr

@@ -61,6 +61,12 @@ SWEEPABLE_DIMENSIONS = {
 #: Brunel's (2000) Fig. 8 example states as (g, eta), marked on the phase diagram
 STATES = {"SR": (3.0, 2.0), "SI fast": (6.0, 4.0), "AI": (5.0, 2.0), "SI slow": (4.5, 0.9)}
 
+#: the largest relative inhibition g and synaptic weight J (V) accepted: far beyond Brunel's states (g 3 to 8,
+#: J 0.1 mV), and where the mean-field theory and the run's float32 inputs stay finite (g 1e200 overflowed, 1e20
+#: failed the theory's quadrature, J 1e300 V overflowed)
+MAX_G = 1e4
+MAX_J = 1.0
+
 #: the largest mean external count per neuron and step that the Poisson sampler's table accepts
 MAX_LAMBDA = 500.0
 
@@ -157,12 +163,15 @@ class BrunelParams:
             raise ValueError(f"n_exc: at most {2**30} neurons (int32 indices), got {self.n_exc}")
         if not 0.0 < self.epsilon <= 1.0:
             raise ValueError(f"epsilon: the connection probability must be in (0, 1], got {self.epsilon!r}")
-        if self.g < 0:
-            raise ValueError(f"g: the relative inhibition must be >= 0, got {self.g!r}")
+        if not 0 <= self.g <= MAX_G:
+            raise ValueError(f"g: the relative inhibition must be in [0, {MAX_G:g}], got {self.g!r}")
         if self.eta < 0:
             raise ValueError(f"eta: the relative external rate must be >= 0, got {self.eta!r}")
-        if self.j <= 0:
-            raise ValueError(f"j: the synaptic weight must be > 0 V, got {self.j!r}")
+        if not 0 < self.j <= MAX_J:
+            raise ValueError(
+                f"j: the synaptic weight must be in (0, {MAX_J:g} V] ({MAX_J * 1e3:g} mV; 0.1 mV is Brunel's), "
+                f"got {self.j!r} V"
+            )
         if self.dt <= 0:
             raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
         if self.tau <= 0:

@@ -115,7 +115,14 @@ def self_consistent_rate(params: BrunelParams) -> Theory:
     grid = np.concatenate([[0.0], np.geomspace(0.1, top * (1 - 1e-9), 24)])
 
     def excess(nu: float) -> float:
-        return transfer(params, nu) - nu
+        try:
+            return transfer(params, nu) - nu
+        except (ValueError, ArithmeticError) as error:  # the quadrature's own words never reach the user raw
+            raise ValueError(
+                f"theory: Brunel's mean-field rate cannot be computed for g {params.g:g}, eta {params.eta:g}, "
+                f"J {params.j * 1e3:g} mV, tau {params.tau * 1e3:g} ms ({type(error).__name__} at {nu:.3g} Hz); "
+                "bring the parameters nearer Brunel's (g 3 to 8, J 0.1 mV)"
+            ) from None
 
     previous = excess(float(grid[0]))
     rate = float(grid[-1])
