@@ -107,6 +107,18 @@ def test_fi_defaults_cli_and_python_give_the_same_table(tmp_path):
     assert curve.params == profile("study") and curve.n == 100 and curve.i.size == 9
 
 
+def test_the_default_currents_are_the_list_fi_curve_takes():
+    """``FI["currents"]`` was documented as (lowest, highest, how many) = (0, 4e-10, 9), and ``fi_curve`` given it
+    ran three currents, 0, 400 pA and 9 A, with only a plausibility warning: it is now the curve's currents."""
+    from lifsim.defaults import FI
+
+    params = profile("study", t_max="30 ms")
+    given = lifsim.fi_curve(params, FI["currents"], n=2, transient="10 ms")
+    default = lifsim.fi_curve(params, n=2, transient="10 ms")
+    assert given.i.size == 9 and given.i.min() == 0.0 and given.i.max() == 400e-12, given.i
+    assert given.i.tobytes() == default.i.tobytes() and given.rate.tobytes() == default.rate.tobytes()
+
+
 def test_fi_with_noise_cli_and_python_give_the_same_table(tmp_path):
     ok(
         "fi", "--sigma", "5mV", "--n", "20", "--seed", "1", "--points", "3", "--t-max", "0.3s", "--tau", "15ms",
@@ -296,7 +308,11 @@ def test_option_table_defaults_come_from_the_api():
         assert BY_NAME[name].default_for("simulate") == getattr(LIFParams(), name)
     assert BY_NAME["amplitude"].default_for("sweep") is None is default(sweep, "amplitude")
     assert BY_NAME["input"].default_for("sweep") == default(sweep, "input")
-    assert (BY_NAME["i_min"].default, BY_NAME["i_max"].default, BY_NAME["points"].default) == DEFAULT_CURRENTS
+    # lifsim fi makes its currents from --i-min, --i-max and --points: the same bits as the API's list
+    from lifsim.grid import even_points
+
+    low, high, count = BY_NAME["i_min"].default, BY_NAME["i_max"].default, BY_NAME["points"].default
+    assert even_points(low, high, count, "current", "--i-max", "pA") == DEFAULT_CURRENTS
 
 
 def test_every_entry_point_takes_its_defaults_from_lifsim_defaults():

@@ -10,8 +10,8 @@ Where a study differs from the tutorial, it says so through a named profile
 (:data:`lifsim.params.PROFILES`): ``sweep`` and ``fi_curve`` start from the
 ``study`` profile, 1 s at 0.1 ms.  Values are SI, or text with a unit.
 
-This module imports nothing heavier than :mod:`lifsim.params` and :mod:`lifsim.streams`, so that the
-command line can read it without loading the simulation.
+This module imports nothing heavier than :mod:`lifsim.params`, :mod:`lifsim.grid` and :mod:`lifsim.streams`,
+so that the command line can read it without loading the simulation.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from .grid import even_points
 from .params import PROFILES
 from .streams import STREAM_VERSION
 
@@ -63,11 +64,12 @@ SWEEP: Mapping[str, Any] = MappingProxyType(
     }
 )
 
-#: :func:`lifsim.fi_curve`'s defaults; ``currents`` is (lowest (A), highest (A), how many), as ``lifsim fi``
-#: ``--i-min``, ``--i-max`` and ``--points``
+#: :func:`lifsim.fi_curve`'s defaults; ``currents`` is the curve's currents themselves (A), 0 to 400 pA in 9
+#: points, the list ``fi_curve`` takes; ``lifsim fi``'s ``--i-min``, ``--i-max`` and ``--points`` are its first,
+#: its last and its length, from which the command makes the same currents (:func:`lifsim.grid.even_points`)
 FI: Mapping[str, Any] = MappingProxyType(
     {
-        "currents": (0.0, 400e-12, 9),
+        "currents": even_points(0.0, 400e-12, 9, "current", "currents", "pA"),
         "sigma": None,
         "n": SWEEP["n"],
         "seed": SWEEP["seed"],

@@ -29,8 +29,8 @@ RENAMED = (
     "renaming: see the CHANGELOG)"
 )
 
-#: the currents of the default f-I curve (``lifsim fi``): lowest and highest (A), and how many
-DEFAULT_CURRENTS: tuple[float, float, int] = FI["currents"]
+#: the currents of the default f-I curve (A): 0 to 400 pA in 9 points, as ``lifsim fi``
+DEFAULT_CURRENTS: tuple[float, ...] = FI["currents"]
 
 
 @dataclass

@@ -39,7 +39,7 @@ import numpy as np
 from .atomic import check_path_type
 from .defaults import FI, STUDY_PROFILE, SWEEP
 from .errors import PlausibilityWarning
-from .grid import SWEPT_INPUT, GridPoints, check_grid, even_points, parse_grid
+from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
 from .reduce import variance_from_m2
@@ -921,7 +921,7 @@ def fi_curve(
         as ``lifsim fi``.
     currents : array_like, optional
         Mean input currents (A, or texts such as ``"100 pA"``); by default
-        :data:`DEFAULT_CURRENTS`, 0 to 400 pA in 9 points, as ``lifsim fi``.
+        ``lifsim.defaults.FI["currents"]``, 0 to 400 pA in 9 points, as ``lifsim fi``.
     n : int
         Neurons per current.
     sigma : float or str, optional
@@ -981,10 +981,7 @@ def fi_curve(
 
 def _currents(currents: Sequence[float | str] | np.ndarray | None) -> np.ndarray:
     if currents is None:
-        from .fi import DEFAULT_CURRENTS
-
-        start, stop, count = DEFAULT_CURRENTS
-        return np.asarray(even_points(start, stop, count, "current", "currents", "pA"))
+        currents = FI["currents"]
     items = [currents] if isinstance(currents, str) else list(np.atleast_1d(np.asarray(currents, dtype=object)))
     try:
         values = np.asarray([to_si(item, "current", "currents") for item in items], dtype=np.float64)

@@ -526,8 +526,8 @@ OPTIONS: tuple[Option, ...] = (
     ),
     # ---- f-I sweep
     Option("i_min", QUANTITY, "lowest mean current", "sweep", ("fi",), FI["currents"][0], "current"),
-    Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), FI["currents"][1], "current"),
-    Option("points", INT, "number of currents", "sweep", ("fi",), FI["currents"][2], low=2),
+    Option("i_max", QUANTITY, "highest mean current", "sweep", ("fi",), FI["currents"][-1], "current"),
+    Option("points", INT, "number of currents", "sweep", ("fi",), len(FI["currents"]), low=2),
     Option(
         "transient",
         QUANTITY,
