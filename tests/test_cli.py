@@ -692,10 +692,9 @@ def test_rerun_names_an_f_i_table_or_a_tutorial_file_for_what_it_is(tmp_path):
     for argv in made:
         assert run_script(argv, cwd=tmp_path).returncode == 0
     table = run_script(["rerun", "f.npz"], cwd=tmp_path)
-    assert table.returncode == 2 and table.stderr.startswith("lifsim: error: f.npz: an f-I table ('lifsim fi --n 5")
-    assert table.stderr.endswith(
-        "not a run: it is read with numpy.load and made again by its command; lifsim load and rerun take a run's file\n"
-    )
+    assert table.returncode == 2
+    assert table.stderr.startswith("lifsim: error: f.npz: an f-I table (made by 'lifsim fi --n 5")
+    assert table.stderr.endswith("not a run: read it with lifsim.load_fi; lifsim load and rerun take a run's file\n")
     exercise = run_script(["rerun", "t4.npz"], cwd=tmp_path)
     assert exercise.returncode == 2
     assert exercise.stderr.startswith("lifsim: error: t4.npz: the arrays of tutorial exercise 4 ('lifsim tutorial 4')")

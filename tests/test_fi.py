@@ -377,7 +377,8 @@ def test_rerun_of_an_fi_table_csv_calls_it_one(tmp_path):
     assert run_script([*BASE, "--data", "fi.csv", "--quiet"], cwd=tmp_path).returncode == 0
     done = run_script(["rerun", "fi.csv"], cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr.startswith("lifsim: error: load: 'fi.csv' is an f-I table ('lifsim fi --t-ref 2ms"), done.stderr
+    assert done.stderr.startswith("lifsim: error: load: 'fi.csv' is an f-I table (made by 'lifsim fi --t-ref 2ms")
+    assert done.stderr.endswith("not a run: read it with lifsim.load_fi; lifsim load and rerun take a run's file\n")
 
 
 def test_fi_dry_run_checks_and_estimates_without_running(tmp_path):
@@ -390,3 +391,95 @@ def test_fi_dry_run_checks_and_estimates_without_running(tmp_path):
     assert list(tmp_path.iterdir()) == []
     estimate = fi_curve(lifsim.LIFParams(t_max=0.3), [0.0, 2e-10], n=1, dry_run=True)
     assert "2 grid points" in estimate.summary()
+
+
+# ------------------------------------------------------------------ reading an f-I curve back (lifsim.load_fi)
+
+
+def assert_same_curve(a, b):
+    """Two FICurves hold the same table (bit for bit) and the same description of it."""
+    for name in a.UNITS:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype == np.float64 and x.tobytes() == y.tobytes(), name
+    assert (a.sigma, a.n, a.window, a.method, a.params) == (b.sigma, b.n, b.window, b.method, b.params)
+    assert a.format_table() == b.format_table()
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv", ".zarr"])
+def test_an_f_i_curve_written_by_lifsim_fi_loads_as_its_table(tmp_path, suffix):
+    """There was no Python reader of an f-I curve: ``lifsim.load_fi`` reads what ``lifsim fi --data`` writes (the
+    .npz or .csv table, the .zarr sweep store) as the FICurve whose table the command printed."""
+    from cli_helpers import run_script
+
+    argv = ["fi", "--n", "20", "--points", "3", "--sigma", "5mV", "--t-max", "0.3s", "--seed", "4"]
+    done = run_script([*argv, "--data", f"fi{suffix}"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    from lifsim.fi import FICurve
+
+    curve = lifsim.load_fi(tmp_path / f"fi{suffix}")
+    assert isinstance(curve, FICurve)
+    assert curve.format_table() in done.stdout  # the table the command printed
+    again = fi_curve(lifsim.profile("study", t_max="0.3 s"), curve.i, n=20, sigma="5 mV", seed=4)
+    assert_same_curve(curve, again)  # the curve Python makes of the same arguments
+    assert curve.meta["command"] == "lifsim " + " ".join([*argv, "--data", f"fi{suffix}"])
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".csv"])
+def test_a_saved_f_i_curve_loads_back_as_it_was(tmp_path, noise_free_curve, suffix):
+    path = noise_free_curve.save(str(tmp_path / f"curve{suffix}"))
+    back = lifsim.load_fi(path)
+    assert_same_curve(noise_free_curve, back)
+    assert back.meta == noise_free_curve.meta
+
+
+@pytest.fixture(scope="module")
+def python_table(tmp_path_factory):
+    """An f-I table saved from Python: no command made it."""
+    folder = tmp_path_factory.mktemp("table")
+    curve = fi_curve(lifsim.LIFParams(t_max="300 ms"), [1e-10, 2e-10], n=3)
+    curve.save(str(folder / "fic.npz"))
+    curve.save(str(folder / "fic.csv"))
+    return folder
+
+
+@pytest.mark.parametrize("name", ["fic.npz", "fic.csv"])
+def test_a_table_given_to_the_other_loaders_names_load_fi(python_table, name):
+    """``lifsim.load("fic.npz")`` of a table made in Python said "an f-I table ('None') ... made again by its
+    command", and ``lifsim.load_sweep`` called it "a lifsim run file (.npz) ...; read it with lifsim.load", which
+    refuses it: both name the reader that reads it."""
+    path = str(python_table / name)
+    with pytest.raises(ValueError) as by_load:
+        lifsim.load(path)
+    with pytest.raises(ValueError) as by_sweep:
+        lifsim.load_sweep(path)
+    for caught in (by_load, by_sweep):
+        message = str(caught.value)
+        assert "an f-I table" in message and "read it with lifsim.load_fi" in message, message
+        assert "None" not in message and "by its command" not in message and "lifsim.load " not in message
+    assert "not a sweep" in str(by_sweep.value) and "not a run" in str(by_load.value)
+
+
+def test_load_fi_names_the_reader_of_other_files(tmp_path):
+    run = lifsim.simulate(lifsim.LIFParams(t_max="20 ms"), n=2)
+    run.save(str(tmp_path / "run.npz"))
+    with pytest.raises(ValueError, match=r"run\.npz: a lifsim run, not an f-I curve; read it with lifsim\.load$"):
+        lifsim.load_fi(tmp_path / "run.npz")
+    lifsim.sweep(lifsim.LIFParams(t_max="300 ms"), {"tau": ["10 ms", "20 ms"]}, n=2, store=tmp_path / "tau.zarr")
+    with pytest.raises(ValueError, match=r"tau\.zarr: a sweep over tau, not an f-I curve .*lifsim\.load_sweep"):
+        lifsim.load_fi(tmp_path / "tau.zarr")
+    with pytest.raises(ValueError, match=r"^load_fi: 'x\.nc' must end in \.npz, \.csv or \.zarr"):
+        lifsim.load_fi("x.nc")
+    with pytest.raises(ValueError, match=r"^load_fi: 'none\.npz': no such file"):
+        lifsim.load_fi("none.npz")
+    with pytest.raises(TypeError, match=r"^load_fi: expected a file path"):
+        lifsim.load_fi(5)
+
+
+def test_an_f_i_curves_zarr_is_written_by_its_sweep(tmp_path, noise_free_curve):
+    """``lifsim fi --data x.zarr`` writes the curve's sweep store; ``FICurve.save("x.zarr")`` was refused as a bad
+    suffix: it now says where a .zarr f-I curve comes from (``fi_curve(store=...)``), which load_fi reads."""
+    with pytest.raises(ValueError, match=r"^path: 'x\.zarr': .*store='x\.zarr'.*lifsim\.fi_curve.*\.npz or \.csv"):
+        noise_free_curve.save("x.zarr")
+    assert not (tmp_path / "x.zarr").exists()
+    made = fi_curve(lifsim.LIFParams(t_max="300 ms"), [1e-10, 2e-10], n=3, store=tmp_path / "x.zarr")
+    assert_same_curve(made, lifsim.load_fi(tmp_path / "x.zarr"))

@@ -8,6 +8,7 @@ and rates, with the theory) and its figure (:func:`lifsim.plot.plot_fi_figure`).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 from .defaults import FI
 from .params import LIFParams
 
-__all__ = ["FICurve", "DEFAULT_CURRENTS"]
+__all__ = ["FICurve", "DEFAULT_CURRENTS", "load_fi", "FI_SUFFIXES"]
 
 #: the table's theory columns, described in the file's provenance (``meta["columns"]``) by the sweep's own words
 THEORY_COLUMNS = ("rate_theory", "rate_theory_continuous")
@@ -169,14 +170,23 @@ class FICurve:
         return figure
 
     def save(self, path: str, overwrite: bool = False) -> Path:
-        """Save the table with its provenance: ``.npz`` (arrays and ``meta``) or ``.csv`` (units in the header).
+        """Save the table with its provenance: ``.npz`` (arrays and ``meta``) or ``.csv`` (units in the header);
+        :func:`load_fi` reads either back.
 
-        An existing file is refused (``ValueError``) unless ``overwrite=True``.
+        An existing file is refused (``ValueError``) unless ``overwrite=True``.  A ``.zarr`` f-I curve is the
+        store its sweep writes point by point (``lifsim fi --data x.zarr``): ``lifsim.fi_curve(store=...)``.
         """
-        from .atomic import check_output_path, saving
+        from .atomic import check_output_path, check_path_type, saving
         from .formats import TABLE_SUFFIXES
         from .store import check_overwrite
 
+        check_path_type(path, "path")
+        if Path(path).suffix.lower() == ".zarr":
+            raise ValueError(
+                f"path: {str(path)!r}: a .zarr f-I curve is the store its sweep writes point by point, resumable "
+                f"(lifsim fi --data x.zarr): pass store={str(path)!r} to lifsim.fi_curve; FICurve.save writes the "
+                "table as .npz or .csv"
+            )
         target = check_output_path(path, TABLE_SUFFIXES, "path")
         check_overwrite(path, overwrite, "path")
         with saving(overwrite):  # a file another writer makes meanwhile is never replaced without overwrite
@@ -187,3 +197,137 @@ class FICurve:
             from .formats.npz import save_arrays
 
             return save_arrays(target, self.table(), self.meta)
+
+
+#: what :func:`load_fi` reads: the tables :meth:`FICurve.save` and ``lifsim fi --data`` write, and the sweep store
+#: ``lifsim fi --data x.zarr`` (``fi_curve(store=...)``) writes
+FI_SUFFIXES = (".npz", ".csv", ".zarr")
+
+
+def load_fi(path: str | os.PathLike) -> FICurve:
+    """An f-I curve saved by :meth:`FICurve.save` or ``lifsim fi --data``, as the :class:`FICurve` it was: a
+    ``.npz`` or ``.csv`` table (currents in A, rates in Hz, its provenance beside them) or the ``.zarr`` store of its
+    sweep (``lifsim fi --data x.zarr``, ``lifsim.fi_curve(store=...)``, checked against its manifest first).
+
+    Never unpickles or evaluates anything.  A missing, damaged or foreign file, or one of another kind (a run, a
+    sweep over other parameters), raises ``ValueError`` naming the file and, for another kind, what reads it.
+    """
+    from .atomic import check_path_type
+    from .store import is_network_file, network_reader
+
+    check_path_type(path, "load_fi")
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix not in FI_SUFFIXES:
+        raise ValueError(
+            f"load_fi: {str(path)!r} must end in .npz, .csv or .zarr (an f-I curve written by FICurve.save or "
+            "lifsim fi --data)"
+        )
+    if not (source.exists() or source.is_symlink()):
+        raise ValueError(f"load_fi: {str(path)!r}: no such file")
+    if is_network_file(source):
+        raise ValueError(f"{source}: a lifsim network, not an f-I curve; {network_reader(source)}")
+    if suffix == ".zarr":
+        return _from_store(source)
+    columns, meta = _read_table(source)
+    try:
+        return _from_table(columns, meta)
+    except KeyError as error:
+        raise ValueError(f"{source}: damaged lifsim f-I table (its provenance lacks {str(error)[:80]})") from None
+    except (TypeError, ValueError, OverflowError, IndexError) as error:
+        raise ValueError(f"{source}: damaged lifsim f-I table ({str(error)[:200]})") from None
+
+
+def _read_table(source: Path) -> tuple[dict[str, np.ndarray], dict]:
+    """The columns and provenance of an f-I table (``.npz``: its checksums checked; ``.csv``), once its provenance
+    says it is one (only that is read before)."""
+    from .store import fi_table_provenance
+
+    if fi_table_provenance(source) is None:
+        raise ValueError(f"{source}: {_what_else(source)}")
+    try:
+        if source.suffix.lower() == ".npz":
+            from .npz_io import read_arrays
+
+            columns = read_arrays(source)  # never unpickled; each member's SHA-256 checked; one line naming the file
+            return columns, json.loads(str(columns.pop("meta")))
+        from .formats.csv import read_columns
+
+        return read_columns(source)
+    except (OSError, KeyError, ValueError, IndexError, UnicodeDecodeError, RecursionError) as error:
+        if str(error).startswith(str(source)):
+            raise
+        why = f"{type(error).__name__}: {str(error)[:200]}"
+        raise ValueError(f"{source}: damaged lifsim f-I table ({why})") from None
+
+
+def _what_else(source: Path) -> str:
+    """What a file that is no f-I table is, and what reads it (a run's file, a tutorial's arrays...)."""
+    import zipfile
+
+    if source.suffix.lower() == ".npz":
+        try:
+            with zipfile.ZipFile(source) as archive:
+                members = set(archive.namelist())
+        except (OSError, zipfile.BadZipFile, ValueError):
+            return "not a lifsim f-I table (not a readable .npz file)"
+        if {"t.npy", "v_mean.npy", "meta.npy"} <= members:
+            return "a lifsim run, not an f-I curve; read it with lifsim.load"
+    return "not a lifsim f-I table (its provenance does not say kind 'f-I curve'); read it with numpy.load or pandas"
+
+
+def _from_table(columns: dict[str, np.ndarray], meta: dict) -> FICurve:
+    """The FICurve of a table's columns and provenance (``KeyError``/``ValueError`` where they do not make one)."""
+    if "rate_grid" in columns and "rate_theory_continuous" not in columns:  # a table written before the renaming
+        columns = {**columns, "rate_theory": columns["rate_grid"], "rate_theory_continuous": columns["rate_theory"]}
+    missing = [name for name in FICurve.UNITS if name not in columns]
+    if missing:
+        raise ValueError(f"its column {missing[0]} is missing")
+    table = {name: np.asarray(columns[name], dtype=np.float64) for name in FICurve.UNITS}
+    if any(values.ndim != 1 or values.shape != table["i"].shape for values in table.values()):
+        raise ValueError("its columns must be one value per current each")
+    low, high = (float(x) for x in meta["window_s"])
+    sigma = meta["sigma_V"]
+    return FICurve(
+        **table,
+        sigma=None if sigma is None else float(sigma),
+        n=int(meta["n"]),
+        window=(low, high),
+        params=_params(meta["params"]),
+        method=str(meta["method"]),
+        meta=meta,
+    )
+
+
+def _params(values: Any) -> LIFParams:
+    """The parameters (SI) a file's provenance keeps; rounded to whole steps where the curve asked for that."""
+    from .params import PARAM_UNITS
+
+    given = {name: values[name] for name in PARAM_UNITS if name in values}
+    try:
+        return LIFParams(**given)
+    except ValueError:  # a t_max or t_ref of no whole number of steps: the curve ran with round_steps
+        return LIFParams(**given, round_steps=True)
+
+
+def _from_store(source: Path) -> FICurve:
+    """The FICurve of an f-I curve's sweep store (a one-dimensional sweep over i_mean, constant or white input)."""
+    from .sweep_store import load_sweep
+
+    data = load_sweep(source)
+    try:
+        spec = json.loads(data.attrs["lifsim_meta"])["sweep"]
+        grid = list(spec["grid"])
+        if grid != ["i_mean"] or spec["input"] not in ("constant", "white") or spec.get("model", "neuron") != "neuron":
+            raise LookupError(", ".join(map(str, grid)))
+        params = _params(spec["params"])
+        return FICurve.from_sweep(data, params)
+    except LookupError as error:
+        if isinstance(error, KeyError):
+            raise ValueError(f"{source}: damaged lifsim sweep store (its provenance lacks {error})") from None
+        raise ValueError(
+            f"{source}: a sweep over {error}, not an f-I curve (a sweep over i_mean alone, with constant or white "
+            "input); read it with lifsim.load_sweep"
+        ) from None
+    except (TypeError, ValueError, RecursionError) as error:
+        raise ValueError(f"{source}: damaged lifsim sweep store ({str(error)[:200]})") from None

@@ -570,6 +570,47 @@ def network_reader(path: str | os.PathLike) -> str:
     return "read it with lifsim.network.load"
 
 
+#: what reads an f-I curve (its ``.npz`` or ``.csv`` table, its sweep's ``.zarr``), for the messages of other readers
+FI_READER = "lifsim.load_fi"
+
+
+def fi_table_words(meta: Mapping[str, Any]) -> str:
+    """ "an f-I table", with the command that made it where one did (a table saved from Python has none)."""
+    command = str(meta.get("command") or "")[:120]
+    return f"an f-I table (made by '{command}')" if command else "an f-I table"
+
+
+def fi_table_provenance(path: str | os.PathLike) -> dict[str, Any] | None:
+    """The provenance of an f-I table (``FICurve.save``, ``lifsim fi --data`` ``.npz`` or ``.csv``: its kind is
+    "f-I curve"), read without its columns; None for any other file (a damaged one included)."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    meta: Any = None
+    try:
+        if suffix == ".npz" and source.is_file():
+            import zipfile
+
+            from numpy.lib.format import read_array
+
+            with zipfile.ZipFile(source) as archive:
+                info = archive.getinfo("meta.npy")  # KeyError: no provenance, no f-I table
+                if info.file_size > 16 << 20:  # a provenance is a few kilobytes (npz_io.MAX_META_BYTES)
+                    return None
+                with archive.open(info) as handle:
+                    meta = json.loads(str(read_array(handle, allow_pickle=False)))
+        elif suffix == ".csv" and source.is_file():
+            with open(source, encoding="utf-8", errors="replace") as handle:
+                head = [handle.readline(1 << 20) for _ in range(40)]
+            meta = {}
+            for line in head:
+                key, _, value = line[2:].partition(": ") if line.startswith("# ") else ("", "", "")
+                if key in ("kind", "command"):
+                    meta[key] = json.loads(value)
+    except Exception:  # noqa: BLE001 - a damaged file is no f-I table (its reader says what is wrong with it)
+        return None
+    return meta if isinstance(meta, dict) and meta.get("kind") == "f-I curve" else None
+
+
 def is_network_file(path: str | os.PathLike) -> bool:
     """True when ``path`` is a saved network result in any of its formats (its provenance is looked up, no array
     is read): what :func:`load` and ``lifsim rerun`` send to :func:`lifsim.network.load`, or name."""

@@ -22,6 +22,7 @@ import numpy as np
 
 from .atomic import check_path_type
 from .store import (
+    FI_READER,
     LAYER,
     Marks,
     WriterLock,
@@ -30,6 +31,8 @@ from .store import (
     check_overwrite,
     codecs,
     create,
+    fi_table_provenance,
+    fi_table_words,
     is_network_file,
     kind_of,
     network_reader,
@@ -307,6 +310,9 @@ def load_sweep(path: str | os.PathLike) -> Any:
     suffix = target.suffix.lower()
     if is_network_file(target):
         raise ValueError(f"{target}: a lifsim network, not a sweep; {network_reader(target)}")
+    table = fi_table_provenance(target)
+    if table is not None:
+        raise ValueError(f"{target}: {fi_table_words(table)}, not a sweep: read it with {FI_READER}")
     if suffix == ".npz":
         raise ValueError(f"{target}: a lifsim run file (.npz), not a sweep; read it with lifsim.load")
     if suffix == ".zarr":

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from ..atomic import FIGURE_SUFFIXES as _FIGURE_SUFFIXES
 from ..atomic import check_output_path, check_path_type
 from ..errors import require
-from ..store import check_overwrite, is_network_file, network_reader
+from ..store import FI_READER, check_overwrite, fi_table_provenance, fi_table_words, is_network_file, network_reader
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Result
@@ -261,25 +261,13 @@ def check_target(
 
 
 def _refuse_an_fi_table(source: Path, what: str) -> None:
-    """Name an f-I table's .csv as one (its provenance says so; the run's .csv message described another table)."""
-    import json
-
-    try:
-        with open(source, encoding="utf-8", errors="replace") as handle:
-            head = [handle.readline() for _ in range(40)]
-    except OSError:
-        return
-    lines = {line[2:].partition(": ")[0]: line[2:].partition(": ")[2].strip() for line in head if line.startswith("# ")}
-    if lines.get("kind") != '"f-I curve"':
-        return
-    try:
-        command = str(json.loads(lines.get("command", '""')))[:120]
-    except ValueError:
-        command = ""
-    raise ValueError(
-        f"{what}: {str(source)!r} is an f-I table ('{command}'), not a run: read it with pandas.read_csv(path, "
-        "comment='#'), and make it again by its command; lifsim load and rerun take a run's file"
-    )
+    """Name an f-I table's .csv as one and its reader (the run's .csv message described another table)."""
+    meta = fi_table_provenance(source)
+    if meta is not None:
+        raise ValueError(
+            f"{what}: {str(source)!r} is {fi_table_words(meta)}, not a run: read it with {FI_READER}; lifsim load "
+            "and rerun take a run's file"
+        )
 
 
 def check_source(path: str | os.PathLike, what: str = "load") -> tuple[Format, Path]:

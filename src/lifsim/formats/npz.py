@@ -17,6 +17,7 @@ import numpy as np
 
 from ..npz_io import MAX_META_BYTES, check_digests, open_archive, read_arrays, read_member, save_arrays
 from ..result import Result
+from ..store import FI_READER, fi_table_words
 
 __all__ = ["save", "load", "save_arrays", "read_arrays"]
 
@@ -66,8 +67,8 @@ def _refuse_other_kinds(meta: dict, source: Path) -> None:
     command = str(meta.get("command", ""))[:120]
     if meta.get("kind") == "f-I curve":
         raise _NotARun(
-            f"{source}: an f-I table ('{command}'), not a run: it is read with numpy.load and made again by its "
-            "command; lifsim load and rerun take a run's file"
+            f"{source}: {fi_table_words(meta)}, not a run: read it with {FI_READER}; lifsim load and rerun take a "
+            "run's file"
         )
     if "tutorial" in meta and "exercise" in meta:
         raise _NotARun(
