@@ -12,6 +12,7 @@ pytest.importorskip("ipywidgets")
 
 import lifsim  # noqa: E402
 from lifsim import inputs, theory  # noqa: E402
+from lifsim.explorer import FIGURE_MIN_WIDTH  # noqa: E402
 
 
 @pytest.fixture
@@ -24,12 +25,16 @@ def shown(widget) -> bool:
 
 
 def test_the_controls_keep_their_column_beside_a_figure_that_cannot_cover_them(explorer):
-    """The controls' VBox never shrinks (a shrunk column left the slider handles under the figure)."""
+    """The controls' VBox never shrinks (a shrunk column left the slider handles under the figure), nor does the
+    figure below its readable width (squeezed beside the controls it was 108 px wide in JupyterLab): where both do
+    not fit, the row wraps and the figure goes below.  (Measured in a browser: tests/test_explorer_browser.py.)"""
     column, figure = explorer.widget.children
     assert column.layout.flex.startswith("0 0 ") and column.layout.min_width == column.layout.width
     assert int(column.layout.min_width.rstrip("px")) >= 400
-    assert figure.layout.flex == "1 1 auto" and figure.layout.overflow == "hidden" and figure.layout.min_width == "0"
-    assert explorer.image.layout.max_width == "100%"  # the figure scales down with the page
+    assert explorer.widget.layout.flex_flow == "row wrap"
+    assert figure.layout.flex == f"1 1 {FIGURE_MIN_WIDTH}" and figure.layout.overflow == "hidden"
+    assert figure.layout.min_width == f"min({FIGURE_MIN_WIDTH}, 100%)"  # a phone's page: the whole row, no more
+    assert explorer.image.layout.max_width == "100%"  # the figure scales down with the page, to FIGURE_MIN_WIDTH
 
 
 def test_every_model_parameter_has_a_control_labelled_in_words_with_its_unit(explorer):

@@ -6,6 +6,9 @@ Voila serves a notebook that calls ``lifsim.explore()`` on 127.0.0.1; Chromium (
 * every slider handle is hit-testable where it is drawn (``document.elementFromPoint`` at the handle's centre is the
   handle, not the figure drawn over it);
 * dragging the time constant's handle with the mouse (down, move, up) changes its value and the figure;
+* on a narrow page (800 and 600 px), and in JupyterLab beside its open file browser at windows of 1,000-1,400 px
+  (an output area 570-870 px wide), the figure keeps a readable width, below the controls where it does not fit
+  beside them;
 * screenshots of each width are kept as artefacts in ``$LIFSIM_ARTEFACTS/explorer`` (default
   ``build/artefacts/explorer`` in the repository).
 
@@ -14,12 +17,13 @@ Mermaid from CDNs) are aborted at once instead of holding the page until a netwo
 until its HTML has arrived, and the test then waits for the widget itself (the kernel starting and running the cell
 is what takes time), with generous limits.
 
-Skipped, with the reason, where Chromium, Voila or Playwright is missing (CI installs Chromium from the Debian
-packages: ``.ci/run``).
+Skipped, with the reason, where Chromium, Voila or Playwright is missing, the JupyterLab test where JupyterLab is
+(CI installs Chromium from the Debian packages: ``.ci/run``; JupyterLab comes with the ``notebook`` extra).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -50,6 +54,10 @@ HANDLE = ".noUi-handle"
 WIDGET_TIMEOUT_MS = 240_000
 REDRAW_TIMEOUT_MS = 120_000
 WIDTHS = (1400, 1000)
+#: pages narrower than the controls' column and a readable figure side by side (460 + 480 px)
+NARROW_WIDTHS = (600, 800)
+#: the narrowest the figure (drawn 720 px wide) may be shown: two thirds of its size
+FIGURE_MIN_PX = 480
 #: the Voila server's log, quoted when the page never shows the explorer
 VOILA_LOG: list[Path] = [Path("voila.log")]
 
@@ -78,33 +86,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def voila(tmp_path_factory):
-    """A Voila server of a notebook calling lifsim.explore(); yields its URL."""
-    folder = tmp_path_factory.mktemp("voila")
-    write_notebook(folder / "explore.ipynb")
-    port = free_port()
-    VOILA_LOG[0] = folder / "voila.log"
-    log = VOILA_LOG[0].open("w")
+@contextlib.contextmanager
+def serving(argv: list[str], folder: Path, port: int, log_path: Path, env: dict[str, str] | None = None):
+    """Run the server ``argv`` in ``folder`` until its ``port`` answers; stop it afterwards."""
+    log = log_path.open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "voila", "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-        cwd=folder,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "MPLBACKEND": "Agg"},
+        argv, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "MPLBACKEND": "Agg", **(env or {})}
     )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:  # the server is up when its port answers
             if server.poll() is not None:
-                pytest.fail(f"voila exited with {server.returncode}: {(folder / 'voila.log').read_text()[-2000:]}")
+                pytest.fail(f"{argv[2]} exited with {server.returncode}: {log_path.read_text()[-2000:]}")
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.2)
         else:
-            pytest.fail("voila did not open its port within 120 s")
-        yield f"http://127.0.0.1:{port}/"
+            pytest.fail(f"{argv[2]} did not open its port within 120 s")
+        yield
     finally:
         server.terminate()
         try:
@@ -112,6 +112,18 @@ def voila(tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def voila(tmp_path_factory):
+    """A Voila server of a notebook calling lifsim.explore(); yields its URL."""
+    folder = tmp_path_factory.mktemp("voila")
+    write_notebook(folder / "explore.ipynb")
+    port = free_port()
+    VOILA_LOG[0] = folder / "voila.log"
+    argv = [sys.executable, "-m", "voila", "explore.ipynb", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"]
+    with serving(argv, folder, port, VOILA_LOG[0]):
+        yield f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
@@ -215,5 +227,114 @@ def test_the_noise_slider_follows_the_input_and_reads_the_tutorials_amplitude(vo
         page.locator(".widget-dropdown select").select_option("white")
         sigma.wait_for(state="visible", timeout=REDRAW_TIMEOUT_MS)
         assert not amplitude.is_visible()
+    finally:
+        page.close()
+
+
+BOXES = """
+() => {
+    const box = (sel) => { const b = document.querySelector(sel).getBoundingClientRect();
+                           return {left: b.left, right: b.right, top: b.top, bottom: b.bottom, width: b.width}; };
+    return {image: box('.widget-image'), controls: box('.widget-vbox')};
+}
+"""
+
+
+@pytest.mark.parametrize("width", NARROW_WIDTHS)
+def test_a_narrow_page_keeps_the_figure_readable_below_the_controls(voila, browser, width):
+    """At 800 px the figure was squeezed to 310 px beside the controls (110 px at 600): it now keeps at least
+    FIGURE_MIN_PX and goes below the controls when the two do not fit side by side."""
+    page, _ = open_explorer(browser, voila, width)
+    try:
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(artefacts() / f"explorer-{width}px.png"), full_page=True)
+        boxes = page.evaluate(BOXES)
+        image, controls = boxes["image"], boxes["controls"]
+        assert image["width"] >= FIGURE_MIN_PX, f"the figure is {image['width']:.0f} px wide on a {width} px page"
+        beside, below = image["left"] >= controls["right"] - 1, image["top"] >= controls["bottom"] - 1
+        assert beside or below, f"the figure overlaps the controls: {boxes}"
+        assert image["right"] <= width + 1, f"the figure runs off the page: {boxes}"
+        missed = [h for h in page.evaluate(HIT_TEST) if not h["ok"] or h["w"] < 5]
+        assert missed == [], f"slider handles covered by something else at {width} px: {missed}"
+    finally:
+        page.close()
+
+
+#: JupyterLab windows (file browser open) where the figure was shown 108, 254 and 400 px wide beside the controls
+LAB_WIDTHS = (1000, 1200, 1400)
+LAB_TOKEN = "lifsim-browser-test"
+
+
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """A JupyterLab server whose root holds a notebook calling lifsim.explore(); yields its URL."""
+    pytest.importorskip("jupyterlab", reason="JupyterLab is not installed (pip install '.[notebook]')")
+    folder = tmp_path_factory.mktemp("jupyterlab")
+    (folder / "root").mkdir()
+    write_notebook(folder / "root" / "explore.ipynb")
+    port = free_port()
+    # settings, workspaces and runtime files of its own: none of the machine's, none left behind
+    names = ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR", "JUPYTERLAB_WORKSPACES_DIR")
+    env = {name: str(folder / name.lower()) for name in names}
+    argv = [
+        *(sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1"),
+        *(f"--IdentityProvider.token={LAB_TOKEN}", "--allow-root", f"--ServerApp.root_dir={folder / 'root'}"),
+    ]
+    with serving(argv, folder / "root", port, folder / "jupyterlab.log", env):
+        yield f"http://127.0.0.1:{port}/"
+
+
+def run_first_cell(page, tries: int = 3) -> None:
+    """Run the notebook's cell with the mouse (the cell, then the toolbar's Run button). A kernel just started can
+    drop the first request although JupyterLab already says Idle: clicked again until the cell's prompt shows it
+    running or run."""
+    cell = page.locator(".jp-Notebook .jp-CodeCell").first
+    prompt = cell.locator(".jp-InputArea-prompt")
+    for attempt in range(tries):
+        cell.locator(".cm-content").click()
+        page.locator(".jp-NotebookPanel-toolbar [data-command='notebook:run-cell-and-select-next']").click()
+        try:
+            page.wait_for_function(
+                "(p) => /\\[[0-9*]+\\]/.test(p.innerText)", arg=prompt.element_handle(), timeout=30_000
+            )
+            return
+        except sync_api.TimeoutError:
+            if attempt == tries - 1:
+                raise
+
+
+@pytest.mark.parametrize("width", LAB_WIDTHS)
+def test_in_jupyterlab_beside_its_file_browser_the_figure_stays_readable(jupyterlab, browser, width):
+    """The teacher's JupyterLab, its file browser open: the figure was squeezed to 108-400 px beside the controls;
+    it now keeps at least FIGURE_MIN_PX, below them."""
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith((jupyterlab, "data:", "blob:"))
+               else route.abort())  # fmt: skip
+    try:
+        page.goto(
+            f"{jupyterlab}lab/tree/explore.ipynb?token={LAB_TOKEN}", wait_until="commit", timeout=WIDGET_TIMEOUT_MS
+        )
+        cell = page.locator(".jp-Notebook .jp-CodeCell .cm-content").first
+        cell.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+            state="attached", timeout=WIDGET_TIMEOUT_MS
+        )
+        run_first_cell(page)
+        try:
+            page.wait_for_function(
+                f"() => {{ const i = document.querySelector('{IMAGE}'); return i && i.naturalWidth > 0; }}",
+                timeout=WIDGET_TIMEOUT_MS,
+            )
+        except sync_api.TimeoutError:
+            page.screenshot(path=str(artefacts() / f"jupyterlab-{width}px-timeout.png"), full_page=True)
+            raise
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(artefacts() / f"jupyterlab-{width}px.png"), full_page=True)
+        files = page.evaluate("() => document.querySelector('.jp-FileBrowser').getBoundingClientRect().width")
+        assert files > 100, "JupyterLab's file browser is not open"
+        boxes = page.evaluate(BOXES)
+        image, controls = boxes["image"], boxes["controls"]
+        assert image["width"] >= FIGURE_MIN_PX, f"the figure is {image['width']:.0f} px wide in a {width} px window"
+        assert image["left"] >= controls["right"] - 1 or image["top"] >= controls["bottom"] - 1, boxes
     finally:
         page.close()

@@ -4,7 +4,8 @@ In Jupyter (or Voila), ``lifsim.explore()`` shows a column of labelled
 controls -- the membrane time constant, resistance, mean input, resting,
 threshold and reset potentials, refractory period, time step, duration,
 number of neurons, the input kind and the noise strength that input uses,
-spiking on or off -- beside a figure that is redrawn whenever a control moves:
+spiking on or off -- beside a figure (below them, where the page is too
+narrow for both side by side) that is redrawn whenever a control moves:
 
 * V(t) of up to ten neurons over the sample mean +/- std band, the
   closed-form theory band for subthreshold runs and, with spiking on, the
@@ -41,7 +42,7 @@ from .simulation import simulate
 from .theory import euler_moments, stationary_rate
 from .units import DISPLAY_UNITS, display_factor, to_si
 
-__all__ = ["Explorer", "explore", "SLIDERS", "LABELS", "INPUT_CHOICES", "CONTROLS_WIDTH"]
+__all__ = ["Explorer", "explore", "SLIDERS", "LABELS", "INPUT_CHOICES", "CONTROLS_WIDTH", "FIGURE_MIN_WIDTH"]
 
 #: the options that get a slider, in the order they are shown
 SLIDERS = ("tau", "r", "i_mean", "amplitude", "sigma", "el", "vth", "vr", "t_ref", "dt", "t_max", "n")
@@ -66,6 +67,9 @@ LABELS = {
 INPUT_CHOICES = ("uniform", "constant", "sine", "white", "sine+uniform")
 #: the controls' column: fixed, never shrunk by the figure beside it (a shrunk column hides its slider handles)
 CONTROLS_WIDTH = "460px"
+#: the narrowest the figure (drawn 720 px wide) is shown: where the controls and this do not fit side by side (a
+#: notebook's output area beside JupyterLab's file browser), the figure goes below the controls instead of shrinking
+FIGURE_MIN_WIDTH = "480px"
 
 MS = display_factor("time")
 MV = display_factor("voltage")
@@ -182,9 +186,15 @@ class Explorer:
         self.image = widgets.Image(
             format="png", layout=widgets.Layout(max_width="100%", height="auto", object_fit="contain")
         )
+        # at least FIGURE_MIN_WIDTH (or the whole row, on a page narrower than that): the row wraps instead
         self.output = widgets.Box(
             [self.image],
-            layout=widgets.Layout(flex="1 1 auto", min_width="0", max_width="900px", overflow="hidden"),
+            layout=widgets.Layout(
+                flex=f"1 1 {FIGURE_MIN_WIDTH}",
+                min_width=f"min({FIGURE_MIN_WIDTH}, 100%)",
+                max_width="900px",
+                overflow="hidden",
+            ),
         )
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -192,7 +202,9 @@ class Explorer:
             [self.hint, *self.controls.values(), self.reset, self.message],
             layout=widgets.Layout(flex=f"0 0 {CONTROLS_WIDTH}", width=CONTROLS_WIDTH, min_width=CONTROLS_WIDTH),
         )
-        self.widget = widgets.HBox([column, self.output], layout=widgets.Layout(width="100%", align_items="flex-start"))
+        self.widget = widgets.HBox(
+            [column, self.output], layout=widgets.Layout(width="100%", align_items="flex-start", flex_flow="row wrap")
+        )
         self.update()
 
     # ------------------------------------------------------------------ model
