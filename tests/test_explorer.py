@@ -107,8 +107,13 @@ def test_a_time_step_too_coarse_for_tau_is_a_warning(explorer):
 
 
 def test_values_the_model_refuses_are_said_instead_of_drawn(explorer):
+    assert shown(explorer.image)
     explorer.controls["vr"].value = -45.0  # above the threshold
     assert "vr" in explorer.message.value and "threshold" in explorer.message.value
+    assert not shown(explorer.image)  # the previous values' figure is not left beside the refusal
+    explorer.controls["vr"].value = -75.0
+    assert explorer.message.value == "" and shown(explorer.image)
+    assert explorer.result.meta["params"]["vr"] == pytest.approx(-0.075)
 
 
 def test_reset_puts_every_control_back_and_redraws_once(explorer):

@@ -9,6 +9,8 @@ Voila serves a notebook that calls ``lifsim.explore()`` on 127.0.0.1; Chromium (
 * on a narrow page (800 and 600 px), and in JupyterLab beside its open file browser at windows of 1,000-1,400 px
   (an output area 570-870 px wide), the figure keeps a readable width, below the controls where it does not fit
   beside them;
+* a value the model refuses (V_reset dragged above the threshold) is named instead of a figure, and the figure
+  comes back at the next valid value;
 * screenshots of each width are kept as artefacts in ``$LIFSIM_ARTEFACTS/explorer`` (default
   ``build/artefacts/explorer`` in the repository).
 
@@ -336,5 +338,53 @@ def test_in_jupyterlab_beside_its_file_browser_the_figure_stays_readable(jupyter
         image, controls = boxes["image"], boxes["controls"]
         assert image["width"] >= FIGURE_MIN_PX, f"the figure is {image['width']:.0f} px wide in a {width} px window"
         assert image["left"] >= controls["right"] - 1 or image["top"] >= controls["bottom"] - 1, boxes
+    finally:
+        page.close()
+
+
+def drag_handle_to(page, slider, fraction: float) -> None:
+    """Drag ``slider``'s handle with the mouse to ``fraction`` of its track (past 1 or below 0: beyond its end)."""
+    handle = slider.locator(HANDLE).bounding_box()
+    track = slider.locator(".noUi-target").bounding_box()
+    x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + fraction * track["width"], y, steps=10)
+    page.mouse.up()
+
+
+#: the figure has been redrawn: its src is a new blob: URL, loaded
+NEW_IMAGE = "([sel, old]) => { const i = document.querySelector(sel); return i && i.src !== old && i.naturalWidth; }"
+
+
+def readout_of(slider) -> float:
+    return float(slider.locator(".widget-readout").inner_text().replace("\u2212", "-"))
+
+
+def test_a_refused_value_shows_its_reason_instead_of_the_figure(voila, browser):
+    """Spiking on, V_reset dragged to -40 mV, above the threshold: the reason is named and the figure of the
+    previous values is no longer shown as if it were this one's; the next valid value draws its own figure."""
+    page, _ = open_explorer(browser, voila, 1400)
+    try:
+        image = page.locator(IMAGE)
+        first = page.get_attribute(IMAGE, "src")
+        page.locator(".widget-checkbox", has_text="spiking").locator("input").click()  # V_reset matters now
+        page.wait_for_function(NEW_IMAGE, arg=[IMAGE, first], timeout=REDRAW_TIMEOUT_MS)
+        slider = page.locator(".widget-slider", has_text="reset V_reset")
+        drag_handle_to(page, slider, 1.2)
+        message = page.locator(".widget-html", has_text="vr:")
+        message.wait_for(state="visible", timeout=REDRAW_TIMEOUT_MS)
+        assert readout_of(slider) == -40.0
+        assert "threshold" in message.inner_text()
+        page.wait_for_timeout(1000)  # the kernel's other updates of this move, if any, have arrived
+        page.screenshot(path=str(artefacts() / "explorer-refused.png"), full_page=True)
+        assert not image.is_visible(), "the previous values' figure is still shown beside the refusal"
+        refused = page.get_attribute(IMAGE, "src")
+        drag_handle_to(page, slider, 0.3)  # about -75 mV: below the threshold again
+        image.wait_for(state="visible", timeout=REDRAW_TIMEOUT_MS)
+        page.wait_for_function(NEW_IMAGE, arg=[IMAGE, refused], timeout=REDRAW_TIMEOUT_MS)  # its own figure
+        assert readout_of(slider) < -50.0
+        assert message.count() == 0  # the refusal is gone with it
+        page.screenshot(path=str(artefacts() / "explorer-refused-then-valid.png"), full_page=True)
     finally:
         page.close()

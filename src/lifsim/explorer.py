@@ -114,7 +114,10 @@ class Explorer:
         Puts every control back at its start.
     message : ipywidgets.HTML
         What to try, and warnings (a time step too coarse for tau, a rate
-        near one spike per step, values the model refuses).
+        near one spike per step, values the model refuses: the figure is
+        hidden then, until the next values it takes).
+    image : ipywidgets.Image
+        The figure as the page shows it (a PNG).
     figure : matplotlib Figure
     lines : dict of str to matplotlib artists
         ``mean``, ``upper``, ``lower`` (sample, mV), ``theory_mean``,
@@ -323,6 +326,8 @@ class Explorer:
                     progress=False,
                 )
         except ValueError as error:  # e.g. dt >= tau or V_reset above V_th: say so instead of drawing
+            # the figure of the last values the model took is not this one's: hidden until the next valid value
+            self.image.layout.display = "none"
             self.message.value = f"<div style='line-height:1.35'><b style='color:#b00'>{error}</b></div>"
             return
         said = self._warnings(params)
@@ -374,6 +379,7 @@ class Explorer:
         self.figure.tight_layout()
         self.figure.canvas.draw_idle()
         self._show()
+        self.image.layout.display = None  # shown again (after a refused value) once it is this run's
 
     def _warnings(self, params: LIFParams) -> list[str]:
         """What makes the picture misleading: a time step too coarse, a rate near one spike per step."""
