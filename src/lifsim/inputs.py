@@ -169,10 +169,6 @@ class Input:
     def check(self, params: LIFParams, n: int, steps: int) -> None:
         """Raise ValueError if this input cannot drive ``n`` neurons for ``steps`` points."""
 
-    def time_points(self) -> int | None:
-        """How many time points this input holds (a user's array), or None (a formula: any run)."""
-        return None
-
     def mean_current(self, t: float, params: LIFParams) -> float:
         """The ensemble mean of the current (A) at time ``t`` (noise averaged out)."""
         raise NotImplementedError
@@ -590,9 +586,6 @@ class ArrayInput(Input):
         if not np.all(np.isfinite(array)):
             raise ValueError("array input: contains NaN or infinite values")
         self.values = array
-
-    def time_points(self) -> int | None:
-        return int(self.values.shape[-1])
 
     def check(self, params: LIFParams, n: int, steps: int) -> None:
         if self.values.shape[-1] < steps - 1:

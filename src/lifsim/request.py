@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import Input, constant, from_description, resolve_means
+from .inputs import ArrayInput, Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .seeds import check_seed
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
@@ -382,10 +382,9 @@ def plausibility(request: ValidRequest) -> list[str]:
 def _overlong(part: Input, request: ValidRequest) -> str:
     """What an array input longer than the run leaves out ("" when it is not one, or fits): only its first
     ``steps - 1`` columns drive the run (a shorter array is refused by :meth:`lifsim.inputs.ArrayInput.check`)."""
-    given = part.time_points()
-    if given is None or given <= request.steps:
+    if not isinstance(part, ArrayInput) or part.values.shape[-1] <= request.steps:
         return ""
-    steps, used = request.steps, request.steps - 1
+    given, steps, used = part.values.shape[-1], request.steps, request.steps - 1
     end, dt = format_display((steps - 1) * request.params.dt, "time"), format_display(request.params.dt, "time")
     return (
         f"array input: has {given} time points, the run has {steps} (t = 0 to {end}, dt = {dt}) and uses the first "
