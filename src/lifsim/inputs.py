@@ -45,7 +45,7 @@ from typing import Protocol
 import numpy as np
 
 from .params import LIFParams
-from .units import to_si
+from .units import format_display, to_si
 
 __all__ = [
     "Input",
@@ -183,6 +183,11 @@ class Input:
     def summands(self) -> tuple[Input, ...]:
         """The inputs this one adds up: a :class:`Sum`'s parts, otherwise this input alone."""
         return (self,)
+
+    def left_out(self, params: LIFParams, steps: int) -> list[str]:
+        """What of this input a run of ``steps`` time points of ``params.dt`` leaves unused, in words (an array
+        longer than the run); [] for the inputs made of a formula."""
+        return [text for part in self.summands() if part is not self for text in part.left_out(params, steps)]
 
     def lower(self, builder: DriveBuilder) -> None:
         """Add this input's parts to the run plan's drive of one chunk (:class:`DriveBuilder`).
@@ -594,6 +599,18 @@ class ArrayInput(Input):
             )
         if self.values.ndim == 2 and self.values.shape[0] != n:
             raise ValueError(f"array input: has {self.values.shape[0]} rows, the run has n = {n} neurons")
+
+    def left_out(self, params: LIFParams, steps: int) -> list[str]:
+        """The time points past the run's ``steps``: only the first ``steps - 1`` columns drive it (a shorter
+        array is refused by :meth:`check`)."""
+        given, used = self.values.shape[-1], steps - 1
+        if given <= steps:
+            return []
+        end, dt = format_display((steps - 1) * params.dt, "time"), format_display(params.dt, "time")
+        return [
+            f"array input: has {given} time points, the run has {steps} (t = 0 to {end}, dt = {dt}) and uses the "
+            f"first {used}; the other {given - used} are ignored"
+        ]
 
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
         return self.values[..., k]

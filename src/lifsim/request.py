@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .inputs import ArrayInput, Input, constant, from_description, resolve_means
+from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .seeds import check_seed
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
@@ -375,22 +375,8 @@ def plausibility(request: ValidRequest) -> list[str]:
                 f"onset: {format_display(onset, 'time')} is outside the run (0 to {format_display(end, 'time')}): "
                 + ("the step never switches on" if onset > end else "the step is on from the start")
             )
-    out += [text for part in request.inputs.summands() if (text := _overlong(part, request))]
+    out += request.inputs.left_out(request.params, request.steps)  # an array longer than the run
     return out
-
-
-def _overlong(part: Input, request: ValidRequest) -> str:
-    """What an array input longer than the run leaves out ("" when it is not one, or fits): only its first
-    ``steps - 1`` columns drive the run (a shorter array is refused by :meth:`lifsim.inputs.ArrayInput.check`)."""
-    if not isinstance(part, ArrayInput) or part.values.shape[-1] <= request.steps:
-        return ""
-    given, steps, used = part.values.shape[-1], request.steps, request.steps - 1
-    end, dt = format_display((steps - 1) * request.params.dt, "time"), format_display(request.params.dt, "time")
-    return (
-        f"array input: has {given} time points, the run has {steps} (t = 0 to {end}, dt = {dt}) and uses the first "
-        f"{used}; "
-        f"the other {given - used} are ignored"
-    )
 
 
 #: bytes a recorded neuron costs before its traces: its index in the request's record (a Python int in a tuple)
