@@ -50,3 +50,86 @@ def test_the_command_says_an_array_longer_than_the_run_is_cut_in_one_line(tmp_pa
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("lifsim: warning:"), lines
     assert "2000 time points" in lines[0] and "1801 are ignored" in lines[0], lines
+
+
+# ---------------------------------------------------------------- memory: no needless copy, a refusal that names it
+
+
+def test_a_float64_array_is_used_without_a_copy() -> None:
+    """array_input made a float64 copy of every array (and a bool array of the same shape for its check)."""
+    values = np.linspace(0, 5e-10, 3000)
+    assert np.shares_memory(inputs.array_input(values).values, values)
+    shared = np.broadcast_to(values, (1000, 3000))  # a view of 24 MB that holds 24 kB: it stays a view
+    assert np.shares_memory(inputs.array_input(shared).values, values)
+
+
+def test_a_value_that_is_not_finite_is_found_in_any_slab() -> None:
+    """The finiteness check reads the array a slab at a time: the last slab is read too."""
+    values = np.full(3 * inputs.SLAB_CELLS + 5, 1e-10)
+    values[-1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        inputs.array_input(values)
+    rows = np.full((3, inputs.SLAB_CELLS // 2 + 1), 1e-10)
+    rows[2, -1] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        inputs.array_input(rows)
+
+
+def test_an_array_whose_float64_copy_does_not_fit_is_refused_naming_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A float32 array was converted whatever the memory: numpy's raw MemoryError under a memory limit."""
+    import lifsim.memory
+
+    monkeypatch.setattr(lifsim.memory, "available_memory", lambda: 2**20)
+    with pytest.raises(ValueError) as caught:
+        inputs.array_input(np.ones((400, 1000), dtype=np.float32))
+    text = str(caught.value)
+    assert text.startswith("array input:") and "float32" in text and "(400, 1000)" in text, text
+    assert "3.05 MiB" in text and "1 MiB available" in text, text
+
+
+def test_the_output_size_counts_the_input_array_a_result_keeps() -> None:
+    from lifsim.simulation import expected_output_size
+
+    p = lifsim.LIFParams(dt="0.1 ms", t_max="20 ms")
+    values = np.full((50, p.steps), 1e-10)
+    with_array = expected_output_size(p, inputs.array_input(values), n=50, record_spikes=False)
+    assert with_array - expected_output_size(p, inputs.constant(1e-10), n=50, record_spikes=False) == values.nbytes
+
+
+def test_a_run_copies_a_slab_of_the_array_not_all_of_it(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A chunk's drive copied its columns of every row, and a chunk was the whole run: a second copy of the
+    array.  The chunks are cut to the drive's budget, with the same bits."""
+    import lifsim.engine.plan as plan
+
+    p = lifsim.LIFParams(dt="0.1 ms", t_max="30 ms")
+    values = np.random.default_rng(1).normal(3e-10, 1e-10, (300, p.steps))
+    whole = lifsim.simulate(p, inputs.array_input(values), n=300, record_v="0:3", lags=(2,))
+    monkeypatch.setattr(plan, "DRIVE_BUDGET", 8 * 300 * 7)  # 7 columns a chunk
+    seen = []
+    drive = plan.RunPlan.drive
+    monkeypatch.setattr(plan.RunPlan, "drive", lambda self, k0, k1: seen.append(k1 - k0) or drive(self, k0, k1))
+    cut = lifsim.simulate(p, inputs.array_input(values), n=300, record_v="0:3", lags=(2,))
+    assert seen and max(seen) <= 7, seen
+    for name, array in whole.arrays().items():
+        if name != "meta":
+            assert np.array_equal(array, cut.arrays()[name], equal_nan=True), name
+
+
+def test_the_command_refuses_an_input_file_too_large_for_memory_naming_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Under a memory limit, a .npy of float32 currents was read, then converted: "not enough memory for this
+    run; use fewer neurons" blamed --n.  Its header says what reading it needs, before it is read."""
+    import resource
+
+    shape = (16000, 10000)  # 640 MB of float32 (a sparse file), 1.9 GB to read as float64
+    np.lib.format.open_memmap(tmp_path / "big.npy", mode="w+", dtype=np.float32, shape=shape).flush()
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1536 * 2**20, 1536 * 2**20))
+
+    done = run_script(
+        ["simulate", "--n", "16000", "--input", "array", "--input-file", "big.npy"], cwd=tmp_path, preexec_fn=limit
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("lifsim: error: --input-file: 'big.npy' holds a current array of shape"), done.stderr
+    assert "(16000, 10000)" in done.stderr and "1.79 GiB" in done.stderr, done.stderr

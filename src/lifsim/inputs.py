@@ -189,6 +189,11 @@ class Input:
         longer than the run); [] for the inputs made of a formula."""
         return [text for part in self.summands() if part is not self for text in part.left_out(params, steps)]
 
+    def array_bytes(self) -> int:
+        """Bytes of the values an array input holds (float64), which a run's file and each Dask worker hold too
+        (0 for the inputs made of a formula)."""
+        return sum(part.array_bytes() for part in self.summands() if part is not self)
+
     def lower(self, builder: DriveBuilder) -> None:
         """Add this input's parts to the run plan's drive of one chunk (:class:`DriveBuilder`).
 
@@ -577,7 +582,10 @@ class ArrayInput(Input):
     """A user-given current array (A): shape ``(steps,)`` or ``(n, steps)``.
 
     Column ``k`` drives the update from ``v[k]`` to ``v[k+1]``; the last column
-    is not needed (``steps - 1`` columns suffice).
+    is not needed (``steps - 1`` columns suffice).  A float64 array is used as it
+    is, never copied (a view such as ``np.broadcast_to``'s stays a view); other
+    real dtypes are converted to float64 once, refused when that copy does not
+    fit in the memory available.
     """
 
     def __init__(self, values: Sequence[float] | np.ndarray) -> None:
@@ -585,12 +593,18 @@ class ArrayInput(Input):
         if raw.dtype.kind not in "iuf" or raw.dtype == np.float16:
             expected = "currents as real numbers (A, float32 or float64)"
             raise ValueError(f"array input: expected {expected}, got an array of dtype {raw.dtype}")
-        array = raw.astype(np.float64)
-        if array.ndim not in (1, 2) or array.shape[-1] == 0:
-            raise ValueError(f"array input: expected shape (steps,) or (n, steps), got {array.shape}")
-        if not np.all(np.isfinite(array)):
+        if raw.ndim not in (1, 2) or raw.shape[-1] == 0:
+            raise ValueError(f"array input: expected shape (steps,) or (n, steps), got {raw.shape}")
+        if raw.dtype != np.float64:
+            _check_conversion_room(raw)
+        array = np.asarray(raw, dtype=np.float64)
+        if not all(np.isfinite(slab).all() for slab in array_slabs(array)):
             raise ValueError("array input: contains NaN or infinite values")
         self.values = array
+
+    def array_bytes(self) -> int:
+        """Bytes of the values as one float64 array."""
+        return 8 * int(self.values.size)
 
     def check(self, params: LIFParams, n: int, steps: int) -> None:
         if self.values.shape[-1] < steps - 1:
@@ -621,16 +635,20 @@ class ArrayInput(Input):
 
     def mean_current_grid(self, t: np.ndarray, params: LIFParams) -> np.ndarray:
         k = np.rint(np.asarray(t) / params.dt).astype(np.int64)
-        columns = self.values[..., k]
-        return np.asarray(columns if columns.ndim == 1 else np.mean(columns, axis=0), dtype=np.float64)
+        if self.values.ndim == 1:
+            return np.asarray(self.values[k], dtype=np.float64)
+        # the mean over the rows, a slab of columns at a time (indexing every column at once copied the array)
+        width = max(1, SLAB_CELLS // self.values.shape[0])
+        slabs = [np.mean(self.values[:, k[start : start + width]], axis=0) for start in range(0, k.size, width)]
+        return np.concatenate(slabs) if slabs else np.zeros(0)
 
     def lower(self, builder: DriveBuilder) -> None:
         """The chunk's columns of the array, shared or one row per neuron (A)."""
         builder.array(self.values[..., builder.offset : builder.offset + len(builder.t)])
 
     def current_bound(self, params: LIFParams) -> float:
-        """The largest ``|value|`` of the array (A)."""
-        return float(np.max(np.abs(self.values)))
+        """The largest ``|value|`` of the array (A), a slab at a time (``np.abs`` of it all was a copy)."""
+        return max(float(np.max(np.abs(slab))) for slab in array_slabs(self.values))
 
     def theory_moments(self, params: LIFParams) -> TheoryMoments:
         """Given values, no noise; the theory assumes no stationary mean for them."""
@@ -904,8 +922,39 @@ def step(amplitude: float | str | None = None, onset: float | str = 0.0, baselin
 
 
 def array_input(values: Sequence[float] | np.ndarray) -> ArrayInput:
-    """A current given as an array (A), shape ``(steps,)`` or ``(n, steps)``."""
+    """A current given as an array (A), shape ``(steps,)`` or ``(n, steps)``; a float64 array is not copied."""
     return ArrayInput(values)
+
+
+#: values an array input's checks read at a time (8 MiB of float64): they never hold a copy of the whole array
+SLAB_CELLS = 2**20
+
+
+def array_slabs(values: np.ndarray) -> list[np.ndarray]:
+    """Views of a 1-D or 2-D ``values`` of at most :data:`SLAB_CELLS` values each, together every value once (a
+    view whose rows all are one row, ``np.broadcast_to``'s, as that row).  No copy is made."""
+    rows = values.reshape(1, -1) if values.ndim == 1 else values
+    if rows.shape[0] > 1 and rows.strides[0] == 0:
+        rows = rows[:1]
+    width = rows.shape[1]
+    if width >= SLAB_CELLS:
+        return [row[start : start + SLAB_CELLS] for row in rows for start in range(0, width, SLAB_CELLS)]
+    step = SLAB_CELLS // max(width, 1)
+    return [rows[start : start + step] for start in range(0, rows.shape[0], step)]
+
+
+def _check_conversion_room(raw: np.ndarray) -> None:
+    """Refuse an array whose float64 copy does not fit in the memory available, before it is made."""
+    from .memory import available_memory, format_bytes
+
+    needed = 8 * int(raw.size)
+    room = available_memory()
+    if room is not None and needed > room:
+        raise ValueError(
+            f"array input: the {raw.dtype} array of shape {raw.shape} is converted to float64 for the run, which "
+            f"needs {format_bytes(needed)} of memory, more than the {format_bytes(room)} available; give the "
+            "currents (A) as float64 (used without a copy), or fewer of them"
+        )
 
 
 INPUT_KINDS = ("constant", "sine", "uniform", "white", "step", "array")

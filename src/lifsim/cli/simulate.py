@@ -51,6 +51,7 @@ def read_input_file(path: str, label: str) -> np.ndarray:
         raise ValueError(
             f"{label}: {path!r} is not a .npy array file (a text or CSV file of currents: numpy.save it as .npy)"
         )
+    _check_room_to_read(source, path, label)
     try:
         values = np.load(source, allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
@@ -59,6 +60,28 @@ def read_input_file(path: str, label: str) -> np.ndarray:
     if not isinstance(values, np.ndarray):
         raise ValueError(f"{label}: {path!r} holds several arrays (.npz); expected one .npy array")
     return values
+
+
+def _check_room_to_read(source: Path, path: str, label: str) -> None:
+    """Refuse a ``.npy`` whose array (read, and made float64 for the run) does not fit in the memory available,
+    from its header, before it is read (numpy's own ``MemoryError`` said nothing of the file)."""
+    from ..memory import available_memory, format_bytes
+
+    try:
+        mapped = np.load(source, mmap_mode="r", allow_pickle=False)  # the header only: nothing is read yet
+    except (OSError, ValueError, EOFError):
+        return  # not a plain .npy array: reading it says what is wrong
+    if not isinstance(mapped, np.ndarray) or mapped.dtype.kind not in "iuf":
+        return
+    shape, needed = mapped.shape, int(mapped.nbytes) + (0 if mapped.dtype == np.float64 else 8 * int(mapped.size))
+    del mapped  # the file's mapping, before anything is read
+    room = available_memory()
+    if room is not None and needed > room:
+        raise ValueError(
+            f"{label}: {path!r} holds a current array of shape {shape} that needs {format_bytes(needed)} of memory "
+            f"to read as float64, more than the {format_bytes(room)} available; give a smaller array (fewer neurons "
+            "or steps), or free some memory"
+        )
 
 
 def build_inputs(values: Values, params: Any) -> Any:

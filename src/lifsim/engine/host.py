@@ -147,7 +147,7 @@ class _Range:
         self.fixed = chunk_steps is not None  #: the caller's chunk length, kept exactly
         self.block_column = 8 * (2 + n_lags)  #: bytes of a call's outputs per block and time point
         per_column = self.block_column * self.per_call + 8 * (0 if plan.record is None else plan.record.size)
-        self.chunk = max(1, min(chunk, CHUNK_BUDGET // max(per_column, 1)))
+        self.chunk = plan.drive_columns(max(1, min(chunk, CHUNK_BUDGET // max(per_column, 1))))
         self.state = plan.new_state(first_block, end_block)
         if 0 in plan.snapshot_steps:  # the snapshot at t = 0 is V0, written before any step
             self.state.snapshots[plan.snapshot_steps.index(0)] = self.state.v

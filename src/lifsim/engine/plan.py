@@ -53,6 +53,9 @@ __all__ = [
 
 #: the largest block: its state (V, counters) stays in cache while it runs through a chunk
 BLOCK = 2048
+#: bytes of an array input's columns that one chunk's drive holds (a chunk is cut to fit, but keeps one column): the
+#: drive copies its chunk's columns of every row, and a chunk of the whole run copied the whole array
+DRIVE_BUDGET = 64 * 2**20
 
 
 class Model(NamedTuple):
@@ -256,6 +259,7 @@ class RunPlan:
     block: int
     model: Model
     n_white: int
+    array_rows: int = 0  #: rows of the array inputs' values in a chunk's drive (n per neuron, 1 shared)
 
     # ------------------------------------------------------------ building
     @classmethod
@@ -298,7 +302,7 @@ class RunPlan:
         )
         probe = DriveParts(params, model, stream.seed, 0, 0)
         inputs.lower(probe)  # every input kind lowers itself; ValueError for one that cannot, before any work
-        n_white = len(probe.w_scale)
+        n_white, array_rows = len(probe.w_scale), probe.arr_rows
         return cls(
             params,
             inputs,
@@ -314,6 +318,7 @@ class RunPlan:
             int(block),
             model,
             n_white,
+            array_rows,
         )
 
     @classmethod
@@ -411,6 +416,13 @@ class RunPlan:
             record_spikes=self.spiking and self.record_spikes,
         )
 
+    def drive_columns(self, chunk: int) -> int:
+        """``chunk`` time points, cut so that a chunk's drive holds at most :data:`DRIVE_BUDGET` of the array
+        inputs' columns (at least one column); every engine's chunks are cut by it."""
+        if not self.array_rows:
+            return chunk
+        return max(1, min(chunk, DRIVE_BUDGET // (8 * self.array_rows)))
+
     # ------------------------------------------------------------ memory
     def memory_estimate(
         self, expected_rate: float = 100.0, chunk: int | None = None, neurons: int | None = None
@@ -427,6 +439,7 @@ class RunPlan:
         state = 8 * n * (2 + (2 if self.refractory else 0) + self.n_white + self.depth + len(self.snapshot_steps))
         per_step = 8 * steps * (3 + len(self.lags))  # t, mean, m2, comoment
         per_chunk = 8 * chunk * (4 + len(self.lags)) * (1 + min(self.n_blocks, 64))  # drive, block outputs
+        per_chunk += 8 * self.drive_columns(chunk) * self.array_rows  # the drive's columns of the array inputs
         traces = 8 * (0 if self.record is None else len(self.record)) * chunk
         spikes = 0
         if self.spiking and self.record_spikes:

@@ -194,7 +194,7 @@ def output_bytes(plan: RunPlan, request: ValidRequest, rate: float | None = None
         rate = expected_rate(request) if rate is None else rate
         spikes = int(plan.n * max(plan.steps - 1, 0) * plan.params.dt * rate)
     output = 8 * plan.steps * (3 + len(plan.lags)) + 8 * plan.n * (1 + len(plan.snapshot_steps)) + 16 * spikes
-    return output + request.trace_bytes
+    return output + request.trace_bytes + request.inputs.array_bytes()  # a result keeps its input array
 
 
 def compile_notice(engine: str, progress: bool | None) -> None:

@@ -525,8 +525,9 @@ def _worker_memory(cluster: Cluster) -> int | None:
 
 
 def _task_memory(plan: RunPlan, neurons: int, expected_rate: float) -> int:
-    """Bytes a worker needs for one task of ``neurons`` neurons (its traces included)."""
-    needed = plan.memory_estimate(expected_rate, neurons=neurons)
+    """Bytes a worker needs for one task of ``neurons`` neurons (its traces, and its copy of the plan's input
+    array, included)."""
+    needed = plan.memory_estimate(expected_rate, neurons=neurons) + plan.inputs.array_bytes()
     if plan.record is not None:
         needed += 8 * plan.record.size * plan.steps
     return needed
@@ -539,6 +540,13 @@ def _check_task_memory(plan: RunPlan, cluster: Cluster, blocks_per_task: int, ex
         return
     neurons = min(plan.n, blocks_per_task * plan.block)
     needed = _task_memory(plan, neurons, expected_rate)
+    held = plan.inputs.array_bytes()
+    if needed > limit and held > needed - held:
+        raise ValueError(
+            f"array input: each worker holds the run's input array, {format_bytes(held)}, and a task needs about "
+            f"{format_bytes(needed)} with it, more than the {format_bytes(limit)} a worker may use; run it in this "
+            "process (no runner), or on workers with more memory"
+        )
     if needed > limit:
         raise ValueError(
             f"runner: a task of {neurons} neurons x {plan.steps} steps needs about {format_bytes(needed)}, more than "

@@ -227,7 +227,7 @@ class _DeviceRange:
         self.n_rec = 0 if plan.record is None else int(plan.record.size)
         per_column = 8 * self.nodes * (2 + self.n_lags) + 8 * self.n_rec
         chunk = plan.steps if chunk_steps is None else max(1, int(chunk_steps))
-        self.chunk = max(1, min(chunk, DEVICE_BUDGET // max(per_column, 1)))
+        self.chunk = plan.drive_columns(max(1, min(chunk, DEVICE_BUDGET // max(per_column, 1))))
         self.record_spikes = plan.spiking and plan.record_spikes
         while self.chunk > 1 and 16 * self.nodes * self.room(self.chunk) > DEVICE_BUDGET:
             self.chunk //= 2  # the spike buffers count against the budget
