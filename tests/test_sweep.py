@@ -530,3 +530,45 @@ def test_a_window_too_short_for_the_intervals_is_said_for_the_cv(tmp_path):
     assert len(said) == 1 and "at 1 of 2 points (i_mean = 0 pA the first)" in said[0], done.stderr
     quiet = run_script([*argv[:2], "i_mean=300pA", *argv[3:]])
     assert quiet.returncode == 0 and "cv:" not in quiet.stderr, quiet.stderr
+
+
+SHORT = lifsim.LIFParams(t_max="0.15 s", dt="0.1 ms")
+
+
+def _said(call):  # type: ignore[no-untyped-def]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [str(w.message) for w in caught if "is ignored" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "needles"),
+    [
+        (dict(input="constant", sigma="3 mV"), ["sigma:", "white", "'constant'", "3 mV"]),
+        (dict(input="white", amplitude=2.0), ["amplitude:", "uniform", "'white'", "(2)"]),
+        (dict(input="uniform", sigma="5 mV"), ["sigma:", "white", "'uniform'", "5 mV"]),  # the default's value, given
+    ],
+)
+def test_a_setting_the_sweeps_input_does_not_use_is_said_to_be_ignored(keywords, needles):
+    """``sweep(input="constant", sigma="3 mV")`` dropped sigma without a word (its provenance: sigma None)."""
+    said = _said(lambda: sweep(SHORT, {"i_mean": ["100 pA"]}, n=2, transient="50 ms", **keywords))
+    assert len(said) == 1, said
+    assert all(needle in said[0] for needle in needles), said
+
+
+def test_a_setting_left_at_its_default_is_not_said_to_be_ignored():
+    assert _said(lambda: sweep(SHORT, {"i_mean": ["100 pA"]}, n=2, transient="50 ms", input="constant")) == []
+
+
+def test_the_command_says_a_sigma_its_input_does_not_use_is_ignored(tmp_path):
+    from cli_helpers import run_script
+
+    argv = ["sweep", "--grid", "i_mean=100pA", "--n", "2", "--t-max", "150ms", "--transient", "50ms", "--quiet"]
+    done = run_script([*argv, "--input", "constant", "--sigma", "3mV"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stderr.splitlines() if "ignored" in line]
+    assert lines == ["lifsim: warning: --sigma: applies to the input kind white only, not 'constant'; the sigma "
+                     "given (3 mV) is ignored"], done.stderr  # fmt: skip
+    quiet = run_script([*argv, "--input", "constant"], cwd=tmp_path)
+    assert quiet.returncode == 0 and "ignored" not in quiet.stderr, quiet.stderr

@@ -72,6 +72,8 @@ __all__ = [
     "describe_text",
     "from_kinds",
     "resolve_means",
+    "unused_setting",
+    "SETTING_KINDS",
 ]
 
 
@@ -1043,6 +1045,31 @@ def _optional_float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+#: the input kind that uses each setting of an input: one given for an input without that kind is not used
+SETTING_KINDS = {
+    "amplitude": "uniform",
+    "period": "sine",
+    "sigma": "white",
+    "onset": "step",
+    "depth": "sine",
+    "baseline": "step",
+    "input_file": "array",
+}
+
+
+def unused_setting(name: str, kind: str) -> str:
+    """What to say of the setting ``name`` (a key of :data:`SETTING_KINDS`) given for the input ``kind`` (a kind
+    or a sum such as ``"sine+uniform"``) when no part of that input uses it; "" when one does.
+
+    The one rule of which setting applies to which input: :func:`from_kinds` (``lifsim simulate``) refuses such
+    a setting, :func:`lifsim.sweep` (``lifsim sweep``) warns that it is ignored.
+    """
+    user = SETTING_KINDS[name]
+    if user in (part.strip() for part in kind.split("+")):
+        return ""
+    return f"{name}: applies to the input kind {user} only, not {kind!r}"
+
+
 def from_kinds(
     kind: str,
     i_mean: float | str,
@@ -1077,17 +1104,10 @@ def from_kinds(
         raise ValueError("input: step (0 before onset, I_mean after) combines only with white")
     if "array" in kinds and set(kinds) & {"constant", "sine", "uniform"}:
         raise ValueError("input: array combines only with white and step")
-    for name, value, user in (
-        ("amplitude", amplitude, "uniform"),
-        ("period", period, "sine"),
-        ("sigma", sigma, "white"),
-        ("onset", onset, "step"),
-        ("depth", depth, "sine"),
-        ("baseline", baseline, "step"),
-        ("input_file", array, "array"),
-    ):
-        if value is not None and user not in kinds:
-            raise ValueError(f"{name}: applies to the input kind {user} only, not {kind!r}")
+    given = dict(amplitude=amplitude, period=period, sigma=sigma, onset=onset, depth=depth, baseline=baseline)
+    for name, value in (*given.items(), ("input_file", array)):
+        if value is not None and (unused := unused_setting(name, kind)):
+            raise ValueError(unused)
     if set(kinds) <= {"constant", "white"} and "white" in kinds:
         if sigma is None:
             raise ValueError("sigma: the input kind white needs the noise strength sigma in volts (e.g. 5 mV)")

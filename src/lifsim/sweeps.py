@@ -393,6 +393,7 @@ def _make_spec(
         raise ValueError("grid: sigma is swept only with input 'white'")
     if "amplitude" in coords and input != "uniform":
         raise ValueError("grid: amplitude is swept only with input 'uniform'")
+    _warn_unused_settings(input, sigma=sigma, amplitude=amplitude)
     sigma_v = to_si(sigma, "voltage", "sigma") if (input == "white" and sigma is not None) else None
     if input == "white" and sigma_v is None and "sigma" not in coords:
         raise ValueError("sigma: white input needs sigma (V)")
@@ -434,6 +435,21 @@ def _make_spec(
         measure=MEASURE,
     )
     return params, coords, spec
+
+
+def _warn_unused_settings(input: str, **settings: Any) -> None:  # noqa: A002
+    """Warn of each setting given that the sweep's ``input`` does not use (:func:`lifsim.inputs.unused_setting`):
+    ``sigma`` with constant input was dropped without a word.  A setting left at its default (``sigma``'s 5 mV,
+    :data:`lifsim.defaults.SWEEP`, the very object) is not one given."""
+    from .inputs import unused_setting
+    from .units import format_display
+
+    for name, value in settings.items():
+        if value is None or value is SWEEP[name]:
+            continue
+        if unused := unused_setting(name, input):
+            shown = format_display(to_si(value, _dimension(name), name), _dimension(name))
+            warnings.warn(f"{unused}; the {name} given ({shown}) is ignored", PlausibilityWarning, stacklevel=4)
 
 
 def _is_network(params: Any) -> bool:
@@ -517,9 +533,9 @@ def sweep(
         ``["i_mean=0:400pA:21", "tau=10ms,20ms"]``: any model parameter but
         dt and t_max, and ``sigma`` (white input) or ``amplitude`` (uniform).
     input : {"white", "constant", "uniform"}
-        The drive: ``I_mean`` plus white noise of ``sigma`` (V), constant
-        ``I_mean``, or the tutorial's uniform noise of relative ``amplitude``
-        (None: the tutorial's ``0.1 sqrt(t_max / dt)``, as :func:`lifsim.inputs.uniform_noise`).
+        The drive: ``I_mean`` plus white noise of ``sigma`` (V), constant ``I_mean``, or the tutorial's uniform
+        noise of relative ``amplitude`` (None: the tutorial's ``0.1 sqrt(t_max / dt)``, as
+        :func:`lifsim.inputs.uniform_noise`); one given for an input that does not use it is ignored, with a warning.
     n, seed, stream_version, method, spiking, engine, threads
         As in :func:`lifsim.simulate`; point ``p`` uses ``point_seed(seed, p)``; a store keeps the stream version.
     transient : float or str

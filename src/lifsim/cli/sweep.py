@@ -39,6 +39,9 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         "engine",
         "threads",
     )
+    for name in ("sigma", "amplitude"):  # one not given is the API's default: the input it does not apply to is told
+        if not values.given(name):
+            del keywords[name]
     keywords["stream_version"] = values["stream_version"]
     keywords["input"] = values["input"]
 
