@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,6 +66,38 @@ def test_the_gallery_has_at_least_eight_titled_examples():
     for script in scripts:
         doc = ast.get_docstring(ast.parse(script.read_text()))
         assert doc and doc.splitlines()[1].startswith("==="), script.name  # a title sphinx-gallery can show
+
+
+def run_gallery_example(name: str, monkeypatch, tmp_path):
+    """Run ``examples/gallery/NAME`` as sphinx-gallery does (in a fresh namespace, figures kept open); return the
+    figures it drew."""
+    import runpy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(ROOT / "examples" / "gallery" / name), run_name="__main__")
+    figures = [plt.figure(number) for number in plt.get_fignums()]
+    plt.close("all")  # closed for pyplot; the Figure objects are still whole
+    return figures
+
+
+def test_the_white_noise_histograms_example_draws_the_stationary_theory(monkeypatch, tmp_path):
+    """The gallery's histograms of V said "by 400 ms the distribution is stationary" with no theory drawn; it now
+    draws the stationary distribution lifsim's theory gives (as ``lifsim simulate --snapshots --plot`` does) for
+    the snapshot late enough to be stationary."""
+    (figure,) = run_gallery_example("plot_03_white_noise_histograms.py", monkeypatch, tmp_path)
+    (ax,) = figure.axes
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "stationary theory, t = 400 ms" in labels, labels
+    assert not any(label.startswith("stationary theory, t = 10 ms") for label in labels)  # not stationary yet
+    (predicted,) = [artist for artist in ax.patches if type(artist).__name__ == "StepPatch"]
+    values, edges = predicted.get_data().values, predicted.get_data().edges
+    assert np.isclose(np.sum(values * np.diff(edges)), 1.0, atol=0.02)  # a density over the histogram's bins
 
 
 def test_the_cli_reference_is_generated_from_the_parser(tmp_path, monkeypatch):
