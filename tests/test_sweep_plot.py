@@ -187,3 +187,43 @@ def test_the_fano_panel_has_the_legend_of_its_curves():
     (cv,) = [ax for ax in fig.axes if ax.get_title().endswith("irregularity (CV of the ISIs)")]
     labels = [text.get_text() for text in fano.get_legend().get_texts()]
     assert labels == [text.get_text() for text in cv.get_legend().get_texts()] and len(labels) == 2
+
+
+def data_under(ax, box) -> list[tuple[float, float]]:
+    """The data points (display coordinates) of ``ax``'s lines and error bars that fall inside ``box``."""
+    inside = []
+    for line in ax.get_lines():
+        x, y = line.get_xdata(), line.get_ydata()
+        if len(x) == 0:
+            continue
+        points = ax.transData.transform(np.column_stack([x, y]).astype(float))
+        # a line between its points too: sampled along each segment
+        fine = np.concatenate([np.linspace(a, b, 20) for a, b in zip(points[:-1], points[1:])] or [points])
+        inside += [tuple(p) for p in fine if box.contains(*p)]
+    return inside
+
+
+@pytest.mark.parametrize("style", [{}, {"font.size": 14, "axes.titlesize": 13, "legend.fontsize": 11}],
+                         ids=["lifsim-sweep", "gallery"])  # fmt: skip
+def test_the_rate_panels_legend_covers_no_curve(style):
+    """The gallery's sweep (six currents, tau = 10, 20 and 40 ms, drawn with larger text): the rate panel's legend
+    (six entries, placed "best" inside) sat on the tau = 10 ms curve at about 150-250 pA. It now lies off the
+    data, whole inside the figure, one entry a curve."""
+    i_mean = np.linspace(50e-12, 400e-12, 6)
+    tau = np.array([0.01, 0.02, 0.04])
+    ds = fake_sweep({"i_mean": list(i_mean), "tau": list(tau)})
+    slope = np.array([0.36, 0.21, 0.115]) * 1e12  # Hz per A: the gallery's rates, 15-140, 8-81 and 4-45 Hz
+    rate = i_mean[:, None] * slope[None, :]
+    for name in ("rate", "rate_theory", "rate_theory_continuous"):
+        ds[name] = (("i_mean", "tau"), rate)
+    ds["rate_sem"] = (("i_mean", "tau"), 0.02 * rate)
+    with plt.rc_context(style):
+        fig = plot_sweep(ds)
+        fig.canvas.draw()
+    (ax,) = [ax for ax in fig.axes if "stationary rate" in ax.get_title()]
+    legend = ax.get_legend()
+    box = legend.get_window_extent()
+    assert data_under(ax, box) == [], "the rate panel's legend covers its curves"
+    assert [text.get_text() for text in legend.get_texts()] == [f"$\\tau_m$ = {v} ms" for v in (10, 20, 40)]
+    whole = fig.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0, (box, whole)  # not cut off

@@ -805,17 +805,20 @@ def _sweep_curves(axes: list[plt.Axes], ds: Any, names: list[str], pick: dict[st
     x, xlabel = _sweep_axis(ds, names[0])
     series: list[int | None] = list(range(ds.sizes[names[1]])) if len(names) > 1 else [None]
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(series)))
+    handles: list[Any] = []
     for color, j in zip(colors, series):
         label = "" if j is None else " " + _value_text(names[1], float(ds[names[1]].values[j]))
         point = ds.isel(pick if j is None else {**pick, names[1]: j})
-        axes[0].errorbar(x, point.rate, yerr=point.rate_sem, fmt="o", color=color, ms=4, label=f"simulation{label}")
-        axes[0].plot(x, point.rate_theory, "-", color=color, lw=1.5, label=f"theory (grid){label}")
+        bars = axes[0].errorbar(x, point.rate, yerr=point.rate_sem, fmt="o", color=color, ms=4, label="simulation")
+        (line,) = axes[0].plot(x, point.rate_theory, "-", color=color, lw=1.5, label="theory (grid)")
         axes[0].plot(x, point.rate_theory_continuous, ":", color=color, lw=1.0)
+        # a curve's entry: its dots (simulation) over its line (theory), named by its value
+        handles += [bars, line] if j is None else [((bars, line), label.strip())]
         axes[1].plot(x, point.cv, "o-", color=color, ms=4, label=label.strip() or "simulation")
         if len(axes) > 2:
             axes[2].plot(x, point.fano, "o-", color=color, ms=4, label=label.strip() or "simulation")
     where = f"{_slice_text(ds, pick)}: " if pick else ""
-    explained = "" if pick else "\n(dots: simulation +/- sem; line: grid theory; dotted: continuous time)"
+    explained = "" if pick else "\n(dots: simulation +/- sem; line: grid theory;\ndotted: continuous time)"
     axes[0].set(xlabel=xlabel, ylabel=RATE_LABEL, title=f"{where}stationary rate{explained}")
     axes[1].set(xlabel=xlabel, ylabel="CV of the ISIs", title=f"{where}irregularity (CV of the ISIs)")
     if len(axes) > 2:
@@ -825,7 +828,27 @@ def _sweep_curves(axes: list[plt.Axes], ds: Any, names: list[str], pick: dict[st
         if is_geometric(x):
             _log_axis(ax, "x", x)
     if len(series) <= 6:
-        for ax in axes:  # the Fano panel's too: its colours were read from the others
+        # the rate panel's legend under its axes, off the data (placed "best" inside, its six entries covered the
+        # steepest curve); one entry a curve, what dots and line are said by the title (or the legend's own)
+        if series == [None]:
+            axes[0].legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
+                           fontsize="small", frameon=False)  # fmt: skip
+        else:
+            axes[0].legend(
+                [handle for handle, _ in handles],
+                [text for _, text in handles],
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.22),
+                ncol=min(len(handles), 3),
+                fontsize="small",
+                frameon=False,
+                handlelength=1.5,
+                handletextpad=0.5,
+                columnspacing=1.0,
+                title=None if explained else "dots: simulation; line: grid theory",
+                title_fontsize="small",
+            )
+        for ax in axes[1:]:  # the Fano panel's too: its colours were read from the others
             ax.legend(fontsize="x-small", loc="best")
 
 
