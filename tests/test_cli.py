@@ -58,6 +58,28 @@ def test_tutorial_lists_the_exercises(capsys, argv):
         assert f"{number:>2}  {title}" in out
 
 
+def test_tutorial_without_an_exercise_lists_both_parts_and_how_to_run_each():
+    """The installed ``lifsim tutorial``, as the README says: it listed Part I's 14 exercises only, and said only
+    ``lifsim tutorial EX``; Part II's eight (with ``demo``) and how to replay them were nowhere."""
+    from cli_helpers import lifsim_script
+
+    from lifsim.tutorial import TITLES
+    from lifsim.tutorial_part2 import PART2_TITLES
+
+    done = subprocess.run([lifsim_script(), "tutorial"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    out = done.stdout
+    for number, title in TITLES.items():
+        assert f"{number:>2}  {title}" in out
+    second = out.index("Part II")
+    for name, title in PART2_TITLES.items():
+        assert re.search(rf"^ *{name}  {re.escape(title)}$", out[second:], re.M), (name, title)
+    assert "'lifsim tutorial EX'" in out[:second] and "'lifsim tutorial --part 2 EX'" in out[second:]
+    # one part when one is asked for, as before
+    part2 = subprocess.run([lifsim_script(), "tutorial", "--part", "2"], capture_output=True, text=True, timeout=120)
+    assert "Defining parameters" not in part2.stdout and "A class: LIFNeurons" in part2.stdout
+
+
 # exercise -> {key: shape} of its --data file
 TUTORIAL_DATA = {
     2: {"t": (10,), "i": (10,)},

@@ -22,6 +22,8 @@ SETTING_FLAGS = {
     "--t-ref": ("t_ref", "mean refractory period"),
     "--t-ref-std": ("t_ref_std", "standard deviation of the refractory periods"),
 }
+#: each part's heading where ``lifsim tutorial`` lists both
+PART_HEADINGS = {1: "LIF Neuron Part I:", 2: "LIF Neuron Part II (spikes), --part 2:"}
 #: the older spellings (the notebook's mu and sigma), refused with the new name: --sigma is a voltage elsewhere
 RENAMED_FLAGS = {"--mu": "--t-ref", "--sigma": "--t-ref-std"}
 
@@ -38,9 +40,14 @@ def add_parser(sub: Any) -> None:
         nargs="?",
         help=f"exercise: Part I {part1[0]}..{part1[-1]}; Part II {', '.join(part2)}",
     )
-    parser.add_argument("--list", action="store_true", help="list the exercises with their titles")
     parser.add_argument(
-        "--part", metavar="{1,2}", default="1", help="LIF Neuron Part I (1, the default) or Part II (2, spikes)"
+        "--list", action="store_true", help="list the exercises with their titles (both parts, or the --part given)"
+    )
+    parser.add_argument(
+        "--part",
+        metavar="{1,2}",
+        default=None,
+        help="LIF Neuron Part I (1, the default for EX) or Part II (2, spikes); without EX, the part to list",
     )
     defaults = {"--t-ref": DEMO_MU, "--t-ref-std": DEMO_SIGMA}
     for flag, (dest, what) in SETTING_FLAGS.items():
@@ -64,13 +71,17 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
             raise UsageError(
                 f"{old}: renamed {new} (a time, the demo's {SETTING_FLAGS[new][1]}; --sigma is a voltage elsewhere)"
             )
-    part = str(args.part).strip()
+    part = "1" if args.part is None else str(args.part).strip()
     if part not in ("1", "2"):
         raise UsageError(f"--part: expected 1 or 2, got {args.part!r}")
     if args.list and args.exercise is not None:
         raise UsageError(f"--list: lists the exercises; replay {args.exercise} without --list")
     if args.list or args.exercise is None:
-        _list(REGISTRY[int(part)], int(part), bool(args.list))
+        parts = (1, 2) if args.part is None else (int(part),)  # both, as the README says, unless one is asked for
+        for number in parts:
+            if len(parts) > 1:
+                print(("" if number == 1 else "\n") + PART_HEADINGS[number])
+            _list(REGISTRY[number], number, bool(args.list))
         return 0
     values = resolve("tutorial", args, labels=labels)
     try:
