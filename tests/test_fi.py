@@ -483,3 +483,30 @@ def test_an_f_i_curves_zarr_is_written_by_its_sweep(tmp_path, noise_free_curve):
     assert not (tmp_path / "x.zarr").exists()
     made = fi_curve(lifsim.LIFParams(t_max="300 ms"), [1e-10, 2e-10], n=3, store=tmp_path / "x.zarr")
     assert_same_curve(made, lifsim.load_fi(tmp_path / "x.zarr"))
+
+
+def _lifsim_warnings(*calls):  # type: ignore[no-untyped-def]
+    import warnings
+
+    from lifsim.errors import LifsimWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for call in calls:
+            call()
+    return [w for w in caught if issubclass(w.category, LifsimWarning)]
+
+
+def test_the_curves_warnings_point_at_the_callers_line():
+    """``lifsim.fi_curve(sigma="5 mV")`` said ``src/lifsim/sweeps.py:944: PlausibilityWarning: transient: ...``:
+    its warnings, and those of the runs of its points, now point at the line that called it."""
+    from lifsim.params import profile
+
+    params = profile("study", t_max="100 ms")
+    said = _lifsim_warnings(
+        lambda: fi_curve(params, ["200 pA"], sigma="5 mV", n=20, transient="10 ms"),  # transient too short
+        lambda: fi_curve(params, ["100 nA"], n=2, transient="10 ms"),  # a point's run: a rate of a spike a step
+    )
+    texts = [str(w.message) for w in said]
+    assert any(t.startswith("transient:") for t in texts) and any(t.startswith("rate:") for t in texts), texts
+    assert [w.filename for w in said] == [__file__] * len(said), [(w.filename, w.lineno) for w in said]

@@ -572,3 +572,19 @@ def test_the_command_says_a_sigma_its_input_does_not_use_is_ignored(tmp_path):
                      "given (3 mV) is ignored"], done.stderr  # fmt: skip
     quiet = run_script([*argv, "--input", "constant"], cwd=tmp_path)
     assert quiet.returncode == 0 and "ignored" not in quiet.stderr, quiet.stderr
+
+
+def test_a_sweeps_warnings_point_at_the_callers_line():
+    """A sweep's own warnings did; a point's run's (sweeps.py:258) and the grid's (grid.py) did not."""
+    from lifsim.errors import LifsimWarning
+    from lifsim.params import profile
+
+    params = profile("study", t_max="100 ms")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sweep(params, {"i_mean": ["100 nA"]}, n=2, transient="10 ms", input="constant")  # a spike a step
+        sweep(params, {"i_mean": "200,400pA,4e-10"}, n=2, transient="10 ms", input="constant")  # 4e-10 pA?
+    said = [w for w in caught if issubclass(w.category, LifsimWarning)]
+    texts = [str(w.message) for w in said]
+    assert any(t.startswith("rate:") for t in texts) and any("takes the list's unit" in t for t in texts), texts
+    assert [w.filename for w in said] == [__file__] * len(said), [(w.filename, w.lineno) for w in said]

@@ -13,6 +13,7 @@ __all__ = [
     "MissingDependencyError",
     "require",
     "PlausibilityWarning",
+    "user_stacklevel",
     "EXIT_OK",
     "EXIT_INTERNAL",
     "EXIT_USAGE",
@@ -55,6 +56,23 @@ def require(package: str, *, extra: str | None, subject: str, what: str = "path"
     else:
         fix = f"pip install {package} (a dependency of lifsim; reinstall lifsim)"
     raise MissingDependencyError(f"{what}: {subject} needs {package}; {fix}", package=package, extra=extra)
+
+
+#: lifsim's own folder: a warning of lifsim's points at the first frame outside it (:func:`user_stacklevel`)
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the line of the user's code that called lifsim, however
+    deep inside lifsim it is raised (``lifsim.fi_curve`` -> ``sweep`` -> ``simulate`` -> the run's check): the
+    first frame outside the lifsim package.  ``warnings.warn(text, category, stacklevel=user_stacklevel())``
+    (Python 3.12's ``skip_file_prefixes``, for every Python lifsim runs on)."""
+    frame = sys._getframe(1)  # the function that warns: stacklevel 1
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class LifsimWarning(UserWarning):

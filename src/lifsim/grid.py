@@ -153,7 +153,7 @@ def _warn_inherited_slips(items: Sequence[str], values: Sequence[float], unit: s
     far from the items with units while its plain SI reading (4e-10 A = 400 pA) is near them."""
     import warnings
 
-    from .errors import PlausibilityWarning
+    from .errors import PlausibilityWarning, user_stacklevel
     from .units import format_display
 
     sized = [abs(v) for item, v in zip(items, values) if _unit_of(item) and v != 0]
@@ -170,7 +170,7 @@ def _warn_inherited_slips(items: Sequence[str], values: Sequence[float], unit: s
                 f"{where}: {item} takes the list's unit ({item} {unit}), far from the other values; as a plain "
                 f"number (SI) it would be {meant}: write a unit on each value if that was meant",
                 PlausibilityWarning,
-                stacklevel=2,
+                stacklevel=user_stacklevel(),
             )
 
 

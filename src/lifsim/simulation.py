@@ -20,7 +20,7 @@ from .atomic import check_path_type
 from .engine.output import RunOutput
 from .engine.plan import RunPlan
 from .engine.spike_list import steps_to_times
-from .errors import PlausibilityWarning
+from .errors import PlausibilityWarning, user_stacklevel
 from .inputs import Input, array_values
 from .params import LIFParams
 from .planning import RunEstimate
@@ -126,7 +126,7 @@ def run(
     if dry_run:
         return job.estimate()
     for text in plausibility(valid):
-        warnings.warn(text, PlausibilityWarning, stacklevel=3)
+        warnings.warn(text, PlausibilityWarning, stacklevel=user_stacklevel())
     gpu = _use_device(valid)
     result = collect(valid, plan, job.run(), {"runner": job.meta, **({"device": gpu} if gpu is not None else {})})
     job.finish(result)
@@ -266,7 +266,7 @@ def checked(result: Result) -> Result:
             f"rate: the neurons fire at {result.rate:.4g} Hz, over half the most that steps of {format_si(dt, 's')} "
             f"allow (a spike every step: {1 / dt:.4g} Hz); check the units of the input and parameters",
             PlausibilityWarning,
-            stacklevel=4,
+            stacklevel=user_stacklevel(),
         )
     return result
 

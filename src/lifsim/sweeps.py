@@ -38,7 +38,7 @@ import numpy as np
 
 from .atomic import check_path_type
 from .defaults import FI, STUDY_PROFILE, SWEEP
-from .errors import PlausibilityWarning
+from .errors import PlausibilityWarning, user_stacklevel
 from .grid import SWEPT_INPUT, GridPoints, check_grid, parse_grid
 from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
@@ -200,7 +200,7 @@ def _check_point(spec: _Spec, base: Any, names: Sequence[str], values: Sequence[
         if spec.method == "euler":
             point_params.check_method("euler")
         for note in point_params.notes():  # round_steps: the period a point runs, said once per distinct rounding
-            warnings.warn(f"round_steps: {note}", PlausibilityWarning, stacklevel=2)
+            warnings.warn(f"round_steps: {note}", PlausibilityWarning, stacklevel=user_stacklevel())
 
 
 #: most points whose memory a sweep checks before the first runs (each is a theory rate, a few milliseconds)
@@ -449,7 +449,8 @@ def _warn_unused_settings(input: str, **settings: Any) -> None:  # noqa: A002
             continue
         if unused := unused_setting(name, input):
             shown = format_display(to_si(value, _dimension(name), name), _dimension(name))
-            warnings.warn(f"{unused}; the {name} given ({shown}) is ignored", PlausibilityWarning, stacklevel=4)
+            text = f"{unused}; the {name} given ({shown}) is ignored"
+            warnings.warn(text, PlausibilityWarning, stacklevel=user_stacklevel())
 
 
 def _is_network(params: Any) -> bool:
@@ -625,7 +626,7 @@ def _warn_unsettled(spec: _Spec, ds: Any) -> None:
             "forget their start (CV**2 x intervals < 0.15): their rates may be off the stationary theory by more "
             "than rate_sem; a longer transient removes that",
             PlausibilityWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -663,7 +664,7 @@ def _warn_short_window(spec: _Spec, params: Any, ds: Any) -> None:
             f"held fewer than {SHORT_WINDOW} intervals a neuron (rate x window): intervals longer than the window "
             "never end in it, so the CV of those it holds is too low; a longer t_max removes that",
             PlausibilityWarning,
-            stacklevel=3,
+            stacklevel=user_stacklevel(),
         )
 
 

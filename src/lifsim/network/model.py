@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from ..errors import PlausibilityWarning
+from ..errors import PlausibilityWarning, user_stacklevel
 from ..seeds import check_seed
 from ..units import format_display, to_si, unit_slips
 
@@ -323,7 +323,7 @@ class BrunelParams:
     def warn_plausibility(self) -> None:
         """Warn (:class:`~lifsim.errors.PlausibilityWarning`) about each of :meth:`plausibility`'s values."""
         for text in self.plausibility():
-            warnings.warn(text, PlausibilityWarning, stacklevel=3)
+            warnings.warn(text, PlausibilityWarning, stacklevel=user_stacklevel())
 
     def warn_saturation(self, rate: float) -> None:
         """Warn (:class:`RateWarning`) when a theory rate reaches 1/t_ref (90% of it: refractory 90% of the time)."""
@@ -332,7 +332,7 @@ class BrunelParams:
                 f"the theory's rate {rate:.4g} Hz reaches 1/t_ref = {1 / self.t_ref:.4g} Hz: "
                 "the network saturates (g or eta too far from the AI state)",
                 RateWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
 
 
