@@ -197,7 +197,7 @@ def test_overwrite_existing_files(tmp_path, noisy, with_array):
     for suffix in FORMATS:
         path = tmp_path / f"run{suffix}"
         noisy.save(str(path))
-        with pytest.raises(ValueError, match="exists; add --force"):
+        with pytest.raises(ValueError, match="exists; pass overwrite=True"):
             with_array.save(str(path))
         with_array.save(str(path), overwrite=True)
         back = lifsim.load(str(path))

@@ -439,7 +439,7 @@ def test_the_python_api_of_a_network_result_speaks_python():
 def test_saving_over_a_network_file_names_the_call(tmp_path):
     result = lifsim.network.network(BrunelParams(n_exc=400, t_max=0.02))
     result.save(tmp_path / "n.nc")
-    with pytest.raises(ValueError, match=r"^save: '.*n\.nc' exists; add --force \(overwrite=True\)"):
+    with pytest.raises(ValueError, match=r"^save: '.*n\.nc' exists; pass overwrite=True to replace it"):
         result.save(tmp_path / "n.nc")
 
 

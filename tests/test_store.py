@@ -363,7 +363,7 @@ def test_a_run_file_is_not_replaced_without_force(tmp_path, name):
         assert lifsim.load(path).meta["seed"] == 2
     # the API: Result.save refuses, overwrite=True replaces
     run = lifsim.simulate(P, n=2, seed=3)
-    with pytest.raises(ValueError, match="exists; add --force \\(overwrite=True\\)"):
+    with pytest.raises(ValueError, match="exists; pass overwrite=True to replace it"):
         run.save(path)
     run.save(path, overwrite=True)
     assert leftovers(tmp_path) == []
@@ -372,7 +372,7 @@ def test_a_run_file_is_not_replaced_without_force(tmp_path, name):
 def test_a_streamed_run_store_is_not_replaced_without_force(tmp_path):
     assert cli(*SIMULATE, "--record-v", "all", "--data", "t.zarr", cwd=tmp_path).returncode == 0
     one_line(cli(*SLOW, "--record-v", "0:3", "--data", "t.zarr", cwd=tmp_path, timeout=120), "t.zarr", "--force")
-    with pytest.raises(ValueError, match="exists; add --force"):
+    with pytest.raises(ValueError, match="exists; pass overwrite=True"):
         lifsim.simulate(P, n=3, record_v="all", trace_store=tmp_path / "t.zarr")
     assert (
         cli(*SIMULATE, "--seed", "4", "--record-v", "all", "--data", "t.zarr", "--force", cwd=tmp_path).returncode == 0
@@ -391,7 +391,7 @@ def test_a_sweep_is_not_replaced_without_force(tmp_path):
         assert time.monotonic() - started < 30
         assert cli(*SMALL, "--n", "30", "--data", name, "--force", cwd=tmp_path).returncode == 0
         assert json.loads(load_sweep(tmp_path / name).attrs["lifsim_meta"])["sweep"]["n"] == 30
-    with pytest.raises(ValueError, match="exists; add --resume .* --force \\(overwrite=True\\)"):
+    with pytest.raises(ValueError, match="exists; pass resume=True to finish it, overwrite=True to replace it"):
         api_sweep(tmp_path / "s.zarr")
     assert api_sweep(tmp_path / "s.zarr", overwrite=True).rate.shape == (3,)
 
@@ -405,6 +405,25 @@ def test_an_fi_table_is_not_replaced_without_force(tmp_path):
         assert (tmp_path / name).read_bytes() == before
         assert cli(*fi, "--seed", "3", "--data", name, "--force", cwd=tmp_path).returncode == 0
         assert (tmp_path / name).read_bytes() != before
+
+
+def test_the_refusal_says_how_to_replace_in_the_callers_own_words(tmp_path):
+    """The README's main command run twice said "add --force (overwrite=True) to replace it": the command line
+    speaks of its flags, Python of its keywords, the same refusal either way."""
+    command = ["simulate", "--n", "10", "--snapshots", "20ms", "--data", "lif.nc"]
+    assert cli(*command, cwd=tmp_path).returncode == 0
+    line = one_line(cli(*command, cwd=tmp_path), "--data: 'lif.nc' exists; add --force to replace it")
+    assert "overwrite" not in line
+    with pytest.raises(ValueError, match=r"lif\.nc' exists; pass overwrite=True to replace it") as refused:
+        lifsim.simulate(P, n=2).save(tmp_path / "lif.nc")
+    assert "--" not in str(refused.value)
+    # a store that could be finished instead: both ways named, each in its own words
+    assert cli(*SMALL, "--data", "s.zarr", cwd=tmp_path).returncode == 0
+    line = one_line(cli(*SMALL, "--data", "s.zarr", cwd=tmp_path), "add --resume to finish it, --force to replace it")
+    assert "=True" not in line
+    with pytest.raises(ValueError, match="pass resume=True to finish it, overwrite=True to replace it") as refused:
+        api_sweep(tmp_path / "s.zarr")
+    assert "--" not in str(refused.value)
 
 
 # ------------------------------------------------------------------ a rerun never writes onto its input
@@ -432,7 +451,7 @@ def test_a_distributed_run_store_is_replaced_only_with_overwrite_and_checked_on_
     store = tmp_path / "d.zarr"
     kwargs = dict(n=300, record_v=[0, 7, 299], runner=client, trace_store=store)
     first = lifsim.simulate(P, seed=1, **kwargs)
-    with pytest.raises(ValueError, match="exists; add --resume .* --force \\(overwrite=True\\)"):
+    with pytest.raises(ValueError, match="exists; pass resume=True to finish it, overwrite=True to replace it"):
         lifsim.simulate(P, seed=2, **kwargs)
     second = lifsim.simulate(P, seed=2, overwrite=True, **kwargs)
     assert lifsim.load(store).meta["seed"] == 2 and first.meta["seed"] == 1 and second.meta["seed"] == 2

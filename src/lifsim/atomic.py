@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import in_own_words
 from .signals import raise_if_interrupted
 
 __all__ = [
@@ -306,10 +307,10 @@ def _publish_new(tmp: Path, target: Path) -> None:
     import errno
 
     def taken() -> ValueError:
+        again = in_own_words("rerun with --force", "save again with overwrite=True")
         return ValueError(
             f"{str(target)!r} appeared while this run was writing it (another run writing the same path?); it is "
-            "left as it is, and this run's file was not written: choose another path, or rerun with --force "
-            "(overwrite=True) once it is there"
+            f"left as it is, and this run's file was not written: choose another path, or {again} once it is there"
         )
 
     renameat2 = _renameat2()

@@ -6,8 +6,11 @@ the bad value and what would be accepted); these add what those two cannot say.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import sys
+from collections.abc import Iterator
 
 __all__ = [
     "MissingDependencyError",
@@ -25,6 +28,8 @@ __all__ = [
     "exit_status_table",
     "internal_error",
     "DEBUG_VARIABLE",
+    "command_line",
+    "in_own_words",
 ]
 
 
@@ -107,6 +112,29 @@ def warn_unchecked(source: object, what: str = "numbers and attributes") -> None
         UncheckedFileWarning,
         stacklevel=3,
     )
+
+
+# -- who is told: the ``lifsim`` command's user, or Python's ----------------------------------------------------
+
+#: set by :func:`command_line` while the ``lifsim`` command runs
+_COMMAND_LINE: contextvars.ContextVar[bool] = contextvars.ContextVar("lifsim_command_line", default=False)
+
+
+@contextlib.contextmanager
+def command_line() -> Iterator[None]:
+    """Within: messages name what to do as the ``lifsim`` command's flags (``--force``), not as Python's keywords
+    (``overwrite=True``); :func:`lifsim.cli.main` runs every command in it."""
+    token = _COMMAND_LINE.set(True)
+    try:
+        yield
+    finally:
+        _COMMAND_LINE.reset(token)
+
+
+def in_own_words(flags: str, keywords: str) -> str:
+    """One remedy in the words of who called: ``flags`` for the ``lifsim`` command (within :func:`command_line`),
+    ``keywords`` for Python (``in_own_words("add --force", "pass overwrite=True")``)."""
+    return flags if _COMMAND_LINE.get() else keywords
 
 
 # -- exit statuses of the ``lifsim`` command ------------------------------------------------------------------

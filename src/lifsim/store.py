@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from .atomic import atomic_folder, file_mode
+from .errors import in_own_words
 
 __all__ = [
     "LAYER",
@@ -85,11 +86,12 @@ def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "path"
     target = Path(path)
     if overwrite or not (target.exists() or target.is_symlink()):
         return
-    how = (
-        "add --resume (resume=True) to finish it, --force (overwrite=True) to replace it"
-        if resume
-        else ("add --force (overwrite=True) to replace it")
-    )
+    # the lifsim command's flags or Python's keywords, as who called speaks
+    if resume:
+        finish = "add --resume to finish it, --force", "pass resume=True to finish it, overwrite=True"
+    else:
+        finish = "add --force", "pass overwrite=True"
+    how = in_own_words(*finish) + " to replace it"
     if not target.exists():  # a link to nothing: it is what would be replaced
         raise ValueError(
             f"{what}: {str(path)!r} is a link to {os.readlink(target)!r}, which does not exist; {how}, or choose "

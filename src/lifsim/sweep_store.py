@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .atomic import check_path_type
+from .errors import in_own_words
 from .store import (
     FI_READER,
     LAYER,
@@ -176,14 +177,15 @@ class SweepStore:
         if names == ["measure"]:
             return (
                 f"measured by an older lifsim, measure {stored['measure']} against this one's {ours['measure']}: its "
-                "rates, standard errors or theory came by other rules; --force (overwrite=True) runs the sweep again "
-                "into it"
+                "rates, standard errors or theory came by other rules; "
+                + in_own_words("--force", "overwrite=True")
+                + " runs the sweep again into it"
             )
         if names == ["stream"]:
             version = str(stored["stream"]).rsplit("/", 1)[-1]
             return (
                 f"its random stream is {stored['stream']}, this sweep draws {ours['stream']}; resume it with "
-                f"--stream-version {version} (stream_version={version})"
+                + in_own_words(f"--stream-version {version}", f"stream_version={version}")
             )
         if not names:
             return "grid, parameters, n, seed or input differ"
@@ -229,7 +231,7 @@ class SweepStore:
         if LAYER not in attributes:
             raise ValueError(
                 f"data: {self.path} was written by an older lifsim without resume marks; it cannot be resumed "
-                "(add --force to run the sweep again into it)"
+                f"({in_own_words('add --force', 'pass overwrite=True')} to run the sweep again into it)"
             )
         self._check_grid_order()
         try:
@@ -339,13 +341,13 @@ def _load_zarr(target: Path) -> Any:
         raise ValueError(f"{target}: not a lifsim sweep (no sweep attributes in its Zarr metadata)")
     if LAYER in attributes:
         if not sealed(target):
-            raise ValueError(f"{target}: an unfinished sweep; finish it with --resume (resume=True)")
+            raise ValueError(f"{target}: an unfinished sweep; finish it with {in_own_words('--resume', 'resume=True')}")
         try:
             verify(target)
         except (ValueError, OSError) as error:
             raise ValueError(f"{target}: damaged lifsim sweep store: {error}") from None
     elif not int(attributes.get("lifsim_complete", 0)):
-        raise ValueError(f"{target}: an unfinished sweep; finish it with --resume (resume=True)")
+        raise ValueError(f"{target}: an unfinished sweep; finish it with {in_own_words('--resume', 'resume=True')}")
     try:
         with quiet_zarr(target):
             ds = xr.open_zarr(target, consolidated=LAYER in attributes).load()

@@ -86,9 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run(argv: list[str], labels: dict[str, str]) -> int:
+    from ..errors import command_line
     from ..signals import raise_if_interrupted
 
-    status = _dispatch(argv, labels)
+    with command_line():  # what a message says to do is said as flags (--force), not keywords (overwrite=True)
+        status = _dispatch(argv, labels)
     raise_if_interrupted()  # an interrupt a library swallowed still ends the run as interrupted
     return status
 

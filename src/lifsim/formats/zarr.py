@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..dataset import check_declared_sizes, from_dataset, to_dataset
+from ..errors import in_own_words
 from ..result import Result
 from ..store import LAYER, READERS, kind_of, open_store, read_attributes, refuse_links, verify, write_dataset
 from .zarr_traces import CHUNK_VALUES, TraceStore, ZarrTraces, trace_chunks
@@ -104,8 +105,8 @@ def _check_store(source: Path, wanted: str = "run") -> None:
             raise ValueError(f"{source}: a lifsim {kind}, not a {wanted}; read it with {READERS[kind]}")
         if kind == "checkpoint" and not int((attributes or {}).get("lifsim_complete", 0)):
             raise ValueError(
-                f"{source}: an unfinished distributed run (not completely written); finish it with --resume "
-                "(resume=True)"
+                f"{source}: an unfinished distributed run (not completely written); finish it with "
+                + in_own_words("--resume", "resume=True")
             )
         if attributes is None or kind is None:
             raise ValueError(f"{source}: cannot read as a lifsim result (not a lifsim Zarr store)")
