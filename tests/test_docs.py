@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import io
 import os
 import re
 import shutil
@@ -98,6 +99,42 @@ def test_the_white_noise_histograms_example_draws_the_stationary_theory(monkeypa
     (predicted,) = [artist for artist in ax.patches if type(artist).__name__ == "StepPatch"]
     values, edges = predicted.get_data().values, predicted.get_data().edges
     assert np.isclose(np.sum(values * np.diff(edges)), 1.0, atol=0.02)  # a density over the histogram's bins
+
+
+def run_doctests(page: Path) -> list[str]:
+    """Run the ``{doctest}`` blocks of a page as the doctest build does (one namespace for the page's blocks);
+    return the failures' reports."""
+    import doctest
+
+    namespace: dict = {}
+    failures: list[str] = []
+    for number, block in enumerate(re.findall(r"```\{doctest\}\n(.*?)```", page.read_text(), re.S)):
+        test = doctest.DocTestParser().get_doctest(block, namespace, f"{page.name} block {number}", str(page), 0)
+        report = io.StringIO()
+        runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+        runner.run(test, out=report.write, clear_globs=False)
+        namespace.update(test.globs)
+        if runner.failures:
+            failures.append(report.getvalue())
+    return failures
+
+
+def test_the_pages_name_the_theory_the_figures_draw_and_its_conditions():
+    """From a teacher's review: Getting started said its figure draws "the Siegert rate" beside the rate, where it
+    draws the grid's Markov chain; the Theory page said the grid correction shifts threshold and reset (it shifts
+    the threshold) and quoted the stationary moments at 400 pA without the refractory period and time step they
+    need. The pages' doctests show each as lifsim computes it."""
+    start = (DOCS / "getting-started.md").read_text()
+    theory = (DOCS / "guide" / "theory.md").read_text()
+    assert "theory (Markov chain\nof the grid)" in start or "theory (Markov chain of the grid)" in start
+    assert "(the Siegert rate)" not in start
+    assert "shifts the threshold and the" not in theory and "shifts the threshold up" in theory
+    flat = " ".join(theory.split())
+    assert re.search(r"`t_ref` = 2 ms: -61\.161 mV and 43\.43 mV\*\*2", flat), "the moments' conditions"
+    assert "-59.439 mV and 33.70 mV**2" in flat
+    for page in (DOCS / "getting-started.md", DOCS / "guide" / "theory.md"):
+        assert "{doctest}" in page.read_text()
+        assert run_doctests(page) == [], page.name
 
 
 def test_the_cli_reference_is_generated_from_the_parser(tmp_path, monkeypatch):
