@@ -96,6 +96,9 @@ html_theme_options = {
     "icon_links": [],
     "use_edit_page_button": False,
 }
+#: the colour mode a first visit gets (the theme's documented default); left unset, the theme's page script starts
+#: from an empty mode and every page logs "Got invalid theme mode: . Resetting to auto." in the browser's console
+html_context = {"default_mode": "auto"}
 html_static_path = ["_static"]
 html_css_files = ["lifsim.css"]
 #: the theme's default footer links nothing outside; no analytics, no external fonts

@@ -337,6 +337,40 @@ def test_the_maths_is_rendered_and_the_code_wraps_in_a_browser_without_a_network
     assert sideways == {"part1": 0, "part2": 0}
 
 
+@pytest.mark.docs
+@pytest.mark.browser
+def test_the_pages_log_no_error_in_a_browser_that_never_visited_them(site):
+    """Every page logged "Got invalid theme mode: . Resetting to auto." in a browser without a stored theme mode
+    (the theme reads its default from html_context's default_mode, which conf.py did not set)."""
+    names = ("chromium", "chromium-browser", "google-chrome")
+    chromium = next((shutil.which(name) for name in names if shutil.which(name)), None)
+    if chromium is None:
+        pytest.skip("no Chromium here (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+    pages = ("_generated/benchmarks/amd.html", "index.html", "guide/theory.html", "gallery/index.html")
+    said: dict[str, list[str]] = {}
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--headless=new"])
+        try:
+            for name in pages:
+                context = browser.new_context()  # nothing stored: a first visit
+                page = context.new_page()
+                page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(("file:", "data:"))
+                           else route.abort())  # fmt: skip
+                messages: list[str] = []
+                page.on("console", lambda m, into=messages: into.append(f"{m.type}: {m.text}"))
+                page.on("pageerror", lambda error, into=messages: into.append(f"pageerror: {error}"))
+                page.goto((site / name).as_uri(), wait_until="load", timeout=120_000)
+                page.wait_for_timeout(500)
+                mode = page.evaluate("() => document.documentElement.dataset.mode")
+                said[name] = [m for m in messages if m.startswith(("error", "warning", "pageerror"))]
+                assert mode == "auto", (name, mode)
+                context.close()
+        finally:
+            browser.close()
+    assert said == {name: [] for name in pages}
+
+
 def _documented_commands() -> list[tuple[str, int]]:
     """Every complete `lifsim ...` command written inline in the guide, the pages and the README (not the
     placeholders such as `lifsim tutorial EX`, not the ones that need a file of the reader's), with the exit status
