@@ -367,7 +367,7 @@ def test_a_run_shorter_than_the_default_transient_blames_the_run():
 
     done = run_script(["fi", "--t-max", "0.1s"])
     assert done.returncode == 2
-    assert done.stderr.startswith("lifsim: error: --t-max: the run (0.1 s) must be longer than the transient (0.1 s)")
+    assert done.stderr.startswith("lifsim: error: --t-max: the run (100 ms) must be longer than the transient (100 ms)")
 
 
 def test_rerun_of_an_fi_table_csv_calls_it_one(tmp_path):

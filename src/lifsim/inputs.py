@@ -373,7 +373,8 @@ class Modulated(Input):
         for term in self.terms:
             if isinstance(term, SineTerm) and term.period < 2 * params.dt:
                 raise ValueError(
-                    f"period: {term.period!r} s is shorter than two time steps (2 dt = {2 * params.dt!r} s); "
+                    f"period: {format_display(term.period, 'time')} is shorter than two time steps (2 dt = "
+                    f"{format_display(2 * params.dt, 'time')}); "
                     "the grid cannot represent the sinusoid"
                 )
 
@@ -478,7 +479,7 @@ class WhiteNoise(Input, NoiseTerm):
     def __post_init__(self) -> None:
         self.sigma = _finite(to_si(self.sigma, "voltage", "sigma"), "sigma")
         if self.sigma < 0:
-            raise ValueError(f"sigma: must be >= 0 V, got {self.sigma!r}")
+            raise ValueError(f"sigma: must be >= 0 mV, got {format_display(self.sigma, 'voltage')}")
         self.mean = _mean(self.mean)
 
     def noise_terms(self) -> list[NoiseTerm]:

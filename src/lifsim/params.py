@@ -171,50 +171,64 @@ class LIFParams:
         if self.v0 is None:
             object.__setattr__(self, "v0", self.el)
             object.__setattr__(self, "v0_follows_el", True)
+        self._check_values()
+        self._check_steps()
+
+    def _show(self, name: str) -> str:
+        """The value of the field ``name`` in the field's units (``"20 ms"``, ``"100 MOhm"``)."""
+        return format_display(getattr(self, name), PARAM_UNITS[name][0])
+
+    def _check_values(self) -> None:
+        """Refuse a time step, time constant or resistance that is not positive, a reset potential not below the
+        threshold, or a refractory period below 0."""
         if self.dt <= 0:
-            raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
+            raise ValueError(f"dt: must be > 0 ms, got {self._show('dt')}")
         if self.tau <= 0:
-            raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
+            raise ValueError(f"tau: must be > 0 ms, got {self._show('tau')}")
         if not self.tau / self.dt <= MAX_TAU_STEPS:
             raise ValueError(
-                f"tau: {self.tau!r} s is {self.tau / self.dt:.3g} steps dt = {self.dt!r} s; at most "
+                f"tau: {self._show('tau')} is {self.tau / self.dt:.3g} steps dt = {self._show('dt')}; at most "
                 f"{MAX_TAU_STEPS:.0e} are supported (a leak dt/tau of less than 1e-12 a step: the theory's logarithms "
                 "of 1 - dt/tau lose their digits)"
             )
-        if self.t_max < self.dt:
-            raise ValueError(f"t_max: {self.t_max!r} s must be at least one time step dt = {self.dt!r} s")
         if self.r <= 0:
-            raise ValueError(f"r: membrane resistance must be > 0 Ohm, got {self.r!r}")
+            raise ValueError(f"r: membrane resistance must be > 0 MOhm, got {self._show('r')}")
         if not self.vr < self.vth:
             raise ValueError(self._order_message())
-        if self.t_ref < 0:
-            raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
-        if self.t_ref_std < 0:
-            raise ValueError(f"t_ref_std: must be >= 0 s, got {self.t_ref_std!r}")
+        for name in ("t_ref", "t_ref_std"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: must be >= 0 ms, got {self._show(name)}")
+
+    def _check_steps(self) -> None:
+        """Refuse a run or a refractory period that is not a whole number of steps dt (unless rounded), or too
+        many of them."""
+        dt = self._show("dt")
         ratio = self.t_max / self.dt
+        if self.t_max < self.dt:
+            raise ValueError(f"t_max: {self._show('t_max')} must be at least one time step dt = {dt}")
         if not ratio < MAX_STEPS:
             raise ValueError(
-                f"t_max: {self.t_max!r} s with dt = {self.dt!r} s gives {ratio:.3g} steps; "
+                f"t_max: {self._show('t_max')} with dt = {dt} gives {ratio:.3g} steps; "
                 f"at most {MAX_STEPS - 1} steps (2**31 - 1) are supported"
             )
         if not self.round_steps and not _whole(ratio):
             raise ValueError(
-                f"t_max: {self.t_max!r} s is not a whole number of steps dt = {self.dt!r} s "
-                f"({ratio:.12g} steps); choose t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"t_max: {self._show('t_max')} is not a whole number of steps dt = {dt} ({ratio:.12g} steps); choose "
+                "t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
         ref_ratio = self.t_ref / self.dt
         if not ref_ratio < MAX_STEPS:
             raise ValueError(
-                f"t_ref: {self.t_ref!r} s is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported"
+                f"t_ref: {self._show('t_ref')} is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported"
             )
         if not self.round_steps and not _whole(ref_ratio):
             raise ValueError(
-                f"t_ref: {self.t_ref!r} s is not a whole number of steps dt = {self.dt!r} s "
-                f"({ref_ratio:.12g} steps); choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"t_ref: {self._show('t_ref')} is not a whole number of steps dt = {dt} ({ref_ratio:.12g} steps); "
+                "choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
             )
         if not self.t_ref_std / self.dt < MAX_STEPS / 16:
             raise ValueError(
-                f"t_ref_std: {self.t_ref_std!r} s is {self.t_ref_std / self.dt:.3g} steps of dt; "
+                f"t_ref_std: {self._show('t_ref_std')} is {self.t_ref_std / self.dt:.3g} steps of dt; "
                 f"at most {MAX_STEPS // 16} are supported"
             )
 
@@ -227,7 +241,7 @@ class LIFParams:
         """
         if method == "euler" and self.dt >= self.tau:
             raise ValueError(
-                f"dt: {self.dt!r} s must be smaller than tau = {self.tau!r} s for forward Euler "
+                f"dt: {self._show('dt')} must be smaller than tau = {self._show('tau')} for forward Euler "
                 "(it overshoots and oscillates for dt >= tau, and diverges for dt > 2 tau); "
                 "method 'exact' is stable for any dt"
             )

@@ -268,7 +268,8 @@ def _steps(steps: object, params: LIFParams) -> int:
     if steps is None:
         if params.steps < 2:
             raise ValueError(
-                f"t_max: {params.t_max!r} s is one time point of dt = {params.dt!r} s; a run needs at least two "
+                f"t_max: {format_display(params.t_max, 'time')} is one time point of dt = "
+                f"{format_display(params.dt, 'time')}; a run needs at least two "
                 "(t_max >= 2 dt), so that V is updated at least once"
             )
         return int(params.steps)

@@ -45,7 +45,7 @@ from .params import LIFParams, profile
 from .reduce import variance_from_m2
 from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep, per_step_time
-from .units import parse_int, to_si
+from .units import format_display, parse_int, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
@@ -403,17 +403,20 @@ def _make_spec(
     transient_s = to_si(transient, "time", "transient")
     fano_s = to_si(fano_window, "time", "fano_window")
     if not fano_s > 0:
-        raise ValueError(f"fano_window: must be > 0 s, got {fano_s!r}")
+        raise ValueError(f"fano_window: must be > 0 ms, got {format_display(fano_s, 'time')}")
     duration = (params.steps - 1) * params.dt - transient_s
     if not transient_s >= 0:
-        raise ValueError(f"transient: must be >= 0 s, got {transient_s!r}")
+        raise ValueError(f"transient: must be >= 0 ms, got {format_display(transient_s, 'time')}")
     if not duration > 0:
         if transient_s == SWEEP["transient"]:  # the default transient (fi's too): the run is what was shortened
             raise ValueError(
-                f"t_max: the run ({params.t_max!r} s) must be longer than the transient ({transient_s!r} s) its "
-                "rates leave out; run longer, or give a shorter transient"
+                f"t_max: the run ({format_display(params.t_max, 'time')}) must be longer than the transient "
+                f"({format_display(transient_s, 'time')}) its rates leave out; run longer, or give a shorter transient"
             )
-        raise ValueError(f"transient: {transient_s!r} s must be shorter than the run ({params.t_max!r} s)")
+        raise ValueError(
+            f"transient: {format_display(transient_s, 'time')} must be shorter than the run "
+            f"({format_display(params.t_max, 'time')})"
+        )
     n = parse_int(n, "n", 1)
     seed = sweep_seed(seed)
     if method not in ("euler", "exact"):
@@ -442,7 +445,6 @@ def _warn_unused_settings(input: str, **settings: Any) -> None:  # noqa: A002
     ``sigma`` with constant input was dropped without a word.  A setting left at its default (``sigma``'s 5 mV,
     :data:`lifsim.defaults.SWEEP`, the very object) is not one given."""
     from .inputs import unused_setting
-    from .units import format_display
 
     for name, value in settings.items():
         if value is None or value is SWEEP[name]:
@@ -632,8 +634,6 @@ def _warn_unsettled(spec: _Spec, ds: Any) -> None:
 
 def _which_points(ds: Any, where: np.ndarray) -> str:
     """``"2 of 9 points (i_mean = 0 pA the first)"``: how many of a sweep's points ``where`` marks, the first named."""
-    from .units import format_display
-
     first = np.unravel_index(int(np.flatnonzero(where)[0]), where.shape)
     named = ", ".join(
         f"{name} = {format_display(float(ds[name].values[i]), _dimension(name))}"
@@ -967,7 +967,7 @@ def fi_curve(
     currents = _currents(currents)
     sigma_v = None if sigma is None else to_si(sigma, "voltage", "sigma")
     if sigma_v is not None and not sigma_v > 0:
-        raise ValueError(f"sigma: must be > 0 V, got {sigma_v!r}")
+        raise ValueError(f"sigma: must be > 0 mV, got {format_display(sigma_v, 'voltage')}")
     with warnings.catch_warnings():  # an f-I curve shows no CV: the sweep's word on it is not for its reader
         warnings.filterwarnings("ignore", message="cv: ", category=PlausibilityWarning)
         data = sweep(

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     from ..params import LIFParams
     from ..store import check_overwrite
     from ..sweeps import fi_curve
+    from ..units import format_display
     from .options import FIGURE_SUFFIXES, TABLE_SUFFIXES
 
     values = resolve("fi", args, labels=labels)
@@ -46,9 +47,10 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     params = LIFParams(**values.model())
     i_min, i_max = values["i_min"], values["i_max"]
     if not (np.isfinite(i_min) and np.isfinite(i_max) and i_max > i_min and np.isfinite(i_max - i_min)):
+        shown = {name: format_display(values[name], "current") for name in ("i_min", "i_max")}
         raise UsageError(
-            f"{values.label('i_max')}: {i_max!r} A must be a finite current above {values.label('i_min')} {i_min!r} A"
-            " (and the range between them a finite number)"
+            f"{values.label('i_max')}: {shown['i_max']} must be a finite current above {values.label('i_min')} "
+            f"{shown['i_min']} (and the range between them a finite number)"
         )
     currents = np.asarray(even_points(i_min, i_max, values["points"], "current", values.label("i_max"), "pA"))
     if data is not None and store is None:  # the table's room, before the curve (its columns: 5 numbers a point)

@@ -173,13 +173,13 @@ class BrunelParams:
                 f"got {self.j!r} V"
             )
         if self.dt <= 0:
-            raise ValueError(f"dt: must be > 0 s, got {self.dt!r}")
+            raise ValueError(f"dt: must be > 0 ms, got {format_display(self.dt, 'time')}")
         if self.tau <= 0:
-            raise ValueError(f"tau: must be > 0 s, got {self.tau!r}")
+            raise ValueError(f"tau: must be > 0 ms, got {format_display(self.tau, 'time')}")
         if not self.el <= self.vr < self.vth:
             raise ValueError(self._order_message())
         if self.t_ref < 0:
-            raise ValueError(f"t_ref: must be >= 0 s, got {self.t_ref!r}")
+            raise ValueError(f"t_ref: must be >= 0 ms, got {format_display(self.t_ref, 'time')}")
         if self.delay < self.dt * (1 - 1e-9):
             raise ValueError(
                 f"delay: {format_display(self.delay, 'time')} is shorter than the time step dt = "
