@@ -552,3 +552,55 @@ def test_the_api_says_bad_values_in_the_fields_units():
         lifsim.LIFParams(tau=-5e-3)
     with pytest.raises(ValueError, match=r"^dt: 30 ms must be smaller than tau = 20 ms for forward Euler"):
         lifsim.simulate(lifsim.LIFParams(dt="30 ms"))
+
+
+# ------------------------------------------------------------------- a plain number of seconds meant in ms
+
+HINT = "plain numbers are SI units (s): did you mean a value with a unit such as"
+
+
+@pytest.mark.parametrize(
+    ("argv", "start", "meant"),
+    [
+        (["simulate", "--n", "10", "--dt", "1"], "lifsim: error: --dt: 1 s is longer than the run", "1ms"),
+        (
+            ["simulate", "--n", "10", "--dt", "1", "--t-max", "2"],
+            "lifsim: error: --dt: 1 s must be smaller than",
+            "1ms",
+        ),
+        (["simulate", "--n", "10", "--dt", "0.5", "--t-max", "1.25"], "lifsim: error: --dt: t_max = 1.25 s", "0.5ms"),
+        (["fi", "--transient", "50"], "lifsim: error: --transient: 50 s must be shorter than the run", "50ms"),
+        (["simulate", "--snapshots", "50"], "lifsim: error: --snapshots: 50 s is not a time on the grid", "50ms"),
+    ],
+)
+def test_a_time_option_given_seconds_meant_as_ms_is_blamed_with_the_hint(argv, start, meant):
+    """``--dt 1`` said "--t-max: 0.15 s must be at least one time step dt = 1.0 s" (blaming --t-max), and
+    ``--dt 1 --t-max 2`` spoke of dt and tau without a word of the unit: the option given is blamed, with the hint
+    ``--vth -50`` gets."""
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert done.returncode == USAGE and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(start), done.stderr
+    assert done.stderr.rstrip().endswith(f"{HINT} {meant}?"), done.stderr
+
+
+def test_an_onset_given_seconds_meant_as_ms_is_warned_with_the_hint():
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--input", "step", "--onset", "5", "--quiet"])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("lifsim: warning: --onset: 5 s is outside the run"), done.stderr
+    assert done.stderr.rstrip().endswith(f"{HINT} 5ms?"), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "start"),
+    [
+        (["simulate", "--dt", "20ms", "--tau", "10ms", "--t-max", "200ms"], "lifsim: error: --dt: 20 ms must be"),
+        (["simulate", "--dt", "4ms"], "lifsim: error: --t-max: 150 ms is not a whole number of steps dt = 4 ms"),
+    ],
+)
+def test_a_plausible_time_step_gets_no_hint(capsys, argv, start):
+    rc, _out, err = run_cli(capsys, argv)
+    assert rc == USAGE and err.startswith(start) and "plain numbers" not in err, err

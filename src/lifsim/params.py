@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .units import format_display, to_si, unit_slips
+from .units import format_display, plain_number_hint, to_si, unit_slips
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "profile", "describe_profiles"]
 
@@ -36,6 +36,9 @@ __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "p
 MAX_STEPS = 2**31
 #: most steps dt a membrane time constant may span (tau / dt): a leak of 1e-12 a step, past any neuron's
 MAX_TAU_STEPS = 1e12
+#: the shortest time step (s) taken for a slip of units in a message about it: a plain number is seconds, and a
+#: neuron's steps are fractions of a millisecond to a few (``--dt 1`` is 1 s, ``--dt 0.5`` is 500 ms)
+DT_SLIP = 0.1
 
 #: parameter name -> (dimension, SI unit symbol)
 PARAM_UNITS: dict[str, tuple[str, str]] = {
@@ -201,10 +204,12 @@ class LIFParams:
 
     def _check_steps(self) -> None:
         """Refuse a run or a refractory period that is not a whole number of steps dt (unless rounded), or too
-        many of them."""
-        dt = self._show("dt")
+        many of them; a time step that is a slip of units (``--dt 1`` is 1 s) is blamed, with the hint."""
+        dt, slip = self._show("dt"), self._dt_slip()
         ratio = self.t_max / self.dt
         if self.t_max < self.dt:
+            if slip:
+                raise ValueError(f"dt: {dt} is longer than the run (t_max = {self._show('t_max')}){slip}")
             raise ValueError(f"t_max: {self._show('t_max')} must be at least one time step dt = {dt}")
         if not ratio < MAX_STEPS:
             raise ValueError(
@@ -212,9 +217,10 @@ class LIFParams:
                 f"at most {MAX_STEPS - 1} steps (2**31 - 1) are supported"
             )
         if not self.round_steps and not _whole(ratio):
+            what = f"dt: t_max = {self._show('t_max')}" if slip else f"t_max: {self._show('t_max')}"
             raise ValueError(
-                f"t_max: {self._show('t_max')} is not a whole number of steps dt = {dt} ({ratio:.12g} steps); choose "
-                "t_max = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"{what} is not a whole number of steps dt = {dt} ({ratio:.12g} steps); choose t_max = k * dt or "
+                f"ask for rounding (round_steps=True, --round-steps){slip}"
             )
         ref_ratio = self.t_ref / self.dt
         if not ref_ratio < MAX_STEPS:
@@ -222,15 +228,23 @@ class LIFParams:
                 f"t_ref: {self._show('t_ref')} is {ref_ratio:.3g} steps of dt; at most {MAX_STEPS - 1} are supported"
             )
         if not self.round_steps and not _whole(ref_ratio):
+            what = f"dt: t_ref = {self._show('t_ref')}" if slip else f"t_ref: {self._show('t_ref')}"
             raise ValueError(
-                f"t_ref: {self._show('t_ref')} is not a whole number of steps dt = {dt} ({ref_ratio:.12g} steps); "
-                "choose t_ref = k * dt or ask for rounding (round_steps=True, --round-steps)"
+                f"{what} is not a whole number of steps dt = {dt} ({ref_ratio:.12g} steps); choose t_ref = k * dt or "
+                f"ask for rounding (round_steps=True, --round-steps){slip}"
             )
         if not self.t_ref_std / self.dt < MAX_STEPS / 16:
             raise ValueError(
                 f"t_ref_std: {self._show('t_ref_std')} is {self.t_ref_std / self.dt:.3g} steps of dt; "
                 f"at most {MAX_STEPS // 16} are supported"
             )
+
+    def _dt_slip(self) -> str:
+        """What to add to a message about ``dt`` when it is a slip of units: a step of :data:`DT_SLIP` or more
+        (``--dt 1`` is a step of 1 s, ``--dt 0.5`` one of 500 ms); "" otherwise."""
+        if self.dt < DT_SLIP:
+            return ""
+        return plain_number_hint(self.dt, "time")
 
     def check_method(self, method: str) -> None:
         """Raise ValueError if ``method`` cannot integrate with these parameters.
@@ -243,7 +257,7 @@ class LIFParams:
             raise ValueError(
                 f"dt: {self._show('dt')} must be smaller than tau = {self._show('tau')} for forward Euler "
                 "(it overshoots and oscillates for dt >= tau, and diverges for dt > 2 tau); "
-                "method 'exact' is stable for any dt"
+                f"method 'exact' is stable for any dt{self._dt_slip()}"
             )
 
     @property

@@ -45,7 +45,7 @@ from .params import LIFParams, profile
 from .reduce import variance_from_m2
 from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep, per_step_time
-from .units import format_display, parse_int, to_si
+from .units import format_display, parse_int, plain_number_hint, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
@@ -413,9 +413,10 @@ def _make_spec(
                 f"t_max: the run ({format_display(params.t_max, 'time')}) must be longer than the transient "
                 f"({format_display(transient_s, 'time')}) its rates leave out; run longer, or give a shorter transient"
             )
+        slip = transient_s >= 1.0 and transient_s * 1e-3 < params.t_max  # --transient 50: 50 s, not 50 ms
         raise ValueError(
             f"transient: {format_display(transient_s, 'time')} must be shorter than the run "
-            f"({format_display(params.t_max, 'time')})"
+            f"({format_display(params.t_max, 'time')})" + (plain_number_hint(transient_s, "time") if slip else "")
         )
     n = parse_int(n, "n", 1)
     seed = sweep_seed(seed)

@@ -27,6 +27,7 @@ __all__ = [
     "format_display",
     "parse_int",
     "unit_slips",
+    "plain_number_hint",
 ]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
@@ -159,6 +160,14 @@ def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ..
                 "check its unit (plain numbers are SI units: s, V, A, Ohm)"
             )
     return out
+
+
+def plain_number_hint(value: float, dimension: str) -> str:
+    """What a message about ``value`` (SI) adds where it came, by a slip, from a plain number meant in the field's
+    unit: ``"; plain numbers are SI units (s): did you mean a value with a unit such as 50ms?"`` (``--dt 1`` is a
+    step of 1 s, ``--snapshots 50`` a time of 50 s).  Its callers say when a value is such a slip."""
+    si, shown = DIMENSIONS[dimension][0], DISPLAY_UNITS[dimension][0]
+    return f"; plain numbers are SI units ({si}): did you mean a value with a unit such as {value:g}{shown}?"
 
 
 def format_si(value: float, unit: str) -> str:
