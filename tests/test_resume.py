@@ -46,7 +46,7 @@ def test_a_store_without_traces_and_its_checks(client, tmp_path):
     kwargs = dict(n=3000, seed=1, runner=client, trace_store=store)
     run = lifsim.simulate(P, source(), **kwargs)
     assert_bitwise(lifsim.simulate(P, source(), n=3000, seed=1), run)
-    with pytest.raises(ValueError, match="exists; add --resume"):
+    with pytest.raises(ValueError, match="exists; pass resume=True to finish it"):
         lifsim.simulate(P, source(), **kwargs)
     with pytest.raises(ValueError, match="complete already"):
         lifsim.simulate(P, source(), resume=True, **kwargs)
