@@ -138,3 +138,25 @@ def test_the_stationary_distribution_of_v_is_the_simulated_one(drive, method):
     keep = expected >= 25
     chi2 = np.sum((observed[keep] - expected[keep]) ** 2 / expected[keep])
     assert chi2 < keep.sum() + 5 * np.sqrt(2 * keep.sum()), (chi2, keep.sum())
+
+
+def test_noise_wider_than_the_threshold_gap_is_one_grid_not_a_division_by_zero():
+    """Noise of about a volt a step (a student's ``--sigma 1`` meant as mV): both of the chain's grids are the one
+    cell above the reset, finer than either target, and the extrapolation between them divided 0 by 0
+    (``lifsim fi --sigma 1`` exited "float division by zero").  The chain's rate is a simulation's, within its
+    standard errors (the simulation is the independent check)."""
+    with pytest.warns(PlausibilityWarning):  # a volt is far outside the usual range, and said so
+        curve = lifsim.fi_curve(COARSE, ["200 pA"], n=4000, sigma="1 V", seed=7, transient="100 ms")
+    assert np.all(np.abs(_z(curve, curve.rate_theory)) < 4.5), (curve.rate, curve.rate_theory, curve.rate_sem)
+    for sigma in ("1 V", "2 V"):
+        rate, label = theory.stationary_rate(COARSE, inputs.white_noise(sigma=sigma))
+        assert label == "Markov chain of the grid" and 100.0 < rate < 500.0
+
+
+def test_lifsim_fi_with_a_noise_of_volts_runs_with_its_warning():
+    """`lifsim fi --sigma 5` (5 V) printed its warning, then "error: float division by zero" (exit 2)."""
+    from cli_helpers import run_script
+
+    done = run_script(["fi", "--sigma", "5", "--n", "10", "--t-max", "0.2s", "--points", "2", "--quiet"])
+    assert done.returncode == 0, done.stderr
+    assert "error" not in done.stderr and "5.0 V is far outside the usual range" in done.stderr, done.stderr

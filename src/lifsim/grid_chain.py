@@ -166,6 +166,8 @@ def chain_steps(b: float, c: float, s: float, shape: str, vr: float, vth: float,
     coarse = _mean_updates(b, c, s, shape, vr, vth, low, CELLS_PER_STEP_NOISE / 2)
     if fine is None or coarse is None:
         return None
+    if coarse[1] == fine[1]:  # noise wider than V_th - V_reset: both grids are the one cell above the reset,
+        return fine[0]  # already finer than either target width (no second grid to extrapolate from)
     ratio = coarse[1] / fine[1]  # about 2 (each grid's cell count is rounded to fit the reset and threshold)
     return fine[0] + (fine[0] - coarse[0]) / (ratio * ratio - 1.0)  # the error falls as the width squared
 
