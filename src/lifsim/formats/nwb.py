@@ -166,9 +166,8 @@ def save(result: Result, target: Path, *, session_description: str | None = None
         order = np.lexsort((spike_t, spike_i))
         times, owners = spike_t[order], spike_i[order]
         bounds = np.searchsorted(owners, np.arange(result.n + 1))
-        nwb.add_unit_column(name="neuron", description="lifsim neuron index")
-        for j in range(result.n):
-            nwb.add_unit(spike_times=times[bounds[j] : bounds[j + 1]], neuron=j)
+        columns = {"neuron": ("lifsim neuron index", np.arange(result.n, dtype=np.int64))}
+        nwb.units = _units(f"the {result.n} simulated neurons", times, bounds, columns)
     _write(nwb, target)
     return target
 
@@ -197,25 +196,20 @@ def save_network(result: NetworkResult, target: Path) -> Path:
     recorded = record_mask(p, str(prov.get("record_spikes", "all")))
     rates = np.asarray(ds["neuron_rate"].values, dtype=np.float64)
     cvs = np.asarray(ds["neuron_cv"].values, dtype=np.float64)
-    for name, description in (
-        ("neuron", "lifsim neuron index: excitatory 0 .. N_E - 1, then inhibitory"),
-        ("population", "E (excitatory) or I (inhibitory)"),
-        ("spikes_recorded", "whether this neuron's spike times were kept (--record-spikes)"),
-        ("rate", "firing rate in the analysis window (Hz)"),
-        ("isi_cv", "ISI coefficient of variation in the analysis window (NaN below 3 spikes)"),
-    ):
-        nwb.add_unit_column(name=name, description=description)
-    whole_run = [[0.0, p.steps * p.dt]]
-    for j in range(p.n):
-        nwb.add_unit(
-            spike_times=times[bounds[j] : bounds[j + 1]],
-            obs_intervals=whole_run if recorded[j] else np.zeros((0, 2)),  # not observed: no claim of silence
-            neuron=j,
-            population="E" if j < p.n_exc else "I",
-            spikes_recorded=bool(recorded[j]),
-            rate=float(rates[j]),
-            isi_cv=float(cvs[j]),
-        )
+    neuron = np.arange(p.n, dtype=np.int64)
+    columns = {
+        "neuron": ("lifsim neuron index: excitatory 0 .. N_E - 1, then inhibitory", neuron),
+        "population": ("E (excitatory) or I (inhibitory)", np.where(neuron < p.n_exc, "E", "I").tolist()),
+        "spikes_recorded": ("whether this neuron's spike times were kept (--record-spikes)", recorded.astype(bool)),
+        "rate": ("firing rate in the analysis window (Hz)", rates),
+        "isi_cv": ("ISI coefficient of variation in the analysis window (NaN below 3 spikes)", cvs),
+    }
+    # NWB's record of when a unit was observed: the whole run for a recorded neuron, no interval for one left out
+    # (its empty spike times are then no claim of silence)
+    observed = np.tile([0.0, p.steps * p.dt], (int(np.count_nonzero(recorded)), 1))
+    nwb.units = _units(
+        f"the {p.n} neurons of the network", times, bounds, columns, (observed, np.cumsum(recorded.astype(np.int64)))
+    )
     time_s = np.asarray(ds["time"].values)
     rate = 1.0 / p.dt
     population = nwb.create_processing_module(name="population", description="population activity and statistics")
@@ -246,6 +240,36 @@ def save_network(result: NetworkResult, target: Path) -> Path:
     theory.add(_table("mean_field", "the self-consistent rate and the mean and strength of the input there", values))
     _write(nwb, target)
     return target
+
+
+def _units(
+    description: str,
+    times: np.ndarray,
+    bounds: np.ndarray,
+    columns: dict[str, tuple[str, Any]],
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> Any:
+    """NWB's ``units`` table, a row per neuron, built from whole columns: the spike ``times`` (s) grouped by
+    neuron, neuron ``j``'s being ``times[bounds[j]:bounds[j + 1]]``; ``columns`` (name -> (description, a value
+    per neuron)); ``observed``: ``(intervals, ends)``, the (start, stop) rows (s) of every neuron in order, neuron
+    ``j``'s ending at ``ends[j]``.  (One ``add_unit`` call a neuron took 0.35 ms: 35 s for 10**5 neurons.)"""
+    from hdmf.common import ElementIdentifiers, VectorData, VectorIndex
+    from pynwb.misc import Units
+
+    n = bounds.size - 1
+    spike_times = VectorData(name="spike_times", description="the spike times for each unit in seconds", data=times)
+    made = [spike_times, VectorIndex(name="spike_times_index", data=bounds[1:], target=spike_times)]
+    names = ["spike_times"]
+    if observed is not None:
+        intervals = VectorData(
+            name="obs_intervals", description="the observation intervals for each unit", data=observed[0]
+        )
+        made += [intervals, VectorIndex(name="obs_intervals_index", data=observed[1], target=intervals)]
+        names.append("obs_intervals")
+    made += [VectorData(name=key, description=text, data=data) for key, (text, data) in columns.items()]
+    names += list(columns)
+    identifiers = ElementIdentifiers(name="id", data=np.arange(n, dtype=np.int64))
+    return Units(name="units", description=description, id=identifiers, columns=made, colnames=tuple(names))
 
 
 def _table(name: str, description: str, columns: dict[str, tuple[str, Any]]) -> Any:
