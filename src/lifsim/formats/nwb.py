@@ -197,7 +197,7 @@ def save_network(result: NetworkResult, target: Path) -> Path:
     rates = np.asarray(ds["neuron_rate"].values, dtype=np.float64)
     cvs = np.asarray(ds["neuron_cv"].values, dtype=np.float64)
     neuron = np.arange(p.n, dtype=np.int64)
-    columns = {
+    per_neuron: dict[str, tuple[str, Any]] = {
         "neuron": ("lifsim neuron index: excitatory 0 .. N_E - 1, then inhibitory", neuron),
         "population": ("E (excitatory) or I (inhibitory)", np.where(neuron < p.n_exc, "E", "I").tolist()),
         "spikes_recorded": ("whether this neuron's spike times were kept (--record-spikes)", recorded.astype(bool)),
@@ -208,7 +208,7 @@ def save_network(result: NetworkResult, target: Path) -> Path:
     # (its empty spike times are then no claim of silence)
     observed = np.tile([0.0, p.steps * p.dt], (int(np.count_nonzero(recorded)), 1))
     nwb.units = _units(
-        f"the {p.n} neurons of the network", times, bounds, columns, (observed, np.cumsum(recorded.astype(np.int64)))
+        f"the {p.n} neurons of the network", times, bounds, per_neuron, (observed, np.cumsum(recorded.astype(np.int64)))
     )
     time_s = np.asarray(ds["time"].values)
     rate = 1.0 / p.dt
