@@ -99,6 +99,14 @@ def test_the_white_noise_histograms_example_draws_the_stationary_theory(monkeypa
     (predicted,) = [artist for artist in ax.patches if type(artist).__name__ == "StepPatch"]
     values, edges = predicted.get_data().values, predicted.get_data().edges
     assert np.isclose(np.sum(values * np.diff(edges)), 1.0, atol=0.02)  # a density over the histogram's bins
+    # the theory's dashed steps were drawn in the 400 ms histogram's colour, lost in its steps: now in a colour of
+    # their own, dark, that no histogram has
+    from matplotlib.colors import to_rgba
+
+    histograms = {to_rgba(patch.get_edgecolor()) for patch in ax.patches if type(patch).__name__ == "Polygon"}
+    assert len(histograms) == 3, histograms
+    theory = to_rgba(predicted.get_edgecolor())
+    assert theory not in histograms and sum(theory[:3]) / 3 < 0.3, (theory, histograms)
 
 
 def run_doctests(page: Path) -> list[str]:

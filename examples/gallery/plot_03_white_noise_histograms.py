@@ -23,7 +23,7 @@ run = lifsim.simulate(params, noise, n=3000, seed=2, snapshots=("10 ms", "50 ms"
 
 # %%
 # At 10 ms the neurons are still near E_L; by 400 ms the distribution is stationary, cut off at the threshold
-# (the dotted line) and fed at the reset potential by the neurons that just fired. The dashed steps are the
+# (the dotted line) and fed at the reset potential by the neurons that just fired. The black dashed steps are the
 # theory: the stationary distribution of V on the simulation's grid (``lifsim.theory.stationary_density``, from
 # the grid's Markov chain; the spike at the reset potential is the neurons just reset and held there for their
 # refractory period), drawn as the histogram it predicts on the same bins for each snapshot five membrane time

@@ -76,6 +76,9 @@ TIME_LABEL = "time (ms)"
 VOLTAGE_LABEL = "$V_m$ (mV)"
 CURRENT_LABEL = "$I$ (pA)"
 RATE_LABEL = "rate (Hz)"
+#: the colour of a theory drawn over data of several colours (the V histograms' stationary distribution, the
+#: network's theory): dark, so that it is never taken for one of the data's colours (C0, C1, ...)
+THEORY_COLOR = "k"
 
 #: the raster shows at most this many neurons
 RASTER_NEURONS = 200
@@ -274,8 +277,9 @@ def plot_v_histograms(
 
     ``theory``: optional list of ``(mean, std)`` (V) per time, drawn as Gaussian densities.  ``stationary``:
     ``(edges, masses, at_reset, v_reset, from_time)``, a spiking population's stationary distribution of V
-    (:func:`lifsim.theory.stationary_density`), drawn as the histogram it predicts on the same bins for each
-    time from ``from_time`` (s) on (the neurons at ``V_reset`` fall in its bin).
+    (:func:`lifsim.theory.stationary_density`), drawn dashed in :data:`THEORY_COLOR` (not a histogram's colour) as
+    the histogram it predicts on the same bins for each time from ``from_time`` (s) on (the neurons at ``V_reset``
+    fall in its bin).
     """
     for row, (time, values) in enumerate(zip(times, snapshots)):
         color = f"C{row % 10}"
@@ -283,8 +287,9 @@ def plot_v_histograms(
         edges_mv = np.histogram_bin_edges(mv, bins=bins)
         ax.hist(mv, bins=edges_mv.tolist(), density=True, histtype="step", color=color, label=f"t = {time * MS:g} ms")
         if stationary is not None and time >= stationary[4]:
-            ax.stairs(_predicted_histogram(stationary, edges_mv), edges_mv, color=color, ls="--", lw=1)
-            ax.plot([], [], color=color, ls="--", lw=1, label=f"stationary theory, t = {time * MS:g} ms")
+            # in the theory's own dark colour: in the histogram's, its steps vanished into the histogram's steps
+            ax.stairs(_predicted_histogram(stationary, edges_mv), edges_mv, color=THEORY_COLOR, ls="--", lw=1.2)
+            ax.plot([], [], color=THEORY_COLOR, ls="--", lw=1.2, label=f"stationary theory, t = {time * MS:g} ms")
         if theory is not None:
             mean, std = theory[row][0] * MV, theory[row][1] * MV
             if std > 0:
