@@ -132,3 +132,41 @@ def test_reset_puts_every_control_back_and_redraws_once(explorer):
 
 def test_the_figure_is_a_png_for_the_page(explorer):
     assert explorer.png()[:4] == b"\x89PNG"
+
+
+def points_under(ax, box) -> list[tuple[float, float]]:
+    """The points (display coordinates) of ``ax``'s visible lines, sampled along each segment, inside ``box``."""
+    inside = []
+    for line in ax.get_lines():
+        x, y = (np.asarray(values, dtype=float) for values in line.get_data())
+        if not line.get_visible() or x.size == 0:
+            continue
+        points = ax.transData.transform(np.column_stack([x, y]))
+        fine = np.concatenate([np.linspace(a, b, 20) for a, b in zip(points[:-1], points[1:])] or [points])
+        inside += [tuple(p) for p in fine if np.all(np.isfinite(p)) and box.contains(*p)]
+    return inside
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{}, {"input": "white", "sigma": 8.0}, {"i_mean": 400.0}, {"i_mean": 180.0, "input": "white", "sigma": 3.0}],
+    ids=["tutorial", "white", "400pA", "near-threshold"],
+)
+def test_the_rate_panels_legend_covers_no_data(explorer, values):
+    """With spiking on, the rate panel's legend ("upper right" inside the axes) sat on the population rate and
+    the theory's line. It is now under the panel, off every axes and their labels, whole inside the figure."""
+    with explorer.hold():
+        explorer.controls["spiking"].value = True
+        for name, value in values.items():
+            explorer.controls[name].value = value
+    figure = explorer.figure
+    figure.canvas.draw()
+    legend = explorer.ax_rate.get_legend()
+    box = legend.get_window_extent()
+    assert [text.get_text() for text in legend.get_texts()][0] == "simulated"
+    assert points_under(explorer.ax_rate, box) == [], "the rate panel's legend covers its curves"
+    for ax in figure.axes:
+        assert not box.overlaps(ax.get_window_extent()), ax  # no panel under it, nor the rate panel itself
+    assert not box.overlaps(explorer.ax_rate.xaxis.get_tightbbox()), "the legend covers the time axis"
+    whole = figure.bbox
+    assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1, (box, whole)

@@ -376,10 +376,22 @@ class Explorer:
             self.message.value = f"<div style='line-height:1.35'>{lines}</div>"
         else:
             self.message.value = ""
-        self.figure.tight_layout()
+        self._lay_out()
         self.figure.canvas.draw_idle()
         self._show()
         self.image.layout.display = None  # shown again (after a refused value) once it is this run's
+
+    def _lay_out(self) -> None:
+        """The panels fitted to the figure, and the rate panel's legend (with spiking on) under the rate panel's
+        time axis, in a strip at the figure's foot kept free for it."""
+        legend = self.ax_rate.get_legend() if self.ax_rate is not None else None
+        if legend is None:
+            self.figure.tight_layout()
+            return
+        height = legend.get_window_extent().height / self.figure.bbox.height
+        self.figure.tight_layout(rect=(0, height + 0.02, 1, 1))
+        box = self.ax_rate.get_position()
+        legend.set_bbox_to_anchor((box.x0 + box.width / 2, 0.005), transform=self.figure.transFigure)
 
     def _warnings(self, params: LIFParams) -> list[str]:
         """What makes the picture misleading: a time step too coarse, a rate near one spike per step."""
@@ -439,7 +451,9 @@ class Explorer:
         self.ax_rate.relim(visible_only=True)
         self.ax_rate.autoscale_view()
         self.ax_rate.set_ylim(bottom=0)
-        self.ax_rate.legend(loc="upper right", fontsize="x-small", frameon=False)
+        # under the panel, off the data (inside, "upper right", it sat on the rate curve): placed by _lay_out
+        legend = self.ax_rate.legend(loc="lower center", ncol=2, fontsize="x-small", frameon=False)
+        legend.set_in_layout(False)
 
     def _legend(self) -> None:
         """A legend of the curves on screen only (the theory only when it is drawn)."""
