@@ -109,6 +109,18 @@ def test_the_white_noise_histograms_example_draws_the_stationary_theory(monkeypa
     assert theory not in histograms and sum(theory[:3]) / 3 < 0.3, (theory, histograms)
 
 
+def test_the_sweep_example_runs_without_a_warning(monkeypatch, tmp_path):
+    """The gallery's sweep printed two PlausibilityWarnings into the docs build (a 100 ms transient too short for
+    the slowest points to forget their start, a 0.3 s window holding fewer than 10 intervals a neuron at 4 Hz): it
+    now runs long enough for every point, and any warning of it fails here."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (figure,) = run_gallery_example("plot_05_sweep_heatmap.py", monkeypatch, tmp_path)
+    assert any("stationary rate" in ax.get_title() for ax in figure.axes)
+
+
 def run_doctests(page: Path) -> list[str]:
     """Run the ``{doctest}`` blocks of a page as the doctest build does (one namespace for the page's blocks);
     return the failures' reports."""
