@@ -11,6 +11,8 @@ Voila serves a notebook that calls ``lifsim.explore()`` on 127.0.0.1; Chromium (
   beside them;
 * a value the model refuses (V_reset dragged above the threshold) is named instead of a figure, and the figure
   comes back at the next valid value;
+* in JupyterLab (what the ``notebook`` extra installs), the notebook's cell run, dragging the time constant's
+  handle with the mouse changes its value and the figure is drawn again for it;
 * screenshots of each width are kept as artefacts in ``$LIFSIM_ARTEFACTS/explorer`` (default
   ``build/artefacts/explorer`` in the repository).
 
@@ -305,6 +307,37 @@ def run_first_cell(page, tries: int = 3) -> None:
                 raise
 
 
+#: JupyterLab's status bar says the kernel is idle: the values a drag sent have been handled
+KERNEL_IDLE = "() => /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText ?? '')"
+#: the figure is loaded and has not changed for ``ms`` milliseconds: the kernel has drawn the last value of a drag
+#: (each value the drag passed through is simulated and drawn in turn, seconds each on a busy machine)
+SETTLED = """([sel, ms]) => {
+    const i = document.querySelector(sel), now = performance.now();
+    if (!i || !i.complete || !i.naturalWidth) return false;
+    if (window.lifsimShown !== i.src) { window.lifsimShown = i.src; window.lifsimSince = now; return false; }
+    return now - window.lifsimSince > ms;
+}"""
+
+
+def open_in_jupyterlab(page, url: str, width: int) -> None:
+    """JupyterLab's page of the notebook, its cell run with the mouse, until the explorer's figure is drawn."""
+    page.goto(f"{url}lab/tree/explore.ipynb?token={LAB_TOKEN}", wait_until="commit", timeout=WIDGET_TIMEOUT_MS)
+    page.locator(".jp-Notebook .jp-CodeCell .cm-content").first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+    page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
+        state="attached", timeout=WIDGET_TIMEOUT_MS
+    )
+    run_first_cell(page)
+    try:
+        page.locator(HANDLE).first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
+        page.wait_for_function(
+            f"() => {{ const i = document.querySelector('{IMAGE}'); return i && i.naturalWidth > 0; }}",
+            timeout=WIDGET_TIMEOUT_MS,
+        )
+    except sync_api.TimeoutError:
+        page.screenshot(path=str(artefacts() / f"jupyterlab-{width}px-timeout.png"), full_page=True)
+        raise
+
+
 @pytest.mark.parametrize("width", LAB_WIDTHS)
 def test_in_jupyterlab_beside_its_file_browser_the_figure_stays_readable(jupyterlab, browser, width):
     """The teacher's JupyterLab, its file browser open: the figure was squeezed to 108-400 px beside the controls;
@@ -313,23 +346,7 @@ def test_in_jupyterlab_beside_its_file_browser_the_figure_stays_readable(jupyter
     page.route("**/*", lambda route: route.continue_() if route.request.url.startswith((jupyterlab, "data:", "blob:"))
                else route.abort())  # fmt: skip
     try:
-        page.goto(
-            f"{jupyterlab}lab/tree/explore.ipynb?token={LAB_TOKEN}", wait_until="commit", timeout=WIDGET_TIMEOUT_MS
-        )
-        cell = page.locator(".jp-Notebook .jp-CodeCell .cm-content").first
-        cell.wait_for(state="visible", timeout=WIDGET_TIMEOUT_MS)
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(
-            state="attached", timeout=WIDGET_TIMEOUT_MS
-        )
-        run_first_cell(page)
-        try:
-            page.wait_for_function(
-                f"() => {{ const i = document.querySelector('{IMAGE}'); return i && i.naturalWidth > 0; }}",
-                timeout=WIDGET_TIMEOUT_MS,
-            )
-        except sync_api.TimeoutError:
-            page.screenshot(path=str(artefacts() / f"jupyterlab-{width}px-timeout.png"), full_page=True)
-            raise
+        open_in_jupyterlab(page, jupyterlab, width)
         page.wait_for_timeout(500)
         page.screenshot(path=str(artefacts() / f"jupyterlab-{width}px.png"), full_page=True)
         files = page.evaluate("() => document.querySelector('.jp-FileBrowser').getBoundingClientRect().width")
@@ -386,5 +403,55 @@ def test_a_refused_value_shows_its_reason_instead_of_the_figure(voila, browser):
         assert readout_of(slider) < -50.0
         assert message.count() == 0  # the refusal is gone with it
         page.screenshot(path=str(artefacts() / "explorer-refused-then-valid.png"), full_page=True)
+    finally:
+        page.close()
+
+
+ON_TOP = "([x, y]) => { const e = document.elementFromPoint(x, y); return !!(e && e.closest('.noUi-handle')); }"
+
+
+def handle_in_view(page, slider, tries: int = 20) -> tuple[float, float]:
+    """Scroll ``slider`` to the middle of the notebook's window until its handle is what the mouse would press
+    there (JupyterLab scrolls on to the next cell after running one, and at the top of the notebook's scroll area
+    the handle lies under the toolbar); return the handle's centre."""
+    for _ in range(tries):
+        slider.evaluate("(s) => s.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(300)
+        box = slider.locator(HANDLE).bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        if page.evaluate(ON_TOP, [x, y]):
+            return x, y
+    page.screenshot(path=str(artefacts() / "jupyterlab-handle-hidden.png"), full_page=True)
+    pytest.fail("the time constant's handle never came into view where the mouse could press it")
+
+
+def test_in_jupyterlab_a_slider_dragged_with_the_mouse_redraws_the_figure(jupyterlab, browser):
+    """What a student does after ``pip install ".[notebook]"`` (which now brings JupyterLab): open the notebook in
+    JupyterLab, run its cell, and drag the time constant's handle with the mouse (down, move, up: no keyboard).
+    The slider's value follows the mouse and the kernel redraws the figure: a new picture, not the old one."""
+    width = 1400
+    page = browser.new_page(viewport={"width": width, "height": 1100})
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith((jupyterlab, "data:", "blob:"))
+               else route.abort())  # fmt: skip
+    try:
+        open_in_jupyterlab(page, jupyterlab, width)
+        slider = page.locator(".widget-slider", has_text="time constant")
+        image = page.locator(IMAGE)
+        before_value, before_src, before_picture = readout_of(slider), image.get_attribute("src"), image.screenshot()
+        x, y = handle_in_view(page, slider)  # after the figure's screenshot, which scrolls the figure into view
+        page.screenshot(path=str(artefacts() / "jupyterlab-drag-before.png"), full_page=True)
+        track = slider.locator(".noUi-target").bounding_box()
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(track["x"] + 0.6 * track["width"], y, steps=10)  # from 20 ms to 60 % of the track
+        page.mouse.up()
+        page.wait_for_function(NEW_IMAGE, arg=[IMAGE, before_src], timeout=REDRAW_TIMEOUT_MS)
+        page.wait_for_function(KERNEL_IDLE, polling=250, timeout=REDRAW_TIMEOUT_MS)
+        page.wait_for_function(SETTLED, arg=[IMAGE, 3000], polling=250, timeout=REDRAW_TIMEOUT_MS)
+        page.wait_for_function(KERNEL_IDLE, polling=250, timeout=REDRAW_TIMEOUT_MS)
+        after_value = readout_of(slider)
+        assert after_value > before_value + 5, (before_value, after_value)  # dragged right: a longer tau (ms)
+        assert image.screenshot() != before_picture, "the figure did not change"
+        page.screenshot(path=str(artefacts() / "jupyterlab-drag-after.png"), full_page=True)
     finally:
         page.close()

@@ -1,6 +1,7 @@
 """The example notebook runs top to bottom (so it cannot rot), and the explorer's widgets drive its figure."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,25 @@ def test_example_notebook_executes(tmp_path):
     )
     assert "0.15 0.001 0.02 -0.06 -0.07 -0.05 100000000.0 2.5e-10" in outputs
     assert "identical: True" in outputs
+
+
+def test_the_notebook_extra_brings_a_jupyter_front_end():
+    """``pip install ".[notebook]"`` installed the widgets and a kernel but nothing to open a notebook in: a student
+    had to find and install JupyterLab before ``lifsim.explore()`` could be seen. The extra now brings JupyterLab
+    (tests/test_explorer_browser.py drives the explorer in it with the mouse), and the pages that name the extra
+    say so."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    root = NOTEBOOK.parent.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    names = [re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower() for requirement in extras["notebook"]]
+    assert "jupyterlab" in names, extras["notebook"]
+    for page in (root / "README.md", root / "docs" / "guide" / "notebook.md", root / "docs" / "guide" / "setup.md"):
+        flat = " ".join(page.read_text().split())
+        assert "JupyterLab" in flat and "jupyter lab" in flat, page.name
 
 
 def test_explorer_widgets_update_the_figure():
