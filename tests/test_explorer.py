@@ -170,3 +170,39 @@ def test_the_rate_panels_legend_covers_no_data(explorer, values):
     assert not box.overlaps(explorer.ax_rate.xaxis.get_tightbbox()), "the legend covers the time axis"
     whole = figure.bbox
     assert whole.x0 <= box.x0 and box.x1 <= whole.x1 and whole.y0 <= box.y0 and box.y1 <= whole.y1, (box, whole)
+
+
+def test_a_value_set_from_another_thread_mid_redraw_is_drawn_after_it(explorer, monkeypatch):
+    """JupyterLab's widget manager sends a drag's values on a kernel subshell: ipykernel runs their callbacks in
+    the subshell's thread beside the main one, so two redraws ran at once on one figure, and the one that ended
+    last (an earlier value) was left on screen: 24 ms in the figure, 61 ms on the slider. Redraws now take turns;
+    a value that arrives during one is drawn after it, and the figure ends on the controls' values."""
+    import threading
+
+    from lifsim import explorer as module
+
+    entered, release = threading.Event(), threading.Event()
+    running, most = [0], [0]
+    real = module.simulate
+
+    def slow(*args, **kwargs):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            if not entered.is_set():  # the first redraw waits here until the other thread has set its value
+                entered.set()
+                release.wait(30)
+            return real(*args, **kwargs)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(module, "simulate", slow)
+    subshell = threading.Thread(target=lambda: setattr(explorer.controls["tau"], "value", 24.0))
+    subshell.start()
+    assert entered.wait(30)
+    explorer.controls["tau"].value = 61.0  # the main thread's value, while the subshell's redraw runs
+    release.set()
+    subshell.join(30)
+    assert most[0] == 1, "two redraws ran at once"
+    assert explorer.result.meta["params"]["tau"] == pytest.approx(0.061)
+    assert "τ = 61 ms" in explorer.ax_v.get_title()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -185,6 +186,10 @@ class Explorer:
         self.theory_rate: float | None = None
         self._layout_spiking: bool | None = None
         self._holding = False
+        # one redraw at a time: JupyterLab's widget manager sends a drag's values on a kernel subshell, whose thread
+        # runs the callbacks beside the main one; a value that arrives mid-redraw is drawn by the redraw under way
+        self._state = threading.Lock()
+        self._busy = self._again = False
         # the figure as a PNG in an Image widget: it scales down with the page and never covers the controls
         self.image = widgets.Image(
             format="png", layout=widgets.Layout(max_width="100%", height="auto", object_fit="contain")
@@ -305,7 +310,31 @@ class Explorer:
         self._layout_spiking = spiking
 
     def update(self) -> None:
-        """Simulate with the current widget values and redraw."""
+        """Simulate with the current widget values and redraw.
+
+        Safe from any thread: while one redraw runs, a call from another thread (or from within it) only asks it
+        to draw once more when it is done, with the values then current; the figure ends on the controls' values.
+        """
+        with self._state:
+            if self._busy:
+                self._again = True  # the redraw under way draws these values next
+                return
+            self._busy = True
+        try:
+            while True:
+                self._draw()
+                with self._state:
+                    if not self._again:
+                        self._busy = False
+                        return
+                    self._again = False
+        except BaseException:
+            with self._state:
+                self._busy = self._again = False
+            raise
+
+    def _draw(self) -> None:
+        """Simulate with the current widget values and redraw (one thread at a time: :meth:`update`)."""
         self._show_noise_slider()
         try:
             params = self.params()
