@@ -133,3 +133,33 @@ def test_the_command_refuses_an_input_file_too_large_for_memory_naming_it(tmp_pa
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("lifsim: error: --input-file: 'big.npy' holds a current array of shape"), done.stderr
     assert "(16000, 10000)" in done.stderr and "1.79 GiB" in done.stderr, done.stderr
+
+
+# ------------------------------------------------------------ a dry run of a per-neuron array of any size
+
+ROWS = 8193  # one neuron past the calibration's 8192 (lifsim.planning.CALIBRATION_NEURONS)
+
+
+def test_the_command_plans_a_run_of_more_per_neuron_rows_than_the_calibration_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``--dry-run`` of 10,000 rows for --n 10000 was refused as "has 10000 rows, the run has n = 8192 neurons":
+    the calibration ran fewer neurons on the whole array."""
+    np.save(tmp_path / "rows.npy", np.full((ROWS, 10), 2e-10))
+    argv = ["simulate", "--n", str(ROWS), "--t-max", "10ms", "--dt", "1ms", "--input", "array"]
+    done = run_script([*argv, "--input-file", str(tmp_path / "rows.npy"), "--dry-run"])
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert done.stdout.startswith(f"dry run: {ROWS} neurons x 10 steps"), done.stdout
+    # a real mismatch of rows and n is still refused, naming both
+    done = run_script([*argv, "--input-file", str(tmp_path / "rows.npy"), "--dry-run", "--n", "9000"])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(
+        f"lifsim: error: --input-file (array input): has {ROWS} rows, the run has n = 9000 neurons"
+    ), done.stderr
+
+
+def test_estimate_plans_a_per_neuron_array_of_more_rows_than_the_calibration_runs() -> None:
+    p = lifsim.LIFParams(dt="1 ms", t_max="10 ms")
+    rows = np.full((ROWS, 10), 2e-10)
+    found = lifsim.estimate(p, inputs.array_input(rows) + inputs.white_noise(sigma="1 mV"), n=ROWS)
+    assert found.what.startswith(f"{ROWS} neurons"), found.what
+    with pytest.raises(ValueError, match=f"^array input: has {ROWS} rows, the run has n = 9000 neurons$"):
+        lifsim.estimate(p, inputs.array_input(rows), n=9000)

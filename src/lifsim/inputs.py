@@ -196,6 +196,12 @@ class Input:
         (0 for the inputs made of a formula)."""
         return sum(part.array_bytes() for part in self.summands() if part is not self)
 
+    def first_neurons(self, n: int) -> Input:
+        """This input as it drives only the first ``n`` of its neurons (a short calibration run of fewer
+        neurons): an array of one row per neuron keeps its first ``n`` rows (a view); the other inputs drive
+        any number of neurons and are this input itself."""
+        return self
+
     def lower(self, builder: DriveBuilder) -> None:
         """Add this input's parts to the run plan's drive of one chunk (:class:`DriveBuilder`).
 
@@ -617,6 +623,12 @@ class ArrayInput(Input):
         if self.values.ndim == 2 and self.values.shape[0] != n:
             raise ValueError(f"array input: has {self.values.shape[0]} rows, the run has n = {n} neurons")
 
+    def first_neurons(self, n: int) -> Input:
+        """The first ``n`` rows of a per-neuron array (a view, never a copy); a shared array as it is."""
+        if self.values.ndim == 1 or self.values.shape[0] <= n:
+            return self
+        return ArrayInput(self.values[:n])
+
     def left_out(self, params: LIFParams, steps: int) -> list[str]:
         """The time points past the run's ``steps``: only the first ``steps - 1`` columns drive it (a shorter
         array is refused by :meth:`check`)."""
@@ -678,6 +690,10 @@ class Sum(Input):
     def check(self, params: LIFParams, n: int, steps: int) -> None:
         for part in self.parts:
             part.check(params, n, steps)
+
+    def first_neurons(self, n: int) -> Input:
+        parts = [part.first_neurons(n) for part in self.parts]
+        return self if all(new is old for new, old in zip(parts, self.parts)) else Sum(parts)
 
     def current(self, k: int, t: float, draws: Draws, params: LIFParams) -> float | np.ndarray:
         total = self.parts[0].current(k, t, draws, params)

@@ -142,7 +142,11 @@ def calibrate(request: ValidRequest, threads: int | None = None) -> tuple[float,
 
     n_cal = max(1, min(request.n, CALIBRATION_NEURONS))
     steps_cal = max(2, min(request.steps, CALIBRATION_NEURON_STEPS // n_cal))
-    small = replace(request.request, n=n_cal, steps=steps_cal, record=Record(spikes=False), stream=None)
+    # a per-neuron array input keeps the rows of the calibration's neurons (its 10,000 rows were refused for the
+    # calibration's 8,192 neurons, though they fit the run's 10,000)
+    asked = request.request.input
+    inputs = None if asked is None else asked.first_neurons(n_cal)
+    small = replace(request.request, n=n_cal, steps=steps_cal, input=inputs, record=Record(spikes=False), stream=None)
     plan = RunPlan.from_request(small.validate())
     engine = get(request.engine)
     previous = None
