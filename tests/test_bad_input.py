@@ -604,3 +604,55 @@ def test_an_onset_given_seconds_meant_as_ms_is_warned_with_the_hint():
 def test_a_plausible_time_step_gets_no_hint(capsys, argv, start):
     rc, _out, err = run_cli(capsys, argv)
     assert rc == USAGE and err.startswith(start) and "plain numbers" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "start", "meant"),
+    [
+        (
+            ["simulate", "--input", "sine", "--period", "10", "--quiet"],
+            "lifsim: warning: --period: 10 s is longer than the run (0 to 149 ms), which sees 1.5 % of one cycle",
+            "10ms",
+        ),
+        (
+            ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "2", "--t-max", "300ms", "--fano-window", "20"],
+            "lifsim: warning: --fano-window: 20 s is longer than the run after the transient (199.9 ms): the Fano "
+            "factor counts spikes in windows of 199.9 ms",
+            "20ms",
+        ),
+    ],
+)
+def test_a_period_or_fano_window_given_seconds_meant_as_ms_is_warned_with_the_hint(argv, start, meant):
+    """``--period 10`` (a sinusoid of 10 s over a 150 ms run) and ``--fano-window 20`` (cut to the run's 200 ms)
+    ran without a word; the one rule of the time options (:func:`lifsim.units.time_slip`) says them, as it says
+    ``--onset 5``."""
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if line.startswith(start.split(":")[0] + ": warning: --")]
+    assert said and said[0].startswith(start), done.stderr
+    assert said[0].endswith(f"{HINT} {meant}?"), done.stderr
+
+
+@pytest.mark.filterwarnings("ignore:cv. at ")  # the short run's CV, which the sweep also says
+def test_the_api_warns_of_a_period_and_a_fano_window_in_seconds_meant_as_ms():
+    from lifsim.errors import PlausibilityWarning
+
+    with pytest.warns(PlausibilityWarning, match=r"^period: 10 s is longer than the run .*such as 10ms\?$"):
+        lifsim.simulate(None, inputs.sine(period=10))
+    p = lifsim.profile("study", t_max="300 ms")
+    with pytest.warns(PlausibilityWarning, match=r"^fano_window: 20 s is longer than the run after the transient"):
+        lifsim.sweep(p, grid={"i_mean": ["200 pA"]}, n=2, fano_window=20, progress=False)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--input", "sine", "--period", "200ms", "--quiet"],  # past the run, but no slip of units
+        ["simulate", "--input", "sine", "--period", "1", "--t-max", "2", "--quiet"],  # a period of 1 s, in the run
+    ],
+)
+def test_a_plausible_period_gets_no_warning(capsys, argv):
+    rc, _out, err = run_cli(capsys, argv)
+    assert rc == 0 and err == "", err

@@ -238,6 +238,10 @@ class Input:
         """The times (s) at which the input switches (a step's onset), for the check that they fall in the run."""
         return ()
 
+    def periods(self) -> tuple[float, ...]:
+        """The periods (s) of the input's sinusoids, for the check that the run sees their cycles."""
+        return ()
+
     def settled(self, params: LIFParams) -> Input:
         """This input as it stands from its last onset on (a step held at its amplitude for good), its means
         taken from ``params`` where unset, for the stationary theory after the switch; the input itself (its
@@ -374,6 +378,9 @@ class Modulated(Input):
 
     def noise_terms(self) -> list[NoiseTerm]:
         return [term for term in self.terms if isinstance(term, UniformTerm)]
+
+    def periods(self) -> tuple[float, ...]:
+        return tuple(term.period for term in self.terms if isinstance(term, SineTerm))
 
     def check(self, params: LIFParams, n: int, steps: int) -> None:
         for term in self.terms:
@@ -745,6 +752,9 @@ class Sum(Input):
 
     def onsets(self) -> tuple[float, ...]:
         return tuple(onset for part in self.parts for onset in part.onsets())
+
+    def periods(self) -> tuple[float, ...]:
+        return tuple(period for part in self.parts for period in part.periods())
 
     def _from_last_onset(self) -> Input:
         """The sum of the parts as each stands from its last onset on."""

@@ -27,7 +27,7 @@ from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .seeds import check_seed
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
-from .units import format_display, format_si, plain_number_hint, to_si
+from .units import format_display, format_si, time_slip, to_si
 
 __all__ = ["Record", "RunRequest", "ValidRequest", "parse_neuron_selection", "MAX_NEURONS", "MAX_VOLTS", "stamp"]
 
@@ -375,7 +375,13 @@ def plausibility(request: ValidRequest) -> list[str]:
             out.append(
                 f"onset: {format_display(onset, 'time')} is outside the run (0 to {format_display(end, 'time')}): "
                 + ("the step never switches on" if onset > end else "the step is on from the start")
-                + (plain_number_hint(onset, "time") if _slip_in_time(onset, end) else "")
+                + time_slip(onset, end)
+            )
+    for period in request.inputs.periods():
+        if hint := time_slip(period, end):  # --period 10 is 10 s: a 150 ms run sees 1.5 % of a cycle
+            out.append(
+                f"period: {format_display(period, 'time')} is longer than the run (0 to "
+                f"{format_display(end, 'time')}), which sees {100 * end / period:.2g} % of one cycle{hint}"
             )
     out += request.inputs.left_out(request.params, request.steps)  # an array longer than the run
     return out
@@ -565,17 +571,11 @@ def _grid_step(time: float | str, dt: float, steps: int) -> int:
     if k < 0 or abs(ratio - k) > 1e-6 or not k < steps:
         shown = repr(time) if isinstance(time, str) or not np.isfinite(value) else format_display(value, "time")
         last, step = format_display((steps - 1) * dt, "time"), format_display(dt, "time")
-        hint = plain_number_hint(value, "time") if _slip_in_time(value, (steps - 1) * dt) else ""
+        hint = time_slip(value, (steps - 1) * dt)
         raise ValueError(
             f"snapshots: {shown} is not a time on the grid 0, dt, ..., {last} of the run (dt = {step}){hint}"
         )
     return k
-
-
-def _slip_in_time(value: float, end: float) -> bool:
-    """Whether a time past a run's ``end`` (s) is a plain number meant in ms: one of a second or more whose
-    reading in ms falls inside the run (``--snapshots 50`` is 50 s)."""
-    return value > end and value >= 1.0 and 0.0 <= value * 1e-3 <= end
 
 
 def _short(value: object, limit: int = 60) -> str:

@@ -45,7 +45,7 @@ from .params import LIFParams, profile
 from .reduce import variance_from_m2
 from .runners.base import point_progress
 from .sweep_store import SweepStore, load_sweep, per_step_time
-from .units import format_display, parse_int, plain_number_hint, to_si
+from .units import format_display, parse_int, time_slip, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
@@ -413,10 +413,18 @@ def _make_spec(
                 f"t_max: the run ({format_display(params.t_max, 'time')}) must be longer than the transient "
                 f"({format_display(transient_s, 'time')}) its rates leave out; run longer, or give a shorter transient"
             )
-        slip = transient_s >= 1.0 and transient_s * 1e-3 < params.t_max  # --transient 50: 50 s, not 50 ms
-        raise ValueError(
+        raise ValueError(  # --transient 50: 50 s, not 50 ms
             f"transient: {format_display(transient_s, 'time')} must be shorter than the run "
-            f"({format_display(params.t_max, 'time')})" + (plain_number_hint(transient_s, "time") if slip else "")
+            f"({format_display(params.t_max, 'time')})" + time_slip(transient_s, (params.steps - 1) * params.dt)
+        )
+    # a window given longer than the part measured is cut to it (the default's, of a short run, without a word)
+    if fano_s > duration and fano_s != SWEEP["fano_window"]:  # --fano-window 20 is 20 s
+        warnings.warn(
+            f"fano_window: {format_display(fano_s, 'time')} is longer than the run after the transient "
+            f"({format_display(duration, 'time')}): the Fano factor counts spikes in windows of "
+            f"{format_display(duration, 'time')}{time_slip(fano_s, duration)}",
+            PlausibilityWarning,
+            stacklevel=user_stacklevel(),
         )
     n = parse_int(n, "n", 1)
     seed = sweep_seed(seed)

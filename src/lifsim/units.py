@@ -28,6 +28,7 @@ __all__ = [
     "parse_int",
     "unit_slips",
     "plain_number_hint",
+    "time_slip",
 ]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
@@ -168,6 +169,22 @@ def plain_number_hint(value: float, dimension: str) -> str:
     step of 1 s, ``--snapshots 50`` a time of 50 s).  Its callers say when a value is such a slip."""
     si, shown = DIMENSIONS[dimension][0], DISPLAY_UNITS[dimension][0]
     return f"; plain numbers are SI units ({si}): did you mean a value with a unit such as {value:g}{shown}?"
+
+
+#: the shortest time (s) a plain number meant in ms is taken for, past the time it must not exceed: ``--period 10``
+#: is 10 s (``--dt`` has its own, shorter bound, :data:`lifsim.params.DT_SLIP`: steps are fractions of a ms)
+TIME_SLIP = 1.0
+
+
+def time_slip(value: float, longest: float) -> str:
+    """:func:`plain_number_hint` for a time ``value`` (s) that is a slip of units, else ``""``: the one rule of
+    every time option a run bounds (``--onset``, ``--snapshots``, ``--period``, ``--transient``,
+    ``--fano-window``).  A slip is a time of :data:`TIME_SLIP` or more past ``longest`` (s, what the option may
+    sensibly reach: the run, or its part after the transient) whose reading in ms falls within it (``--period 10``
+    of a 150 ms run is 10 s, and 10 ms would fit)."""
+    if value >= TIME_SLIP and value > longest and 0.0 <= value * 1e-3 <= longest:
+        return plain_number_hint(value, "time")
+    return ""
 
 
 def format_si(value: float, unit: str) -> str:
