@@ -656,3 +656,62 @@ def test_the_api_warns_of_a_period_and_a_fano_window_in_seconds_meant_as_ms():
 def test_a_plausible_period_gets_no_warning(capsys, argv):
     rc, _out, err = run_cli(capsys, argv)
     assert rc == 0 and err == "", err
+
+
+# ------------------------------------------------------------------- analysis messages in the field's units
+
+
+@pytest.mark.parametrize(
+    ("argv", "said", "stream"),
+    [
+        (["simulate", "--input", "sine", "--period=-5ms"], "lifsim: error: --period: must be > 0 ms, got -5 ms\n", 2),
+        (
+            ["simulate", "--t-ref", "2.5ms", "--round-steps", "--t-max", "20ms"],
+            "  note: t_ref = 2.5 ms is 2.5 steps of dt; rounded to 3 steps (3 ms)\n",
+            1,
+        ),
+        (
+            ["simulate", "--i-mean", "50nA", "--t-ref", "0", "--dt", "0.1ms", "--quiet"],
+            "lifsim: warning: rate: the neurons fire at 1e+04 Hz, over half the most that steps of 0.1 ms allow",
+            2,
+        ),
+    ],
+)
+def test_the_command_says_analysis_values_in_the_fields_units(argv, said, stream):
+    """``--period=-5ms`` said "must be > 0 s, got -0.005", ``--round-steps`` "t_ref = 0.0025 s", the rate
+    warning "steps of 100 us"."""
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    text = done.stdout if stream == 1 else done.stderr
+    assert said in text, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: lifsim.spikes.fano_factor(np.array([0.01]), np.array([0]), 1, 0.5, 0.0, 0.2),
+            "window: 500 ms is longer than the span 200 ms from t_start to t_stop",
+        ),
+        (
+            lambda: lifsim.spikes.fano_factor(np.array([0.01]), np.array([0]), 1, -0.005, 0.0, 0.2),
+            "window: must be a finite time > 0 ms, got -5 ms",
+        ),
+        (
+            lambda: lifsim.spikes.rate_over_time(np.array([0.01]), 1, 0.2, 0.1, 0.01),
+            "t_stop: must be after t_start = 200 ms, got 100 ms",
+        ),
+        (lambda: lifsim.theory.siegert_rate(lifsim.LIFParams(), -0.002), "sigma: must be > 0 mV, got -2 mV"),
+        (
+            lambda: lifsim.theory.siegert_rate(lifsim.LIFParams(), "2 mV", dt_correction=-1e-4),
+            "dt_correction: must be a time step >= 0 ms, got -0.1 ms",
+        ),
+        (lambda: inputs.sine(2.5e-10, -0.005), "period: must be > 0 ms, got -5 ms"),
+    ],
+)
+def test_the_analysis_says_bad_values_in_the_fields_units(call, message):
+    with pytest.raises(ValueError) as caught:
+        call()
+    assert str(caught.value) == message

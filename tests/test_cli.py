@@ -497,7 +497,7 @@ def test_t_ref_is_refused_or_rounded_when_asked(capsys):
     rc, _out, err = run_cli(capsys, ["simulate", "--t-ref", "1.5ms"])
     assert_one_line_error(rc, err, "--t-ref", "whole number of steps", "--round-steps")
     out = run_ok(capsys, ["simulate", "--t-ref", "2.5ms", "--round-steps", "--t-max", "20ms"])
-    assert "note: t_ref = 0.0025 s is 2.5 steps of dt; rounded to 3 steps" in out
+    assert "note: t_ref = 2.5 ms is 2.5 steps of dt; rounded to 3 steps (3 ms)" in out
 
 
 def test_one_time_point_is_refused_up_front(capsys):

@@ -318,7 +318,7 @@ def test_a_rounded_refractory_period_is_compared_with_the_period_that_ran():
     assert np.array_equal(rounded.rate_theory, exact.rate_theory)
     assert np.array_equal(rounded.rate_theory_continuous, exact.rate_theory_continuous)
     notes = {str(w.message) for w in caught if issubclass(w.category, PlausibilityWarning)}
-    assert notes == {"round_steps: t_ref = 0.0014 s is 1.4 steps of dt; rounded to 1 steps (0.001 s)"}
+    assert notes == {"round_steps: t_ref = 1.4 ms is 1.4 steps of dt; rounded to 1 steps (1 ms)"}
 
 
 def test_the_table_and_the_sweep_store_name_the_theory_alike(tmp_path):

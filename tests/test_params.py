@@ -174,7 +174,7 @@ def test_round_steps_rounds_t_max_and_t_ref_alike():
     assert LIFParams(t_max="102.5 ms", dt="1 ms", round_steps=True).steps == 103  # 102.49999999999999 in floats
     assert LIFParams(t_ref="2.5 ms", dt="1 ms", round_steps=True).refractory_steps == 3
     assert LIFParams(t_max="102.5 ms", dt="1 ms", round_steps=True).notes() == [
-        "t_max = 0.1025 s is 102.5 steps of dt; rounded to 103 time points (t_max = 0.103 s)"
+        "t_max = 102.5 ms is 102.5 steps of dt; rounded to 103 time points (t_max = 103 ms)"
     ]
 
 

@@ -45,7 +45,7 @@ from typing import Protocol
 import numpy as np
 
 from .params import LIFParams
-from .units import format_display, to_si
+from .units import DISPLAY_UNITS, format_display, to_si
 
 __all__ = [
     "Input",
@@ -366,7 +366,7 @@ class Modulated(Input):
         self.terms = tuple(sorted(self.terms, key=lambda term: isinstance(term, UniformTerm)))
         for term in self.terms:
             if isinstance(term, SineTerm):
-                term.period = _positive(to_si(term.period, "time", "period"), "period", "s")
+                term.period = _positive(to_si(term.period, "time", "period"), "period", "time")
                 term.depth = _finite(to_si(term.depth, "dimensionless", "depth"), "depth")
             elif isinstance(term, UniformTerm):
                 if term.amplitude is not None:
@@ -995,10 +995,11 @@ def _finite(value: float, name: str) -> float:
     return value
 
 
-def _positive(value: float, name: str, unit: str) -> float:
+def _positive(value: float, name: str, dimension: str) -> float:
     _finite(value, name)
     if value <= 0:
-        raise ValueError(f"{name}: must be > 0 {unit}, got {value!r}")
+        unit = DISPLAY_UNITS[dimension][0]
+        raise ValueError(f"{name}: must be > 0 {unit}, got {format_display(value, dimension)}")
     return value
 
 

@@ -283,14 +283,14 @@ class LIFParams:
         ratio = self.t_max / self.dt
         if not _whole(ratio):
             out.append(
-                f"t_max = {self.t_max:.6g} s is {ratio:.6g} steps of dt; rounded to {self.steps} time points "
-                f"(t_max = {self.steps * self.dt:.6g} s)"
+                f"t_max = {self._show('t_max')} is {ratio:.6g} steps of dt; rounded to {self.steps} time points "
+                f"(t_max = {format_display(self.steps * self.dt, 'time')})"
             )
         ref_ratio = self.t_ref / self.dt
         if not _whole(ref_ratio):
             out.append(
-                f"t_ref = {self.t_ref:.6g} s is {ref_ratio:.6g} steps of dt; rounded to {self.refractory_steps} steps "
-                f"({self.refractory_steps * self.dt:.6g} s)"
+                f"t_ref = {self._show('t_ref')} is {ref_ratio:.6g} steps of dt; rounded to {self.refractory_steps} "
+                f"steps ({format_display(self.refractory_steps * self.dt, 'time')})"
             )
         return out
 

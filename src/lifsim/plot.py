@@ -504,12 +504,15 @@ def _rate_bin(rate_bin: float | str | None, result: Result) -> float | None:
     """``plot_result``'s ``rate_bin`` in s (seconds or a string with a unit): > 0 and at most the run's length."""
     if rate_bin is None:
         return None
-    from .units import to_si
+    from .units import format_display, to_si
 
     width = to_si(rate_bin, "time", "rate_bin")
     length = result.steps * result.dt
     if not (np.isfinite(width) and 0 < width <= length * (1 + 1e-9)):
-        raise ValueError(f"rate_bin: expected a time > 0 s and at most the run's {length:g} s, got {width!r}")
+        raise ValueError(
+            f"rate_bin: expected a time > 0 ms and at most the run's {format_display(length, 'time')}, got "
+            f"{format_display(width, 'time')}"
+        )
     return width
 
 

@@ -38,7 +38,7 @@ from .result import Result
 from .runners.base import MAX_TRACE_BYTES, Runner, make_progress
 from .runners.local import Local
 from .streams import STREAM_VERSION, CounterStream, LegacyStream
-from .units import format_si
+from .units import format_display
 
 __all__ = ["simulate", "run", "estimate", "as_runner", "parse_neuron_selection"]
 __all__ += ["MAX_NEURONS", "MAX_VOLTS", "MAX_TRACE_BYTES", "make_progress"]  # kept where they were
@@ -263,8 +263,9 @@ def checked(result: Result) -> Result:
     dt = result.meta["params"]["dt"]
     if result.meta["spiking"] and result.rate > 0.5 / dt:
         warnings.warn(
-            f"rate: the neurons fire at {result.rate:.4g} Hz, over half the most that steps of {format_si(dt, 's')} "
-            f"allow (a spike every step: {1 / dt:.4g} Hz); check the units of the input and parameters",
+            f"rate: the neurons fire at {result.rate:.4g} Hz, over half the most that steps of "
+            f"{format_display(dt, 'time')} allow (a spike every step: {1 / dt:.4g} Hz); check the units of the input "
+            "and parameters",
             PlausibilityWarning,
             stacklevel=user_stacklevel(),
         )

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from .units import parse_int, to_si
+from .units import format_display, parse_int, to_si
 
 __all__ = [
     "after_transient",
@@ -79,10 +79,10 @@ def _time(value: object, name: str) -> float:
     return seconds
 
 
-def _positive(value: object, name: str, unit: str = "s") -> float:
+def _positive(value: object, name: str) -> float:
     seconds = _time(value, name)
     if seconds <= 0:
-        raise ValueError(f"{name}: must be a finite time > 0 {unit}, got {value!r}")
+        raise ValueError(f"{name}: must be a finite time > 0 ms, got {format_display(seconds, 'time')}")
     return seconds
 
 
@@ -94,7 +94,8 @@ def _neurons(n: object) -> int:
 def _span(t_start: object, t_stop: object) -> tuple[float, float]:
     start, stop = _time(t_start, "t_start"), _time(t_stop, "t_stop")
     if not stop > start:
-        raise ValueError(f"t_stop: must be after t_start = {start} s, got {stop} s")
+        shown = format_display(start, "time"), format_display(stop, "time")
+        raise ValueError(f"t_stop: must be after t_start = {shown[0]}, got {shown[1]}")
     return start, stop
 
 
@@ -102,7 +103,10 @@ def _tiles(width: float, name: str, start: float, stop: float) -> int:
     """How many windows of ``width`` (s) tile ``[start, stop)`` (a partial last one dropped); at least one."""
     count = int(np.floor((stop - start) / width + 1e-9))
     if count < 1:
-        raise ValueError(f"{name}: {width} s is longer than the span {stop - start} s from t_start to t_stop")
+        raise ValueError(
+            f"{name}: {format_display(width, 'time')} is longer than the span {format_display(stop - start, 'time')} "
+            "from t_start to t_stop"
+        )
     return count
 
 

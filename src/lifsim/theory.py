@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .params import LIFParams
-from .units import to_si
+from .units import format_display, to_si
 
 if TYPE_CHECKING:  # theory reads inputs through their methods (theory_moments, resolved)
     from .inputs import Input
@@ -77,7 +77,7 @@ def _sigma(sigma: Any, zero: bool = False) -> float:
     """The noise strength in V (a number or ``"5 mV"``); > 0, or >= 0 with ``zero``."""
     value = _quantity(sigma, "voltage", "sigma")
     if value < 0 or (value == 0 and not zero):
-        raise ValueError(f"sigma: must be a finite number {'>=' if zero else '>'} 0 V, got {sigma!r}")
+        raise ValueError(f"sigma: must be {'>=' if zero else '>'} 0 mV, got {format_display(value, 'voltage')}")
     return value
 
 
@@ -461,7 +461,7 @@ def siegert_rate(
     if dt_correction is not None:
         step = _quantity(dt_correction, "time", "dt_correction")
         if step < 0:
-            raise ValueError(f"dt_correction: must be a time step >= 0 s, got {dt_correction!r}")
+            raise ValueError(f"dt_correction: must be a time step >= 0 ms, got {format_display(step, 'time')}")
         shift = DISCRETE_THRESHOLD_SHIFT * sigma * np.sqrt(step / params.tau)
     mu_shaped = _as_mu(params, i_mean)
     mu = mu_shaped.ravel()  # any shape: one rate per current, returned in the currents' shape
@@ -488,7 +488,10 @@ def siegert_rate(
             )
         # 1/rate = t_ref + tau sqrt(pi) * integral * exp(scale)
         if integral <= 0:
-            raise ArithmeticError(f"siegert_rate: quadrature failed for mu = {m!r} V, sigma = {sigma!r} V")
+            raise ArithmeticError(
+                f"siegert_rate: quadrature failed for mu = {format_display(float(m), 'voltage')}, "
+                f"sigma = {format_display(sigma, 'voltage')}"
+            )
         log_isi_noise = np.log(params.tau * np.sqrt(np.pi) * integral) + scale
         if log_isi_noise > 700:
             rates[index] = 0.0
