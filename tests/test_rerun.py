@@ -426,3 +426,30 @@ def test_a_changed_member_whose_checksum_was_unlisted_is_not_reproduced(tmp_path
         assert "reproduced" not in done.stdout and done.stderr.count("lifsim: error") == 1, (name, done.stderr)
     for suffix in ("npz", "nc"):
         assert "reproduced bit for bit" in run_script(["rerun", str(tmp_path / f"run.{suffix}")]).stdout
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".zarr"])
+def test_a_legacy_stream_run_records_no_stream_version(tmp_path, suffix):
+    """A run on the tutorial's legacy stream recorded ``run.stream_version = 3``, the default it never drew, while
+    ``Result.stream_version`` said None: the provenance now says null, in memory and in each file; ``lifsim rerun``
+    refuses it in one line, and a run of the counter stream beside it still reruns bit for bit."""
+    from cli_helpers import run_script
+
+    n, steps = 5, PARAMS.steps
+    legacy = lifsim.simulate(
+        PARAMS, inputs.uniform_noise("250 pA"), n=n, stream=LegacyStream(2020, "step-major", n, steps)
+    )
+    assert legacy.meta["run"]["stream"] == "legacy" and legacy.meta["stream"]["stream"].startswith("legacy-mt19937")
+    assert legacy.meta["run"]["stream_version"] is None and legacy.stream_version is None
+    path = tmp_path / f"legacy{suffix}"
+    legacy.save(str(path))
+    loaded = lifsim.load(str(path))
+    assert loaded.meta["run"]["stream_version"] is None and loaded.stream_version is None
+    done = run_script(["rerun", str(path)])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "counter-based stream" in done.stderr, done.stderr
+    counter = lifsim.simulate(PARAMS, inputs.uniform_noise("250 pA"), n=n, seed=4)
+    assert counter.meta["run"]["stream_version"] == counter.stream_version == 3
+    counter.save(str(tmp_path / f"counter{suffix}"))
+    again = run_script(["rerun", str(tmp_path / f"counter{suffix}")])
+    assert again.returncode == 0 and "reproduced bit for bit" in again.stdout, again.stdout + again.stderr

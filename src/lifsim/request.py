@@ -171,7 +171,9 @@ class ValidRequest:
                 "steps": self.steps,
                 "seed": self.stream.seed,
                 "stream": self.stream.kind,
-                "stream_version": getattr(self.stream, "version", STREAM_VERSION),
+                # the counter stream's version; None for the tutorial's legacy stream (MT19937), which has none
+                # and which a rerun cannot draw again (it said 3, the default it never drew)
+                "stream_version": self.stream.version if isinstance(self.stream, CounterStream) else None,
                 "spiking": self.spiking,
                 "method": self.method,
                 "engine": self.engine,
