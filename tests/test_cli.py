@@ -224,7 +224,8 @@ def test_simulate_record_selection(capsys, tmp_path, selection, rows):
 
 def test_simulate_record_v_none_is_the_default(tmp_path):
     """``--record-v none`` (what --help shows as the default) and a config's ``record_v = "none"`` record no
-    traces, as the network's ``--record-spikes none`` records no spikes; a config's false is none there too."""
+    traces, as the network's ``--record-spikes none`` records no spikes; a config's "none" is none there too (its
+    false is refused, as --record-spikes false is: tests/test_network_cli.py)."""
     from cli_helpers import run_script
 
     done = run_script(["simulate", "--n", "5", "--t-max", "20ms", "--record-v", "none", "--data", "n.npz", "-q"])
@@ -234,7 +235,7 @@ def test_simulate_record_v_none_is_the_default(tmp_path):
     done = run_script(["simulate", "--config", "run.toml", "--data", "c.npz", "-q"])
     assert (done.returncode, done.stderr) == (0, ""), done.stderr
     assert "v" not in load(tmp_path / "c.npz")
-    (tmp_path / "net.toml").write_text('n_exc = 100\nt_max = "20ms"\nrecord_spikes = false\n', encoding="utf-8")
+    (tmp_path / "net.toml").write_text('n_exc = 100\nt_max = "20ms"\nrecord_spikes = "none"\n', encoding="utf-8")
     done = run_script(["network", "--config", "net.toml", "--epsilon", "0.2", "--data", "net.npz", "-q"])
     assert done.returncode == 0, done.stderr
     assert lifsim.network.load(tmp_path / "net.npz").dataset.sizes["spike"] == 0

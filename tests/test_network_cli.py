@@ -375,3 +375,42 @@ def test_huge_g_or_j_is_refused_naming_the_option_and_its_range(tmp_path, flag, 
     """--g 1e200 printed "(34, 'Numerical result out of range')", --g 1e20 the quadrature's raw words."""
     done = lifsim("network", flag, value, "--n-exc", "1000", "--t-max", "0.01s", "--no-data", cwd=tmp_path)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+
+
+#: what a spike selection may be, in every refusal of one
+ACCEPTED = "'all', 'none', 'E', 'I', a count K (the first K neurons of each population) or a range START:STOP"
+
+
+def _refusal(stderr):
+    """The one error line of ``stderr`` split at its label: (where the value came from, what is accepted)."""
+    (line,) = stderr.splitlines()
+    assert line.startswith("lifsim: error: ") and "Traceback" not in stderr, stderr
+    label, _, rest = line[len("lifsim: error: ") :].partition(": expected ")
+    return label, rest.rpartition(", got ")[0]
+
+
+@pytest.mark.parametrize(
+    ("toml", "text"),
+    [("false", "false"), ("true", "true"), ("[0, 5]", "0,5"), ('"0:10:2"', "0:10:2"), ('"some"', "some")],
+)
+def test_a_config_files_record_spikes_is_refused_as_the_option_is(tmp_path, toml, text):
+    """A config's record_spikes took false (none) and true (all), which --record-spikes refuses, and an integer
+    count was refused with the accepted forms of --record-v (a list, "i,j,k", false): one parser serves both."""
+    (tmp_path / "run.toml").write_text(f'n_exc = 100\nepsilon = 0.2\nt_max = "10 ms"\nrecord_spikes = {toml}\n')
+    config = lifsim("network", "--config", "run.toml", "--no-data", "-q", cwd=tmp_path)
+    option = lifsim("network", "--n-exc", "100", "--t-max", "10ms", "--record-spikes", text, "-q", cwd=tmp_path)
+    assert config.returncode == option.returncode == 2, (config.stderr, option.stderr)
+    assert _refusal(config.stderr) == ("--config: 'run.toml': key 'record_spikes'", ACCEPTED)
+    assert _refusal(option.stderr) == ("--record-spikes", ACCEPTED)
+
+
+def test_a_config_files_record_spikes_takes_what_the_option_takes(tmp_path):
+    """A count (an integer in TOML, as --record-spikes 5) keeps the first 5 neurons of each population."""
+    import lifsim as package
+
+    (tmp_path / "run.toml").write_text('n_exc = 100\nepsilon = 0.2\nt_max = "50 ms"\nrecord_spikes = 5\n')
+    assert lifsim_ok(tmp_path, "network", "--config", "run.toml", "--data", "c.npz", "-q")
+    flags = ["--n-exc", "100", "--epsilon", "0.2", "--t-max", "50ms", "--data", "o.npz", "-q"]
+    assert lifsim_ok(tmp_path, "network", *flags, "--record-spikes", "5")
+    kept = [package.network.load(tmp_path / name).dataset["spike_i"].values for name in ("c.npz", "o.npz")]
+    assert set(kept[0]) == set(kept[1]) and set(kept[0]) <= {*range(5), *range(100, 105)} and kept[0].size

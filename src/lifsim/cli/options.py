@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: kinds of option values
-QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS, GRID = (
+QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS, GRID, SPIKE_SELECTION = (
     "quantity",
     "int",
     "flag",
@@ -64,6 +64,7 @@ QUANTITY, INT, FLAG, CHOICE, TEXT, PATH, INT_LIST, QUANTITY_LIST, NEURONS, GRID 
     "quantity_list",
     "neurons",
     "grid",
+    "spike_selection",
 )
 
 #: suffixes of a sweep's data: NetCDF (written when done) or a Zarr store (written point by point, resumable)
@@ -106,7 +107,9 @@ class Option:
     kind : str
         ``quantity`` (a number with a unit), ``int``, ``flag`` (on/off),
         ``choice``, ``text``, ``path``, ``int_list``, ``quantity_list`` or
-        ``neurons`` (a selection of neuron indices).
+        ``neurons`` (a selection of neuron indices) or ``spike_selection`` (whose spikes a network keeps:
+        :func:`lifsim.network.record.parse_record`, the one parser of the command line's text, a config
+        file's value and Python's argument).
     help : str
         One line; the default is appended in the field's units.
     group : str
@@ -200,7 +203,7 @@ class Option:
             return "L1,L2,..."
         if self.kind == QUANTITY_LIST:
             return "T1,T2,..."
-        if self.kind == NEURONS:
+        if self.kind in (NEURONS, SPIKE_SELECTION):
             return "NEURONS"
         return None
 
@@ -243,6 +246,7 @@ class Option:
             QUANTITY_LIST: (list, str),
             NEURONS: (str, bool, list),
             GRID: (list, str, dict),
+            SPIKE_SELECTION: (bool, object),  # every value reaches the selection's parser, which says what it takes
         }[self.kind]
 
     def choices_for(self, command: str | None) -> tuple[str, ...]:
@@ -269,6 +273,7 @@ class Option:
             INT_LIST: 'a list of whole numbers >= 0 (steps), e.g. [1, 5, 10] or "1,5,10"',
             QUANTITY_LIST: 'a list of times on the grid, e.g. ["10 ms", "100 ms"] or "10ms,100ms"',
             NEURONS: '"all", "none", "start:stop[:step]", "i,j,k", a list of neuron indices, or false',
+            SPIKE_SELECTION: _spike_selections(),
         }[self.kind]
 
     def example_value(self) -> float:
@@ -303,6 +308,10 @@ class Option:
             if not isinstance(raw, str):
                 raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
             return raw
+        if self.kind == SPIKE_SELECTION:
+            from ..network.record import parse_record
+
+            return parse_record(raw, label)
         if self.kind == GRID:
             from ..grid import SWEEPABLE, grid_dimension, parse_grid
             from ..network.model import SWEEPABLE_DIMENSIONS as NETWORK_DIMENSIONS
@@ -342,6 +351,13 @@ class Option:
         if not isinstance(raw, str) or not raw.strip():
             raise ValueError(f"{label}: expected {self.expected()}, got {raw!r}")
         return raw.strip()
+
+
+def _spike_selections() -> str:
+    """What a network's spike selection may be (:data:`lifsim.network.record.ACCEPTED`)."""
+    from ..network.record import ACCEPTED
+
+    return ACCEPTED
 
 
 def _split(raw: Any) -> list[Any]:
@@ -934,7 +950,7 @@ def with_network(options: tuple[Any, ...]) -> tuple[Any, ...]:
         ),
         Option(
             "record_spikes",
-            NEURONS,
+            SPIKE_SELECTION,
             "whose spikes the result keeps: all, none, E, I, K (the first K of each population) or START:STOP "
             "(statistics always use every spike)",
             "run",

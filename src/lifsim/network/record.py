@@ -7,13 +7,16 @@ import numpy as np
 from ..units import parse_int
 from .model import BrunelParams
 
-__all__ = ["parse_record", "record_mask", "check_record"]
+__all__ = ["parse_record", "record_mask", "check_record", "ACCEPTED"]
 
-_ACCEPTED = "'all', 'none', 'E', 'I', a count K (the first K neurons of each population) or a range START:STOP"
+#: what a selection may be, for messages (the command line's --record-spikes, a config's record_spikes, Python's)
+ACCEPTED = "'all', 'none', 'E', 'I', a count K (the first K neurons of each population) or a range START:STOP"
 
 
-def parse_record(value: object) -> str:
-    """The normalized selection text; ValueError naming what is accepted."""
+def parse_record(value: object, label: str = "record_spikes") -> str:
+    """The normalized selection text; ValueError naming ``label`` (where the value came from: ``--record-spikes``,
+    a config file's key) and what is accepted.  The one parser of a selection: the command line's text, a config
+    file's value (a string, or an integer count) and Python's argument."""
     text = str("all" if value is None else value).strip()
     low = text.lower()
     if low in ("all", "none"):
@@ -22,18 +25,18 @@ def parse_record(value: object) -> str:
         return low.upper()
     if ":" not in text:  # a count: 1000 or 1e3, as counts are everywhere
         try:
-            return str(parse_int(text, "record_spikes", low=0))
+            return str(parse_int(text, label, low=0))
         except ValueError:
             pass
     if ":" in text:  # a range START:STOP, each a count (1e3:2e3 as 1000:2000)
         a, _, b = text.partition(":")
         try:
-            start, stop = parse_int(a, "record_spikes", low=0), parse_int(b, "record_spikes", low=0)
+            start, stop = parse_int(a, label, low=0), parse_int(b, label, low=0)
         except ValueError:
             start = stop = 0
         if start < stop:
             return f"{start}:{stop}"
-    raise ValueError(f"record_spikes: expected {_ACCEPTED}, got {value!r}")
+    raise ValueError(f"{label}: expected {ACCEPTED}, got {value!r}")
 
 
 def record_mask(params: BrunelParams, selection: str) -> np.ndarray:
