@@ -87,6 +87,73 @@ def test_bad_input_one_line_before_running(tmp_path, argv, needle):
     assert "Traceback" not in done.stderr and done.stdout == ""
 
 
+#: the unit hint a time step of seconds gets (lifsim.units.plain_number_hint), as lifsim simulate --dt 1 does
+HINT = "plain numbers are SI units (s): did you mean a value with a unit such as"
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--dt", "1s"], f"--dt: 1 s is longer than the synaptic delay (delay = 1.5 ms); {HINT} 1ms?"),
+        (["--dt", "0.5"], f"--dt: 500 ms is longer than the synaptic delay (delay = 1.5 ms); {HINT} 0.5ms?"),
+        (["--dt", "2", "--t-max", "1"], f"--dt: 2 s is longer than the run (t_max = 1 s); {HINT} 2ms?"),
+        (
+            ["--dt", "0.1", "--delay", "0.2", "--t-ref", "0", "--t-max", "0.35"],
+            f"--dt: t_max = 350 ms is not a whole number of time steps dt = 100 ms; {HINT} 0.1ms?",
+        ),
+        (
+            ["--dt", "0.1", "--delay", "0.1", "--t-ref", "0"],
+            f"--dt: the external drive C_E nu_ext dt = 2000 events per neuron and step of 100 ms exceeds 500; {HINT}",
+        ),
+    ],
+)
+def test_a_time_step_of_seconds_is_blamed_on_dt_with_the_unit_hint(tmp_path, argv, needle):
+    """`lifsim network --dt 1s` said "--delay: 1.5 ms is shorter than the time step dt = 1 s", blaming an option
+    never given; `lifsim simulate --dt 1` blames --dt and says the unit."""
+    from lifsim.network import BrunelParams
+
+    done = lifsim("network", *argv, "--no-data", cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "", done.stderr
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("lifsim: error: " + needle), done.stderr
+    keywords = {flag[2:].replace("-", "_"): value for flag, value in zip(argv[::2], argv[1::2])}
+    with pytest.raises(ValueError, match="^dt: "):
+        BrunelParams(**{name: float(value.rstrip("s")) for name, value in keywords.items()})
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--dt", "1e-300s"], "--dt: a step of 1e-297 ms makes the run (t_max = 1.2 s) 1.2e+300 steps; at most 2,147,"),
+        (["--dt", "1e-300s", "--t-max", "2s"], "--t-max: 2 s with dt = 1e-297 ms is 2e+300 steps; at most 2,147,"),
+        (["--t-max", "1e300"], "--t-max: 1e+300 s with dt = 0.1 ms is 1e+304 steps; at most 2,147,483,647"),
+        (["--delay", "1e300"], "--delay: 1e+300 s is 1e+304 steps of dt = 0.1 ms; at most 2,147,483,647 (2**31 - 1)"),
+        (["--t-ref", "1e300"], "--t-ref: 1e+300 s is 1e+304 steps of dt = 0.1 ms; at most 2,147,483,647 (2**31 - 1)"),
+        (["--n-exc", "1e400"], "--n-exc: at most 1,073,741,824 neurons (int32 indices), got 1e+400"),
+        (["--j", "2"], "--j: the synaptic weight must be in (0, 1 V] (1000 mV; 0.1 mV is Brunel's), got 2000 mV"),
+    ],
+)
+def test_refusals_say_their_values_in_a_few_digits(tmp_path, argv, needle):
+    """`lifsim network --dt 1e-300s` was refused as "--t-max: at most 2**31 - 1 steps, got 1199999999999999914..."
+    (301 digits); --n-exc 1e400 printed its 401."""
+    import re
+
+    done = lifsim("network", *argv, "--no-data", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("lifsim: error: " + needle), done.stderr
+    assert not re.search(r"\d{11}", done.stderr) and len(done.stderr) < 200, done.stderr
+
+
+def test_a_delay_of_too_many_steps_for_memory_blames_the_delay_or_dt():
+    """--dt 1e-9s made the 1.5 ms delay 1,500,000 steps, whose spike buffer does not fit: it was blamed on
+    --n-exc ("use a smaller n_exc or epsilon")."""
+    from lifsim.network import BrunelParams
+
+    with pytest.raises(ValueError, match=r"^dt: the delay of 1\.5 ms is 1,500,000 steps of dt = 1e-06 ms, whose"):
+        BrunelParams(dt=1e-9).check_memory(available=1 << 30)
+    with pytest.raises(ValueError, match=r"^delay: the delay of 100 s is 1,000,000 steps .* shorter delay$"):
+        BrunelParams(delay=100.0, t_max=0.1).check_memory(available=1 << 30)
+
+
 def test_saturation_warns_on_one_line(tmp_path):
     done = lifsim("network", "--g", "0", "--eta", "4", "--t-max", "5ms", "--quiet", cwd=tmp_path)
     assert done.returncode == 0

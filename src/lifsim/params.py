@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .units import format_display, plain_number_hint, to_si, unit_slips
+from .units import DT_SLIP, format_display, plain_number_hint, to_si, unit_slips
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "profile", "describe_profiles"]
 
@@ -36,9 +36,6 @@ __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "p
 MAX_STEPS = 2**31
 #: most steps dt a membrane time constant may span (tau / dt): a leak of 1e-12 a step, past any neuron's
 MAX_TAU_STEPS = 1e12
-#: the shortest time step (s) taken for a slip of units in a message about it: a plain number is seconds, and a
-#: neuron's steps are fractions of a millisecond to a few (``--dt 1`` is 1 s, ``--dt 0.5`` is 500 ms)
-DT_SLIP = 0.1
 
 #: parameter name -> (dimension, SI unit symbol)
 PARAM_UNITS: dict[str, tuple[str, str]] = {

@@ -29,6 +29,7 @@ __all__ = [
     "unit_slips",
     "plain_number_hint",
     "time_slip",
+    "DT_SLIP",
 ]
 
 #: dimension name -> (base unit symbol, accepted spellings of the base unit)
@@ -163,6 +164,11 @@ def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ..
     return out
 
 
+#: the shortest time step (s) taken for a slip of units in a message about it: a plain number is seconds, and a
+#: neuron's or a network's steps are fractions of a millisecond to a few (``--dt 1`` is 1 s, ``--dt 0.5`` 500 ms)
+DT_SLIP = 0.1
+
+
 def plain_number_hint(value: float, dimension: str) -> str:
     """What a message about ``value`` (SI) adds where it came, by a slip, from a plain number meant in the field's
     unit: ``"; plain numbers are SI units (s): did you mean a value with a unit such as 50ms?"`` (``--dt 1`` is a
@@ -172,7 +178,7 @@ def plain_number_hint(value: float, dimension: str) -> str:
 
 
 #: the shortest time (s) a plain number meant in ms is taken for, past the time it must not exceed: ``--period 10``
-#: is 10 s (``--dt`` has its own, shorter bound, :data:`lifsim.params.DT_SLIP`: steps are fractions of a ms)
+#: is 10 s (``--dt`` has its own, shorter bound, :data:`DT_SLIP`: steps are fractions of a ms)
 TIME_SLIP = 1.0
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import PlausibilityWarning, user_stacklevel
 from ..seeds import check_seed
-from ..units import format_display, to_si, unit_slips
+from ..units import DT_SLIP, format_display, plain_number_hint, to_si, unit_slips
 
 __all__ = [
     "BrunelParams",
@@ -70,19 +70,40 @@ MAX_J = 1.0
 #: the largest mean external count per neuron and step that the Poisson sampler's table accepts
 MAX_LAMBDA = 500.0
 
+#: the most steps a run, a delay or a refractory period may span (steps and neurons are int32 in the engines)
+MAX_STEPS = 2**31
+
 
 class RateWarning(PlausibilityWarning):
     """The theory's rate reaches 1/t_ref (90% of it): the network saturates (it is not a bug)."""
 
 
-def _steps(value: float, dt: float, name: str) -> int:
-    """``value / dt`` as an int when it is a whole number of steps (1e-9 relative), else ValueError."""
+def _count(n: int) -> str:
+    """A whole number as a message shows it: ``12,500``; ``1e+400`` for one of more than 15 digits (not its
+    digits: ``--n-exc 1e400`` printed 401 of them)."""
+    digits = str(abs(n))
+    if len(digits) <= 15:
+        return f"{n:,}"
+    mantissa = f"{digits[0]}.{digits[1:4]}".rstrip("0").rstrip(".")
+    return f"{'-' if n < 0 else ''}{mantissa}e+{len(digits) - 1}"
+
+
+def _steps(value: float, dt: float, name: str, slip: str = "") -> int:
+    """``value / dt`` as an int when it is a whole number of steps (1e-9 relative) and fewer than
+    :data:`MAX_STEPS`, else ValueError; ``slip`` (the unit hint of a time step that is a slip of units) blames dt."""
     ratio = value / dt
+    shown, step = format_display(value, "time"), format_display(dt, "time")
+    if not ratio < MAX_STEPS:  # said as a number of steps, not the 300 digits of int(1.2e300)
+        raise ValueError(
+            f"{name}: {shown} is {ratio:.3g} steps of dt = {step}; at most {MAX_STEPS - 1:,} (2**31 - 1) are supported"
+        )
     steps = round(ratio)
     if abs(ratio - steps) > 1e-9 * max(1.0, abs(ratio)):
+        if slip:
+            raise ValueError(f"dt: {name} = {shown} is not a whole number of time steps dt = {step}{slip}")
         raise ValueError(
-            f"{name}: {format_display(value, 'time')} is not a whole number of time steps dt = "
-            f"{format_display(dt, 'time')}; choose a dt that divides it (or a {name} that is a multiple of dt)"
+            f"{name}: {shown} is not a whole number of time steps dt = {step}; choose a dt that divides it (or a "
+            f"{name} that is a multiple of dt)"
         )
     return int(steps)
 
@@ -158,9 +179,11 @@ class BrunelParams:
         object.__setattr__(self, "n_exc", int(self.n_exc))
         object.__setattr__(self, "seed", check_seed(self.seed))  # the rule of lifsim.simulate's seeds
         if self.n_exc < 4:
-            raise ValueError(f"n_exc: the network needs at least 4 excitatory neurons (N_I = N_E/4), got {self.n_exc}")
+            raise ValueError(
+                f"n_exc: the network needs at least 4 excitatory neurons (N_I = N_E/4), got {_count(self.n_exc)}"
+            )
         if self.n_exc > 2**31 // 2:
-            raise ValueError(f"n_exc: at most {2**30} neurons (int32 indices), got {self.n_exc}")
+            raise ValueError(f"n_exc: at most {2**30:,} neurons (int32 indices), got {_count(self.n_exc)}")
         if not 0.0 < self.epsilon <= 1.0:
             raise ValueError(f"epsilon: the connection probability must be in (0, 1], got {self.epsilon!r}")
         if not 0 <= self.g <= MAX_G:
@@ -170,7 +193,7 @@ class BrunelParams:
         if not 0 < self.j <= MAX_J:
             raise ValueError(
                 f"j: the synaptic weight must be in (0, {MAX_J:g} V] ({MAX_J * 1e3:g} mV; 0.1 mV is Brunel's), "
-                f"got {self.j!r} V"
+                f"got {format_display(self.j, 'voltage')}"
             )
         if self.dt <= 0:
             raise ValueError(f"dt: must be > 0 ms, got {format_display(self.dt, 'time')}")
@@ -180,21 +203,7 @@ class BrunelParams:
             raise ValueError(self._order_message())
         if self.t_ref < 0:
             raise ValueError(f"t_ref: must be >= 0 ms, got {format_display(self.t_ref, 'time')}")
-        if self.delay < self.dt * (1 - 1e-9):
-            raise ValueError(
-                f"delay: {format_display(self.delay, 'time')} is shorter than the time step dt = "
-                f"{format_display(self.dt, 'time')}"
-            )
-        object.__setattr__(self, "delay_steps", _steps(self.delay, self.dt, "delay"))
-        object.__setattr__(self, "ref_steps", _steps(self.t_ref, self.dt, "t_ref"))
-        if self.t_max < self.dt:
-            raise ValueError(
-                f"t_max: {format_display(self.t_max, 'time')} must be at least one time step dt = "
-                f"{format_display(self.dt, 'time')}"
-            )
-        object.__setattr__(self, "steps", _steps(self.t_max, self.dt, "t_max"))
-        if self.steps >= 2**31:
-            raise ValueError(f"t_max: at most 2**31 - 1 steps, got {self.steps}")
+        self._check_steps()
         object.__setattr__(self, "n_inh", self.n_exc // 4)
         object.__setattr__(self, "c_exc", max(1, round(self.epsilon * self.n_exc)))
         object.__setattr__(self, "c_inh", max(1, round(self.epsilon * self.n_inh)))
@@ -202,11 +211,42 @@ class BrunelParams:
             slips = [text for text in self.plausibility() if text.split(":")[0] in ("j", "tau", "vth", "el")]
             if slips:  # the drive is eta times the rate that reaches threshold: a slip there is the cause
                 raise ValueError(f"{slips[0]} (the external drive it implies is {self.lam:.4g} events a step)")
+            if self.dt >= DT_SLIP:  # a step of seconds (--dt 1) gathers a second's drive in one step
+                raise ValueError(
+                    f"dt: the external drive C_E nu_ext dt = {self.lam:.4g} events per neuron and step of "
+                    f"{format_display(self.dt, 'time')} exceeds {MAX_LAMBDA:g}{plain_number_hint(self.dt, 'time')}"
+                )
             raise ValueError(
                 f"eta: the external drive C_E nu_ext dt = {self.lam:.4g} events per neuron and step "
                 f"exceeds {MAX_LAMBDA:g} (nu_ext = eta nu_thr = {self.eta:g} x {self.nu_thr:.4g} Hz); "
                 "lower eta or dt"
             )
+
+    def _check_steps(self) -> None:
+        """Refuse a run, delay or refractory period that is not a whole number (below 2**31) of steps dt, or a delay
+        shorter than a step; a time step of :data:`~lifsim.units.DT_SLIP` or more (``--dt 1`` is a step of 1 s) is
+        blamed on dt with the unit hint, as a neuron's is (it made the default delay of 1.5 ms "shorter than the
+        time step"); a step so short that the run has too many of them on dt where only dt was moved."""
+        slip = plain_number_hint(self.dt, "time") if self.dt >= DT_SLIP else ""
+        dt, t_max = format_display(self.dt, "time"), format_display(self.t_max, "time")
+        if self.t_max < self.dt:
+            if slip:
+                raise ValueError(f"dt: {dt} is longer than the run (t_max = {t_max}){slip}")
+            raise ValueError(f"t_max: {t_max} must be at least one time step dt = {dt}")
+        ratio = self.t_max / self.dt
+        if not ratio < MAX_STEPS:  # on dt where only dt was moved (--dt 1e-300s), else on t_max, naming dt
+            at_most = f"at most {MAX_STEPS - 1:,} (2**31 - 1) are supported"
+            if self.t_max == type(self).__dataclass_fields__["t_max"].default:
+                raise ValueError(f"dt: a step of {dt} makes the run (t_max = {t_max}) {ratio:.3g} steps; {at_most}")
+            raise ValueError(f"t_max: {t_max} with dt = {dt} is {ratio:.3g} steps; {at_most}")
+        if self.delay < self.dt * (1 - 1e-9):
+            delay = format_display(self.delay, "time")
+            if slip:
+                raise ValueError(f"dt: {dt} is longer than the synaptic delay (delay = {delay}){slip}")
+            raise ValueError(f"delay: {delay} is shorter than the time step dt = {dt}")
+        object.__setattr__(self, "delay_steps", _steps(self.delay, self.dt, "delay", slip))
+        object.__setattr__(self, "ref_steps", _steps(self.t_ref, self.dt, "t_ref", slip))
+        object.__setattr__(self, "steps", _steps(self.t_max, self.dt, "t_max", slip))
 
     # ------------------------------------------------------------------ derived quantities
     @property
@@ -271,6 +311,15 @@ class BrunelParams:
                 f"{expected_rate(theory_rate):.3g} Hz each) need about {format_bytes(spikes)}, "
                 f"{format_bytes(need)} with the network, more than the {format_bytes(room)} available; run shorter "
                 "(t_max is in seconds: 1.2 or '1200 ms')"
+            )
+        ring = ring_memory(self)
+        if room is not None and need > room and ring > need - ring:  # a delay of many steps: dt too short for it
+            delay, dt = format_display(self.delay, "time"), format_display(self.dt, "time")
+            blamed = "dt" if self.delay == type(self).__dataclass_fields__["delay"].default else "delay"
+            raise ValueError(
+                f"{blamed}: the delay of {delay} is {self.delay_steps:,} steps of dt = {dt}, whose spike buffer for "
+                f"{self.n:,} neurons needs about {format_bytes(ring)}, {format_bytes(need)} with the network, more "
+                f"than the {format_bytes(room)} available; use a longer dt or a shorter delay"
             )
         if room is not None and need > room:
             other = "" if engine != "numpy" else ", or the numba engine (its build needs 4 bytes a synapse, not 32)"
@@ -352,11 +401,16 @@ def estimate_memory(
     state and recorded spikes (12 bytes each: int64 step + int32 neuron, estimated at 100 Hz unless given)."""
     n = params.n
     synapses = SYNAPSE_BYTES.get(engine, 4) * params.synapses + 8 * (n + 1)
-    ring = 2 * 4 * (params.delay_steps + 1) * n
+    ring = ring_memory(params)
     state = n * (8 + 4 + 8)
     spikes = spike_memory(params, spikes_per_neuron, theory_rate)
     populations = 2 * 8 * params.steps
     return int(synapses + ring + state + spikes + populations + (64 << 20))
+
+
+def ring_memory(params: BrunelParams) -> int:
+    """Bytes of the spike buffer a delay needs: two int32 counts per neuron and step of the delay, and one."""
+    return 2 * 4 * (params.delay_steps + 1) * params.n
 
 
 def expected_rate(theory_rate: float | None = None) -> float:
