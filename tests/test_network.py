@@ -538,3 +538,23 @@ def test_the_theorys_failure_is_one_line_in_words(monkeypatch):
     with pytest.raises(ValueError, match=r"^theory: Brunel's mean-field rate cannot be computed for g 5") as caught:
         theory.self_consistent_rate(BrunelParams(n_exc=1000, t_max=0.01))
     assert "np.float64" not in str(caught.value)
+
+
+def test_an_unknown_keyword_is_named_with_the_accepted_ones():
+    """lifsim.network(foo=1) and BrunelParams(foo=1) said Python's bare "BrunelParams.__init__() got an unexpected
+    keyword argument 'foo'", where LIFParams(foo=1) names it and lists the accepted names."""
+    model = "n_exc, epsilon, j, g, eta, delay, tau, el, vth, vr, t_ref, t_max, dt, seed"
+    with pytest.raises(TypeError) as caught:
+        lifsim.network(foo=1)
+    assert str(caught.value) == (
+        f"foo: not a parameter of lifsim.network; accepted: {model}, engine, threads, block, record_spikes"
+    )
+    with pytest.raises(TypeError, match=r"^etaa: not a parameter of lifsim\.network \(did you mean eta\?\); acc"):
+        lifsim.network(BrunelParams(n_exc=400), etaa=1)
+    with pytest.raises(TypeError) as caught:
+        BrunelParams(foo=1)
+    assert str(caught.value) == f"foo: not a parameter of BrunelParams; accepted: {model}"
+    with pytest.raises(TypeError, match=r"^tua: not a parameter of BrunelParams \(did you mean tau\?\); accepted"):
+        BrunelParams().replace(tua=1)
+    with pytest.raises(TypeError, match=r"^BrunelParams: takes at most 14 values \(n_exc, .*\), got 15$"):
+        BrunelParams(*range(15))

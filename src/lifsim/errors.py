@@ -10,10 +10,13 @@ import contextlib
 import contextvars
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 __all__ = [
     "MissingDependencyError",
+    "named_parameters",
+    "unknown_keyword",
     "require",
     "PlausibilityWarning",
     "user_stacklevel",
@@ -220,3 +223,41 @@ def internal_error(error: BaseException) -> str:
         traceback.print_exception(type(error), error, error.__traceback__, file=sys.stderr)
         return f"lifsim: internal error: {what}"
     return f"lifsim: internal error: {what}; rerun with {DEBUG_VARIABLE}=1 for the traceback"
+
+
+T = TypeVar("T")
+
+
+def unknown_keyword(name: str, accepted: Sequence[str], owner: str) -> TypeError:
+    """The ``TypeError`` of a keyword ``name`` that ``owner`` does not take: it names it, suggests a near name and
+    lists the accepted ones (``foo: not a parameter of LIFParams; accepted: t_max, dt, ...``)."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(accepted), n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return TypeError(f"{name}: not a parameter of {owner}{hint}; accepted: {', '.join(accepted)}")
+
+
+def named_parameters(cls: type[T]) -> type[T]:
+    """Give a dataclass's generated ``__init__`` a ``TypeError`` that names a parameter of another name
+    (``LIFParams(foo=1)``, ``replace(tau_m=...)``, ``BrunelParams(foo=1)``) and lists the accepted ones, in place of
+    Python's bare "got an unexpected keyword argument"; the signature (``help``, the docs) stays the generated one."""
+    import dataclasses
+    import functools
+
+    generated = cls.__init__
+    accepted = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
+
+    @functools.wraps(generated)
+    def __init__(self: T, *args: Any, **kwargs: Any) -> None:
+        unknown = [name for name in kwargs if name not in accepted]
+        if unknown:
+            raise unknown_keyword(unknown[0], accepted, cls.__name__)
+        if len(args) > len(accepted):
+            raise TypeError(
+                f"{cls.__name__}: takes at most {len(accepted)} values ({', '.join(accepted)}), got {len(args)}"
+            )
+        generated(self, *args, **kwargs)
+
+    setattr(cls, "__init__", __init__)  # noqa: B010 - a method assigned after the class is made
+    return cls

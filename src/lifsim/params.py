@@ -20,14 +20,12 @@ the default of :func:`lifsim.fi_curve` and :func:`lifsim.sweep` (and so of
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import functools
 import math
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
 
 import numpy as np
 
+from .errors import named_parameters as _named_parameters
 from .units import DT_SLIP, format_display, plain_number_hint, to_si, unit_slips
 
 __all__ = ["LIFParams", "PARAM_UNITS", "PARAM_DOCS", "MAX_STEPS", "PROFILES", "profile", "describe_profiles"]
@@ -65,33 +63,6 @@ PARAM_DOCS: dict[str, str] = {
     "t_ref": "absolute refractory period",
     "t_ref_std": "std of a per-neuron random refractory period (negatives clipped to 0)",
 }
-
-
-T = TypeVar("T")
-
-
-def _named_parameters(cls: type[T]) -> type[T]:
-    """Give a dataclass's generated ``__init__`` a ``TypeError`` that names a parameter of another name
-    (``LIFParams(foo=1)``, ``replace(tau_m=...)``) and lists the accepted ones, in place of Python's bare "got an
-    unexpected keyword argument"; the signature (``help``, the docs) stays the generated one."""
-    generated = cls.__init__
-    accepted = [f.name for f in dataclasses.fields(cls) if f.init]  # type: ignore[arg-type]
-
-    @functools.wraps(generated)
-    def __init__(self: T, *args: Any, **kwargs: Any) -> None:
-        unknown = [name for name in kwargs if name not in accepted]
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], accepted, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise TypeError(f"{unknown[0]}: not a parameter of {cls.__name__}{hint}; accepted: {', '.join(accepted)}")
-        if len(args) > len(accepted):
-            raise TypeError(
-                f"{cls.__name__}: takes at most {len(accepted)} values ({', '.join(accepted)}), got {len(args)}"
-            )
-        generated(self, *args, **kwargs)
-
-    setattr(cls, "__init__", __init__)  # noqa: B010 - a method assigned after the class is made
-    return cls
 
 
 @_named_parameters

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from ..errors import PlausibilityWarning, user_stacklevel
+from ..errors import PlausibilityWarning, named_parameters, user_stacklevel
 from ..seeds import check_seed
 from ..units import DT_SLIP, format_display, plain_number_hint, to_si, unit_slips
 
@@ -108,6 +108,7 @@ def _steps(value: float, dt: float, name: str, slip: str = "") -> int:
     return int(steps)
 
 
+@named_parameters
 @dataclass(frozen=True)
 class BrunelParams:
     """Brunel (2000) model A network, SI units inside; strings with units accepted (``"1.5 ms"``).

@@ -14,12 +14,16 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import unknown_keyword
 from .model import NETWORK_ENGINES, BrunelParams
 from .record import check_record, parse_record
 
 __all__ = ["network", "simulate_spikes", "ENGINES", "NetworkRun", "choose_engine"]
 
 ENGINES = NETWORK_ENGINES
+
+#: the keywords of :func:`network` beside the model's (a run's provenance, ``command`` and ``config``, is the CLI's)
+RUN_KEYWORDS = ("engine", "threads", "block", "record_spikes")
 
 
 def choose_engine(engine: str | None) -> str:
@@ -155,6 +159,10 @@ def network(
     base = params if params is not None else BrunelParams()
     if not isinstance(base, BrunelParams):
         raise TypeError(f"params: expected a BrunelParams, got {type(base).__name__}")
+    model = list(base.as_dict())
+    unknown = [name for name in changes if name not in model]
+    if unknown:  # the model's names and this call's own (Python's bare "unexpected keyword" named BrunelParams)
+        raise unknown_keyword(unknown[0], [*model, *RUN_KEYWORDS], "lifsim.network")
     if changes:
         base = base.replace(**changes)
     selection = parse_record(record_spikes)
