@@ -157,3 +157,72 @@ def test_the_network_loader_points_a_sweep_to_its_loader(tmp_path):
     lifsim.sweep(SMALL.replace(t_max=0.02), {"g": [4.0, 5.0]}).to_netcdf(tmp_path / "s.nc", engine="h5netcdf")
     with pytest.raises(ValueError, match=r"is a lifsim sweep, not one network; read it with lifsim\.load_sweep"):
         lifsim.network.load(tmp_path / "s.nc")
+
+
+def _labelled(axis):
+    """The (position, text) of the labelled ticks of ``axis`` inside its view, once drawn."""
+    low, high = sorted(axis.get_view_interval())
+    return [
+        (tick.get_loc(), tick.label1.get_text() or tick.label2.get_text())
+        for tick in [*axis.get_major_ticks(), *axis.get_minor_ticks()]
+        if low <= tick.get_loc() <= high and (tick.label1.get_text() or tick.label2.get_text())
+    ]
+
+
+def _check_log_axis(axis):
+    """Every decade inside a log axis is labelled, and no stretch of more than a third of it is left unlabelled
+    (between two labels, or at an end); labels are plain numbers that name their ticks."""
+    low, high = sorted(axis.get_view_interval())
+    labelled = _labelled(axis)
+    assert len(labelled) >= 2, labelled
+    for where, text in labelled:
+        assert math.isclose(float(text), where, rel_tol=1e-6), (where, text)
+    places = [math.log10(low), *sorted(math.log10(w) for w, _ in labelled), math.log10(high)]
+    assert max(b - a for a, b in zip(places, places[1:])) <= 0.35 * (places[-1] - places[0]), (low, high, labelled)
+    decades = [10.0**d for d in range(math.ceil(math.log10(low)), math.floor(math.log10(high)) + 1)]
+    assert all(any(math.isclose(d, w) for w, _ in labelled) for d in decades), (decades, labelled)
+
+
+@pytest.mark.parametrize(
+    "rates",
+    [
+        [137.9, 117.1, 98.98, 86.06, 74.79, 66.4, 59.51],  # lifsim network --grid g=2:8:7 (N_E 1,000): 57 to 145 Hz
+        [400.0, 250.0, 60.0, 9.0, 1.2, 0.2, 0.03],  # the SR state down to near silence: five decades
+    ],
+)
+def test_every_log_axis_of_a_network_sweeps_figure_is_labelled(tmp_path, rates):
+    """The one-dimensional figure of `lifsim network --grid g=2:8:7 --plot x.png` had no label above 100 Hz on its
+    rate axes (matplotlib's log ticks are 1 to 9 times a power of ten: none between 100 and 145), and its synchrony
+    axis none above 6; the phase diagram's colour bars are labelled by the same rule."""
+    from lifsim.network.plot import plot_phase_diagram
+    from lifsim.plot import save_figure
+
+    rate = np.array(rates)
+    g = np.arange(2.0, 2.0 + rate.size)
+    one = xr.Dataset(
+        {
+            "rate_exc": ("g", rate),
+            "rate_inh": ("g", rate * 1.003),
+            "rate_theory": ("g", rate * 1.01),
+            "cv_exc": ("g", np.linspace(0.07, 0.18, rate.size)),
+            "synchrony_exc": ("g", np.array([2.22, 6.4, 5.3, 8.48, 5.19, 4.62, 4.99])),
+        },
+        coords={"g": g},
+    )
+    fig = plot_phase_diagram(one)
+    save_figure(fig, tmp_path / "line.png")  # drawn: the ticks are the saved figure's
+    for ax in fig.axes:
+        if ax.get_yscale() == "log":
+            _check_log_axis(ax.yaxis)
+    grid = rate[:, None] * np.linspace(1.0, 1.5, 3)[None, :]
+    two = xr.Dataset(
+        {key: (("g", "eta"), grid) for key in ("rate_exc", "rate_theory", "synchrony_exc")}
+        | {"cv_exc": (("g", "eta"), np.full_like(grid, 0.5))},
+        coords={"g": g, "eta": [1.0, 2.0, 3.0]},
+    )
+    fig = plot_phase_diagram(two)
+    save_figure(fig, tmp_path / "map.png")
+    bars = [ax for ax in fig.axes if ax.get_yscale() == "log"]
+    assert len(bars) == 3  # the colour bars of both rates and of the synchrony
+    for bar in bars:
+        _check_log_axis(bar.yaxis)

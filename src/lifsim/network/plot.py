@@ -133,14 +133,73 @@ _PANELS = (
 )
 
 
-def _plain_log_ticks(axis: Any, low: float, high: float) -> None:
-    """A log axis labelled in plain numbers (70, 100; not 7 x 10^1): matplotlib's choice of which minor ticks to
-    label (all on an axis of less than half a decade, 2 and 5 times a power of ten up to two decades)."""
+#: the mantissas of a log axis's labelled ticks, coarsest first: :func:`log_ticks` takes the first whose ticks cover
+#: the axis (decades alone left a 57-145 Hz axis with no label above 100)
+_MANTISSAS = (
+    (1.0,),
+    (1.0, 2.0, 5.0),
+    (1.0, 2.0, 3.0, 5.0),
+    (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0),
+    (1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0, 6.0, 7.0, 8.0, 9.0),
+)
+#: the largest share of a log axis (its length in decades) left without a labelled tick, between two or at an end
+LOG_GAP = 0.35
+#: the most decades labelled one by one; a longer axis labels every second, third, ... decade
+MOST_DECADES = 12
+
+
+def _tick_text(values: list[float]) -> list[str]:
+    """Labels in plain numbers (0.01, 70, 120; not 7 x 10^1), with the fewest significant digits that tell every tick
+    apart and read back to it; 1e-05 and 1e+06 beyond 0.0001 to a million."""
+    for digits in range(1, 16):
+        texts = [
+            np.format_float_positional(v, precision=digits, fractional=False, trim="-")
+            if 1e-4 <= abs(v) < 1e6
+            else f"{v:.{digits}g}"
+            for v in values
+        ]
+        named = all(math.isclose(float(text), v, rel_tol=1e-9) for text, v in zip(texts, values))
+        if named and len(set(texts)) == len(texts):
+            return texts
+    return [f"{v:.16g}" for v in values]  # pragma: no cover - every float reads back from 16 digits
+
+
+def log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """The labelled ticks of a log axis from ``low`` to ``high`` and their texts: every decade the axis holds (every
+    k-th past :data:`MOST_DECADES`), with 2 and 5, or finer steps, where an axis spans too few decades for them to
+    leave no stretch of more than :data:`LOG_GAP` of it unlabelled; evenly spread round numbers on an axis too short
+    for any of those (99 to 101 Hz).  ``[], []`` where the limits are not a log axis's."""
     import matplotlib.ticker as ticker
 
-    del low, high  # the formatter reads the axis's own limits
-    axis.set_major_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
-    axis.set_minor_formatter(ticker.LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    if not (0 < low < high < math.inf):
+        return [], []
+    span = math.log10(high / low)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for mantissas in _MANTISSAS:
+        ticks = [float(f"{m:g}e{d}") for d in range(first, last + 1) for m in mantissas]
+        ticks = [t for t in ticks if low <= t <= high]
+        where = [math.log10(low), *(math.log10(t) for t in ticks), math.log10(high)]
+        if len(ticks) >= 2 and max(b - a for a, b in zip(where, where[1:])) <= LOG_GAP * span:
+            break
+    else:
+        ticks = [float(t) for t in ticker.MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]).tick_values(low, high)]
+        ticks = [t for t in ticks if low <= t <= high]
+    if len(ticks) > MOST_DECADES:  # decades only: every k-th of them
+        every = math.ceil(len(ticks) / MOST_DECADES)
+        ticks = [t for t in ticks if round(math.log10(t)) % every == 0]
+    return ticks, _tick_text(ticks)
+
+
+def _plain_log_ticks(axis: Any, low: float, high: float) -> None:
+    """Label the log axis ``axis`` (from ``low`` to ``high``) at :func:`log_ticks`, in plain numbers; its other ticks
+    (matplotlib's 2 to 9 times each decade) stay, unlabelled."""
+    import matplotlib.ticker as ticker
+
+    ticks, texts = log_ticks(low, high)
+    if ticks:
+        axis.set_major_locator(ticker.FixedLocator(ticks))
+        axis.set_major_formatter(ticker.FixedFormatter(texts))
+        axis.set_minor_formatter(ticker.NullFormatter())
 
 
 def _edges(values: np.ndarray) -> np.ndarray:
