@@ -481,3 +481,25 @@ def test_a_config_files_record_spikes_takes_what_the_option_takes(tmp_path):
     assert lifsim_ok(tmp_path, "network", *flags, "--record-spikes", "5")
     kept = [package.network.load(tmp_path / name).dataset["spike_i"].values for name in ("c.npz", "o.npz")]
     assert set(kept[0]) == set(kept[1]) and set(kept[0]) <= {*range(5), *range(100, 105)} and kept[0].size
+
+
+def test_the_csv_writes_the_grids_times_without_float_noise(tmp_path):
+    """`lifsim network --data n.csv` wrote 0.00030000000000000003 for the end of the third step of 0.1 ms: the times
+    are now (k + 1) dt in decimal, each reading back to the run's float time within an ulp."""
+    import numpy as np
+
+    import lifsim as package
+
+    flags = ["--n-exc", "100", "--epsilon", "0.2", "--t-max", "50ms", "-q"]
+    assert lifsim_ok(tmp_path, "network", *flags, "--data", "n.csv", "--no-plot")
+    rows = [line.split(",") for line in (tmp_path / "n.csv").read_text().splitlines() if not line.startswith("#")]
+    assert rows[0] == ["time (s)", "rate_E (Hz)", "rate_I (Hz)"] and len(rows) == 1 + 500
+    times = [row[0] for row in rows[1:]]
+    assert times[:3] == ["0.0001", "0.0002", "0.0003"] and times[9] == "0.001" and times[-1] == "0.05"
+    assert times == [np.format_float_positional(k / 10_000, trim="-") for k in range(1, 501)]
+    quarter = package.network(n_exc=100, epsilon=0.2, t_max=0.05, dt="0.25 ms", engine="numpy")
+    quarter.save(tmp_path / "q.csv")
+    lines = [line for line in (tmp_path / "q.csv").read_text().splitlines() if not line.startswith("#")][1:]
+    texts = [line.split(",")[0] for line in lines]
+    assert texts[:5] == ["0.00025", "0.0005", "0.00075", "0.001", "0.00125"] and texts[-1] == "0.05"
+    np.testing.assert_allclose([float(t) for t in texts], quarter.dataset["time"].values, rtol=1e-15, atol=0)

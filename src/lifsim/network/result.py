@@ -30,6 +30,7 @@ import json
 import math
 import os
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -219,8 +220,8 @@ class NetworkResult:
             with atomic_file(target) as tmp, open(tmp, "w", newline="") as handle:
                 handle.write(f"# {ATTR}: {ds.attrs[ATTR]}\n")
                 handle.write("time (s),rate_E (Hz),rate_I (Hz)\n")
-                for t, e, i in zip(ds["time"].values.tolist(), rates[0].tolist(), rates[1].tolist()):
-                    handle.write(f"{t!r},{e!r},{i!r}\n")
+                for t, e, i in zip(grid_times(self.params), rates[0].tolist(), rates[1].tolist()):
+                    handle.write(f"{t},{e!r},{i!r}\n")
 
     def plot(self, path: str | os.PathLike | None = None) -> Any:
         """The figure (:func:`lifsim.network.plot.figure`), saved to ``path`` when given (``.png``, ``.svg`` or
@@ -253,6 +254,18 @@ def check_target(path: str | os.PathLike, overwrite: bool = False, what: str = "
 #: the share of the mean-field rate a lower bound of the spikes counts on: a network in a synchronous state fires
 #: away from its asynchronous theory (Brunel's state SI fires at about half of it)
 LEAST_RATE_SHARE = 0.25
+
+
+def grid_times(params: BrunelParams) -> Iterator[str]:
+    """The times of a run's steps as a table writes them: step k ends at (k + 1) dt, computed in decimal from dt as
+    written (its shortest text), so that 3 steps of 0.1 ms end at 0.0003, not at the float sum 0.00030000000000000003
+    (each text reads back to within an ulp of the float time the dataset holds)."""
+    from decimal import Context, Decimal
+
+    exact = Context(prec=60)  # dt's 17 digits times a count of up to 10: never rounded
+    step = Decimal(repr(float(params.dt)))
+    for k in range(1, params.steps + 1):
+        yield format(exact.multiply(step, k).normalize(exact), "f")
 
 
 def least_output_bytes(params: BrunelParams, record: str) -> int:
