@@ -503,3 +503,24 @@ def test_the_csv_writes_the_grids_times_without_float_noise(tmp_path):
     texts = [line.split(",")[0] for line in lines]
     assert texts[:5] == ["0.00025", "0.0005", "0.00075", "0.001", "0.00125"] and texts[-1] == "0.05"
     np.testing.assert_allclose([float(t) for t in texts], quarter.dataset["time"].values, rtol=1e-15, atol=0)
+
+
+def test_the_network_template_says_each_heading_once_and_loads(tmp_path):
+    """`lifsim init --for network x.toml` wrote "# --- model parameters" and "# --- run" twice each (the option table
+    interleaves the network's groups); the written file runs as it is, its size given on the command line."""
+    from lifsim.cli.config import template
+
+    assert lifsim_ok(tmp_path, "init", "--for", "network", "x.toml")
+    lines = (tmp_path / "x.toml").read_text().splitlines()
+    headings = [line for line in lines if line.startswith("# --- ")]
+    assert len(headings) == len(set(headings)) == 4, headings
+    assert [h.split(" (")[0] for h in headings] == ["# --- model parameters", "# --- network sweep", "# --- run",
+                                                     "# --- output"]  # fmt: skip
+    keys = [line.split(" = ")[0].lstrip("# ") for line in lines if " = " in line and not line.startswith("#   ")]
+    assert len(keys) == len(set(keys)), keys
+    flags = ["--n-exc", "100", "--epsilon", "0.2", "--t-max", "20ms", "--no-plot", "-q"]
+    assert lifsim_ok(tmp_path, "network", "--config", "x.toml", *flags)
+    assert (tmp_path / "network.nc").exists()  # the file's data key, beside it
+    for command in ("simulate", "fi", "sweep", "network"):  # one heading per group in every template
+        written = [line for line in template(command).splitlines() if line.startswith("# --- ")]
+        assert len(written) == len(set(written)), (command, written)

@@ -124,7 +124,7 @@ def template(command: str = "simulate", path: str = "run.toml") -> str:
     """
     import shlex
 
-    from .options import group_title
+    from .options import GROUP_TITLES, group_title
 
     lines = [
         f"# lifsim run configuration: `lifsim {command} --config {shlex.quote(path)}`",
@@ -134,7 +134,9 @@ def template(command: str = "simulate", path: str = "run.toml") -> str:
         "# taken from this file's folder. Lines starting with # are comments.",
     ]
     group = None
-    for option in for_command(command):
+    order = list(GROUP_TITLES)  # each group once, in the order of the help's groups (a command's table interleaves
+    # them: the network's model, run, model again, sweep, run again; each heading was written twice)
+    for option in sorted(for_command(command), key=lambda o: order.index(o.group) if o.group in order else len(order)):
         if option.group != group:
             group = option.group
             lines += ["", f"# --- {group_title(group, command)}"]

@@ -78,7 +78,11 @@ GROUP_TITLES = {
     "output": "output",
 }
 #: (group, command) -> the group's title where a command gives it another
-_COMMAND_GROUP_TITLES = {("sweep", "sweep"): "parameter sweep", ("sweep", "network"): "network sweep"}
+_COMMAND_GROUP_TITLES = {
+    ("sweep", "sweep"): "parameter sweep",
+    ("sweep", "network"): "network sweep",
+    ("model", "network"): "model parameters (SI numbers, or values with units: 1.5ms, 0.1mV, 20mV)",
+}
 
 
 def group_title(group: str, command: str) -> str:
