@@ -46,7 +46,7 @@ def test_a_store_without_traces_and_its_checks(client, tmp_path):
     kwargs = dict(n=3000, seed=1, runner=client, trace_store=store)
     run = lifsim.simulate(P, source(), **kwargs)
     assert_bitwise(lifsim.simulate(P, source(), n=3000, seed=1), run)
-    with pytest.raises(ValueError, match="exists; pass resume=True to finish it"):
+    with pytest.raises(ValueError, match="exists; pass overwrite=True to replace it"):  # complete: nothing to finish
         lifsim.simulate(P, source(), **kwargs)
     with pytest.raises(ValueError, match="complete already"):
         lifsim.simulate(P, source(), resume=True, **kwargs)
@@ -225,3 +225,57 @@ def test_a_store_whose_merge_was_killed_resumes(client, tmp_path, monkeypatch):
     resumed = lifsim.simulate(P, source(), **KW, runner=client, trace_store=store, resume=True)
     resumed.load_traces()
     assert_bitwise(lifsim.simulate(P, source(), engine="numpy", **KW), resumed)
+
+
+# ------------------------------------------------------------------ Ctrl-C, as the user meets it at a terminal
+
+#: a Dask run of several seconds whose neuron ranges land one by one in its store
+SLOW = ["simulate", "--n", "60000", "--t-max", "0.5s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+SLOW += ["--i-mean", "200pA", "--t-ref", "2ms", "--record-v", "0:60000:1000", "--workers", "2", "--data", "dq.zarr"]
+
+
+def _ctrl_c_once_a_range_landed(folder, argv=SLOW):
+    """Run the installed ``lifsim`` script in ``folder``; give it a terminal's Ctrl-C (SIGINT to its whole process
+    group, workers included) once its first neuron range has landed; return its (exit status, stderr)."""
+    from cli_helpers import default_sigint, lifsim_script
+
+    process = subprocess.Popen(
+        [lifsim_script(), *argv, "-q"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=default_sigint,
+    )
+    parts = folder / ".dq.zarr.parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if parts.is_dir() and any(parts.glob("*.npz")):
+            break
+        time.sleep(0.01)
+    assert process.poll() is None, f"the run ended before the Ctrl-C: {process.communicate()[1][-2000:]}"
+    os.killpg(process.pid, signal.SIGINT)
+    _out, err = process.communicate(timeout=120)
+    return process.returncode, err
+
+
+@pytest.mark.cluster
+def test_an_interrupted_dask_run_says_resume_and_so_does_its_next_refusal(tmp_path):
+    """The same command after a Ctrl-C said only "exists; add --force", which throws the finished ranges away."""
+    from cli_helpers import run_script
+
+    rc, err = _ctrl_c_once_a_range_landed(tmp_path)
+    assert rc == 130, err
+    assert err.splitlines() == [
+        "lifsim: interrupted; 'dq.zarr' keeps the finished work: the same command with --resume finishes it"
+    ]
+    again = run_script([*SLOW, "-q"], cwd=tmp_path)
+    assert again.returncode == 2 and again.stderr.splitlines() == [
+        "lifsim: error: --data: 'dq.zarr' exists; add --resume to finish it, --force to replace it, or choose "
+        "another path"
+    ]
+    assert run_script([*SLOW, "-q", "--resume"], cwd=tmp_path, timeout=300).returncode == 0
+    assert lifsim.load(str(tmp_path / "dq.zarr")).n == 60000
+    complete = run_script([*SLOW, "-q"], cwd=tmp_path)  # nothing left to finish: --force is all there is
+    assert complete.returncode == 2 and "exists; add --force to replace it" in complete.stderr

@@ -63,6 +63,14 @@ def api_sweep(store, **kwargs):
     return sweep(P, API_GRID, input="uniform", n=20, store=store, **kwargs)
 
 
+def unfinish(store):
+    """Make a complete store look as its interrupted writer leaves it: no manifest, not marked complete."""
+    (store / MANIFEST).unlink()
+    metadata = json.loads((store / "zarr.json").read_text())
+    metadata["attributes"]["lifsim_complete"] = 0
+    (store / "zarr.json").write_text(json.dumps(metadata))
+
+
 def leftovers(folder):
     return sorted(p.name for p in Path(folder).iterdir() if p.name.startswith("."))
 
@@ -391,7 +399,7 @@ def test_a_sweep_is_not_replaced_without_force(tmp_path):
         assert time.monotonic() - started < 30
         assert cli(*SMALL, "--n", "30", "--data", name, "--force", cwd=tmp_path).returncode == 0
         assert json.loads(load_sweep(tmp_path / name).attrs["lifsim_meta"])["sweep"]["n"] == 30
-    with pytest.raises(ValueError, match="exists; pass resume=True to finish it, overwrite=True to replace it"):
+    with pytest.raises(ValueError, match="exists; pass overwrite=True to replace it"):  # complete: nothing to finish
         api_sweep(tmp_path / "s.zarr")
     assert api_sweep(tmp_path / "s.zarr", overwrite=True).rate.shape == (3,)
 
@@ -417,8 +425,10 @@ def test_the_refusal_says_how_to_replace_in_the_callers_own_words(tmp_path):
     with pytest.raises(ValueError, match=r"lif\.nc' exists; pass overwrite=True to replace it") as refused:
         lifsim.simulate(P, n=2).save(tmp_path / "lif.nc")
     assert "--" not in str(refused.value)
-    # a store that could be finished instead: both ways named, each in its own words
+    # an unfinished store, which could be finished instead: both ways named, each in its own words
     assert cli(*SMALL, "--data", "s.zarr", cwd=tmp_path).returncode == 0
+    one_line(cli(*SMALL, "--data", "s.zarr", cwd=tmp_path), "exists; add --force to replace it")  # complete
+    unfinish(tmp_path / "s.zarr")
     line = one_line(cli(*SMALL, "--data", "s.zarr", cwd=tmp_path), "add --resume to finish it, --force to replace it")
     assert "=True" not in line
     with pytest.raises(ValueError, match="pass resume=True to finish it, overwrite=True to replace it") as refused:
@@ -451,7 +461,7 @@ def test_a_distributed_run_store_is_replaced_only_with_overwrite_and_checked_on_
     store = tmp_path / "d.zarr"
     kwargs = dict(n=300, record_v=[0, 7, 299], runner=client, trace_store=store)
     first = lifsim.simulate(P, seed=1, **kwargs)
-    with pytest.raises(ValueError, match="exists; pass resume=True to finish it, overwrite=True to replace it"):
+    with pytest.raises(ValueError, match="exists; pass overwrite=True to replace it"):  # complete: nothing to finish
         lifsim.simulate(P, seed=2, **kwargs)
     second = lifsim.simulate(P, seed=2, overwrite=True, **kwargs)
     assert lifsim.load(store).meta["seed"] == 2 and first.meta["seed"] == 1 and second.meta["seed"] == 2

@@ -52,6 +52,9 @@ __all__ = [
     "Marks",
     "check_inflation",
     "check_overwrite",
+    "unfinished",
+    "note_unfinished",
+    "left_unfinished",
     "codecs",
     "create",
     "file_digest",
@@ -81,13 +84,14 @@ _MAX_TEXT = 256 << 20
 def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "path", resume: bool = False) -> None:
     """Refuse to replace an existing result unless ``overwrite`` (``--force``) is given.
 
-    ``resume``: the caller can also finish the existing store (``--resume``), so the message offers that.
+    ``resume``: the caller could finish the existing store (``--resume``); the refusal offers that first when the
+    store is :func:`unfinished` (a complete one has nothing to finish: ``--force`` alone is offered).
     """
     target = Path(path)
     if overwrite or not (target.exists() or target.is_symlink()):
         return
     # the lifsim command's flags or Python's keywords, as who called speaks
-    if resume:
+    if resume and unfinished(target):
         finish = "add --resume to finish it, --force", "pass resume=True to finish it, overwrite=True"
     else:
         finish = "add --force", "pass overwrite=True"
@@ -98,6 +102,42 @@ def check_overwrite(path: str | os.PathLike, overwrite: bool, what: str = "path"
             "another path"
         )
     raise ValueError(f"{what}: {str(path)!r} exists; {how}, or choose another path")
+
+
+def unfinished(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a lifsim store written piece by piece (a sweep's, a distributed run's) that its writer
+    did not finish: no manifest, not marked complete.  The one rule of every refusal and message that offers
+    ``--resume`` (:func:`check_overwrite`, :func:`note_unfinished`)."""
+    target = Path(path)
+    try:
+        if target.is_symlink() or not target.is_dir():
+            return False
+        attributes = read_attributes(target)
+    except (ValueError, OSError):
+        return False
+    if kind_of(attributes) not in ("sweep", "checkpoint") or attributes is None:
+        return False
+    try:
+        complete = int(attributes.get("lifsim_complete", 0)) == 1
+    except (TypeError, ValueError):
+        complete = False
+    return not (complete or sealed(target))
+
+
+#: the stores this process left unfinished (an interrupted run or sweep): named by :func:`left_unfinished`
+_LEFT: list[Path] = []
+
+
+def note_unfinished(path: str | os.PathLike) -> None:
+    """Record that this process leaves ``path`` as it is, when it is :func:`unfinished` (a writer giving up)."""
+    target = Path(path)
+    if target not in _LEFT and unfinished(target):
+        _LEFT.append(target)
+
+
+def left_unfinished() -> list[Path]:
+    """The stores this process left unfinished (what ``--resume`` finishes), in the order they were left."""
+    return [path for path in _LEFT if unfinished(path)]
 
 
 def refuse_same(source: str | os.PathLike, target: str | os.PathLike, what: str = "path") -> None:

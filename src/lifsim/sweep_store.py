@@ -37,6 +37,7 @@ from .store import (
     is_network_file,
     kind_of,
     network_reader,
+    note_unfinished,
     quiet_zarr,
     read_attributes,
     refuse_links,
@@ -294,8 +295,11 @@ class SweepStore:
         return load_sweep(self.path)
 
     def close(self) -> None:
-        """Give up the writer's lock (what is written stays: ``resume=True`` finishes it)."""
+        """Give up the writer's lock (what is written stays: ``resume=True`` finishes it, as an interrupt's line
+        says: :func:`~lifsim.store.note_unfinished`)."""
         self._arrays = {}
+        if not self.complete:
+            note_unfinished(self.path)
         self.lock.release()
 
 

@@ -220,6 +220,19 @@ def _say_at_once(labels: dict[str, str]) -> Callable[..., None]:
     return show
 
 
+def _how_to_finish() -> str:
+    """What an interrupt's line adds when the command left a store that ``--resume`` finishes (else nothing)."""
+    if "lifsim.store" not in sys.modules:  # nothing was written through the store layer
+        return ""
+    from ..store import left_unfinished
+
+    left = left_unfinished()
+    if not left:
+        return ""
+    stores = ", ".join(repr(str(path)) for path in left)
+    return f"; {stores} keeps the finished work: the same command with --resume finishes it"
+
+
 def _failed(error: BaseException, labels: dict[str, str]) -> int:
     """Say the one line for ``error`` and return the exit status (:data:`lifsim.errors.EXIT_STATUSES`)."""
     from ..signals import Terminated, pending
@@ -232,7 +245,7 @@ def _failed(error: BaseException, labels: dict[str, str]) -> int:
         if isinstance(error, Terminated) or interrupt is Terminated:
             print("lifsim: terminated", file=sys.stderr)
             return EXIT_TERMINATED
-        print("lifsim: interrupted", file=sys.stderr)
+        print(f"lifsim: interrupted{_how_to_finish()}", file=sys.stderr)
         return EXIT_INTERRUPTED
     if isinstance(error, BrokenPipeError):  # the reader of stdout went away (lifsim params | head -1)
         _drop_stdout()

@@ -103,17 +103,20 @@ def plan(values: Values) -> dict[str, Any]:
     from .options import FIGURE_SUFFIXES
 
     data_format = None
+    runner = runner_of(values)
     if values["data"] is not None:
-        # an existing store is finished by --resume (its own checks), replaced by --force, refused otherwise
+        # an existing store is finished by --resume (its own checks), replaced by --force, refused otherwise (the
+        # refusal offers --resume where a Dask run's .zarr store is unfinished)
         replace = bool(values["force"]) or bool(values["resume"])
-        data_format, _ = check_target(values["data"], values.label("data"), overwrite=replace)
+        resumable = runner is not None and str(values["data"]).lower().endswith(".zarr")
+        data_format, _ = check_target(values["data"], values.label("data"), overwrite=replace, resume=resumable)
     if values["plot"] is not None:
         from ..atomic import check_output_path
 
         check_output_path(values["plot"], FIGURE_SUFFIXES, values.label("plot"))
     params = LIFParams(**values.model())
     inputs = build_inputs(values, params)
-    return {"params": params, "inputs": inputs, "data_format": data_format, "runner": runner_of(values)}
+    return {"params": params, "inputs": inputs, "data_format": data_format, "runner": runner}
 
 
 def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -> int:

@@ -250,12 +250,14 @@ def check_target(
     what: str = "path",
     suffixes: tuple[str, ...] = RESULT_SUFFIXES,
     overwrite: bool = False,
+    resume: bool = False,
 ) -> tuple[Format, Path]:
     """Everything about an output path that can be checked before a run: suffix, folder, packages, and
-    that it names no existing result unless ``overwrite`` (``--force``) allows replacing it."""
+    that it names no existing result unless ``overwrite`` (``--force``) allows replacing it (``resume``: the
+    caller can also finish an unfinished store, and the refusal says so: :func:`lifsim.store.check_overwrite`)."""
     fmt = format_of(path, what, suffixes)
     target = check_output_path(path, suffixes, what)
-    check_overwrite(path, overwrite, what)
+    check_overwrite(path, overwrite, what, resume=resume)
     check_dependencies(fmt, what)
     return fmt, target
 

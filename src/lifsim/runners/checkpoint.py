@@ -48,6 +48,7 @@ from ..store import (
     codecs,
     create,
     file_digest,
+    note_unfinished,
     quiet_zarr,
     read_attributes,
     refuse_links,
@@ -265,7 +266,9 @@ class RunStore:
             )
 
     def abort(self) -> None:
-        """Keep what is written (the same command with ``--resume`` finishes it); give up the writer's lock."""
+        """Keep what is written (the same command with ``--resume`` finishes it, as an interrupt's line says:
+        :func:`~lifsim.store.note_unfinished`); give up the writer's lock."""
+        note_unfinished(self.target)
         self.lock.release()
 
     # ------------------------------------------------------------ on a worker
