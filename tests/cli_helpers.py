@@ -110,3 +110,45 @@ def run_script(argv, *, timeout=120, **kwargs):
     args = argv.split() if isinstance(argv, str) else list(argv)
     kwargs.setdefault("capture_output", True)
     return subprocess.run([lifsim_script(), *args], text=True, timeout=timeout, **kwargs)
+
+
+# ------------------------------------------------------------------ a full disk, for real
+
+#: the shell that mounts a small tmpfs at ./small (in a mount namespace of its own), runs the command given after
+#: its size, and lists what the command left on it (the tmpfs goes with the namespace)
+_SMALL_DISK = (
+    'mount -t tmpfs -o size="$1" tmpfs small 2>mount.err || exit 99; shift; "$@" >out.txt 2>err.txt; '
+    "echo $? >rc.txt; (cd small && find . -mindepth 1 | sort) >listing.txt"
+)
+
+
+def run_on_small_disk(argv, folder, size="2m", timeout=300):
+    """Run the installed ``lifsim`` script in ``folder`` with a tmpfs of ``size`` mounted at ``folder/small``;
+    return (exit status, stdout, stderr, what it left on the tmpfs: relative paths, hidden ones included).  Skips
+    where a mount namespace cannot be made or a tmpfs mounted (not root, a container without the capability)."""
+    import shutil
+    import subprocess
+
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.skip("needs unshare (util-linux) to mount a small tmpfs")
+    folder = Path(folder)
+    (folder / "small").mkdir(exist_ok=True)
+    args = argv.split() if isinstance(argv, str) else [str(arg) for arg in argv]
+    done = subprocess.run(
+        [unshare, "-m", "sh", "-c", _SMALL_DISK, "sh", size, lifsim_script(), *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0 or not (folder / "rc.txt").exists():
+        reason = (folder / "mount.err").read_text().strip() if (folder / "mount.err").exists() else done.stderr
+        pytest.skip(f"cannot mount a small tmpfs here: {reason.strip()[:200] or done.returncode}")
+    listing = [line[2:] for line in (folder / "listing.txt").read_text().splitlines()]
+    return (
+        int((folder / "rc.txt").read_text()),
+        (folder / "out.txt").read_text(),
+        (folder / "err.txt").read_text(),
+        listing,
+    )

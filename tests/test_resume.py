@@ -279,3 +279,20 @@ def test_an_interrupted_dask_run_says_resume_and_so_does_its_next_refusal(tmp_pa
     assert lifsim.load(str(tmp_path / "dq.zarr")).n == 60000
     complete = run_script([*SLOW, "-q"], cwd=tmp_path)  # nothing left to finish: --force is all there is
     assert complete.returncode == 2 and "exists; add --force to replace it" in complete.stderr
+
+
+@pytest.mark.cluster
+def test_a_dask_run_on_a_full_disk_names_its_store_and_resume(tmp_path):
+    """It said `task for neurons 12288..14335 failed: [Errno 28] No space left on device:
+    'small/.w.zarr.parts/6-7.npz'`: a hidden part file, nothing of the store or of --resume."""
+    from cli_helpers import run_on_small_disk
+
+    argv = [*SLOW[:-1], "small/w.zarr", "-q"]
+    rc, out, err, left = run_on_small_disk(argv, tmp_path, size="1m")
+    assert rc == 2 and out == "", err
+    assert err.splitlines() == [
+        "lifsim: error: --data: 'small/w.zarr' was not finished: no space is left on the device; its finished neuron "
+        "ranges are kept (in it and in .w.zarr.parts beside it), and the same command with --resume finishes it once "
+        "there is room"
+    ]
+    assert "w.zarr" in left and ".w.zarr.parts" in left  # kept on purpose: what --resume finishes from

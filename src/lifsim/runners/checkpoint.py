@@ -28,6 +28,7 @@ with a manifest when complete.  An existing store is replaced only with
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -40,6 +41,7 @@ import numpy as np
 from ..atomic import check_output_path
 from ..engine.output import RangeOutput
 from ..engine.plan import RunPlan
+from ..errors import in_own_words
 from ..npz_io import read_arrays, save_arrays
 from ..store import (
     LAYER,
@@ -264,6 +266,17 @@ class RunStore:
                 f"data: {self.target}: the store holds {found} of its {self.recorded} trace chunks; it was damaged "
                 "while the run went"
             )
+
+    def out_of_room(self, error: OSError) -> ValueError:
+        """The one line for ``error`` (a full disk or quota, met by a worker or by the merge) naming the store, not
+        the hidden part or chunk file being written, and what keeps: the finished ranges, which ``--resume``
+        (``resume=True``) finishes from once there is room (a resumable store is kept on purpose)."""
+        cause = "the disk quota is exceeded" if error.errno == errno.EDQUOT else "no space is left on the device"
+        again = in_own_words("the same command with --resume", "the same call with resume=True")
+        return ValueError(
+            f"data: {str(self.target)!r} was not finished: {cause}; its finished neuron ranges are kept (in it and in "
+            f"{self.parts.name} beside it), and {again} finishes it once there is room"
+        )
 
     def abort(self) -> None:
         """Keep what is written (the same command with ``--resume`` finishes it, as an interrupt's line says:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import math
 import os
 import signal
@@ -272,6 +273,8 @@ def run_dask(
             except (KeyboardInterrupt, MemoryError):
                 raise
             except Exception as error:  # a task's own error: name the neurons it was running
+                if store is not None and _out_of_room(error):  # the store's disk: the store resumes, say so
+                    raise store.out_of_room(error) from None
                 lo, hi = plan.neuron_range(b0, b1)
                 text = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
                 raise ValueError(f"task for neurons {lo}..{hi - 1} failed: {text}") from None
@@ -285,6 +288,11 @@ def run_dask(
             if not future.done():
                 future.cancel()
     return merge_ranges(plan, done)
+
+
+def _out_of_room(error: BaseException) -> bool:
+    """Whether ``error`` is a full disk or quota (a worker's write into the store or its parts folder)."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 def estimate_tasks(plan: RunPlan, cluster_threads: int, blocks_per_task: int | None = None) -> dict[str, Any]:
@@ -508,6 +516,11 @@ class DaskJob:
             return
         try:
             self.store.finish(result)
+        except OSError as error:
+            self.store.abort()
+            if _out_of_room(error):  # the merge's writes: the finished ranges are kept, --resume merges again
+                raise self.store.out_of_room(error) from None
+            raise
         except BaseException:
             self.store.abort()
             raise
