@@ -234,9 +234,10 @@ SLOW = ["simulate", "--n", "60000", "--t-max", "0.5s", "--dt", "0.1ms", "--input
 SLOW += ["--i-mean", "200pA", "--t-ref", "2ms", "--record-v", "0:60000:1000", "--workers", "2", "--data", "dq.zarr"]
 
 
-def _ctrl_c_once_a_range_landed(folder, argv=SLOW):
+def _ctrl_c_once_a_range_landed(folder, argv=SLOW, before=None):
     """Run the installed ``lifsim`` script in ``folder``; give it a terminal's Ctrl-C (SIGINT to its whole process
-    group, workers included) once its first neuron range has landed; return its (exit status, stderr)."""
+    group, workers included) once its first neuron range has landed (``before(process)`` called just before);
+    return its (exit status, stderr)."""
     from cli_helpers import default_sigint, lifsim_script
 
     process = subprocess.Popen(
@@ -255,6 +256,8 @@ def _ctrl_c_once_a_range_landed(folder, argv=SLOW):
             break
         time.sleep(0.01)
     assert process.poll() is None, f"the run ended before the Ctrl-C: {process.communicate()[1][-2000:]}"
+    if before is not None:
+        before(process)
     os.killpg(process.pid, signal.SIGINT)
     _out, err = process.communicate(timeout=120)
     return process.returncode, err
@@ -296,3 +299,41 @@ def test_a_dask_run_on_a_full_disk_names_its_store_and_resume(tmp_path):
         "there is room"
     ]
     assert "w.zarr" in left and ".w.zarr.parts" in left  # kept on purpose: what --resume finishes from
+
+
+def _workers_of(pid):
+    """The Dask worker processes a ``lifsim --workers`` process ``pid`` spawned (its children running
+    multiprocessing's ``spawn_main``)."""
+    from pathlib import Path
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.cluster
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="finds the worker processes in /proc (Linux)")
+def test_an_interrupted_dask_run_leaves_no_temporary_file(tmp_path):
+    """A Ctrl-C left `.dz.zarr.parts/.8-12.npz.9528.13m3d225.tmp`: a worker killed while it wrote a range's part
+    (the temporary name holds the worker's process id).  Such a file is made here, in each worker's name, just
+    before the Ctrl-C, as a worker killed mid-write leaves it; the run's clean-up must remove it."""
+    parts = tmp_path / ".dq.zarr.parts"
+
+    def writing(process):
+        workers = _workers_of(process.pid)
+        assert workers, "no worker process found"
+        for pid in workers:
+            (parts / f".48-49.npz.{pid}.k1ll3d.tmp").write_bytes(b"PK half a part")
+
+    rc, err = _ctrl_c_once_a_range_landed(tmp_path, before=writing)
+    assert rc == 130, err
+    left = [str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*") if path.name.endswith(".tmp")]
+    assert left == [], left
+    assert any(parts.glob("*.npz")), "the finished parts are kept for --resume"

@@ -36,6 +36,7 @@ __all__ = [
     "umask",
     "file_mode",
     "clean_stale",
+    "clean_stale_in",
 ]
 
 #: suffixes of figure files (matplotlib picks the format from the suffix)
@@ -361,8 +362,19 @@ def _alive(pid: int) -> bool:
 def clean_stale(target: Path) -> list[Path]:
     """Remove what crashed writers of ``target`` left beside it (``.NAME.PID.*`` of dead processes)."""
     folder = target.parent if str(target.parent) else Path(".")
+    return _clean_stale(folder, f".{target.name}.")
+
+
+def clean_stale_in(folder: Path) -> list[Path]:
+    """Remove what crashed writers of any file in ``folder`` left there (``.NAME.PID.RANDOM.tmp`` or ``.old`` of
+    dead processes): the parts folder of a distributed run, whose worker processes are killed with the run."""
+    return _clean_stale(folder, ".")
+
+
+def _clean_stale(folder: Path, prefix: str) -> list[Path]:
+    """Remove the ``PREFIX...PID.RANDOM.tmp`` (or ``.old``) entries of ``folder`` whose process ``PID`` is dead
+    (the temporary names of :func:`atomic_file` and :class:`atomic_folder`; their random part has no dot)."""
     removed: list[Path] = []
-    prefix = f".{target.name}."
     try:
         entries = list(folder.iterdir())
     except OSError:
@@ -370,7 +382,8 @@ def clean_stale(target: Path) -> list[Path]:
     for entry in entries:
         if not entry.name.startswith(prefix) or not entry.name.endswith((".tmp", ".old")):
             continue
-        pid_text = entry.name[len(prefix) :].split(".", 1)[0]
+        fields = entry.name[len(prefix) :].split(".")
+        pid_text = fields[-3] if len(fields) >= 3 else ""
         if not pid_text.isdigit() or _alive(int(pid_text)):
             continue
         if entry.is_dir() and not entry.is_symlink():

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from ..atomic import check_output_path
+from ..atomic import check_output_path, clean_stale_in
 from ..engine.output import RangeOutput
 from ..engine.plan import RunPlan
 from ..errors import in_own_words
@@ -145,6 +145,7 @@ class RunStore:
         self.blocks_per_task = blocks_per_task
         if self.resuming:
             self.parts.mkdir(exist_ok=True)
+            self.drop_leftovers()  # a killed run's workers' half-written parts
             return self.finished()
         shutil.rmtree(self.parts, ignore_errors=True)  # the done marks of a store being replaced
         create(self.target, lambda path: self._create(path, blocks_per_task))
@@ -173,6 +174,12 @@ class RunStore:
         }
         with quiet_zarr(self.target):
             template.to_zarr(path, mode="w-", compute=False, consolidated=False, encoding=encoding)
+
+    def drop_leftovers(self) -> None:
+        """Remove the temporary files of parts whose worker is gone (killed mid-write by an interrupt: its
+        ``.B0-B1.npz.PID.RANDOM.tmp``), once the cluster is closed; a finished part is never touched."""
+        if self.parts.is_dir():
+            clean_stale_in(self.parts)
 
     def finished(self) -> set[int]:
         """The first blocks of the ranges whose done mark is written."""

@@ -508,7 +508,9 @@ class DaskJob:
         finally:
             if bar is not None:
                 bar.close()
-            self.cluster.close()
+            self.cluster.close()  # a LocalCluster's workers are stopped (killed, after an interrupt) here
+            if self.store is not None:  # what a worker killed mid-write left in the parts folder
+                self.store.drop_leftovers()
 
     def finish(self, result: Result) -> None:
         """Complete the run's store (when it has one) and point the result's traces at it."""
