@@ -649,7 +649,7 @@ def test_a_data_file_without_room_is_refused_before_the_run(capsys, monkeypatch,
     argv = ["simulate", "--n", "2000", "--t-max", "30s", "--input", "white", "--sigma", "5mV", "--data", name]
     rc, out, err = run_cli(capsys, argv)
     assert rc == 2 and out == ""
-    expected = rf"lifsim: error: --data: '{name}' needs about [0-9.]+ MiB, and its folder has 64 KiB free\n"
+    expected = rf"lifsim: error: --data: '{name}' needs at least [0-9.]+ MiB, and its folder has 64 KiB free\n"
     assert re.fullmatch(expected, err.splitlines(keepends=True)[-1]), err
     assert len(err.splitlines()) == (2 if name.endswith(".csv") else 1)  # a .csv also says it holds no spikes
 

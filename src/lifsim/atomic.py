@@ -97,56 +97,39 @@ def free_bytes(target: Path) -> int | None:
         return None
 
 
-def check_free_space(target: Path, needed: int, what: str) -> None:
-    """Raise ``ValueError`` when the folder of ``target`` has less than ``needed`` bytes free."""
+def check_free_space(target: Path, needed: int, what: str, at_least: bool = False) -> None:
+    """Raise ``ValueError`` when the folder of ``target`` has less than ``needed`` bytes free (``at_least``:
+    ``needed`` is a lower bound, and the message says so)."""
     from .memory import format_bytes
 
     free = free_bytes(target)
     if free is not None and needed > free:
+        how = "at least" if at_least else "about"
         raise ValueError(
-            f"{what}: {str(target)!r} needs about {format_bytes(needed)}, and its folder has {format_bytes(free)} free"
+            f"{what}: {str(target)!r} needs {how} {format_bytes(needed)}, and its folder has {format_bytes(free)} free"
         )
 
 
 def check_room_for(
-    target: Path, what: str, *, array_bytes: int, table_bytes: int, expected_bytes: int | None = None
+    target: Path,
+    what: str,
+    *,
+    array_bytes: int,
+    table_bytes: int,
+    nwb_bytes: int | None = None,
+    zarr_bytes: int | None = None,
 ) -> None:
-    """Before a run: raise ``ValueError`` when the folder of ``target`` lacks the room its file will need at
-    least: a ``.csv`` its ``table_bytes``, a ``.nc`` or ``.npz`` (arrays stored uncompressed) its
-    ``array_bytes``.  Both are lower bounds from the caller (spikes below the theory's rate, the shortest
-    numbers of a table), so a run refused here could not have been written.  Compressed or partial formats
-    (``.zarr``) are checked as they are written: zstd shrinks a synchronous run's spikes 20-fold and more, so
-    no size before the run bounds them.  ``expected_bytes`` (the arrays at the theory's rate): a ``.nc``,
-    ``.npz`` or ``.nwb`` whose folder has less room than that is warned about (:class:`RoomWarning`), so that a
-    long run that may not be written can be stopped before its compute rather than lost after it."""
-    suffix = target.suffix.lower()
-    if suffix == ".csv":
-        check_free_space(target, table_bytes, what)
-    elif suffix in (".nc", ".npz"):
-        check_free_space(target, array_bytes, what)
-    if expected_bytes is not None and suffix in (".nc", ".npz", ".nwb"):
-        _warn_when_short(target, expected_bytes + _FILE_OVERHEAD, what)
-
-
-#: a file's own structure beside its arrays (HDF5, zip and NWB headers, the provenance): a generous allowance
-_FILE_OVERHEAD = 256 << 10
-
-
-def _warn_when_short(target: Path, expected: int, what: str) -> None:
-    """Warn when the folder of ``target`` has less than ``expected`` bytes free (:class:`RoomWarning`)."""
-    import warnings
-
-    from .errors import RoomWarning
-    from .memory import format_bytes
-
-    free = free_bytes(target)
-    if free is not None and expected > free:
-        warnings.warn(
-            f"{what}: {str(target)!r} is expected to need about {format_bytes(expected)} (the spikes at the "
-            f"theory's rate), and its folder has {format_bytes(free)} free: it may not be written after the run",
-            RoomWarning,
-            stacklevel=3,
-        )
+    """Before a run: raise ``ValueError`` when the folder of ``target`` lacks the room its file takes at least:
+    one lower bound per format, from the caller: a ``.csv`` its ``table_bytes``, a ``.nc`` or ``.npz`` (arrays
+    stored uncompressed) its ``array_bytes``, a ``.nwb`` its ``nwb_bytes``, a ``.zarr`` store its ``zarr_bytes``
+    (None: not bounded by this caller).  Lower bounds (spikes below the theory's rate, the shortest numbers of a
+    table, the most a store's compression is trusted with), so a run refused here could not have been written,
+    and one check with one number: a file that passes it may still meet a full disk at the write, which says so
+    then."""
+    least = {".csv": table_bytes, ".nc": array_bytes, ".npz": array_bytes, ".nwb": nwb_bytes, ".zarr": zarr_bytes}
+    needed = least.get(target.suffix.lower())
+    if needed is not None:
+        check_free_space(target, needed, what, at_least=True)
 
 
 def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:

@@ -151,6 +151,16 @@ def least_output_size(params: LIFParams | None = None, inputs: Input | None = No
     return least_output_bytes(RunPlan.from_request(valid), valid)
 
 
+def least_file_sizes(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> dict[str, int]:
+    """At least how many bytes a ``.nc``, ``.npz``, ``.nwb`` or ``.zarr`` file of :func:`simulate` with these
+    arguments takes (keyed by suffix; :func:`lifsim.runners.base.least_file_bytes`): checked as the run is, nothing
+    run; what ``lifsim simulate --data`` refuses a folder by, before the run."""
+    from .runners.base import least_file_bytes
+
+    valid = _checked_request(params, inputs, kwargs)
+    return least_file_bytes(RunPlan.from_request(valid), valid)
+
+
 def expected_output_size(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> int:
     """About how many bytes of arrays :func:`simulate` with these arguments would return: as
     :func:`least_output_size`, the spikes at the theory's rate (what a warning that a file may not fit needs)."""

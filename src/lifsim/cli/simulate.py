@@ -182,13 +182,13 @@ CSV_CHARACTERS = 16
 
 
 def _check_data_room(checked: dict[str, Any], values: Values) -> None:
-    """Before the run: refuse a --data file whose folder lacks the room for it (the run's arrays at the theory's
-    rate; a quarter of them for a compressed Zarr store), and say what its format leaves out of the run
-    (:func:`lifsim.formats.left_out`: a .csv holds the per-step table only), instead of learning either after the
-    compute."""
+    """Before the run: refuse a --data file whose folder lacks the room it takes at least (one lower bound per
+    format: :func:`lifsim.simulation.least_file_sizes`, the .csv's table at its shortest numbers), and say what its
+    format leaves out of the run (:func:`lifsim.formats.left_out`: a .csv holds the per-step table only), instead
+    of learning either after the compute."""
     from ..atomic import check_room_for
     from ..formats import left_out
-    from ..simulation import expected_output_size, least_output_size
+    from ..simulation import least_file_sizes
     from .common import warn
 
     data_format = checked["data_format"]
@@ -204,10 +204,12 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
     if note is not None:
         warn(f"{values.label('data')}: {note}")
     columns = 4 + len(keywords["lags"] or ())  # the .csv's t, v_mean, v_std, v_var and one per lag
+    least = least_file_sizes(checked["params"], checked["inputs"], **keywords)
     check_room_for(
         Path(values["data"]),
         values.label("data"),
-        array_bytes=least_output_size(checked["params"], checked["inputs"], **keywords),
-        expected_bytes=expected_output_size(checked["params"], checked["inputs"], **keywords),
+        array_bytes=least[".npz"],
         table_bytes=checked["params"].steps * columns * CSV_CHARACTERS,
+        nwb_bytes=least[".nwb"],
+        zarr_bytes=least[".zarr"],
     )

@@ -131,6 +131,26 @@ def least_output_bytes(plan: RunPlan, request: ValidRequest) -> int:
     return output_bytes(plan, request, rate)
 
 
+def least_file_bytes(plan: RunPlan, request: ValidRequest) -> dict[str, int]:
+    """A lower bound of the bytes a file of each format (``.nc``, ``.npz``, ``.nwb``, ``.zarr``) of this run takes,
+    the spikes at :data:`LEAST_RATE_SHARE` of the theory's rate: one estimate per format, for refusing a file
+    before the run only where it cannot fit.  ``.nc`` and ``.npz`` hold the arrays uncompressed; ``.nwb`` the
+    traces, 8 bytes a spike time, the per-step mean, deviation and input current and a row per neuron; a
+    ``.zarr`` store compresses, but lifsim reads back none whose arrays (traces aside) are more than
+    :data:`lifsim.store.MAX_RATIO` times its size."""
+    from ..store import MAX_RATIO
+
+    found, ceiling = _theory_rate(request) if request.spiking else (None, 0.0)
+    rate = 0.0 if found is None else LEAST_RATE_SHARE * min(found, ceiling)
+    arrays = output_bytes(plan, request, rate)
+    spikes = 0
+    if plan.spiking and plan.record_spikes:
+        spikes = int(plan.n * max(plan.steps - 1, 0) * plan.params.dt * rate)
+    units = 8 * plan.n if plan.spiking and plan.record_spikes else 0
+    nwb = request.trace_bytes + 8 * spikes + 24 * plan.steps + units
+    return {".nc": arrays, ".npz": arrays, ".nwb": nwb, ".zarr": (arrays - request.trace_bytes) // MAX_RATIO}
+
+
 def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | None) -> int:
     """Bytes this process needs for the run; ``ValueError`` when more than it can use, naming what is too large.
 
