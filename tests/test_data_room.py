@@ -155,3 +155,26 @@ def test_a_file_that_cannot_fit_is_refused_before_the_run_on_a_real_small_disk(t
     assert lines[0].startswith(f"lifsim: error: --data: 'small/x{suffix}' needs at least "), err
     assert lines[0].endswith(", and its folder has 1 MiB free"), err
     assert left == []
+
+
+@pytest.mark.parametrize("suffix", [".npz", ".nc", ".nwb"])
+def test_a_file_that_may_not_fit_is_warned_about_before_the_run_and_only_warned(capsys, monkeypatch, suffix):
+    """Room for the least the file needs (so not refused) but not for what it is expected to need (its spikes at
+    the theory's rate): said before the run, which can be stopped then rather than lost at the write after an
+    hour; one line, no refusal beside it with another number."""
+    from lifsim.simulation import expected_output_size, least_file_sizes
+
+    if suffix == ".nwb":
+        pytest.importorskip("pynwb")
+    params, source = lifsim.LIFParams(t_max="0.5 s", dt="0.1 ms"), inputs.white_noise(sigma="5 mV")
+    least = least_file_sizes(params, source, n=100, record_v="0:30")[suffix]
+    expected = expected_output_size(params, source, n=100, record_v="0:30")
+    assert least < expected
+    fake_free_room(monkeypatch, (least + expected) // 2)
+    monkeypatch.setattr(lifsim.simulation, "simulate", lambda *a, **k: pytest.fail("stopped here: it was said"))
+    argv = ["simulate", "--n", "100", "--t-max", "0.5s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+    with pytest.raises(pytest.fail.Exception):
+        run_cli(capsys, [*argv, "--record-v", "0:30", "--data", f"run{suffix}"])
+    err = capsys.readouterr().err
+    assert f"lifsim: warning: --data: 'run{suffix}' is expected to need about" in err, err
+    assert "the run may not be written at its end" in err and "error" not in err, err

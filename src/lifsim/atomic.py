@@ -118,6 +118,7 @@ def check_room_for(
     table_bytes: int,
     nwb_bytes: int | None = None,
     zarr_bytes: int | None = None,
+    expected_bytes: int | None = None,
 ) -> None:
     """Before a run: raise ``ValueError`` when the folder of ``target`` lacks the room its file takes at least:
     one lower bound per format, from the caller: a ``.csv`` its ``table_bytes``, a ``.nc`` or ``.npz`` (arrays
@@ -125,11 +126,38 @@ def check_room_for(
     (None: not bounded by this caller).  Lower bounds (spikes below the theory's rate, the shortest numbers of a
     table, the most a store's compression is trusted with), so a run refused here could not have been written,
     and one check with one number: a file that passes it may still meet a full disk at the write, which says so
-    then."""
+    then.  ``expected_bytes`` (the arrays at the theory's rate, for a ``.nc``, ``.npz`` or ``.nwb``): a file that
+    passes the check but whose folder has less room than that is warned about (:class:`RoomWarning`), after
+    the check and only then (never a warning and a refusal with two numbers), so that a long run that will
+    probably not be written can be stopped before its compute rather than lost after it."""
     least = {".csv": table_bytes, ".nc": array_bytes, ".npz": array_bytes, ".nwb": nwb_bytes, ".zarr": zarr_bytes}
-    needed = least.get(target.suffix.lower())
+    suffix = target.suffix.lower()
+    needed = least.get(suffix)
     if needed is not None:
         check_free_space(target, needed, what, at_least=True)
+    if expected_bytes is not None and suffix in (".nc", ".npz", ".nwb"):
+        _warn_when_short(target, expected_bytes + _FILE_OVERHEAD, what)
+
+
+#: a file's own structure beside its arrays (HDF5, zip and NWB headers, the provenance): a generous allowance
+_FILE_OVERHEAD = 256 << 10
+
+
+def _warn_when_short(target: Path, expected: int, what: str) -> None:
+    """Warn when the folder of ``target`` has less than ``expected`` bytes free (:class:`RoomWarning`)."""
+    import warnings
+
+    from .errors import RoomWarning
+    from .memory import format_bytes
+
+    free = free_bytes(target)
+    if free is not None and expected > free:
+        warnings.warn(
+            f"{what}: {str(target)!r} is expected to need about {format_bytes(expected)} (its spikes at the "
+            f"theory's rate), and its folder has {format_bytes(free)} free: the run may not be written at its end",
+            RoomWarning,
+            stacklevel=3,
+        )
 
 
 def _check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...], what: str) -> Path:

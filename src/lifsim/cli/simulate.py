@@ -188,7 +188,7 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
     of learning either after the compute."""
     from ..atomic import check_room_for
     from ..formats import left_out
-    from ..simulation import least_file_sizes
+    from ..simulation import expected_output_size, least_file_sizes
     from .common import warn
 
     data_format = checked["data_format"]
@@ -212,4 +212,5 @@ def _check_data_room(checked: dict[str, Any], values: Values) -> None:
         table_bytes=checked["params"].steps * columns * CSV_CHARACTERS,
         nwb_bytes=least[".nwb"],
         zarr_bytes=least[".zarr"],
+        expected_bytes=expected_output_size(checked["params"], checked["inputs"], **keywords),
     )
