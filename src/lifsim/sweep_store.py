@@ -46,7 +46,7 @@ from .store import (
     verify,
 )
 
-__all__ = ["SweepStore", "load_sweep"]
+__all__ = ["SweepStore", "load_sweep", "is_sweep_file", "compare_sweeps"]
 
 #: the resume mark of the store's creation (its metadata files)
 CREATED = "created"
@@ -379,3 +379,42 @@ def _load_netcdf(target: Path) -> Any:
     ds = read_dataset(target, vet, what="a lifsim sweep")
     ds.attrs.pop("lifsim_sha256", None)  # checked; not the sweep's own
     return ds
+
+
+def is_sweep_file(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a saved sweep (a ``.zarr`` store or a ``.nc``): its attributes are looked up, no
+    array is read; what ``lifsim rerun`` sends to :func:`lifsim.sweeps.rerun_sweep`."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    try:
+        if suffix == ".zarr" and source.is_dir():
+            return kind_of(read_attributes(source)) == "sweep"
+        if suffix == ".nc" and source.is_file():
+            import h5py
+
+            with h5py.File(source, "r") as handle:
+                title = handle.attrs.get("title", b"")
+                return (title.decode() if isinstance(title, bytes) else str(title)) == "lifsim sweep"
+    except (OSError, ValueError):
+        return False
+    return False
+
+
+def compare_sweeps(a: Any, b: Any) -> list[str]:
+    """The measured arrays and grid coordinates in which two sweeps differ (empty when bitwise identical; NaN
+    equals NaN, a point that has no value in both)."""
+    differences = []
+    for name in sorted(set(a.coords) | set(b.coords)):
+        if name not in a.coords or name not in b.coords or not np.array_equal(a[name].values, b[name].values):
+            differences.append(name)
+    for name in sorted(set(a.data_vars) | set(b.data_vars)):
+        if name not in a.data_vars or name not in b.data_vars:
+            differences.append(name)
+            continue
+        x, y = np.asarray(a[name].values), np.asarray(b[name].values)
+        same = x.shape == y.shape and (
+            np.array_equal(x, y, equal_nan=True) if x.dtype.kind in "fc" else np.array_equal(x, y)
+        )
+        if not same:
+            differences.append(name)
+    return differences

@@ -44,14 +44,26 @@ from .grid import grid_dimension as _dimension
 from .params import LIFParams, profile
 from .reduce import variance_from_m2
 from .runners.base import point_progress
-from .sweep_store import SweepStore, load_sweep, per_step_time
+from .sweep_store import SweepStore, compare_sweeps, load_sweep, per_step_time
 from .units import format_display, parse_int, time_slip, to_si
 
 if TYPE_CHECKING:
     from .fi import FICurve
     from .planning import RunEstimate
 
-__all__ = ["sweep", "fi_curve", "parse_grid", "point_seed", "SWEPT_INPUT", "INPUT_KINDS", "load_sweep", "OUTPUTS"]
+__all__ = [
+    "sweep",
+    "rerun_sweep",
+    "compare_sweeps",
+    "sweep_request",
+    "fi_curve",
+    "parse_grid",
+    "point_seed",
+    "SWEPT_INPUT",
+    "INPUT_KINDS",
+    "load_sweep",
+    "OUTPUTS",
+]
 
 #: the input kinds a sweep drives its neurons with
 INPUT_KINDS = ("white", "constant", "uniform")
@@ -505,6 +517,21 @@ def _make_network_spec(params: Any, grid: Any, seed: int, **neuron_only: Any) ->
     return params, coords, spec
 
 
+def sweep_request(params: Any, grid: Any, *, seed: int = SWEEP["seed"], **settings: Any) -> dict:
+    """The request (``attrs["lifsim_meta"]["sweep"]`` of its file) that :func:`sweep` with these arguments makes,
+    as JSON reads it back: every value checked, nothing run (:func:`rerun_sweep` compares it with a stored
+    one before running a sweep again).  ``settings``: :func:`sweep`'s ``input`` .. ``fano_window`` and
+    ``stream_version``; those left out take the sweep's defaults (:data:`lifsim.defaults.SWEEP`)."""
+    names = ("input", "sigma", "amplitude", "n", "method", "transient", "spiking", "per_step", "fano_window")
+    full = {name: settings.pop(name, SWEEP[name]) for name in names}
+    stream_version = settings.pop("stream_version", SWEEP["stream_version"])
+    if settings:
+        raise TypeError(f"sweep_request: unexpected {sorted(settings)}")
+    make: Callable[..., tuple[Any, dict, _Spec]] = _make_network_spec if _is_network(params) else _make_spec
+    spec = make(params, grid, seed=seed, stream_version=stream_version, **full)[2]
+    return dict(json.loads(json.dumps(spec.__dict__, default=str)))
+
+
 def sweep(
     params: LIFParams | None = None,
     grid: Mapping[str, Any] | Sequence[str] | str | None = None,
@@ -603,6 +630,84 @@ def sweep(
     _warn_short_window(spec, params, ds)
     ds.attrs = {"lifsim_meta": json.dumps(meta, default=str), "title": "lifsim sweep"}
     return ds
+
+
+def _stored_request(ds: Any, source: str) -> dict:
+    """The sweep request a loaded sweep records; ``ValueError`` naming ``source`` when it holds none."""
+    try:
+        spec = json.loads(ds.attrs["lifsim_meta"])["sweep"]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{source}: its provenance holds no sweep request to run again") from None
+    if not isinstance(spec, dict):
+        raise ValueError(f"{source}: its provenance holds no sweep request to run again")
+    return spec
+
+
+def _call(spec: dict, source: str) -> tuple[Any, dict, dict]:
+    """``(params, grid, keywords)`` of the :func:`lifsim.sweep` call that makes the request ``spec`` again."""
+    if spec.get("model") != "network" and spec.get("measure") != MEASURE:  # (a network's is the network's own)
+        raise ValueError(
+            f"{source}: measured by another version of lifsim's sweep measurement ({spec.get('measure')!r}; this "
+            f"lifsim measures version {MEASURE}), so it cannot be made again bit for bit here"
+        )
+    grid = {str(name): list(values) for name, values in dict(spec["grid"]).items()}
+    if spec.get("model") == "network":
+        from .network.model import BrunelParams
+
+        return BrunelParams(**dict(spec["params"])), grid, {"seed": int(spec["seed"])}
+    stream = str(spec["stream"])
+    keywords = {name: spec[name] for name in ("input", "sigma", "amplitude", "n", "method", "transient")}
+    keywords |= {name: spec[name] for name in ("spiking", "per_step", "fano_window")}
+    keywords |= {"seed": int(spec["seed"]), "stream_version": int(stream.rsplit("/", 1)[-1])}
+    return LIFParams(**dict(spec["params"])), grid, keywords
+
+
+def rerun_sweep(
+    saved: Any,
+    *,
+    store: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    runner: Any = None,
+    progress: Any = None,
+    source: str | None = None,
+    dry_run: bool = False,
+) -> Any:
+    """Run a saved sweep (``saved``: its path, or the ``xarray.Dataset`` :func:`lifsim.load_sweep` gave) again from its
+    provenance: :func:`lifsim.sweep` of the stored request; returns the new sweep's ``xarray.Dataset``.
+
+    ``store``: a ``.zarr`` store that receives the new points as they finish (``overwrite``: replace it; never
+    the sweep being rerun).  ``runner``: as in :func:`lifsim.sweep` (the numbers do not change).  ``dry_run``:
+    return the sweep's :class:`~lifsim.planning.RunEstimate` instead of running it.  Compare the new sweep with
+    the stored one by :func:`lifsim.sweep_store.compare_sweeps`.  Raises
+    ``ValueError`` naming the file when its provenance is missing, damaged, measured by another version of the
+    measurement, or asks for what this lifsim makes otherwise (the request made is compared with the stored one
+    before anything runs).
+    """
+    if not hasattr(saved, "attrs"):
+        source = str(saved)
+        saved = load_sweep(saved)
+    source = source or "rerun_sweep"
+    spec = _stored_request(saved, source)
+    if store is not None and source != "rerun_sweep":
+        from .store import refuse_same
+
+        refuse_same(source, store, "store")
+    try:
+        params, grid, keywords = _call(spec, source)
+        remade = sweep_request(params, grid, **keywords)  # before anything runs: the stored request, made again
+        if remade != spec:
+            changed = sorted(name for name in set(spec) | set(remade) if spec.get(name) != remade.get(name))
+            raise ValueError(f"{source}: this lifsim makes another request of its provenance (it differs in {changed})")
+        command = f"rerun of: {str(json.loads(saved.attrs['lifsim_meta']).get('command') or 'a Python call')[:1000]}"
+        if dry_run:
+            return sweep(params, grid, runner=runner, dry_run=True, **keywords)
+        kept = dict(store=store, overwrite=overwrite, runner=runner, progress=progress, command=command)
+        again = sweep(params, grid, **kept, **keywords)
+    except (TypeError, ValueError, OverflowError, KeyError) as error:
+        if str(error).startswith(source):
+            raise
+        raise ValueError(f"{source}: its provenance asks for a sweep lifsim cannot make ({str(error)[:300]})") from None
+    return again
 
 
 def _store_path(store: Any) -> Path | None:

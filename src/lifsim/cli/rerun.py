@@ -27,7 +27,7 @@ def add_parser(sub: Any) -> None:
     parser.add_argument(
         "result",
         metavar="RESULT",
-        help=f"a result saved by lifsim: {suffix_help(LOADABLE_SUFFIXES)} "
+        help=f"a run, network or sweep saved by lifsim: {suffix_help(LOADABLE_SUFFIXES)} "
         f"({', '.join(cannot)} files hold too little to run again)",
     )
     add_options(parser, "rerun")
@@ -55,6 +55,10 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
         from ..network.reproduce import rerun_command
 
         return rerun_command(args.result, values["data"], bool(values["force"]), quiet)
+    from ..sweep_store import is_sweep_file
+
+    if is_sweep_file(args.result):  # a sweep (lifsim sweep, lifsim network --grid, lifsim fi's store)
+        return _rerun_sweep(args.result, values, quiet)
     data_format = None
     if values["data"] is not None:
         data_format, _ = check_target(values["data"], values.label("data"), overwrite=bool(values["force"]))
@@ -109,3 +113,40 @@ def run(args: argparse.Namespace, argv: Sequence[str], labels: dict[str, str]) -
     say(again.summary(), quiet)
     say(f"rerun of {args.result}: reproduced bit for bit", quiet)
     return 0
+
+
+def _rerun_sweep(path: str, values: Any, quiet: bool) -> int:
+    """``lifsim rerun`` of a sweep: every point again from the stored request (:func:`lifsim.sweeps.rerun_sweep`),
+    compared bit for bit; ``--data`` a ``.zarr`` store (written point by point) or a ``.nc``; the exit status."""
+    from ..errors import EXIT_DIFFERS
+    from ..sweep_store import compare_sweeps, load_sweep
+    from ..sweeps import rerun_sweep
+    from .common import save_netcdf
+
+    data, force = values["data"], bool(values["force"])
+    if data is not None:  # suffix, folder, an existing file: before the points run again
+        from ..formats import check_target
+
+        check_target(data, values.label("data"), suffixes=(".zarr", ".nc"), overwrite=force)
+    original = load_sweep(path)
+    if values["dry_run"]:  # what the stored sweep would take: checked and calibrated on its first point
+        say(rerun_sweep(original, source=str(path), dry_run=True).summary(), False)
+        return 0
+    store = data if data is not None and str(data).endswith(".zarr") else None
+    again = rerun_sweep(original, store=store, overwrite=force, source=str(path))
+    differences = compare_sweeps(original, again)
+    if data is not None:
+        if store is None:
+            save_netcdf(again, data, overwrite=force)
+        wrote(data, "sweep", quiet)
+    if differences:
+        print(f"lifsim: rerun of {path} differs: {'; '.join(differences)}", file=sys.stderr)
+        return EXIT_DIFFERS
+    say(f"rerun of {path}: every one of its {_points(again)} points reproduced bit for bit", quiet)
+    return 0
+
+
+def _points(ds: Any) -> int:
+    import math
+
+    return math.prod(int(ds.sizes[name]) for name in ds.dims if name != "t")
