@@ -35,9 +35,32 @@ _SAID = {_signal.SIGINT: (130, "lifsim: interrupted"), _signal.SIGTERM: (143, "l
 
 
 def _leave_at_start(signum: int, frame: object) -> None:
-    """A signal before the command started: nothing has been written yet, so say the line and leave."""
+    """A signal before the command started: nothing has been written yet, so say the line and leave (before
+    :func:`_leave` is defined, a few statements below, with the line alone)."""
     status, line = _SAID.get(signum, (130, "lifsim: interrupted"))
-    _leave(status, line)
+    leave = globals().get("_leave")
+    if leave is None:
+        os.write(2, (line + "\n").encode())
+        os._exit(status)
+    leave(status, line)
+
+
+def _entry_point() -> bool:
+    """Whether this process is the ``lifsim`` command (its script, or ``python -m lifsim``), not a program
+    that merely imports this module (a test, a documentation build)."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    script = os.path.basename(str(getattr(main, "__file__", None) or ""))
+    return getattr(spec, "name", None) == "lifsim.__main__" or os.path.splitext(script)[0] == "lifsim"
+
+
+if "__mp_main__" in sys.modules:
+    # a worker process (a LocalCluster's) that multiprocessing spawned imports this script again: Ctrl-C in a
+    # terminal reaches it too, and the lifsim process that started it decides, stopping it on the way out
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+elif _entry_point():  # at once: a signal while the rest of this module is defined says the line too
+    for _signum in (_signal.SIGINT, _signal.SIGTERM):
+        _signal.signal(_signum, _leave_at_start)
 
 
 def _take_signals(handler: "Callable[[int, object], None] | int") -> None:
@@ -150,23 +173,6 @@ def _leave_while_compiling(interrupt: type[KeyboardInterrupt]) -> None:
         pass
     finally:
         _leave(*_said(issubclass(interrupt, Terminated)))
-
-
-def _entry_point() -> bool:
-    """Whether this process is the ``lifsim`` command (its script, or ``python -m lifsim``), not a program
-    that merely imports this module (a test, a documentation build)."""
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    script = os.path.basename(str(getattr(main, "__file__", None) or ""))
-    return getattr(spec, "name", None) == "lifsim.__main__" or os.path.splitext(script)[0] == "lifsim"
-
-
-if "__mp_main__" in sys.modules:
-    # a worker process (a LocalCluster's) that multiprocessing spawned imports this script again: Ctrl-C in a
-    # terminal reaches it too, and the lifsim process that started it decides, stopping it on the way out
-    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
-elif _entry_point():
-    _take_signals(_leave_at_start)
 
 
 from .errors import (  # noqa: E402 - after the signal handlers, on purpose
