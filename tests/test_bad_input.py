@@ -556,7 +556,7 @@ def test_the_api_says_bad_values_in_the_fields_units():
 
 # ------------------------------------------------------------------- a plain number of seconds meant in ms
 
-HINT = "plain numbers are SI units (s): did you mean a value with a unit such as"
+HINT = "plain numbers are SI units (s): did you mean"
 
 
 @pytest.mark.parametrize(
@@ -635,11 +635,74 @@ def test_a_period_or_fano_window_given_seconds_meant_as_ms_is_warned_with_the_hi
     assert said[0].endswith(f"{HINT} {meant}?"), done.stderr
 
 
+@pytest.mark.parametrize(
+    ("argv", "warning"),
+    [
+        (
+            ["--tau", "20"],
+            "--tau: 20 s is far outside the usual range (0.1 ms to 1 s); plain numbers are SI units (s): did you mean "
+            "20ms?",
+        ),
+        (
+            ["--i-mean", "250"],
+            "--i-mean: 250 A is far outside the usual range (-1 to 1 uA); plain numbers are SI units (A): did you "
+            "mean 250pA?",
+        ),
+        (
+            ["--sigma", "5", "--input", "white"],
+            "--sigma: 5 V is far outside the usual range (0 to 100 mV); plain numbers are SI units (V): did you mean "
+            "5mV?",
+        ),
+        (
+            ["--sigma", "3", "--input", "white"],  # the number typed, not a fixed example
+            "--sigma: 3 V is far outside the usual range (0 to 100 mV); plain numbers are SI units (V): did you mean "
+            "3mV?",
+        ),
+        (
+            ["--r", "100"],
+            "--r: 100 Ohm is far outside the usual range (1 MOhm to 10 GOhm); plain numbers are SI units (Ohm): did "
+            "you mean 100MOhm?",
+        ),
+        (  # 0.1 MOhm is no usual resistance either: no reading to suggest
+            ["--r", "0.1"],
+            "--r: 100 mOhm is far outside the usual range (1 MOhm to 10 GOhm); check its unit (plain numbers are SI "
+            "units: s, V, A, Ohm)",
+        ),
+        (  # 5000 ms is no usual membrane time constant either
+            ["--tau", "5000"],
+            "--tau: 5000 s is far outside the usual range (0.1 ms to 1 s); check its unit (plain numbers are SI "
+            "units: s, V, A, Ohm)",
+        ),
+    ],
+)
+def test_every_plausibility_warning_suggests_the_number_in_the_fields_unit_where_that_is_usual(argv, warning):
+    """``--sigma 5`` said "did you mean a value with a unit such as 5mV?" (5mV whatever the number), ``--tau 20``
+    and ``--i-mean 250`` only "check its unit": one rule now, the number typed in the field's unit where that
+    reading is in the usual range."""
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--n", "10", "--t-max", "50ms", "--quiet", "--no-data", "--no-plot", *argv])
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == f"lifsim: warning: {warning}", done.stderr
+
+
+def test_the_api_warns_of_a_plain_number_with_its_reading_in_the_fields_unit():
+    from lifsim.errors import PlausibilityWarning
+
+    with pytest.warns(PlausibilityWarning, match=r"^tau: 20 s .*\(s\): did you mean 20ms\?$"):
+        lifsim.simulate(lifsim.LIFParams(tau=20, t_max="50 ms"), n=2)
+    with pytest.warns(PlausibilityWarning, match=r"^sigma: 2 V .*\(V\): did you mean 2mV\?$"):
+        lifsim.simulate(lifsim.LIFParams(t_max="50 ms"), lifsim.inputs.white_noise(sigma=2), n=2)
+    assert lifsim.LIFParams(i_mean=250).plausibility() == [
+        "i_mean: 250 A is far outside the usual range (-1 to 1 uA); plain numbers are SI units (A): did you mean 250pA?"
+    ]
+
+
 @pytest.mark.filterwarnings("ignore:cv. at ")  # the short run's CV, which the sweep also says
 def test_the_api_warns_of_a_period_and_a_fano_window_in_seconds_meant_as_ms():
     from lifsim.errors import PlausibilityWarning
 
-    with pytest.warns(PlausibilityWarning, match=r"^period: 10 s is longer than the run .*such as 10ms\?$"):
+    with pytest.warns(PlausibilityWarning, match=r"^period: 10 s is longer than the run .*did you mean 10ms\?$"):
         lifsim.simulate(None, inputs.sine(period=10))
     p = lifsim.profile("study", t_max="300 ms")
     with pytest.warns(PlausibilityWarning, match=r"^fano_window: 20 s is longer than the run after the transient"):

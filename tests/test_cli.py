@@ -510,7 +510,7 @@ def test_one_time_point_is_refused_up_front(capsys):
     "argv, needle",
     [
         (["--tau", "20"], "--tau: 20 s is far outside"),
-        (["--input", "white", "--sigma", "5"], "--sigma: 5.0 V is far outside"),
+        (["--input", "white", "--sigma", "5"], "--sigma: 5 V is far outside"),
         (["--el", "-60", "--vr", "-70", "--vth", "-50"], "--el: -60 V"),
         (["--i-mean", "250"], "--i-mean: 250 A"),
         (["--input", "uniform", "--amplitude", "1e6"], "--input: R I reaches 25 kV (R = 100 MOhm), far outside"),
@@ -587,18 +587,18 @@ def test_the_script_names_bad_values_in_the_units_typed(argv, line):
     [
         (
             ["simulate", "--n", "100", "--t-max", "0.5", "--tau", "20"],
-            "lifsim: warning: --tau: 20 s is far outside the usual range (0.1 ms to 1 s); check its unit (plain "
-            "numbers are SI units: s, V, A, Ohm)",
+            "lifsim: warning: --tau: 20 s is far outside the usual range (0.1 ms to 1 s); plain numbers are SI "
+            "units (s): did you mean 20ms?",
         ),
         (
             ["network", "--n-exc", "400", "--t-max", "0.2s", "--j", "0.1"],
-            "lifsim: warning: --j: 100 mV is far outside the usual range (1 uV to 20 mV); check its unit (plain "
-            "numbers are SI units: s, V, A, Ohm)",
+            "lifsim: warning: --j: 100 mV is far outside the usual range (1 uV to 20 mV); plain numbers are SI "
+            "units (V): did you mean 0.1mV?",
         ),
         (
             ["network", "--n-exc", "400", "--t-max", "0.2s", "--grid", "g=3,5", "--delay", "1.5"],
-            "lifsim: warning: --delay: 1.5 s is far outside the usual range (0.1 to 100 ms); check its unit (plain "
-            "numbers are SI units: s, V, A, Ohm)",
+            "lifsim: warning: --delay: 1.5 s is far outside the usual range (0.1 to 100 ms); plain numbers are SI "
+            "units (s): did you mean 1.5ms?",
         ),
     ],
 )

@@ -159,4 +159,8 @@ def test_lifsim_fi_with_a_noise_of_volts_runs_with_its_warning():
 
     done = run_script(["fi", "--sigma", "5", "--n", "10", "--t-max", "0.2s", "--points", "2", "--quiet"])
     assert done.returncode == 0, done.stderr
-    assert "error" not in done.stderr and "5.0 V is far outside the usual range" in done.stderr, done.stderr
+    assert (
+        "error" not in done.stderr
+        and "5 V is far outside the usual range (0 to 100 mV); plain numbers are SI units (V): did you mean 5mV?"
+        in done.stderr
+    ), done.stderr

@@ -57,7 +57,11 @@ def test_network_command_saves_reruns_and_plots(tmp_path):
         (["--delay", "1.55ms"], "--delay: 1.55 ms is not a whole number of time steps dt = 0.1 ms"),
         (["--dt", "0.3ms"], "--t-ref: 2 ms is not a whole number of time steps dt = 0.3 ms; choose a dt that divides"),
         (["--t-max", "0.05ms"], "--t-max: 0.05 ms must be at least one time step dt = 0.1 ms"),
-        (["--vth", "20"], "--vth: 20 V is far outside the usual range (-200 to 200 mV); check its unit (plain numbers"),
+        (
+            ["--vth", "20"],
+            "--vth: 20 V is far outside the usual range (-200 to 200 mV); plain numbers are SI units (V): did you "
+            "mean 20mV?",
+        ),
         (["--eta", "1e4"], "--eta: the external drive C_E nu_ext dt = 1e+04 events per neuron and step exceeds 500"),
         (
             ["--n-exc", "80000", "--epsilon", "1"],

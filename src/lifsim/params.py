@@ -316,8 +316,9 @@ class LIFParams:
                 f"vr: the reset potential {vr} must be below the threshold vth = {format_display(self.vth, 'voltage')}"
             )
             text += " (change vr or vth)"
-        if max(abs(self.vr), abs(self.vth)) > 1.0:  # a volt or more: a value in mV written as a plain number
-            text += "; plain numbers are SI units (V): did you mean a value with a unit such as -50mV?"
+        slipped = next((value for value in (self.vth, self.vr) if abs(value) > 1.0), None)
+        if slipped is not None:  # a volt or more: a value in mV written as a plain number (the one typed)
+            text += plain_number_hint(slipped, "voltage")
         return text
 
     def replace(self, **changes: object) -> LIFParams:

@@ -27,7 +27,7 @@ from .inputs import Input, constant, from_description, resolve_means
 from .params import PARAM_UNITS, LIFParams
 from .seeds import check_seed
 from .streams import STREAM_VERSION, STREAM_VERSIONS, CounterStream, LegacyStream, check_version
-from .units import format_display, format_si, time_slip, to_si
+from .units import far_outside, format_display, format_si, time_slip, to_si
 
 __all__ = ["Record", "RunRequest", "ValidRequest", "parse_neuron_selection", "MAX_NEURONS", "MAX_VOLTS", "stamp"]
 
@@ -353,10 +353,7 @@ def plausibility(request: ValidRequest) -> list[str]:
     out = list(request.params.plausibility())
     for part in request.inputs.white_parts():
         if part.sigma > 0.1:
-            out.append(
-                f"sigma: {part.sigma!r} V is far outside the usual range (0 to 100 mV); "
-                "plain numbers are SI units (V): did you mean a value with a unit such as 5mV?"
-            )
+            out.append(far_outside("sigma", part.sigma, 0.0, 0.1, "voltage", "0 to 100 mV"))
     if not any(text.startswith("i_mean:") for text in out):
         with np.errstate(over="ignore"):
             drive = request.params.r * request.inputs.slip_bound(request.params)

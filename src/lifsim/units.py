@@ -28,6 +28,8 @@ __all__ = [
     "parse_int",
     "unit_slips",
     "plain_number_hint",
+    "slip_hint",
+    "far_outside",
     "time_slip",
     "DT_SLIP",
 ]
@@ -151,30 +153,55 @@ def unit_slips(values: Any, ranges: tuple[tuple[str, float, float, str, str], ..
     """The attributes of ``values`` that are valid but far outside their usual range, each in words.
 
     ``ranges``: ``(name, low, high, SI unit, the range in words)``.  A slip of units gives such values
-    (``--tau 20`` is 20 s, ``--j 0.1`` is 100 mV); the runs warn about each one before they start."""
+    (``--tau 20`` is 20 s, ``--j 0.1`` is 100 mV); the runs warn about each one before they start, with
+    :func:`slip_hint`'s reading in the field's unit where that one is usual."""
     out = []
     for name, low, high, unit, text in ranges:
         value = getattr(values, name)
         if not low <= value <= high:
-            shown = f"{value:g} s" if unit == "s" and abs(value) >= 1.0 else format_si(value, unit)  # not "1.2 ks"
-            out.append(
-                f"{name}: {shown} is far outside the usual range ({text}); "
-                "check its unit (plain numbers are SI units: s, V, A, Ohm)"
-            )
+            out.append(far_outside(name, value, low, high, _DIMENSION_OF[unit], text))
     return out
 
 
 #: the shortest time step (s) taken for a slip of units in a message about it: a plain number is seconds, and a
 #: neuron's or a network's steps are fractions of a millisecond to a few (``--dt 1`` is 1 s, ``--dt 0.5`` 500 ms)
 DT_SLIP = 0.1
+#: SI unit symbol -> its dimension
+_DIMENSION_OF = {base: dimension for dimension, (base, _) in DIMENSIONS.items() if base}
+
+
+def far_outside(name: str, value: float, low: float, high: float, dimension: str, text: str) -> str:
+    """The plausibility warning for ``value`` (SI) of ``name``, far outside its usual range ``low .. high`` (SI,
+    ``text`` in words): ``"tau: 20 s is far outside the usual range (0.1 ms to 1 s); plain numbers are SI units
+    (s): did you mean 20ms?"``.  Every such warning says it this way (:func:`slip_hint`)."""
+    unit = DIMENSIONS[dimension][0]
+    shown = f"{value:g} s" if unit == "s" and abs(value) >= 1.0 else format_si(value, unit)  # not "1.2 ks"
+    return f"{name}: {shown} is far outside the usual range ({text})" + slip_hint(value, dimension, low, high)
+
+
+def slip_hint(value: float, dimension: str, low: float, high: float) -> str:
+    """What a warning about ``value`` (SI), far outside ``low .. high``, adds: the same number in the field's
+    unit where that reading is in the range (``--tau 20``: ``"; plain numbers are SI units (s): did you mean
+    20ms?"``, ``--i-mean 250``: ``250pA``, ``--sigma 5``: ``5mV``), else a word to check the unit
+    (``--r 0.1``: 0.1 MOhm would be no usual resistance either)."""
+    if math.isfinite(value) and value != 0 and DISPLAY_UNITS[dimension][0]:
+        meant = to_si(f"{_typed(value)}{DISPLAY_UNITS[dimension][0]}", dimension, "value")
+        if low <= meant <= high:
+            return plain_number_hint(value, dimension)
+    return "; check its unit (plain numbers are SI units: s, V, A, Ohm)"
+
+
+def _typed(value: float) -> str:
+    """``value`` as a user would have typed it: ``20``, ``-60``, ``0.5`` (no ``20.0``, no float noise)."""
+    return f"{value:.15g}"
 
 
 def plain_number_hint(value: float, dimension: str) -> str:
     """What a message about ``value`` (SI) adds where it came, by a slip, from a plain number meant in the field's
-    unit: ``"; plain numbers are SI units (s): did you mean a value with a unit such as 50ms?"`` (``--dt 1`` is a
-    step of 1 s, ``--snapshots 50`` a time of 50 s).  Its callers say when a value is such a slip."""
+    unit: ``"; plain numbers are SI units (s): did you mean 50ms?"`` (``--dt 1`` is a step of 1 s,
+    ``--snapshots 50`` a time of 50 s).  Its callers say when a value is such a slip."""
     si, shown = DIMENSIONS[dimension][0], DISPLAY_UNITS[dimension][0]
-    return f"; plain numbers are SI units ({si}): did you mean a value with a unit such as {value:g}{shown}?"
+    return f"; plain numbers are SI units ({si}): did you mean {_typed(value)}{shown}?"
 
 
 #: the shortest time (s) a plain number meant in ms is taken for, past the time it must not exceed: ``--period 10``

@@ -132,7 +132,7 @@ def _list(exercises: dict[str, Any], part: int, asked: bool) -> None:
 
 def _settings(args: argparse.Namespace, exercise: Any) -> dict[str, float]:
     """The demo's settings given on the command line (s), checked."""
-    from ..units import to_si
+    from ..units import slip_hint, to_si
 
     settings = {}
     for flag, (dest, _what) in SETTING_FLAGS.items():
@@ -151,8 +151,8 @@ def _settings(args: argparse.Namespace, exercise: Any) -> dict[str, float]:
             from .common import warn
 
             warn(
-                f"{flag}: {text} is {value:g} s, far outside the usual range (0 to 100 ms); plain numbers are SI "
-                "units (s): did you mean a value with a unit?"
+                f"{flag}: {text} is {value:g} s, far outside the usual range (0 to 100 ms)"
+                + slip_hint(value, "time", 0, 0.1)
             )
     return settings
 
