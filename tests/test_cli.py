@@ -757,3 +757,48 @@ def test_params_warns_of_a_unit_slip_as_simulate_does(tmp_path):
     warned = done.stderr.splitlines()
     assert len(warned) == 2 and warned[0].startswith("lifsim: warning: --el: -60 MV") and "--r: 100 mOhm" in warned[1]
     assert run_script(["params"]).stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["simulate", "--n", "10", "--i-mean", "250", "pA"],
+            "lifsim: error: --i-mean: the unit 'pA' came as an argument of its own; write it with the number: "
+            "--i-mean 250pA, or quote the value: --i-mean '250 pA' (see 'lifsim simulate --help')",
+        ),
+        (
+            ["simulate", "--el", "-65", "mV"],
+            "lifsim: error: --el: the unit 'mV' came as an argument of its own; write it with the number: --el "
+            "-65mV, or quote the value: --el '-65 mV' (see 'lifsim simulate --help')",
+        ),
+        (
+            ["simulate", "--snapshots", "10,20", "ms"],
+            "lifsim: error: --snapshots: the unit 'ms' came as an argument of its own; write it with each number: "
+            "--snapshots 10ms,20ms (see 'lifsim simulate --help')",
+        ),
+        (
+            ["tutorial", "--part", "2", "demo", "--t-ref", "20", "ms"],
+            "lifsim: error: --t-ref: the unit 'ms' came as an argument of its own; write it with the number: --t-ref "
+            "20ms, or quote the value: --t-ref '20 ms' (see 'lifsim tutorial --help')",
+        ),
+        (  # --n takes no quantity: nothing to join
+            ["simulate", "--n", "10", "pA"],
+            "lifsim: error: unrecognized arguments: pA (see 'lifsim simulate --help')",
+        ),
+    ],
+)
+def test_a_unit_after_a_space_is_said_to_go_with_its_number(argv, line):
+    """``--i-mean 250 pA`` (as a config file and the Python API write "250 pA") said only "unrecognized arguments:
+    pA"; the quoted value and the one without a space both run."""
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert (done.returncode, done.stderr.strip(), done.stdout) == (2, line, "")
+
+
+def test_a_quantity_quoted_with_its_space_runs():
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--n", "2", "--i-mean", "250 pA", "--el", "-65 mV", "--quiet", "--no-data"])
+    assert done.returncode == 0 and done.stderr == "", done.stderr

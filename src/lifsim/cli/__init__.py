@@ -101,7 +101,7 @@ def _dispatch(argv: list[str], labels: dict[str, str]) -> int:
     if unknown:
         command = f"lifsim {args.command}"
         flag = next((token for token in unknown if token.startswith("--")), None)
-        message = _not_here(flag, command) if flag else None
+        message = _stray_unit(argv, unknown, args.command) or (_not_here(flag, command) if flag else None)
         if message is None and flag is not None:
             message = _did_you_mean(flag, command, unknown)
         raise UsageError(f"{message or 'unrecognized arguments: ' + ' '.join(unknown)} (see '{command} --help')")
@@ -136,6 +136,45 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(error, labels)
     finally:
         sys.stdout = stdout
+
+
+def _stray_unit(argv: list[str], unknown: list[str], command: str) -> str | None:
+    """``--i-mean 250 pA`` (a space before the unit, as a config file and the Python API write ``"250 pA"``): the
+    unit is an argument of its own that argparse cannot place.  Say, in one line, to write it with the number."""
+    from ..units import to_si
+    from .options import QUANTITY, QUANTITY_LIST, for_command
+
+    quantities = {o.flag: (o.kind, o.dimension) for o in for_command(command) if o.kind in (QUANTITY, QUANTITY_LIST)}
+    quantities.update({flag: (QUANTITY, "time") for flag in tutorial.SETTING_FLAGS if command == "tutorial"})
+    for i, token in enumerate(argv):
+        if token not in unknown or i == 0:
+            continue
+        flag, _, value = argv[i - 1].partition("=")  # --el=-65 mV (a negative value is joined to its flag)
+        if not value:
+            flag, value = (argv[i - 2] if i >= 2 else ""), argv[i - 1]
+        kind, dimension = quantities.get(flag, (None, None))
+        items = value.split(",") if kind == QUANTITY_LIST else [value]
+        if kind is None or dimension in (None, "dimensionless") or not value:
+            continue
+        if not all(_reads(to_si, item, "dimensionless") and _reads(to_si, item + token, dimension) for item in items):
+            continue
+        apart = "came as an argument of its own"
+        if kind == QUANTITY_LIST:  # each time its unit: "10,20ms" is 10 s and 20 ms
+            meant = ",".join(item + token for item in items)
+            return f"{flag}: the unit {token!r} {apart}; write it with each number: {flag} {meant}"
+        return (
+            f"{flag}: the unit {token!r} {apart}; write it with the number: {flag} "
+            f"{value}{token}, or quote the value: {flag} '{value} {token}'"
+        )
+    return None
+
+
+def _reads(to_si: Callable[..., float], text: str, dimension: str) -> bool:
+    try:
+        to_si(text, dimension, "value")
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _did_you_mean(flag: str, command: str, unknown: list[str]) -> str | None:
