@@ -802,3 +802,19 @@ def test_a_quantity_quoted_with_its_space_runs():
 
     done = run_script(["simulate", "--n", "2", "--i-mean", "250 pA", "--el", "-65 mV", "--quiet", "--no-data"])
     assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [(["simulat"], "; did you mean simulate?"), (["sweeps"], "; did you mean sweep?"), (["networ"], "network?")],
+)
+def test_a_misspelled_command_gets_the_closest_command(argv, hint):
+    """``lifsim simulat`` said "invalid choice: 'simulat' (choose from ...)" with no suggestion, where a misspelled
+    option (``--t-mx``) gets "did you mean --t-max?"."""
+    from cli_helpers import run_script
+
+    done = run_script(argv)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"lifsim: error: COMMAND: invalid choice: '{argv[0]}' (choose from 'tutorial',")
+    assert done.stderr.rstrip().endswith(f"{hint} (see 'lifsim --help')"), done.stderr
+    assert "did you mean" not in run_script(["xyz"]).stderr  # nothing close: no guess

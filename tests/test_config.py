@@ -323,6 +323,22 @@ def test_unknown_key(capsys, tmp_path):
         read_config(tmp_path / "run.toml")
 
 
+def test_a_misspelled_key_is_given_its_closest_key_first(tmp_path):
+    """``tua = "20 ms"`` listed all the known keys, and the user had to find ``tau`` among them: the closest key
+    comes first (difflib), before the list, which a one-line message may cut."""
+    from cli_helpers import run_script
+
+    write(tmp_path / "run.toml", 'tua = "20 ms"\n')
+    done = run_script(["simulate", "--config", "run.toml"], cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.count("\n") == 1, done.stderr
+    assert "unknown key 'tua' for lifsim simulate; did you mean tau? (known keys: amplitude," in done.stderr
+    with pytest.raises(ValueError, match=r"unknown key 'tua' for lifsim simulate; did you mean tau\? \(known keys"):
+        read_config(tmp_path / "run.toml")
+    write(tmp_path / "far.toml", "neurons = 5\n")  # nothing close: the list alone
+    with pytest.raises(ValueError, match=r"unknown key 'neurons' for lifsim simulate \(known keys: amplitude,"):
+        read_config(tmp_path / "far.toml")
+
+
 def test_unknown_key_in_simulate_table(capsys, tmp_path):
     write(tmp_path / "run.toml", '[simulate]\nn = 3\ntmax = "20 ms"\n')
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])

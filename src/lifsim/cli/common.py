@@ -52,7 +52,20 @@ class Parser(argparse.ArgumentParser):
         unknown = re.match(r"^unrecognized arguments: (--[\w-]+)", message)
         if unknown:
             message = _not_here(unknown.group(1), self.prog) or message
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(f"{message}{_close_choice(message)} (see '{self.prog} --help')")
+
+
+def _close_choice(message: str) -> str:
+    """``; did you mean simulate?`` after argparse's ``invalid choice: 'simulat' (choose from ...)``, where a
+    choice is close (a command, a ``--method``), as a misspelled option gets its own."""
+    import difflib
+
+    invalid = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if invalid is None:
+        return ""
+    choices = re.findall(r"'([^']*)'", invalid.group(2))
+    close = difflib.get_close_matches(invalid.group(1), choices, n=2, cutoff=0.6)
+    return f"; did you mean {' or '.join(close)}?" if close else ""
 
 
 def _not_here(flag: str, prog: str) -> str | None:

@@ -14,6 +14,7 @@ key and what is expected.
 
 from __future__ import annotations
 
+import difflib
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,10 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, Any]:
         if name in config:
             raise ValueError(f"{where}: key {key!r} is given twice (as - and _ spellings)")
         if name not in keys:
+            close = difflib.get_close_matches(name, list(keys), n=2, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
             raise ValueError(
-                f"{where}: unknown key {key!r} for lifsim {command}; known keys: {', '.join(sorted(keys))}"
+                f"{where}: unknown key {key!r} for lifsim {command}{hint} (known keys: {', '.join(sorted(keys))})"
             )
         option = keys[name]
         if not isinstance(value, option.toml_types()) or (isinstance(value, bool) and bool not in option.toml_types()):
