@@ -533,7 +533,43 @@ def test_flags_turn_off_what_a_config_sets(capsys, tmp_path):
 def test_config_errors_name_the_file_and_key(capsys, tmp_path):
     write(tmp_path / "run.toml", 'tau = "-5 ms"\n')
     rc, _out, err = run_cli(capsys, ["simulate", "--config", "run.toml"])
-    assert_one_line_error(rc, err, "run.toml: tau", "> 0")
+    assert_one_line_error(rc, err, "--config: 'run.toml': key 'tau': must be > 0 ms", "> 0")
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("n = 0", "--config: 'run.toml': key 'n': expected a whole number >= 1, got 0"),  # read_config's check
+        ('tau = "-5 ms"', "--config: 'run.toml': key 'tau': must be > 0 ms, got -5 ms"),  # the parameters' check
+        (
+            'vr = "-40 mV"',
+            "--config: 'run.toml': key 'vr': the reset potential -40 mV must be below the threshold vth = -50 mV "
+            "(change vr or vth)",
+        ),
+        ("n = ", "--config: 'run.toml': not valid TOML ("),
+    ],
+)
+def test_every_config_error_names_the_file_and_key_in_one_form(tmp_path, text, line):
+    """A bad value the file's reading refused said ``--config: 'bad.toml': key 'tau': ...``, one the run's checks
+    refused ``bad.toml: vr: ...``: every message about a config file now says it one way."""
+    from cli_helpers import run_script
+
+    write(tmp_path / "run.toml", text + "\n")
+    done = run_script(["simulate", "--config", "run.toml"], cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith(f"lifsim: error: {line}"), done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr
+
+
+def test_a_warning_about_a_config_value_names_it_in_the_same_form(tmp_path):
+    from cli_helpers import run_script
+
+    write(tmp_path / "run.toml", 'tau = 20\nn = 2\nt_max = "20 ms"\nquiet = true\n')
+    done = run_script(["simulate", "--config", "run.toml"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("lifsim: warning: --config: 'run.toml': key 'tau': 20 s is far outside"), done.stderr
+    (tmp_path / "dir.toml").mkdir()
+    with pytest.raises(ValueError, match=r"^--config: '.*dir.toml': a folder, expected a .toml file$"):
+        read_config(tmp_path / "dir.toml")
 
 
 def test_a_count_as_text_reads_as_on_the_command_line(capsys, tmp_path):

@@ -46,24 +46,24 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, Any]:
         import tomli as tomllib
 
     source = Path(path)
-    where = f"--config: {str(path)!r}"
+    where = config_label(path)
     try:
         if not source.exists():
             raise ValueError(f"{where}: no such file")
         if source.is_dir():
-            raise ValueError(f"{where} is a folder, expected a .toml file")
+            raise ValueError(f"{where}: a folder, expected a .toml file")
         if not source.is_file():
-            raise ValueError(f"{where} is not a regular file")
+            raise ValueError(f"{where}: not a regular file")
         if source.stat().st_size > MAX_CONFIG_BYTES:
-            raise ValueError(f"{where} is larger than {MAX_CONFIG_BYTES // 1024} KiB; not a lifsim configuration")
+            raise ValueError(f"{where}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a lifsim configuration")
         with open(source, "rb") as handle:
             raw = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{where} is not valid TOML ({error})") from None
+        raise ValueError(f"{where}: not valid TOML ({error})") from None
     except UnicodeDecodeError:
-        raise ValueError(f"{where} is not a text file") from None
+        raise ValueError(f"{where}: not a text file") from None
     except RecursionError:
-        raise ValueError(f"{where} is nested too deeply to be a lifsim configuration") from None
+        raise ValueError(f"{where}: nested too deeply to be a lifsim configuration") from None
     except OSError as error:
         raise ValueError(f"{where}: {error.strerror or error}") from None
     if command in raw and isinstance(raw[command], dict):  # an optional [simulate] (or [fi]) table
@@ -83,20 +83,22 @@ def read_config(path: str | Path, command: str = "simulate") -> dict[str, Any]:
         option = keys[name]
         if not isinstance(value, option.toml_types()) or (isinstance(value, bool) and bool not in option.toml_types()):
             wanted = option.expected(command)
-            raise ValueError(f"{where}: key {key!r} must be {wanted}, got {type(value).__name__} {value!r}")
+            raise ValueError(f"{config_label(path, key)}: must be {wanted}, got {type(value).__name__} {value!r}")
         if option.kind == PATH and isinstance(value, bool):
             if value:
-                raise ValueError(f"{where}: key {key!r} must be {option.expected()}, got {value!r}")
+                raise ValueError(f"{config_label(path, key)}: must be {option.expected()}, got {value!r}")
         elif option.kind == PATH and isinstance(value, str) and not Path(value).is_absolute():
             value = str(source.parent / value) if str(source.parent) not in ("", ".") else value
-        option.parse(value, f"{where}: key {key!r}", command)  # refuse a bad value now, not after a run
+        option.parse(value, config_label(path, key), command)  # refuse a bad value now, not after a run
         config[name] = value
     return config
 
 
-def config_label(path: str | Path, name: str) -> str:
-    """How messages name a key of a config file: ``run.toml: tau``."""
-    return f"{Path(path).name}: {name}"
+def config_label(path: str | Path, name: str | None = None) -> str:
+    """How every message about a config file names it, and a key of it: ``--config: 'run.toml': key 'tau'`` (the
+    file as given; its checks here and the run's later ones say it the same way)."""
+    where = f"--config: {str(path)!r}"
+    return where if name is None else f"{where}: key {name!r}"
 
 
 def _toml_value(option: Option, value: Any) -> str:
