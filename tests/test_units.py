@@ -56,7 +56,7 @@ def test_values_past_the_prefixes_are_shown_plainly():
 
     assert format_si(1e-300, "s") == "1e-300 s" and format_si(1e99, "V") == "1e+99 V"
     assert format_si(0.02, "s") == "20 ms" and format_si(2.5e-10, "A") == "250 pA"
-    assert format_display(1e-300, "time") == "1e-297 ms" and format_display(1e-4, "time") == "0.1 ms"
+    assert format_display(1e-300, "time") == "1e-300 s" and format_display(1e-4, "time") == "0.1 ms"
     assert format_display(0.1 + 0.2, "voltage") == "300 mV"
 
 
@@ -83,3 +83,53 @@ def test_a_programs_decimal_settings_do_not_round_lifsims_values():
         assert lifsim.LIFParams(t_max="150.3ms", dt="0.1ms").t_max == 0.1503
     long_text = "9007199254740993.00000000000000000001"
     assert to_si(long_text, "time", "x") == float(long_text) == to_si(f"{long_text} s", "time", "x")
+
+
+@pytest.mark.parametrize(
+    ("value", "dimension", "shown"),
+    [
+        (-1.0, "resistance", "-1 Ohm"),  # was -1e-06 MOhm
+        (1e8, "resistance", "100 MOhm"),
+        (1e12, "resistance", "1000 GOhm"),
+        (1e-3, "resistance", "1 mOhm"),
+        (250.0, "current", "250 A"),  # was 2.5e+14 pA
+        (2.5e-10, "current", "250 pA"),
+        (1e-6, "current", "1 uA"),
+        (-3e-18, "current", "-0.003 fA"),
+        (5e-9, "voltage", "5 nV"),  # was 5e-06 mV
+        (-0.06, "voltage", "-60 mV"),
+        (5.0, "voltage", "5000 mV"),
+        (1e-9, "time", "1 ns"),  # was 1e-06 ms
+        (5e-5, "time", "0.05 ms"),
+        (0.3, "time", "300 ms"),
+        (12000.0, "time", "12000 s"),
+        (1e7, "time", "1e+07 s"),  # a time of a second or more stays in s, never Ms
+        (0.0, "time", "0 ms"),
+    ],
+)
+def test_the_display_formatter_chooses_a_prefix_that_reads(value, dimension, shown):
+    from lifsim.units import format_display
+
+    assert format_display(value, dimension) == shown
+
+
+def test_a_negative_resistance_is_said_in_ohms():
+    """``lifsim simulate --r -1`` said "must be > 0 MOhm, got -1e-06 MOhm"."""
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--r", "-1"])
+    assert (done.returncode, done.stderr) == (
+        2,
+        "lifsim: error: --r: membrane resistance must be > 0 MOhm, got -1 Ohm\n",
+    )
+    with pytest.raises(ValueError, match=r"^r: membrane resistance must be > 0 MOhm, got -1 Ohm$"):
+        lifsim.LIFParams(r=-1)
+
+
+def test_a_run_of_amperes_says_its_input_in_amperes():
+    """``lifsim simulate --i-mean 250`` (250 A) printed ``input: 2.5e+14 pA``."""
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--n", "2", "--t-max", "20ms", "--i-mean", "250", "--no-data"])
+    assert done.returncode == 0, done.stderr
+    assert "  input: 250 A\n" in done.stdout, done.stdout

@@ -1191,7 +1191,7 @@ def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
         for term in desc["terms"]:
             if term["term"] == "sine":
                 depth = "" if term.get("depth", 1.0) == 1.0 else f"{term['depth']:g} "
-                terms.append(f"{depth}sin(2 pi t / {term['period_s'] * 1e3:g} ms)")
+                terms.append(f"{depth}sin(2 pi t / {format_display(term['period_s'], 'time')})")
             else:
                 amp = term["amplitude"]
                 terms.append("A xi")
@@ -1202,17 +1202,17 @@ def describe_text(desc: Mapping, params: Mapping | None = None) -> str:
                     note = ", A = the tutorial's 0.1 sqrt(t_max/dt)"
                 else:
                     note = f", A = {amp:g}"
-        mean = "I_mean" if desc["mean_A"] is None else f"{desc['mean_A'] * 1e12:g} pA"
+        mean = "I_mean" if desc["mean_A"] is None else format_display(desc["mean_A"], "current")
         return mean if not terms else f"{mean} * (1 + {' + '.join(terms)}){note}"
     if kind == "white":
-        text = f"white noise sigma {desc['sigma_V'] * 1e3:g} mV"
+        text = f"white noise sigma {format_display(desc['sigma_V'], 'voltage')}"
         if desc["mean_A"] is None:
             return f"{text} around I_mean"
-        return text if desc["mean_A"] == 0 else f"{text} around {desc['mean_A'] * 1e12:g} pA"
+        return text if desc["mean_A"] == 0 else f"{text} around {format_display(desc['mean_A'], 'current')}"
     if kind == "step":
-        base = "" if desc.get("baseline_A", 0.0) == 0 else f" from {desc['baseline_A'] * 1e12:g} pA"
-        level = "I_mean" if desc["amplitude_A"] is None else f"{desc['amplitude_A'] * 1e12:g} pA"
-        return f"step{base} to {level} at {desc['onset_s'] * 1e3:g} ms"
+        base = "" if desc.get("baseline_A", 0.0) == 0 else f" from {format_display(desc['baseline_A'], 'current')}"
+        level = "I_mean" if desc["amplitude_A"] is None else format_display(desc["amplitude_A"], "current")
+        return f"step{base} to {level} at {format_display(desc['onset_s'], 'time')}"
     if kind == "array":
         return f"array of shape {tuple(desc['shape'])} (A)"
     return str(desc)

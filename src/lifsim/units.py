@@ -240,17 +240,33 @@ def display_factor(dimension: str) -> float:
 def format_display(value: float, dimension: str) -> str:
     """An SI value in the field's display unit: ``0.02, "time" -> "20 ms"``, ``1e8, "resistance" -> "100 MOhm"``.
 
-    Times of a second or more are shown in s (``"1 s"``).
+    Times of a second or more are shown in s (``"1 s"``).  A value the display unit would show in powers of ten
+    (``-1 Ohm`` is ``-1e-06 MOhm``, ``250 A`` is ``2.5e+14 pA``) takes the SI prefix that gives a readable number
+    instead (``-1 Ohm``, ``250 A``, ``5 nV``); past the prefixes, plain SI (``1e-300 s``).
     """
     unit, size = DISPLAY_UNITS[dimension]
     if dimension == "time" and abs(value) >= 1.0:
         unit, size = "s", 1.0
-    scaled = value / size
-    if math.isfinite(value) and not math.isfinite(scaled):  # 1e308 V is no number of mV: show it in SI
-        return f"{value:g} {DIMENSIONS[dimension][0]}".strip()
-    # 0.1 ms, not 0.10000000000000002 ms (nine significant digits: rounding to nine decimals showed 1e-300 s as 0 ms)
-    scaled = float(f"{scaled:.9g}") if math.isfinite(scaled) else scaled
-    return f"{scaled:g} {unit}".strip()
+    text = _readable(value / size, unit)
+    if text is not None or not math.isfinite(value) or value == 0 or dimension == "dimensionless":
+        return text if text is not None else f"{value:g} {unit}".strip()
+    base = DIMENSIONS[dimension][0]
+    exponent = min(max(int(math.floor(math.log10(abs(value)) / 3) * 3), -15), 9)
+    if dimension == "time":  # no ks or Ms: a time of a second or more is said in s
+        exponent = min(exponent, 0)
+    prefix = {9: "G", 6: "M", 3: "k", 0: "", -3: "m", -6: "u", -9: "n", -12: "p", -15: "f"}[exponent]
+    text = _readable(value / 10.0**exponent, prefix + base)
+    return text if text is not None else f"{value:g} {base}"
+
+
+def _readable(scaled: float, unit: str) -> str | None:
+    """``scaled`` and its ``unit`` as text, or None where the number would be written in powers of ten (or is no
+    finite number of that unit: 1e308 V in mV).  Nine significant digits first: 0.1 ms, not 0.10000000000000002
+    ms."""
+    if not math.isfinite(scaled):
+        return None
+    text = f"{float(f'{scaled:.9g}'):g}"
+    return None if "e" in text else f"{text} {unit}".strip()
 
 
 def _exact_whole(text: str) -> int | None:
