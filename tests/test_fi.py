@@ -357,7 +357,7 @@ def test_a_point_too_large_for_memory_is_refused_before_any_point_runs(tmp_path)
     argv = ["fi", "--i-min", "0", "--i-max", "100nA", "--points", "2", "--n", "20000", "--t-max", "1s"]
     done = run_script([*argv, "--data", "mem.npz"], cwd=tmp_path, preexec_fn=limit)
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("lifsim: error: grid point i_mean=1e-07: ") and "of memory" in done.stderr
+    assert done.stderr.startswith("lifsim: error: grid point i_mean=100000 pA: ") and "of memory" in done.stderr
     assert not (tmp_path / "mem.npz").exists()
 
 

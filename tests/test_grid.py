@@ -237,7 +237,7 @@ def test_probe_check_finds_what_an_exhaustive_check_finds(pair, monkeypatch):
 
 def test_check_grid_names_the_failing_point():
     points = GridPoints({"vr": (-0.07, -0.06), "vth": (-0.05, -0.065)})
-    with pytest.raises(ValueError, match=r"grid point vr=-0\.06, vth=-0\.065: vr"):
+    with pytest.raises(ValueError, match=r"grid point vr=-60 mV, vth=-65 mV: vr"):
         check_grid(points, _sweep_check(points.names))
 
 
@@ -257,7 +257,7 @@ def test_million_point_dry_run_is_quick():
 def test_a_bad_point_deep_in_a_large_grid_is_still_found():
     params = LIFParams(t_max="20 ms", dt="0.1 ms")
     taus = ",".join(f"{10 + k * 0.01:.2f}ms" for k in range(199)) + ",0.05ms"  # the last tau is below dt
-    with pytest.raises(ValueError, match=r"grid point i_mean=0, tau=5e-05: dt"):
+    with pytest.raises(ValueError, match=r"grid point i_mean=0 pA, tau=0.05 ms: dt"):
         lifsim.sweep(params, {"i_mean": "0:400pA:100", "tau": taus}, n=2, transient="5 ms", dry_run=True)
 
 

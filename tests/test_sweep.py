@@ -154,7 +154,7 @@ def test_a_bad_point_is_refused_before_any_point_runs(monkeypatch):
     import lifsim.sweeps as module
 
     monkeypatch.setattr(module, "measure_point", lambda *a, **k: pytest.fail("a point ran"))
-    with pytest.raises(ValueError, match=r"grid point .*tau=0\.0001"):
+    with pytest.raises(ValueError, match=r"grid point .*tau=0\.1 ms"):
         sweep(P, {"tau": "20ms,0.1ms"}, n=10)  # dt = tau: forward Euler cannot run it
 
 
@@ -588,3 +588,45 @@ def test_a_sweeps_warnings_point_at_the_callers_line():
     texts = [str(w.message) for w in said]
     assert any(t.startswith("rate:") for t in texts) and any("takes the list's unit" in t for t in texts), texts
     assert [w.filename for w in said] == [__file__] * len(said), [(w.filename, w.lineno) for w in said]
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (
+            ["--grid", "t_ref=0.05ms,1ms"],
+            "lifsim: error: grid point t_ref=0.05 ms: t_ref: 0.05 ms is not a whole number of steps dt = 0.1 ms",
+        ),
+        (["--grid", "vth=-0.08,-0.05"], "lifsim: error: grid point vth=-80 mV: vth: the threshold -80 mV must be"),
+        (["--grid", "tau=0.05ms,1ms"], "lifsim: error: grid point tau=0.05 ms: dt: 0.1 ms must be smaller than"),
+        (["--grid", "sigma=-1mV,1mV"], "lifsim: error: grid point sigma=-1 mV: sigma: must be >= 0 mV, got -1 mV"),
+        (["--grid", "t_ref_std=-1ms,1ms"], "lifsim: error: grid point t_ref_std=-1 ms: t_ref_std: must be >= 0 ms"),
+        (
+            ["--grid", "i_mean=50pA,50pA"],
+            "lifsim: error: --grid: i_mean: the value 50 pA appears more than once; each point of a grid is unique",
+        ),
+    ],
+)
+def test_a_sweeps_grid_messages_say_values_in_the_fields_units(argv, line):
+    """``grid point t_ref=5e-05: ...`` and ``the value 5e-11 (SI) appears more than once`` spoke SI where every
+    other message speaks the field's units (format_display)."""
+    from cli_helpers import run_script
+
+    done = run_script(["sweep", *argv, "--n", "10", "--t-max", "0.3s", "--no-data", "--no-plot"])
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(line), done.stderr
+    with pytest.raises(ValueError, match=r"^grid point t_ref=0\.05 ms: t_ref: 0\.05 ms is not a whole number"):
+        sweep(lifsim.profile("study", t_max="0.3 s"), {"t_ref": "0.05ms,1ms"}, n=2, dry_run=True)
+    with pytest.raises(ValueError, match=r"^grid: i_mean: the value 50 pA appears more than once"):
+        parse_grid("i_mean=50pA,50pA")
+
+
+def test_a_repeated_snapshot_is_said_in_ms():
+    """``--snapshots 10ms,10ms`` said ``got [0.01, 0.01]``."""
+    from cli_helpers import run_script
+
+    done = run_script(["simulate", "--n", "10", "--snapshots", "10ms,10ms"])
+    line = "lifsim: error: --snapshots: each time can be asked for once; 10 ms is asked for 2 times\n"
+    assert (done.returncode, done.stderr) == (2, line)
+    with pytest.raises(ValueError, match=r"^snapshots: each time can be asked for once; 10 ms is asked for 2 times$"):
+        lifsim.simulate(None, n=2, snapshots=["10 ms", "0.01"])

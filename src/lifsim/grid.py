@@ -30,7 +30,7 @@ from typing import Any, overload
 import numpy as np
 
 from .params import PARAM_UNITS
-from .units import parse_int, to_si
+from .units import format_display, parse_int, to_si
 
 __all__ = ["SWEPT_INPUT", "SWEEPABLE", "COUPLED", "GridPoints", "parse_grid", "check_grid", "grid_dimension"]
 
@@ -180,7 +180,7 @@ def _item(item: Any, where: str, dimension: str) -> float:
     return to_si(item, dimension, where)
 
 
-def _checked(name: str, values: tuple[float, ...], where: str) -> tuple[float, ...]:
+def _checked(values: tuple[float, ...], where: str, dimension: str) -> tuple[float, ...]:
     """Refuse an empty entry, NaN or infinite values and repeated values."""
     if not values:
         raise ValueError(f"{where} has no values")
@@ -192,7 +192,10 @@ def _checked(name: str, values: tuple[float, ...], where: str) -> tuple[float, .
     if len(set(values)) != len(values):
         seen: set[float] = set()
         repeated = next(v for v in values if v in seen or seen.add(v))  # type: ignore[func-returns-value]
-        raise ValueError(f"{where}: the value {repeated!r} (SI) appears more than once; each point of a grid is unique")
+        raise ValueError(
+            f"{where}: the value {format_display(repeated, dimension)} appears more than once; each point of a grid "
+            "is unique"
+        )
     return values
 
 
@@ -239,7 +242,7 @@ def parse_grid(
         else:
             items = list(values) if isinstance(values, (list, tuple, np.ndarray)) else [values]
             parsed = tuple(_item(item, where, dimensions[name]) for item in items)
-        grid[name] = _checked(name, parsed, where)
+        grid[name] = _checked(parsed, where, dimensions[name])
     total = math.prod(len(v) for v in grid.values())
     if total > MAX_POINTS:
         raise ValueError(f"{label}: {total} grid points; at most {MAX_POINTS}")
@@ -249,8 +252,10 @@ def parse_grid(
 class GridPoints(Sequence[tuple[int, tuple[float, ...]]]):
     """The points of a grid in C order as ``(flat index, values)``, computed on demand (a million cost nothing)."""
 
-    def __init__(self, coords: Mapping[str, Sequence[float]]) -> None:
+    def __init__(self, coords: Mapping[str, Sequence[float]], dimensions: Mapping[str, str] | None = None) -> None:
         self.names = tuple(coords)
+        #: each name's dimension, for messages (default: the neuron's sweepable names'; others are plain numbers)
+        self.dimensions = {name: grid_dimension(name) for name in SWEEPABLE} if dimensions is None else dimensions
         self.axes = tuple(tuple(values) for values in coords.values())
         self.shape = tuple(len(values) for values in self.axes)
 
@@ -277,8 +282,11 @@ class GridPoints(Sequence[tuple[int, tuple[float, ...]]]):
         return enumerate(itertools.product(*self.axes))
 
     def describe(self, values: Sequence[float]) -> str:
-        """``"i_mean=1e-10, tau=0.02"`` (SI) for error messages."""
-        return ", ".join(f"{name}={value:g}" for name, value in zip(self.names, values))
+        """``"i_mean=100 pA, tau=20 ms"`` (the fields' units) for error messages."""
+        return ", ".join(
+            f"{name}={format_display(value, self.dimensions.get(name, 'dimensionless'))}"
+            for name, value in zip(self.names, values)
+        )
 
 
 def _probe_points(points: GridPoints) -> Iterator[tuple[float, ...]]:

@@ -298,7 +298,12 @@ def _snapshots(snapshots: object, dt: float, steps: int) -> tuple[int, ...]:
         raise TypeError(f"snapshots: expected a sequence of times such as ('10 ms', '50 ms'), got {_short(snapshots)}")
     out = tuple(_grid_step(time, dt, steps) for time in snapshots)
     if len(set(out)) != len(out):
-        raise ValueError(f"snapshots: each time can be asked for once, got {_short(list(snapshots))}")
+        seen: set[int] = set()
+        repeated = next(step for step in out if step in seen or seen.add(step))  # type: ignore[func-returns-value]
+        raise ValueError(
+            f"snapshots: each time can be asked for once; {format_display(repeated * dt, 'time')} is asked for "
+            f"{out.count(repeated)} times"
+        )
     return out
 
 

@@ -476,6 +476,13 @@ def _warn_unused_settings(input: str, **settings: Any) -> None:  # noqa: A002
             warnings.warn(text, PlausibilityWarning, stacklevel=user_stacklevel())
 
 
+def _network_dimensions() -> dict[str, str]:
+    """The dimension of each name a network sweep takes, for its messages (``delay=1.5 ms``)."""
+    from .network.model import SWEEPABLE_DIMENSIONS
+
+    return dict(SWEEPABLE_DIMENSIONS)
+
+
 def _is_network(params: Any) -> bool:
     """Whether ``params`` is a network's (:class:`lifsim.network.BrunelParams`), without importing the network."""
     return type(params).__name__ == "BrunelParams" and type(params).__module__.startswith("lifsim.network")
@@ -610,7 +617,7 @@ def sweep(
     shape = tuple(len(v) for v in coords.values())
     total = math.prod(shape)
     # every point is checked before any runs (a bad tau at the grid's far corner fails now, not in an hour)
-    points = GridPoints(coords)
+    points = GridPoints(coords, None if spec.model == "neuron" else _network_dimensions())
     check_grid(points, lambda values: _check_point(spec, params, names, values, engine))
     if spec.model == "neuron" and runner is None:  # this process runs the points (a cluster's workers check theirs)
         _check_memory(spec, params, points)
