@@ -44,7 +44,14 @@ def _cgroup_room() -> int | None:
     return None
 
 
+#: address space a process maps beyond the arrays it is counted for (the Python heap, a freed array's pages a malloc
+#: arena keeps): left out of the room under an address-space limit, which holds exactly
+ADDRESS_SPACE_MARGIN = 64 * 2**20
+
+
 def _rlimit_room() -> int | None:
+    """Bytes of address space left under ``ulimit -v``, less :data:`ADDRESS_SPACE_MARGIN` (the limit counts the
+    address space mapped, ``VmSize``, not the resident memory)."""
     soft = address_space_limit()
     if soft is None:
         return None
@@ -53,7 +60,7 @@ def _rlimit_room() -> int | None:
             used = int(statm.read().split()[0]) * int(os.sysconf("SC_PAGE_SIZE"))
     except (OSError, ValueError):
         used = 0
-    return max(0, soft - used)
+    return max(0, soft - used - ADDRESS_SPACE_MARGIN)
 
 
 def address_space_limit() -> int | None:

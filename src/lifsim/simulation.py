@@ -181,9 +181,13 @@ def check_run_memory(params: LIFParams | None = None, inputs: Input | None = Non
     (``ValueError`` naming ``n`` or ``record_v`` when they are more than it can use), nothing run: a sweep checks
     every point before the first runs (a point of a high rate's spike list failed after the others had run)."""
     from .runners.base import check_memory
+    from .runners.ranges import start_engine_under_limit
 
     valid = _checked_request(params, inputs, kwargs)
-    return check_memory(RunPlan.from_request(valid), valid, None)
+    plan = RunPlan.from_request(valid)
+    threads = kwargs.get("threads")
+    start_engine_under_limit(valid, plan.block, threads if isinstance(threads, int) else None)
+    return check_memory(plan, valid, None)
 
 
 def estimate(params: LIFParams | None = None, inputs: Input | None = None, **kwargs: Any) -> RunEstimate:

@@ -115,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     labels: dict[str, str] = {}  # option name -> what the user typed, for messages
     stdout = sys.stdout
+    tokens: list[str] = []
     try:
         tokens = join_negative_values(sys.argv[1:] if argv is None else argv)
         with warnings.catch_warnings():
@@ -133,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _failed(lost, labels)
         raise
     except BaseException as error:  # every other way out: one line and its exit status
-        return _failed(error, labels)
+        return _failed(error, labels, next((token for token in tokens if not token.startswith("-")), None))
     finally:
         sys.stdout = stdout
 
@@ -272,8 +273,29 @@ def _how_to_finish() -> str:
     return f"; {stores} keeps the finished work: the same command with --resume finishes it"
 
 
-def _failed(error: BaseException, labels: dict[str, str]) -> int:
-    """Say the one line for ``error`` and return the exit status (:data:`lifsim.errors.EXIT_STATUSES`)."""
+def _memory_advice(command: str | None) -> str:
+    """How a run of ``command`` that ran out of memory is made smaller, in its own options: ``; use fewer neurons
+    (--n) or steps (--t-max, --dt), record fewer traces (--record-v), or keep no spike times (--no-record-spikes)``
+    for ``simulate`` (a network's neurons are its ``--n-exc``); empty for a command that sets no size."""
+    from .options import for_command
+
+    flags = {option.name: option.flag for option in for_command(command)} if command in COMMANDS else {}
+    fewer = [f"neurons ({flags[name]})" for name in ("n", "n_exc") if name in flags]
+    if "t_max" in flags and "dt" in flags:
+        fewer.append(f"steps ({flags['t_max']}, {flags['dt']})")
+    ways = [f"use fewer {' or '.join(fewer)}"] if fewer else []
+    if "record_v" in flags:
+        ways.append(f"record fewer traces ({flags['record_v']})")
+    if "record_spikes" in flags:
+        ways.append("keep no spike times (--no-record-spikes)")
+    if not ways:
+        return ""
+    return "; " + (ways[0] if len(ways) == 1 else ", ".join(ways[:-1]) + ", or " + ways[-1])
+
+
+def _failed(error: BaseException, labels: dict[str, str], command: str | None = None) -> int:
+    """Say the one line for ``error`` and return the exit status (:data:`lifsim.errors.EXIT_STATUSES`);
+    ``command``: the command that ran (``simulate``), whose options a message of too little memory names."""
     from ..signals import Terminated, pending
 
     interrupt = pending()  # a signal arrived: whatever a library made of the KeyboardInterrupt, it is one
@@ -294,10 +316,7 @@ def _failed(error: BaseException, labels: dict[str, str]) -> int:
         print(f"lifsim: error: {_one_line(cli_message(str(error), labels))}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, MemoryError):
-        print(
-            "lifsim: error: not enough memory for this run; use fewer neurons (--n, or --n-exc of a network) or steps",
-            file=sys.stderr,
-        )
+        print(f"lifsim: error: not enough memory for this run{_memory_advice(command)}", file=sys.stderr)
         return EXIT_USAGE
     if isinstance(error, OSError):
         text = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")

@@ -33,7 +33,7 @@ from .base import (
     positive_int,
     stream_chunk_steps,
 )
-from .ranges import calibrate, merge_ranges, run_blocks, run_local
+from .ranges import calibrate, merge_ranges, run_blocks, run_local, start_engine_under_limit
 
 if TYPE_CHECKING:
     from ..planning import RunEstimate
@@ -130,6 +130,7 @@ class LocalJob:
             check_overwrite(self.trace_store, overwrite, "trace_store")
             self.chunk_steps = stream_chunk_steps(request, chunk_steps)
         self.overwrite = bool(overwrite)
+        start_engine_under_limit(request, plan.block, runner.threads)  # what the limit counts, before the check
         self.needed = check_memory(plan, request, self.chunk_steps if self.trace_store is not None else None)
         self.store: Any = None
 

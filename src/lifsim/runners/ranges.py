@@ -169,3 +169,39 @@ def calibrate(request: ValidRequest, threads: int | None = None) -> tuple[float,
     threads = threads if request.engine == "numba" and threads is not None else 1
     per_thread = seconds * threads / (n_cal * steps_cal) * 1e9
     return per_thread, f"{n_cal} neurons x {steps_cal} steps here, {threads} thread{'s' if threads > 1 else ''}"
+
+
+def start_engine_under_limit(request: ValidRequest, block: int, threads: int | None = None) -> None:
+    """Under an address-space limit (``ulimit -v``), run two steps of a checked request's model, input and CPU
+    engine here, on a block for each thread: what the run would start, started now (the engine's libraries and
+    kernels, numba's too where the spike list orders the spikes, the threads with their stacks and malloc arenas:
+    72 MiB of address space a thread), so that the room the memory guard measures next leaves them out, as the run
+    will find it.  The run's bytes (:meth:`RunPlan.memory_estimate`) count none of them."""
+    from ..memory import address_space_limit
+
+    if request.engine not in ("numpy", "numba") or address_space_limit() is None:
+        return
+    from dataclasses import replace
+
+    from ..engine import get
+    from ..request import Record
+
+    previous = None
+    if request.engine == "numba":
+        import numba
+
+        previous = int(numba.get_num_threads())
+        threads = previous if threads is None else threads
+        numba.set_num_threads(threads)
+    n_small = max(1, min(request.n, (threads or 1) * block))
+    asked = request.request.input
+    inputs = None if asked is None else asked.first_neurons(n_small)
+    record = Record(spikes=request.record_spikes)
+    small = replace(request.request, n=n_small, steps=2, input=inputs, record=record, stream=None, block=block)
+    try:
+        run_local(RunPlan.from_request(small.validate()), get(request.engine))
+    finally:
+        if previous is not None:
+            import numba
+
+            numba.set_num_threads(previous)

@@ -1,0 +1,73 @@
+"""The memory guard as a user meets it: a run that cannot fit is refused before it starts, naming what to change."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import resource
+import sys
+
+import pytest
+from cli_helpers import run_script
+
+import lifsim.cli
+from lifsim.engine import installed
+
+needs_linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ulimit -v, /proc (Linux)")
+
+
+def _limit_address_space(mib: int):  # type: ignore[no-untyped-def]
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mib * 2**20, mib * 2**20))
+
+    return limit
+
+
+@needs_linux
+@pytest.mark.skipif("numba" not in installed(), reason="numba engine")
+def test_a_run_whose_engine_takes_the_address_space_is_refused_before_it_starts(tmp_path):
+    """Finding 1: under ulimit -v the guard measured the address space used before numba, its kernels and its
+    threads (a stack and a 64 MiB malloc arena each) were loaded, and compared the run's arrays with what was
+    left: 3000 traces x 10000 steps (460 MiB) "fit" under 1000 MiB with 4 threads, then ran out of memory at the
+    end ("not enough memory for this run").  The engine is now started before the room is measured."""
+    done = run_script(
+        ["simulate", "--n", "3000", "--t-max", "1s", "--dt", "0.1ms", "--record-v", "all", "--no-record-spikes"]
+        + ["--no-data"],
+        cwd=tmp_path,
+        timeout=90,
+        env={**os.environ, "NUMBA_NUM_THREADS": "4"},
+        preexec_fn=_limit_address_space(1000),
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("lifsim: error: --record-v: 3000 traces x 10000 steps need about"), done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "where", "names", "not_named"),
+    [
+        (
+            ["simulate", "--n", "10"],
+            "lifsim.simulation.simulate",
+            ["(--n)", "--t-max", "--dt", "--record-v", "--no-record-spikes"],
+            "--n-exc",
+        ),
+        (["network", "--n-exc", "100"], "lifsim.network.run.network", ["(--n-exc)", "--t-max"], "(--n)"),
+    ],
+)
+def test_running_out_of_memory_late_names_the_options_of_the_command_in_use(
+    monkeypatch, capsys, argv, where, names, not_named
+):
+    """Finding 1: a simulate run that ran out of memory partway was told to use "fewer neurons (--n, or --n-exc
+    of a network) or steps": the network's option, to a user of simulate, and no option for the steps."""
+    module, _, name = where.rpartition(".")
+
+    def out_of_memory(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise MemoryError
+
+    monkeypatch.setattr(importlib.import_module(module), name, out_of_memory)
+    assert lifsim.cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("lifsim: error: not enough memory for this run; use fewer"), err
+    assert all(option in err for option in names), err
+    assert not_named not in err and "of a network" not in err, err
