@@ -71,3 +71,25 @@ def test_running_out_of_memory_late_names_the_options_of_the_command_in_use(
     assert err.count("\n") == 1 and err.startswith("lifsim: error: not enough memory for this run; use fewer"), err
     assert all(option in err for option in names), err
     assert not_named not in err and "of a network" not in err, err
+
+
+@needs_linux
+def test_recording_every_trace_of_many_neurons_is_refused_from_counts_naming_record_v(tmp_path):
+    """Finding 2: ``--n 1e8 --record-v all --dry-run`` listed the 10**8 recorded neurons (as Python ints, 40 s and
+    5.5 GB) before the memory check, which then blamed --t-max ("use fewer steps") for 148 TiB of traces.  The run's
+    memory is counted from the selection's size first, and the traces, the largest part, are what it names, in
+    seconds (under 8 GiB of address space, where the listing's own check let the listing through)."""
+    import time
+
+    started = time.monotonic()
+    done = run_script(
+        ["simulate", "--n", "1e8", "--t-max", "10s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+        + ["--record-v", "all", "--dry-run"],
+        cwd=tmp_path,
+        timeout=60,
+        preexec_fn=_limit_address_space(8192),
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert time.monotonic() - started < 30, "listed the neurons before counting them"
+    assert done.stderr.startswith("lifsim: error: --record-v: 100000000 traces x 100000 steps need about"), done.stderr
+    assert "record fewer neurons" in done.stderr and "--t-max" not in done.stderr, done.stderr

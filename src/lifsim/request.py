@@ -239,7 +239,7 @@ def _validate(request: RunRequest) -> ValidRequest:
         steps=steps,
         engine=engine,
         record=Record(
-            v=None if neurons is None else tuple(neurons.tolist()),
+            v=None if neurons is None else selection_range(record.v, n) or tuple(neurons.tolist()),  # a range: unlisted
             spikes=bool(record.spikes),
             lags=lags,
             snapshots=tuple(k * params.dt for k in snapshot_steps),
@@ -396,23 +396,37 @@ def plausibility(request: ValidRequest) -> list[str]:
 SELECTION_BYTES = 64
 
 
+def selection_range(selection: object, n: int) -> range | None:
+    """The neurons of ``n`` that a selection (``"all"``, ``True``, a slice or ``"a:b[:s]"``) names, as a range,
+    not a list; None for an explicit list (already in memory), nothing or one :func:`parse_neuron_selection`
+    refuses (it says why)."""
+    if selection is True or (isinstance(selection, str) and selection == "all"):
+        return range(n)
+    try:
+        if isinstance(selection, slice):
+            return range(n)[selection]
+        if isinstance(selection, str) and ":" in selection:
+            return range(n)[slice(*(int(p) if p.strip() else None for p in selection.split(":")))]
+    except (ValueError, TypeError):
+        pass
+    return None
+
+
+def selection_size(selection: object, n: int) -> int | None:
+    """How many neurons a selection of ``n`` names, counted (:func:`selection_range`); None for a list."""
+    span = selection_range(selection, n)
+    return None if span is None else len(span)
+
+
 def _check_selection_room(selection: object, n: int, steps: int) -> None:
     """Refuse a selection of neurons (``"all"``, ``True``, a slice or ``"a:b"``) too large to list, before it is
     listed: ``record_v="all"`` of 10**9 neurons built a tuple of 10**9 Python ints and the process was killed for
     memory, before the run's memory check could say so."""
     from .memory import available_memory, format_bytes
 
-    if selection is True or selection == "all":
-        size = n
-    elif isinstance(selection, slice):
-        size = len(range(n)[selection])
-    elif isinstance(selection, str) and ":" in selection:
-        try:
-            size = len(range(n)[slice(*(int(p) if p.strip() else None for p in selection.split(":")))])
-        except (ValueError, TypeError):
-            return  # parse_neuron_selection says what is wrong with it
-    else:
-        return  # an explicit list: already in memory
+    size = selection_size(selection, n)
+    if size is None:
+        return
     room = available_memory()
     if room is not None and size * SELECTION_BYTES > room:  # the traces themselves may stream to a store: not here
         raise ValueError(
@@ -445,7 +459,8 @@ def parse_neuron_selection(selection: object, n: int) -> np.ndarray | None:
         raise ValueError(f"record_v: {_short(selection)} selects no neuron")
     if indices.min() < 0 or indices.max() >= n:
         raise ValueError(f"record_v: {_short(selection)} reaches outside neurons 0 .. {n - 1}")
-    if np.unique(indices).size != indices.size:
+    ranged = isinstance(selection, slice) or (isinstance(selection, str) and ":" in selection)  # distinct
+    if not ranged and np.unique(indices).size != indices.size:
         raise ValueError(f"record_v: {_short(selection)} names a neuron twice")
     return indices
 

@@ -35,7 +35,7 @@ from .request import (
     stamp,
 )
 from .result import Result
-from .runners.base import MAX_TRACE_BYTES, Runner, make_progress
+from .runners.base import MAX_TRACE_BYTES, Runner, check_memory_from_counts, make_progress
 from .runners.local import Local
 from .streams import STREAM_VERSION, CounterStream, LegacyStream
 from .units import format_display
@@ -118,6 +118,8 @@ def run(
     """
     if trace_store is not None:
         check_path_type(trace_store, "trace_store")
+    if isinstance(request, RunRequest) and (runner is None or isinstance(runner, Local)):
+        check_memory_from_counts(request, trace_store is not None, chunk_steps)  # before the recorded are listed
     valid = request.validate()
     plan = RunPlan.from_request(valid)
     job = (Local() if runner is None else runner).job(
