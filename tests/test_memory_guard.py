@@ -93,3 +93,27 @@ def test_recording_every_trace_of_many_neurons_is_refused_from_counts_naming_rec
     assert time.monotonic() - started < 30, "listed the neurons before counting them"
     assert done.stderr.startswith("lifsim: error: --record-v: 100000000 traces x 100000 steps need about"), done.stderr
     assert "record fewer neurons" in done.stderr and "--t-max" not in done.stderr, done.stderr
+
+
+@needs_linux
+def test_a_run_whose_spike_times_do_not_fit_names_no_record_spikes(tmp_path):
+    """Finding 3: 10**6 neurons for 10 s needed about 22.4 GiB, 22.2 GiB of it the spike list, and the refusal
+    said only "use fewer neurons"; --no-record-spikes (counts and rates are still kept) would have fit."""
+    done = run_script(
+        ["simulate", "--n", "1e6", "--t-max", "10s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+        + ["--dry-run"],
+        cwd=tmp_path,
+        timeout=90,
+        preexec_fn=_limit_address_space(4096),
+    )
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("lifsim: error: --n: 1000000 neurons x 100000 steps need about"), done.stderr
+    assert "use fewer neurons, or keep no spike times (--no-record-spikes): they are about" in done.stderr
+    fits = run_script(
+        ["simulate", "--n", "1e6", "--t-max", "10s", "--dt", "0.1ms", "--input", "white", "--sigma", "5mV"]
+        + ["--no-record-spikes", "--dry-run"],
+        cwd=tmp_path,
+        timeout=90,
+        preexec_fn=_limit_address_space(4096),
+    )
+    assert fits.returncode == 0 and fits.stdout.startswith("dry run: 1000000 neurons x 100000 steps"), fits.stderr

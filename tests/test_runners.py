@@ -199,7 +199,9 @@ def test_a_run_too_large_for_memory_blames_what_made_it_large(tmp_path, argv, li
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith(line), done.stderr
     fix = "use fewer neurons" if "--n:" in line else "use fewer steps (t_max / dt): a larger dt or a shorter t_max"
-    assert done.stderr.rstrip().endswith(fix), done.stderr
+    if "--n:" in line:  # the spike times are the larger part of 10**8 neurons' memory: keeping none is a fix too
+        fix += ", or keep no spike times (--no-record-spikes)"
+    assert fix in done.stderr, done.stderr
 
 
 def test_a_low_address_space_limit_gives_one_line_not_a_hang(tmp_path):

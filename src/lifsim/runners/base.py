@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..errors import in_own_words
 from ..memory import available_memory, format_bytes, single_thread_native_pools
 
 if TYPE_CHECKING:
@@ -179,6 +180,11 @@ def check_memory(plan: RunPlan, request: ValidRequest, streamed_chunk: int | Non
                 "neurons (e.g. '0:100') or stream them to disk (trace_store='run.zarr', --data run.zarr)"
             )
         blamed, fix = _too_large(request, steps_dominate=per_step > needed - per_step)
+        spikes = plan.memory_estimate(rate) - plan.memory_estimate(0.0)
+        if spikes >= needed - spikes:  # the spike list is the larger part: a run without it may fit
+            keep_none = in_own_words("--no-record-spikes", "record_spikes=False")
+            fix += f", or keep no spike times ({keep_none}): they are about {format_bytes(spikes)} of it, and the "
+            fix += "counts and rates are kept without them"
         raise ValueError(
             f"{blamed}: {request.n} neuron{'s' if request.n != 1 else ''} x {request.steps} steps need about "
             f"{format_bytes(needed)} of memory (state, statistics, traces and spikes), more than the "
