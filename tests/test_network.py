@@ -523,7 +523,7 @@ def test_every_network_file_the_code_writes_loads(tmp_path, record):
 @pytest.mark.parametrize(("name", "value"), [("g", 1e308), ("g", 1e20), ("j", 1e300)])
 def test_huge_g_or_j_is_a_value_error_naming_it(name, value):
     """lifsim.network(g=1e308) raised OverflowError from the theory."""
-    shown = f"{value:g}" if name == "g" else "1e+303 mV"  # a voltage in the field's unit
+    shown = f"{value:g}" if name == "g" else "1e+300 V"  # a voltage beyond the prefixes: plain SI
     with pytest.raises(ValueError, match=rf"^{name}: .* must be in .*got {re.escape(shown)}"):
         lifsim.network(n_exc=1000, t_max=0.01, **{name: value})
 

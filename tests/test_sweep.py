@@ -260,8 +260,8 @@ def test_a_store_is_never_overwritten_or_resumed_by_another_sweep(capsys, tmp_pa
     store = str(tmp_path / "s.zarr")
     args = ["sweep", "--grid", "i_mean=100pA,200pA", "--n", "20", "--t-max", "0.2 s", "--quiet", "--data", store]
     assert run_cli(capsys, args)[0] == 0
-    rc, _out, err = run_cli(capsys, args)
-    assert rc == 2 and "--resume" in err and err.count("\n") == 1
+    rc, _out, err = run_cli(capsys, args)  # a complete store: replaced only with --force (nothing to resume)
+    assert rc == 2 and "--force" in err and err.count("\n") == 1
     rc, _out, err = run_cli(capsys, [*args[:-2], "--seed", "9", "--data", store, "--resume"])
     assert rc == 2 and "different sweep" in err and err.count("\n") == 1
     assert run_cli(capsys, [*args, "--resume"])[0] == 0  # complete: nothing to run, the same result

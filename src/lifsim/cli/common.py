@@ -173,6 +173,10 @@ class Values:
         """True when the user set ``name`` (on the command line or in a config file)."""
         return name in self.labels
 
+    def from_config(self, name: str) -> bool:
+        """True when ``name`` came from the config file (``--config: 'run.toml': key 'tau'``), not a flag."""
+        return self.labels.get(name, "").startswith("--config")
+
     def label(self, name: str) -> str:
         """Where ``name`` came from, for messages (its flag when not given)."""
         return self.labels.get(name) or api_name_to_flag(name) or name

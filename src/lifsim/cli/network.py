@@ -107,4 +107,4 @@ def _keeps_spikes(values: Any) -> bool:
     if not values.given("record_spikes"):
         return False
     record = parse_record(values["record_spikes"])
-    return record != "none" and not (record == "all" and not values.label("record_spikes").startswith("--"))
+    return record != "none" and not (record == "all" and values.from_config("record_spikes"))
